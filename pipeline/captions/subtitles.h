@@ -1,0 +1,94 @@
+// Subtitle files (SRT, WebVTT, ASS/SSA) read into one model, retimed to a trim, and turned
+// into the ASS script that the caption burner renders.
+//
+// Times are integer milliseconds on the source's timeline until retime() moves them onto the
+// output timeline. Errors are Error(kInput) "<file>:<line>: <problem>".
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "pipeline/preset.h"
+
+namespace shortpack {
+
+struct Cue {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  // Dialogue text ready for ASS: UTF-8 (NFC not enforced), line breaks as "\N", SRT/VTT inline
+  // tags (<i> <b> <u> <font color>) turned into ASS override tags. For ASS input, the Text field.
+  std::string text;
+  // Plain text without any tags or "\N" (for glyph checks and sidecars), lines joined by '\n'.
+  std::string plain;
+  int line = 0;        // 1-based line of the file where the cue starts
+  std::string id;      // cue number / id as written, may be empty
+  // ASS only: the event's other fields, kept as written.
+  std::string ass_layer = "0", ass_style = "Default", ass_name, ass_margin_l = "0",
+              ass_margin_r = "0", ass_margin_v = "0", ass_effect;
+};
+
+enum class SubtitleFormat { kInvalid = 0, kSrt, kVtt, kAss };
+
+struct SubtitleTrack {
+  SubtitleFormat format = SubtitleFormat::kInvalid;
+  std::filesystem::path source;
+  std::vector<Cue> cues;  // sorted by start_ms
+  // ASS only: everything before [Events] (Script Info, styles, fonts), verbatim.
+  std::string ass_header;
+};
+
+struct SubtitleLimits {
+  int64_t max_file_bytes = 20 * 1024 * 1024;
+  int64_t max_cues = 100000;
+};
+
+// Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line.
+SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {});
+SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source);
+SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& source);
+SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source);
+
+// Keeps the cues that overlap [start_ms, end_ms) of the source, clipped to it, and shifts them
+// by offset_ms - start_ms (offset_ms: where the trimmed range starts on the output timeline).
+SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_ms, int64_t offset_ms = 0);
+
+// How captions look: from the brand, with per-language font overrides resolved by the caller.
+struct CaptionStyle {
+  std::string font_family = "Noto Sans";
+  double size_rel = 0.042;            // font size as a fraction of the frame height
+  std::string primary_colour = "#FFFFFF";
+  std::string outline_colour = "#000000";
+  double outline_rel = 0.12;          // outline width as a fraction of the font size
+  double shadow_rel = 0.0;            // shadow offset as a fraction of the font size
+  bool box = false;                   // opaque box behind the text instead of an outline
+  std::string box_colour = "#000000B0";  // #RRGGBBAA
+  bool bold = true;
+  int max_lines = 3;
+};
+
+// Where captions go: the output frame and the preset's safe zone scaled to it.
+struct CaptionLayout {
+  int width_px = 0;
+  int height_px = 0;
+  SafeZone safe;                      // in output pixels
+};
+
+// A headline shown at the top of the safe area from 0 to duration_ms (optional).
+struct TitleText {
+  std::string text;
+  int64_t duration_ms = 0;
+};
+
+// The complete ASS script for libass: PlayRes = output size, a "Default" style from `style`,
+// a "Title" style at the top of the safe zone, margins from the safe zone, smart wrapping.
+// ASS tracks keep their own styles (with PlayRes kept so libass scales them).
+std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
+                             const CaptionLayout& layout, const TitleText& title = {});
+
+// Sidecar files for platforms that take caption files.
+std::string to_srt(const SubtitleTrack& track);
+std::string to_vtt(const SubtitleTrack& track);
+
+}  // namespace shortpack

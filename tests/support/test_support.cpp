@@ -1,0 +1,82 @@
+#include "support/test_support.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+
+namespace shortpack::test {
+
+namespace fs = std::filesystem;
+
+ScratchDir::ScratchDir(const std::string& name) {
+  std::random_device rd;
+  path_ = fs::temp_directory_path() / ("shortpack-test-" + name + "-" + std::to_string(rd()));
+  fs::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  if (std::getenv("SHORTPACK_KEEP_TEST_FILES") == nullptr) {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+}
+
+CommandResult run_command(const std::string& command_line) {
+  CommandResult result;
+  const std::string full = command_line + " 2>&1";
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command_line);
+  std::array<char, 4096> buf{};
+  size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) result.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+CommandResult run_shortpack(const std::string& args) {
+  return run_command(shell_quote(SHORTPACK_BINARY) + " " + args);
+}
+
+void make_clip(const fs::path& out, double seconds, const std::string& video, const std::string& audio,
+               const std::string& extra) {
+  fs::create_directories(out.parent_path());
+  std::ostringstream cmd;
+  cmd << "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i " << shell_quote(video);
+  if (!audio.empty()) cmd << " -f lavfi -i " << shell_quote(audio);
+  cmd << " -t " << seconds << " " << extra << " " << shell_quote(out.string());
+  const CommandResult r = run_command(cmd.str());
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make a test clip: " + r.output);
+}
+
+void write_text(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace shortpack::test

@@ -1,0 +1,46 @@
+// Shared helpers for the test floors: scratch folders, running commands, generated media.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace shortpack::test {
+
+// A fresh folder under the build's temp area, removed when the object dies
+// (kept when SHORTPACK_KEEP_TEST_FILES is set, for debugging).
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line, capturing its output.
+CommandResult run_command(const std::string& command_line);
+// Runs the shortpack binary under test with the given arguments (already shell-quoted).
+CommandResult run_shortpack(const std::string& args);
+// Single-quotes a string for /bin/sh.
+std::string shell_quote(const std::string& text);
+
+// Generates a test clip with the ffmpeg program (a test-only generator and judge, never used
+// by shortpack itself). `video` is an ffmpeg lavfi source such as "testsrc2=size=640x360:rate=30";
+// `audio` is a lavfi audio source or empty for no audio; `extra` is inserted before the output.
+void make_clip(const std::filesystem::path& out, double seconds, const std::string& video,
+               const std::string& audio = "sine=frequency=440:sample_rate=48000",
+               const std::string& extra = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
+
+void write_text(const std::filesystem::path& path, const std::string& text);
+std::string read_text(const std::filesystem::path& path);
+
+}  // namespace shortpack::test
