@@ -5,6 +5,7 @@
 // Error(kInput) "<file>:<line>: <problem> (<what to do>)", thrown before anything is written.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -21,7 +22,7 @@ enum class ReframeMode { kInvalid = 0, kFitBlur, kFitPad, kCropCenter, kSmartCro
 
 struct MusicBed {
   std::filesystem::path file;
-  double level_db = -20.0;    // level of the music relative to the programme
+  double level_db = -20.0;  // level of the music relative to the programme
   double fade_in_s = 1.0;
   double fade_out_s = 2.0;
 };
@@ -30,9 +31,9 @@ struct Brand {
   std::filesystem::path source_file;  // the brand YAML, or the campaign when inline
   std::filesystem::path logo;         // empty: no logo
   LogoPosition logo_position = LogoPosition::kTopRight;
-  double logo_width_rel = 0.18;       // logo width as a fraction of the frame width
-  double logo_opacity = 1.0;          // 0..1
-  std::filesystem::path intro;        // optional bumper videos
+  double logo_width_rel = 0.18;  // logo width as a fraction of the frame width
+  double logo_opacity = 1.0;     // 0..1
+  std::filesystem::path intro;   // optional bumper videos
   std::filesystem::path outro;
   std::map<std::string, std::string> colours;  // name -> "#RRGGBB" (primary, accent, background, text)
   CaptionStyle caption_style;
@@ -53,28 +54,28 @@ enum class MotionKind { kNone = 0, kZoomIn, kZoomOut, kPanLeft, kPanRight };
 struct Segment {
   enum class Kind { kInvalid = 0, kMedia, kCard, kImage };
   Kind kind = Kind::kInvalid;
-  std::filesystem::path source;             // kMedia, kImage
-  std::optional<double> start_s;            // kMedia: trim in the source
+  std::filesystem::path source;   // kMedia, kImage
+  std::optional<double> start_s;  // kMedia: trim in the source
   std::optional<double> end_s;
-  double duration_s = 0.0;                  // kCard, kImage (kMedia: derived once probed)
+  double duration_s = 0.0;                       // kCard, kImage (kMedia: derived once probed)
   std::map<std::string, std::string> card_text;  // kCard: language -> text
-  std::string background = "#0D47A1";      // kCard
-  MotionKind motion = MotionKind::kNone;    // kImage
-  Transition transition;                    // how this segment enters from the previous one
-  std::optional<ReframeMode> reframe;       // overrides the clip's
-  int line = 0;                             // line in the campaign file, for messages
+  std::string background = "#0D47A1";            // kCard
+  MotionKind motion = MotionKind::kNone;         // kImage
+  Transition transition;                         // how this segment enters from the previous one
+  std::optional<ReframeMode> reframe;            // overrides the clip's
+  int line = 0;                                  // line in the campaign file, for messages
 };
 
 struct Clip {
-  std::string id;                           // [a-z0-9_-]+
-  std::vector<Segment> segments;            // a plain `source:` clip is one kMedia segment
+  std::string id;                 // [a-z0-9_-]+
+  std::vector<Segment> segments;  // a plain `source:` clip is one kMedia segment
   ReframeMode reframe = ReframeMode::kFitBlur;
-  bool captions_none = false;               // `captions: none`
+  bool captions_none = false;                              // `captions: none`
   std::map<std::string, std::filesystem::path> captions;   // language -> subtitle file
   std::map<std::string, std::filesystem::path> voiceover;  // language -> audio file
   std::map<std::string, std::string> title;                // language -> headline
   double title_duration_s = 4.0;
-  bool use_bumpers = true;                  // brand intro/outro around this clip
+  bool use_bumpers = true;  // brand intro/outro around this clip
   int line = 0;
 };
 
@@ -85,29 +86,63 @@ struct EncodeOverride {
 };
 
 struct Campaign {
-  std::filesystem::path source_file;       // absolute
-  std::string name;                        // [a-z0-9_-]+
-  std::vector<std::string> languages;      // BCP 47 tags, in file order
-  std::vector<std::string> platforms;      // preset names, in file order
+  std::filesystem::path source_file;   // absolute
+  std::string name;                    // [a-z0-9_-]+
+  std::vector<std::string> languages;  // BCP 47 tags, in file order
+  std::vector<std::string> platforms;  // preset names, in file order
   EncodeOverride encode;
   Brand brand;
   std::vector<Clip> clips;
-  bool sidecar_captions = false;           // write .srt/.vtt beside each output
+  bool sidecar_captions = false;  // write .srt/.vtt beside each output
 };
 
 struct LoadOptions {
   std::vector<std::filesystem::path> preset_folders;  // --presets DIR (in addition to built-ins)
 };
 
-// Loads, resolves and validates. Checks that every referenced file exists and every platform is
-// a known preset in `presets`. Throws Error(kInput).
-Campaign load_campaign(const std::filesystem::path& file, const PresetCatalog& presets);
-// A brand YAML file on its own (also used for `brand: path` in a campaign).
-Brand load_brand(const std::filesystem::path& file);
+// Bounds on what a campaign or brand file may ask for, so that a hostile or runaway file
+// (a YAML alias bomb, 10,000 clips) is refused with Error(kLimit) instead of exhausting the machine.
+struct CampaignLimits {
+  int64_t max_file_bytes = 1024 * 1024;  // each campaign or brand file
+  int max_clips = 2000;
+  int max_segments_per_clip = 200;
+  int max_segments_total = 20000;  // over the whole campaign
+  int max_languages = 64;
+  int max_platforms = 64;
+};
+
+// Loads, resolves and validates. Checks that every referenced file exists and is a regular file
+// (media is not probed here) and every platform is a known preset in `presets`.
+// Throws Error(kInput) "<file>:<line>: <problem> (<what to do>)", or Error(kLimit) when a limit
+// is hit. The campaign file is named in messages as `file` was given.
+//
+// Semantics settled here, beyond the shape of the file:
+// - Language tags are stored in canonical case (language lower, Script title, REGION upper), and
+//   the keys of captions/voiceover/title/card maps are matched against them in that form.
+// - Every campaign language needs captions for every clip unless the clip says `captions: none`;
+//   a `title` or a `card` must have text for every campaign language; a voiceover may cover only
+//   some languages. Keys for languages not in `languages` are errors.
+// - Colours are "#RRGGBB" (uppercase after loading) or the name of a brand colour; box_colour is
+//   "#RRGGBBAA" ("#RRGGBB" means opaque). A card's background defaults to the brand colour
+//   `primary` when the brand defines one.
+// - Clip::title_duration_s is resolved (clip value, else the campaign's `title_duration`, else 4 s).
+// - Transition lengths are checked against neighbours whose length is known from the file (cards,
+//   images, media segments with `end`); media lengths are checked later, once probed.
+Campaign load_campaign(const std::filesystem::path& file, const PresetCatalog& presets,
+                       const CampaignLimits& limits = {});
+// A brand YAML file on its own (also used for `brand: path` in a campaign). Paths are relative
+// to the brand file.
+Brand load_brand(const std::filesystem::path& file, const CampaignLimits& limits = {});
 
 const char* to_string(ReframeMode mode);
 const char* to_string(LogoPosition position);
-bool is_valid_id(const std::string& id);             // [a-z0-9_-]+, not starting with '-'
-bool is_valid_language_tag(const std::string& tag);  // BCP 47 shape: vi, en, km, zh-Hant, pt-BR
+const char* to_string(TransitionKind kind);
+const char* to_string(MotionKind kind);
+bool is_valid_id(const std::string& id);  // [a-z0-9_-]{1,64}, not starting with '-'
+// BCP 47 shape: language (2-3 letters), optional script (4 letters), optional region (2 letters
+// or 3 digits), optional variants, optional private use (x-...). vi, en, km, zh-Hant, pt-BR.
+bool is_valid_language_tag(const std::string& tag);
+// The tag in canonical case: "ZH-hant-tw" -> "zh-Hant-TW". Precondition: is_valid_language_tag.
+std::string canonical_language_tag(const std::string& tag);
 
 }  // namespace shortpack

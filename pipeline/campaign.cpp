@@ -1,0 +1,1153 @@
+#include "pipeline/campaign.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "filters/core/error.h"
+
+namespace shortpack {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxBrandColours = 64;
+constexpr int kMaxFontOverrides = 200;
+
+// One YAML file being read: how messages name it and what its relative paths are relative to.
+struct Doc {
+  fs::path display;   // as the user named it (or as the campaign named the brand file)
+  fs::path base_dir;  // absolute folder that relative paths start from
+  std::string kind;   // "campaign file" | "brand file": said in hints about relative paths
+  const CampaignLimits* limits = nullptr;
+};
+
+int line_of(const YAML::Node& node) {
+  // Only nodes that came from the parser carry a mark; zombies (missing keys) are never passed.
+  const YAML::Mark mark = node.Mark();
+  return mark.is_null() ? 0 : mark.line + 1;
+}
+
+std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+std::string format_seconds(double seconds) {
+  std::ostringstream ss;
+  ss.imbue(std::locale::classic());
+  ss << seconds;
+  return ss.str();
+}
+
+[[noreturn]] void fail_at(const Doc& doc, int line, const std::string& problem, const std::string& fix,
+                          ErrorKind kind = ErrorKind::kInput) {
+  std::string message = doc.display.string();
+  if (line > 0) message += ":" + std::to_string(line);
+  message += ": " + problem;
+  if (!fix.empty()) message += " (" + fix + ")";
+  throw Error(kind, message);
+}
+
+// A place in a document, named the way a user would say it: "clip 'benefits' segment 2".
+struct Where {
+  const Doc* doc;
+  std::string what;  // empty at the top level of a file
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& problem, const std::string& fix,
+                         ErrorKind kind = ErrorKind::kInput) const {
+    fail_at(*doc, line_of(at), what.empty() ? problem : what + ": " + problem, fix, kind);
+  }
+  [[nodiscard]] Where sub(const std::string& more) const {
+    return Where{doc, what.empty() ? more : what + " " + more};
+  }
+  // "in clip 'x'" / "in the campaign file" for messages about keys.
+  [[nodiscard]] std::string in() const { return what.empty() ? "the " + doc->kind : what; }
+};
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The keys of one YAML map, checked: a map, scalar keys, each known, none twice. Keys are checked
+// as they are met, so at most (known + 1) entries of any map are ever visited, however large the
+// map is or however often an alias repeats it.
+class MapReader {
+ public:
+  MapReader(const Where& where, const YAML::Node& node, std::vector<std::string_view> known,
+            const std::string& example)
+      : where_(where), node_(node) {
+    if (!node.IsMap()) {
+      where.fail(node,
+                 (where.what.empty() ? std::string("the ") + where.doc->kind : where.what) +
+                     " must be a map of keys",
+                 example);
+    }
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const YAML::Node& key = it->first;
+      if (!key.IsScalar()) {
+        where.fail(key, "a key must be a plain name", "known keys: " + known_list(known));
+      }
+      const std::string& name = key.Scalar();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string fix;
+        for (std::string_view candidate : known) {
+          if (edit_distance(name, candidate) <= 2) {
+            fix = "did you mean '" + std::string(candidate) + "'? ";
+            break;
+          }
+        }
+        fail_at(*where.doc, line_of(key), "unknown key '" + name + "' in " + where.in(),
+                fix + "known keys: " + known_list(known));
+      }
+      for (const auto& [seen, unused] : fields_) {
+        if (seen == name) {
+          fail_at(*where.doc, line_of(key), "key '" + name + "' appears twice in " + where.in(),
+                  "keep one of them");
+        }
+      }
+      fields_.emplace_back(name, it->second);
+    }
+  }
+
+  [[nodiscard]] const YAML::Node* find(std::string_view key) const {
+    for (const auto& [name, value] : fields_) {
+      if (name == key) return &value;
+    }
+    return nullptr;
+  }
+  [[nodiscard]] bool has(std::string_view key) const { return find(key) != nullptr; }
+  [[nodiscard]] const YAML::Node& require(std::string_view key, const std::string& example) const {
+    const YAML::Node* value = find(key);
+    if (value == nullptr) {
+      where_.fail(node_, "missing required key '" + std::string(key) + "'", example);
+    }
+    return *value;
+  }
+  [[nodiscard]] const YAML::Node& node() const { return node_; }
+
+ private:
+  static std::string known_list(const std::vector<std::string_view>& known) {
+    std::string out;
+    for (std::string_view k : known) {
+      if (!out.empty()) out += ", ";
+      out += k;
+    }
+    return out;
+  }
+
+  Where where_;
+  YAML::Node node_;
+  std::vector<std::pair<std::string, YAML::Node>> fields_;
+};
+
+// ---- scalars ------------------------------------------------------------------------------
+
+std::string need_text(const Where& w, const YAML::Node& node, const std::string& key,
+                      const std::string& example) {
+  if (!node.IsScalar()) w.fail(node, "'" + key + "' must be text", example);
+  const std::string& text = node.Scalar();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    w.fail(node, "'" + key + "' is empty", example);
+  }
+  return text;
+}
+
+std::optional<double> parse_double(const std::string& text) {
+  double value = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  if (first != last && *first == '+') ++first;
+  const auto [ptr, ec] = std::from_chars(first, last, value);
+  if (ec != std::errc() || ptr != last || !std::isfinite(value)) return std::nullopt;
+  return value;
+}
+
+double need_number(const Where& w, const YAML::Node& node, const std::string& key, const std::string& what,
+                   const std::string& example) {
+  std::optional<double> value;
+  if (node.IsScalar()) value = parse_double(node.Scalar());
+  if (!value) w.fail(node, "'" + key + "' must be " + what, example);
+  return *value;
+}
+
+double need_number_in(const Where& w, const YAML::Node& node, const std::string& key, const std::string& what,
+                      double lo, double hi, const std::string& example) {
+  const double value = need_number(w, node, key, what, example);
+  if (value < lo || value > hi) {
+    w.fail(node,
+           "'" + key + "' is " + format_seconds(value) + ", outside " + format_seconds(lo) + ".." +
+               format_seconds(hi),
+           example);
+  }
+  return value;
+}
+
+double need_seconds(const Where& w, const YAML::Node& node, const std::string& key) {
+  return need_number(w, node, key, "a number of seconds", "write e.g. " + key + ": 2.5");
+}
+
+double need_positive_seconds(const Where& w, const YAML::Node& node, const std::string& key, double max_s) {
+  const double value = need_seconds(w, node, key);
+  if (value <= 0 || value > max_s) {
+    w.fail(node,
+           "'" + key + "' is " + format_seconds(value) + " s; it must be more than 0 and at most " +
+               format_seconds(max_s) + " s",
+           "write e.g. " + key + ": 2.5");
+  }
+  return value;
+}
+
+int64_t need_integer_in(const Where& w, const YAML::Node& node, const std::string& key, int64_t lo,
+                        int64_t hi) {
+  int64_t value = 0;
+  bool ok = false;
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    const char* first = text.data();
+    const char* last = text.data() + text.size();
+    if (first != last && *first == '+') ++first;
+    const auto [ptr, ec] = std::from_chars(first, last, value);
+    ok = ec == std::errc() && ptr == last;
+  }
+  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
+  if (!ok) w.fail(node, "'" + key + "' must be a whole number", "a value in " + range);
+  if (value < lo || value > hi) {
+    w.fail(node, "'" + key + "' is " + std::to_string(value) + ", outside " + range, "a value in " + range);
+  }
+  return value;
+}
+
+bool need_bool(const Where& w, const YAML::Node& node, const std::string& key) {
+  if (node.IsScalar()) {
+    std::string text = node.Scalar();
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (text == "true" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "no" || text == "off") return false;
+  }
+  w.fail(node, "'" + key + "' must be true or false", "write " + key + ": true or " + key + ": false");
+}
+
+template <typename Enum>
+Enum need_choice(const Where& w, const YAML::Node& node, const std::string& key,
+                 std::initializer_list<std::pair<const char*, Enum>> choices) {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : choices) {
+    if (node.IsScalar() && node.Scalar() == name) return value;
+    names.emplace_back(name);
+  }
+  const std::string found = node.IsScalar() ? "'" + node.Scalar() + "'" : "not a name";
+  w.fail(node, "'" + key + "' is " + found, "use one of: " + join(names));
+}
+
+bool is_hex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return text;
+}
+
+// "#RRGGBB" or the name of a brand colour; returns "#RRGGBB" (uppercase).
+std::string need_colour(const Where& w, const YAML::Node& node, const std::string& key,
+                        const std::map<std::string, std::string>& named) {
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    if (text.size() == 7 && text[0] == '#' && is_hex(std::string_view(text).substr(1))) return upper(text);
+    if (auto it = named.find(text); it != named.end()) return it->second;
+  }
+  std::string fix = "write a colour as \"#RRGGBB\" (quoted: '#' starts a comment in YAML)";
+  if (!named.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, unused] : named) names.push_back(name);
+    fix += " or the name of a brand colour: " + join(names);
+  }
+  w.fail(node, "'" + key + "' is not a colour", fix);
+}
+
+// "#RRGGBBAA" (or "#RRGGBB", opaque, or a brand colour name, opaque).
+std::string need_colour_alpha(const Where& w, const YAML::Node& node, const std::string& key,
+                              const std::map<std::string, std::string>& named) {
+  if (node.IsScalar()) {
+    const std::string& text = node.Scalar();
+    if (text.size() == 9 && text[0] == '#' && is_hex(std::string_view(text).substr(1))) return upper(text);
+  }
+  return need_colour(w, node, key, named) + "FF";
+}
+
+// ---- files ----------------------------------------------------------------------------------
+
+fs::path resolve_file(const Where& w, const YAML::Node& node, const std::string& key) {
+  const std::string text = need_text(w, node, key, "a path relative to the " + w.doc->kind);
+  const fs::path written(text);
+  const fs::path path = (written.is_absolute() ? written : w.doc->base_dir / written).lexically_normal();
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) {
+    w.fail(node, "file not found: " + text,
+           "paths are relative to the " + w.doc->kind + "; looked for " + path.string());
+  }
+  if (!fs::is_regular_file(status)) {
+    w.fail(node, "not a regular file: " + text, "'" + key + "' must name a file, not a folder or device");
+  }
+  return path;
+}
+
+// Reads one YAML file within the size limit; syntax errors become file:line messages.
+YAML::Node read_yaml(const Doc& doc, const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::exists(status)) fail_at(doc, 0, "file not found", "check the path of the " + doc.kind);
+  if (!fs::is_regular_file(status)) fail_at(doc, 0, "not a regular file", "give the path of a YAML file");
+  const uintmax_t size = fs::file_size(path, ec);
+  if (ec) fail_at(doc, 0, "cannot read the file: " + ec.message(), "check its permissions");
+  const auto limit = static_cast<uintmax_t>(doc.limits->max_file_bytes);
+  if (size > limit) {
+    fail_at(doc, 0,
+            "the " + doc.kind + " is " + std::to_string(size) + " bytes, more than the limit of " +
+                std::to_string(limit) + " bytes",
+            "a campaign this large is not expected; split it into several campaigns", ErrorKind::kLimit);
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail_at(doc, 0, "cannot open the file", "check its permissions");
+  std::string text;
+  text.resize(static_cast<size_t>(limit) + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > limit) {
+    fail_at(doc, 0, "the " + doc.kind + " grew past the limit of " + std::to_string(limit) + " bytes",
+            "split it into several files", ErrorKind::kLimit);
+  }
+
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    // ParserException (and DeepRecursion for absurd nesting) carry the position of the problem.
+    fail_at(doc, e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg,
+            "check the indentation, colons and quotes here and on the line before");
+  }
+  if (documents.size() > 1) {
+    fail_at(doc, line_of(documents[1]), "more than one YAML document in the " + doc.kind,
+            "remove the '---' line; one file holds one " +
+                std::string(doc.kind == "brand file" ? "brand" : "campaign"));
+  }
+  if (documents.empty() || documents[0].IsNull()) {
+    fail_at(doc, 1, "the " + doc.kind + " is empty", "see README, \"The campaign file\"");
+  }
+  return documents[0];
+}
+
+// ---- maps keyed by language -------------------------------------------------------------------
+
+// Calls fn(tag, key node, value node) for each entry of a map keyed by language tags. With
+// `allowed`, each tag must be one of them (and the map can then hold no more entries than that).
+void for_each_language(
+    const Where& w, const YAML::Node& node, const std::string& key, const std::vector<std::string>* allowed,
+    int max_entries, const std::string& example,
+    const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& fn) {
+  if (!node.IsMap()) w.fail(node, "'" + key + "' must be a map of language -> value", example);
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& k = it->first;
+    if (!k.IsScalar() || !is_valid_language_tag(k.Scalar())) {
+      w.fail(
+          k,
+          "'" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "' in '" + key + "' is not a language tag",
+          "use BCP 47 tags such as vi, en, km, zh-Hant, pt-BR");
+    }
+    const std::string tag = canonical_language_tag(k.Scalar());
+    if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), tag) == allowed->end()) {
+      w.fail(k,
+             "'" + key + "' has an entry for '" + tag + "', which is not in the campaign's languages (" +
+                 join(*allowed) + ")",
+             "add '" + tag + "' to languages, or remove this entry");
+    }
+    if (!seen.insert(tag).second)
+      w.fail(k, "language '" + tag + "' appears twice in '" + key + "'", "keep one");
+    if (static_cast<int>(seen.size()) > max_entries) {
+      w.fail(k, "'" + key + "' has more than " + std::to_string(max_entries) + " entries", "remove some",
+             ErrorKind::kLimit);
+    }
+    fn(tag, k, it->second);
+  }
+}
+
+// ---- brand ------------------------------------------------------------------------------------
+
+void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
+  const MapReader m(w, node,
+                    {"font", "size", "colour", "outline_colour", "outline", "shadow", "box", "box_colour",
+                     "bold", "max_lines", "fonts"},
+                    "e.g. captions: {font: Noto Sans, size: 0.045, colour: \"#FFFFFF\"}");
+  CaptionStyle& style = brand.caption_style;
+  if (const auto* v = m.find("font"))
+    style.font_family = need_text(w, *v, "font", "a font family, e.g. Noto Sans");
+  if (const auto* v = m.find("size")) {
+    style.size_rel = need_number_in(w, *v, "size", "a fraction of the frame height", 0.01, 0.2,
+                                    "size is a fraction of the frame height, e.g. size: 0.045");
+  }
+  if (const auto* v = m.find("colour")) style.primary_colour = need_colour(w, *v, "colour", brand.colours);
+  if (const auto* v = m.find("outline_colour")) {
+    style.outline_colour = need_colour(w, *v, "outline_colour", brand.colours);
+  }
+  if (const auto* v = m.find("outline")) {
+    style.outline_rel = need_number_in(w, *v, "outline", "a fraction of the font size", 0.0, 0.5,
+                                       "outline is a fraction of the font size, e.g. outline: 0.1");
+  }
+  if (const auto* v = m.find("shadow")) {
+    style.shadow_rel = need_number_in(w, *v, "shadow", "a fraction of the font size", 0.0, 0.5,
+                                      "shadow is a fraction of the font size, e.g. shadow: 0.05");
+  }
+  if (const auto* v = m.find("box")) style.box = need_bool(w, *v, "box");
+  if (const auto* v = m.find("box_colour"))
+    style.box_colour = need_colour_alpha(w, *v, "box_colour", brand.colours);
+  if (const auto* v = m.find("bold")) style.bold = need_bool(w, *v, "bold");
+  if (const auto* v = m.find("max_lines"))
+    style.max_lines = static_cast<int>(need_integer_in(w, *v, "max_lines", 1, 3));
+  if (const auto* v = m.find("fonts")) {
+    for_each_language(w, *v, "fonts", nullptr, kMaxFontOverrides, "e.g. fonts: {km: Noto Sans Khmer}",
+                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                        brand.fonts_by_language[tag] =
+                            need_text(w, value, "fonts: " + tag, "a font family, e.g. km: Noto Sans Khmer");
+                      });
+  }
+}
+
+MusicBed parse_music(const Where& w, const YAML::Node& node) {
+  const MapReader m(w, node, {"file", "level_db", "fade_in", "fade_out"},
+                    "e.g. music: {file: brand/bed.wav, level_db: -20, fade_in: 1, fade_out: 2}");
+  MusicBed music;
+  music.file = resolve_file(w, m.require("file", "e.g. file: brand/bed.wav"), "file");
+  if (const auto* v = m.find("level_db")) {
+    music.level_db = need_number_in(w, *v, "level_db", "a level in dB", -60.0, 0.0,
+                                    "the music level relative to the programme, e.g. level_db: -20");
+  }
+  if (const auto* v = m.find("fade_in"))
+    music.fade_in_s = need_number_in(w, *v, "fade_in", "a number of seconds", 0.0, 60.0, "e.g. fade_in: 1.0");
+  if (const auto* v = m.find("fade_out")) {
+    music.fade_out_s =
+        need_number_in(w, *v, "fade_out", "a number of seconds", 0.0, 60.0, "e.g. fade_out: 2.0");
+  }
+  return music;
+}
+
+Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source_file) {
+  const MapReader m(w, node,
+                    {"logo", "logo_position", "logo_width", "logo_opacity", "intro", "outro", "colours",
+                     "captions", "music"},
+                    "e.g. brand: {logo: brand/logo.png, logo_position: top-right}");
+  Brand brand;
+  brand.source_file = source_file;
+  // Colours first: the other keys may name them.
+  if (const auto* v = m.find("colours")) {
+    if (!v->IsMap())
+      w.fail(*v, "'colours' must be a map of name -> \"#RRGGBB\"", "e.g. colours: {primary: \"#0D47A1\"}");
+    for (auto it = v->begin(); it != v->end(); ++it) {
+      const YAML::Node& k = it->first;
+      if (!k.IsScalar() || !is_valid_id(k.Scalar())) {
+        w.fail(k, "a colour name must be a plain name ([a-z0-9_-]+)",
+               "e.g. primary, accent, background, text");
+      }
+      if (brand.colours.count(k.Scalar()) != 0)
+        w.fail(k, "colour '" + k.Scalar() + "' appears twice", "keep one");
+      if (static_cast<int>(brand.colours.size()) >= kMaxBrandColours) {
+        w.fail(k, "more than " + std::to_string(kMaxBrandColours) + " brand colours", "remove some",
+               ErrorKind::kLimit);
+      }
+      brand.colours[k.Scalar()] = need_colour(w, it->second, "colours: " + k.Scalar(), {});
+    }
+  }
+  if (const auto* v = m.find("logo")) brand.logo = resolve_file(w, *v, "logo");
+  if (const auto* v = m.find("logo_position")) {
+    brand.logo_position = need_choice<LogoPosition>(w, *v, "logo_position",
+                                                    {{"top-left", LogoPosition::kTopLeft},
+                                                     {"top-right", LogoPosition::kTopRight},
+                                                     {"bottom-left", LogoPosition::kBottomLeft},
+                                                     {"bottom-right", LogoPosition::kBottomRight}});
+  }
+  if (const auto* v = m.find("logo_width")) {
+    brand.logo_width_rel =
+        need_number_in(w, *v, "logo_width", "a fraction of the frame width", 0.02, 0.5,
+                       "logo_width is a fraction of the frame width, e.g. logo_width: 0.18");
+  }
+  if (const auto* v = m.find("logo_opacity")) {
+    brand.logo_opacity =
+        need_number_in(w, *v, "logo_opacity", "a number from 0 to 1", 0.0, 1.0, "e.g. logo_opacity: 0.9");
+  }
+  if (const auto* v = m.find("intro")) brand.intro = resolve_file(w, *v, "intro");
+  if (const auto* v = m.find("outro")) brand.outro = resolve_file(w, *v, "outro");
+  if (const auto* v = m.find("captions")) parse_caption_style(w.sub("captions"), *v, brand);
+  if (const auto* v = m.find("music")) brand.music = parse_music(w.sub("music"), *v);
+  return brand;
+}
+
+Brand load_brand_file(const fs::path& display, const CampaignLimits& limits) {
+  const fs::path absolute = fs::absolute(display).lexically_normal();
+  const Doc doc{display, absolute.parent_path(), "brand file", &limits};
+  const YAML::Node root = read_yaml(doc, absolute);
+  return parse_brand(Where{&doc, "brand"}, root, absolute);
+}
+
+// ---- clips ------------------------------------------------------------------------------------
+
+// Keys of a clip and of a segment, in the order messages list them.
+const std::vector<std::string_view> kClipKeys = {"id",       "source",         "start",    "end",
+                                                 "segments", "reframe",        "captions", "voiceover",
+                                                 "title",    "title_duration", "bumpers"};
+const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end",    "card",       "duration",
+                                                    "background", "image", "motion", "transition", "reframe"};
+
+ReframeMode need_reframe(const Where& w, const YAML::Node& node) {
+  return need_choice<ReframeMode>(w, node, "reframe",
+                                  {{"fit-blur", ReframeMode::kFitBlur},
+                                   {"fit-pad", ReframeMode::kFitPad},
+                                   {"crop-center", ReframeMode::kCropCenter},
+                                   {"smart-crop", ReframeMode::kSmartCrop}});
+}
+
+Transition parse_transition(const Where& w, const YAML::Node& node) {
+  const std::string example =
+      "e.g. transition: {crossfade: 0.5}; one of cut: 0, crossfade: SECONDS, fade-black: SECONDS";
+  const MapReader m(w, node, {"cut", "crossfade", "fade-black"}, example);
+  if (node.size() != 1) w.fail(node, "a transition has exactly one kind", example);
+  Transition t;
+  if (const auto* v = m.find("cut")) {
+    if (!v->IsNull() && need_seconds(w, *v, "cut") != 0.0)
+      w.fail(*v, "a cut has no duration", "write {cut: 0}");
+    return t;
+  }
+  const bool crossfade = m.has("crossfade");
+  const std::string kind = crossfade ? "crossfade" : "fade-black";
+  t.kind = crossfade ? TransitionKind::kCrossfade : TransitionKind::kFadeBlack;
+  t.duration_s = need_positive_seconds(w, *m.find(kind), kind, 10.0);
+  return t;
+}
+
+struct ClipContext {
+  const Doc* doc;
+  const Campaign* campaign;  // languages and brand are already loaded
+  const CampaignLimits* limits;
+  int segments_total = 0;
+};
+
+void check_media_trim(const Where& w, const MapReader& m, std::optional<double>& start_s,
+                      std::optional<double>& end_s) {
+  if (const auto* v = m.find("start")) {
+    start_s = need_seconds(w, *v, "start");
+    if (*start_s < 0)
+      w.fail(*v, "'start' is " + format_seconds(*start_s) + " s, before the beginning", "start must be >= 0");
+  }
+  if (const auto* v = m.find("end")) {
+    end_s = need_seconds(w, *v, "end");
+    const double start = start_s.value_or(0.0);
+    if (*end_s <= start) {
+      w.fail(
+          *v,
+          "'end' (" + format_seconds(*end_s) + " s) must be after 'start' (" + format_seconds(start) + " s)",
+          "end is a time in the source, in seconds, later than start");
+    }
+  }
+}
+
+Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) {
+  const MapReader m(w, node, kSegmentKeys,
+                    "a segment is {source: FILE, start: S, end: S}, {card: {LANG: TEXT}, duration: S} or "
+                    "{image: FILE, duration: S}");
+  Segment s;
+  s.line = line_of(node);
+  int kinds = 0;
+  for (const char* k : {"source", "card", "image"}) kinds += m.has(k) ? 1 : 0;
+  if (kinds != 1) {
+    w.fail(node,
+           kinds == 0 ? "a segment needs one of 'source', 'card' or 'image'"
+                      : "a segment has only one of 'source', 'card' or 'image'",
+           "split it into one segment per piece");
+  }
+  std::vector<std::string_view> applies;
+  std::string kind_name;
+  if (m.has("source")) {
+    s.kind = Segment::Kind::kMedia;
+    kind_name = "a media segment";
+    applies = {"source", "start", "end", "transition", "reframe"};
+  } else if (m.has("card")) {
+    s.kind = Segment::Kind::kCard;
+    kind_name = "a card";
+    applies = {"card", "duration", "background", "transition"};
+  } else {
+    s.kind = Segment::Kind::kImage;
+    kind_name = "an image segment";
+    applies = {"image", "duration", "motion", "transition", "reframe"};
+  }
+  for (std::string_view key : kSegmentKeys) {
+    const YAML::Node* v = m.find(key);
+    if (v != nullptr && std::find(applies.begin(), applies.end(), key) == applies.end()) {
+      std::vector<std::string> names(applies.begin(), applies.end());
+      w.fail(*v, "'" + std::string(key) + "' does not apply to " + kind_name,
+             kind_name + " takes: " + join(names));
+    }
+  }
+
+  switch (s.kind) {
+    case Segment::Kind::kMedia:
+      s.source = resolve_file(w, *m.find("source"), "source");
+      check_media_trim(w, m, s.start_s, s.end_s);
+      break;
+    case Segment::Kind::kCard: {
+      const YAML::Node& card = *m.find("card");
+      const auto& languages = ctx.campaign->languages;
+      for_each_language(w, card, "card", &languages, static_cast<int>(languages.size()),
+                        "e.g. card: {vi: \"Lương hưu từ 60 tuổi\", en: \"Pension from age 60\"}",
+                        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                          s.card_text[tag] = need_text(w, value, "card: " + tag, "the card's text in " + tag);
+                        });
+      for (const std::string& tag : languages) {
+        if (s.card_text.count(tag) == 0) {
+          w.fail(card, "card has no text for '" + tag + "'",
+                 "every campaign language needs the card's text; add " + tag + ": \"...\"");
+        }
+      }
+      s.duration_s =
+          need_positive_seconds(w, m.require("duration", "e.g. duration: 2.5"), "duration", 3600.0);
+      const auto& named = ctx.campaign->brand.colours;
+      if (const auto* v = m.find("background")) {
+        s.background = need_colour(w, *v, "background", named);
+      } else if (auto it = named.find("primary"); it != named.end()) {
+        s.background = it->second;
+      }
+      break;
+    }
+    case Segment::Kind::kImage:
+      s.source = resolve_file(w, *m.find("image"), "image");
+      s.duration_s =
+          need_positive_seconds(w, m.require("duration", "e.g. duration: 3.0"), "duration", 3600.0);
+      if (const auto* v = m.find("motion")) {
+        s.motion = need_choice<MotionKind>(w, *v, "motion",
+                                           {{"none", MotionKind::kNone},
+                                            {"zoom-in", MotionKind::kZoomIn},
+                                            {"zoom-out", MotionKind::kZoomOut},
+                                            {"pan-left", MotionKind::kPanLeft},
+                                            {"pan-right", MotionKind::kPanRight}});
+      }
+      break;
+    case Segment::Kind::kInvalid:
+      break;
+  }
+  if (const auto* v = m.find("transition")) s.transition = parse_transition(w, *v);
+  if (const auto* v = m.find("reframe")) s.reframe = need_reframe(w, *v);
+  return s;
+}
+
+// Length of a segment when the file alone says it (cards, images, media with an end).
+std::optional<double> known_duration(const Segment& s) {
+  if (s.kind == Segment::Kind::kMedia) {
+    if (s.end_s) return *s.end_s - s.start_s.value_or(0.0);
+    return std::nullopt;
+  }
+  return s.duration_s;
+}
+
+void check_transitions(const Where& w, const std::vector<Segment>& segments) {
+  const auto segment_where = [&](size_t i) { return w.sub("segment " + std::to_string(i + 1)); };
+  const auto fail_at_segment = [&](size_t i, const std::string& problem, const std::string& fix) {
+    const Where sw = segment_where(i);
+    fail_at(*w.doc, segments[i].line, sw.what + ": " + problem, fix);
+  };
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const Transition& t = segments[i].transition;
+    const std::string name = to_string(t.kind);
+    if (i == 0) {
+      if (t.kind != TransitionKind::kCut) {
+        fail_at_segment(i, "the first segment cannot enter with a " + name,
+                        "nothing comes before it; remove its transition");
+      }
+      continue;
+    }
+    if (t.kind == TransitionKind::kCut) continue;
+    const std::string length = name + " of " + format_seconds(t.duration_s) + " s";
+    if (auto previous = known_duration(segments[i - 1]); previous && t.duration_s > *previous) {
+      fail_at_segment(
+          i,
+          length + " is longer than segment " + std::to_string(i) + " (" + format_seconds(*previous) + " s)",
+          "shorten the transition");
+    }
+    if (auto own = known_duration(segments[i]); own && t.duration_s > *own) {
+      fail_at_segment(i, length + " is longer than the segment itself (" + format_seconds(*own) + " s)",
+                      "shorten the transition");
+    }
+  }
+  // A segment overlapped at both ends must be long enough for both transitions.
+  for (size_t i = 1; i + 1 < segments.size(); ++i) {
+    const auto own = known_duration(segments[i]);
+    const double in_s = segments[i].transition.duration_s;
+    const double out_s = segments[i + 1].transition.duration_s;
+    if (own && in_s > 0 && out_s > 0 && in_s + out_s > *own) {
+      fail_at_segment(i,
+                      "its transitions in (" + format_seconds(in_s) + " s) and out (" +
+                          format_seconds(out_s) + " s) add up to more than its " + format_seconds(*own) +
+                          " s",
+                      "shorten one of the transitions or lengthen the segment");
+    }
+  }
+}
+
+// A bounded look for the clip's id, so that messages about its other keys can name it.
+std::string peek_id(const YAML::Node& node) {
+  if (!node.IsMap()) return {};
+  size_t visited = 0;
+  for (auto it = node.begin(); it != node.end() && visited <= kClipKeys.size(); ++it, ++visited) {
+    if (it->first.IsScalar() && it->first.Scalar() == "id" && it->second.IsScalar() &&
+        is_valid_id(it->second.Scalar())) {
+      return it->second.Scalar();
+    }
+  }
+  return {};
+}
+
+Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
+                std::optional<double> default_title_s) {
+  const std::string peeked = peek_id(node);
+  const Where w{ctx.doc, peeked.empty() ? "clip " + std::to_string(index + 1) : "clip '" + peeked + "'"};
+  const MapReader m(w, node, kClipKeys, "start each clip with '- id: NAME'");
+  Clip clip;
+  clip.line = line_of(node);
+
+  const YAML::Node& id = m.require("id", "start each clip with '- id: NAME'");
+  clip.id = need_text(w, id, "id", "e.g. id: benefits");
+  if (!is_valid_id(clip.id)) {
+    w.fail(
+        id, "bad clip id '" + clip.id + "'",
+        "ids use only a-z, 0-9, '_' and '-', do not start with '-', at most 64 characters; they name files");
+  }
+
+  const YAML::Node* source = m.find("source");
+  const YAML::Node* segments = m.find("segments");
+  if (source != nullptr && segments != nullptr) {
+    w.fail(*segments, "a clip has either 'source' or 'segments', not both",
+           "put the source into the first segment");
+  }
+  if (source == nullptr && segments == nullptr) {
+    w.fail(node, "missing required key 'source' (or 'segments')", "e.g. source: media/benefits.mp4");
+  }
+  if (source != nullptr) {
+    Segment s;
+    s.kind = Segment::Kind::kMedia;
+    s.line = line_of(*source);
+    s.source = resolve_file(w, *source, "source");
+    check_media_trim(w, m, s.start_s, s.end_s);
+    clip.segments.push_back(std::move(s));
+    ++ctx.segments_total;
+  } else {
+    for (const char* key : {"start", "end"}) {
+      if (const auto* v = m.find(key)) {
+        w.fail(*v, "'" + std::string(key) + "' belongs in each segment when a clip has segments",
+               "move it into the segment it trims");
+      }
+    }
+    if (!segments->IsSequence() || segments->size() == 0) {
+      w.fail(*segments, "'segments' must be a non-empty list",
+             "e.g. segments: [{source: media/a.mp4, start: 0, end: 5}, {card: {en: Hello}, duration: 2}]");
+    }
+    const auto count = static_cast<int64_t>(segments->size());
+    if (count > ctx.limits->max_segments_per_clip) {
+      w.fail(*segments,
+             std::to_string(count) + " segments, more than the limit of " +
+                 std::to_string(ctx.limits->max_segments_per_clip),
+             "split the clip", ErrorKind::kLimit);
+    }
+    if (ctx.segments_total + count > ctx.limits->max_segments_total) {
+      w.fail(*segments,
+             "the campaign has more than " + std::to_string(ctx.limits->max_segments_total) + " segments",
+             "split the campaign", ErrorKind::kLimit);
+    }
+    ctx.segments_total += static_cast<int>(count);
+    size_t number = 0;
+    for (const YAML::Node& item : *segments) {
+      ++number;
+      clip.segments.push_back(parse_segment(ctx, w.sub("segment " + std::to_string(number)), item));
+    }
+    check_transitions(w, clip.segments);
+  }
+
+  if (const auto* v = m.find("reframe")) clip.reframe = need_reframe(w, *v);
+
+  const auto& languages = ctx.campaign->languages;
+  const YAML::Node* captions = m.find("captions");
+  if (captions != nullptr && captions->IsScalar() && captions->Scalar() == "none") {
+    clip.captions_none = true;
+  } else if (captions != nullptr) {
+    for_each_language(w, *captions, "captions", &languages, static_cast<int>(languages.size()),
+                      "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
+                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                        const fs::path file = resolve_file(w, value, "captions: " + tag);
+                        std::string ext = file.extension().string();
+                        std::transform(ext.begin(), ext.end(), ext.begin(),
+                                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                        if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
+                          w.fail(value,
+                                 "captions for '" + tag + "' are not a subtitle file: " + value.Scalar(),
+                                 "use .srt, .vtt, .ass or .ssa");
+                        }
+                        clip.captions[tag] = file;
+                      });
+  }
+  if (!clip.captions_none) {
+    for (const std::string& tag : languages) {
+      if (clip.captions.count(tag) == 0) {
+        w.fail(captions != nullptr ? *captions : node, "no captions for '" + tag + "'",
+               "every campaign language needs captions; add " + tag +
+                   ": FILE to the clip's captions, or write "
+                   "captions: none");
+      }
+    }
+  }
+
+  if (const auto* v = m.find("voiceover")) {
+    for_each_language(w, *v, "voiceover", &languages, static_cast<int>(languages.size()),
+                      "e.g. voiceover: {vi: vo/x.vi.wav}",
+                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                        clip.voiceover[tag] = resolve_file(w, value, "voiceover: " + tag);
+                      });
+  }
+  if (const auto* v = m.find("title")) {
+    for_each_language(w, *v, "title", &languages, static_cast<int>(languages.size()),
+                      "e.g. title: {vi: \"...\", en: \"...\"}",
+                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                        clip.title[tag] = need_text(w, value, "title: " + tag, "the headline in " + tag);
+                      });
+    for (const std::string& tag : languages) {
+      if (clip.title.count(tag) == 0) {
+        w.fail(*v, "title has no text for '" + tag + "'",
+               "give the title in every campaign language, or none");
+      }
+    }
+  }
+  if (const auto* v = m.find("title_duration")) {
+    clip.title_duration_s = need_positive_seconds(w, *v, "title_duration", 600.0);
+  } else if (default_title_s) {
+    clip.title_duration_s = *default_title_s;
+  }
+  if (const auto* v = m.find("bumpers")) clip.use_bumpers = need_bool(w, *v, "bumpers");
+  return clip;
+}
+
+// Reads a list of names (languages, platforms) with its checks.
+std::vector<std::string> read_name_list(const Where& w, const YAML::Node& node, const std::string& key,
+                                        int limit, const std::string& example) {
+  if (!node.IsSequence() || node.size() == 0) w.fail(node, "'" + key + "' must be a non-empty list", example);
+  if (static_cast<int64_t>(node.size()) > limit) {
+    w.fail(node,
+           "'" + key + "' has " + std::to_string(node.size()) + " entries, more than the limit of " +
+               std::to_string(limit),
+           "remove some", ErrorKind::kLimit);
+  }
+  std::vector<std::string> out;
+  for (const YAML::Node& item : node) {
+    out.push_back(need_text(w, item, key + " entry", example));
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- public -------------------------------------------------------------------------------------
+
+Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const CampaignLimits& limits) {
+  Campaign campaign;
+  campaign.source_file = fs::absolute(file).lexically_normal();
+  const Doc doc{file, campaign.source_file.parent_path(), "campaign file", &limits};
+  const YAML::Node root = read_yaml(doc, campaign.source_file);
+  const Where top{&doc, ""};
+  const MapReader m(
+      top, root,
+      {"name", "languages", "platforms", "encode", "brand", "sidecar_captions", "title_duration", "clips"},
+      "a campaign has name:, languages:, platforms: and clips: at the top level");
+
+  const YAML::Node& name = m.require("name", "e.g. name: may-voluntary-si; it names the output folder");
+  campaign.name = need_text(top, name, "name", "e.g. name: may-voluntary-si");
+  if (!is_valid_id(campaign.name)) {
+    top.fail(
+        name, "bad campaign name '" + campaign.name + "'",
+        "a name uses only a-z, 0-9, '_' and '-', does not start with '-', at most 64 characters; it names "
+        "the output folder");
+  }
+
+  const YAML::Node& languages = m.require("languages", "e.g. languages: [vi, en, km]");
+  const std::vector<std::string> tags =
+      read_name_list(top, languages, "languages", limits.max_languages, "e.g. languages: [vi, en, km]");
+  for (size_t i = 0; i < tags.size(); ++i) {
+    const YAML::Node item = languages[i];
+    if (!is_valid_language_tag(tags[i])) {
+      top.fail(item, "'" + tags[i] + "' is not a language tag",
+               "use BCP 47 tags such as vi, en, km, zh-Hant, pt-BR");
+    }
+    const std::string tag = canonical_language_tag(tags[i]);
+    if (std::find(campaign.languages.begin(), campaign.languages.end(), tag) != campaign.languages.end()) {
+      top.fail(item, "language '" + tag + "' is listed twice", "list each language once");
+    }
+    campaign.languages.push_back(tag);
+  }
+
+  const YAML::Node& platforms = m.require("platforms", "e.g. platforms: [tiktok, youtube-shorts]");
+  const std::vector<std::string> names = read_name_list(top, platforms, "platforms", limits.max_platforms,
+                                                        "e.g. platforms: [tiktok, youtube-shorts]");
+  for (size_t i = 0; i < names.size(); ++i) {
+    const YAML::Node item = platforms[i];
+    if (presets.find(names[i]) == nullptr) {
+      std::vector<std::string> known;
+      for (const auto& [known_name, unused] : presets.all()) known.push_back(known_name);
+      top.fail(item, "unknown platform '" + names[i] + "'",
+               known.empty() ? "no presets are loaded; check the presets folder"
+                             : "known platforms: " + join(known) + "; add your own with --presets DIR");
+    }
+    if (std::find(campaign.platforms.begin(), campaign.platforms.end(), names[i]) !=
+        campaign.platforms.end()) {
+      top.fail(item, "platform '" + names[i] + "' is listed twice", "list each platform once");
+    }
+    campaign.platforms.push_back(names[i]);
+  }
+
+  if (const auto* v = m.find("encode")) {
+    const Where w = top.sub("encode");
+    const MapReader e(w, *v, {"preset", "crf", "threads"}, "e.g. encode: {preset: veryfast, crf: 23}");
+    if (const auto* p = e.find("preset")) {
+      static const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster",
+                                                            "fast",      "medium",    "slow",     "slower",
+                                                            "veryslow",  "placebo"};
+      const std::string preset = need_text(w, *p, "preset", "an x264 preset: " + join(kX264Presets));
+      if (std::find(kX264Presets.begin(), kX264Presets.end(), preset) == kX264Presets.end()) {
+        w.fail(*p, "'" + preset + "' is not an x264 preset", "use one of: " + join(kX264Presets));
+      }
+      campaign.encode.x264_preset = preset;
+    }
+    if (const auto* p = e.find("crf"))
+      campaign.encode.crf = static_cast<int>(need_integer_in(w, *p, "crf", 0, 51));
+    if (const auto* p = e.find("threads")) {
+      campaign.encode.threads = static_cast<int>(need_integer_in(w, *p, "threads", 1, 256));
+    }
+  }
+
+  if (const auto* v = m.find("brand")) {
+    if (v->IsScalar()) {
+      const fs::path brand_file = resolve_file(top, *v, "brand");
+      // Messages about the brand file name it the way the campaign did, joined to the campaign's folder.
+      const fs::path display =
+          (fs::path(v->Scalar()).is_absolute() ? fs::path(v->Scalar()) : file.parent_path() / v->Scalar())
+              .lexically_normal();
+      const Doc brand_doc{display, brand_file.parent_path(), "brand file", &limits};
+      const YAML::Node brand_root = read_yaml(brand_doc, brand_file);
+      campaign.brand = parse_brand(Where{&brand_doc, "brand"}, brand_root, brand_file);
+    } else if (v->IsMap()) {
+      campaign.brand = parse_brand(top.sub("brand"), *v, campaign.source_file);
+    } else {
+      top.fail(*v, "'brand' must be a map or the path of a brand file",
+               "e.g. brand: brand/brand.yaml or brand: {logo: brand/logo.png}");
+    }
+  } else {
+    campaign.brand.source_file = campaign.source_file;
+  }
+
+  if (const auto* v = m.find("sidecar_captions"))
+    campaign.sidecar_captions = need_bool(top, *v, "sidecar_captions");
+  std::optional<double> title_duration_s;
+  if (const auto* v = m.find("title_duration"))
+    title_duration_s = need_positive_seconds(top, *v, "title_duration", 600.0);
+
+  const YAML::Node& clips = m.require("clips", "e.g. clips: [{id: benefits, source: media/benefits.mp4}]");
+  if (!clips.IsSequence() || clips.size() == 0) {
+    top.fail(clips, "'clips' must be a non-empty list", "start each clip with '- id: NAME'");
+  }
+  if (static_cast<int64_t>(clips.size()) > limits.max_clips) {
+    top.fail(clips,
+             "the campaign has " + std::to_string(clips.size()) + " clips, more than the limit of " +
+                 std::to_string(limits.max_clips),
+             "split it into several campaigns", ErrorKind::kLimit);
+  }
+  ClipContext ctx{&doc, &campaign, &limits};
+  std::map<std::string, int> first_line_of_id;
+  size_t index = 0;
+  for (const YAML::Node& item : clips) {
+    Clip clip = parse_clip(ctx, item, index++, title_duration_s);
+    if (auto [it, inserted] = first_line_of_id.emplace(clip.id, clip.line); !inserted) {
+      fail_at(doc, clip.line, "duplicate clip id '" + clip.id + "'",
+              "first used on line " + std::to_string(it->second) + "; ids must be unique");
+    }
+    campaign.clips.push_back(std::move(clip));
+  }
+  return campaign;
+}
+
+Brand load_brand(const fs::path& file, const CampaignLimits& limits) { return load_brand_file(file, limits); }
+
+const char* to_string(ReframeMode mode) {
+  switch (mode) {
+    case ReframeMode::kFitBlur:
+      return "fit-blur";
+    case ReframeMode::kFitPad:
+      return "fit-pad";
+    case ReframeMode::kCropCenter:
+      return "crop-center";
+    case ReframeMode::kSmartCrop:
+      return "smart-crop";
+    case ReframeMode::kInvalid:
+      break;
+  }
+  return "invalid";
+}
+
+const char* to_string(LogoPosition position) {
+  switch (position) {
+    case LogoPosition::kTopLeft:
+      return "top-left";
+    case LogoPosition::kTopRight:
+      return "top-right";
+    case LogoPosition::kBottomLeft:
+      return "bottom-left";
+    case LogoPosition::kBottomRight:
+      return "bottom-right";
+    case LogoPosition::kInvalid:
+      break;
+  }
+  return "invalid";
+}
+
+const char* to_string(TransitionKind kind) {
+  switch (kind) {
+    case TransitionKind::kCut:
+      return "cut";
+    case TransitionKind::kCrossfade:
+      return "crossfade";
+    case TransitionKind::kFadeBlack:
+      return "fade-black";
+  }
+  return "invalid";
+}
+
+const char* to_string(MotionKind kind) {
+  switch (kind) {
+    case MotionKind::kNone:
+      return "none";
+    case MotionKind::kZoomIn:
+      return "zoom-in";
+    case MotionKind::kZoomOut:
+      return "zoom-out";
+    case MotionKind::kPanLeft:
+      return "pan-left";
+    case MotionKind::kPanRight:
+      return "pan-right";
+  }
+  return "invalid";
+}
+
+bool is_valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 || id[0] == '-') return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+namespace {
+
+std::vector<std::string> split_subtags(const std::string& tag) {
+  std::vector<std::string> parts;
+  std::string current;
+  for (char c : tag) {
+    if (c == '-') {
+      parts.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  parts.push_back(current);
+  return parts;
+}
+
+bool all_alpha(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalpha(c) != 0 && c < 0x80; });
+}
+bool all_digit(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+bool all_alnum(const std::string& s) {
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) != 0 && c < 0x80; });
+}
+
+}  // namespace
+
+bool is_valid_language_tag(const std::string& tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  const std::vector<std::string> parts = split_subtags(tag);
+  size_t i = 0;
+  if (parts[i].size() < 2 || parts[i].size() > 3 || !all_alpha(parts[i])) return false;
+  ++i;
+  if (i < parts.size() && parts[i].size() == 4 && all_alpha(parts[i])) ++i;  // script
+  if (i < parts.size() &&
+      ((parts[i].size() == 2 && all_alpha(parts[i])) || (parts[i].size() == 3 && all_digit(parts[i])))) {
+    ++i;  // region
+  }
+  while (i < parts.size()) {  // variants
+    const std::string& p = parts[i];
+    const bool variant = (p.size() >= 5 && p.size() <= 8 && all_alnum(p)) ||
+                         (p.size() == 4 && !p.empty() && p[0] >= '0' && p[0] <= '9' && all_alnum(p));
+    if (!variant) break;
+    ++i;
+  }
+  if (i < parts.size() && (parts[i] == "x" || parts[i] == "X")) {  // private use
+    if (i + 1 >= parts.size()) return false;
+    for (++i; i < parts.size(); ++i) {
+      if (parts[i].empty() || parts[i].size() > 8 || !all_alnum(parts[i])) return false;
+    }
+  }
+  return i == parts.size();
+}
+
+std::string canonical_language_tag(const std::string& tag) {
+  std::vector<std::string> parts = split_subtags(tag);
+  bool private_use = false;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string& p = parts[i];
+    std::transform(p.begin(), p.end(), p.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (p == "x") private_use = true;
+    if (i == 0 || private_use) continue;
+    if (p.size() == 4 && all_alpha(p)) {
+      p[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(p[0])));
+    } else if (p.size() == 2 && all_alpha(p)) {
+      p = upper(p);
+    }
+  }
+  return join(parts, "-");
+}
+
+}  // namespace shortpack
