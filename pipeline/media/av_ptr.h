@@ -22,6 +22,7 @@ struct AvDeleter {
   void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
   void operator()(SwrContext* s) const noexcept { swr_free(&s); }
   void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
+  void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
 };
 
 // Input format contexts are closed, output ones freed (their AVIOContext is closed by the muxer).
@@ -40,6 +41,7 @@ using CodecContextPtr = std::unique_ptr<AVCodecContext, AvDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, AvDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, AvDeleter>;
 using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
+using CodecParametersPtr = std::unique_ptr<AVCodecParameters, AvDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
 
 static_assert(!std::is_copy_constructible_v<PacketPtr>);

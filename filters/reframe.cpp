@@ -1,0 +1,152 @@
+#include "filters/reframe.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+#include "filters/core/error.h"
+
+namespace shortpack {
+namespace {
+
+int even_floor(double v) { return static_cast<int>(std::floor(v / 2.0)) * 2; }
+int even_round(double v) { return static_cast<int>(std::lround(v / 2.0)) * 2; }
+
+cv::Mat plane_of(const AVFrame& f, int p) {
+  const int w = p == 0 ? f.width : (f.width + 1) / 2;
+  const int h = p == 0 ? f.height : (f.height + 1) / 2;
+  return {h, w, CV_8UC1, f.data[p], static_cast<size_t>(f.linesize[p])};
+}
+
+cv::Rect plane_rect(const Reframe::Rect& r, int p) {
+  if (p == 0) return {r.x, r.y, r.w, r.h};
+  return {r.x / 2, r.y / 2, std::max(1, r.w / 2), std::max(1, r.h / 2)};
+}
+
+// Scales the `src` rectangle of every plane of `in` into the `dst` rectangle of `out`.
+void scale_into(const AVFrame& in, const Reframe::Rect& src, AVFrame& out, const Reframe::Rect& dst) {
+  for (int p = 0; p < 3; ++p) {
+    const cv::Mat from = plane_of(in, p)(plane_rect(src, p) & cv::Rect(0, 0, plane_of(in, p).cols, plane_of(in, p).rows));
+    cv::Mat to = plane_of(out, p)(plane_rect(dst, p));
+    const bool shrinking = to.cols < from.cols || to.rows < from.rows;
+    cv::resize(from, to, to.size(), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
+}
+
+// Largest rectangle of the output's aspect inside a w x h source (display aspect `dar_x`: the
+// horizontal stretch of a source pixel), centred; in source pixels, even.
+Reframe::Rect cover_crop(int src_w, int src_h, double pixel_aspect, int out_w, int out_h) {
+  const double disp_w = src_w * pixel_aspect;
+  const double out_aspect = static_cast<double>(out_w) / out_h;
+  double crop_disp_w = disp_w;
+  double crop_h = src_h;
+  if (disp_w / src_h > out_aspect) {
+    crop_disp_w = src_h * out_aspect;
+  } else {
+    crop_h = disp_w / out_aspect;
+  }
+  Reframe::Rect r;
+  r.w = std::clamp(even_round(crop_disp_w / pixel_aspect), 2, src_w - src_w % 2);
+  r.h = std::clamp(even_round(crop_h), 2, src_h - src_h % 2);
+  r.x = even_floor((src_w - r.w) / 2.0);
+  r.y = even_floor((src_h - r.h) / 2.0);
+  return r;
+}
+
+}  // namespace
+
+Reframe::Reframe(ReframeOptions options) : options_(options) {}
+
+VideoFormat Reframe::configure(const VideoFormat& in) {
+  if (in.pixel_format != AV_PIX_FMT_YUV420P) {
+    throw Error(ErrorKind::kInternal, "reframe takes yuv420p frames, got " + in.describe());
+  }
+  if (options_.width_px <= 0 || options_.height_px <= 0 || options_.width_px % 2 != 0 || options_.height_px % 2 != 0) {
+    throw Error(ErrorKind::kInternal, "reframe needs an even output size");
+  }
+  if (in.width_px < 2 || in.height_px < 2) throw Error(ErrorKind::kMedia, "the picture is too small to reframe");
+  in_ = in;
+  out_ = in;
+  out_.width_px = options_.width_px;
+  out_.height_px = options_.height_px;
+  out_.sample_aspect = {1, 1};
+  const double pixel_aspect = in.sample_aspect.num > 0 && in.sample_aspect.den > 0 ? av_q2d(in.sample_aspect) : 1.0;
+  const double disp_w = in.width_px * pixel_aspect;
+  const double disp_h = in.height_px;
+  const double scale = std::min(options_.width_px / disp_w, options_.height_px / disp_h);
+  fg_dst_.w = std::clamp(even_round(disp_w * scale), 2, options_.width_px);
+  fg_dst_.h = std::clamp(even_round(disp_h * scale), 2, options_.height_px);
+  fg_dst_.x = even_floor((options_.width_px - fg_dst_.w) / 2.0);
+  fg_dst_.y = even_floor((options_.height_px - fg_dst_.h) / 2.0);
+  fills_frame_ = fg_dst_.w == options_.width_px && fg_dst_.h == options_.height_px;
+  crop_src_ = cover_crop(in.width_px, in.height_px, pixel_aspect, options_.width_px, options_.height_px);
+  return out_;
+}
+
+CropWindow Reframe::center_window() const {
+  return {static_cast<double>(crop_src_.x), static_cast<double>(crop_src_.y), static_cast<double>(crop_src_.w),
+          static_cast<double>(crop_src_.h)};
+}
+
+FramePtr Reframe::process(const AVFrame& in) const {
+  FramePtr out = alloc_video_frame(options_.width_px, options_.height_px, AV_PIX_FMT_YUV420P);
+  av_frame_copy_props(out.get(), &in);
+  out->sample_aspect_ratio = {1, 1};
+  const Rect whole_src{0, 0, in.width - in.width % 2, in.height - in.height % 2};
+  const Rect whole_dst{0, 0, options_.width_px, options_.height_px};
+  switch (options_.kind) {
+    case ReframeKind::kCropCenter:
+      scale_into(in, crop_src_, *out, whole_dst);
+      return out;
+    case ReframeKind::kCropWindow:
+      return process(in, center_window());
+    case ReframeKind::kFitPad:
+      if (!fills_frame_) fill_yuv420p(*out, options_.pad_yuv[0], options_.pad_yuv[1], options_.pad_yuv[2]);
+      scale_into(in, whole_src, *out, fg_dst_);
+      return out;
+    case ReframeKind::kFitBlur:
+      if (!fills_frame_) {
+        // Background: cover-crop scaled down to 1/N, blurred and darkened there, scaled back up.
+        const int ds = std::max(1, options_.background_downscale);
+        const int small_w = std::max(4, even_round(static_cast<double>(options_.width_px) / ds));
+        const int small_h = std::max(4, even_round(static_cast<double>(options_.height_px) / ds));
+        thread_local cv::Mat small[3];
+        for (int p = 0; p < 3; ++p) {
+          const int sw = p == 0 ? small_w : small_w / 2;
+          const int sh = p == 0 ? small_h : small_h / 2;
+          const cv::Mat src_plane = plane_of(in, p);
+          const cv::Mat from = src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
+          small[p].create(sh, sw, CV_8UC1);
+          cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
+          cv::GaussianBlur(small[p], small[p], cv::Size(0, 0), p == 0 ? 2.0 : 1.0);
+          const double k = options_.background_darken;
+          const double base = p == 0 ? 16.0 : 128.0;
+          small[p].convertTo(small[p], CV_8UC1, k, base * (1.0 - k));
+          cv::Mat to = plane_of(*out, p);
+          cv::resize(small[p], to, to.size(), 0, 0, cv::INTER_LINEAR);
+        }
+      }
+      scale_into(in, whole_src, *out, fg_dst_);
+      return out;
+    case ReframeKind::kInvalid:
+      break;
+  }
+  throw Error(ErrorKind::kInternal, "reframe used before a mode was chosen");
+}
+
+FramePtr Reframe::process(const AVFrame& in, const CropWindow& window) const {
+  FramePtr out = alloc_video_frame(options_.width_px, options_.height_px, AV_PIX_FMT_YUV420P);
+  av_frame_copy_props(out.get(), &in);
+  out->sample_aspect_ratio = {1, 1};
+  Rect src;
+  src.w = std::clamp(even_round(window.w), 2, in.width - in.width % 2);
+  src.h = std::clamp(even_round(window.h), 2, in.height - in.height % 2);
+  src.x = std::clamp(even_round(window.x), 0, in.width - src.w);
+  src.y = std::clamp(even_round(window.y), 0, in.height - src.h);
+  src.x -= src.x % 2;
+  src.y -= src.y % 2;
+  scale_into(in, src, *out, {0, 0, options_.width_px, options_.height_px});
+  return out;
+}
+
+}  // namespace shortpack

@@ -1,0 +1,66 @@
+// Reframe: fits any source picture into the platform's frame.
+//
+//   fit-blur    the whole picture, centred; the bars filled with a blurred, darkened copy that is
+//               built from a small downscaled image (cheap) and scaled up
+//   fit-pad     the whole picture, centred; bars in a solid colour
+//   crop-center the frame filled, cutting the overflowing edges equally
+//   crop-window the frame filled from a moving window given per frame (smart crop's path)
+//
+// Non-square source pixels are undone (the picture is fitted by its display aspect).
+// configure() settles every rectangle once; process() is const and may run concurrently on
+// many frames (scratch memory is per thread).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "filters/core/frame.h"
+
+namespace shortpack {
+
+enum class ReframeKind { kInvalid = 0, kFitBlur, kFitPad, kCropCenter, kCropWindow };
+
+struct ReframeOptions {
+  ReframeKind kind = ReframeKind::kFitBlur;
+  int width_px = 0;   // output size, even
+  int height_px = 0;
+  std::array<uint8_t, 3> pad_yuv = {16, 128, 128};  // fit-pad colour (black)
+  double background_darken = 0.55;                  // fit-blur: luma gain of the background
+  int background_downscale = 8;                     // fit-blur: background built at 1/N size
+};
+
+// A rectangle in source pixels (crop-window); x, y, w, h.
+struct CropWindow {
+  double x = 0, y = 0, w = 0, h = 0;
+};
+
+class Reframe {
+ public:
+  explicit Reframe(ReframeOptions options);
+  VideoFormat configure(const VideoFormat& in);
+  // A new frame of the output size; `in` is not modified.
+  [[nodiscard]] FramePtr process(const AVFrame& in) const;
+  // crop-window: the window for this frame (must be inside the source).
+  [[nodiscard]] FramePtr process(const AVFrame& in, const CropWindow& window) const;
+
+  struct Rect {
+    int x = 0, y = 0, w = 0, h = 0;
+  };
+  // Where the whole picture lands in the output (fit modes), for tests and guides.
+  [[nodiscard]] Rect foreground() const { return fg_dst_; }
+  // The part of the source shown (crop-center) or behind (fit-blur background).
+  [[nodiscard]] Rect source_crop() const { return crop_src_; }
+  // The window crop-center would use, in source pixels.
+  [[nodiscard]] CropWindow center_window() const;
+  [[nodiscard]] const ReframeOptions& options() const { return options_; }
+
+ private:
+  ReframeOptions options_;
+  VideoFormat in_;
+  VideoFormat out_;
+  Rect fg_dst_;      // fit modes: destination of the fitted picture
+  Rect crop_src_;    // crop-center: source crop; fit-blur: source crop for the background
+  bool fills_frame_ = false;  // the fitted picture covers the whole output
+};
+
+}  // namespace shortpack

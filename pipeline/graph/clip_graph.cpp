@@ -1,0 +1,269 @@
+#include "pipeline/graph/clip_graph.h"
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for_each.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cmath>
+#include <mutex>
+
+#include "filters/core/error.h"
+#include "pipeline/media/mp4_writer.h"
+#include "pipeline/media/video_source.h"
+
+namespace shortpack {
+namespace flow = oneapi::tbb::flow;
+
+namespace {
+
+struct FrameMsg {
+  int64_t index = -1;
+  SharedFrame frame;  // null when an upstream branch failed for this frame
+};
+
+struct EncoderState {
+  const EncoderBranchSpec* spec = nullptr;
+  std::unique_ptr<VideoEncoder> encoder;
+  std::unique_ptr<Mp4Writer> writer;
+  BranchOutcome outcome;
+  std::atomic<bool> failed{false};
+
+  void fail(const std::string& why) {
+    if (!failed.exchange(true)) {
+      outcome.error = why;
+      spdlog::debug("{}: {}", spec->label, why);
+    }
+  }
+};
+
+struct LanguageState {
+  std::unique_ptr<CaptionBurner> burner;
+  std::vector<EncoderState*> encoders;
+  void fail_all(const std::string& why) {
+    for (auto* e : encoders) e->fail(why);
+  }
+};
+
+struct GeometryState {
+  std::unique_ptr<Reframe> reframe;
+  std::unique_ptr<LogoOverlay> logo;
+  std::vector<EncoderState*> encoders;
+  void fail_all(const std::string& why) {
+    for (auto* e : encoders) e->fail(why);
+  }
+};
+
+// Counts, per frame, the encoders that have taken it; frames complete in order because every
+// encoder is serial and in order, so a ring of cumulative counters (ring > limit) is enough.
+class CompletionRing {
+ public:
+  CompletionRing(size_t ring, int leaves) : counts_(ring), leaves_(leaves) {}
+  // True when `index` was the last leaf's.
+  bool done(int64_t index) {
+    const size_t ring = counts_.size();
+    const auto generation = static_cast<int64_t>(static_cast<size_t>(index) / ring);
+    const int64_t after = counts_[static_cast<size_t>(index) % ring].fetch_add(1) + 1;
+    return after == static_cast<int64_t>(leaves_) * (generation + 1);
+  }
+
+ private:
+  std::vector<std::atomic<int64_t>> counts_;
+  int leaves_;
+};
+
+}  // namespace
+
+std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
+  // Flatten the branches and set everything up before the first frame.
+  std::vector<std::unique_ptr<EncoderState>> encoders;
+  std::vector<std::unique_ptr<GeometryState>> geometries;
+  std::vector<std::unique_ptr<LanguageState>> languages;
+  std::vector<std::vector<LanguageState*>> languages_of(spec.geometries.size());
+  for (const auto& g : spec.geometries) {
+    for (const auto& l : g.languages) {
+      for (const auto& e : l.encoders) {
+        encoders.push_back(std::make_unique<EncoderState>());
+        encoders.back()->spec = &e;
+      }
+    }
+  }
+  std::vector<BranchOutcome> outcomes;
+  auto collect = [&] {
+    outcomes.clear();
+    for (auto& e : encoders) {
+      e->outcome.ok = !e->failed;
+      outcomes.push_back(e->outcome);
+    }
+    return outcomes;
+  };
+  if (encoders.empty()) return outcomes;
+
+  std::unique_ptr<VideoSource> source;
+  try {
+    source = std::make_unique<VideoSource>(spec.source, spec.start_s, spec.duration_s, spec.frame_rate,
+                                           spec.decode_threads);
+  } catch (const Error& e) {
+    for (auto& enc : encoders) enc->fail(e.what());
+    return collect();
+  }
+  const VideoFormat in_format = source->format();
+
+  size_t next_encoder = 0;
+  for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
+    const auto& g = spec.geometries[gi];
+    auto gs = std::make_unique<GeometryState>();
+    const size_t first_encoder = next_encoder;
+    for (const auto& l : g.languages) next_encoder += l.encoders.size();
+    for (size_t i = first_encoder; i < next_encoder; ++i) gs->encoders.push_back(encoders[i].get());
+    VideoFormat geo_format;
+    try {
+      gs->reframe = std::make_unique<Reframe>(g.reframe);
+      geo_format = gs->reframe->configure(in_format);
+      if (g.logo) {
+        gs->logo = std::make_unique<LogoOverlay>(*g.logo, g.logo_placement);
+        gs->logo->configure(geo_format);
+      }
+    } catch (const Error& e) {
+      gs->fail_all(e.what());
+    }
+    size_t enc_index = first_encoder;
+    for (const auto& l : g.languages) {
+      auto ls = std::make_unique<LanguageState>();
+      for (size_t k = 0; k < l.encoders.size(); ++k) ls->encoders.push_back(encoders[enc_index++].get());
+      try {
+        if (!l.ass_script.empty()) {
+          ls->burner = std::make_unique<CaptionBurner>(l.ass_script, l.fonts);
+          ls->burner->configure(geo_format);
+        }
+      } catch (const Error& e) {
+        ls->fail_all(e.what());
+      }
+      languages_of[gi].push_back(ls.get());
+      languages.push_back(std::move(ls));
+    }
+    geometries.push_back(std::move(gs));
+  }
+  for (auto& e : encoders) {
+    if (e->failed) continue;
+    try {
+      e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
+      e->writer = std::make_unique<Mp4Writer>(e->spec->path, *e->encoder->context(), e->spec->audio);
+    } catch (const Error& err) {
+      e->fail(err.what());
+    }
+  }
+
+  const int workers = oneapi::tbb::info::default_concurrency();
+  const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
+  CompletionRing ring(static_cast<size_t>(2 * limit + 2), static_cast<int>(encoders.size()));
+  const double fps = av_q2d(spec.frame_rate);
+
+  flow::graph graph;
+  int64_t next_index = 0;
+  flow::input_node<FrameMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> FrameMsg {
+    SharedFrame frame = source->next();
+    if (!frame) {
+      control.stop();
+      return {};
+    }
+    return {next_index++, std::move(frame)};
+  });
+  flow::limiter_node<FrameMsg> limiter(graph, static_cast<size_t>(limit));
+  flow::make_edge(input, limiter);
+
+  std::vector<std::unique_ptr<flow::graph_node>> nodes;  // owns every node below
+  for (size_t gi = 0; gi < geometries.size(); ++gi) {
+    GeometryState* gs = geometries[gi].get();
+    auto* geo = new flow::function_node<FrameMsg, FrameMsg>(
+        graph, flow::unlimited, [gs](const FrameMsg& msg) -> FrameMsg {
+          if (!msg.frame || !gs->reframe) return {msg.index, nullptr};
+          try {
+            FramePtr out = gs->reframe->process(*msg.frame);
+            if (gs->logo) gs->logo->process(*out);
+            return {msg.index, share(std::move(out))};
+          } catch (const Error& e) {
+            gs->fail_all(e.what());
+            return {msg.index, nullptr};
+          }
+        });
+    nodes.emplace_back(geo);
+    auto* seq = new flow::sequencer_node<FrameMsg>(
+        graph, [](const FrameMsg& msg) { return static_cast<size_t>(msg.index); });
+    nodes.emplace_back(seq);
+    auto* fan = new flow::broadcast_node<FrameMsg>(graph);
+    nodes.emplace_back(fan);
+    flow::make_edge(limiter, *geo);
+    flow::make_edge(*geo, *seq);
+    flow::make_edge(*seq, *fan);
+    for (LanguageState* ls : languages_of[gi]) {
+      auto* lang = new flow::function_node<FrameMsg, FrameMsg>(
+          graph, flow::serial, [ls, fps](const FrameMsg& msg) -> FrameMsg {
+            if (!msg.frame || !ls->burner) return msg;
+            try {
+              FramePtr copy = make_writable_copy(*msg.frame);  // the geometry frame is shared: draw on a copy
+              const auto time_ms = static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
+              ls->burner->process(*copy, time_ms);
+              return {msg.index, share(std::move(copy))};
+            } catch (const Error& e) {
+              ls->fail_all(e.what());
+              return {msg.index, nullptr};
+            }
+          });
+      nodes.emplace_back(lang);
+      flow::make_edge(*fan, *lang);
+      for (EncoderState* es : ls->encoders) {
+        auto* enc = new flow::function_node<FrameMsg, flow::continue_msg>(
+            graph, flow::serial, [es, &ring, &limiter](const FrameMsg& msg) {
+              if (!msg.frame) {
+                es->fail("an upstream branch failed");
+              } else if (!es->failed) {
+                try {
+                  FramePtr f = ref_frame(*msg.frame);
+                  f->pts = msg.index;
+                  f->pict_type = AV_PICTURE_TYPE_NONE;  // decoded picture types must not force keyframes
+                  f->key_frame = 0;
+                  const AVRational tb = es->encoder->context()->time_base;
+                  es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
+                  ++es->outcome.frames;
+                } catch (const Error& e) {
+                  es->fail(e.what());
+                }
+              }
+              if (ring.done(msg.index)) limiter.decrementer().try_put(flow::continue_msg());
+              return flow::continue_msg();
+            });
+        nodes.emplace_back(enc);
+        flow::make_edge(*lang, *enc);
+      }
+    }
+  }
+
+  try {
+    input.activate();
+    graph.wait_for_all();
+  } catch (const Error& e) {
+    graph.wait_for_all();
+    for (auto& enc : encoders) enc->fail(e.what());
+  }
+
+  // Flush the encoders and put the files in place, several at once (x264 drains its look-ahead).
+  oneapi::tbb::parallel_for_each(encoders.begin(), encoders.end(), [](std::unique_ptr<EncoderState>& e) {
+    if (e->failed) {
+      e->writer.reset();  // removes the temporary file
+      return;
+    }
+    try {
+      const AVRational tb = e->encoder->context()->time_base;
+      e->encoder->encode(nullptr, [&](AVPacket& p) { e->writer->write_video(p, tb); });
+      e->writer->finish();
+    } catch (const Error& err) {
+      e->fail(err.what());
+      e->writer.reset();
+    }
+  });
+  return collect();
+}
+
+}  // namespace shortpack

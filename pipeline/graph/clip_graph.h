@@ -1,0 +1,67 @@
+// The render graph of one clip: decode once, then one branch per geometry (reframe + logo,
+// shared by its languages), one branch per language (captions), one encoder per distinct output.
+//
+//   input (decode, normalise) -> limiter -> geometry x G (parallel) -> sequencer -> broadcast
+//        -> language x L (serial: one libass renderer each) -> encoder+mux x E (serial)
+//
+// Frames between branches are shared and immutable (SharedFrame); a language branch that draws
+// copies first. The limiter bounds the source frames in flight: a frame's slot is released when
+// every encoder has taken it. A failing branch marks its own outputs failed and keeps passing
+// frames on (so the rest of the clip finishes); a failing source fails the whole clip.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "filters/caption_burner.h"
+#include "filters/logo_overlay.h"
+#include "filters/reframe.h"
+#include "pipeline/media/encoder.h"
+
+namespace shortpack {
+
+struct EncoderBranchSpec {
+  VideoEncodeSettings video;
+  std::shared_ptr<const EncodedAudio> audio;  // may be shared with other branches
+  std::filesystem::path path;                 // final path of the (first) output
+  std::string label;                          // "benefits.tiktok.vi", for messages
+};
+
+struct LanguageBranchSpec {
+  std::string language;
+  std::string ass_script;  // empty: no captions
+  FontSetup fonts;
+  std::vector<EncoderBranchSpec> encoders;
+};
+
+struct GeometryBranchSpec {
+  ReframeOptions reframe;
+  std::optional<RgbaImage> logo;
+  LogoPlacement logo_placement;
+  std::vector<LanguageBranchSpec> languages;
+};
+
+struct ClipGraphSpec {
+  std::filesystem::path source;
+  double start_s = 0.0;
+  double duration_s = 0.0;
+  AVRational frame_rate{30, 1};
+  std::vector<GeometryBranchSpec> geometries;
+  int max_frames_in_flight = 0;  // 0: a few per worker thread
+  int decode_threads = 0;        // 0: automatic
+};
+
+struct BranchOutcome {
+  bool ok = false;
+  std::string error;
+  int64_t frames = 0;
+};
+
+// Runs the graph to the end. Outcomes are in encoder order: geometry by geometry, language by
+// language, encoder by encoder. Writers finish (rename into place) only for ok outcomes.
+std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec);
+
+}  // namespace shortpack

@@ -1,0 +1,38 @@
+// Decoding one stream of a Demuxer (libavcodec send/receive).
+//
+// EAGAIN and EOF are states of the loop, not errors: next() hides them and returns false only
+// when the stream is exhausted. Frames come out in presentation order with best_effort_timestamp
+// converted to seconds.
+#pragma once
+
+#include "pipeline/media/demuxer.h"
+
+namespace shortpack {
+
+class StreamDecoder {
+ public:
+  // `threads`: libavcodec decoding threads (0 = libavcodec decides).
+  StreamDecoder(Demuxer& demuxer, int stream_index, int threads);
+
+  // Fills `frame` with the next decoded frame. Returns false at the end of the stream.
+  // Throws Error(kMedia) naming the file, stream and time when decoding fails.
+  bool next(AVFrame& frame);
+  // Seconds of a frame's timestamp on the stream's timeline (NAN when unknown).
+  [[nodiscard]] double seconds_of(const AVFrame& frame) const;
+  [[nodiscard]] AVCodecContext* codec() const { return codec_.get(); }
+  [[nodiscard]] const AVStream* stream() const { return stream_; }
+  // Tolerates this many corrupt packets before giving up (phone footage often has a few).
+  static constexpr int kMaxBadPackets = 16;
+
+ private:
+  enum class State { kNeedPacket, kDraining, kDone };
+  Demuxer& demuxer_;
+  const AVStream* stream_;
+  CodecContextPtr codec_;
+  PacketPtr packet_;
+  State state_ = State::kNeedPacket;
+  int bad_packets_ = 0;
+  double last_seconds_ = 0.0;
+};
+
+}  // namespace shortpack

@@ -1,0 +1,95 @@
+#include "pipeline/media/demuxer.h"
+
+#include <cmath>
+
+#include "filters/core/error.h"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace shortpack {
+
+Demuxer::Demuxer(const std::filesystem::path& path) : path_(path) {
+  AVFormatContext* raw = nullptr;
+  const int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  if (ret < 0) {
+    throw Error(ErrorKind::kMedia, "cannot read " + path.string() + ": " + av_error_text(ret));
+  }
+  format_.reset(raw);
+  check_av(avformat_find_stream_info(format_.get(), nullptr), ErrorKind::kMedia,
+           "cannot read the streams of " + path.string());
+  video_stream_ = av_find_best_stream(format_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  if (video_stream_ >= 0 &&
+      (format_->streams[video_stream_]->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0) {
+    video_stream_ = -1;  // cover art in an audio file is not a video
+  }
+  audio_stream_ = av_find_best_stream(format_.get(), AVMEDIA_TYPE_AUDIO, -1, video_stream_, nullptr, 0);
+  if (video_stream_ < 0) video_stream_ = -1;
+  if (audio_stream_ < 0) audio_stream_ = -1;
+}
+
+MediaInfo Demuxer::info() const {
+  MediaInfo info;
+  info.path = path_;
+  if (format_->duration != AV_NOPTS_VALUE && format_->duration > 0) {
+    info.duration_s = static_cast<double>(format_->duration) / AV_TIME_BASE;
+  }
+  if (video_stream_ >= 0) {
+    const AVStream* st = format_->streams[video_stream_];
+    const AVCodecParameters* par = st->codecpar;
+    info.has_video = true;
+    info.width_px = par->width;
+    info.height_px = par->height;
+    AVRational sar = av_guess_sample_aspect_ratio(format_.get(), const_cast<AVStream*>(st), nullptr);
+    info.sample_aspect = (sar.num > 0 && sar.den > 0) ? sar : AVRational{1, 1};
+    info.frame_rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    const char* codec = avcodec_get_name(par->codec_id);
+    info.video_codec = codec ? codec : "";
+    const char* pix = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
+    info.pixel_format = pix ? pix : "";
+    const uint8_t* matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+    if (matrix != nullptr) {
+      // av_display_rotation_get() is counter-clockwise; we rotate clockwise by its negation.
+      const double ccw = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+      if (!std::isnan(ccw)) {
+        int cw = static_cast<int>(std::lround(-ccw / 90.0)) * 90;
+        info.rotation_deg = ((cw % 360) + 360) % 360;
+      }
+    }
+    if (info.duration_s <= 0 && st->duration != AV_NOPTS_VALUE) {
+      info.duration_s = static_cast<double>(st->duration) * av_q2d(st->time_base);
+    }
+  }
+  if (audio_stream_ >= 0) {
+    const AVCodecParameters* par = format_->streams[audio_stream_]->codecpar;
+    info.has_audio = true;
+    info.audio_channels = par->ch_layout.nb_channels;
+    info.audio_sample_rate_hz = par->sample_rate;
+  }
+  return info;
+}
+
+bool Demuxer::read(AVPacket& packet) {
+  av_packet_unref(&packet);
+  const int ret = av_read_frame(format_.get(), &packet);
+  if (ret == AVERROR_EOF) return false;
+  if (ret < 0) {
+    // A truncated file ends in an I/O error on some demuxers: report it, the caller decides.
+    throw Error(ErrorKind::kMedia, "cannot read " + path_.string() + ": " + av_error_text(ret));
+  }
+  return true;
+}
+
+void Demuxer::seek(int stream, double seconds) {
+  if (seconds <= 0.0) return;
+  const AVStream* st = format_->streams[stream];
+  const auto ts = static_cast<int64_t>(seconds / av_q2d(st->time_base));
+  // A failed seek is not fatal: decoding from the start and dropping frames is still correct.
+  avformat_seek_file(format_.get(), stream, INT64_MIN, ts, ts, 0);
+}
+
+MediaInfo probe_media(const std::filesystem::path& path) { return Demuxer(path).info(); }
+
+}  // namespace shortpack

@@ -1,0 +1,56 @@
+// Opening a media file and reading its packets (libavformat).
+//
+// Thread safety: one Demuxer per reader; not shared between threads.
+#pragma once
+
+#include <filesystem>
+
+#include "pipeline/media/av_ptr.h"
+
+namespace shortpack {
+
+// What a source file holds, as read from the container (no decoding).
+struct MediaInfo {
+  std::filesystem::path path;
+  double duration_s = 0.0;       // container duration (or the longest stream's)
+  bool has_video = false;
+  bool has_audio = false;
+  int width_px = 0;              // coded size of the video stream
+  int height_px = 0;
+  AVRational sample_aspect{1, 1};
+  AVRational frame_rate{0, 1};   // nominal (avg_frame_rate, else r_frame_rate)
+  int rotation_deg = 0;          // clockwise rotation to apply for upright display: 0/90/180/270
+  std::string video_codec;
+  std::string pixel_format;
+  int audio_channels = 0;
+  int audio_sample_rate_hz = 0;
+};
+
+class Demuxer {
+ public:
+  // Opens `path`. Throws Error(kMedia) "cannot read <path>: <reason>".
+  explicit Demuxer(const std::filesystem::path& path);
+
+  [[nodiscard]] AVFormatContext* context() const { return format_.get(); }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] int video_stream() const { return video_stream_; }  // -1 when none
+  [[nodiscard]] int audio_stream() const { return audio_stream_; }  // -1 when none
+  [[nodiscard]] MediaInfo info() const;
+
+  // Reads the next packet into `packet` (unreferenced first). Returns false at end of file;
+  // throws Error(kMedia) on a read error.
+  bool read(AVPacket& packet);
+  // Seeks so that the next packets of `stream` start at or before `seconds` (keyframe).
+  void seek(int stream, double seconds);
+
+ private:
+  std::filesystem::path path_;
+  InputFormatPtr format_;
+  int video_stream_ = -1;
+  int audio_stream_ = -1;
+};
+
+// Opens, reads the header and closes. Throws Error(kMedia).
+MediaInfo probe_media(const std::filesystem::path& path);
+
+}  // namespace shortpack

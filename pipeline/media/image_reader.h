@@ -1,0 +1,15 @@
+// Reads a still image (PNG with alpha, JPEG, ...) through libavformat/libavcodec into RGBA.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "filters/core/image.h"
+
+namespace shortpack {
+
+// Throws Error(kInput) "<path> is not an image (...)", or Error(kLimit) when the picture has more
+// than max_pixels (checked from the header, before decoding).
+RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels = 40'000'000);
+
+}  // namespace shortpack

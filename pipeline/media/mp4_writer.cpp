@@ -1,0 +1,137 @@
+#include "pipeline/media/mp4_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <system_error>
+
+#include "filters/core/error.h"
+
+namespace shortpack {
+namespace fs = std::filesystem;
+
+fs::path temp_path_for(const fs::path& final_path) {
+  static std::atomic<int> counter{0};
+  return final_path.parent_path() / ("." + final_path.filename().string() + "." + std::to_string(getpid()) + "-" +
+                                     std::to_string(counter++) + ".part");
+}
+
+void sync_file_and_folder(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw Error(ErrorKind::kIo, "cannot flush " + file.string() + " to disk: " + std::generic_category().message(errno));
+  }
+  ::close(fd);
+  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+void copy_file_atomically(const fs::path& source, const fs::path& final_path) {
+  const fs::path temp = temp_path_for(final_path);
+  std::error_code ec;
+  fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) {
+    try {
+      sync_file_and_folder(temp);
+    } catch (...) {
+      fs::remove(temp, ec);
+      throw;
+    }
+    fs::rename(temp, final_path, ec);
+  }
+  if (ec) {
+    std::error_code ignore;
+    fs::remove(temp, ignore);
+    throw Error(ErrorKind::kIo, "cannot write " + final_path.string() + ": " + ec.message());
+  }
+}
+
+Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video, std::shared_ptr<const EncodedAudio> audio)
+    : final_path_(final_path), temp_path_(temp_path_for(final_path)), audio_(std::move(audio)), scratch_(make_packet()) {
+  AVFormatContext* raw = nullptr;
+  check_av(avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr), ErrorKind::kEncode,
+           "cannot create an MP4 muxer for " + final_path.string());
+  format_.reset(raw);
+  video_stream_ = avformat_new_stream(format_.get(), nullptr);
+  if (video_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");
+  check_av(avcodec_parameters_from_context(video_stream_->codecpar, &video), ErrorKind::kEncode,
+           "cannot describe the video stream of " + final_path.string());
+  video_stream_->time_base = video.time_base;
+  video_stream_->avg_frame_rate = video.framerate;
+  if (audio_) {
+    audio_stream_ = avformat_new_stream(format_.get(), nullptr);
+    if (audio_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");
+    check_av(avcodec_parameters_copy(audio_stream_->codecpar, audio_->parameters.get()), ErrorKind::kEncode,
+             "cannot describe the audio stream of " + final_path.string());
+    audio_stream_->time_base = audio_->time_base;
+  }
+  // faststart re-opens the file by its url for the second pass, so the url must be the temp name.
+  format_->url = av_strdup(temp_path_.c_str());
+  const int ret = avio_open(&format_->pb, temp_path_.c_str(), AVIO_FLAG_WRITE);
+  if (ret < 0) {
+    throw Error(ErrorKind::kIo, "cannot write in " + final_path.parent_path().string() + ": " + av_error_text(ret));
+  }
+  Dictionary opts;
+  opts.set("movflags", "+faststart");
+  check_av(avformat_write_header(format_.get(), opts.address()), ErrorKind::kIo,
+           "cannot start writing " + final_path.string());
+  const std::string leftover = opts.leftover_keys();
+  if (!leftover.empty()) throw Error(ErrorKind::kEncode, "the MP4 muxer did not accept: " + leftover);
+}
+
+Mp4Writer::~Mp4Writer() {
+  if (!finished_) {
+    format_.reset();  // closes the file first
+    std::error_code ec;
+    fs::remove(temp_path_, ec);
+  }
+}
+
+void Mp4Writer::write(AVPacket& packet) {
+  const int ret = av_interleaved_write_frame(format_.get(), &packet);
+  if (ret < 0) {
+    throw Error(ErrorKind::kIo, "cannot write " + final_path_.string() + ": " + av_error_text(ret));
+  }
+}
+
+void Mp4Writer::write_audio_until(double seconds) {
+  if (!audio_) return;
+  while (next_audio_ < audio_->packets.size()) {
+    const AVPacket& src = *audio_->packets[next_audio_];
+    if (seconds >= 0 && static_cast<double>(src.dts) * av_q2d(audio_->time_base) > seconds) break;
+    check_av(av_packet_ref(scratch_.get(), &src), ErrorKind::kInternal, "referencing an audio packet");
+    scratch_->stream_index = audio_stream_->index;
+    av_packet_rescale_ts(scratch_.get(), audio_->time_base, audio_stream_->time_base);
+    write(*scratch_);
+    ++next_audio_;
+  }
+}
+
+void Mp4Writer::write_video(AVPacket& packet, AVRational video_time_base) {
+  const double seconds = static_cast<double>(packet.dts) * av_q2d(video_time_base);
+  write_audio_until(seconds);
+  packet.stream_index = video_stream_->index;
+  av_packet_rescale_ts(&packet, video_time_base, video_stream_->time_base);
+  write(packet);
+}
+
+void Mp4Writer::finish() {
+  write_audio_until(-1.0);
+  check_av(av_write_trailer(format_.get()), ErrorKind::kIo, "cannot finish " + final_path_.string());
+  const int ret = avio_closep(&format_->pb);
+  if (ret < 0) throw Error(ErrorKind::kIo, "cannot close " + final_path_.string() + ": " + av_error_text(ret));
+  format_.reset();
+  sync_file_and_folder(temp_path_);
+  std::error_code ec;
+  fs::rename(temp_path_, final_path_, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot move " + temp_path_.string() + " into place: " + ec.message());
+  finished_ = true;
+}
+
+}  // namespace shortpack

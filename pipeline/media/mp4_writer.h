@@ -1,0 +1,53 @@
+// Writes one MP4 (H.264 + AAC) safely: to a temporary name beside the final path, with the index
+// at the front (faststart), flushed to disk, then renamed. Until finish() succeeds nothing exists
+// at the final path; a writer destroyed without finish() removes its temporary file.
+//
+// Audio packets come pre-encoded (shared by every output of a clip) and are interleaved with the
+// video packets by time as video arrives.
+// Thread safety: one caller at a time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "pipeline/media/encoder.h"
+
+namespace shortpack {
+
+class Mp4Writer {
+ public:
+  Mp4Writer(const std::filesystem::path& final_path, const AVCodecContext& video,
+            std::shared_ptr<const EncodedAudio> audio);
+  ~Mp4Writer();
+  Mp4Writer(const Mp4Writer&) = delete;
+  Mp4Writer& operator=(const Mp4Writer&) = delete;
+
+  // A video packet in `video_time_base` (the encoder's). Throws Error(kEncode / kIo).
+  void write_video(AVPacket& packet, AVRational video_time_base);
+  // Writes the rest of the audio and the trailer, syncs and renames. Throws Error(kIo).
+  void finish();
+  [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_path_; }
+
+ private:
+  void write_audio_until(double seconds);
+  void write(AVPacket& packet);
+
+  std::filesystem::path final_path_;
+  std::filesystem::path temp_path_;
+  OutputFormatPtr format_;
+  std::shared_ptr<const EncodedAudio> audio_;
+  size_t next_audio_ = 0;
+  AVStream* video_stream_ = nullptr;
+  AVStream* audio_stream_ = nullptr;
+  PacketPtr scratch_;
+  bool finished_ = false;
+};
+
+// Writes `bytes` of `source` to `final_path` through a temporary name and a rename.
+void copy_file_atomically(const std::filesystem::path& source, const std::filesystem::path& final_path);
+// fsync of a file, then of its folder (so the rename is durable). Throws Error(kIo).
+void sync_file_and_folder(const std::filesystem::path& file);
+// A unique temporary name beside `final_path` (hidden, ends in .part).
+std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
+
+}  // namespace shortpack

@@ -1,0 +1,147 @@
+#include "pipeline/media/video_source.h"
+
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "filters/core/error.h"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace shortpack {
+namespace {
+
+// Rotates one plane clockwise by 90/180/270 degrees.
+void rotate_plane(const uint8_t* src, int src_stride, int w, int h, uint8_t* dst, int dst_stride,
+                  int degrees) {
+  const cv::Mat in(h, w, CV_8UC1, const_cast<uint8_t*>(src), static_cast<size_t>(src_stride));
+  const int out_w = degrees == 180 ? w : h;
+  const int out_h = degrees == 180 ? h : w;
+  cv::Mat out(out_h, out_w, CV_8UC1, dst, static_cast<size_t>(dst_stride));
+  const int code = degrees == 90 ? cv::ROTATE_90_CLOCKWISE
+                   : degrees == 180 ? cv::ROTATE_180
+                                    : cv::ROTATE_90_COUNTERCLOCKWISE;
+  cv::rotate(in, out, code);  // `out` already has the right size, so cv writes into dst
+}
+
+bool is_full_range(const AVFrame& f) {
+  return f.color_range == AVCOL_RANGE_JPEG || f.format == AV_PIX_FMT_YUVJ420P ||
+         f.format == AV_PIX_FMT_YUVJ422P || f.format == AV_PIX_FMT_YUVJ444P;
+}
+
+}  // namespace
+
+VideoSource::VideoSource(const std::filesystem::path& path, double start_s, double duration_s,
+                         AVRational fps, int decode_threads)
+    : demuxer_(path), start_s_(start_s), duration_s_(duration_s), fps_(fps) {
+  info_ = demuxer_.info();
+  if (demuxer_.video_stream() < 0) {
+    throw Error(ErrorKind::kMedia, path.string() + " has no video stream (it needs a picture)");
+  }
+  decoder_.emplace(demuxer_, demuxer_.video_stream(), decode_threads);
+  frame_count_ = std::llround(duration_s * av_q2d(fps));
+  if (frame_count_ <= 0) throw Error(ErrorKind::kMedia, path.string() + ": nothing left after trimming");
+  const bool swap = info_.rotation_deg == 90 || info_.rotation_deg == 270;
+  format_.width_px = swap ? info_.height_px : info_.width_px;
+  format_.height_px = swap ? info_.width_px : info_.height_px;
+  format_.pixel_format = AV_PIX_FMT_YUV420P;
+  format_.sample_aspect = swap ? av_inv_q(info_.sample_aspect) : info_.sample_aspect;
+  format_.frame_rate = fps;
+  scratch_ = make_frame();
+  demuxer_.seek(demuxer_.video_stream(), start_s);
+}
+
+FramePtr VideoSource::normalise(const AVFrame& decoded) {
+  if (decoded.width != info_.width_px || decoded.height != info_.height_px) {
+    // Mid-stream size changes would break every downstream configure(); refuse them clearly.
+    throw Error(ErrorKind::kMedia, info_.path.string() + ": the picture size changes mid-stream (" +
+                                       std::to_string(decoded.width) + "x" + std::to_string(decoded.height) +
+                                       "); re-export the source at one size");
+  }
+  FramePtr upright;
+  const bool needs_convert = decoded.format != AV_PIX_FMT_YUV420P || is_full_range(decoded);
+  if (needs_convert) {
+    if (!sws_ || sws_src_format_ != decoded.format) {
+      sws_.reset(sws_getContext(decoded.width, decoded.height, static_cast<AVPixelFormat>(decoded.format),
+                                decoded.width, decoded.height, AV_PIX_FMT_YUV420P,
+                                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr,
+                                nullptr));
+      if (!sws_) {
+        const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(decoded.format));
+        throw Error(ErrorKind::kMedia, info_.path.string() + ": cannot convert pixel format " +
+                                           (name ? name : "?"));
+      }
+      const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
+      sws_setColorspaceDetails(sws_.get(), coefs, is_full_range(decoded) ? 1 : 0, coefs, 0, 0, 1 << 16,
+                               1 << 16);
+      sws_src_format_ = decoded.format;
+    }
+    upright = alloc_video_frame(decoded.width, decoded.height, AV_PIX_FMT_YUV420P);
+    sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, upright->data, upright->linesize);
+  } else {
+    upright = ref_frame(decoded);
+  }
+  if (info_.rotation_deg != 0) {
+    FramePtr rotated = alloc_video_frame(format_.width_px, format_.height_px, AV_PIX_FMT_YUV420P);
+    for (int p = 0; p < 3; ++p) {
+      const int w = p == 0 ? upright->width : (upright->width + 1) / 2;
+      const int h = p == 0 ? upright->height : (upright->height + 1) / 2;
+      rotate_plane(upright->data[p], upright->linesize[p], w, h, rotated->data[p], rotated->linesize[p],
+                   info_.rotation_deg);
+    }
+    upright = std::move(rotated);
+  }
+  upright->sample_aspect_ratio = format_.sample_aspect;
+  upright->color_range = AVCOL_RANGE_MPEG;
+  return upright;
+}
+
+bool VideoSource::pull() {
+  while (!source_done_) {
+    if (!decoder_->next(*scratch_)) {
+      source_done_ = true;
+      return false;
+    }
+    const double s = decoder_->seconds_of(*scratch_);
+    const double t = (std::isnan(s) ? last_source_s_ + 1.0 / av_q2d(fps_) : s) - start_s_;
+    last_source_s_ = std::isnan(s) ? last_source_s_ : s;
+    pending_ = normalise(*scratch_);
+    pending_s_ = t;
+    av_frame_unref(scratch_.get());
+    return true;
+  }
+  return false;
+}
+
+SharedFrame VideoSource::next() {
+  if (emitted_ >= frame_count_) return nullptr;
+  const double frame_s = 1.0 / av_q2d(fps_);
+  const double target = static_cast<double>(emitted_) * frame_s + 0.5 * frame_s;
+  // Advance while the next source frame is due on screen by the target instant.
+  while (true) {
+    if (!pending_ && !pull()) break;
+    if (pending_s_ > target && current_) break;
+    current_ = share(std::move(pending_));
+    pending_.reset();
+  }
+  if (!current_) {
+    throw Error(ErrorKind::kMedia, info_.path.string() + ": no picture could be decoded after " +
+                                       std::to_string(start_s_) + " s (is the file truncated or not a video?)");
+  }
+  if (source_done_ && !pending_) {
+    const double missing_s = static_cast<double>(emitted_) * frame_s - (last_source_s_ - start_s_) - frame_s;
+    if (missing_s > 0.5) {
+      throw Error(ErrorKind::kMedia, info_.path.string() + ": the picture ends at " +
+                                         std::to_string(last_source_s_) + " s but " +
+                                         std::to_string(start_s_ + duration_s_) +
+                                         " s were expected (the file looks truncated)");
+    }
+  }
+  ++emitted_;
+  return current_;
+}
+
+}  // namespace shortpack

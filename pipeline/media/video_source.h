@@ -1,0 +1,54 @@
+// A trimmed video source, normalised: upright (display rotation applied), 8-bit yuv420p at the
+// coded size, constant frame rate. Sample aspect is kept on the frames (the reframe filter uses
+// it to undo non-square pixels).
+//
+// Frame n of the output is the source frame on screen at start_s + n / fps (the latest frame
+// whose timestamp is not after that instant, with half a frame of tolerance); frames are repeated
+// or dropped to make the rate constant. Exactly frame_count() frames come out: a source that ends
+// early is an Error(kMedia) unless it is within half a second of the planned end (then the last
+// frame is held).
+// Thread safety: one reader; not shared.
+#pragma once
+
+#include <optional>
+
+#include "pipeline/media/decoder.h"
+
+namespace shortpack {
+
+class VideoSource {
+ public:
+  VideoSource(const std::filesystem::path& path, double start_s, double duration_s, AVRational fps,
+              int decode_threads);
+
+  [[nodiscard]] const MediaInfo& info() const { return info_; }
+  // The format of the frames next() returns.
+  [[nodiscard]] VideoFormat format() const { return format_; }
+  [[nodiscard]] int64_t frame_count() const { return frame_count_; }
+  // The next output frame (shared, immutable), or nullptr after frame_count() frames.
+  SharedFrame next();
+
+ private:
+  FramePtr normalise(const AVFrame& decoded);
+  bool pull();  // decodes one more source frame into pending_
+
+  MediaInfo info_;
+  Demuxer demuxer_;
+  std::optional<StreamDecoder> decoder_;
+  double start_s_;
+  double duration_s_;
+  AVRational fps_;
+  int64_t frame_count_ = 0;
+  int64_t emitted_ = 0;
+  VideoFormat format_;
+  FramePtr scratch_;
+  SharedFrame current_;       // the frame on screen now
+  FramePtr pending_;          // the next decoded source frame (normalised), if any
+  double pending_s_ = 0.0;
+  bool source_done_ = false;
+  double last_source_s_ = 0.0;
+  SwsPtr sws_;
+  int sws_src_format_ = -1;
+};
+
+}  // namespace shortpack
