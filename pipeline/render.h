@@ -1,0 +1,56 @@
+// Rendering a plan: clip by clip, each clip's units through one shared render graph, then every
+// output checked against its preset. One unit failing never stops the others.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pipeline/check.h"
+#include "pipeline/plan.h"
+
+namespace shortpack {
+
+struct RenderOptions {
+  int max_frames_in_flight = 0;  // 0: automatic
+  int encoder_threads = 0;       // 0: automatic (cores shared among a clip's encoders)
+};
+
+enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };
+const char* to_string(OutputStatus status);
+
+struct OutputRecord {
+  std::string clip;
+  std::string platform;
+  std::string language;
+  std::filesystem::path path;
+  OutputStatus status = OutputStatus::kFailed;
+  std::string error;
+  int width_px = 0;
+  int height_px = 0;
+  double duration_s = 0.0;
+  int64_t bytes = 0;
+  std::string sha256;
+  std::string fingerprint;
+  std::vector<CheckRule> checks;
+  double render_s = 0.0;  // wall time of the clip's graph this output was part of
+};
+
+struct RenderReport {
+  std::string campaign;
+  std::filesystem::path output_dir;
+  std::vector<OutputRecord> outputs;
+  [[nodiscard]] bool all_ok() const;
+};
+
+// Everything that can be refused before any encoding: subtitles parse, every character has a
+// glyph, the logo is an image, cards have text. Throws Error(kInput).
+void validate_inputs(const Campaign& campaign, const PresetCatalog& presets);
+
+// Renders `units` (all of the plan's, or a shard's). `on_done` is called after each unit.
+RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
+                          const std::vector<RenderUnit>& units, const RenderOptions& options,
+                          const std::function<void(const OutputRecord&)>& on_done = {});
+
+}  // namespace shortpack

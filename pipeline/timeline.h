@@ -1,0 +1,35 @@
+// A clip's timeline resolved against its media: where each segment sits on the output timeline,
+// the output duration and frame rate. Durations are exact multiples of the frame duration.
+#pragma once
+
+#include <vector>
+
+#include "pipeline/campaign.h"
+#include "pipeline/media/demuxer.h"
+
+namespace shortpack {
+
+struct TimelineSegment {
+  const Segment* segment = nullptr;
+  MediaInfo media;          // kMedia
+  double in_s = 0.0;        // where the segment starts in its source
+  double duration_s = 0.0;  // on the output timeline, including its transition overlap
+  double at_s = 0.0;        // where it starts on the output timeline
+};
+
+struct ClipTimeline {
+  std::vector<TimelineSegment> segments;
+  double duration_s = 0.0;
+  int64_t frame_count = 0;
+  AVRational frame_rate{30, 1};
+};
+
+// Picks the output frame rate: the source's own when it is a standard rate inside every preset's
+// range, otherwise the first preset's target.
+AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Preset*>& presets);
+
+// Probes the clip's media and lays out its timeline. Throws Error(kMedia) for unreadable media and
+// Error(kInput) for a trim beyond the source's end, naming the clip and segment.
+ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets);
+
+}  // namespace shortpack
