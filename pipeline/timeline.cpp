@@ -13,14 +13,19 @@ AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Pre
   AVRational fallback{30, 1};
   if (!presets.empty()) fallback = av_d2q(presets.front()->fps_target, 1001 * 60);
   if (fps <= 0) return fallback;
+  // The nearest standard rate, if the source is within 0.05 % of it (29.97 and 30 differ by 0.1 %).
+  const AVRational* nearest = nullptr;
   for (const AVRational& standard : kStandard) {
-    if (std::fabs(av_q2d(standard) - fps) > av_q2d(standard) * 0.002) continue;
-    for (const Preset* p : presets) {
-      if (av_q2d(standard) < p->fps_min - 1e-6 || av_q2d(standard) > p->fps_max + 1e-6) return fallback;
+    if (std::fabs(av_q2d(standard) - fps) > av_q2d(standard) * 0.0005) continue;
+    if (nearest == nullptr || std::fabs(av_q2d(standard) - fps) < std::fabs(av_q2d(*nearest) - fps)) {
+      nearest = &standard;
     }
-    return standard;
   }
-  return fallback;
+  if (nearest == nullptr) return fallback;
+  for (const Preset* p : presets) {
+    if (av_q2d(*nearest) < p->fps_min - 1e-6 || av_q2d(*nearest) > p->fps_max + 1e-6) return fallback;
+  }
+  return *nearest;
 }
 
 ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets) {
