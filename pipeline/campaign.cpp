@@ -56,13 +56,63 @@ std::string format_seconds(double seconds) {
   return ss.str();
 }
 
+// Bytes a terminal should not receive: control characters and invalid UTF-8 become \xNN.
+std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto escape = [&out](unsigned char c) {
+    static const char* kHex = "0123456789ABCDEF";
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    size_t length = 1;
+    if (c >= 0xF0 && c <= 0xF4) {
+      length = 4;
+    } else if (c >= 0xE0) {
+      length = 3;
+    } else if (c >= 0xC2 && c < 0xE0) {
+      length = 2;
+    } else if (c >= 0x80) {
+      length = 0;  // a continuation byte or an impossible lead byte
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k)
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (!valid) {
+      escape(c);
+      ++i;
+      continue;
+    }
+    out.append(text, i, length);
+    i += length;
+  }
+  return out;
+}
+
+// A value from the file, as quoted in a message: at most 80 bytes of it.
+std::string shown(const std::string& text) {
+  constexpr size_t kMax = 80;
+  if (text.size() <= kMax) return text;
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
+  return text.substr(0, cut) + "...";
+}
+
 [[noreturn]] void fail_at(const Doc& doc, int line, const std::string& problem, const std::string& fix,
                           ErrorKind kind = ErrorKind::kInput) {
   std::string message = doc.display.string();
   if (line > 0) message += ":" + std::to_string(line);
   message += ": " + problem;
   if (!fix.empty()) message += " (" + fix + ")";
-  throw Error(kind, message);
+  throw Error(kind, printable(message));
 }
 
 // A place in a document, named the way a user would say it: "clip 'benefits' segment 2".
@@ -96,6 +146,16 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+// `key:` with nothing after it. yaml-cpp marks such a null at the next token, often the next
+// line, so the key's line is reported. No key of shortpack takes an empty value.
+void reject_missing_value(const Where& w, const std::string& name, const YAML::Node& key,
+                          const YAML::Node& value) {
+  if (value.IsNull()) {
+    w.fail(key, "'" + shown(name) + "' has no value",
+           "write a value after the colon; quote values that start with '#', which YAML reads as a comment");
+  }
+}
+
 // The keys of one YAML map, checked: a map, scalar keys, each known, none twice. Keys are checked
 // as they are met, so at most (known + 1) entries of any map are ever visited, however large the
 // map is or however often an alias repeats it.
@@ -110,8 +170,10 @@ class MapReader {
                      " must be a map of keys",
                  example);
     }
+    // Iterators hand out temporaries: copy the (cheap, shared) nodes rather than bind references.
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key = it->first;
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
       if (!key.IsScalar()) {
         where.fail(key, "a key must be a plain name", "known keys: " + known_list(known));
       }
@@ -124,7 +186,7 @@ class MapReader {
             break;
           }
         }
-        fail_at(*where.doc, line_of(key), "unknown key '" + name + "' in " + where.in(),
+        fail_at(*where.doc, line_of(key), "unknown key '" + shown(name) + "' in " + where.in(),
                 fix + "known keys: " + known_list(known));
       }
       for (const auto& [seen, unused] : fields_) {
@@ -133,7 +195,8 @@ class MapReader {
                   "keep one of them");
         }
       }
-      fields_.emplace_back(name, it->second);
+      reject_missing_value(where, name, key, value);
+      fields_.emplace_back(name, value);
     }
   }
 
@@ -172,6 +235,7 @@ class MapReader {
 
 std::string need_text(const Where& w, const YAML::Node& node, const std::string& key,
                       const std::string& example) {
+  if (node.IsNull()) w.fail(node, "'" + key + "' is empty", example);
   if (!node.IsScalar()) w.fail(node, "'" + key + "' must be text", example);
   const std::string& text = node.Scalar();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -264,7 +328,7 @@ Enum need_choice(const Where& w, const YAML::Node& node, const std::string& key,
     if (node.IsScalar() && node.Scalar() == name) return value;
     names.emplace_back(name);
   }
-  const std::string found = node.IsScalar() ? "'" + node.Scalar() + "'" : "not a name";
+  const std::string found = node.IsScalar() ? "'" + shown(node.Scalar()) + "'" : "not a name";
   w.fail(node, "'" + key + "' is " + found, "use one of: " + join(names));
 }
 
@@ -314,11 +378,12 @@ fs::path resolve_file(const Where& w, const YAML::Node& node, const std::string&
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) {
-    w.fail(node, "file not found: " + text,
+    w.fail(node, "file not found: " + shown(text),
            "paths are relative to the " + w.doc->kind + "; looked for " + path.string());
   }
   if (!fs::is_regular_file(status)) {
-    w.fail(node, "not a regular file: " + text, "'" + key + "' must name a file, not a folder or device");
+    w.fail(node, "not a regular file: " + shown(text),
+           "'" + key + "' must name a file, not a folder or device");
   }
   return path;
 }
@@ -379,14 +444,16 @@ void for_each_language(
   if (!node.IsMap()) w.fail(node, "'" + key + "' must be a map of language -> value", example);
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;
+    const YAML::Node value = it->second;
     if (!k.IsScalar() || !is_valid_language_tag(k.Scalar())) {
-      w.fail(
-          k,
-          "'" + (k.IsScalar() ? k.Scalar() : std::string("?")) + "' in '" + key + "' is not a language tag",
-          "use BCP 47 tags such as vi, en, km, zh-Hant, pt-BR");
+      w.fail(k,
+             "'" + (k.IsScalar() ? shown(k.Scalar()) : std::string("?")) + "' in '" + key +
+                 "' is not a language tag",
+             "use BCP 47 tags such as vi, en, km, zh-Hant, pt-BR");
     }
     const std::string tag = canonical_language_tag(k.Scalar());
+    reject_missing_value(w, key + ": " + k.Scalar(), k, value);
     if (allowed != nullptr && std::find(allowed->begin(), allowed->end(), tag) == allowed->end()) {
       w.fail(k,
              "'" + key + "' has an entry for '" + tag + "', which is not in the campaign's languages (" +
@@ -399,7 +466,7 @@ void for_each_language(
       w.fail(k, "'" + key + "' has more than " + std::to_string(max_entries) + " entries", "remove some",
              ErrorKind::kLimit);
     }
-    fn(tag, k, it->second);
+    fn(tag, k, value);
   }
 }
 
@@ -474,7 +541,8 @@ Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source
     if (!v->IsMap())
       w.fail(*v, "'colours' must be a map of name -> \"#RRGGBB\"", "e.g. colours: {primary: \"#0D47A1\"}");
     for (auto it = v->begin(); it != v->end(); ++it) {
-      const YAML::Node& k = it->first;
+      const YAML::Node k = it->first;
+      const YAML::Node value = it->second;
       if (!k.IsScalar() || !is_valid_id(k.Scalar())) {
         w.fail(k, "a colour name must be a plain name ([a-z0-9_-]+)",
                "e.g. primary, accent, background, text");
@@ -485,7 +553,8 @@ Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source
         w.fail(k, "more than " + std::to_string(kMaxBrandColours) + " brand colours", "remove some",
                ErrorKind::kLimit);
       }
-      brand.colours[k.Scalar()] = need_colour(w, it->second, "colours: " + k.Scalar(), {});
+      reject_missing_value(w, "colours: " + k.Scalar(), k, value);
+      brand.colours[k.Scalar()] = need_colour(w, value, "colours: " + k.Scalar(), {});
     }
   }
   if (const auto* v = m.find("logo")) brand.logo = resolve_file(w, *v, "logo");
@@ -726,9 +795,10 @@ std::string peek_id(const YAML::Node& node) {
   if (!node.IsMap()) return {};
   size_t visited = 0;
   for (auto it = node.begin(); it != node.end() && visited <= kClipKeys.size(); ++it, ++visited) {
-    if (it->first.IsScalar() && it->first.Scalar() == "id" && it->second.IsScalar() &&
-        is_valid_id(it->second.Scalar())) {
-      return it->second.Scalar();
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
+    if (key.IsScalar() && key.Scalar() == "id" && value.IsScalar() && is_valid_id(value.Scalar())) {
+      return value.Scalar();
     }
   }
   return {};
@@ -746,7 +816,7 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   clip.id = need_text(w, id, "id", "e.g. id: benefits");
   if (!is_valid_id(clip.id)) {
     w.fail(
-        id, "bad clip id '" + clip.id + "'",
+        id, "bad clip id '" + shown(clip.id) + "'",
         "ids use only a-z, 0-9, '_' and '-', do not start with '-', at most 64 characters; they name files");
   }
 
@@ -806,20 +876,20 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   if (captions != nullptr && captions->IsScalar() && captions->Scalar() == "none") {
     clip.captions_none = true;
   } else if (captions != nullptr) {
-    for_each_language(w, *captions, "captions", &languages, static_cast<int>(languages.size()),
-                      "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
-                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
-                        const fs::path file = resolve_file(w, value, "captions: " + tag);
-                        std::string ext = file.extension().string();
-                        std::transform(ext.begin(), ext.end(), ext.begin(),
-                                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-                        if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
-                          w.fail(value,
-                                 "captions for '" + tag + "' are not a subtitle file: " + value.Scalar(),
-                                 "use .srt, .vtt, .ass or .ssa");
-                        }
-                        clip.captions[tag] = file;
-                      });
+    for_each_language(
+        w, *captions, "captions", &languages, static_cast<int>(languages.size()),
+        "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
+        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+          const fs::path file = resolve_file(w, value, "captions: " + tag);
+          std::string ext = file.extension().string();
+          std::transform(ext.begin(), ext.end(), ext.begin(),
+                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+          if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
+            w.fail(value, "captions for '" + tag + "' are not a subtitle file: " + shown(value.Scalar()),
+                   "use .srt, .vtt, .ass or .ssa");
+          }
+          clip.captions[tag] = file;
+        });
   }
   if (!clip.captions_none) {
     for (const std::string& tag : languages) {
@@ -873,7 +943,8 @@ std::vector<std::string> read_name_list(const Where& w, const YAML::Node& node, 
   }
   std::vector<std::string> out;
   for (const YAML::Node& item : node) {
-    out.push_back(need_text(w, item, key + " entry", example));
+    if (!item.IsScalar()) w.fail(item, "each entry of '" + key + "' must be a name", example);
+    out.push_back(item.Scalar());
   }
   return out;
 }
@@ -897,7 +968,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   campaign.name = need_text(top, name, "name", "e.g. name: may-voluntary-si");
   if (!is_valid_id(campaign.name)) {
     top.fail(
-        name, "bad campaign name '" + campaign.name + "'",
+        name, "bad campaign name '" + shown(campaign.name) + "'",
         "a name uses only a-z, 0-9, '_' and '-', does not start with '-', at most 64 characters; it names "
         "the output folder");
   }
@@ -908,7 +979,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   for (size_t i = 0; i < tags.size(); ++i) {
     const YAML::Node item = languages[i];
     if (!is_valid_language_tag(tags[i])) {
-      top.fail(item, "'" + tags[i] + "' is not a language tag",
+      top.fail(item, "'" + shown(tags[i]) + "' is not a language tag",
                "use BCP 47 tags such as vi, en, km, zh-Hant, pt-BR");
     }
     const std::string tag = canonical_language_tag(tags[i]);
@@ -926,7 +997,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     if (presets.find(names[i]) == nullptr) {
       std::vector<std::string> known;
       for (const auto& [known_name, unused] : presets.all()) known.push_back(known_name);
-      top.fail(item, "unknown platform '" + names[i] + "'",
+      top.fail(item, "unknown platform '" + shown(names[i]) + "'",
                known.empty() ? "no presets are loaded; check the presets folder"
                              : "known platforms: " + join(known) + "; add your own with --presets DIR");
     }
@@ -946,7 +1017,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
                                                             "veryslow",  "placebo"};
       const std::string preset = need_text(w, *p, "preset", "an x264 preset: " + join(kX264Presets));
       if (std::find(kX264Presets.begin(), kX264Presets.end(), preset) == kX264Presets.end()) {
-        w.fail(*p, "'" + preset + "' is not an x264 preset", "use one of: " + join(kX264Presets));
+        w.fail(*p, "'" + shown(preset) + "' is not an x264 preset", "use one of: " + join(kX264Presets));
       }
       campaign.encode.x264_preset = preset;
     }
@@ -999,6 +1070,11 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   for (const YAML::Node& item : clips) {
     Clip clip = parse_clip(ctx, item, index++, title_duration_s);
     if (auto [it, inserted] = first_line_of_id.emplace(clip.id, clip.line); !inserted) {
+      if (it->second == clip.line) {
+        // yaml-cpp shares an aliased node with its anchor, marks included.
+        fail_at(doc, clip.line, "duplicate clip id '" + clip.id + "': a YAML alias repeats this clip",
+                "ids must be unique; copy the clip and give it its own id");
+      }
       fail_at(doc, clip.line, "duplicate clip id '" + clip.id + "'",
               "first used on line " + std::to_string(it->second) + "; ids must be unique");
     }
