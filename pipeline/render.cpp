@@ -12,7 +12,9 @@
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
 #include "filters/core/error.h"
+#include "pipeline/audio_timeline.h"
 #include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/text_util.h"
 #include "pipeline/graph/clip_graph.h"
 #include "pipeline/hash.h"
 #include "pipeline/media/image_reader.h"
@@ -84,6 +86,7 @@ std::string caption_font_for(const Brand& brand, const std::string& language) {
 struct PreparedInputs {
   std::optional<RgbaImage> logo;
   std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;  // (clip, language)
+  std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
 PreparedInputs prepare_inputs(const Campaign& campaign) {
@@ -102,7 +105,15 @@ PreparedInputs prepare_inputs(const Campaign& campaign) {
                           "the title of clip '" + clip.id + "'");
     }
     for (size_t i = 0; i < clip.segments.size(); ++i) {
-      for (const auto& [lang, text] : clip.segments[i].card_text) {
+      const Segment& seg = clip.segments[i];
+      if (seg.kind == Segment::Kind::kImage && in.images.count(seg.source) == 0) {
+        try {
+          in.images[seg.source] = std::make_shared<const RgbaImage>(read_image_rgba(seg.source));
+        } catch (const Error& e) {
+          throw Error(e.kind(), "clip '" + clip.id + "' segment " + std::to_string(i + 1) + ": " + e.what());
+        }
+      }
+      for (const auto& [lang, text] : seg.card_text) {
         check_text_coverage(text, lang, caption_font_for(campaign.brand, lang),
                             "the card of clip '" + clip.id + "' segment " + std::to_string(i + 1));
       }
@@ -138,34 +149,60 @@ void fill_from_file(OutputRecord& r, const Preset& preset) {
   }
 }
 
-void render_clip(const Campaign& campaign, const PresetCatalog& presets, const Clip& clip,
-                 const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
-                 const RenderOptions& options) {
-  auto fail_all = [&](const std::string& why) {
+// Everything about one clip's render that can be settled before encoding: its timeline, the
+// graph's shape, every caption script. Preparing all clips first means that bad input found here
+// (a cue that cannot fit, a transition too long) stops the run before anything is written.
+struct ClipJob {
+  const Clip* clip = nullptr;
+  std::vector<OutputRecord*> records;
+  std::vector<OutputRecord*> active;  // not refused by a platform limit
+  ClipTimeline timeline;
+  ClipGraphSpec spec;
+  std::vector<std::vector<std::vector<EncoderGroup>>> groups;   // [geometry][language][encoding]
+  std::vector<std::vector<std::vector<std::string>>> audio_keys;  // same shape
+  std::map<std::string, const Preset*> audio_presets;           // audio key -> a preset using it
+  bool failed = false;
+
+  void fail_all(const std::string& why) {
+    failed = true;
     for (OutputRecord* r : records) {
       r->status = OutputStatus::kFailed;
       r->error = why;
     }
-  };
+  }
+};
+
+std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& language) {
+  const AudioEncodeSettings a{p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps};
+  const std::string mix = clip.voiceover.count(language) != 0 ? "vo:" + language : "programme";
+  return mix + " " + a.key() + " I=" + std::to_string(p.loudness.integrated_lufs) +
+         " TP=" + std::to_string(p.loudness.true_peak_dbtp);
+}
+
+// Throws Error(kInput) for input that can never render; media that cannot be read fails the job.
+std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets, const Clip& clip,
+                                      const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
+                                      const RenderOptions& options) {
+  auto job = std::make_unique<ClipJob>();
+  job->clip = &clip;
+  job->records = records;
+  auto fail_all = [&](const std::string& why) { job->fail_all(why); };
   std::vector<const Preset*> clip_presets;
   for (OutputRecord* r : records) clip_presets.push_back(&presets.get(r->platform));
 
-  ClipTimeline timeline;
+  ClipTimeline& timeline = job->timeline;
   try {
-    timeline = resolve_timeline(clip, clip_presets);
+    timeline = resolve_timeline(clip, clip_presets, &campaign.brand);
   } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kInput) throw;
     fail_all(e.what());
-    return;
+    return job;
   }
-  if (timeline.segments.size() != 1 || timeline.segments[0].segment->kind != Segment::Kind::kMedia) {
-    fail_all("clip '" + clip.id + "': scripted clips (segments, cards, images) are not rendered yet");
-    return;
-  }
-  const TimelineSegment& seg = timeline.segments[0];
   const double fps = av_q2d(timeline.frame_rate);
+  const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
 
   // Limits of each platform are stated before any encoding.
-  std::vector<OutputRecord*> active;
+  std::vector<OutputRecord*>& active = job->active;
   for (OutputRecord* r : records) {
     const Preset& p = presets.get(r->platform);
     if (timeline.duration_s > p.duration_max_s + 1e-6 || timeline.duration_s < p.duration_min_s - 1e-6) {
@@ -177,56 +214,65 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
     }
     active.push_back(r);
   }
-  if (active.empty()) return;
+  if (active.empty()) return job;
 
-  // Sound: decoded once, measured once, normalised and encoded once per distinct target.
-  std::map<std::string, std::shared_ptr<const EncodedAudio>> audio_by_key;
-  try {
-    const AudioBuffer programme = read_audio(seg.segment->source, seg.in_s, timeline.duration_s);
-    LoudnessMeter meter(programme.channels, programme.sample_rate_hz);
-    meter.add_frames(programme.samples.data(), programme.frames());
-    const double measured = meter.integrated_lufs();
-    for (OutputRecord* r : active) {
-      const Preset& p = presets.get(r->platform);
-      AudioEncodeSettings a{p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps};
-      const std::string key = a.key() + " I=" + std::to_string(p.loudness.integrated_lufs) +
-                              " TP=" + std::to_string(p.loudness.true_peak_dbtp);
-      if (audio_by_key.count(key) != 0) continue;
-      AudioBuffer buffer = programme;
-      LoudnessTarget target{p.loudness.integrated_lufs, p.loudness.true_peak_dbtp, 1.0};
-      const NormaliseResult nr = normalise_loudness(buffer.samples.data(), buffer.frames(), buffer.channels,
-                                                    buffer.sample_rate_hz, measured, target);
-      spdlog::debug("{}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", clip.id, measured, nr.gain_db,
-                    nr.limited_samples);
-      audio_by_key[key] = encode_aac(buffer, a);
+  // The pictures of the timeline.
+  ClipGraphSpec& spec = job->spec;
+  spec.frame_rate = timeline.frame_rate;
+  spec.frame_count = timeline.frame_count;
+  spec.max_frames_in_flight = options.max_frames_in_flight;
+  for (const TimelineSegment& ts : timeline.segments) {
+    const Segment& seg = *ts.segment;
+    SegmentSource src;
+    src.first_frame = std::llround(ts.at_s * fps);
+    src.frame_count = std::llround(ts.duration_s * fps);
+    src.reframe = to_reframe_kind(seg.reframe.value_or(clip.reframe));
+    src.entry = seg.transition.kind == TransitionKind::kCrossfade   ? SegmentSource::Entry::kCrossfade
+                : seg.transition.kind == TransitionKind::kFadeBlack ? SegmentSource::Entry::kFadeBlack
+                                                                    : SegmentSource::Entry::kCut;
+    src.entry_frames = &ts == &timeline.segments.front() ? 0 : std::llround(seg.transition.duration_s * fps);
+    switch (seg.kind) {
+      case Segment::Kind::kMedia:
+        src.kind = SegmentSource::Kind::kMedia;
+        src.path = seg.source;
+        src.in_s = ts.in_s;
+        break;
+      case Segment::Kind::kCard: {
+        src.kind = SegmentSource::Kind::kColour;
+        const std::string& hex = seg.background;
+        auto byte = [&](size_t i) { return static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)); };
+        const Yuv c = hex.size() >= 7 ? rgb_to_yuv709(byte(1), byte(3), byte(5)) : Yuv{16, 128, 128};
+        src.colour_yuv = {c.y, c.u, c.v};
+        src.reframe = ReframeKind::kCropCenter;
+        break;
+      }
+      case Segment::Kind::kImage:
+        src.kind = SegmentSource::Kind::kImage;
+        src.image = inputs.images.at(seg.source);
+        src.motion = static_cast<MotionPath>(static_cast<int>(seg.motion));
+        break;
+      case Segment::Kind::kInvalid:
+        fail_all("clip '" + clip.id + "' has a segment of no kind");
+        return job;
     }
-  } catch (const Error& e) {
-    fail_all(e.what());
-    return;
+    spec.segments.push_back(std::move(src));
   }
 
   // Shape the graph like the work: geometry -> language -> distinct encoding.
-  ClipGraphSpec spec;
-  spec.source = seg.segment->source;
-  spec.start_s = seg.in_s;
-  spec.duration_s = timeline.duration_s;
-  spec.frame_rate = timeline.frame_rate;
-  spec.max_frames_in_flight = options.max_frames_in_flight;
   std::map<std::string, size_t> geometry_index;
   std::vector<std::vector<std::string>> language_keys;
   std::vector<std::vector<std::vector<std::string>>> encoder_keys;
-  std::vector<std::vector<std::vector<EncoderGroup>>> groups;
+  auto& groups = job->groups;
+  const auto content_at_ms = std::llround(timeline.content_at_s * 1000.0);
+  const auto content_ms = std::llround(timeline.content_duration_s * 1000.0);
   for (OutputRecord* r : active) {
     const Preset& p = presets.get(r->platform);
-    const ReframeKind kind = to_reframe_kind(clip.reframe);
     const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
-                             std::to_string(static_cast<int>(kind)) + "|" + std::to_string(p.safe.top_px) + "," +
-                             std::to_string(p.safe.right_px) + "," + std::to_string(p.safe.bottom_px) + "," +
-                             std::to_string(p.safe.left_px);
+                             std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
+                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px);
     auto [git, gnew] = geometry_index.emplace(gkey, spec.geometries.size());
     if (gnew) {
       GeometryBranchSpec g;
-      g.reframe.kind = kind;
       g.reframe.width_px = p.width_px;
       g.reframe.height_px = p.height_px;
       if (inputs.logo) {
@@ -240,27 +286,59 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
       language_keys.emplace_back();
       encoder_keys.emplace_back();
       groups.emplace_back();
+      job->audio_keys.emplace_back();
     }
     const size_t gi = git->second;
     GeometryBranchSpec& g = spec.geometries[gi];
 
-    // Captions of this language at this geometry.
-    std::string script;
+    // Text of this language at this geometry: captions, title and card texts, one ASS script.
     const auto track = inputs.subtitles.find({clip.id, r->language});
-    TitleText title;
-    if (auto t = clip.title.find(r->language); t != clip.title.end()) {
-      title = {t->second, std::llround(clip.title_duration_s * 1000.0)};
+    SubtitleTrack timed;
+    if (track != inputs.subtitles.end()) {
+      // A plain clip's captions are timed on its source; a scripted clip's on the assembled clip.
+      const int64_t from_ms =
+          single_source ? std::llround(timeline.segments[timeline.first_content].in_s * 1000.0) : 0;
+      timed = retime(track->second, from_ms, from_ms + content_ms, content_at_ms);
+    } else {
+      timed.format = SubtitleFormat::kSrt;
     }
-    if (track != inputs.subtitles.end() || !title.text.empty()) {
-      SubtitleTrack retimed;
-      if (track != inputs.subtitles.end()) {
-        retimed = retime(track->second, std::llround(seg.in_s * 1000.0),
-                         std::llround((seg.in_s + timeline.duration_s) * 1000.0), 0);
-      }
+    const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
+    TitleText title;
+    const auto title_text = clip.title.find(r->language);
+    if (title_text != clip.title.end() && content_at_ms == 0) title = {title_text->second, title_ms};
+    auto overlay = [&](const std::string& text, int64_t from_ms, int64_t to_ms, const std::string& tags) {
+      Cue cue;
+      cue.start_ms = from_ms;
+      cue.end_ms = to_ms;
+      cue.text = tags + captions::escape_ass_text(text);
+      cue.plain = text;
+      timed.cues.push_back(std::move(cue));
+    };
+    const int centre_x = p.safe.left_px + (p.width_px - p.safe.left_px - p.safe.right_px) / 2;
+    if (title_text != clip.title.end() && content_at_ms != 0) {
+      const int size = static_cast<int>(std::lround(campaign.brand.caption_style.size_rel * p.height_px * 1.25));
+      overlay(title_text->second, content_at_ms, content_at_ms + title_ms,
+              "{\\an8\\pos(" + std::to_string(centre_x) + "," + std::to_string(p.safe.top_px) + ")\\fs" +
+                  std::to_string(size) + "}");
+    }
+    for (size_t si = 0; si < timeline.segments.size(); ++si) {
+      const TimelineSegment& ts = timeline.segments[si];
+      const auto card = ts.segment->card_text.find(r->language);
+      if (ts.segment->kind != Segment::Kind::kCard || card == ts.segment->card_text.end()) continue;
+      const int size = static_cast<int>(std::lround(campaign.brand.caption_style.size_rel * p.height_px * 1.6));
+      const int centre_y = p.safe.top_px + (p.height_px - p.safe.top_px - p.safe.bottom_px) / 2;
+      overlay(card->second, std::llround(ts.at_s * 1000.0), std::llround((ts.at_s + ts.duration_s) * 1000.0),
+              "{\\an5\\pos(" + std::to_string(centre_x) + "," + std::to_string(centre_y) + ")\\fs" +
+                  std::to_string(size) + "\\bord" + std::to_string(std::max(2, size / 12)) + "}");
+    }
+    std::sort(timed.cues.begin(), timed.cues.end(),
+              [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
+    std::string script;
+    if (!timed.cues.empty() || !title.text.empty()) {
       CaptionStyle style = campaign.brand.caption_style;
       style.font_family = caption_font_for(campaign.brand, r->language);
-      CaptionLayout layout{p.width_px, p.height_px, p.safe};
-      script = build_ass_script(retimed, style, layout, title);
+      const CaptionLayout layout{p.width_px, p.height_px, p.safe};
+      script = build_ass_script(timed, style, layout, title);
     }
     const std::string lkey = r->language + "\n" + script;
     size_t li = 0;
@@ -276,6 +354,7 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
       language_keys[gi].push_back(lkey);
       encoder_keys[gi].emplace_back();
       groups[gi].emplace_back();
+      job->audio_keys[gi].emplace_back();
     }
 
     VideoEncodeSettings v;
@@ -291,9 +370,8 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
     v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * fps)));
     v.bframes = p.video.bframes;
     v.closed_gop = p.video.closed_gop;
-    AudioEncodeSettings a{p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps};
-    const std::string akey = a.key() + " I=" + std::to_string(p.loudness.integrated_lufs) +
-                             " TP=" + std::to_string(p.loudness.true_peak_dbtp);
+    const std::string akey = audio_key_of(clip, p, r->language);
+    job->audio_presets.emplace(akey, &p);
     const std::string ekey = v.key() + "\n" + akey;
     auto& ekeys = encoder_keys[gi][li];
     size_t ei = 0;
@@ -303,12 +381,12 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
     if (ei == ekeys.size()) {
       EncoderBranchSpec e;
       e.video = v;
-      e.audio = audio_by_key.at(akey);
       e.path = r->path;
       e.label = clip.id + "." + r->platform + "." + r->language;
       g.languages[li].encoders.push_back(std::move(e));
       ekeys.push_back(ekey);
       groups[gi][li].emplace_back();
+      job->audio_keys[gi][li].push_back(akey);
     }
     groups[gi][li][ei].records.push_back(r);
   }
@@ -326,6 +404,61 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
   for (auto& g : spec.geometries) {
     for (auto& l : g.languages) {
       for (auto& e : l.encoders) e.video.threads = threads;
+    }
+  }
+
+  return job;
+}
+
+// Sound, pictures, files: the encoding part of a prepared clip.
+void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
+  if (job.failed || job.active.empty()) return;
+  const Clip& clip = *job.clip;
+  const ClipTimeline& timeline = job.timeline;
+  auto fail_all = [&](const std::string& why) { job.fail_all(why); };
+  auto& groups = job.groups;
+  ClipGraphSpec& spec = job.spec;
+  // Sound: the programme is assembled and measured once; each language with its own voice-over
+  // gets its own mix; each distinct (mix, loudness target, AAC settings) is encoded once.
+  std::map<std::string, std::shared_ptr<const EncodedAudio>> audio_by_key;
+  try {
+    AudioBuffer programme = assemble_programme(timeline);
+    if (campaign.brand.music) add_music_bed(programme, *campaign.brand.music);
+    std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
+    for (OutputRecord* r : job.active) {
+      const Preset& p = presets.get(r->platform);
+      const std::string key = audio_key_of(clip, p, r->language);
+      if (audio_by_key.count(key) != 0) continue;
+      const auto vo = clip.voiceover.find(r->language);
+      const std::string mix = vo != clip.voiceover.end() ? "vo:" + r->language : "programme";
+      auto it = mixes.find(mix);
+      if (it == mixes.end()) {
+        AudioBuffer mixed = vo != clip.voiceover.end()
+                                ? mix_voiceover(programme, vo->second, timeline.content_at_s, DuckingOptions{})
+                                : programme;
+        LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
+        meter.add_frames(mixed.samples.data(), mixed.frames());
+        const double measured = meter.integrated_lufs();
+        it = mixes.emplace(mix, std::make_pair(std::move(mixed), measured)).first;
+      }
+      AudioBuffer buffer = it->second.first;
+      const LoudnessTarget target{p.loudness.integrated_lufs, p.loudness.true_peak_dbtp, 1.0};
+      const NormaliseResult nr = normalise_loudness(buffer.samples.data(), buffer.frames(), buffer.channels,
+                                                    buffer.sample_rate_hz, it->second.second, target);
+      spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", clip.id, mix,
+                    it->second.second, nr.gain_db, nr.limited_samples);
+      audio_by_key[key] = encode_aac(buffer, {p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps});
+    }
+  } catch (const Error& e) {
+    fail_all(e.what());
+    return;
+  }
+  (void)campaign;
+
+  for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
+    for (size_t li = 0; li < spec.geometries[gi].languages.size(); ++li) {
+      auto& encoders = spec.geometries[gi].languages[li].encoders;
+      for (size_t ei = 0; ei < encoders.size(); ++ei) encoders[ei].audio = audio_by_key.at(job.audio_keys[gi][li][ei]);
     }
   }
 
@@ -361,11 +494,6 @@ void render_clip(const Campaign& campaign, const PresetCatalog& presets, const C
 
 }  // namespace
 
-void validate_inputs(const Campaign& campaign, const PresetCatalog& presets) {
-  (void)presets;
-  prepare_inputs(campaign);
-}
-
 RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
                           const std::vector<RenderUnit>& units, const RenderOptions& options,
                           const std::function<void(const OutputRecord&)>& on_done) {
@@ -383,20 +511,34 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     r.fingerprint = u.fingerprint;
     report.outputs.push_back(std::move(r));
   }
+  // Prepare every clip before encoding any: input errors stop the run with nothing written.
+  std::vector<std::unique_ptr<ClipJob>> jobs;
   for (const Clip& clip : campaign.clips) {
     std::vector<OutputRecord*> records;
     for (OutputRecord& r : report.outputs) {
       if (r.clip == clip.id) records.push_back(&r);
     }
-    if (records.empty()) continue;
+    if (!records.empty()) jobs.push_back(prepare_clip(campaign, presets, clip, records, inputs, options));
+  }
+  std::error_code dir_ec;
+  fs::create_directories(plan.output_dir, dir_ec);
+  if (dir_ec) {
+    throw Error(ErrorKind::kIo, "cannot create the output folder " + plan.output_dir.string() + ": " + dir_ec.message());
+  }
+  for (auto& job : jobs) {
     std::error_code ec;
-    fs::create_directories(plan.output_dir / clip.id, ec);
+    fs::create_directories(plan.output_dir / job->clip->id, ec);
     if (ec) {
-      throw Error(ErrorKind::kIo, "cannot create " + (plan.output_dir / clip.id).string() + ": " + ec.message());
+      throw Error(ErrorKind::kIo, "cannot create " + (plan.output_dir / job->clip->id).string() + ": " + ec.message());
     }
-    render_clip(campaign, presets, clip, records, inputs, options);
+    try {
+      run_clip(*job, campaign, presets);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kIo || e.kind() == ErrorKind::kCancelled) throw;
+      job->fail_all(e.what());  // one clip failing never stops the others
+    }
     if (on_done) {
-      for (OutputRecord* r : records) on_done(*r);
+      for (OutputRecord* r : job->records) on_done(*r);
     }
   }
   return report;

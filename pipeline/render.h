@@ -44,11 +44,9 @@ struct RenderReport {
   [[nodiscard]] bool all_ok() const;
 };
 
-// Everything that can be refused before any encoding: subtitles parse, every character has a
-// glyph, the logo is an image, cards have text. Throws Error(kInput).
-void validate_inputs(const Campaign& campaign, const PresetCatalog& presets);
-
-// Renders `units` (all of the plan's, or a shard's). `on_done` is called after each unit.
+// Renders `units` (all of the plan's, or a shard's). Every clip is prepared first (timelines,
+// caption scripts, platform limits): bad input throws Error(kInput) before anything is written.
+// A clip whose media cannot be read fails alone. `on_done` is called after each unit.
 RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
                           const std::vector<RenderUnit>& units, const RenderOptions& options,
                           const std::function<void(const OutputRecord&)>& on_done = {});

@@ -28,14 +28,30 @@ AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Pre
   return *nearest;
 }
 
-ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets) {
+ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets, const Brand* brand) {
   ClipTimeline t;
   if (clip.segments.empty()) throw Error(ErrorKind::kInput, "clip '" + clip.id + "' has nothing to show");
-  for (size_t i = 0; i < clip.segments.size(); ++i) {
-    const Segment& seg = clip.segments[i];
+  std::vector<const Segment*> order;
+  const bool bumpers = brand != nullptr && clip.use_bumpers;
+  auto bumper = [&](const std::filesystem::path& file) {
+    Segment s;
+    s.kind = Segment::Kind::kMedia;
+    s.source = file;
+    t.bumpers.push_back(s);
+    order.push_back(&t.bumpers.back());
+  };
+  if (bumpers && !brand->intro.empty()) bumper(brand->intro);
+  const size_t first_content = order.size();
+  for (const Segment& s : clip.segments) order.push_back(&s);
+  const size_t end_content = order.size();
+  if (bumpers && !brand->outro.empty()) bumper(brand->outro);
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Segment& seg = *order[i];
     TimelineSegment ts;
     ts.segment = &seg;
-    const std::string where = "clip '" + clip.id + "' segment " + std::to_string(i + 1);
+    const bool is_bumper = i < first_content || i >= end_content;
+    const std::string where = is_bumper ? "the brand's " + std::string(i < first_content ? "intro" : "outro")
+                                        : "clip '" + clip.id + "' segment " + std::to_string(i - first_content + 1);
     if (seg.kind == Segment::Kind::kMedia) {
       ts.media = probe_media(seg.source);
       if (!ts.media.has_video) {
@@ -74,12 +90,22 @@ ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>
     auto& ts = t.segments[i];
     // Snap each segment to whole frames so that the timeline arithmetic is exact.
     ts.duration_s = static_cast<double>(std::llround(ts.duration_s * fps)) / fps;
-    const double overlap = i == 0 ? 0.0 : ts.segment->transition.duration_s;
+    const double overlap =
+        i == 0 ? 0.0 : static_cast<double>(std::llround(ts.segment->transition.duration_s * fps)) / fps;
+    if (i > 0 && (overlap > ts.duration_s + 1e-9 || overlap > t.segments[i - 1].duration_s + 1e-9)) {
+      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the transition into segment " +
+                                         std::to_string(i + 1 - first_content) + " (" +
+                                         std::to_string(overlap) + " s) is longer than a segment it joins");
+    }
     at -= overlap;
     ts.at_s = at;
     at += ts.duration_s;
   }
   t.frame_count = std::llround(at * fps);
+  t.first_content = first_content;
+  t.content_at_s = t.segments[first_content].at_s;
+  const TimelineSegment& last = t.segments[end_content - 1];
+  t.content_duration_s = last.at_s + last.duration_s - t.content_at_s;
   t.duration_s = static_cast<double>(t.frame_count) / fps;
   if (t.frame_count <= 0) throw Error(ErrorKind::kInput, "clip '" + clip.id + "' is empty after trimming");
   return t;

@@ -2,6 +2,7 @@
 // the output duration and frame rate. Durations are exact multiples of the frame duration.
 #pragma once
 
+#include <deque>
 #include <vector>
 
 #include "pipeline/campaign.h"
@@ -19,6 +20,10 @@ struct TimelineSegment {
 
 struct ClipTimeline {
   std::vector<TimelineSegment> segments;
+  std::deque<Segment> bumpers;      // the brand's intro/outro as segments (owned here)
+  size_t first_content = 0;         // index of the clip's first own segment (1 with an intro)
+  double content_at_s = 0.0;        // where the clip's own segments start (after the intro)
+  double content_duration_s = 0.0;  // their length on the output timeline
   double duration_s = 0.0;
   int64_t frame_count = 0;
   AVRational frame_rate{30, 1};
@@ -28,8 +33,10 @@ struct ClipTimeline {
 // range, otherwise the first preset's target.
 AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Preset*>& presets);
 
-// Probes the clip's media and lays out its timeline. Throws Error(kMedia) for unreadable media and
+// Probes the clip's media and lays out its timeline; with a brand that has bumpers (and a clip
+// that wants them) the intro and outro become its first and last segments. Throws Error(kMedia) for unreadable media and
 // Error(kInput) for a trim beyond the source's end, naming the clip and segment.
-ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets);
+ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets,
+                              const Brand* brand = nullptr);
 
 }  // namespace shortpack

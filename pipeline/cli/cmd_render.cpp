@@ -32,11 +32,7 @@ void add_render(CLI::App& app, int& exit_code) {
     for (const auto& d : opt->preset_dirs) folders.emplace_back(d);
     const PresetCatalog presets = PresetCatalog::load(folders);
     const Campaign campaign = load_campaign(campaign_file, presets);
-    validate_inputs(campaign, presets);  // refuses bad input before anything is written
     const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out));
-    std::error_code ec;
-    fs::create_directories(plan.output_dir, ec);
-    if (ec) throw Error(ErrorKind::kIo, "cannot create the output folder " + plan.output_dir.string() + ": " + ec.message());
     RenderOptions options;
     options.encoder_threads = opt->threads;
     const RenderReport report = render_units(campaign, presets, plan, plan.units, options, [](const OutputRecord& r) {

@@ -11,6 +11,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/media/mp4_writer.h"
+#include "filters/transition.h"
 #include "pipeline/media/video_source.h"
 
 namespace shortpack {
@@ -21,6 +22,11 @@ namespace {
 struct FrameMsg {
   int64_t index = -1;
   SharedFrame frame;  // null when an upstream branch failed for this frame
+};
+
+struct SourceMsg {
+  int64_t index = -1;
+  std::shared_ptr<const TimelineFrame> frame;
 };
 
 struct EncoderState {
@@ -47,8 +53,7 @@ struct LanguageState {
 };
 
 struct GeometryState {
-  std::unique_ptr<Reframe> reframe;
-  std::unique_ptr<LogoOverlay> logo;
+  std::unique_ptr<GeometryStage> stage;
   std::vector<EncoderState*> encoders;
   void fail_all(const std::string& why) {
     for (auto* e : encoders) e->fail(why);
@@ -75,6 +80,44 @@ class CompletionRing {
 
 }  // namespace
 
+GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSource& source)
+    : segments_(source.segments()) {
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    ReframeOptions options = spec.reframe;
+    options.kind = segments_[i].reframe;
+    reframes_.push_back(std::make_unique<Reframe>(options));
+    format_ = reframes_.back()->configure(source.formats()[i]);
+  }
+  if (spec.logo) {
+    logo_ = std::make_unique<LogoOverlay>(*spec.logo, spec.logo_placement);
+    logo_->configure(format_);
+  }
+}
+
+FramePtr GeometryStage::layer(const TimelineFrame::Layer& l) const {
+  const SegmentSource& s = segments_[static_cast<size_t>(l.segment)];
+  FramePtr out = reframes_[static_cast<size_t>(l.segment)]->process(*l.frame);
+  if (s.motion != MotionPath::kNone) {
+    const double progress = (static_cast<double>(l.local_index) + 0.5) / static_cast<double>(s.frame_count);
+    out = apply_motion(*out, s.motion, progress);
+  }
+  return out;
+}
+
+FramePtr GeometryStage::process(const TimelineFrame& f) const {
+  FramePtr out;
+  if (f.b && f.mix >= 1.0) {
+    out = layer(*f.b);
+  } else {
+    out = layer(f.a);
+    if (f.b && f.mix > 0.0) out = crossfade(*out, *layer(*f.b), f.mix);
+  }
+  if (f.black > 0.0) fade_to_black(*out, f.black);
+  if (logo_) logo_->process(*out);
+  out->pts = f.index;
+  return out;
+}
+
 std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   // Flatten the branches and set everything up before the first frame.
   std::vector<std::unique_ptr<EncoderState>> encoders;
@@ -100,15 +143,13 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   };
   if (encoders.empty()) return outcomes;
 
-  std::unique_ptr<VideoSource> source;
+  std::unique_ptr<TimelineSource> source;
   try {
-    source = std::make_unique<VideoSource>(spec.source, spec.start_s, spec.duration_s, spec.frame_rate,
-                                           spec.decode_threads);
+    source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, spec.decode_threads);
   } catch (const Error& e) {
     for (auto& enc : encoders) enc->fail(e.what());
     return collect();
   }
-  const VideoFormat in_format = source->format();
 
   size_t next_encoder = 0;
   for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
@@ -118,13 +159,13 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     for (const auto& l : g.languages) next_encoder += l.encoders.size();
     for (size_t i = first_encoder; i < next_encoder; ++i) gs->encoders.push_back(encoders[i].get());
     VideoFormat geo_format;
+    geo_format.width_px = g.reframe.width_px;
+    geo_format.height_px = g.reframe.height_px;
+    geo_format.pixel_format = AV_PIX_FMT_YUV420P;
+    geo_format.frame_rate = spec.frame_rate;
     try {
-      gs->reframe = std::make_unique<Reframe>(g.reframe);
-      geo_format = gs->reframe->configure(in_format);
-      if (g.logo) {
-        gs->logo = std::make_unique<LogoOverlay>(*g.logo, g.logo_placement);
-        gs->logo->configure(geo_format);
-      }
+      gs->stage = std::make_unique<GeometryStage>(g, *source);
+      geo_format = gs->stage->format();
     } catch (const Error& e) {
       gs->fail_all(e.what());
     }
@@ -161,28 +202,25 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   const double fps = av_q2d(spec.frame_rate);
 
   flow::graph graph;
-  int64_t next_index = 0;
-  flow::input_node<FrameMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> FrameMsg {
-    SharedFrame frame = source->next();
+  flow::input_node<SourceMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> SourceMsg {
+    std::optional<TimelineFrame> frame = source->next();
     if (!frame) {
       control.stop();
       return {};
     }
-    return {next_index++, std::move(frame)};
+    return {frame->index, std::make_shared<const TimelineFrame>(std::move(*frame))};
   });
-  flow::limiter_node<FrameMsg> limiter(graph, static_cast<size_t>(limit));
+  flow::limiter_node<SourceMsg> limiter(graph, static_cast<size_t>(limit));
   flow::make_edge(input, limiter);
 
   std::vector<std::unique_ptr<flow::graph_node>> nodes;  // owns every node below
   for (size_t gi = 0; gi < geometries.size(); ++gi) {
     GeometryState* gs = geometries[gi].get();
-    auto* geo = new flow::function_node<FrameMsg, FrameMsg>(
-        graph, flow::unlimited, [gs](const FrameMsg& msg) -> FrameMsg {
-          if (!msg.frame || !gs->reframe) return {msg.index, nullptr};
+    auto* geo = new flow::function_node<SourceMsg, FrameMsg>(
+        graph, flow::unlimited, [gs](const SourceMsg& msg) -> FrameMsg {
+          if (!msg.frame || !gs->stage) return {msg.index, nullptr};
           try {
-            FramePtr out = gs->reframe->process(*msg.frame);
-            if (gs->logo) gs->logo->process(*out);
-            return {msg.index, share(std::move(out))};
+            return {msg.index, share(gs->stage->process(*msg.frame))};
           } catch (const Error& e) {
             gs->fail_all(e.what());
             return {msg.index, nullptr};

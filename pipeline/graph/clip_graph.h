@@ -19,6 +19,7 @@
 #include "filters/caption_burner.h"
 #include "filters/logo_overlay.h"
 #include "filters/reframe.h"
+#include "pipeline/graph/timeline_source.h"
 #include "pipeline/media/encoder.h"
 
 namespace shortpack {
@@ -38,16 +39,15 @@ struct LanguageBranchSpec {
 };
 
 struct GeometryBranchSpec {
-  ReframeOptions reframe;
+  ReframeOptions reframe;  // output size and look; the mode comes from each segment
   std::optional<RgbaImage> logo;
   LogoPlacement logo_placement;
   std::vector<LanguageBranchSpec> languages;
 };
 
 struct ClipGraphSpec {
-  std::filesystem::path source;
-  double start_s = 0.0;
-  double duration_s = 0.0;
+  std::vector<SegmentSource> segments;  // the timeline
+  int64_t frame_count = 0;
   AVRational frame_rate{30, 1};
   std::vector<GeometryBranchSpec> geometries;
   int max_frames_in_flight = 0;  // 0: a few per worker thread
@@ -58,6 +58,22 @@ struct BranchOutcome {
   bool ok = false;
   std::string error;
   int64_t frames = 0;
+};
+
+// One geometry branch's per-frame work: each segment reframed with its own mode, motion on
+// stills, transitions, then the logo. process() is const and runs concurrently on many frames.
+class GeometryStage {
+ public:
+  GeometryStage(const GeometryBranchSpec& spec, const TimelineSource& source);
+  [[nodiscard]] FramePtr process(const TimelineFrame& frame) const;
+  [[nodiscard]] VideoFormat format() const { return format_; }
+
+ private:
+  [[nodiscard]] FramePtr layer(const TimelineFrame::Layer& layer) const;
+  std::vector<SegmentSource> segments_;
+  std::vector<std::unique_ptr<Reframe>> reframes_;  // per segment
+  std::unique_ptr<LogoOverlay> logo_;
+  VideoFormat format_;
 };
 
 // Runs the graph to the end. Outcomes are in encoder order: geometry by geometry, language by

@@ -1,0 +1,144 @@
+#include "pipeline/graph/timeline_source.h"
+
+#include <cmath>
+
+#include "filters/core/error.h"
+#include "pipeline/media/av_ptr.h"
+
+namespace shortpack {
+
+double transition_progress(int64_t k, int64_t n) {
+  return n <= 0 ? 1.0 : (static_cast<double>(k) + 0.5) / static_cast<double>(n);
+}
+
+namespace {
+
+FramePtr colour_picture(const std::array<uint8_t, 3>& yuv) {
+  FramePtr f = alloc_video_frame(64, 64, AV_PIX_FMT_YUV420P);
+  fill_yuv420p(*f, yuv[0], yuv[1], yuv[2]);
+  return f;
+}
+
+FramePtr image_picture(const RgbaImage& image) {
+  // Straight alpha over black: a still with transparency shows black where it is clear.
+  const int w = image.width_px - image.width_px % 2;
+  const int h = image.height_px - image.height_px % 2;
+  if (w < 2 || h < 2) throw Error(ErrorKind::kInput, "the still image is too small");
+  std::vector<uint8_t> rgb(static_cast<size_t>(image.width_px) * image.height_px * 3);
+  for (size_t i = 0, n = static_cast<size_t>(image.width_px) * image.height_px; i < n; ++i) {
+    const unsigned a = image.pixels[4 * i + 3];
+    for (int c = 0; c < 3; ++c) rgb[3 * i + c] = static_cast<uint8_t>(image.pixels[4 * i + c] * a / 255);
+  }
+  FramePtr f = alloc_video_frame(w, h, AV_PIX_FMT_YUV420P);
+  SwsPtr sws(sws_getContext(image.width_px, image.height_px, AV_PIX_FMT_RGB24, w, h, AV_PIX_FMT_YUV420P,
+                            SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
+  if (!sws) throw Error(ErrorKind::kInternal, "cannot convert a still image");
+  const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
+  sws_setColorspaceDetails(sws.get(), coefs, 1, coefs, 0, 0, 1 << 16, 1 << 16);
+  const uint8_t* src[4] = {rgb.data(), nullptr, nullptr, nullptr};
+  const int src_stride[4] = {image.width_px * 3, 0, 0, 0};
+  sws_scale(sws.get(), src, src_stride, 0, image.height_px, f->data, f->linesize);
+  f->sample_aspect_ratio = {1, 1};
+  return f;
+}
+
+}  // namespace
+
+TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate, int64_t total_frames,
+                               int decode_threads, int64_t first_index)
+    : segments_(std::move(segments)),
+      frame_rate_(frame_rate),
+      total_frames_(total_frames),
+      decode_threads_(decode_threads),
+      next_index_(first_index) {
+  open_.resize(segments_.size());
+  still_.resize(segments_.size());
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const SegmentSource& s = segments_[i];
+    VideoFormat f;
+    f.pixel_format = AV_PIX_FMT_YUV420P;
+    f.frame_rate = frame_rate;
+    switch (s.kind) {
+      case SegmentSource::Kind::kMedia: {
+        const MediaInfo info = probe_media(s.path);
+        const bool swap = info.rotation_deg == 90 || info.rotation_deg == 270;
+        f.width_px = swap ? info.height_px : info.width_px;
+        f.height_px = swap ? info.width_px : info.height_px;
+        f.sample_aspect = swap ? av_inv_q(info.sample_aspect) : info.sample_aspect;
+        break;
+      }
+      case SegmentSource::Kind::kColour:
+        still_[i] = share(colour_picture(s.colour_yuv));
+        break;
+      case SegmentSource::Kind::kImage:
+        still_[i] = share(image_picture(*s.image));
+        break;
+      case SegmentSource::Kind::kInvalid:
+        throw Error(ErrorKind::kInternal, "a segment without a kind reached the timeline");
+    }
+    if (still_[i]) {
+      f.width_px = still_[i]->width;
+      f.height_px = still_[i]->height;
+    }
+    formats_.push_back(f);
+  }
+}
+
+TimelineSource::~TimelineSource() = default;
+
+SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
+  if (still_[static_cast<size_t>(segment)]) return still_[static_cast<size_t>(segment)];
+  auto& source = open_[static_cast<size_t>(segment)];
+  const SegmentSource& s = segments_[static_cast<size_t>(segment)];
+  if (!source) {
+    // Opened when first needed; a preview may start inside the segment.
+    const double fps = av_q2d(frame_rate_);
+    const double offset_s = static_cast<double>(local_index) / fps;
+    source = std::make_unique<VideoSource>(s.path, s.in_s + offset_s,
+                                           static_cast<double>(s.frame_count - local_index) / fps, frame_rate_,
+                                           decode_threads_);
+  }
+  SharedFrame f = source->next();
+  if (!f) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+  if (local_index + 1 >= s.frame_count) source.reset();  // its last frame: close the decoder
+  return f;
+}
+
+std::optional<TimelineFrame> TimelineSource::next() {
+  if (next_index_ >= total_frames_) return std::nullopt;
+  TimelineFrame out;
+  out.index = next_index_++;
+  // The segments on screen at this frame: at most two (one entering during its transition).
+  int first = -1;
+  int second = -1;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    const SegmentSource& s = segments_[i];
+    if (out.index >= s.first_frame && out.index < s.first_frame + s.frame_count) {
+      if (first < 0) {
+        first = static_cast<int>(i);
+      } else {
+        second = static_cast<int>(i);
+        break;
+      }
+    }
+  }
+  if (first < 0) throw Error(ErrorKind::kInternal, "frame " + std::to_string(out.index) + " is in no segment");
+  const SegmentSource& sa = segments_[static_cast<size_t>(first)];
+  out.a = {first, picture(first, out.index - sa.first_frame), out.index - sa.first_frame};
+  if (second >= 0) {
+    const SegmentSource& sb = segments_[static_cast<size_t>(second)];
+    const int64_t k = out.index - sb.first_frame;
+    const double p = transition_progress(k, sb.entry_frames);
+    out.b = TimelineFrame::Layer{second, picture(second, k), k};
+    if (sb.entry == SegmentSource::Entry::kFadeBlack) {
+      // First half: the old picture fades out; second half: the new one fades in.
+      out.black = p < 0.5 ? p * 2.0 : (1.0 - p) * 2.0;
+      out.mix = p < 0.5 ? 0.0 : 1.0;
+    } else {
+      out.mix = p;
+    }
+  }
+  return out;
+}
+
+}  // namespace shortpack

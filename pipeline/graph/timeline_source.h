@@ -1,0 +1,84 @@
+// The pictures of a clip's assembled timeline, frame by frame: media segments decoded as they
+// come (a decoder opens when its segment starts and closes when it ends: two at once only during
+// a transition), cards as a flat colour (their text is drawn by each language branch), stills
+// decoded once.
+//
+// Each output frame is a TimelineFrame: the picture of the segment on screen, and during a
+// transition the picture of the segment coming in with its weight. Reframing happens later, per
+// geometry, with each segment's own reframe mode.
+// Thread safety: one reader (the graph's serial input node).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "filters/core/frame.h"
+#include "filters/core/image.h"
+#include "filters/reframe.h"
+#include "filters/transition.h"
+#include "pipeline/media/video_source.h"
+
+namespace shortpack {
+
+struct SegmentSource {
+  enum class Kind { kInvalid = 0, kMedia, kColour, kImage };
+  Kind kind = Kind::kInvalid;
+  std::filesystem::path path;            // kMedia
+  double in_s = 0.0;                     // kMedia: where it starts in its file
+  int64_t first_frame = 0;               // on the output timeline
+  int64_t frame_count = 0;
+  std::array<uint8_t, 3> colour_yuv{16, 128, 128};  // kColour
+  std::shared_ptr<const RgbaImage> image;           // kImage
+  ReframeKind reframe = ReframeKind::kFitBlur;
+  MotionPath motion = MotionPath::kNone;  // kImage
+  enum class Entry { kCut = 0, kCrossfade, kFadeBlack };
+  Entry entry = Entry::kCut;             // how it enters from the previous segment
+  int64_t entry_frames = 0;              // overlap with the previous segment
+};
+
+struct TimelineFrame {
+  int64_t index = -1;
+  struct Layer {
+    int segment = -1;
+    SharedFrame frame;
+    int64_t local_index = 0;  // frame number inside its segment
+  };
+  Layer a;                  // the segment on screen
+  std::optional<Layer> b;   // the segment entering (during a transition)
+  double mix = 0.0;         // crossfade: weight of b (0..1)
+  double black = 0.0;       // fade through black: how dark (0..1)
+};
+
+class TimelineSource {
+ public:
+  // `first_index` lets a preview start anywhere (decoders seek to the nearest keyframe before it).
+  TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate, int64_t total_frames,
+                 int decode_threads, int64_t first_index = 0);
+  ~TimelineSource();
+
+  // The input format of each segment (probed up front; reframe is configured per segment).
+  [[nodiscard]] const std::vector<VideoFormat>& formats() const { return formats_; }
+  [[nodiscard]] const std::vector<SegmentSource>& segments() const { return segments_; }
+  [[nodiscard]] int64_t total_frames() const { return total_frames_; }
+  // The next frame, or an empty optional at the end.
+  std::optional<TimelineFrame> next();
+
+ private:
+  SharedFrame picture(int segment, int64_t local_index);
+
+  std::vector<SegmentSource> segments_;
+  AVRational frame_rate_;
+  int64_t total_frames_;
+  int decode_threads_;
+  int64_t next_index_;
+  std::vector<VideoFormat> formats_;
+  std::vector<std::unique_ptr<VideoSource>> open_;  // per segment, only while it is on screen
+  std::vector<SharedFrame> still_;                  // per segment: colour and image pictures
+};
+
+// Weights of a transition at frame `k` of an `n`-frame overlap (frame-centred, 0 < w < 1).
+double transition_progress(int64_t k, int64_t n);
+
+}  // namespace shortpack
