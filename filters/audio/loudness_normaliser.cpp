@@ -1,5 +1,7 @@
 #include "filters/audio/loudness_normaliser.h"
 
+#include "filters/audio/loudness_meter.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -60,11 +62,24 @@ NormaliseResult normalise_loudness(float* x, size_t frames, int channels, int sa
                                    const LoudnessTarget& target) {
   NormaliseResult result;
   if (!(measured_lufs > -70.0) || frames == 0) return result;  // silence or nothing measurable
-  result.gain_db = target.integrated_lufs - measured_lufs;
-  const auto gain = static_cast<float>(std::pow(10.0, result.gain_db / 20.0));
   const size_t n = frames * static_cast<size_t>(channels);
-  for (size_t i = 0; i < n; ++i) x[i] *= gain;
-  result.limited_samples = limit_peaks(x, frames, channels, sample_rate_hz, target.true_peak_dbtp - target.margin_db);
+  const std::vector<float> original(x, x + n);
+  // Limiting peaky material lowers its loudness, so the gain is corrected against a new
+  // measurement of the limited result (a few passes converge to within 0.2 LU).
+  double gain_db = target.integrated_lufs - measured_lufs;
+  for (int pass = 0; pass < 4; ++pass) {
+    const auto gain = static_cast<float>(std::pow(10.0, gain_db / 20.0));
+    for (size_t i = 0; i < n; ++i) x[i] = original[i] * gain;
+    result.gain_db = gain_db;
+    result.limited_samples =
+        limit_peaks(x, frames, channels, sample_rate_hz, target.true_peak_dbtp - target.margin_db);
+    if (result.limited_samples == 0) break;
+    LoudnessMeter meter(channels, sample_rate_hz);
+    meter.add_frames(x, frames);
+    const double error_db = target.integrated_lufs - meter.integrated_lufs();
+    if (std::fabs(error_db) < 0.2 || !(error_db == error_db)) break;
+    gain_db += error_db;
+  }
   return result;
 }
 

@@ -26,7 +26,7 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
   demuxer.seek(demuxer.audio_stream(), start_s);
   StreamDecoder decoder(demuxer, demuxer.audio_stream(), 1);
 
-  AVChannelLayout out_layout;
+  AVChannelLayout out_layout{};
   av_channel_layout_default(&out_layout, channels);
   SwrPtr swr;
   FramePtr frame = make_frame();
@@ -36,7 +36,7 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
   while (decoder.next(*frame)) {
     if (!swr) {
       SwrContext* raw = nullptr;
-      AVChannelLayout in_layout;
+      AVChannelLayout in_layout{};
       if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC) {
         av_channel_layout_default(&in_layout, frame->ch_layout.nb_channels);
       } else {
