@@ -5,8 +5,15 @@
 // the same object (libass renderers are not thread-safe). Different objects are independent.
 // Blending touches only the pixels under glyph bitmaps; alpha is applied to luma per pixel and to
 // chroma per 2x2 block (BT.709 limited range colours).
+//
+// Fonts: fontconfig, with FontSetup::default_family when a style's font is missing, plus the
+// files in FontSetup::font_files and fonts embedded in the script. libass messages go to spdlog at
+// debug level. The frame is rendered at its own size (storage size = frame size), so an ASS
+// script's PlayRes is scaled to the frame without stretching glyphs.
+// Times are milliseconds on the script's timeline (the output timeline).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,18 +29,29 @@ struct FontSetup {
 
 class CaptionBurner {
  public:
+  // Throws Error(kInput) when a font file cannot be read, Error(kInternal) when libass fails.
   CaptionBurner(std::string ass_script, FontSetup fonts);
   ~CaptionBurner();
   CaptionBurner(const CaptionBurner&) = delete;
   CaptionBurner& operator=(const CaptionBurner&) = delete;
 
-  // Only yuv420p; the output format equals the input.
+  // Only yuv420p (Error(kInternal) otherwise); the output format equals the input.
   VideoFormat configure(const VideoFormat& in);
   // Draws the captions visible at time_ms. Returns true when anything was drawn.
+  // The frame must have the configured size and be writable (Error(kInternal) otherwise).
   bool process(AVFrame& frame, int64_t time_ms);
   // The bounding box of what process() drew last (x, y, w, h); all zero when nothing.
-  struct Box { int x = 0, y = 0, w = 0, h = 0; };
+  // Only pixels with non-zero coverage count.
+  struct Box {
+    int x = 0, y = 0, w = 0, h = 0;
+  };
   [[nodiscard]] Box last_box() const { return last_box_; }
+
+  // Replaces the script, keeping the renderer and its fonts (cheap; used to measure many
+  // candidate layouts). The configured size is kept.
+  void set_script(const std::string& ass_script);
+  // Where process() would draw at time_ms, without touching any frame (requires configure()).
+  Box measure(int64_t time_ms);
 
  private:
   struct Impl;

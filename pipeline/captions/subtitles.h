@@ -22,11 +22,11 @@ struct Cue {
   std::string text;
   // Plain text without any tags or "\N" (for glyph checks and sidecars), lines joined by '\n'.
   std::string plain;
-  int line = 0;        // 1-based line of the file where the cue starts
-  std::string id;      // cue number / id as written, may be empty
+  int line = 0;    // 1-based line of the file where the cue starts
+  std::string id;  // cue number / id as written, may be empty
   // ASS only: the event's other fields, kept as written.
-  std::string ass_layer = "0", ass_style = "Default", ass_name, ass_margin_l = "0",
-              ass_margin_r = "0", ass_margin_v = "0", ass_effect;
+  std::string ass_layer = "0", ass_style = "Default", ass_name, ass_margin_l = "0", ass_margin_r = "0",
+              ass_margin_v = "0", ass_effect;
 };
 
 enum class SubtitleFormat { kInvalid = 0, kSrt, kVtt, kAss };
@@ -44,35 +44,59 @@ struct SubtitleLimits {
   int64_t max_cues = 100000;
 };
 
-// Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line.
+// Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line, or
+// Error(kLimit) when the file or its cue count is over `limits`.
+// Accepted: UTF-8 with or without BOM (UTF-16 and invalid UTF-8 are refused, naming the line and
+// column), LF / CRLF / CR line ends, no NUL bytes.
+//  - SRT: missing or wrong cue numbers, ',' or '.' before the milliseconds, hours >= 100,
+//    <i> <b> <u> <s> <font color="#rrggbb|name">; any other '<' is text.
+//  - WebVTT: WEBVTT header, NOTE / STYLE / REGION blocks skipped, cue ids, cue settings (ignored),
+//    MM:SS.mmm timings, <i> <b> <u> <c.class> <v Name> <lang> tags (colour classes kept),
+//    entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
+//  - ASS/SSA: everything but [Events] kept verbatim in ass_header; Dialogue lines parsed by the
+//    section's Format line.
+// Literal '{', '}' and '\' in SRT/WebVTT text are escaped so libass never reads them as overrides.
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {});
-SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source);
-SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& source);
-SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source);
+SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits = {});
+SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits = {});
+SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits = {});
 
 // Keeps the cues that overlap [start_ms, end_ms) of the source, clipped to it, and shifts them
 // by offset_ms - start_ms (offset_ms: where the trimmed range starts on the output timeline).
+// A cue that only touches the range (ends at start_ms or starts at end_ms) is dropped.
+// Pass INT64_MAX as end_ms for "to the end of the source".
 SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_ms, int64_t offset_ms = 0);
 
 // How captions look: from the brand, with per-language font overrides resolved by the caller.
 struct CaptionStyle {
   std::string font_family = "Noto Sans";
-  double size_rel = 0.042;            // font size as a fraction of the frame height
+  double size_rel = 0.042;  // font size as a fraction of the frame height
   std::string primary_colour = "#FFFFFF";
   std::string outline_colour = "#000000";
-  double outline_rel = 0.12;          // outline width as a fraction of the font size
-  double shadow_rel = 0.0;            // shadow offset as a fraction of the font size
-  bool box = false;                   // opaque box behind the text instead of an outline
+  double outline_rel = 0.12;             // outline width as a fraction of the font size
+  double shadow_rel = 0.0;               // shadow offset as a fraction of the font size
+  bool box = false;                      // opaque box behind the text instead of an outline
   std::string box_colour = "#000000B0";  // #RRGGBBAA
   bool bold = true;
   int max_lines = 3;
+  // BCP 47 tag of the captions' language: selects the per-script fallback fonts (see
+  // font_coverage.h) written as explicit \fn runs, and the shaping language. Empty: libass's own
+  // fallback and no language hint.
+  std::string language;
+  // Extra font files (e.g. the brand's), also given to the burner in FontSetup::font_files, so
+  // that the fitting of long cues measures with the same fonts.
+  std::vector<std::string> font_files;
+  double title_size_factor = 1.2;  // title font size relative to the caption size
 };
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.
 struct CaptionLayout {
   int width_px = 0;
   int height_px = 0;
-  SafeZone safe;                      // in output pixels
+  SafeZone safe;  // in output pixels
 };
 
 // A headline shown at the top of the safe area from 0 to duration_ms (optional).
@@ -83,7 +107,13 @@ struct TitleText {
 
 // The complete ASS script for libass: PlayRes = output size, a "Default" style from `style`,
 // a "Title" style at the top of the safe zone, margins from the safe zone, smart wrapping.
-// ASS tracks keep their own styles (with PlayRes kept so libass scales them).
+// Margins are the safe zone plus the outline/shadow/box width, so what is drawn stays inside it.
+// Each SRT/WebVTT cue (and the title) is measured with libass at the output size; one that would
+// take more than style.max_lines lines or overflow the safe area gets a smaller {\fsNN}; one that
+// cannot fit even at half size is Error(kInput) "<file>:<line>: ... too long ...".
+// ASS tracks keep their own styles and events (PlayRes kept so libass scales them to the frame);
+// their style and event margins are raised to the safe zone where they were smaller.
+// Throws Error(kInput) for a malformed colour in `style`.
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
                              const CaptionLayout& layout, const TitleText& title = {});
 

@@ -1,0 +1,187 @@
+// ASS/SSA reader. The script's look (Script Info, styles, embedded fonts) is the author's and is
+// kept verbatim; only the events are parsed, so that they can be retimed to the trim.
+#include <algorithm>
+#include <string>
+
+#include "pipeline/captions/subtitles.h"
+#include "pipeline/captions/text_util.h"
+
+namespace shortpack {
+
+using captions::fail_at;
+
+namespace captions {
+
+std::vector<std::string_view> split_ass_fields(std::string_view value, size_t count) {
+  std::vector<std::string_view> fields;
+  size_t pos = 0;
+  while (fields.size() + 1 < count) {
+    const size_t comma = value.find(',', pos);
+    if (comma == std::string_view::npos) break;
+    fields.push_back(trim(value.substr(pos, comma - pos)));
+    pos = comma + 1;
+  }
+  fields.push_back(value.substr(std::min(pos, value.size())));
+  return fields;
+}
+
+}  // namespace captions
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+int64_t parse_ass_time(std::string_view field, const std::filesystem::path& source, int line_no) {
+  std::string why;
+  size_t used = 0;
+  const auto t = captions::parse_clock(field, true, used, why);
+  if (!t || !captions::trim(field.substr(used)).empty()) {
+    fail_at(source, line_no,
+            "bad timestamp '" + std::string(captions::trim(field)) +
+                "': " + (t ? std::string("unexpected text after the time") : why) +
+                " (write it as H:MM:SS.cc, e.g. 0:01:02.50)");
+  }
+  return *t;
+}
+
+}  // namespace
+
+SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits) {
+  captions::validate_text(text, source, limits);
+  const std::vector<std::string_view> lines = captions::split_lines(text);
+
+  SubtitleTrack track;
+  track.format = SubtitleFormat::kAss;
+  track.source = source;
+
+  enum class Section { kOther, kEvents };
+  Section section = Section::kOther;
+  bool seen_events = false;
+  bool seen_script_info = false;
+  bool ssa = false;
+  std::vector<std::string> format;  // lower-case field names of [Events]
+  int format_line = 0;
+  std::string trailer;  // sections after [Events], kept after the header
+
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const int line_no = static_cast<int>(i + 1);
+    const std::string_view line = lines[i];
+    const std::string_view t = captions::trim(line);
+    if (!t.empty() && t.front() == '[' && t.back() == ']') {
+      if (captions::iequals(t, "[Events]")) {
+        section = Section::kEvents;
+        seen_events = true;
+        continue;
+      }
+      if (captions::iequals(t, "[Script Info]")) seen_script_info = true;
+      if (captions::iequals(t, "[V4 Styles]")) ssa = true;
+      section = Section::kOther;
+    }
+    if (section == Section::kOther) {
+      std::string& out = seen_events ? trailer : track.ass_header;
+      out.append(line);
+      out += '\n';
+      if (captions::iequals(t.substr(0, 11), "ScriptType:") &&
+          captions::iequals(captions::trim(t.substr(11)), "v4.00")) {
+        ssa = true;
+      }
+      continue;
+    }
+    // [Events]
+    if (t.empty() || t.front() == ';') continue;
+    const size_t colon = t.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string key = lower(captions::trim(t.substr(0, colon)));
+    const std::string_view value = t.substr(colon + 1);
+    if (key == "format") {
+      format.clear();
+      for (std::string_view f : captions::split_ass_fields(value, 1000))
+        format.push_back(lower(captions::trim(f)));
+      format_line = line_no;
+      if (format.empty() || format.back() != "text") {
+        fail_at(source, line_no, "the [Events] Format line must end with the Text field");
+      }
+      for (const char* needed : {"start", "end"}) {
+        if (std::find(format.begin(), format.end(), needed) == format.end()) {
+          fail_at(source, line_no, std::string("the [Events] Format line has no ") + needed + " field");
+        }
+      }
+      continue;
+    }
+    if (key != "dialogue") continue;  // Comment:, Picture:, Sound:, Movie:, Command: are not shown
+    if (format.empty()) {
+      // No Format line: the spec's default field order.
+      format = ssa ? std::vector<std::string>{"marked",  "start",   "end",     "style",  "name",
+                                              "marginl", "marginr", "marginv", "effect", "text"}
+                   : std::vector<std::string>{"layer",   "start",   "end",     "style",  "name",
+                                              "marginl", "marginr", "marginv", "effect", "text"};
+    }
+    // The value starts after "Dialogue:"; keep the Text field exactly (leading spaces are text).
+    std::string_view raw_value = line.substr(line.find(':') + 1);
+    if (!raw_value.empty() && raw_value.front() == ' ') raw_value.remove_prefix(1);
+    const std::vector<std::string_view> fields = captions::split_ass_fields(raw_value, format.size());
+    if (fields.size() != format.size()) {
+      fail_at(source, line_no,
+              "the Dialogue line has " + std::to_string(fields.size()) + " fields, the Format line" +
+                  (format_line ? " (line " + std::to_string(format_line) + ")" : std::string()) + " names " +
+                  std::to_string(format.size()));
+    }
+    Cue cue;
+    cue.line = line_no;
+    cue.ass_margin_l = cue.ass_margin_r = cue.ass_margin_v = "0";
+    for (size_t f = 0; f < format.size(); ++f) {
+      const std::string& name = format[f];
+      const std::string_view v = fields[f];
+      if (name == "start") {
+        cue.start_ms = parse_ass_time(v, source, line_no);
+      } else if (name == "end") {
+        cue.end_ms = parse_ass_time(v, source, line_no);
+      } else if (name == "layer") {
+        cue.ass_layer = std::string(v);
+      } else if (name == "style") {
+        cue.ass_style = std::string(v);
+      } else if (name == "name" || name == "actor") {
+        cue.ass_name = std::string(v);
+      } else if (name == "marginl") {
+        cue.ass_margin_l = std::string(v);
+      } else if (name == "marginr") {
+        cue.ass_margin_r = std::string(v);
+      } else if (name == "marginv") {
+        cue.ass_margin_v = std::string(v);
+      } else if (name == "effect") {
+        cue.ass_effect = std::string(v);
+      } else if (name == "text") {
+        cue.text = std::string(v);
+      }
+    }
+    if (cue.end_ms < cue.start_ms) {
+      fail_at(source, line_no,
+              "the event ends (" + captions::format_ass_time(cue.end_ms) + ") before it starts (" +
+                  captions::format_ass_time(cue.start_ms) + "); fix its Start and End");
+    }
+    cue.plain = captions::ass_plain_text(cue.text);
+    if (static_cast<int64_t>(track.cues.size()) >= limits.max_cues) {
+      fail_at(source, line_no,
+              "more than " + std::to_string(limits.max_cues) +
+                  " events (split the file, or raise the subtitle cue limit)",
+              ErrorKind::kLimit);
+    }
+    track.cues.push_back(std::move(cue));
+  }
+  if (!seen_events) {
+    fail_at(source, 0,
+            std::string("no [Events] section") +
+                (seen_script_info ? "" : " (is it an ASS/SSA file? it has no [Script Info] either)"));
+  }
+  track.ass_header += trailer;
+  std::stable_sort(track.cues.begin(), track.cues.end(),
+                   [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
+  return track;
+}
+
+}  // namespace shortpack

@@ -1,0 +1,368 @@
+#include "pipeline/captions/font_coverage.h"
+
+#include <fontconfig/fontconfig.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "filters/core/error.h"
+#include "pipeline/captions/text_util.h"
+
+namespace shortpack {
+
+namespace {
+
+struct FcPatternDeleter {
+  void operator()(FcPattern* p) const noexcept { FcPatternDestroy(p); }
+};
+struct FcCharSetDeleter {
+  void operator()(FcCharSet* c) const noexcept { FcCharSetDestroy(c); }
+};
+using PatternPtr = std::unique_ptr<FcPattern, FcPatternDeleter>;
+using CharSetPtr = std::unique_ptr<FcCharSet, FcCharSetDeleter>;
+
+struct FamilyFonts {
+  bool installed = false;
+  std::string matched_file;
+  CharSetPtr charset;
+};
+
+bool is_generic(const std::string& family) {
+  return captions::iequals(family, "sans-serif") || captions::iequals(family, "sans") ||
+         captions::iequals(family, "serif") || captions::iequals(family, "monospace");
+}
+
+FamilyFonts load_family(const std::string& family) {
+  FamilyFonts out;
+  PatternPtr pattern(FcPatternCreate());
+  if (!pattern) throw Error(ErrorKind::kInternal, "fontconfig: out of memory");
+  FcPatternAddString(pattern.get(), FC_FAMILY, reinterpret_cast<const FcChar8*>(family.c_str()));
+  FcConfigSubstitute(nullptr, pattern.get(), FcMatchPattern);
+  FcDefaultSubstitute(pattern.get());
+  FcResult result = FcResultNoMatch;
+  PatternPtr match(FcFontMatch(nullptr, pattern.get(), &result));
+  if (!match) return out;
+  bool same_family = is_generic(family);
+  FcChar8* name = nullptr;
+  for (int i = 0; !same_family && FcPatternGetString(match.get(), FC_FAMILY, i, &name) == FcResultMatch;
+       ++i) {
+    same_family = captions::iequals(reinterpret_cast<const char*>(name), family);
+  }
+  if (!same_family) return out;  // fontconfig substituted another family: this one is not installed
+  FcCharSet* charset = nullptr;
+  if (FcPatternGetCharSet(match.get(), FC_CHARSET, 0, &charset) != FcResultMatch || charset == nullptr)
+    return out;
+  out.charset.reset(FcCharSetCopy(charset));
+  FcChar8* file = nullptr;
+  if (FcPatternGetString(match.get(), FC_FILE, 0, &file) == FcResultMatch) {
+    out.matched_file = reinterpret_cast<const char*>(file);
+  }
+  out.installed = true;
+  return out;
+}
+
+const FamilyFonts& family_fonts(const std::string& family) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<FamilyFonts>> cache;
+  std::lock_guard lock(mutex);
+  auto it = cache.find(family);
+  if (it == cache.end()) {
+    auto fonts = std::make_unique<FamilyFonts>(load_family(family));
+    if (!fonts->installed) spdlog::warn("font family '{}' is not installed; its fallbacks are used", family);
+    it = cache.emplace(family, std::move(fonts)).first;
+  }
+  return *it->second;
+}
+
+struct ScriptRange {
+  char32_t first;
+  char32_t last;
+  const char* family;
+};
+
+// Script blocks and the family that draws them (Noto, as shipped by Debian's fonts-noto-core).
+constexpr std::array<ScriptRange, 40> kScriptFamilies = {{
+    {0x0370, 0x03FF, "Noto Sans"},  // Greek
+    {0x0400, 0x052F, "Noto Sans"},  // Cyrillic
+    {0x0530, 0x058F, "Noto Sans Armenian"},
+    {0x0590, 0x05FF, "Noto Sans Hebrew"},
+    {0x0600, 0x06FF, "Noto Sans Arabic"},
+    {0x0750, 0x077F, "Noto Sans Arabic"},
+    {0x08A0, 0x08FF, "Noto Sans Arabic"},
+    {0x0900, 0x097F, "Noto Sans Devanagari"},
+    {0x0980, 0x09FF, "Noto Sans Bengali"},
+    {0x0A00, 0x0A7F, "Noto Sans Gurmukhi"},
+    {0x0A80, 0x0AFF, "Noto Sans Gujarati"},
+    {0x0B00, 0x0B7F, "Noto Sans Oriya"},
+    {0x0B80, 0x0BFF, "Noto Sans Tamil"},
+    {0x0C00, 0x0C7F, "Noto Sans Telugu"},
+    {0x0C80, 0x0CFF, "Noto Sans Kannada"},
+    {0x0D00, 0x0D7F, "Noto Sans Malayalam"},
+    {0x0D80, 0x0DFF, "Noto Sans Sinhala"},
+    {0x0E00, 0x0E7F, "Noto Sans Thai"},
+    {0x0E80, 0x0EFF, "Noto Sans Lao"},
+    {0x1000, 0x109F, "Noto Sans Myanmar"},
+    {0x10A0, 0x10FF, "Noto Sans Georgian"},
+    {0x1200, 0x139F, "Noto Sans Ethiopic"},
+    {0x13A0, 0x13FF, "Noto Sans Cherokee"},
+    {0x1780, 0x17FF, "Noto Sans Khmer"},
+    {0x1800, 0x18AF, "Noto Sans Mongolian"},
+    {0x1950, 0x197F, "Noto Sans Tai Le"},
+    {0x1980, 0x19DF, "Noto Sans New Tai Lue"},
+    {0x19E0, 0x19FF, "Noto Sans Khmer"},  // Khmer symbols
+    {0x1A20, 0x1AAF, "Noto Sans Tai Tham"},
+    {0x1B00, 0x1B7F, "Noto Sans Balinese"},
+    {0x1E00, 0x1EFF, "Noto Sans"},  // Latin Extended Additional (Vietnamese)
+    {0xA980, 0xA9DF, "Noto Sans Javanese"},
+    {0xA9E0, 0xA9FF, "Noto Sans Myanmar"},
+    {0xAA00, 0xAA5F, "Noto Sans Cham"},
+    {0xAA60, 0xAA7F, "Noto Sans Myanmar"},
+    {0xAA80, 0xAADF, "Noto Sans Tai Viet"},
+    {0xFB1D, 0xFB4F, "Noto Sans Hebrew"},
+    {0xFB50, 0xFDFF, "Noto Sans Arabic"},
+    {0xFE70, 0xFEFF, "Noto Sans Arabic"},
+    {0x10D00, 0x10D3F, "Noto Sans Hanifi Rohingya"},
+}};
+
+struct LanguageFamily {
+  const char* language;
+  const char* family;
+};
+
+constexpr std::array<LanguageFamily, 36> kLanguageFamilies = {{
+    {"km", "Noto Sans Khmer"},
+    {"th", "Noto Sans Thai"},
+    {"lo", "Noto Sans Lao"},
+    {"ar", "Noto Sans Arabic"},
+    {"fa", "Noto Sans Arabic"},
+    {"ur", "Noto Sans Arabic"},
+    {"ps", "Noto Sans Arabic"},
+    {"ug", "Noto Sans Arabic"},
+    {"ckb", "Noto Sans Arabic"},
+    {"sd", "Noto Sans Arabic"},
+    {"my", "Noto Sans Myanmar"},
+    {"shn", "Noto Sans Myanmar"},
+    {"he", "Noto Sans Hebrew"},
+    {"yi", "Noto Sans Hebrew"},
+    {"hi", "Noto Sans Devanagari"},
+    {"mr", "Noto Sans Devanagari"},
+    {"ne", "Noto Sans Devanagari"},
+    {"bn", "Noto Sans Bengali"},
+    {"as", "Noto Sans Bengali"},
+    {"pa", "Noto Sans Gurmukhi"},
+    {"gu", "Noto Sans Gujarati"},
+    {"or", "Noto Sans Oriya"},
+    {"ta", "Noto Sans Tamil"},
+    {"te", "Noto Sans Telugu"},
+    {"kn", "Noto Sans Kannada"},
+    {"ml", "Noto Sans Malayalam"},
+    {"si", "Noto Sans Sinhala"},
+    {"am", "Noto Sans Ethiopic"},
+    {"ti", "Noto Sans Ethiopic"},
+    {"ka", "Noto Sans Georgian"},
+    {"hy", "Noto Sans Armenian"},
+    {"chr", "Noto Sans Cherokee"},
+    {"cjm", "Noto Sans Cham"},
+    {"blt", "Noto Sans Tai Viet"},
+    {"rhg", "Noto Sans Hanifi Rohingya"},
+    {"mn", "Noto Sans"},
+}};
+
+// Script subtags that override the language's usual script (e.g. pa-Arab, mn-Mong).
+constexpr std::array<LanguageFamily, 8> kScriptSubtags = {{
+    {"arab", "Noto Sans Arabic"},
+    {"khmr", "Noto Sans Khmer"},
+    {"thai", "Noto Sans Thai"},
+    {"laoo", "Noto Sans Lao"},
+    {"mymr", "Noto Sans Myanmar"},
+    {"mong", "Noto Sans Mongolian"},
+    {"rohg", "Noto Sans Hanifi Rohingya"},
+    {"latn", "Noto Sans"},
+}};
+
+// Combining marks that take the font of their base whatever their block.
+bool is_generic_mark(char32_t cp) {
+  return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x1AB0 && cp <= 0x1AFF) || (cp >= 0x1DC0 && cp <= 0x1DFF) ||
+         (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// The chain for one character: the language's chain with the character's script family inserted
+// before the generic fallbacks.
+std::vector<std::string> chain_for(const std::vector<std::string>& base, char32_t cp) {
+  const std::string script = fallback_family_for_code_point(cp);
+  if (script.empty() || std::find(base.begin(), base.end(), script) != base.end()) return base;
+  std::vector<std::string> chain = base;
+  const auto generic = std::find(chain.begin(), chain.end(), "Noto Sans");
+  chain.insert(generic, script);
+  return chain;
+}
+
+std::string first_covering(const std::vector<std::string>& chain, char32_t cp) {
+  for (const std::string& family : chain) {
+    if (family_covers(family, cp)) return family;
+  }
+  return {};
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+    if (!family_installed(item)) out += " (not installed)";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string fallback_family_for_language(const std::string& language) {
+  const std::string tag = lower(language);
+  size_t pos = tag.find_first_of("-_");
+  while (pos != std::string::npos) {
+    const size_t next = tag.find_first_of("-_", pos + 1);
+    const std::string sub =
+        tag.substr(pos + 1, next == std::string::npos ? std::string::npos : next - pos - 1);
+    for (const auto& s : kScriptSubtags) {
+      if (sub == s.language) return s.family;
+    }
+    pos = next;
+  }
+  const std::string primary = tag.substr(0, tag.find_first_of("-_"));
+  for (const auto& l : kLanguageFamilies) {
+    if (primary == l.language) return l.family;
+  }
+  return "Noto Sans";
+}
+
+std::string fallback_family_for_code_point(char32_t cp) {
+  for (const auto& r : kScriptFamilies) {
+    if (cp >= r.first && cp <= r.last) return r.family;
+  }
+  return {};
+}
+
+std::vector<std::string> font_chain(const std::string& language, const std::string& font_family) {
+  std::vector<std::string> chain;
+  for (const std::string& f : {font_family, fallback_family_for_language(language), std::string("Noto Sans"),
+                               std::string("DejaVu Sans")}) {
+    if (!f.empty() && std::find(chain.begin(), chain.end(), f) == chain.end()) chain.push_back(f);
+  }
+  return chain;
+}
+
+bool family_installed(const std::string& family) { return family_fonts(family).installed; }
+
+bool family_covers(const std::string& family, char32_t cp) {
+  const FamilyFonts& fonts = family_fonts(family);
+  return fonts.installed && FcCharSetHasChar(fonts.charset.get(), cp) != 0;
+}
+
+bool is_invisible(char32_t cp) {
+  return cp < 0x21 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD || cp == 0x034F || cp == 0x061C ||
+         cp == 0x115F || cp == 0x1160 || cp == 0x1680 || (cp >= 0x180B && cp <= 0x180F) ||
+         (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) ||
+         cp == 0x3000 || cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF ||
+         (cp >= 0xFFF0 && cp <= 0xFFFB) || (cp >= 0x1BCA0 && cp <= 0x1BCA3) ||
+         (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
+void check_text_coverage(const std::string& text, const std::string& language, const std::string& font_family,
+                         const std::string& where) {
+  const std::vector<std::string> base = font_chain(language, font_family);
+  for (char32_t cp : captions::decode_utf8(text)) {
+    if (is_invisible(cp)) continue;
+    const std::vector<std::string> chain = chain_for(base, cp);
+    if (!first_covering(chain, cp).empty()) continue;
+    std::string shown;
+    captions::append_utf8(shown, cp);
+    // No tofu ever ships: a character without a font is refused before anything is encoded.
+    throw Error(ErrorKind::kInput,
+                where + ": the '" + language + "' text has '" + shown + "' (" +
+                    captions::code_point_name(cp) +
+                    "), which no installed font covers (tried: " + join(chain) +
+                    "); change the text, or install a font that has it and name it in the brand's fonts");
+  }
+}
+
+void check_glyph_coverage(const SubtitleTrack& track, const std::string& language,
+                          const std::string& font_family) {
+  for (const Cue& cue : track.cues) {
+    std::string where = track.source.string() + ":" + std::to_string(cue.line);
+    if (!cue.id.empty()) where += " (cue " + cue.id + ")";
+    check_text_coverage(cue.plain, language, font_family, where);
+  }
+}
+
+std::string apply_font_fallback(const std::string& ass_text, const std::string& language,
+                                const std::string& font_family) {
+  const std::vector<std::string> base = font_chain(language, font_family);
+  std::string out;
+  out.reserve(ass_text.size() + 32);
+  std::string current = font_family;
+  const std::string_view text = ass_text;
+  size_t pos = 0;
+  const auto visit = [&](char32_t cp, std::string_view raw) {
+    if (!is_invisible(cp) && !(is_generic_mark(cp) && family_covers(current, cp))) {
+      const std::string family = first_covering(chain_for(base, cp), cp);
+      if (!family.empty() && family != current) {
+        out += "{\\fn" + family + "}";
+        current = family;
+      }
+    }
+    out.append(raw);
+  };
+  while (pos < text.size()) {
+    const char c = text[pos];
+    if (c == '{') {
+      const size_t close = text.find('}', pos + 1);
+      if (close != std::string_view::npos) {
+        const std::string_view block = text.substr(pos, close - pos + 1);
+        // An author's own \fn or a style reset (\r) changes the font under us.
+        if (block.find("\\fn") != std::string_view::npos) {
+          const size_t at = block.rfind("\\fn");
+          size_t end = block.find_first_of("\\}", at + 3);
+          std::string named(block.substr(at + 3, end - at - 3));
+          current = captions::trim(named).empty() ? font_family : std::string(captions::trim(named));
+        }
+        if (block.find("\\r") != std::string_view::npos) current = font_family;
+        out.append(block);
+        pos = close + 1;
+        continue;
+      }
+    }
+    if (c == '\\' && pos + 1 < text.size()) {
+      const char n = text[pos + 1];
+      if (n == 'N' || n == 'n' || n == 'h') {
+        out.append(text.substr(pos, 2));
+        pos += 2;
+        continue;
+      }
+      if (n == '{' || n == '}') {
+        visit(static_cast<char32_t>(n), text.substr(pos, 2));
+        pos += 2;
+        continue;
+      }
+    }
+    const size_t at = pos;
+    char32_t cp = 0xFFFD;
+    if (auto decoded = captions::next_code_point(text, pos)) {
+      cp = *decoded;
+    } else {
+      pos = at + 1;
+    }
+    visit(cp, text.substr(at, pos - at));
+  }
+  return out;
+}
+
+}  // namespace shortpack

@@ -1,0 +1,63 @@
+// Font coverage through fontconfig: no tofu ever ships.
+//
+// Before anything is encoded, every character of every caption, title and card is checked
+// against a chain of font families: the chosen family (brand or per-language override), then
+// the fallback family of the language's script, then the fallback family of the character's own
+// script, then Noto Sans and DejaVu Sans. A character that no installed family of its chain
+// covers is an Error(kInput) naming the language, where it is (file:line of the cue), the
+// character and its U+XXXX code. Whitespace and invisible format characters (ZWJ, ZWNJ, ZWSP,
+// word joiner, bidi marks, BOM, variation selectors, soft hyphen) are not checked.
+//
+// The same chain decides which font draws each run of text: apply_font_fallback() writes it into
+// the ASS text as explicit \fn overrides, so what is rendered is exactly what was checked (and a
+// Khmer run is drawn by Noto Sans Khmer, not whichever Khmer font fontconfig sorts first).
+//
+// Thread safety: all functions may be called from any thread; family charsets are looked up once
+// per process and cached.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/captions/subtitles.h"
+
+namespace shortpack {
+
+// The fallback family for a BCP 47 language tag's script: km -> "Noto Sans Khmer",
+// th -> "Noto Sans Thai", lo -> "Noto Sans Lao", ar/fa/ur -> "Noto Sans Arabic",
+// my -> "Noto Sans Myanmar", vi/en and every Latin-script language -> "Noto Sans", ...
+std::string fallback_family_for_language(const std::string& language);
+
+// The fallback family for a character's script ("" when the character is Latin, common or
+// of a script without a known family).
+std::string fallback_family_for_code_point(char32_t cp);
+
+// The families tried for `language` text, in order, before per-character script fallbacks:
+// font_family, the language's fallback, "Noto Sans", "DejaVu Sans" (duplicates removed).
+std::vector<std::string> font_chain(const std::string& language, const std::string& font_family);
+
+// True when fontconfig has a font whose family is `family` (case-insensitive); generic names
+// (sans-serif, serif, monospace) count as installed.
+bool family_installed(const std::string& family);
+// True when the family is installed and its regular face has a glyph for cp.
+bool family_covers(const std::string& family, char32_t cp);
+
+// True for whitespace and invisible format characters, which are never checked.
+bool is_invisible(char32_t cp);
+
+// Throws Error(kInput) "<where>: the <language> text has '<c>' (U+XXXX), which no installed font
+// covers (tried: ...); ..." for the first character not covered. `text` is plain UTF-8.
+void check_text_coverage(const std::string& text, const std::string& language, const std::string& font_family,
+                         const std::string& where);
+
+// Checks every cue's plain text; `where` is "<file>:<line>" of the cue (and its id when it has one).
+void check_glyph_coverage(const SubtitleTrack& track, const std::string& language,
+                          const std::string& font_family);
+
+// Rewrites ASS text (override blocks and escapes kept) so that each run of characters carries a
+// {\fn<family>} of the first family of its chain that covers it, starting from `font_family`
+// (the style's font). Combining marks and invisible characters stay in the run of their base.
+std::string apply_font_fallback(const std::string& ass_text, const std::string& language,
+                                const std::string& font_family);
+
+}  // namespace shortpack

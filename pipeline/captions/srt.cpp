@@ -1,0 +1,136 @@
+// SubRip reader. Real files come from many tools: cue numbers missing, repeated or wrong,
+// '.' instead of ',', blank lines inside a cue's text, no blank line between cues. The reader
+// accepts all of those and refuses only what it cannot time: a malformed timing line.
+#include <algorithm>
+#include <string>
+
+#include "pipeline/captions/subtitles.h"
+#include "pipeline/captions/text_util.h"
+
+namespace shortpack {
+
+using captions::fail_at;
+
+namespace {
+
+struct Timing {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+};
+
+bool is_number(std::string_view s) {
+  s = captions::trim(s);
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "00:00:01,000 --> 00:00:02,500" with optional trailing coordinates ("X1:... Y2:...").
+Timing parse_timing(std::string_view line, const std::filesystem::path& source, int line_no) {
+  const size_t arrow = line.find("-->");
+  std::string why;
+  size_t used = 0;
+  const auto bad = [&](std::string_view part, const std::string& reason) {
+    fail_at(source, line_no,
+            "bad timestamp '" + std::string(captions::trim(part)) + "': " + reason +
+                " (write it as HH:MM:SS,mmm, e.g. 00:01:02,500)");
+  };
+  const std::string_view left = line.substr(0, arrow);
+  const auto start = captions::parse_clock(left, true, used, why);
+  if (!start) bad(left, why);
+  if (!captions::trim(left.substr(used)).empty()) bad(left, "unexpected text after the time");
+  const std::string_view right = line.substr(arrow + 3);
+  const auto end = captions::parse_clock(right, true, used, why);
+  if (!end) bad(right.substr(0, right.find_first_of(" \t", right.find_first_not_of(" \t"))), why);
+  const std::string_view tail = right.substr(used);
+  if (!tail.empty() && tail.front() != ' ' && tail.front() != '\t')
+    bad(right, "unexpected text after the time");
+  if (*end < *start) {
+    fail_at(source, line_no,
+            "the cue ends (" + captions::format_srt_time(*end) + ") before it starts (" +
+                captions::format_srt_time(*start) + "); fix the timing line");
+  }
+  return {*start, *end};
+}
+
+struct RawCue {
+  int line = 0;
+  std::string id;
+  Timing timing;
+  std::vector<std::string> text;
+};
+
+}  // namespace
+
+SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits) {
+  captions::validate_text(text, source, limits);
+  const std::vector<std::string_view> lines = captions::split_lines(text);
+  const size_t n = lines.size();
+  const auto is_timing = [&](size_t i) { return i < n && lines[i].find("-->") != std::string_view::npos; };
+
+  std::vector<RawCue> raw;
+  size_t i = 0;
+  while (i < n) {
+    if (captions::trim(lines[i]).empty()) {
+      ++i;
+      continue;
+    }
+    RawCue cue;
+    if (!is_timing(i)) {
+      if (is_timing(i + 1)) {
+        cue.id = std::string(captions::trim(lines[i]));  // a cue number, right or wrong
+        ++i;
+      } else if (!raw.empty()) {
+        // Text after a blank line inside a cue: it belongs to the cue above.
+        raw.back().text.emplace_back(lines[i]);
+        ++i;
+        continue;
+      } else {
+        fail_at(source, static_cast<int>(i + 1),
+                "expected a cue number or a timing line such as '00:00:01,000 --> 00:00:02,500', found '" +
+                    std::string(captions::trim(lines[i]).substr(0, 60)) + "'");
+      }
+    }
+    cue.line = static_cast<int>(i + 1);
+    cue.timing = parse_timing(lines[i], source, cue.line);
+    ++i;
+    // Text runs to a blank line, or to the next cue when the blank line is missing.
+    while (i < n && !captions::trim(lines[i]).empty()) {
+      if (is_timing(i)) break;
+      if (is_number(lines[i]) && is_timing(i + 1)) break;
+      cue.text.emplace_back(lines[i]);
+      ++i;
+    }
+    if (static_cast<int64_t>(raw.size()) >= limits.max_cues) {
+      fail_at(source, cue.line,
+              "more than " + std::to_string(limits.max_cues) +
+                  " cues (split the file, or raise the subtitle cue limit)",
+              ErrorKind::kLimit);
+    }
+    raw.push_back(std::move(cue));
+  }
+
+  SubtitleTrack track;
+  track.format = SubtitleFormat::kSrt;
+  track.source = source;
+  track.cues.reserve(raw.size());
+  for (RawCue& r : raw) {
+    while (!r.text.empty() && captions::trim(r.text.back()).empty()) r.text.pop_back();
+    for (std::string& l : r.text) {
+      while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.pop_back();
+    }
+    captions::ConvertedText converted = captions::convert_markup(r.text, captions::MarkupDialect::kSrt);
+    Cue cue;
+    cue.start_ms = r.timing.start_ms;
+    cue.end_ms = r.timing.end_ms;
+    cue.text = std::move(converted.ass);
+    cue.plain = std::move(converted.plain);
+    cue.line = r.line;
+    cue.id = std::move(r.id);
+    track.cues.push_back(std::move(cue));
+  }
+  std::stable_sort(track.cues.begin(), track.cues.end(),
+                   [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
+  return track;
+}
+
+}  // namespace shortpack

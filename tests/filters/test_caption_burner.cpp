@@ -1,0 +1,383 @@
+// The caption burner on generated frames: blending values, placement inside the safe zone,
+// and golden images of every script the campaigns use (compared by PSNR on luma over the
+// region where captions are).
+//
+// Golden PNGs live in tests/data/golden/ and are written only by scripts/make-goldens
+// (SHORTPACK_WRITE_GOLDENS=1); a test never rewrites them. When a comparison fails, the image
+// that was rendered is saved next to the temp folder for review (the failure names the path).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <regex>
+
+#include "filters/caption_burner.h"
+#include "filters/core/error.h"
+#include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/subtitles.h"
+#include "support/image_io.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+constexpr uint8_t kBgY = 100, kBgU = 136, kBgV = 120;  // a muted teal
+constexpr double kGoldenPsnrDb = 35.0;                 // over the caption region
+constexpr double kGoldenTilePsnrDb = 25.0;             // worst 32x32 tile: one missing diacritic gives ~10 dB
+
+const SafeZone kTikTokSafe{270, 672, 65, 165};  // the union of the published vertical guides
+const SafeZone kYouTubeSafe{54, 108, 96, 96};   // presets/youtube.yaml
+
+FramePtr background(int w, int h, uint8_t y = kBgY, uint8_t u = kBgU, uint8_t v = kBgV) {
+  FramePtr frame = alloc_video_frame(w, h, AV_PIX_FMT_YUV420P);
+  fill_yuv420p(*frame, y, u, v);
+  return frame;
+}
+
+VideoFormat format_of(int w, int h) { return {w, h, AV_PIX_FMT_YUV420P, {1, 1}, {30, 1}}; }
+
+struct Rendered {
+  FramePtr frame;
+  CaptionBurner::Box box;
+  bool drawn = false;
+  std::string script;
+};
+
+Rendered render(const std::string& script, int w, int h, int64_t time_ms) {
+  Rendered r;
+  r.script = script;
+  CaptionBurner burner(script, FontSetup{});
+  burner.configure(format_of(w, h));
+  r.frame = background(w, h);
+  r.drawn = burner.process(*r.frame, time_ms);
+  r.box = burner.last_box();
+  return r;
+}
+
+Rendered render_track(const SubtitleTrack& track, const std::string& language, const CaptionLayout& layout,
+                      int64_t time_ms, const TitleText& title = {}) {
+  CaptionStyle style;
+  style.language = language;
+  check_glyph_coverage(track, language, style.font_family);
+  return render(build_ass_script(track, style, layout, title), layout.width_px, layout.height_px, time_ms);
+}
+
+void expect_inside(const CaptionBurner::Box& box, const CaptionLayout& layout) {
+  EXPECT_GT(box.w, 0);
+  EXPECT_GT(box.h, 0);
+  EXPECT_GE(box.x, layout.safe.left_px);
+  EXPECT_GE(box.y, layout.safe.top_px);
+  EXPECT_LE(box.x + box.w, layout.width_px - layout.safe.right_px);
+  EXPECT_LE(box.y + box.h, layout.height_px - layout.safe.bottom_px);
+}
+
+fs::path golden_path(const std::string& name) {
+  return fs::path(SHORTPACK_TEST_DATA) / "golden" / (name + ".png");
+}
+
+void expect_matches_golden(const AVFrame& frame, const std::string& name) {
+  const fs::path path = golden_path(name);
+  if (test::writing_goldens()) {
+    test::write_png(path, frame);
+    std::printf("wrote %s\n", path.c_str());
+    return;
+  }
+  ASSERT_TRUE(fs::exists(path)) << "no golden image " << path << " (run scripts/make-goldens and review it)";
+  const FramePtr golden = test::read_png(path);
+  const FramePtr actual = test::to_rgb24(frame);
+  ASSERT_EQ(golden->width, actual->width);
+  ASSERT_EQ(golden->height, actual->height);
+  // Compared where either image has captions, so that small text is not drowned by the
+  // untouched background; and that region must be very different from the bare background,
+  // or the comparison would prove nothing.
+  const FramePtr blank = test::to_rgb24(*background(frame.width, frame.height));
+  const test::Rect region =
+      test::union_of(test::changed_region(*golden, *blank), test::changed_region(*actual, *blank));
+  ASSERT_FALSE(region.empty()) << "nothing was drawn";
+  EXPECT_LT(test::psnr_luma(*blank, *actual, region), 20.0) << "hardly anything was drawn";
+  const double psnr = test::psnr_luma(*golden, *actual, region);
+  const double worst_tile = test::min_tile_psnr_luma(*golden, *actual, region);
+  if (psnr < kGoldenPsnrDb || worst_tile < kGoldenTilePsnrDb) {
+    const fs::path saved = fs::temp_directory_path() / ("shortpack-actual-" + name + ".png");
+    test::write_png(saved, frame);
+    ADD_FAILURE() << name << ": PSNR " << psnr << " dB over the caption region (minimum " << kGoldenPsnrDb
+                  << "), worst tile " << worst_tile << " dB (minimum " << kGoldenTilePsnrDb
+                  << "); the rendered image is " << saved;
+  }
+}
+
+// ---- Blending ------------------------------------------------------------------------------
+
+// A square drawn with ASS vector drawing: its coverage is exactly 1 inside, 0 outside.
+std::string square_script(int w, int h, int x, int y, int size, const std::string& colour_tags) {
+  return "[Script Info]\nScriptType: v4.00+\nPlayResX: " + std::to_string(w) +
+         "\nPlayResY: " + std::to_string(h) +
+         "\nScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+         "Italic, "
+         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+         "MarginL, "
+         "MarginR, MarginV, Encoding\n"
+         "Style: Default,Noto "
+         "Sans,40,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,0,0,7,0,0,0,1\n"
+         "\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+         "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an7\\pos(" +
+         std::to_string(x) + "," + std::to_string(y) + ")\\bord0\\shad0" + colour_tags + "\\p1}m 0 0 l " +
+         std::to_string(size) + " 0 " + std::to_string(size) + " " + std::to_string(size) + " 0 " +
+         std::to_string(size) + "{\\p0}\n";
+}
+
+uint8_t luma(const AVFrame& f, int x, int y) { return f.data[0][y * f.linesize[0] + x]; }
+uint8_t cb(const AVFrame& f, int x, int y) { return f.data[1][(y / 2) * f.linesize[1] + x / 2]; }
+uint8_t cr(const AVFrame& f, int x, int y) { return f.data[2][(y / 2) * f.linesize[2] + x / 2]; }
+
+TEST(CaptionBlend, WhiteOverGreyIsLimitedRangeWhiteAndOnlyUnderTheGlyph) {
+  const int w = 320, h = 240, x0 = 51, y0 = 40, size = 100;
+  CaptionBurner burner(square_script(w, h, x0, y0, size, "\\1c&HFFFFFF&"), FontSetup{});
+  burner.configure(format_of(w, h));
+  FramePtr frame = background(w, h, 128, 128, 128);
+  ASSERT_TRUE(burner.process(*frame, 1500));
+  // libass's rasteriser leaves a faint (alpha <= 2) fringe one pixel wide at the square's edges.
+  const auto box = burner.last_box();
+  EXPECT_NEAR(box.x, x0, 1);
+  EXPECT_NEAR(box.y, y0, 1);
+  EXPECT_NEAR(box.w, size, 2);
+  EXPECT_NEAR(box.h, size, 2);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const bool inside = x > x0 && x < x0 + size - 1 && y > y0 && y < y0 + size - 1;
+      const bool outside = x < x0 - 1 || x > x0 + size || y < y0 - 1 || y > y0 + size;
+      if (inside) {
+        ASSERT_EQ(luma(*frame, x, y), 235) << "at " << x << "," << y;
+      } else if (outside) {
+        ASSERT_EQ(luma(*frame, x, y), 128) << "at " << x << "," << y;
+      }
+    }
+  }
+  EXPECT_EQ(cb(*frame, 80, 80), 128);
+  EXPECT_EQ(cr(*frame, 80, 80), 128);
+}
+
+TEST(CaptionBlend, ColourConvertsWithBt709AndChromaAveragesEachBlock) {
+  const int w = 320, h = 240, x0 = 51, y0 = 40, size = 100;  // x0 odd: the left chroma column is half covered
+  CaptionBurner burner(square_script(w, h, x0, y0, size, "\\1c&H0000FF&"), FontSetup{});  // pure red
+  burner.configure(format_of(w, h));
+  FramePtr frame = background(w, h, 128, 128, 128);
+  ASSERT_TRUE(burner.process(*frame, 1500));
+  // BT.709 limited range red: Y 63, Cb 102, Cr 240.
+  EXPECT_EQ(luma(*frame, 80, 80), 63);
+  EXPECT_EQ(cb(*frame, 80, 80), 102);
+  EXPECT_EQ(cr(*frame, 80, 80), 240);
+  // Chroma column 25 covers luma columns 50 (outside) and 51 (inside): half coverage, the mean.
+  EXPECT_NEAR(cb(*frame, 50, 80), (128 + 102) / 2.0, 1.0);
+  EXPECT_NEAR(cr(*frame, 50, 80), (128 + 240) / 2.0, 1.0);
+  EXPECT_EQ(cb(*frame, 48, 80), 128);  // the block left of it is untouched
+  EXPECT_EQ(cr(*frame, 48, 80), 128);
+}
+
+TEST(CaptionBlend, HalfAlphaGivesTheMean) {
+  const int w = 320, h = 240;
+  CaptionBurner burner(square_script(w, h, 40, 40, 64, "\\1c&HFFFFFF&\\1a&H80&"), FontSetup{});
+  burner.configure(format_of(w, h));
+  FramePtr frame = background(w, h, 128, 128, 128);
+  ASSERT_TRUE(burner.process(*frame, 1500));
+  EXPECT_NEAR(luma(*frame, 60, 60), (128 + 235) / 2.0, 1.0);
+}
+
+TEST(CaptionBlend, NothingOutsideTheCueAndEveryFrameIsBlended) {
+  const int w = 320, h = 240;
+  CaptionBurner burner(square_script(w, h, 40, 40, 64, "\\1c&HFFFFFF&"), FontSetup{});
+  burner.configure(format_of(w, h));
+  FramePtr before = background(w, h, 128, 128, 128);
+  EXPECT_FALSE(burner.process(*before, 500));
+  EXPECT_EQ(burner.last_box().w, 0);
+  EXPECT_EQ(luma(*before, 60, 60), 128);
+  // Two frames in a row with the same captions: libass reports no change, both are drawn on.
+  FramePtr first = background(w, h, 128, 128, 128);
+  FramePtr second = background(w, h, 128, 128, 128);
+  EXPECT_TRUE(burner.process(*first, 1200));
+  EXPECT_TRUE(burner.process(*second, 1300));
+  EXPECT_EQ(luma(*first, 60, 60), 235);
+  EXPECT_EQ(luma(*second, 60, 60), 235);
+  FramePtr after = background(w, h, 128, 128, 128);
+  EXPECT_FALSE(burner.process(*after, 2500));
+  EXPECT_EQ(luma(*after, 60, 60), 128);
+}
+
+TEST(CaptionBlend, RefusesSharedFramesAndOtherFormats) {
+  CaptionBurner burner(square_script(64, 64, 0, 0, 8, ""), FontSetup{});
+  EXPECT_THROW(burner.configure({64, 64, AV_PIX_FMT_RGB24, {1, 1}, {30, 1}}), Error);
+  burner.configure(format_of(64, 64));
+  FramePtr frame = background(64, 64);
+  FramePtr other_reader = ref_frame(*frame);
+  EXPECT_THROW(burner.process(*frame, 1500), Error);
+}
+
+// ---- Golden images --------------------------------------------------------------------------
+
+struct GoldenCase {
+  std::string name;
+  std::string language;
+  std::string srt_text;  // one cue from 0 to 5 s
+  int width_px;
+  int height_px;
+  std::string title;
+};
+
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.name; }
+
+class CaptionGolden : public ::testing::TestWithParam<GoldenCase> {};
+
+TEST_P(CaptionGolden, MatchesGoldenAndStaysInsideTheSafeZone) {
+  const GoldenCase& c = GetParam();
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\n" + c.srt_text + "\n", c.name + ".srt");
+  const CaptionLayout layout{c.width_px, c.height_px, c.width_px < c.height_px ? kTikTokSafe : kYouTubeSafe};
+  const Rendered r = render_track(track, c.language, layout, 1000, {c.title, 4000});
+  ASSERT_TRUE(r.drawn);
+  expect_inside(r.box, layout);
+  expect_matches_golden(*r.frame, c.name);
+}
+
+const std::string kVi = "Bảo hiểm xã hội tự nguyện\nỔn định cuộc sống khi về già";
+const std::string kKm = "សន្តិសុខសង្គម\nការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្ត";
+const std::string kTh = "ประกันสังคม\nมาตรา 40 สมัครได้ทุกคน";
+const std::string kAr = "الضمان الاجتماعي\nللجميع، طوعاً.";
+
+INSTANTIATE_TEST_SUITE_P(Scripts, CaptionGolden,
+                         ::testing::Values(GoldenCase{"vi_1080x1920", "vi", kVi, 1080, 1920,
+                                                      "Tham gia ngay hôm nay!"},
+                                           GoldenCase{"vi_1920x1080", "vi", kVi, 1920, 1080, ""},
+                                           GoldenCase{"km_1080x1920", "km", kKm, 1080, 1920, "សន្តិសុខសង្គម"},
+                                           GoldenCase{"km_1920x1080", "km", kKm, 1920, 1080, ""},
+                                           GoldenCase{"th_1080x1920", "th", kTh, 1080, 1920, ""},
+                                           GoldenCase{"th_1920x1080", "th", kTh, 1920, 1080, ""},
+                                           GoldenCase{"ar_1080x1920", "ar", kAr, 1080, 1920, ""},
+                                           GoldenCase{"ar_1920x1080", "ar", kAr, 1920, 1080, ""}),
+                         [](const ::testing::TestParamInfo<GoldenCase>& info) { return info.param.name; });
+
+// An ASS file authored at 1280x720 with its own styles: a yellow top-left style, a boxed italic
+// bottom style and an event with its own position and colour.
+const char* kOwnStyles =
+    "[Script Info]\nTitle: own styles\nScriptType: v4.00+\nPlayResX: 1280\nPlayResY: 720\nWrapStyle: 0\n"
+    "ScaledBorderAndShadow: yes\n\n"
+    "[V4+ Styles]\n"
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, "
+    "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+    "MarginR, MarginV, Encoding\n"
+    "Style: Default,DejaVu "
+    "Sans,44,&H00FFFFFF,&H000000FF,&H00202020,&H80000000,0,-1,0,0,100,100,0,0,3,6,0,2,20,20,"
+    "20,1\n"
+    "Style: Sign,Noto "
+    "Sans,36,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,2,0,1,3,2,7,30,30,30,1\n"
+    "\n[Events]\n"
+    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+    "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,Voluntary social insurance\\Nfor everyone\n"
+    "Dialogue: 0,0:00:00.00,0:00:05.00,Sign,,0,0,0,,SOCIAL SECURITY OFFICE\n"
+    "Dialogue: 1,0:00:00.00,0:00:05.00,Sign,,0,0,0,,{\\an5\\pos(640,360)\\c&H4080FF&\\fs60}Bảo hiểm xã hội\n";
+
+class CaptionGoldenAss : public ::testing::TestWithParam<std::pair<int, int>> {};
+
+TEST_P(CaptionGoldenAss, OwnStylesScaledToTheFrame) {
+  const auto [w, h] = GetParam();
+  const auto track = parse_ass(kOwnStyles, "own.ass");
+  const CaptionLayout layout{w, h, w < h ? kTikTokSafe : kYouTubeSafe};
+  const Rendered r = render_track(track, "vi", layout, 1000);
+  ASSERT_TRUE(r.drawn);
+  expect_inside(r.box, layout);  // the author's margins were raised to the safe zone
+  expect_matches_golden(*r.frame, "ass_own_styles_" + std::to_string(w) + "x" + std::to_string(h));
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, CaptionGoldenAss,
+                         ::testing::Values(std::pair{1080, 1920}, std::pair{1920, 1080}),
+                         [](const auto& info) {
+                           return std::to_string(info.param.first) + "x" + std::to_string(info.param.second);
+                         });
+
+// ---- Safe zone, wrapping and shrinking ------------------------------------------------------
+
+double fitted_size(const std::string& script, double style_size) {
+  std::smatch m;
+  static const std::regex fs_tag(R"(\{\\fs([0-9.]+)\})");
+  return std::regex_search(script, m, fs_tag) ? std::stod(m[1]) : style_size;
+}
+
+struct LongCase {
+  std::string language;
+  std::string text;
+};
+
+class CaptionSafeZone : public ::testing::TestWithParam<LongCase> {};
+
+TEST_P(CaptionSafeZone, LongCueWrapsAndShrinksInsideTheZone) {
+  const LongCase& c = GetParam();
+  for (const CaptionLayout& layout :
+       {CaptionLayout{1080, 1920, kTikTokSafe}, CaptionLayout{1920, 1080, kYouTubeSafe}}) {
+    SCOPED_TRACE(std::to_string(layout.width_px) + "x" + std::to_string(layout.height_px));
+    const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\n" + c.text + "\n", "long.srt");
+    const Rendered r = render_track(track, c.language, layout, 1000);
+    ASSERT_TRUE(r.drawn);
+    expect_inside(r.box, layout);
+    // At most max_lines (3) lines: a Noto line is ~1.36 em apart; allow the outline.
+    const double size = fitted_size(r.script, std::round(0.042 * layout.height_px));
+    EXPECT_LE(r.box.h, 3 * 1.45 * size + 0.3 * size) << r.script;
+  }
+}
+
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, CaptionSafeZone,
+    ::testing::Values(LongCase{"vi", repeat("Bảo hiểm xã hội tự nguyện giúp bạn an tâm khi về già. ", 3)},
+                      LongCase{"en", repeat("Voluntary social insurance keeps you safe in old age. ", 3)},
+                      // Khmer is written without spaces between words: libass cannot wrap it, so it shrinks.
+                      LongCase{"km", "ការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្តសម្រាប់ប្រជាពលរដ្ឋគ្រប់រូប"},
+                      LongCase{"ar", repeat("الضمان الاجتماعي الطوعي يحميك في الشيخوخة. ", 3)}),
+    [](const ::testing::TestParamInfo<LongCase>& info) { return info.param.language; });
+
+TEST(CaptionTitle, TitleSitsInTheTopSafeAreaForItsDuration) {
+  const auto track = parse_srt("1\n00:00:06,000 --> 00:00:07,000\nlater\n", "t.srt");
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  CaptionStyle style;
+  style.language = "vi";
+  const std::string script =
+      build_ass_script(track, style, layout, {"Bảo hiểm xã hội tự nguyện: tham gia ngay", 3000});
+  CaptionBurner burner(script, FontSetup{});
+  burner.configure(format_of(1080, 1920));
+  FramePtr frame = background(1080, 1920);
+  ASSERT_TRUE(burner.process(*frame, 1000));
+  const auto box = burner.last_box();
+  expect_inside(box, layout);
+  EXPECT_LT(box.y, layout.safe.top_px + 40);  // at the top of the safe area, not the bottom
+  FramePtr later = background(1080, 1920);
+  EXPECT_FALSE(burner.process(*later, 4000));  // gone after its duration (and before the cue)
+}
+
+// ---- Missing glyphs -------------------------------------------------------------------------
+
+TEST(CaptionGlyphs, MissingGlyphIsRefusedBeforeRendering) {
+  const auto track = parse_srt(
+      "1\n00:00:00,000 --> 00:00:02,000\nសន្តិសុខសង្គម\n\n2\n00:00:02,000 --> 00:00:04,000\nសង្គម \uE000\n",
+      "km.srt");
+  try {
+    check_glyph_coverage(track, "km", "Noto Sans");
+    FAIL() << "a private-use character was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput);
+    EXPECT_THAT(e.what(), HasSubstr("km.srt:6 (cue 2)"));
+    EXPECT_THAT(e.what(), HasSubstr("'km'"));
+    EXPECT_THAT(e.what(), HasSubstr("U+E000"));
+  }
+  const auto han = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nBảo hiểm 保险\n", "vi.srt");
+  EXPECT_THROW(check_glyph_coverage(han, "vi", "Noto Sans"), Error);
+}
+
+}  // namespace
+}  // namespace shortpack

@@ -1,0 +1,44 @@
+// PNG files for golden-image tests, through libavcodec's PNG codec (no other image library).
+//
+// Golden images are RGB24 PNGs. A yuv420p frame is converted with BT.709 limited-range
+// coefficients (what the pipeline produces) before it is written or compared, so a golden can be
+// looked at in any image viewer and compared as RGB.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "filters/core/frame.h"
+
+namespace shortpack::test {
+
+// Converts any frame swscale reads (yuv420p assumed BT.709 limited range) to RGB24.
+FramePtr to_rgb24(const AVFrame& frame);
+// Writes a frame as an RGB24 PNG (converted first when needed). Throws std::runtime_error.
+void write_png(const std::filesystem::path& path, const AVFrame& frame);
+// Reads a PNG as an RGB24 frame. Throws std::runtime_error.
+FramePtr read_png(const std::filesystem::path& path);
+
+struct Rect {
+  int x = 0, y = 0, w = 0, h = 0;
+  [[nodiscard]] bool empty() const { return w <= 0 || h <= 0; }
+};
+// The smallest rectangle holding every pixel where two RGB24 frames of the same size differ.
+Rect changed_region(const AVFrame& a, const AVFrame& b);
+Rect union_of(const Rect& a, const Rect& b);
+
+// PSNR of the luma (BT.709 weights of R, G, B) of two RGB24 frames of the same size, in dB
+// (infinity when identical), over `region` (the whole frame when empty). Comparing only the
+// region where captions are keeps small text from drowning in a large untouched background.
+// Throws std::runtime_error when the sizes or formats differ.
+double psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region = {});
+
+// The lowest luma PSNR over the tile_px x tile_px tiles of `region` (the whole frame when
+// empty): a local error such as one missing diacritic hardly moves the PSNR of a large region
+// but sinks the PSNR of its tile.
+double min_tile_psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region = {}, int tile_px = 32);
+
+// True when SHORTPACK_WRITE_GOLDENS is set: only scripts/make-goldens sets it.
+bool writing_goldens();
+
+}  // namespace shortpack::test

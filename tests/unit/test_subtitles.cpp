@@ -1,0 +1,598 @@
+// Subtitle readers (SRT, WebVTT, ASS), retiming, sidecars, the ASS script and font coverage.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <climits>
+#include <cmath>
+#include <sstream>
+
+#include "filters/core/error.h"
+#include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/subtitles.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// Runs `fn`, expects an Error of `kind`, returns its message.
+template <typename Fn>
+std::string error_of(Fn&& fn, ErrorKind kind = ErrorKind::kInput) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "not a shortpack::Error: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "no error thrown";
+  return {};
+}
+
+const std::string kWj = "\u2060";  // word joiner, separates a literal backslash from N/n/h
+
+// ---- SRT ------------------------------------------------------------------------------------
+
+TEST(SrtReader, ReadsCuesWithNumbersTimesAndLines) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,500\nHello\nworld\n\n2\n00:00:03,250 --> 00:00:04,000\nSecond\n",
+      "a.srt");
+  ASSERT_EQ(t.format, SubtitleFormat::kSrt);
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].start_ms, 1000);
+  EXPECT_EQ(t.cues[0].end_ms, 2500);
+  EXPECT_EQ(t.cues[0].text, "Hello\\Nworld");
+  EXPECT_EQ(t.cues[0].plain, "Hello\nworld");
+  EXPECT_EQ(t.cues[0].line, 2);
+  EXPECT_EQ(t.cues[0].id, "1");
+  EXPECT_EQ(t.cues[1].start_ms, 3250);
+  EXPECT_EQ(t.cues[1].line, 7);
+}
+
+TEST(SrtReader, AcceptsBomAndCrlf) {
+  const auto t = parse_srt(
+      "\xEF\xBB\xBF"
+      "1\r\n00:00:01,000 --> 00:00:02,000\r\nXin chào\r\n\r\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "Xin chào");
+  EXPECT_EQ(t.cues[0].line, 2);
+}
+
+TEST(SrtReader, AcceptsMissingAndWrongCueNumbersAndMissingBlankLines) {
+  const auto t = parse_srt(
+      "00:00:01,000 --> 00:00:02,000\nno number\n\n"
+      "7\n00:00:03,000 --> 00:00:04,000\nwrong number\n"
+      "00:00:05,000 --> 00:00:06,000\nno blank line before\n"
+      "9\n00:00:07,000 --> 00:00:08,000\nnumber without blank line\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 4u);
+  EXPECT_EQ(t.cues[0].id, "");
+  EXPECT_EQ(t.cues[1].id, "7");
+  EXPECT_EQ(t.cues[1].plain, "wrong number");
+  EXPECT_EQ(t.cues[2].start_ms, 5000);
+  EXPECT_EQ(t.cues[2].plain, "no blank line before");
+  EXPECT_EQ(t.cues[3].id, "9");
+  EXPECT_EQ(t.cues[3].plain, "number without blank line");
+}
+
+TEST(SrtReader, KeepsTextAfterABlankLineInsideACue) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nfirst\n\nstill the same cue\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "first\nstill the same cue");
+}
+
+TEST(SrtReader, AcceptsDotMillisecondsShortFractionsAndLongHours) {
+  const auto t = parse_srt(
+      "1\n00:00:01.5 --> 00:00:02.25\na\n\n2\n123:04:05,006 --> 123:04:06,000 X1:10 X2:20 Y1:5 Y2:9\nb\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].start_ms, 1500);
+  EXPECT_EQ(t.cues[0].end_ms, 2250);
+  EXPECT_EQ(t.cues[1].start_ms, ((123 * 60 + 4) * 60 + 5) * 1000LL + 6);
+}
+
+TEST(SrtReader, SortsCuesByStart) {
+  const auto t = parse_srt(
+      "2\n00:00:05,000 --> 00:00:06,000\nlater\n\n1\n00:00:01,000 --> 00:00:02,000\nearlier\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "earlier");
+  EXPECT_EQ(t.cues[1].line, 2);
+}
+
+TEST(SrtReader, TurnsTagsIntoAssOverrides) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n<i>it</i> <b>bold</b> <u>under</u>\n"
+      "<font color=\"#FF8000\">orange <font color=red>red</font> back</font> plain\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text,
+            "{\\i1}it{\\i0} {\\b1}bold{\\b0} {\\u1}under{\\u0}\\N"
+            "{\\c&H0080FF&}orange {\\c&H0000FF&}red{\\c&H0080FF&} back{\\c} plain");
+  EXPECT_EQ(t.cues[0].plain, "it bold under\norange red back plain");
+}
+
+TEST(SrtReader, NestedSameTagsCloseOnce) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n<i>a <i>b</i> c</i>\n", "a.srt");
+  EXPECT_EQ(t.cues[0].text, "{\\i1}a b c{\\i0}");
+}
+
+TEST(SrtReader, EscapesBracesAndBackslashesSoLibassShowsThemAsText) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an8}C:\\New \\h a<b\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text, "\\{\\an8\\}C:\\" + kWj + "New \\" + kWj + "h a<b");
+  EXPECT_EQ(t.cues[0].plain, "{\\an8}C:\\New \\h a<b");
+}
+
+TEST(SrtReader, BackslashBeforeATagIsKeptApart) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nx\\<i>y</i>\n", "a.srt");
+  EXPECT_EQ(t.cues[0].text, "x\\" + kWj + "{\\i1}y{\\i0}");
+}
+
+TEST(SrtReader, BadTimestampNamesFileLineAndFix) {
+  const std::string m = error_of([] {
+    parse_srt("1\n00:00:01,000 --> 00:00:02,000\na\n\n2\n00:00:61,000 --> 00:01:02,000\nb\n", "subs/x.srt");
+  });
+  EXPECT_THAT(m, StartsWith("subs/x.srt:6: bad timestamp '00:00:61,000'"));
+  EXPECT_THAT(m, HasSubstr("below 60"));
+  EXPECT_THAT(m, HasSubstr("HH:MM:SS,mmm"));
+}
+
+TEST(SrtReader, GarbageTimingIsRefused) {
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp '00:00:01': the fraction of a second is missing"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:01,000 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,000 --> soon\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp 'soon'"));
+}
+
+TEST(SrtReader, EndBeforeStartIsRefused) {
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:05,000 --> 00:00:04,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: the cue ends (00:00:04,000) before it starts (00:00:05,000)"));
+}
+
+TEST(SrtReader, TextWithoutTimingIsRefused) {
+  EXPECT_THAT(error_of([] { parse_srt("hello\nworld\n", "x.srt"); }),
+              HasSubstr("x.srt:1: expected a cue number or a timing line"));
+}
+
+TEST(SrtReader, InvalidUtf8IsRefusedWithLineAndColumn) {
+  const std::string m =
+      error_of([] { parse_srt("1\n00:00:01,000 --> 00:00:02,000\nab\xC3\x28\n", "x.srt"); });
+  EXPECT_THAT(m, HasSubstr("x.srt:3: invalid UTF-8 (byte 0xC3 at column 3)"));
+  EXPECT_THAT(m, HasSubstr("save the file as UTF-8"));
+  // Overlong encodings and surrogates are not UTF-8 either.
+  EXPECT_THAT(error_of([] { parse_srt("\xC0\xAF", "x.srt"); }), HasSubstr("x.srt:1: invalid UTF-8"));
+  EXPECT_THAT(error_of([] { parse_srt("a\n\xED\xA0\x80", "x.srt"); }), HasSubstr("x.srt:2: invalid UTF-8"));
+}
+
+TEST(SrtReader, NulBytesAndUtf16AreRefused) {
+  EXPECT_THAT(
+      error_of([] { parse_srt(std::string("1\n00:00:01,000 --> 00:00:02,000\na\0b\n", 36), "x.srt"); }),
+      HasSubstr("x.srt:3: NUL byte at column 2"));
+  EXPECT_THAT(error_of([] {
+                parse_srt(std::string("\xFF\xFE"
+                                      "1\0",
+                                      4),
+                          "x.srt");
+              }),
+              HasSubstr("UTF-16"));
+}
+
+TEST(SrtReader, LimitsOnSizeAndCueCount) {
+  SubtitleLimits limits;
+  limits.max_file_bytes = 40;
+  EXPECT_THAT(error_of([&] { parse_srt(std::string(41, 'a'), "x.srt", limits); }, ErrorKind::kLimit),
+              HasSubstr("over the limit of 40"));
+  limits = {};
+  limits.max_cues = 2;
+  std::string three;
+  for (int i = 0; i < 3; ++i)
+    three += "00:00:0" + std::to_string(i) + ",000 --> 00:00:0" + std::to_string(i) + ",500\nx\n\n";
+  EXPECT_THAT(error_of([&] { parse_srt(three, "x.srt", limits); }, ErrorKind::kLimit),
+              HasSubstr("x.srt:7: more than 2 cues"));
+}
+
+// ---- WebVTT ---------------------------------------------------------------------------------
+
+TEST(VttReader, ReadsHeaderBlocksIdsSettingsAndShortTimings) {
+  const auto t = parse_vtt(
+      "WEBVTT - campaign captions\nKind: captions\n\n"
+      "NOTE this is a note\nspanning lines --> with an arrow\n\n"
+      "STYLE\n::cue { color: yellow }\n\n"
+      "REGION\nid:fred width:40%\n\n"
+      "intro\n00:01.000 --> 00:02.500 align:start position:10% line:0\nFirst\n\n"
+      "01:00:03.000 --> 01:00:04.000\nSecond\nline two\n",
+      "a.vtt");
+  ASSERT_EQ(t.format, SubtitleFormat::kVtt);
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].id, "intro");
+  EXPECT_EQ(t.cues[0].start_ms, 1000);
+  EXPECT_EQ(t.cues[0].end_ms, 2500);
+  EXPECT_EQ(t.cues[0].line, 14);
+  EXPECT_EQ(t.cues[0].plain, "First");
+  EXPECT_EQ(t.cues[1].start_ms, 3603000);
+  EXPECT_EQ(t.cues[1].text, "Second\\Nline two");
+}
+
+TEST(VttReader, TagsAndEntities) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Mai>Chào</v> <c.yellow>vàng</c> <c.loud>x</c> <i>i</i> <b>b</b> "
+      "<u>u</u>"
+      " <lang en>hi</lang> <00:01.500>later\n&amp; &lt;tag&gt; a&nbsp;b &#x1780; {x}\n",
+      "a.vtt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text,
+            "Chào {\\c&H00FFFF&}vàng{\\c} x {\\i1}i{\\i0} {\\b1}b{\\b0} {\\u1}u{\\u0} hi later\\N"
+            "& <tag> a\u00A0b \u1780 \\{x\\}");
+  EXPECT_EQ(t.cues[0].plain, "Chào vàng x i b u hi later\n& <tag> a\u00A0b \u1780 {x}");
+}
+
+TEST(VttReader, HeaderIsRequired) {
+  EXPECT_THAT(error_of([] { parse_vtt("1\n00:00:01,000 --> 00:00:02,000\nx\n", "s.vtt"); }),
+              HasSubstr("s.vtt:1: a WebVTT file must start with the line 'WEBVTT'"));
+  EXPECT_THAT(error_of([] { parse_vtt("WEBVTTX\n", "s.vtt"); }), HasSubstr("s.vtt:1:"));
+}
+
+TEST(VttReader, IdWithoutTimingAndBadTimesAreRefused) {
+  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\nintro\nhello\n", "s.vtt"); }),
+              HasSubstr("s.vtt:3: expected a timing line"));
+  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:01.000 --> 00:0x.000\nhello\n", "s.vtt"); }),
+              HasSubstr("s.vtt:3: bad timestamp"));
+  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:03.000 --> 00:02.000\nhello\n", "s.vtt"); }),
+              HasSubstr("s.vtt:3: the cue ends (00:00:02.000) before it starts (00:00:03.000)"));
+}
+
+// ---- ASS ------------------------------------------------------------------------------------
+
+const char* kAss =
+    "[Script Info]\n"
+    "ScriptType: v4.00+\n"
+    "PlayResX: 1280\n"
+    "PlayResY: 720\n"
+    "\n"
+    "[V4+ Styles]\n"
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, "
+    "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+    "MarginR, MarginV, Encoding\n"
+    "Style: Default,Noto "
+    "Sans,48,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,0,2,10,10,10,1\n"
+    "Style: Top,DejaVu "
+    "Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,0,8,20,20,200,1\n"
+    "\n"
+    "[Events]\n"
+    "Format: Layer, Start, End, Style, Actor, MarginL, MarginR, MarginV, Effect, Text\n"
+    "Comment: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,not shown\n"
+    "Dialogue: 1,0:00:02.00,0:00:04.50,Top,Mai,0,0,0,,{\\i1}Hello{\\i0}, world\\Nline {\\p1}m 0 0 l 10 "
+    "0{\\p0}two\n"
+    "Dialogue: 0,0:00:01.00,0:00:03.00,Default,,5,6,7,Banner;5,Plain, with commas\n";
+
+TEST(AssReader, KeepsHeaderAndParsesEventsByFormat) {
+  const auto t = parse_ass(kAss, "a.ass");
+  ASSERT_EQ(t.format, SubtitleFormat::kAss);
+  EXPECT_THAT(t.ass_header, StartsWith("[Script Info]\nScriptType: v4.00+\nPlayResX: 1280\n"));
+  EXPECT_THAT(t.ass_header, HasSubstr("Style: Top,DejaVu Sans,40"));
+  EXPECT_THAT(t.ass_header, Not(HasSubstr("[Events]")));
+  ASSERT_EQ(t.cues.size(), 2u);
+  const Cue& first = t.cues[0];  // sorted by start
+  EXPECT_EQ(first.start_ms, 1000);
+  EXPECT_EQ(first.end_ms, 3000);
+  EXPECT_EQ(first.text, "Plain, with commas");
+  EXPECT_EQ(first.ass_margin_l, "5");
+  EXPECT_EQ(first.ass_margin_r, "6");
+  EXPECT_EQ(first.ass_margin_v, "7");
+  EXPECT_EQ(first.ass_effect, "Banner;5");
+  EXPECT_EQ(first.line, 15);
+  const Cue& second = t.cues[1];
+  EXPECT_EQ(second.ass_layer, "1");
+  EXPECT_EQ(second.ass_style, "Top");
+  EXPECT_EQ(second.ass_name, "Mai");
+  EXPECT_EQ(second.start_ms, 2000);
+  EXPECT_EQ(second.end_ms, 4500);
+  EXPECT_EQ(second.text, "{\\i1}Hello{\\i0}, world\\Nline {\\p1}m 0 0 l 10 0{\\p0}two");
+  EXPECT_EQ(second.plain, "Hello, world\nline two");
+}
+
+TEST(AssReader, OtherFieldOrdersAndSsa) {
+  const auto t = parse_ass(
+      "[Script Info]\nScriptType: v4.00\n\n[Events]\nFormat: Start, End, Text\nDialogue: "
+      "0:00:01.50,0:00:02.00,a,b\n",
+      "a.ssa");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].start_ms, 1500);
+  EXPECT_EQ(t.cues[0].text, "a,b");
+  // No Format line: SSA's default order (Marked first).
+  const auto ssa = parse_ass(
+      "[Script Info]\nScriptType: v4.00\n\n[Events]\nDialogue: Marked=0,0:00:01.00,0:00:02.00,"
+      "Default,,0000,0000,0000,,Hi\n",
+      "b.ssa");
+  ASSERT_EQ(ssa.cues.size(), 1u);
+  EXPECT_EQ(ssa.cues[0].text, "Hi");
+  EXPECT_EQ(ssa.cues[0].end_ms, 2000);
+}
+
+TEST(AssReader, Errors) {
+  EXPECT_THAT(error_of([] { parse_ass("[Script Info]\nTitle: x\n", "a.ass"); }),
+              HasSubstr("a.ass: no [Events] section"));
+  EXPECT_THAT(error_of([] {
+                parse_ass("[Events]\nFormat: Start, End, Style, Text\nDialogue: 0:00:01.00,0:00:02.00\n",
+                          "a.ass");
+              }),
+              HasSubstr("a.ass:3: the Dialogue line has 2 fields, the Format line (line 2) names 4"));
+  EXPECT_THAT(error_of([] {
+                parse_ass("[Events]\nFormat: Start, End, Text\nDialogue: 0:00:0x.00,0:00:02.00,a\n", "a.ass");
+              }),
+              HasSubstr("a.ass:3: bad timestamp '0:00:0x.00'"));
+  EXPECT_THAT(error_of([] { parse_ass("[Events]\nFormat: Start, Text, End\n", "a.ass"); }),
+              HasSubstr("a.ass:2: the [Events] Format line must end with the Text field"));
+  EXPECT_THAT(error_of([] {
+                parse_ass("[Events]\nFormat: Start, End, Text\nDialogue: 0:00:03.00,0:00:02.00,a\n", "a.ass");
+              }),
+              HasSubstr("a.ass:3: the event ends (0:00:02.00) before it starts (0:00:03.00)"));
+}
+
+// ---- Files ----------------------------------------------------------------------------------
+
+TEST(SubtitleFiles, DispatchByExtensionAndLimits) {
+  test::ScratchDir dir("subs");
+  test::write_text(dir / "a.SRT", "1\n00:00:01,000 --> 00:00:02,000\nx\n");
+  test::write_text(dir / "a.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\nx\n");
+  test::write_text(dir / "a.ass", kAss);
+  test::write_text(dir / "a.txt", "x");
+  EXPECT_EQ(read_subtitles(dir / "a.SRT").format, SubtitleFormat::kSrt);
+  EXPECT_EQ(read_subtitles(dir / "a.vtt").format, SubtitleFormat::kVtt);
+  EXPECT_EQ(read_subtitles(dir / "a.ass").format, SubtitleFormat::kAss);
+  EXPECT_EQ(read_subtitles(dir / "a.vtt").source, dir / "a.vtt");
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "a.txt"); }), HasSubstr("unknown subtitle format '.txt'"));
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "missing.srt"); }), HasSubstr("missing.srt: cannot read"));
+  SubtitleLimits small;
+  small.max_file_bytes = 10;
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "a.SRT", small); }, ErrorKind::kLimit),
+              HasSubstr("bytes, over the limit of 10"));
+}
+
+// ---- Retiming and sidecars ------------------------------------------------------------------
+
+SubtitleTrack four_cues() {
+  return parse_srt(
+      "1\n00:00:00,500 --> 00:00:01,500\nbefore\n\n"
+      "2\n00:00:01,800 --> 00:00:02,400\ncrosses start\n\n"
+      "3\n00:00:03,000 --> 00:00:04,000\ninside\n\n"
+      "4\n00:00:04,500 --> 00:00:06,000\ncrosses end\n\n"
+      "5\n00:00:06,000 --> 00:00:07,000\nafter\n",
+      "r.srt");
+}
+
+TEST(Retime, DropsClipsAndShiftsToTheTrim) {
+  const auto t = retime(four_cues(), 2000, 5000);
+  ASSERT_EQ(t.cues.size(), 3u);
+  EXPECT_EQ(t.cues[0].plain, "crosses start");
+  EXPECT_EQ(t.cues[0].start_ms, 0);  // clipped at the trim start, then moved to 0
+  EXPECT_EQ(t.cues[0].end_ms, 400);
+  EXPECT_EQ(t.cues[1].start_ms, 1000);
+  EXPECT_EQ(t.cues[1].end_ms, 2000);
+  EXPECT_EQ(t.cues[2].plain, "crosses end");
+  EXPECT_EQ(t.cues[2].start_ms, 2500);
+  EXPECT_EQ(t.cues[2].end_ms, 3000);  // clipped at the trim end
+  EXPECT_EQ(t.source, "r.srt");
+}
+
+TEST(Retime, CuesTouchingTheBoundaryAreDroppedAndOffsetApplies) {
+  const auto t = retime(four_cues(), 1500, 6000, 3000);  // cue 1 ends at 1500, cue 5 starts at 6000
+  ASSERT_EQ(t.cues.size(), 3u);
+  EXPECT_EQ(t.cues[0].start_ms, 3300);  // 1800 - 1500 + 3000 (e.g. after a 3 s intro)
+  EXPECT_EQ(t.cues.back().end_ms, 7500);
+  const auto all = retime(four_cues(), 0, INT64_MAX);
+  EXPECT_EQ(all.cues.size(), 5u);
+  EXPECT_EQ(all.cues[4].end_ms, 7000);
+}
+
+TEST(Sidecars, SrtAndVttFromPlainText) {
+  auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n<i>A & B</i>\nx < y\n\n2\n00:01:02,003 --> 01:00:00,000\nx > y\n",
+      "s.srt");
+  EXPECT_EQ(to_srt(t),
+            "1\n00:00:01,000 --> 00:00:02,000\nA & B\nx < y\n\n2\n00:01:02,003 --> 01:00:00,000\nx > y\n\n");
+  EXPECT_EQ(to_vtt(t),
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nA &amp; B\nx &lt; y\n\n"
+            "00:01:02.003 --> 01:00:00.000\nx &gt; y\n\n");
+  // Retimed sidecars round-trip through our own readers.
+  const auto back = parse_vtt(to_vtt(retime(t, 500, 1500)), "s.vtt");
+  ASSERT_EQ(back.cues.size(), 1u);
+  EXPECT_EQ(back.cues[0].start_ms, 500);
+  EXPECT_EQ(back.cues[0].end_ms, 1000);
+  EXPECT_EQ(back.cues[0].plain, "A & B\nx < y");
+}
+
+// ---- ASS script -----------------------------------------------------------------------------
+
+std::vector<std::string> fields_of(const std::string& script, const std::string& prefix) {
+  std::istringstream in(script);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      std::vector<std::string> fields;
+      std::istringstream f(line.substr(prefix.size()));
+      std::string field;
+      while (std::getline(f, field, ',')) fields.push_back(field);
+      return fields;
+    }
+  }
+  ADD_FAILURE() << "no line starting with " << prefix << " in\n" << script;
+  return {};
+}
+
+CaptionLayout tiktok_layout() {
+  CaptionLayout layout;
+  layout.width_px = 1080;
+  layout.height_px = 1920;
+  layout.safe = {270, 672, 65, 165};
+  return layout;
+}
+
+TEST(AssScript, ScriptInfoStyleAndMarginsFromTheSafeZone) {
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,500\n<i>Xin chào</i>\n", "v.srt");
+  CaptionStyle style;
+  style.language = "vi";
+  const std::string s = build_ass_script(track, style, tiktok_layout(), {"Bảo hiểm xã hội", 3000});
+  EXPECT_THAT(s, HasSubstr("PlayResX: 1080\nPlayResY: 1920\n"));
+  EXPECT_THAT(s, HasSubstr("ScaledBorderAndShadow: yes\n"));
+  EXPECT_THAT(s, HasSubstr("WrapStyle: 0\n"));
+  EXPECT_THAT(s, HasSubstr("Language: vi\n"));
+  const auto def = fields_of(s, "Style: Default,");
+  ASSERT_EQ(def.size(), 22u);
+  EXPECT_EQ(def[0], "Noto Sans");
+  EXPECT_EQ(def[1], "81");          // 0.042 * 1920
+  EXPECT_EQ(def[2], "&H00FFFFFF");  // white
+  EXPECT_EQ(def[4], "&H00000000");  // black outline
+  EXPECT_EQ(def[6], "-1");          // bold
+  EXPECT_EQ(def[14], "1");          // outline + shadow
+  EXPECT_EQ(def[15], "9.72");       // 0.12 * 81
+  EXPECT_EQ(def[17], "2");          // bottom centre
+  const int pad = 12;               // ceil(9.72) + 2
+  EXPECT_EQ(def[18], std::to_string(65 + pad));
+  EXPECT_EQ(def[19], std::to_string(165 + pad));
+  EXPECT_EQ(def[20], std::to_string(672 + pad));
+  EXPECT_EQ(def[21], "-1");  // base direction from the text
+  const auto title = fields_of(s, "Style: Title,");
+  ASSERT_EQ(title.size(), 22u);
+  EXPECT_EQ(title[1], "97");  // 1.2 x the caption size
+  EXPECT_EQ(title[17], "8");  // top centre
+  EXPECT_EQ(title[20], std::to_string(270 + pad));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Xin chào{\\i0}\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 10,0:00:00.00,0:00:03.00,Title,,0,0,0,,Bảo hiểm xã hội\n"));
+}
+
+TEST(AssScript, BoxStyleAndColours) {
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nx\n", "v.srt");
+  CaptionStyle style;
+  style.box = true;
+  style.box_colour = "#10203080";
+  style.primary_colour = "#FFCC00";
+  style.bold = false;
+  CaptionLayout layout{1920, 1080, {54, 54, 96, 96}};
+  const std::string s = build_ass_script(track, style, layout);
+  const auto def = fields_of(s, "Style: Default,");
+  ASSERT_EQ(def.size(), 22u);
+  EXPECT_EQ(def[1], "45");  // 0.042 * 1080
+  EXPECT_EQ(def[2], "&H0000CCFF");
+  EXPECT_EQ(def[4], "&H7F302010");  // box colour, ASS alpha = 255 - 0x80
+  EXPECT_EQ(def[5], "&H7F302010");
+  EXPECT_EQ(def[6], "0");
+  EXPECT_EQ(def[14], "3");  // opaque box
+  EXPECT_THAT(
+      error_of([&] {
+        CaptionStyle bad;
+        bad.outline_colour = "black";
+        build_ass_script(track, bad, layout);
+      }),
+      HasSubstr("the caption outline colour 'black' is not a colour of the form #RRGGBB or #RRGGBBAA"));
+}
+
+TEST(AssScript, KhmerRunsGetTheKhmerFont) {
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nសន្តិសុខសង្គម 2024\n", "km.srt");
+  CaptionStyle style;
+  style.language = "km";
+  const std::string s = build_ass_script(track, style, tiktok_layout());
+  EXPECT_THAT(s, HasSubstr(",,{\\fnNoto Sans Khmer}សន្តិសុខសង្គម {\\fnNoto Sans}2024\n"));
+}
+
+TEST(AssScript, LongCueIsShrunkToMaxLines) {
+  std::string words;
+  for (int i = 0; i < 5; ++i) words += "Bảo hiểm xã hội tự nguyện ";
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n" + words + "\n", "v.srt");
+  CaptionStyle style;
+  style.language = "vi";
+  style.max_lines = 3;
+  const std::string s = build_ass_script(track, style, tiktok_layout());
+  const size_t fs = s.find("{\\fs");
+  ASSERT_NE(fs, std::string::npos) << s;
+  const double size = std::stod(s.substr(fs + 4));
+  EXPECT_LT(size, 81);
+  EXPECT_GE(size, 40.5);
+  // A text that cannot fit even at half size is reported with its file and line.
+  std::string huge;
+  for (int i = 0; i < 20; ++i) huge += "Bảo hiểm xã hội tự nguyện ";
+  const auto too_long = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n" + huge + "\n", "v.srt");
+  EXPECT_THAT(error_of([&] { build_ass_script(too_long, style, tiktok_layout()); }),
+              HasSubstr("v.srt:2: the text is too long to fit in 3 lines"));
+}
+
+TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
+  const auto track = retime(parse_ass(kAss, "own.ass"), 1500, 10000);
+  CaptionLayout layout{1080, 1920, {270, 672, 65, 165}};
+  const std::string s = build_ass_script(track, CaptionStyle{}, layout, {"Title", 2000});
+  EXPECT_THAT(s, HasSubstr("PlayResX: 1280\nPlayResY: 720\n"));
+  // PlayRes 1280x720 on 1080x1920: x scale 1.185, y scale 0.375.
+  const auto def = fields_of(s, "Style: Default,");
+  ASSERT_EQ(def.size(), 22u);
+  EXPECT_EQ(def[0], "Noto Sans");
+  EXPECT_EQ(def[1], "48");
+  // Safe zone plus the style's outline (2 script units = 5.3 px at this scale) and 2 px, in
+  // script units: ceil((65 + 7.33) * 1280 / 1080), ceil((165 + 7.33) * 1280 / 1080),
+  // ceil((672 + 7.33) * 720 / 1920).
+  EXPECT_EQ(def[18], "86");
+  EXPECT_EQ(def[19], "205");
+  EXPECT_EQ(def[20], "255");
+  const auto top = fields_of(s, "Style: Top,");
+  ASSERT_EQ(top.size(), 22u);
+  EXPECT_EQ(top[20], "200");  // already more than the safe top (103 in PlayRes units): kept
+  // Events keep their fields, with the retimed times.
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:00.00,0:00:01.50,Default,,"));
+  EXPECT_THAT(s, HasSubstr(",Banner;5,Plain, with commas\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 1,0:00:00.50,0:00:03.00,Top,Mai,0,0,0,,{\\i1}Hello{\\i0}, world"));
+  EXPECT_THAT(s, HasSubstr("Style: Title,"));
+  EXPECT_THAT(s, HasSubstr(",Title,,0,0,0,,Title\n"));
+}
+
+// ---- Font coverage --------------------------------------------------------------------------
+
+TEST(FontCoverage, FallbackFamilies) {
+  EXPECT_EQ(fallback_family_for_language("km"), "Noto Sans Khmer");
+  EXPECT_EQ(fallback_family_for_language("km-KH"), "Noto Sans Khmer");
+  EXPECT_EQ(fallback_family_for_language("th"), "Noto Sans Thai");
+  EXPECT_EQ(fallback_family_for_language("lo"), "Noto Sans Lao");
+  EXPECT_EQ(fallback_family_for_language("ar"), "Noto Sans Arabic");
+  EXPECT_EQ(fallback_family_for_language("pa-Arab"), "Noto Sans Arabic");
+  EXPECT_EQ(fallback_family_for_language("vi"), "Noto Sans");
+  EXPECT_EQ(fallback_family_for_language("en"), "Noto Sans");
+  EXPECT_EQ(fallback_family_for_code_point(0x1780), "Noto Sans Khmer");
+  EXPECT_EQ(fallback_family_for_code_point('a'), "");
+  EXPECT_THAT(font_chain("km", "Be Vietnam Pro"),
+              ::testing::ElementsAre("Be Vietnam Pro", "Noto Sans Khmer", "Noto Sans", "DejaVu Sans"));
+}
+
+TEST(FontCoverage, InstalledScriptsPass) {
+  EXPECT_TRUE(family_installed("Noto Sans Khmer"));
+  EXPECT_FALSE(family_installed("No Such Font Family"));
+  EXPECT_NO_THROW(check_text_coverage("Bảo hiểm xã hội tự nguyện", "vi", "Noto Sans", "t"));
+  EXPECT_NO_THROW(check_text_coverage("សន្តិសុខសង្គម ការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្ត", "km", "Noto Sans", "t"));
+  EXPECT_NO_THROW(check_text_coverage("ประกันสังคม", "th", "Noto Sans", "t"));
+  EXPECT_NO_THROW(check_text_coverage("ປະກັນສັງຄົມ", "lo", "Noto Sans", "t"));
+  EXPECT_NO_THROW(check_text_coverage("الضمان الاجتماعي", "ar", "Noto Sans", "t"));
+  // Invisible characters are not checked; a Khmer word in English text finds its script's font.
+  EXPECT_NO_THROW(
+      check_text_coverage("a\u200Db\u200C\uFEFF\u2060 \u00A0 ក", "en", "No Such Font Family", "t"));
+}
+
+TEST(FontCoverage, MissingGlyphNamesLanguageCueCharacterAndCode) {
+  const auto track =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\nok\n\n12\n00:00:03,000 --> 00:00:04,000\nx \uE000 y\n",
+                "subs/km.srt");
+  const std::string m = error_of([&] { check_glyph_coverage(track, "km", "Noto Sans"); });
+  EXPECT_THAT(m, StartsWith("subs/km.srt:6 (cue 12): the 'km' text has '\uE000' (U+E000)"));
+  EXPECT_THAT(m, HasSubstr("no installed font covers"));
+  EXPECT_THAT(m, HasSubstr("Noto Sans Khmer"));
+  EXPECT_THAT(error_of([] { check_text_coverage("中文", "vi", "Noto Sans", "the 'vi' title"); }),
+              HasSubstr("the 'vi' title: the 'vi' text has '中' (U+4E2D)"));
+}
+
+}  // namespace
+}  // namespace shortpack
