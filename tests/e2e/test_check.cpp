@@ -1,0 +1,311 @@
+// `check`: files made by the ffmpeg program (an independent generator) to a preset's spec pass;
+// files that break one rule fail that rule, by name. Also the loudness meter against BS.1770's
+// reference points, since `check` measures loudness with it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "filters/audio/loudness_meter.h"
+#include "filters/core/error.h"
+#include "pipeline/check.h"
+#include "pipeline/preset.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ScratchDir;
+using test::shell_quote;
+
+constexpr double kPi = 3.14159265358979323846;
+
+// A stereo 997 Hz tone. BS.1770: a 0 dBFS 997 Hz sine in both channels measures 0 LUFS, so the
+// amplitude sets the loudness: 0.2 -> 20*log10(0.2) = -13.98 LUFS.
+std::string stereo_tone(double amplitude) {
+  const std::string one = std::to_string(amplitude) + "*sin(2*PI*997*t)";
+  return "aevalsrc=" + one + "|" + one + ":s=48000";
+}
+
+// ffmpeg output options that follow `preset` (keyframe interval at 30 fps, fast start, AAC-LC).
+std::string encode_args(const Preset& preset, const std::string& pixel_format = "yuv420p") {
+  const int keyint = int(std::lround(preset.video.keyint_s * 30.0));
+  return "-c:v libx264 -preset ultrafast -pix_fmt " + pixel_format + " -g " + std::to_string(keyint) +
+         " -keyint_min " + std::to_string(keyint) + " -sc_threshold 0 -c:a aac -b:a 128k -ar " +
+         std::to_string(preset.audio.sample_rate_hz) + " -ac " + std::to_string(preset.audio.channels) +
+         " -movflags +faststart";
+}
+
+std::set<std::string> failed_rules(const CheckReport& report) {
+  std::set<std::string> names;
+  for (const auto& rule : report.rules) {
+    if (!rule.passed) names.insert(rule.name);
+  }
+  return names;
+}
+
+void ffmpeg(const std::string& args) {
+  const auto result = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
+  ASSERT_EQ(result.exit_code, 0) << args << "\n" << result.output;
+}
+
+class CheckTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::setlocale(LC_ALL, "C");
+    dir_ = std::make_unique<ScratchDir>("check");
+    catalog_ = std::make_unique<PresetCatalog>(PresetCatalog::load({}));
+    // The reference file: 2 s to the TikTok spec, testsrc2 pictures, a tone at -14 LUFS.
+    conforming_ = dir_->path() / "tiktok.mp4";
+    test::make_clip(conforming_, 2.0, "testsrc2=size=1080x1920:rate=30", stereo_tone(0.2),
+                    encode_args(tiktok()));
+  }
+  static void TearDownTestSuite() {
+    catalog_.reset();
+    dir_.reset();
+  }
+
+  static const Preset& tiktok() { return catalog_->get("tiktok"); }
+  // TikTok's rules at 360x640, so that the tests of one rule encode quickly.
+  static Preset small_tiktok() {
+    Preset preset = tiktok();
+    preset.width_px = 360;
+    preset.height_px = 640;
+    return preset;
+  }
+  static fs::path path(const std::string& name) { return dir_->path() / name; }
+
+  static std::unique_ptr<ScratchDir> dir_;
+  static std::unique_ptr<PresetCatalog> catalog_;
+  static fs::path conforming_;
+};
+
+std::unique_ptr<ScratchDir> CheckTest::dir_;
+std::unique_ptr<PresetCatalog> CheckTest::catalog_;
+fs::path CheckTest::conforming_;
+
+TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
+  const CheckReport report = check_file(conforming_, tiktok());
+  EXPECT_TRUE(report.passed()) << describe_failures(report);
+  EXPECT_EQ(describe_failures(report), "");
+  ASSERT_EQ(report.rules.size(), 18u);
+  EXPECT_EQ(report.find("frame-size")->found, "1080x1920");
+  EXPECT_EQ(report.find("video-codec")->found, "h264");
+  EXPECT_EQ(report.find("pixel-format")->found, "yuv420p");
+  EXPECT_EQ(report.find("frame-rate")->found, "30 fps");
+  EXPECT_EQ(report.find("duration")->found, "2.000 s");
+  EXPECT_EQ(report.find("audio-codec")->found, "aac (LC)");
+  EXPECT_EQ(report.find("loudness")->found, "-14.0 LUFS");  // the tone was made at -13.98 LUFS
+  EXPECT_EQ(report.find("loudness")->limit, "-14 +- 1 LUFS");
+
+  const auto cli = test::run_shortpack("check " + shell_quote(conforming_.string()) + " --platform tiktok");
+  EXPECT_EQ(cli.exit_code, 0) << cli.output;
+  EXPECT_NE(cli.output.find("PASS  frame-size"), std::string::npos) << cli.output;
+  EXPECT_EQ(cli.output.find("FAIL"), std::string::npos) << cli.output;
+}
+
+TEST_F(CheckTest, MoovAtTheEndFailsFastStartOnly) {
+  const fs::path file = path("moov-at-end.mp4");
+  ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy " +
+         shell_quote(file.string()));  // no +faststart
+  const CheckReport report = check_file(file, tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"moov-before-mdat"}) << describe_failures(report);
+
+  const auto cli = test::run_shortpack("check " + shell_quote(file.string()) + " --platform tiktok");
+  EXPECT_EQ(cli.exit_code, 1) << cli.output;
+  EXPECT_NE(cli.output.find("FAIL  moov-before-mdat"), std::string::npos) << cli.output;
+}
+
+TEST_F(CheckTest, WrongSizeFailsFrameSizeOnly) {
+  const fs::path file = path("720x1280.mp4");
+  test::make_clip(file, 2.0, "testsrc2=size=720x1280:rate=30", stereo_tone(0.2), encode_args(tiktok()));
+  const CheckReport report = check_file(file, tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"frame-size"}) << describe_failures(report);
+  EXPECT_EQ(report.find("frame-size")->found, "720x1280");
+  EXPECT_EQ(report.find("frame-size")->limit, "1080x1920");
+}
+
+TEST_F(CheckTest, TenBitFileFailsPixelFormatAndProfile) {
+  const fs::path file = path("10bit.mp4");
+  test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+                  encode_args(tiktok(), "yuv420p10le"));
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_EQ(failed_rules(report), (std::set<std::string>{"pixel-format", "video-profile"}))
+      << describe_failures(report);
+  EXPECT_EQ(report.find("pixel-format")->found, "yuv420p10le");
+  EXPECT_EQ(report.find("video-profile")->found, "High 10");
+}
+
+TEST_F(CheckTest, VariableFrameRateFailsConstantFrameRate) {
+  const fs::path file = path("vfr.mp4");
+  // 30 fps for the first second, then 15 fps: timestamps kept as they are (-fps_mode vfr).
+  test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+                  "-vf \"setpts='if(lt(N,30),N/30,1+(N-30)/15)/TB'\" -fps_mode vfr " + encode_args(tiktok()));
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_TRUE(failed_rules(report).count("constant-frame-rate")) << describe_failures(report);
+  EXPECT_NE(report.find("constant-frame-rate")->found.find("steps from 33.333 ms to"), std::string::npos)
+      << report.find("constant-frame-rate")->found;
+  EXPECT_TRUE(report.find("frame-size")->passed);
+  EXPECT_TRUE(report.find("moov-before-mdat")->passed);
+}
+
+TEST_F(CheckTest, TooLongForXFailsDurationOnly) {
+  const Preset& x = catalog_->get("x");
+  // 150 s cheaply: one second of video and one of audio, each looped 150 times by stream copy.
+  const fs::path video_unit = path("x-unit.mp4");
+  const fs::path audio_unit = path("x-unit.m4a");
+  const fs::path file = path("x-150s.mp4");
+  test::make_clip(video_unit, 1.0, "color=c=0x3366cc:size=1280x720:rate=30", "", encode_args(x));
+  ffmpeg("-f lavfi -i " + shell_quote(stereo_tone(0.2)) + " -t 1 -c:a aac -ar 48000 -ac 2 " +
+         shell_quote(audio_unit.string()));
+  ffmpeg("-stream_loop 149 -i " + shell_quote(video_unit.string()) + " -stream_loop 149 -i " +
+         shell_quote(audio_unit.string()) + " -map 0:v -map 1:a -c copy -movflags +faststart " +
+         shell_quote(file.string()));
+  const CheckReport report = check_file(file, x);
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"duration"}) << describe_failures(report);
+  EXPECT_EQ(report.find("duration")->found.rfind("150.", 0), 0u) << report.find("duration")->found;
+  EXPECT_EQ(report.find("duration")->limit, "0.5..140 s");
+}
+
+TEST_F(CheckTest, OpenGopFailsClosedGop) {
+  const fs::path file = path("open-gop.mp4");
+  // superfast keeps B-frames; open-gop makes every keyframe after the first a non-IDR recovery point.
+  test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+                  "-c:v libx264 -preset superfast -x264-params open-gop=1 -g 15 -pix_fmt yuv420p "
+                  "-c:a aac -ar 48000 -ac 2 -movflags +faststart");
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"closed-gop"}) << describe_failures(report);
+  EXPECT_NE(report.find("closed-gop")->found.find("are not IDR"), std::string::npos)
+      << report.find("closed-gop")->found;
+}
+
+TEST_F(CheckTest, QuietAudioFailsLoudnessAndMissingAudioFailsAudioRules) {
+  const fs::path quiet = path("quiet.mp4");
+  ffmpeg("-i " + shell_quote(conforming_.string()) + " -f lavfi -i " + shell_quote(stereo_tone(0.02)) +
+         " -map 0:v -map 1:a -t 2 -c:v copy -c:a aac -ar 48000 -ac 2 -movflags +faststart " +
+         shell_quote(quiet.string()));
+  const CheckReport quiet_report = check_file(quiet, tiktok());
+  EXPECT_EQ(failed_rules(quiet_report), std::set<std::string>{"loudness"}) << describe_failures(quiet_report);
+  EXPECT_EQ(quiet_report.find("loudness")->found, "-34.0 LUFS");
+
+  const fs::path silent = path("no-audio.mp4");
+  ffmpeg("-i " + shell_quote(conforming_.string()) + " -an -c copy -movflags +faststart " +
+         shell_quote(silent.string()));
+  const CheckReport silent_report = check_file(silent, tiktok());
+  EXPECT_EQ(failed_rules(silent_report), (std::set<std::string>{"audio-codec", "audio-sample-rate",
+                                                                "audio-channels", "loudness", "true-peak"}))
+      << describe_failures(silent_report);
+  EXPECT_EQ(silent_report.find("audio-codec")->found, "no audio stream");
+}
+
+TEST_F(CheckTest, UnreadableFileIsAMediaError) {
+  const fs::path junk = path("junk.mp4");
+  test::write_text(junk, "this is not a video\n");
+  try {
+    (void)check_file(junk, tiktok());
+    ADD_FAILURE() << "a text file passed as media";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kMedia);
+    EXPECT_NE(std::string(e.what()).find(junk.string()), std::string::npos) << e.what();
+  }
+  EXPECT_THROW((void)check_file(path("missing.mp4"), tiktok()), Error);
+
+  const auto cli = test::run_shortpack("check " + shell_quote(junk.string()) + " --platform tiktok");
+  EXPECT_EQ(cli.exit_code, 3) << cli.output;
+  const auto unknown =
+      test::run_shortpack("check " + shell_quote(conforming_.string()) + " --platform tiktokk");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("known: facebook-feed"), std::string::npos) << unknown.output;
+}
+
+// Every built-in preset accepts a file that ffmpeg made to its numbers; this ties the preset
+// files and the checker together (a preset whose level cannot carry its size would fail here).
+class PresetConformanceTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(PresetConformanceTest, AcceptsAFileMadeToItsSpec) {
+  std::setlocale(LC_ALL, "C");
+  const PresetCatalog catalog = PresetCatalog::load({});
+  const Preset& preset = catalog.get(GetParam());
+  ScratchDir dir("check-" + GetParam());
+  const fs::path file = dir / (GetParam() + ".mp4");
+  const double seconds = std::max(1.0, preset.duration_min_s + 0.5);
+  test::make_clip(file, seconds,
+                  "color=c=0x3366cc:size=" + std::to_string(preset.width_px) + "x" +
+                      std::to_string(preset.height_px) + ":rate=30",
+                  stereo_tone(0.2), encode_args(preset));
+  const CheckReport report = check_file(file, preset);
+  EXPECT_TRUE(report.passed()) << GetParam() << ": " << describe_failures(report);
+}
+
+INSTANTIATE_TEST_SUITE_P(BuiltinPresets, PresetConformanceTest,
+                         ::testing::Values("tiktok", "youtube-shorts", "instagram-reels", "facebook-reels",
+                                           "facebook-feed", "youtube", "x", "zalo"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+// ---- LoudnessMeter ----------------------------------------------------------------------------
+
+std::vector<float> sine(double amplitude, int channels, int sample_rate_hz, double seconds) {
+  const auto frames = size_t(seconds * sample_rate_hz);
+  std::vector<float> samples(frames * size_t(channels));
+  for (size_t i = 0; i < frames; ++i) {
+    const auto value = float(amplitude * std::sin(2.0 * kPi * 997.0 * double(i) / sample_rate_hz));
+    for (int ch = 0; ch < channels; ++ch) samples[i * size_t(channels) + size_t(ch)] = value;
+  }
+  return samples;
+}
+
+TEST(LoudnessMeter, StereoToneMeasuresItsBs1770Loudness) {
+  LoudnessMeter meter(2, 48000);
+  const auto samples = sine(0.2, 2, 48000, 3.0);
+  meter.add_frames(samples.data(), samples.size() / 2);
+  EXPECT_EQ(meter.frames_added(), 144000u);
+  EXPECT_NEAR(meter.integrated_lufs(), 20.0 * std::log10(0.2), 0.05);
+  EXPECT_NEAR(meter.true_peak_dbtp(), 20.0 * std::log10(0.2), 0.1);
+}
+
+TEST(LoudnessMeter, FullScaleMonoToneIsMinus3Lufs) {
+  // BS.1770-4, 2.1: a 0 dBFS 997 Hz sine in one front channel reads -3.01 LKFS.
+  LoudnessMeter meter(1, 48000);
+  const auto samples = sine(1.0, 1, 48000, 2.0);
+  meter.add_frames(samples.data(), samples.size());
+  EXPECT_NEAR(meter.integrated_lufs(), -3.01, 0.05);
+  EXPECT_NEAR(meter.true_peak_dbtp(), 0.0, 0.1);
+}
+
+TEST(LoudnessMeter, ChunkedInputMatchesOneBlock) {
+  const auto samples = sine(0.1, 2, 44100, 2.0);
+  LoudnessMeter whole(2, 44100);
+  whole.add_frames(samples.data(), samples.size() / 2);
+  LoudnessMeter chunked(2, 44100);
+  for (size_t frame = 0; frame < samples.size() / 2; frame += 1000) {
+    chunked.add_frames(samples.data() + frame * 2, std::min<size_t>(1000, samples.size() / 2 - frame));
+  }
+  EXPECT_DOUBLE_EQ(chunked.integrated_lufs(), whole.integrated_lufs());
+  EXPECT_DOUBLE_EQ(chunked.true_peak_dbtp(), whole.true_peak_dbtp());
+}
+
+TEST(LoudnessMeter, SilenceIsMinusInfinity) {
+  LoudnessMeter meter(2, 48000);
+  const std::vector<float> zeros(48000 * 2, 0.0f);
+  meter.add_frames(zeros.data(), 48000);
+  EXPECT_TRUE(std::isinf(meter.integrated_lufs()) && meter.integrated_lufs() < 0);
+  EXPECT_TRUE(std::isinf(meter.true_peak_dbtp()) && meter.true_peak_dbtp() < 0);
+}
+
+TEST(LoudnessMeter, RejectsImpossibleFormats) {
+  EXPECT_THROW(LoudnessMeter(0, 48000), Error);
+  EXPECT_THROW(LoudnessMeter(2, 100), Error);
+}
+
+}  // namespace
+}  // namespace shortpack
