@@ -199,6 +199,19 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     return job;
   }
   const double fps = av_q2d(timeline.frame_rate);
+  for (const auto& [lang, file] : clip.voiceover) {
+    double vo_s = 0.0;
+    try {
+      vo_s = probe_media(file).duration_s;
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over cannot be read: " + e.what());
+    }
+    if (vo_s > timeline.content_duration_s + 0.05) {
+      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over " + file.filename().string() +
+                                         " is " + std::to_string(vo_s) + " s, longer than the clip (" +
+                                         std::to_string(timeline.content_duration_s) + " s); shorten it");
+    }
+  }
   const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
 
   // Limits of each platform are stated before any encoding.
@@ -236,6 +249,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
         src.kind = SegmentSource::Kind::kMedia;
         src.path = seg.source;
         src.in_s = ts.in_s;
+        src.smart_crop = seg.reframe.value_or(clip.reframe) == ReframeMode::kSmartCrop;
         break;
       case Segment::Kind::kCard: {
         src.kind = SegmentSource::Kind::kColour;
@@ -460,6 +474,24 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
       auto& encoders = spec.geometries[gi].languages[li].encoders;
       for (size_t ei = 0; ei < encoders.size(); ++ei) encoders[ei].audio = audio_by_key.at(job.audio_keys[gi][li][ei]);
     }
+  }
+
+  // Smart-crop paths: one analysis per segment and output shape, shared by geometries of that shape.
+  try {
+    std::map<std::pair<size_t, double>, std::shared_ptr<const CropPath>> paths;
+    for (auto& g : spec.geometries) {
+      g.crop_paths.assign(spec.segments.size(), nullptr);
+      const double aspect = static_cast<double>(g.reframe.width_px) / g.reframe.height_px;
+      for (size_t i = 0; i < spec.segments.size(); ++i) {
+        if (!spec.segments[i].smart_crop) continue;
+        auto& path = paths[{i, aspect}];
+        if (!path) path = analyse_smart_crop(spec.segments[i], spec.frame_rate, aspect);
+        g.crop_paths[i] = path;
+      }
+    }
+  } catch (const Error& e) {
+    fail_all(e.what());
+    return;
   }
 
   const auto t0 = std::chrono::steady_clock::now();

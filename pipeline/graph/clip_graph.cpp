@@ -81,10 +81,12 @@ class CompletionRing {
 }  // namespace
 
 GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSource& source)
-    : segments_(source.segments()) {
+    : segments_(source.segments()), crop_paths_(spec.crop_paths) {
+  crop_paths_.resize(segments_.size());
+  if (!source.formats().empty()) fps_ = av_q2d(source.formats().front().frame_rate);
   for (size_t i = 0; i < segments_.size(); ++i) {
     ReframeOptions options = spec.reframe;
-    options.kind = segments_[i].reframe;
+    options.kind = crop_paths_[i] ? ReframeKind::kCropWindow : segments_[i].reframe;
     reframes_.push_back(std::make_unique<Reframe>(options));
     format_ = reframes_.back()->configure(source.formats()[i]);
   }
@@ -96,7 +98,10 @@ GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSourc
 
 FramePtr GeometryStage::layer(const TimelineFrame::Layer& l) const {
   const SegmentSource& s = segments_[static_cast<size_t>(l.segment)];
-  FramePtr out = reframes_[static_cast<size_t>(l.segment)]->process(*l.frame);
+  const auto& path = crop_paths_[static_cast<size_t>(l.segment)];
+  FramePtr out = path ? reframes_[static_cast<size_t>(l.segment)]->process(
+                            *l.frame, path->at(static_cast<double>(l.local_index) / fps_))
+                      : reframes_[static_cast<size_t>(l.segment)]->process(*l.frame);
   if (s.motion != MotionPath::kNone) {
     const double progress = (static_cast<double>(l.local_index) + 0.5) / static_cast<double>(s.frame_count);
     out = apply_motion(*out, s.motion, progress);

@@ -42,6 +42,7 @@ struct GeometryBranchSpec {
   ReframeOptions reframe;  // output size and look; the mode comes from each segment
   std::optional<RgbaImage> logo;
   LogoPlacement logo_placement;
+  std::vector<std::shared_ptr<const CropPath>> crop_paths;  // per segment; set for smart-crop ones
   std::vector<LanguageBranchSpec> languages;
 };
 
@@ -72,6 +73,8 @@ class GeometryStage {
   [[nodiscard]] FramePtr layer(const TimelineFrame::Layer& layer) const;
   std::vector<SegmentSource> segments_;
   std::vector<std::unique_ptr<Reframe>> reframes_;  // per segment
+  std::vector<std::shared_ptr<const CropPath>> crop_paths_;
+  double fps_ = 30.0;
   std::unique_ptr<LogoOverlay> logo_;
   VideoFormat format_;
 };

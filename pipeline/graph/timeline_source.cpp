@@ -141,4 +141,20 @@ std::optional<TimelineFrame> TimelineSource::next() {
   return out;
 }
 
+std::shared_ptr<const CropPath> analyse_smart_crop(const SegmentSource& segment, AVRational frame_rate,
+                                                   double output_aspect) {
+  const double duration_s = static_cast<double>(segment.frame_count) / av_q2d(frame_rate);
+  const AVRational analysis_rate{6, 1};
+  VideoSource source(segment.path, segment.in_s, duration_s, analysis_rate, 0);
+  SmartCropOptions options;
+  options.output_aspect = output_aspect;
+  options.face_cascade_file = SHORTPACK_FACE_CASCADE;
+  SmartCropAnalyzer analyzer(source.format(), options);
+  int64_t k = 0;
+  while (SharedFrame f = source.next()) {
+    analyzer.add(*f, static_cast<double>(k++) / av_q2d(analysis_rate));
+  }
+  return analyzer.finish();
+}
+
 }  // namespace shortpack

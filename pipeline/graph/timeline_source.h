@@ -17,6 +17,7 @@
 #include "filters/core/frame.h"
 #include "filters/core/image.h"
 #include "filters/reframe.h"
+#include "filters/smart_crop.h"
 #include "filters/transition.h"
 #include "pipeline/media/video_source.h"
 
@@ -32,6 +33,7 @@ struct SegmentSource {
   std::array<uint8_t, 3> colour_yuv{16, 128, 128};  // kColour
   std::shared_ptr<const RgbaImage> image;           // kImage
   ReframeKind reframe = ReframeKind::kFitBlur;
+  bool smart_crop = false;               // kMedia: follow faces/saliency (needs a crop path)
   MotionPath motion = MotionPath::kNone;  // kImage
   enum class Entry { kCut = 0, kCrossfade, kFadeBlack };
   Entry entry = Entry::kCut;             // how it enters from the previous segment
@@ -77,6 +79,10 @@ class TimelineSource {
   std::vector<std::unique_ptr<VideoSource>> open_;  // per segment, only while it is on screen
   std::vector<SharedFrame> still_;                  // per segment: colour and image pictures
 };
+
+// Analyses a smart-crop segment (a few frames a second) for one output aspect (width/height).
+std::shared_ptr<const CropPath> analyse_smart_crop(const SegmentSource& segment, AVRational frame_rate,
+                                                   double output_aspect);
 
 // Weights of a transition at frame `k` of an `n`-frame overlap (frame-centred, 0 < w < 1).
 double transition_progress(int64_t k, int64_t n);

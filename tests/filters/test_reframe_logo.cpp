@@ -1,0 +1,193 @@
+// Reframe geometry, logo alpha blending, transitions and smart crop on generated frames.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "filters/core/error.h"
+#include "filters/core/image.h"
+#include "filters/logo_overlay.h"
+#include "filters/reframe.h"
+#include "filters/smart_crop.h"
+#include "filters/transition.h"
+
+namespace shortpack {
+namespace {
+
+FramePtr flat(int w, int h, uint8_t y, uint8_t u = 128, uint8_t v = 128) {
+  FramePtr f = alloc_video_frame(w, h, AV_PIX_FMT_YUV420P);
+  fill_yuv420p(*f, y, u, v);
+  f->sample_aspect_ratio = {1, 1};
+  return f;
+}
+
+uint8_t luma(const AVFrame& f, int x, int y) { return f.data[0][y * f.linesize[0] + x]; }
+uint8_t cb(const AVFrame& f, int x, int y) { return f.data[1][(y / 2) * f.linesize[1] + x / 2]; }
+
+VideoFormat format_of(const AVFrame& f, AVRational sar = {1, 1}) {
+  VideoFormat v;
+  v.width_px = f.width;
+  v.height_px = f.height;
+  v.pixel_format = AV_PIX_FMT_YUV420P;
+  v.sample_aspect = sar;
+  v.frame_rate = {30, 1};
+  return v;
+}
+
+TEST(Reframe, FitPadCentresTheWholePictureInsideBars) {
+  FramePtr in = flat(1920, 1080, 200);
+  Reframe r({ReframeKind::kFitPad, 1080, 1920});
+  r.configure(format_of(*in));
+  // 16:9 into 9:16: full width, 1080 * 1080 / 1920 = 607.5 -> 608 rows, centred.
+  EXPECT_EQ(r.foreground().w, 1080);
+  EXPECT_EQ(r.foreground().h, 608);
+  EXPECT_EQ(r.foreground().y, 656);
+  FramePtr out = r.process(*in);
+  ASSERT_EQ(out->width, 1080);
+  ASSERT_EQ(out->height, 1920);
+  EXPECT_EQ(luma(*out, 540, 100), 16);    // bar: black
+  EXPECT_EQ(luma(*out, 540, 960), 200);   // picture
+  EXPECT_EQ(luma(*out, 540, 1800), 16);
+}
+
+TEST(Reframe, FitBlurFillsTheBarsWithADarkenedCopy) {
+  FramePtr in = flat(1920, 1080, 216);
+  Reframe r({ReframeKind::kFitBlur, 1080, 1920});
+  r.configure(format_of(*in));
+  FramePtr out = r.process(*in);
+  // Background: 16 + (216 - 16) * 0.55 = 126; picture untouched.
+  EXPECT_NEAR(luma(*out, 540, 100), 126, 2);
+  EXPECT_EQ(luma(*out, 540, 960), 216);
+}
+
+TEST(Reframe, CropCenterCutsTheSidesEqually) {
+  // Left third dark, middle bright, right third dark: the vertical crop shows the middle only.
+  FramePtr in = flat(1920, 1080, 30);
+  for (int y = 0; y < 1080; ++y) {
+    for (int x = 640; x < 1280; ++x) in->data[0][y * in->linesize[0] + x] = 220;
+  }
+  Reframe r({ReframeKind::kCropCenter, 1080, 1920});
+  r.configure(format_of(*in));
+  EXPECT_EQ(r.source_crop().w, 608);  // 1080 * 9 / 16 = 607.5
+  EXPECT_EQ(r.source_crop().x, 656);
+  FramePtr out = r.process(*in);
+  EXPECT_EQ(luma(*out, 10, 960), 220);
+  EXPECT_EQ(luma(*out, 1070, 960), 220);
+}
+
+TEST(Reframe, AnamorphicPixelsAreUndone) {
+  // 720x576 with 64:45 pixels is 1024x576 on screen (16:9): into 1920x1080 it fills the frame.
+  FramePtr in = flat(720, 576, 100);
+  Reframe r({ReframeKind::kFitPad, 1920, 1080});
+  r.configure(format_of(*in, {64, 45}));
+  EXPECT_EQ(r.foreground().w, 1920);
+  EXPECT_EQ(r.foreground().h, 1080);
+  // The same picture read as square pixels would be pillarboxed.
+  Reframe square({ReframeKind::kFitPad, 1920, 1080});
+  square.configure(format_of(*in));
+  EXPECT_EQ(square.foreground().w, 1350);
+}
+
+RgbaImage logo_of(int w, int h, uint8_t r, uint8_t g, uint8_t b, uint8_t a) {
+  RgbaImage img;
+  img.width_px = w;
+  img.height_px = h;
+  img.pixels.resize(static_cast<size_t>(w) * h * 4);
+  for (size_t i = 0; i < img.pixels.size(); i += 4) {
+    img.pixels[i] = r;
+    img.pixels[i + 1] = g;
+    img.pixels[i + 2] = b;
+    img.pixels[i + 3] = a;
+  }
+  return img;
+}
+
+TEST(LogoOverlay, BlendsWithStraightAlphaAndOpacityInTheSafeCorner) {
+  FramePtr frame = flat(1080, 1920, 16);  // black
+  LogoPlacement place{Corner::kTopRight, 0.2, 0.5, 270, 672, 65, 165};
+  LogoOverlay logo(logo_of(100, 50, 255, 255, 255, 255), place);
+  logo.configure(format_of(*frame));
+  const auto rect = logo.placed();
+  EXPECT_EQ(rect.w, 216);
+  EXPECT_EQ(rect.h, 108);
+  EXPECT_EQ(rect.x, 1080 - 165 - 216);
+  EXPECT_EQ(rect.y, 270);
+  logo.process(*frame);
+  // White at 50 % over black: (235 + 16) / 2.
+  EXPECT_NEAR(luma(*frame, rect.x + 100, rect.y + 50), 126, 1);
+  EXPECT_EQ(luma(*frame, rect.x - 2, rect.y + 50), 16);  // outside the logo: untouched
+  EXPECT_NEAR(cb(*frame, rect.x + 100, rect.y + 50), 128, 1);
+}
+
+TEST(LogoOverlay, TransparentPixelsLeaveTheFrameAlone) {
+  FramePtr frame = flat(640, 360, 90, 100, 150);
+  LogoOverlay logo(logo_of(64, 64, 255, 0, 0, 0), {Corner::kBottomLeft, 0.2, 1.0, 0, 0, 0, 0});
+  logo.configure(format_of(*frame));
+  logo.process(*frame);
+  for (int y = 0; y < 360; y += 7) {
+    for (int x = 0; x < 640; x += 7) ASSERT_EQ(luma(*frame, x, y), 90);
+  }
+}
+
+TEST(LogoOverlay, RefusesALogoWiderThanTheSafeArea) {
+  FramePtr frame = flat(1080, 1920, 16);
+  LogoOverlay logo(logo_of(100, 100, 255, 255, 255, 255), {Corner::kTopLeft, 0.95, 1.0, 270, 672, 65, 165});
+  EXPECT_THROW(logo.configure(format_of(*frame)), Error);
+}
+
+TEST(Transition, CrossfadeIsTheWeightedMean) {
+  FramePtr a = flat(64, 64, 40);
+  FramePtr b = flat(64, 64, 200);
+  FramePtr mid = crossfade(*a, *b, 0.25);
+  EXPECT_EQ(luma(*mid, 10, 10), 80);  // 40 * 0.75 + 200 * 0.25
+  fade_to_black(*mid, 1.0);
+  EXPECT_EQ(luma(*mid, 10, 10), 16);
+}
+
+TEST(SmartCrop, FollowsAMovingSubjectSmoothly) {
+  // A bright disc crossing a dark, slightly textured landscape frame in 4 s.
+  const int w = 640, h = 360;
+  SmartCropOptions options;
+  options.output_aspect = 9.0 / 16.0;
+  VideoFormat fmt;
+  fmt.width_px = w;
+  fmt.height_px = h;
+  fmt.pixel_format = AV_PIX_FMT_YUV420P;
+  SmartCropAnalyzer analyzer(fmt, options);
+  const int samples = 24;  // 6 per second
+  std::vector<double> subject_x;
+  for (int k = 0; k < samples; ++k) {
+    FramePtr f = flat(w, h, 30);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) f->data[0][y * f->linesize[0] + x] = static_cast<uint8_t>(30 + ((x * 7 + y * 13) % 5));
+    }
+    const double cx = 120 + (w - 240) * k / static_cast<double>(samples - 1);
+    subject_x.push_back(cx);
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        if (std::hypot(x - cx, y - h / 2.0) < 40) f->data[0][y * f->linesize[0] + x] = 235;
+      }
+    }
+    analyzer.add(*f, k / 6.0);
+  }
+  const auto path = analyzer.finish();
+  ASSERT_EQ(path->samples(), static_cast<size_t>(samples));
+  double previous = -1;
+  int inside = 0;
+  for (int k = 0; k < samples; ++k) {
+    const CropWindow win = path->at(k / 6.0);
+    EXPECT_NEAR(win.w, 360.0 * 9 / 16, 1.0);
+    if (subject_x[static_cast<size_t>(k)] > win.x && subject_x[static_cast<size_t>(k)] < win.x + win.w) ++inside;
+    const double centre = win.x + win.w / 2;
+    if (previous >= 0) {
+      // Bounded movement: at most 30 % of the spare travel per second, i.e. per 1/6 s step.
+      EXPECT_LE(std::fabs(centre - previous), 0.30 * (w - win.w) / 6.0 + 1e-6);
+    }
+    previous = centre;
+  }
+  EXPECT_GE(inside, samples * 3 / 4) << "the window should keep the subject in view most of the time";
+  // It follows: the window ends clearly to the right of where it started.
+  EXPECT_GT(path->at(4.0).x, path->at(0.0).x + 100);
+}
+
+}  // namespace
+}  // namespace shortpack
