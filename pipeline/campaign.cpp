@@ -1,5 +1,6 @@
 #include "pipeline/campaign.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -388,6 +389,26 @@ fs::path resolve_file(const Where& w, const YAML::Node& node, const std::string&
   return path;
 }
 
+// Notes where a document starts and ignores the rest: used to find out whether a file holds more
+// than one document without building nodes for it.
+class DocumentStart : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& start) override { mark = start; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
+  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                const std::string& /*value*/) override {}
+  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                       YAML::EmitterStyle::value /*style*/) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
+                  YAML::EmitterStyle::value /*style*/) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark mark = YAML::Mark::null_mark();
+};
+
 // Reads one YAML file within the size limit; syntax errors become file:line messages.
 YAML::Node read_yaml(const Doc& doc, const fs::path& path) {
   std::error_code ec;
@@ -414,23 +435,32 @@ YAML::Node read_yaml(const Doc& doc, const fs::path& path) {
             "split it into several files", ErrorKind::kLimit);
   }
 
-  std::vector<YAML::Node> documents;
+  YAML::Node root;
+  std::optional<YAML::Mark> extra;
   try {
-    documents = YAML::LoadAll(text);
+    root = YAML::Load(text);
+    // Anything after the first document is an error, not silently dropped. YAML::LoadAll is not
+    // used: yaml-cpp 0.7 loops forever, allocating, on a stray ',' where a document should start;
+    // the parser is asked for at most two documents instead.
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    DocumentStart first;
+    DocumentStart second;
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) extra = second.mark;
   } catch (const YAML::Exception& e) {
     // ParserException (and DeepRecursion for absurd nesting) carry the position of the problem.
     fail_at(doc, e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg,
             "check the indentation, colons and quotes here and on the line before");
   }
-  if (documents.size() > 1) {
-    fail_at(doc, line_of(documents[1]), "more than one YAML document in the " + doc.kind,
-            "remove the '---' line; one file holds one " +
-                std::string(doc.kind == "brand file" ? "brand" : "campaign"));
+  if (extra) {
+    fail_at(doc, extra->is_null() ? 0 : extra->line + 1,
+            "unexpected content after the end of the " + doc.kind +
+                " (a second '---' document, or a stray ',' ']' or '}')",
+            "one file holds one " + std::string(doc.kind == "brand file" ? "brand" : "campaign") +
+                "; remove what follows");
   }
-  if (documents.empty() || documents[0].IsNull()) {
-    fail_at(doc, 1, "the " + doc.kind + " is empty", "see README, \"The campaign file\"");
-  }
-  return documents[0];
+  if (root.IsNull()) fail_at(doc, 1, "the " + doc.kind + " is empty", "see README, \"The campaign file\"");
+  return root;
 }
 
 // ---- maps keyed by language -------------------------------------------------------------------
