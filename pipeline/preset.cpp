@@ -111,7 +111,7 @@ class PresetReader {
       const YAML::Node key_node = entry.first;
       const YAML::Node value_node = entry.second;
       if (!key_node.IsScalar()) fail(key_node, "keys in " + section + " must be plain names");
-      const std::string key = key_node.Scalar();
+      const std::string& key = key_node.Scalar();
       const auto field =
           std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.key; });
       if (field == fields.end()) {
@@ -172,7 +172,7 @@ class PresetReader {
 
   [[nodiscard]] std::string one_of(const YAML::Node& node, const std::string& what,
                                    const std::vector<std::string>& allowed) const {
-    const std::string text = scalar(node, what);
+    std::string text = scalar(node, what);
     if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
       fail(node, "'" + what + "' is '" + text + "', must be one of: " + join(allowed));
     }
@@ -527,8 +527,9 @@ PresetCatalog PresetCatalog::load(const std::vector<fs::path>& extra_folders, bo
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
       if (entry.path().extension() == ".yaml") files.push_back(entry.path());
     }
-    if (ec)
+    if (ec) {
       throw Error(ErrorKind::kInput, folder.string() + ": cannot list the preset folder: " + ec.message());
+    }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
       Preset preset = load_preset_file(file);
@@ -539,7 +540,7 @@ PresetCatalog PresetCatalog::load(const std::vector<fs::path>& extra_folders, bo
 }
 
 fs::path PresetCatalog::builtin_folder() {
-  const fs::path compiled_in = SHORTPACK_PRESETS_DIR;
+  fs::path compiled_in = SHORTPACK_PRESETS_DIR;
   std::error_code ec;
   if (fs::is_directory(compiled_in, ec)) return compiled_in;
   const fs::path exe_dir = executable_dir();
