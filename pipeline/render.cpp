@@ -424,6 +424,21 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   return job;
 }
 
+// Smart-crop paths: one analysis per segment and output shape, shared by geometries of that shape.
+void attach_crop_paths(ClipGraphSpec& spec) {
+  std::map<std::pair<size_t, double>, std::shared_ptr<const CropPath>> paths;
+  for (auto& g : spec.geometries) {
+    g.crop_paths.assign(spec.segments.size(), nullptr);
+    const double aspect = static_cast<double>(g.reframe.width_px) / g.reframe.height_px;
+    for (size_t i = 0; i < spec.segments.size(); ++i) {
+      if (!spec.segments[i].smart_crop) continue;
+      auto& path = paths[{i, aspect}];
+      if (!path) path = analyse_smart_crop(spec.segments[i], spec.frame_rate, aspect);
+      g.crop_paths[i] = path;
+    }
+  }
+}
+
 // Sound, pictures, files: the encoding part of a prepared clip.
 void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
   if (job.failed || job.active.empty()) return;
@@ -476,19 +491,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     }
   }
 
-  // Smart-crop paths: one analysis per segment and output shape, shared by geometries of that shape.
   try {
-    std::map<std::pair<size_t, double>, std::shared_ptr<const CropPath>> paths;
-    for (auto& g : spec.geometries) {
-      g.crop_paths.assign(spec.segments.size(), nullptr);
-      const double aspect = static_cast<double>(g.reframe.width_px) / g.reframe.height_px;
-      for (size_t i = 0; i < spec.segments.size(); ++i) {
-        if (!spec.segments[i].smart_crop) continue;
-        auto& path = paths[{i, aspect}];
-        if (!path) path = analyse_smart_crop(spec.segments[i], spec.frame_rate, aspect);
-        g.crop_paths[i] = path;
-      }
-    }
+    attach_crop_paths(spec);
   } catch (const Error& e) {
     fail_all(e.what());
     return;
@@ -574,6 +578,50 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     }
   }
   return report;
+}
+
+FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip_id,
+                      const std::string& platform, const std::string& language, double at_s, StillInfo* info) {
+  const Clip* clip = nullptr;
+  for (const Clip& c : campaign.clips) {
+    if (c.id == clip_id) clip = &c;
+  }
+  if (clip == nullptr) throw Error(ErrorKind::kInput, "the campaign has no clip '" + clip_id + "'");
+  const Preset& preset = presets.get(platform);
+  if (std::find(campaign.languages.begin(), campaign.languages.end(), language) == campaign.languages.end()) {
+    throw Error(ErrorKind::kInput, "the campaign has no language '" + language + "'");
+  }
+  const PreparedInputs inputs = prepare_inputs(campaign);
+  OutputRecord record;
+  record.clip = clip_id;
+  record.platform = platform;
+  record.language = language;
+  std::unique_ptr<ClipJob> job = prepare_clip(campaign, presets, *clip, {&record}, inputs, RenderOptions{});
+  if (job->failed || job->active.empty()) throw Error(ErrorKind::kMedia, record.error);
+  ClipGraphSpec& spec = job->spec;
+  attach_crop_paths(spec);
+  const double fps = av_q2d(spec.frame_rate);
+  const int64_t index = std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
+  // The one geometry and language branch of this output: the same stages the render graph runs.
+  const GeometryBranchSpec& geometry = spec.geometries.at(0);
+  const LanguageBranchSpec& branch = geometry.languages.at(0);
+  TimelineSource source(spec.segments, spec.frame_rate, spec.frame_count, 0, index);
+  const GeometryStage stage(geometry, source);
+  std::optional<TimelineFrame> frame = source.next();
+  if (!frame) throw Error(ErrorKind::kMedia, "no picture at " + std::to_string(at_s) + " s");
+  FramePtr out = stage.process(*frame);
+  if (!branch.ass_script.empty()) {
+    CaptionBurner burner(branch.ass_script, branch.fonts);
+    burner.configure(stage.format());
+    burner.process(*out, std::llround(static_cast<double>(index) * 1000.0 / fps));
+  }
+  if (info != nullptr) {
+    info->frame_index = index;
+    info->time_s = static_cast<double>(index) / fps;
+    info->duration_s = job->timeline.duration_s;
+    info->safe = preset.safe;
+  }
+  return out;
 }
 
 }  // namespace shortpack

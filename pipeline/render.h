@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "filters/core/frame.h"
 #include "pipeline/check.h"
 #include "pipeline/plan.h"
 
@@ -50,5 +51,19 @@ struct RenderReport {
 RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
                           const std::vector<RenderUnit>& units, const RenderOptions& options,
                           const std::function<void(const OutputRecord&)>& on_done = {});
+
+struct StillInfo {
+  int64_t frame_index = 0;  // the output frame shown
+  double time_s = 0.0;      // its time on the output timeline
+  double duration_s = 0.0;  // of the whole output
+  SafeZone safe;
+};
+
+// The frame `render` would produce for one output at `at_s` seconds (the frame on screen then),
+// through the same stages as the render graph: timeline source (seeking to the nearest keyframe
+// and decoding forward), geometry stage, caption burner. Throws Error(kInput / kMedia).
+FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
+                      const std::string& platform, const std::string& language, double at_s,
+                      StillInfo* info = nullptr);
 
 }  // namespace shortpack

@@ -4,7 +4,7 @@
 #include <system_error>
 
 #include "filters/core/error.h"
-#include "pipeline/media/mp4_writer.h"
+#include "pipeline/media/atomic_file.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;
@@ -39,33 +39,6 @@ nlohmann::ordered_json report_to_json(const RenderReport& report) {
     outputs.push_back(std::move(e));
   }
   return j;
-}
-
-void write_file_atomically(const fs::path& file, const std::string& text) {
-  const fs::path temp = temp_path_for(file);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(temp, ec);
-      throw Error(ErrorKind::kIo, "cannot write " + file.string() + " (is the disk full or the folder read-only?)");
-    }
-  }
-  try {
-    sync_file_and_folder(temp);
-  } catch (...) {
-    std::error_code ec;
-    fs::remove(temp, ec);
-    throw;
-  }
-  std::error_code ec;
-  fs::rename(temp, file, ec);
-  if (ec) {
-    fs::remove(temp, ec);
-    throw Error(ErrorKind::kIo, "cannot write " + file.string() + ": " + ec.message());
-  }
 }
 
 void write_report(const RenderReport& report, const fs::path& file) {

@@ -12,7 +12,5 @@ namespace shortpack {
 nlohmann::ordered_json report_to_json(const RenderReport& report);
 // Writes <dir>/report.json through a temporary file and a rename. Throws Error(kIo).
 void write_report(const RenderReport& report, const std::filesystem::path& file);
-// Writes text to `file` through a temporary name, fsync and rename. Throws Error(kIo).
-void write_file_atomically(const std::filesystem::path& file, const std::string& text);
 
 }  // namespace shortpack

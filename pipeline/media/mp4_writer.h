@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "pipeline/media/atomic_file.h"
 #include "pipeline/media/encoder.h"
 
 namespace shortpack {
@@ -42,12 +43,5 @@ class Mp4Writer {
   PacketPtr scratch_;
   bool finished_ = false;
 };
-
-// Writes `bytes` of `source` to `final_path` through a temporary name and a rename.
-void copy_file_atomically(const std::filesystem::path& source, const std::filesystem::path& final_path);
-// fsync of a file, then of its folder (so the rename is durable). Throws Error(kIo).
-void sync_file_and_folder(const std::filesystem::path& file);
-// A unique temporary name beside `final_path` (hidden, ends in .part).
-std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
 
 }  // namespace shortpack
