@@ -44,15 +44,16 @@ void ass_message(int level, const char* fmt, va_list args, void* /*data*/) {
   }
 }
 
-// BT.709, limited range, from 8-bit RGB.
+// Limited range Y'CbCr from 8-bit R'G'B', with BT.709 (kr 0.2126, kb 0.0722) or BT.601
+// (kr 0.299, kb 0.114) coefficients.
 struct Yuv {
   uint8_t y, u, v;
 };
 
 uint8_t clamp_byte(double v) { return static_cast<uint8_t>(std::clamp(v + 0.5, 0.0, 255.0)); }
 
-Yuv rgb_to_yuv709(uint8_t r, uint8_t g, uint8_t b) {
-  constexpr double kr = 0.2126, kb = 0.0722, kg = 1.0 - kr - kb;
+Yuv rgb_to_yuv(uint8_t r, uint8_t g, uint8_t b, bool bt601) {
+  const double kr = bt601 ? 0.299 : 0.2126, kb = bt601 ? 0.114 : 0.0722, kg = 1.0 - kr - kb;
   const double luma = kr * r + kg * g + kb * b;  // 0..255
   return {clamp_byte(16.0 + luma * 219.0 / 255.0),
           clamp_byte(128.0 + (b - luma) / (2.0 * (1.0 - kb)) * 224.0 / 255.0),
@@ -86,12 +87,28 @@ struct CaptionBurner::Impl {
   size_t layer_count = 0;
   Box box;
   bool prepared = false;  // layers match the renderer's last images
+  // The script's colours were chosen for BT.601 video (VSFilter's rule for "YCbCr Matrix: TV.601"
+  // and for scripts without the header); our frames are BT.709, so convert them with BT.601
+  // coefficients to show what the author saw. "None" and TV.709 convert with BT.709.
+  bool bt601_colours = false;
 
   void load_track(const std::string& script) {
     std::string buffer = script;  // ass_read_memory wants a mutable buffer; it copies what it keeps
     TrackPtr t(ass_read_memory(library.get(), buffer.data(), buffer.size(), nullptr));
     if (!t) throw Error(ErrorKind::kInternal, "libass could not read the caption script");
     // Unicode line breaking where libass has it (libunibreak); spaces only otherwise.
+    switch (t->YCbCrMatrix) {
+      case YCBCR_DEFAULT:
+      case YCBCR_BT601_TV:
+      case YCBCR_BT601_PC:
+      case YCBCR_FCC_TV:
+      case YCBCR_FCC_PC:
+        bt601_colours = true;
+        break;
+      default:
+        bt601_colours = false;
+        break;
+    }
     ass_track_set_feature(t.get(), ASS_FEATURE_WRAP_UNICODE, 1);
     track = std::move(t);
     prepared = false;
@@ -115,8 +132,8 @@ struct CaptionBurner::Impl {
       layer.w = lx1 - lx0;
       layer.h = ly1 - ly0;
       layer.colour =
-          rgb_to_yuv709(static_cast<uint8_t>(img->color >> 24), static_cast<uint8_t>(img->color >> 16),
-                        static_cast<uint8_t>(img->color >> 8));
+          rgb_to_yuv(static_cast<uint8_t>(img->color >> 24), static_cast<uint8_t>(img->color >> 16),
+                     static_cast<uint8_t>(img->color >> 8), bt601_colours);
       layer.alpha.resize(static_cast<size_t>(layer.w) * layer.h);
       bool any = false;
       for (int row = 0; row < layer.h; ++row) {

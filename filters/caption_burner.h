@@ -4,7 +4,9 @@
 // Thread safety: one CaptionBurner per branch; process() must not be called concurrently on
 // the same object (libass renderers are not thread-safe). Different objects are independent.
 // Blending touches only the pixels under glyph bitmaps; alpha is applied to luma per pixel and to
-// chroma per 2x2 block (BT.709 limited range colours).
+// chroma per 2x2 block (BT.709 limited range colours). Scripts that declare "YCbCr Matrix: TV.601"
+// (or no matrix at all, as VSFilter assumes) have their colours converted with BT.601
+// coefficients, so they look as their author saw them; "None" and "TV.709" use BT.709.
 //
 // Fonts: fontconfig, with FontSetup::default_family when a style's font is missing, plus the
 // files in FontSetup::font_files and fonts embedded in the script. libass messages go to spdlog at

@@ -95,6 +95,13 @@ std::string dialogue(const std::string& layer, int64_t start_ms, int64_t end_ms,
          effect + "," + text + "\n";
 }
 
+// Lines of ASS text as written (hard breaks \N).
+int count_lines(const std::string& text) {
+  int lines = 1;
+  for (size_t pos = text.find("\\N"); pos != std::string::npos; pos = text.find("\\N", pos + 2)) ++lines;
+  return lines;
+}
+
 // Our generated script's head: Script Info and the two styles.
 struct OwnHeader {
   const CaptionStyle& style;
@@ -189,12 +196,6 @@ class Fitter {
     setup.default_family = style.font_family;
     setup.font_files = style.font_files;
     return setup;
-  }
-
-  static int count_lines(const std::string& text) {
-    int lines = 1;
-    for (size_t pos = text.find("\\N"); pos != std::string::npos; pos = text.find("\\N", pos + 2)) ++lines;
-    return lines;
   }
 
   bool inside(const Box& b) const {
@@ -520,6 +521,23 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
   return out;
 }
 
+// Khmer, Thai, Lao and Myanmar put no spaces between words; writers mark word boundaries with
+// ZERO WIDTH SPACE. libass (without libunibreak, as in Debian) breaks lines only at spaces, so each
+// ZWSP becomes a space squeezed to zero width: invisible, and a place where the line may wrap.
+std::string breakable_zero_width_spaces(const std::string& text) {
+  static const std::string kZwsp = "\u200B";
+  static const std::string kBreakable = "{\\fscx0} {\\fscx}";
+  std::string out;
+  size_t pos = 0;
+  for (size_t hit = text.find(kZwsp); hit != std::string::npos; hit = text.find(kZwsp, pos)) {
+    out.append(text, pos, hit - pos);
+    out += kBreakable;
+    pos = hit + kZwsp.size();
+  }
+  out.append(text, pos, std::string::npos);
+  return out;
+}
+
 }  // namespace
 
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
@@ -547,9 +565,17 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   std::optional<Fitter> fitter;
   if ((own_cues && !track.cues.empty()) || has_title) fitter.emplace(header, style);
 
+  // `fs_scale`: script units per output pixel (PlayResY / height; 1 for our own scripts).
   const auto fitted = [&](const std::string& style_name, double base_px, const std::string& ass_text,
-                          const std::string& where) {
-    const std::string text = apply_font_fallback(ass_text, style.language, style.font_family);
+                          const std::string& where, double fs_scale) {
+    const int explicit_lines = count_lines(ass_text);
+    if (explicit_lines > style.max_lines) {
+      throw Error(ErrorKind::kInput, where + ": the text has " + std::to_string(explicit_lines) +
+                                         " lines, more than the " + std::to_string(style.max_lines) +
+                                         " captions may take (split it into two cues)");
+    }
+    const std::string text =
+        breakable_zero_width_spaces(apply_font_fallback(ass_text, style.language, style.font_family));
     const std::optional<double> size = fitter->fit(style_name, base_px, text);
     if (!size) {
       throw Error(ErrorKind::kInput,
@@ -558,14 +584,16 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
                       " px wide safe area of a " + std::to_string(layout.width_px) + "x" +
                       std::to_string(layout.height_px) + " frame, even at half size (shorten or split it)");
     }
-    if (*size < base_px) return "{\\fs" + number(*size) + "}" + text;
+    if (*size < base_px) return "{\\fs" + number(*size * fs_scale) + "}" + text;
     return text;
   };
 
   std::optional<std::string> title_text;
   if (has_title) {
+    const double fs_scale =
+        own_cues ? 1.0 : static_cast<double>(play_res_of(track.ass_header).y) / layout.height_px;
     title_text = fitted(kTitleStyle, header.title_size_px, captions::escape_ass_text(title.text),
-                        "the '" + style.language + "' title");
+                        "the '" + style.language + "' title", fs_scale);
   }
   if (!own_cues) return build_from_ass(track, layout, title, title_text, header.title_size_px, header.values);
 
@@ -574,7 +602,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     if (cue.end_ms <= cue.start_ms || cue.plain.empty()) continue;
     const std::string where = track.source.string() + ":" + std::to_string(cue.line);
     out += dialogue("0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", "0", "",
-                    fitted("Default", header.values.size_px, cue.text, where));
+                    fitted("Default", header.values.size_px, cue.text, where, 1.0));
   }
   if (title_text)
     out += dialogue("10", 0, title.duration_ms, kTitleStyle, "", "0", "0", "0", "", *title_text);

@@ -111,6 +111,8 @@ struct TitleText {
 // Each SRT/WebVTT cue (and the title) is measured with libass at the output size; one that would
 // take more than style.max_lines lines or overflow the safe area gets a smaller {\fsNN}; one that
 // cannot fit even at half size is Error(kInput) "<file>:<line>: ... too long ...".
+// ZERO WIDTH SPACEs (word boundaries in Khmer, Thai, Lao, Myanmar) become places where lines may
+// wrap; such text without any ZWSP or space cannot wrap and is shrunk instead.
 // ASS tracks keep their own styles and events (PlayRes kept so libass scales them to the frame);
 // their style and event margins are raised to the safe zone where they were smaller.
 // Throws Error(kInput) for a malformed colour in `style`.

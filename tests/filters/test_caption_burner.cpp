@@ -111,11 +111,13 @@ void expect_matches_golden(const AVFrame& frame, const std::string& name) {
 
 // ---- Blending ------------------------------------------------------------------------------
 
-// A square drawn with ASS vector drawing: its coverage is exactly 1 inside, 0 outside.
-std::string square_script(int w, int h, int x, int y, int size, const std::string& colour_tags) {
+// A square drawn with ASS vector drawing: full coverage inside, none outside (but for a faint
+// one-pixel fringe that libass's rasteriser leaves).
+std::string square_script(int w, int h, int x, int y, int size, const std::string& colour_tags,
+                          const std::string& matrix = "TV.709") {
   return "[Script Info]\nScriptType: v4.00+\nPlayResX: " + std::to_string(w) +
-         "\nPlayResY: " + std::to_string(h) +
-         "\nScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+         "\nPlayResY: " + std::to_string(h) + "\nScaledBorderAndShadow: yes\nYCbCr Matrix: " + matrix +
+         "\n\n[V4+ Styles]\n"
          "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
          "Italic, "
          "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
@@ -176,6 +178,23 @@ TEST(CaptionBlend, ColourConvertsWithBt709AndChromaAveragesEachBlock) {
   EXPECT_NEAR(cr(*frame, 50, 80), (128 + 240) / 2.0, 1.0);
   EXPECT_EQ(cb(*frame, 48, 80), 128);  // the block left of it is untouched
   EXPECT_EQ(cr(*frame, 48, 80), 128);
+}
+
+TEST(CaptionBlend, Bt601ScriptsKeepTheirAuthorsColours) {
+  // Red in a TV.601 script (and in one without the header, as VSFilter assumes) is converted with
+  // BT.601 coefficients: Y 81, Cb 90, Cr 240.
+  for (const std::string matrix : {"TV.601", ""}) {
+    SCOPED_TRACE("YCbCr Matrix: " + matrix);
+    std::string script = square_script(320, 240, 40, 40, 64, "\\1c&H0000FF&", matrix);
+    if (matrix.empty()) script.replace(script.find("YCbCr Matrix: \n"), 15, "");
+    CaptionBurner burner(script, FontSetup{});
+    burner.configure(format_of(320, 240));
+    FramePtr frame = background(320, 240, 128, 128, 128);
+    ASSERT_TRUE(burner.process(*frame, 1500));
+    EXPECT_EQ(luma(*frame, 60, 60), 81);
+    EXPECT_EQ(cb(*frame, 60, 60), 90);
+    EXPECT_EQ(cr(*frame, 60, 60), 240);
+  }
 }
 
 TEST(CaptionBlend, HalfAlphaGivesTheMean) {
@@ -341,6 +360,24 @@ INSTANTIATE_TEST_SUITE_P(
                       LongCase{"km", "ការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្តសម្រាប់ប្រជាពលរដ្ឋគ្រប់រូប"},
                       LongCase{"ar", repeat("الضمان الاجتماعي الطوعي يحميك في الشيخوخة. ", 3)}),
     [](const ::testing::TestParamInfo<LongCase>& info) { return info.param.language; });
+
+TEST(CaptionSafeZoneKhmer, ZeroWidthSpacesLetKhmerWrapAtFullSize) {
+  const std::string z = "\u200B";
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\nការធានារ៉ាប់រង" + z + "សង្គម" + z + "ស្ម័គ្រចិត្ត" +
+                                   z + "សម្រាប់" + z + "ប្រជាពលរដ្ឋ" + z + "គ្រប់រូប\n",
+                               "km.srt");
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  const Rendered wrapped = render_track(track, "km", layout, 1000);
+  expect_inside(wrapped.box, layout);
+  EXPECT_EQ(fitted_size(wrapped.script, 81), 81) << "not shrunk";
+  // The same words without ZWSP cannot wrap: one line, shrunk to the safe width.
+  auto joined = track;
+  joined.cues[0].text = "ការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្តសម្រាប់ប្រជាពលរដ្ឋគ្រប់រូប";
+  const Rendered one_line = render_track(joined, "km", layout, 1000);
+  expect_inside(one_line.box, layout);
+  EXPECT_LT(fitted_size(one_line.script, 81), 81);
+  EXPECT_GT(wrapped.box.h, 1.6 * one_line.box.h) << "two lines against one";
+}
 
 TEST(CaptionTitle, TitleSitsInTheTopSafeAreaForItsDuration) {
   const auto track = parse_srt("1\n00:00:06,000 --> 00:00:07,000\nlater\n", "t.srt");

@@ -504,6 +504,19 @@ TEST(AssScript, KhmerRunsGetTheKhmerFont) {
   EXPECT_THAT(s, HasSubstr(",,{\\fnNoto Sans Khmer}សន្តិសុខសង្គម {\\fnNoto Sans}2024\n"));
 }
 
+TEST(AssScript, ZeroWidthSpacesBecomeBreakOpportunities) {
+  const std::string z = "\u200B";
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nការធានារ៉ាប់រង" + z + "សង្គម" + z + "ស្ម័គ្រចិត្ត" +
+                                   z + "សម្រាប់" + z + "ប្រជាពលរដ្ឋ" + z + "គ្រប់រូប\n",
+                               "km.srt");
+  CaptionStyle style;
+  style.language = "km";
+  const std::string s = build_ass_script(track, style, tiktok_layout());
+  EXPECT_THAT(s, HasSubstr("ការធានារ៉ាប់រង{\\fscx0} {\\fscx}សង្គម"));
+  EXPECT_THAT(s, Not(::testing::ContainsRegex(R"(\{\\fs[0-9])"))) << "wraps at full size, no shrinking";
+  EXPECT_EQ(track.cues[0].plain.find(' '), std::string::npos);  // sidecars keep the ZWSP
+}
+
 TEST(AssScript, LongCueIsShrunkToMaxLines) {
   std::string words;
   for (int i = 0; i < 5; ++i) words += "Bảo hiểm xã hội tự nguyện ";
@@ -523,6 +536,33 @@ TEST(AssScript, LongCueIsShrunkToMaxLines) {
   const auto too_long = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n" + huge + "\n", "v.srt");
   EXPECT_THAT(error_of([&] { build_ass_script(too_long, style, tiktok_layout()); }),
               HasSubstr("v.srt:2: the text is too long to fit in 3 lines"));
+}
+
+TEST(AssScript, MoreHardLinesThanAllowedIsReported) {
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\none\ntwo\nthree\nfour\n", "v.srt");
+  CaptionStyle style;
+  EXPECT_THAT(error_of([&] { build_ass_script(track, style, tiktok_layout()); }),
+              HasSubstr("v.srt:2: the text has 4 lines, more than the 3 captions may take"));
+  style.max_lines = 4;
+  EXPECT_NO_THROW(build_ass_script(track, style, tiktok_layout()));
+}
+
+TEST(AssScript, LongTitleOverAnAssTrackIsShrunkInTheScriptsUnits) {
+  const auto track = parse_ass(kAss, "own.ass");
+  CaptionStyle style;
+  style.language = "vi";
+  const std::string s =
+      build_ass_script(track, style, tiktok_layout(),
+                       {"Bảo hiểm xã hội tự nguyện: an tâm khi về già, tham gia ngay hôm nay", 2000});
+  const auto title = fields_of(s, "Style: Title,");
+  ASSERT_EQ(title.size(), 22u);
+  const double style_size = std::stod(title[1]);
+  EXPECT_NEAR(style_size, 97 * 720.0 / 1920, 0.01);  // the title size in the script's PlayRes units
+  const size_t at = s.find(",Title,,0,0,0,,{\\fs");
+  ASSERT_NE(at, std::string::npos) << s;
+  const double fs = std::stod(s.substr(at + std::string(",Title,,0,0,0,,{\\fs").size()));
+  EXPECT_LT(fs, style_size);
+  EXPECT_GE(fs, style_size / 2 - 0.5);
 }
 
 TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
