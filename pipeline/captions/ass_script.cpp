@@ -28,6 +28,7 @@ constexpr const char* kStyleFormat =
 constexpr const char* kEventFormat =
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text";
 constexpr const char* kTitleStyle = "Title";
+constexpr const char* kCardStyle = "Card";
 
 std::string number(double v) {
   std::array<char, 32> buf{};
@@ -102,12 +103,13 @@ int count_lines(const std::string& text) {
   return lines;
 }
 
-// Our generated script's head: Script Info and the two styles.
+// Our generated script's head: Script Info and the three styles.
 struct OwnHeader {
   const CaptionStyle& style;
   const CaptionLayout& layout;
   StyleValues values;
   double title_size_px = 0;
+  double card_size_px = 0;
 
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;
@@ -123,6 +125,9 @@ struct OwnHeader {
       << "\n"
       << style_line(kTitleStyle, values, title_size_px, 8, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, safe.top_px + values.pad_px)
+      << "\n"
+      << style_line(kCardStyle, values, card_size_px, 5, safe.left_px + values.pad_px,
+                    safe.right_px + values.pad_px, 0)
       << "\n\n[Events]\n"
       << kEventFormat << "\n";
     return s.str();
@@ -146,8 +151,10 @@ class Fitter {
   }
 
   // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits; nullopt
-  // when it cannot fit even at half size.
-  std::optional<double> fit(const std::string& style_name, double base_px, const std::string& text) {
+  // when it cannot fit even at half size. `placement` (override tags such as \an5\pos) applies
+  // on the frame only: natural widths are measured without it.
+  std::optional<double> fit(const std::string& style_name, double base_px, const std::string& placement,
+                            const std::string& text) {
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
     const double safe_w = layout.width_px - safe.left_px - safe.right_px;
@@ -163,11 +170,11 @@ class Fitter {
       // libass wraps at the margins (safe zone + pad); the ink box is the advance plus the outline.
       if (natural.w <= safe_w - 2.0 * header_.values.pad_px && explicit_lines <= style_.max_lines) {
         // No wrapping needed: only the height can be a problem.
-        const Box placed = measure(frame_, frame_header_, style_name, size, "{\\q2}" + text);
+        const Box placed = measure(frame_, frame_header_, style_name, size, "{\\q2}" + placement + text);
         fits = inside(placed);
         if (!fits) ratio = 0.9;
       } else {
-        const Box wrapped = measure(frame_, frame_header_, style_name, size, text);
+        const Box wrapped = measure(frame_, frame_header_, style_name, size, placement + text);
         if (!advance_at_base) advance_at_base = line_advance(style_name, base_px, text);
         const double advance = *advance_at_base * size / base_px;
         const double lines =
@@ -367,15 +374,15 @@ struct AssHeaderResult {
 // Re-emits the author's header with each style's margins raised to the safe zone and, when a
 // title is shown, our Title style added to the styles section (in the section's own Format).
 AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRes& safe,
-                                   const std::optional<std::map<std::string, std::string>>& title_style) {
+                                   const std::vector<std::map<std::string, std::string>>& extra_styles) {
   AssHeaderResult out;
   std::istringstream in(header);
   std::string line;
   bool in_styles = false;
   bool styles_seen = false;
   std::vector<std::string> format;
-  const auto emit_title_style = [&]() {
-    if (!title_style) return;
+  const auto emit_extra_styles = [&]() {
+    if (extra_styles.empty()) return;
     if (format.empty()) {
       out.text += std::string(kStyleFormat) + "\n";
       format = {"name",       "fontname", "fontsize", "primarycolour", "secondarycolour", "outlinecolour",
@@ -383,22 +390,32 @@ AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRe
                 "scaley",     "spacing",  "angle",    "borderstyle",   "outline",         "shadow",
                 "alignment",  "marginl",  "marginr",  "marginv",       "encoding"};
     }
-    std::string s = "Style: ";
-    for (size_t i = 0; i < format.size(); ++i) {
-      if (i) s += ",";
-      const auto it = title_style->find(format[i]);
-      if (format[i] == "alignment" && out.ssa) {
-        s += "6";  // SSA numbering of top centre
-      } else {
-        s += it != title_style->end() ? it->second : "0";
+    for (const auto& extra : extra_styles) {
+      std::string s = "Style: ";
+      for (size_t i = 0; i < format.size(); ++i) {
+        if (i) s += ",";
+        const auto it = extra.find(format[i]);
+        const std::string value = it != extra.end() ? it->second : "0";
+        if (format[i] == "alignment" && out.ssa) {
+          s += value == "8" ? "6" : value == "5" ? "10" : value;  // SSA numbers top/middle centre so
+        } else {
+          s += value;
+        }
       }
+      out.text += s + "\n";
     }
-    out.text += s + "\n";
   };
+  std::string blank_lines;  // held back inside the styles section, so that added styles join it
   while (std::getline(in, line)) {
     const std::string_view t = captions::trim(line);
+    if (in_styles && t.empty()) {
+      blank_lines += line + "\n";
+      continue;
+    }
     if (!t.empty() && t.front() == '[' && t.back() == ']') {
-      if (in_styles) emit_title_style();
+      if (in_styles) emit_extra_styles();
+      out.text += blank_lines;
+      blank_lines.clear();
       in_styles = captions::iequals(t, "[V4+ Styles]") || captions::iequals(t, "[V4 Styles]");
       if (in_styles) {
         styles_seen = true;
@@ -408,6 +425,8 @@ AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRe
       out.text += line + "\n";
       continue;
     }
+    out.text += blank_lines;
+    blank_lines.clear();
     if (in_styles && captions::iequals(t.substr(0, 7), "Format:")) {
       format.clear();
       for (auto f : captions::split_ass_fields(t.substr(7), 1000))
@@ -448,47 +467,84 @@ AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRe
     }
     out.text += line + "\n";
   }
-  if (in_styles) emit_title_style();
-  if (!styles_seen && title_style) {
+  if (in_styles) emit_extra_styles();
+  out.text += blank_lines;
+  if (!styles_seen && !extra_styles.empty()) {
     out.text += "\n[V4+ Styles]\n";
-    emit_title_style();
+    emit_extra_styles();
   }
   return out;
 }
 
-std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layout, const TitleText& title,
-                           const std::optional<std::string>& title_text, double title_px,
-                           const StyleValues& values) {
+// Title and card text, fitted in output pixels, placed on top of the captions.
+struct Overlay {
+  const char* style = kTitleStyle;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  bool centred = false;  // cards: \an5 at the centre of the safe area
+  double style_px = 0;   // the size of the overlay's style
+  double size_px = 0;    // fitted size
+  std::string text;      // ASS text with font runs
+};
+
+// One of our styles (Title, Card) as a field map for an ASS track's own Style Format, in the
+// track's PlayRes units.
+std::map<std::string, std::string> style_fields(const char* name, const StyleValues& values, double size_px,
+                                                int alignment, int margin_v_px, const CaptionLayout& layout,
+                                                double sx, double sy) {
+  const auto scaled = [&](double px) { return number(px * sy); };
+  return {
+      {"name", name},
+      {"fontname", values.font},
+      {"fontsize", scaled(size_px)},
+      {"primarycolour", values.primary},
+      {"secondarycolour", "&H000000FF"},
+      {"outlinecolour", values.outline},
+      {"tertiarycolour", values.outline},
+      {"backcolour", values.back},
+      {"bold", values.bold ? "-1" : "0"},
+      {"scalex", "100"},
+      {"scaley", "100"},
+      {"borderstyle", std::to_string(values.border_style)},
+      {"outline", scaled(values.outline_px * size_px / values.size_px)},
+      {"shadow", scaled(values.shadow_px * size_px / values.size_px)},
+      {"alignment", std::to_string(alignment)},
+      {"marginl", std::to_string(static_cast<int>(std::ceil((layout.safe.left_px + values.pad_px) * sx)))},
+      {"marginr", std::to_string(static_cast<int>(std::ceil((layout.safe.right_px + values.pad_px) * sx)))},
+      {"marginv", std::to_string(static_cast<int>(std::ceil(margin_v_px * sy)))},
+      {"encoding", "-1"},
+  };
+}
+
+// The overlay's event text in a script whose PlayRes is (sx, sy) times the output size.
+std::string overlay_text(const Overlay& o, const CaptionLayout& layout, double sx, double sy) {
+  std::string tags;
+  if (o.centred) {
+    const SafeZone& safe = layout.safe;
+    const double cx = safe.left_px + (layout.width_px - safe.left_px - safe.right_px) / 2.0;
+    const double cy = safe.top_px + (layout.height_px - safe.top_px - safe.bottom_px) / 2.0;
+    tags += "\\an5\\pos(" + number(cx * sx) + "," + number(cy * sy) + ")";
+  }
+  if (o.size_px != o.style_px) tags += "\\fs" + number(o.size_px * sy);
+  return (tags.empty() ? std::string() : "{" + tags + "}") + o.text;
+}
+
+std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layout,
+                           const std::vector<Overlay>& overlays, const OwnHeader& own) {
   const PlayRes res = play_res_of(track.ass_header);
   const double sx = static_cast<double>(res.x) / layout.width_px;
   const double sy = static_cast<double>(res.y) / layout.height_px;
   const SafeInPlayRes safe{layout.safe, sx, sy};
-  std::optional<std::map<std::string, std::string>> title_style;
-  if (title_text) {
-    const auto scaled = [&](double px) { return number(px * sy); };
-    title_style = std::map<std::string, std::string>{
-        {"name", kTitleStyle},
-        {"fontname", values.font},
-        {"fontsize", scaled(title_px)},
-        {"primarycolour", values.primary},
-        {"secondarycolour", "&H000000FF"},
-        {"outlinecolour", values.outline},
-        {"tertiarycolour", values.outline},
-        {"backcolour", values.back},
-        {"bold", values.bold ? "-1" : "0"},
-        {"scalex", "100"},
-        {"scaley", "100"},
-        {"borderstyle", std::to_string(values.border_style)},
-        {"outline", scaled(values.outline_px * title_px / values.size_px)},
-        {"shadow", scaled(values.shadow_px * title_px / values.size_px)},
-        {"alignment", "8"},
-        {"marginl", std::to_string(static_cast<int>(std::ceil((layout.safe.left_px + values.pad_px) * sx)))},
-        {"marginr", std::to_string(static_cast<int>(std::ceil((layout.safe.right_px + values.pad_px) * sx)))},
-        {"marginv", std::to_string(static_cast<int>(std::ceil((layout.safe.top_px + values.pad_px) * sy)))},
-        {"encoding", "-1"},
-    };
+  std::vector<std::map<std::string, std::string>> extra_styles;
+  if (std::any_of(overlays.begin(), overlays.end(),
+                  [](const Overlay& o) { return o.style == kTitleStyle; })) {
+    extra_styles.push_back(style_fields(kTitleStyle, own.values, own.title_size_px, 8,
+                                        layout.safe.top_px + own.values.pad_px, layout, sx, sy));
   }
-  const AssHeaderResult header = rewrite_ass_header(track.ass_header, safe, title_style);
+  if (std::any_of(overlays.begin(), overlays.end(), [](const Overlay& o) { return o.style == kCardStyle; })) {
+    extra_styles.push_back(style_fields(kCardStyle, own.values, own.card_size_px, 5, 0, layout, sx, sy));
+  }
+  const AssHeaderResult header = rewrite_ass_header(track.ass_header, safe, extra_styles);
 
   std::string out = header.text;
   if (!out.empty() && out.back() != '\n') out += '\n';
@@ -515,8 +571,9 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
                     margin(cue.ass_margin_l, m.left), margin(cue.ass_margin_r, m.right), mv, cue.ass_effect,
                     cue.text);
   }
-  if (title_text) {
-    out += dialogue("10", 0, title.duration_ms, kTitleStyle, "", "0", "0", "0", "", *title_text);
+  for (const Overlay& o : overlays) {
+    out +=
+        dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", "0", "", overlay_text(o, layout, sx, sy));
   }
   return out;
 }
@@ -541,7 +598,8 @@ std::string breakable_zero_width_spaces(const std::string& text) {
 }  // namespace
 
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
-                             const CaptionLayout& layout, const TitleText& title) {
+                             const CaptionLayout& layout, const TitleText& title,
+                             const std::vector<CardText>& cards) {
   if (layout.width_px <= 0 || layout.height_px <= 0) {
     throw Error(ErrorKind::kInternal, "build_ass_script: the output size is not set");
   }
@@ -557,26 +615,25 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
                                        " must be a fraction of the frame height in (0, 0.5]");
   }
 
-  OwnHeader header{style, layout, style_values(style, layout.height_px), 0.0};
+  OwnHeader header{style, layout, style_values(style, layout.height_px), 0.0, 0.0};
   header.title_size_px = std::max(1.0, std::round(header.values.size_px * style.title_size_factor));
+  header.card_size_px = std::max(1.0, std::round(header.values.size_px * CardText{}.size_factor));
 
   const bool has_title = !title.text.empty() && title.duration_ms > 0;
   const bool own_cues = track.format != SubtitleFormat::kAss;
   std::optional<Fitter> fitter;
-  if ((own_cues && !track.cues.empty()) || has_title) fitter.emplace(header, style);
+  if ((own_cues && !track.cues.empty()) || has_title || !cards.empty()) fitter.emplace(header, style);
 
-  // `fs_scale`: script units per output pixel (PlayResY / height; 1 for our own scripts).
-  const auto fitted = [&](const std::string& style_name, double base_px, const std::string& ass_text,
-                          const std::string& where, double fs_scale) {
-    const int explicit_lines = count_lines(ass_text);
+  // Fits prepared ASS text (font runs, breakable ZWSP); returns the size in px.
+  const auto fit = [&](const char* style_name, double base_px, const std::string& placement,
+                       const std::string& text, const std::string& where) {
+    const int explicit_lines = count_lines(text);
     if (explicit_lines > style.max_lines) {
       throw Error(ErrorKind::kInput, where + ": the text has " + std::to_string(explicit_lines) +
                                          " lines, more than the " + std::to_string(style.max_lines) +
                                          " captions may take (split it into two cues)");
     }
-    const std::string text =
-        breakable_zero_width_spaces(apply_font_fallback(ass_text, style.language, style.font_family));
-    const std::optional<double> size = fitter->fit(style_name, base_px, text);
+    const std::optional<double> size = fitter->fit(style_name, base_px, placement, text);
     if (!size) {
       throw Error(ErrorKind::kInput,
                   where + ": the text is too long to fit in " + std::to_string(style.max_lines) +
@@ -584,28 +641,54 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
                       " px wide safe area of a " + std::to_string(layout.width_px) + "x" +
                       std::to_string(layout.height_px) + " frame, even at half size (shorten or split it)");
     }
-    if (*size < base_px) return "{\\fs" + number(*size * fs_scale) + "}" + text;
-    return text;
+    return *size;
+  };
+  const auto prepare = [&](const std::string& ass_text) {
+    return breakable_zero_width_spaces(apply_font_fallback(ass_text, style.language, style.font_family));
   };
 
-  std::optional<std::string> title_text;
+  std::vector<Overlay> overlays;
+  const std::string lang = style.language.empty() ? std::string() : "'" + style.language + "' ";
   if (has_title) {
-    const double fs_scale =
-        own_cues ? 1.0 : static_cast<double>(play_res_of(track.ass_header).y) / layout.height_px;
-    title_text = fitted(kTitleStyle, header.title_size_px, captions::escape_ass_text(title.text),
-                        "the '" + style.language + "' title", fs_scale);
+    Overlay o;
+    o.style = kTitleStyle;
+    o.start_ms = title.start_ms;
+    o.end_ms = title.start_ms + title.duration_ms;
+    o.style_px = header.title_size_px;
+    o.text = prepare(captions::escape_ass_text(title.text));
+    o.size_px = fit(kTitleStyle, o.style_px, "", o.text, "the " + lang + "title");
+    overlays.push_back(std::move(o));
   }
-  if (!own_cues) return build_from_ass(track, layout, title, title_text, header.title_size_px, header.values);
+  for (size_t i = 0; i < cards.size(); ++i) {
+    const CardText& card = cards[i];
+    if (card.text.empty() || card.end_ms <= card.start_ms) continue;
+    Overlay o;
+    o.style = kCardStyle;
+    o.start_ms = card.start_ms;
+    o.end_ms = card.end_ms;
+    o.centred = true;
+    o.style_px = header.card_size_px;
+    o.text = prepare(captions::escape_ass_text(card.text));
+    const double base_px = std::max(1.0, std::round(header.values.size_px * card.size_factor));
+    o.size_px = fit(kCardStyle, base_px, overlay_text({kCardStyle, 0, 0, true, 1, 1, ""}, layout, 1.0, 1.0),
+                    o.text, "the " + lang + "card " + std::to_string(i + 1));
+    overlays.push_back(std::move(o));
+  }
+  if (!own_cues) return build_from_ass(track, layout, overlays, header);
 
   std::string out = header.text(layout.width_px);
   for (const Cue& cue : track.cues) {
     if (cue.end_ms <= cue.start_ms || cue.plain.empty()) continue;
     const std::string where = track.source.string() + ":" + std::to_string(cue.line);
+    const std::string text = prepare(cue.text);
+    const double size = fit("Default", header.values.size_px, "", text, where);
     out += dialogue("0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", "0", "",
-                    fitted("Default", header.values.size_px, cue.text, where, 1.0));
+                    size < header.values.size_px ? "{\\fs" + number(size) + "}" + text : text);
   }
-  if (title_text)
-    out += dialogue("10", 0, title.duration_ms, kTitleStyle, "", "0", "0", "0", "", *title_text);
+  for (const Overlay& o : overlays) {
+    out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", "0", "",
+                    overlay_text(o, layout, 1.0, 1.0));
+  }
   return out;
 }
 

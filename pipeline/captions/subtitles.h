@@ -99,14 +99,25 @@ struct CaptionLayout {
   SafeZone safe;  // in output pixels
 };
 
-// A headline shown at the top of the safe area from 0 to duration_ms (optional).
+// A headline shown at the top of the safe area from start_ms for duration_ms (optional).
 struct TitleText {
   std::string text;
   int64_t duration_ms = 0;
+  int64_t start_ms = 0;  // e.g. after an intro bumper
+};
+
+// Text centred in the safe area from start_ms to end_ms (the cards of scripted clips), drawn by
+// the same text path as captions (same fonts, fallbacks and fitting).
+struct CardText {
+  std::string text;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  double size_factor = 1.6;  // font size relative to the caption size
 };
 
 // The complete ASS script for libass: PlayRes = output size, a "Default" style from `style`,
-// a "Title" style at the top of the safe zone, margins from the safe zone, smart wrapping.
+// a "Title" style at the top of the safe zone, a "Card" style centred in it, margins from the
+// safe zone, smart wrapping. Title and card texts are plain text (escaped here).
 // Margins are the safe zone plus the outline/shadow/box width, so what is drawn stays inside it.
 // Each SRT/WebVTT cue (and the title) is measured with libass at the output size; one that would
 // take more than style.max_lines lines or overflow the safe area gets a smaller {\fsNN}; one that
@@ -117,7 +128,8 @@ struct TitleText {
 // their style and event margins are raised to the safe zone where they were smaller.
 // Throws Error(kInput) for a malformed colour in `style`.
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
-                             const CaptionLayout& layout, const TitleText& title = {});
+                             const CaptionLayout& layout, const TitleText& title = {},
+                             const std::vector<CardText>& cards = {});
 
 // Sidecar files for platforms that take caption files.
 std::string to_srt(const SubtitleTrack& track);

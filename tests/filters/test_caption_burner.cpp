@@ -397,6 +397,26 @@ TEST(CaptionTitle, TitleSitsInTheTopSafeAreaForItsDuration) {
   EXPECT_FALSE(burner.process(*later, 4000));  // gone after its duration (and before the cue)
 }
 
+TEST(CaptionCard, CardIsCentredInTheSafeArea) {
+  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}};
+  for (const CaptionLayout& layout :
+       {CaptionLayout{1080, 1920, kTikTokSafe}, CaptionLayout{1920, 1080, kYouTubeSafe}}) {
+    CaptionStyle style;
+    style.language = "vi";
+    const std::string script = build_ass_script(
+        none, style, layout, {}, {{"Lương hưu từ 60 tuổi cho mọi người lao động tự do", 0, 3000}});
+    const Rendered r = render(script, layout.width_px, layout.height_px, 1000);
+    ASSERT_TRUE(r.drawn);
+    expect_inside(r.box, layout);
+    const double cx =
+        layout.safe.left_px + (layout.width_px - layout.safe.left_px - layout.safe.right_px) / 2.0;
+    const double cy =
+        layout.safe.top_px + (layout.height_px - layout.safe.top_px - layout.safe.bottom_px) / 2.0;
+    EXPECT_NEAR(r.box.x + r.box.w / 2.0, cx, 6);
+    EXPECT_NEAR(r.box.y + r.box.h / 2.0, cy, 0.1 * r.box.h);
+  }
+}
+
 // ---- Missing glyphs -------------------------------------------------------------------------
 
 TEST(CaptionGlyphs, MissingGlyphIsRefusedBeforeRendering) {

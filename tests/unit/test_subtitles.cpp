@@ -565,6 +565,35 @@ TEST(AssScript, LongTitleOverAnAssTrackIsShrunkInTheScriptsUnits) {
   EXPECT_GE(fs, style_size / 2 - 0.5);
 }
 
+TEST(AssScript, TitleAfterAnIntroAndCardsCentredInTheSafeArea) {
+  const auto track = parse_srt("1\n00:00:05,000 --> 00:00:06,000\nx\n", "v.srt");
+  CaptionStyle style;
+  style.language = "vi";
+  const std::string s =
+      build_ass_script(track, style, tiktok_layout(), {"Tiêu đề", 2000, 3000},
+                       {{"Lương hưu từ 60 tuổi", 8000, 10500}, {"{literal}", 11000, 12000, 1.0}});
+  EXPECT_THAT(s, HasSubstr("Dialogue: 10,0:00:03.00,0:00:05.00,Title,,0,0,0,,Tiêu đề\n"));
+  const auto card = fields_of(s, "Style: Card,");
+  ASSERT_EQ(card.size(), 22u);
+  EXPECT_EQ(card[1], "130");  // 1.6 x 81
+  EXPECT_EQ(card[17], "5");
+  // Centre of the safe area: x 65 + 850 / 2, y 270 + 978 / 2.
+  EXPECT_THAT(
+      s, HasSubstr(
+             "Dialogue: 10,0:00:08.00,0:00:10.50,Card,,0,0,0,,{\\an5\\pos(490,759)}Lương hưu từ 60 tuổi\n"));
+  EXPECT_THAT(
+      s, HasSubstr(
+             "Dialogue: 10,0:00:11.00,0:00:12.00,Card,,0,0,0,,{\\an5\\pos(490,759)\\fs81}\\{literal\\}\n"));
+  // Over an ASS track, positions and sizes are in the track's PlayRes units (1280x720 here).
+  const std::string a =
+      build_ass_script(parse_ass(kAss, "own.ass"), style, tiktok_layout(), {}, {{"Lương hưu", 0, 1000}});
+  EXPECT_THAT(a, HasSubstr(",Card,,0,0,0,,{\\an5\\pos(580.74,284.62)}Lương hưu\n"));
+  EXPECT_THAT(
+      a, HasSubstr(
+             "Style: Top,DejaVu Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,"
+             "0,8,86,205,200,1\nStyle: Card,Noto Sans,48.75,"));
+}
+
 TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
   const auto track = retime(parse_ass(kAss, "own.ass"), 1500, 10000);
   CaptionLayout layout{1080, 1920, {270, 672, 65, 165}};
