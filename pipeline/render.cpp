@@ -234,6 +234,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   spec.frame_rate = timeline.frame_rate;
   spec.frame_count = timeline.frame_count;
   spec.max_frames_in_flight = options.max_frames_in_flight;
+  spec.cancel = options.cancel;
   for (const TimelineSegment& ts : timeline.segments) {
     const Segment& seg = *ts.segment;
     SegmentSource src;
@@ -562,6 +563,10 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     throw Error(ErrorKind::kIo, "cannot create the output folder " + plan.output_dir.string() + ": " + dir_ec.message());
   }
   for (auto& job : jobs) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      job->fail_all("cancelled before it started");
+      continue;
+    }
     std::error_code ec;
     fs::create_directories(plan.output_dir / job->clip->id, ec);
     if (ec) {
@@ -570,7 +575,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     try {
       run_clip(*job, campaign, presets);
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kIo || e.kind() == ErrorKind::kCancelled) throw;
+      if (e.kind() == ErrorKind::kIo) throw;
       job->fail_all(e.what());  // one clip failing never stops the others
     }
     if (on_done) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@ namespace shortpack {
 struct RenderOptions {
   int max_frames_in_flight = 0;  // 0: automatic
   int encoder_threads = 0;       // 0: automatic (cores shared among a clip's encoders)
+  // Set (e.g. by a SIGINT/SIGTERM handler) to stop: the clip being rendered is discarded (its
+  // temporary files removed), the units not finished are reported as failed with "cancelled",
+  // and render_units returns normally so that the report can be written.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };

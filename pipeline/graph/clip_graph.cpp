@@ -208,6 +208,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
 
   flow::graph graph;
   flow::input_node<SourceMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> SourceMsg {
+    if (spec.cancel != nullptr && spec.cancel->load()) throw Error(ErrorKind::kCancelled, "cancelled");
     std::optional<TimelineFrame> frame = source->next();
     if (!frame) {
       control.stop();

@@ -10,6 +10,7 @@
 // frames on (so the rest of the clip finishes); a failing source fails the whole clip.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -53,6 +54,7 @@ struct ClipGraphSpec {
   std::vector<GeometryBranchSpec> geometries;
   int max_frames_in_flight = 0;  // 0: a few per worker thread
   int decode_threads = 0;        // 0: automatic
+  const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
 };
 
 struct BranchOutcome {

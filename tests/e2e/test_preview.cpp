@@ -1,0 +1,122 @@
+// Preview: a still is the rendered output's frame (same code path), guides land where the preset
+// says, and a contact sheet has one tile per platform x language.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support/image_io.h"
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack::test {
+namespace {
+
+struct PreviewFixture : ::testing::Test {
+  ScratchDir dir{"preview"};
+  std::filesystem::path campaign;
+
+  void SetUp() override {
+    write_test_presets(dir / "presets");
+    make_clip(dir / "media/a.mp4", 2.0, "testsrc2=size=640x360:rate=30");
+    write_text(dir / "subs/a.en.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello, preview\n");
+    write_text(dir / "subs/a.vi.srt", "1\n00:00:00,000 --> 00:00:02,000\nXin chào\n");
+    campaign = dir / "c.yaml";
+    write_text(campaign,
+               "name: pv\nlanguages: [en, vi]\nplatforms: [small-portrait, small-landscape]\n"
+               "clips:\n  - id: a\n    source: media/a.mp4\n    start: 0.2\n"
+               "    captions: {en: subs/a.en.srt, vi: subs/a.vi.srt}\n");
+  }
+};
+
+TEST_F(PreviewFixture, StillEqualsTheRenderedFrame) {
+  const auto render = run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
+                                    shell_quote((dir / "out").string()));
+  ASSERT_EQ(render.exit_code, 0) << render.output;
+  const auto png = dir / "still.png";
+  const auto preview =
+      run_shortpack("preview " + shell_quote(campaign.string()) +
+                    " --clip a --platform small-portrait --lang en --at 1.0 -o " + shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_NE(preview.output.find("frame 30 "), std::string::npos) << preview.output;
+  FramePtr still = read_png(png);
+  ASSERT_EQ(still->width, 360);
+  ASSERT_EQ(still->height, 640);
+  // Frame 30 of the encoded output, through an independent decoder, as RGB.
+  const YuvPicture decoded = decode_frame(dir / "out/pv/a/a.small-portrait.en.mp4", 30);
+  FramePtr yuv = alloc_video_frame(decoded.width_px, decoded.height_px, AV_PIX_FMT_YUV420P);
+  for (int y = 0; y < decoded.height_px; ++y) {
+    std::copy_n(decoded.y.data() + static_cast<size_t>(y) * decoded.width_px, decoded.width_px,
+                yuv->data[0] + static_cast<ptrdiff_t>(y) * yuv->linesize[0]);
+  }
+  const int cw = (decoded.width_px + 1) / 2;
+  for (int y = 0; y < (decoded.height_px + 1) / 2; ++y) {
+    std::copy_n(decoded.u.data() + static_cast<size_t>(y) * cw, cw,
+                yuv->data[1] + static_cast<ptrdiff_t>(y) * yuv->linesize[1]);
+    std::copy_n(decoded.v.data() + static_cast<size_t>(y) * cw, cw,
+                yuv->data[2] + static_cast<ptrdiff_t>(y) * yuv->linesize[2]);
+  }
+  FramePtr rendered = to_rgb24(*yuv);
+  // Within encoding error (ultrafast crf 23): the same picture, captions included.
+  EXPECT_GE(psnr_luma(*still, *rendered), 30.0);
+  // And clearly not another frame of the moving test pattern.
+  const YuvPicture other = decode_frame(dir / "out/pv/a/a.small-portrait.en.mp4", 10);
+  FramePtr other_yuv = alloc_video_frame(other.width_px, other.height_px, AV_PIX_FMT_YUV420P);
+  for (int y = 0; y < other.height_px; ++y) {
+    std::copy_n(other.y.data() + static_cast<size_t>(y) * other.width_px, other.width_px,
+                other_yuv->data[0] + static_cast<ptrdiff_t>(y) * other_yuv->linesize[0]);
+  }
+  for (int y = 0; y < (other.height_px + 1) / 2; ++y) {
+    std::copy_n(other.u.data() + static_cast<size_t>(y) * cw, cw,
+                other_yuv->data[1] + static_cast<ptrdiff_t>(y) * other_yuv->linesize[1]);
+    std::copy_n(other.v.data() + static_cast<size_t>(y) * cw, cw,
+                other_yuv->data[2] + static_cast<ptrdiff_t>(y) * other_yuv->linesize[2]);
+  }
+  EXPECT_LT(psnr_luma(*still, *to_rgb24(*other_yuv)), psnr_luma(*still, *rendered) - 3.0);
+}
+
+TEST_F(PreviewFixture, GuidesDrawTheSafeZoneWhereThePresetSaysIt) {
+  const auto plain = dir / "plain.png";
+  const auto guided = dir / "guided.png";
+  const std::string common = "preview " + shell_quote(campaign.string()) +
+                             " --clip a --platform small-portrait --lang vi --at 0.5 -o ";
+  ASSERT_EQ(run_shortpack(common + shell_quote(plain.string())).exit_code, 0);
+  ASSERT_EQ(run_shortpack(common + shell_quote(guided.string()) + " --guides").exit_code, 0);
+  FramePtr a = read_png(plain);
+  FramePtr b = read_png(guided);
+  auto px = [](const AVFrame& f, int x, int y, int c) { return f.data[0][y * f.linesize[0] + 3 * x + c]; };
+  // small-portrait: 360x640, safe zone top 50, bottom 120, left 12, right 30. The outline is
+  // green, 4 px wide, just inside the safe rectangle.
+  const int outline_points[][2] = {{180, 51}, {180, 640 - 120 - 2}, {13, 300}, {360 - 30 - 2, 300}};
+  for (const auto& p : outline_points) {
+    EXPECT_GT(px(*b, p[0], p[1], 1), 180) << "green at " << p[0] << "," << p[1];
+    EXPECT_LT(px(*b, p[0], p[1], 0), 100) << "green at " << p[0] << "," << p[1];
+  }
+  // The covered margins are tinted; the inside of the safe zone is untouched.
+  EXPECT_NE(px(*a, 180, 20, 0), px(*b, 180, 20, 0));
+  EXPECT_NE(px(*a, 180, 600, 1), px(*b, 180, 600, 1));
+  const Rect inside{20, 60, 300, 400};
+  EXPECT_TRUE(std::isinf(psnr_luma(*a, *b, inside)));
+}
+
+TEST_F(PreviewFixture, ContactSheetHasATilePerPlatformAndLanguage) {
+  const auto sheet = dir / "sheet.png";
+  const auto r = run_shortpack("preview " + shell_quote(campaign.string()) +
+                               " --clip a --sheet --at 1 --tile 320 -o " + shell_quote(sheet.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  FramePtr img = read_png(sheet);
+  // Rows: small-portrait (180 px wide tiles), small-landscape (568 px wide): 2 languages each.
+  EXPECT_EQ(img->width, 16 + 2 * (568 + 16));
+  EXPECT_EQ(img->height, 16 + 2 * (320 + 44 + 16));
+}
+
+TEST_F(PreviewFixture, UnknownClipIsAClearInputError) {
+  const auto r = run_shortpack("preview " + shell_quote(campaign.string()) +
+                               " --clip nope --platform small-portrait --lang en -o " +
+                               shell_quote((dir / "x.png").string()));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("no clip 'nope'"), std::string::npos) << r.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
+}
+
+}  // namespace
+}  // namespace shortpack::test
