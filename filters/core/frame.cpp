@@ -4,8 +4,14 @@
 
 #include "filters/core/error.h"
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 extern "C" {
+#include <libavutil/buffer.h>
 #include <libavutil/channel_layout.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 }
 
@@ -17,13 +23,40 @@ FramePtr make_frame() {
   return frame;
 }
 
+namespace {
+
+// Frame buffers come from one pool per (size, format): the render path allocates a few frames per
+// output frame, and fresh multi-megabyte allocations would fault their pages in every time.
+// Pools live for the whole process (buffers return to them when the last frame drops them).
+AVBufferPool* pool_for(int width_px, int height_px, AVPixelFormat format, int bytes) {
+  static std::mutex mutex;
+  static std::map<std::tuple<int, int, int>, AVBufferPool*> pools;
+  const std::lock_guard<std::mutex> lock(mutex);
+  AVBufferPool*& pool = pools[{width_px, height_px, static_cast<int>(format)}];
+  if (pool == nullptr) pool = av_buffer_pool_init(static_cast<size_t>(bytes), nullptr);
+  return pool;
+}
+
+}  // namespace
+
 FramePtr alloc_video_frame(int width_px, int height_px, AVPixelFormat format) {
   FramePtr frame = make_frame();
   frame->width = width_px;
   frame->height = height_px;
   frame->format = format;
-  check_av(av_frame_get_buffer(frame.get(), 32), ErrorKind::kInternal,
-           "allocating a " + std::to_string(width_px) + "x" + std::to_string(height_px) + " frame");
+  constexpr int kAlign = 32;
+  const int bytes = av_image_get_buffer_size(format, width_px, height_px, kAlign);
+  AVBufferPool* pool = bytes > 0 ? pool_for(width_px, height_px, format, bytes + kAlign) : nullptr;
+  if (pool != nullptr) frame->buf[0] = av_buffer_pool_get(pool);
+  if (frame->buf[0] == nullptr) {
+    check_av(av_frame_get_buffer(frame.get(), kAlign), ErrorKind::kInternal,
+             "allocating a " + std::to_string(width_px) + "x" + std::to_string(height_px) + " frame");
+    return frame;
+  }
+  check_av(av_image_fill_arrays(frame->data, frame->linesize, frame->buf[0]->data, format, width_px, height_px,
+                                kAlign),
+           ErrorKind::kInternal, "laying out a frame");
+  frame->extended_data = frame->data;
   return frame;
 }
 
