@@ -246,8 +246,12 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
           graph, flow::serial, [ls, fps](const FrameMsg& msg) -> FrameMsg {
             if (!msg.frame || !ls->burner) return msg;
             try {
-              FramePtr copy = make_writable_copy(*msg.frame);  // the geometry frame is shared: draw on a copy
               const auto time_ms = static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
+              // Nothing to draw now: pass the shared frame on, no copy (libass caches the layout,
+              // so asking first costs little when there is something to draw).
+              const CaptionBurner::Box box = ls->burner->measure(time_ms);
+              if (box.w <= 0 || box.h <= 0) return msg;
+              FramePtr copy = make_writable_copy(*msg.frame);  // the geometry frame is shared: draw on a copy
               ls->burner->process(*copy, time_ms);
               return {msg.index, share(std::move(copy))};
             } catch (const Error& e) {
