@@ -57,6 +57,10 @@ struct StyleValues {
 StyleValues style_values(const CaptionStyle& style, int height_px) {
   StyleValues v;
   v.font = style.font_family;
+  if (v.font.empty() || v.font.find_first_of(",{}\\\n") != std::string::npos) {
+    throw Error(ErrorKind::kInput, "the caption font '" + v.font +
+                                       "' is not a font family name (no commas, braces or backslashes)");
+  }
   v.size_px = std::max(1.0, std::round(style.size_rel * height_px));
   v.primary = captions::ass_colour(style.primary_colour, "the caption colour");
   v.bold = style.bold;
