@@ -14,7 +14,6 @@
 #include "filters/core/error.h"
 #include "pipeline/audio_timeline.h"
 #include "pipeline/captions/font_coverage.h"
-#include "pipeline/captions/text_util.h"
 #include "pipeline/graph/clip_graph.h"
 #include "pipeline/hash.h"
 #include "pipeline/media/image_reader.h"
@@ -319,41 +318,25 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     }
     const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
     TitleText title;
-    const auto title_text = clip.title.find(r->language);
-    if (title_text != clip.title.end() && content_at_ms == 0) title = {title_text->second, title_ms};
-    auto overlay = [&](const std::string& text, int64_t from_ms, int64_t to_ms, const std::string& tags) {
-      Cue cue;
-      cue.start_ms = from_ms;
-      cue.end_ms = to_ms;
-      cue.text = tags + captions::escape_ass_text(text);
-      cue.plain = text;
-      timed.cues.push_back(std::move(cue));
-    };
-    const int centre_x = p.safe.left_px + (p.width_px - p.safe.left_px - p.safe.right_px) / 2;
-    if (title_text != clip.title.end() && content_at_ms != 0) {
-      const int size = static_cast<int>(std::lround(campaign.brand.caption_style.size_rel * p.height_px * 1.25));
-      overlay(title_text->second, content_at_ms, content_at_ms + title_ms,
-              "{\\an8\\pos(" + std::to_string(centre_x) + "," + std::to_string(p.safe.top_px) + ")\\fs" +
-                  std::to_string(size) + "}");
+    if (const auto t = clip.title.find(r->language); t != clip.title.end()) {
+      title = {t->second, title_ms, content_at_ms};
     }
-    for (size_t si = 0; si < timeline.segments.size(); ++si) {
-      const TimelineSegment& ts = timeline.segments[si];
+    std::vector<CardText> cards;
+    for (const TimelineSegment& ts : timeline.segments) {
       const auto card = ts.segment->card_text.find(r->language);
       if (ts.segment->kind != Segment::Kind::kCard || card == ts.segment->card_text.end()) continue;
-      const int size = static_cast<int>(std::lround(campaign.brand.caption_style.size_rel * p.height_px * 1.6));
-      const int centre_y = p.safe.top_px + (p.height_px - p.safe.top_px - p.safe.bottom_px) / 2;
-      overlay(card->second, std::llround(ts.at_s * 1000.0), std::llround((ts.at_s + ts.duration_s) * 1000.0),
-              "{\\an5\\pos(" + std::to_string(centre_x) + "," + std::to_string(centre_y) + ")\\fs" +
-                  std::to_string(size) + "\\bord" + std::to_string(std::max(2, size / 12)) + "}");
+      CardText c;
+      c.text = card->second;
+      c.start_ms = std::llround(ts.at_s * 1000.0);
+      c.end_ms = std::llround((ts.at_s + ts.duration_s) * 1000.0);
+      cards.push_back(std::move(c));
     }
-    std::sort(timed.cues.begin(), timed.cues.end(),
-              [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
     std::string script;
-    if (!timed.cues.empty() || !title.text.empty()) {
+    if (!timed.cues.empty() || !title.text.empty() || !cards.empty()) {
       CaptionStyle style = campaign.brand.caption_style;
       style.font_family = caption_font_for(campaign.brand, r->language);
       const CaptionLayout layout{p.width_px, p.height_px, p.safe};
-      script = build_ass_script(timed, style, layout, title);
+      script = build_ass_script(timed, style, layout, title, cards);
     }
     const std::string lkey = r->language + "\n" + script;
     size_t li = 0;
@@ -562,24 +545,47 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   if (dir_ec) {
     throw Error(ErrorKind::kIo, "cannot create the output folder " + plan.output_dir.string() + ": " + dir_ec.message());
   }
+  auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
   for (auto& job : jobs) {
-    if (options.cancel != nullptr && options.cancel->load()) {
+    const std::vector<OutputRecord*> all_records = job->records;
+    if (options.on_clip_start && !cancelled()) {
+      options.on_clip_start(job->records);
+      std::vector<OutputRecord*> rest;
+      for (OutputRecord* r : all_records) {
+        if (r->status != OutputStatus::kSkipped) rest.push_back(r);
+      }
+      if (rest.size() != all_records.size()) {
+        // Render only what is left: the graph is shaped again for those outputs.
+        const Clip& clip = *job->clip;
+        job = std::make_unique<ClipJob>();
+        job->clip = &clip;
+        if (!rest.empty()) {
+          try {
+            job = prepare_clip(campaign, presets, clip, rest, inputs, options);
+          } catch (const Error& e) {
+            job->records = rest;
+            job->fail_all(e.what());
+          }
+        }
+      }
+    }
+    if (cancelled()) {
       job->fail_all("cancelled before it started");
-      continue;
-    }
-    std::error_code ec;
-    fs::create_directories(plan.output_dir / job->clip->id, ec);
-    if (ec) {
-      throw Error(ErrorKind::kIo, "cannot create " + (plan.output_dir / job->clip->id).string() + ": " + ec.message());
-    }
-    try {
-      run_clip(*job, campaign, presets);
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kIo) throw;
-      job->fail_all(e.what());  // one clip failing never stops the others
+    } else {
+      std::error_code ec;
+      fs::create_directories(plan.output_dir / job->clip->id, ec);
+      if (ec) {
+        throw Error(ErrorKind::kIo, "cannot create " + (plan.output_dir / job->clip->id).string() + ": " + ec.message());
+      }
+      try {
+        run_clip(*job, campaign, presets);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::kIo) throw;
+        job->fail_all(e.what());  // one clip failing never stops the others
+      }
     }
     if (on_done) {
-      for (OutputRecord* r : job->records) on_done(*r);
+      for (OutputRecord* r : all_records) on_done(*r);
     }
   }
   return report;
