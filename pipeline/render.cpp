@@ -335,6 +335,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     if (!timed.cues.empty() || !title.text.empty() || !cards.empty()) {
       CaptionStyle style = campaign.brand.caption_style;
       style.font_family = caption_font_for(campaign.brand, r->language);
+      style.language = r->language;
       const CaptionLayout layout{p.width_px, p.height_px, p.safe};
       script = build_ass_script(timed, style, layout, title, cards);
     }
