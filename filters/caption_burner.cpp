@@ -86,7 +86,8 @@ struct CaptionBurner::Impl {
   std::vector<Layer> layers;  // capacity kept across frames: no per-frame allocation when unchanged
   size_t layer_count = 0;
   Box box;
-  bool prepared = false;  // layers match the renderer's last images
+  bool prepared = false;         // layers match the renderer's last images
+  int64_t prepared_time_ms = 0;  // the time they were rendered for
   // The script's colours were chosen for BT.601 video (VSFilter's rule for "YCbCr Matrix: TV.601"
   // and for scripts without the header); our frames are BT.709, so convert them with BT.601
   // coefficients to show what the author saw. "None" and TV.709 convert with BT.709.
@@ -199,6 +200,17 @@ struct CaptionBurner::Impl {
     return ass_render_frame(renderer.get(), track.get(), static_cast<long long>(time_ms), &changed);
   }
 
+  // Layers for time_ms. The same time as the layers already prepared (measure() then process())
+  // needs no render at all; otherwise libass renders, and when it reports the very same images as
+  // last time the layers still hold. The frame is a new buffer each time, so it is always blended.
+  void prepare_at(int64_t time_ms) {
+    if (prepared && prepared_time_ms == time_ms) return;
+    int changed = 0;
+    const ASS_Image* images = render(time_ms, changed);
+    if (changed != 0 || !prepared) prepare(images);
+    prepared_time_ms = time_ms;
+  }
+
   void blend(AVFrame& frame) const {
     for (size_t i = 0; i < layer_count; ++i) {
       const Layer& layer = layers[i];
@@ -270,11 +282,7 @@ bool CaptionBurner::process(AVFrame& frame, int64_t time_ms) {
   if (frame.buf[0] != nullptr && av_frame_is_writable(&frame) == 0) {
     throw Error(ErrorKind::kInternal, "caption burner: the frame is shared; draw on a writable copy");
   }
-  int changed = 0;
-  const ASS_Image* images = impl_->render(time_ms, changed);
-  // When libass reports the very same images as last time, the prepared layers still hold; the
-  // frame is a new buffer, so they are blended again either way.
-  if (changed != 0 || !impl_->prepared) impl_->prepare(images);
+  impl_->prepare_at(time_ms);
   impl_->blend(frame);
   last_box_ = impl_->box;
   return impl_->layer_count > 0;
@@ -283,9 +291,7 @@ bool CaptionBurner::process(AVFrame& frame, int64_t time_ms) {
 void CaptionBurner::set_script(const std::string& ass_script) { impl_->load_track(ass_script); }
 
 CaptionBurner::Box CaptionBurner::measure(int64_t time_ms) {
-  int changed = 0;
-  const ASS_Image* images = impl_->render(time_ms, changed);
-  impl_->prepare(images);
+  impl_->prepare_at(time_ms);
   return impl_->box;
 }
 

@@ -53,6 +53,8 @@ class CaptionBurner {
   // candidate layouts). The configured size is kept.
   void set_script(const std::string& ass_script);
   // Where process() would draw at time_ms, without touching any frame (requires configure()).
+  // measure(t) then process(frame, t) renders once: a branch can ask first and copy the frame
+  // only when there is something to draw.
   Box measure(int64_t time_ms);
 
  private:

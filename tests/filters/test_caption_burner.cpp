@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <regex>
 
@@ -224,6 +225,31 @@ TEST(CaptionBlend, NothingOutsideTheCueAndEveryFrameIsBlended) {
   FramePtr after = background(w, h, 128, 128, 128);
   EXPECT_FALSE(burner.process(*after, 2500));
   EXPECT_EQ(luma(*after, 60, 60), 128);
+}
+
+TEST(CaptionBlend, MeasureThenProcessDrawsWhatMeasureSaw) {
+  const int w = 320, h = 240;
+  CaptionBurner burner(square_script(w, h, 40, 40, 64, "\\1c&HFFFFFF&"), FontSetup{});
+  burner.configure(format_of(w, h));
+  FramePtr reference = background(w, h, 128, 128, 128);
+  ASSERT_TRUE(burner.process(*reference, 1500));
+  // Ask first (nothing at 500 ms, the square at 1500 ms), then draw at the same time.
+  EXPECT_EQ(burner.measure(500).w, 0);
+  const auto box = burner.measure(1500);
+  EXPECT_GT(box.w, 60);
+  FramePtr frame = background(w, h, 128, 128, 128);
+  EXPECT_TRUE(burner.process(*frame, 1500));
+  EXPECT_EQ(burner.last_box().x, box.x);
+  for (int y = 0; y < h; ++y) {
+    ASSERT_EQ(std::memcmp(frame->data[0] + y * frame->linesize[0],
+                          reference->data[0] + y * reference->linesize[0], w),
+              0);
+  }
+  // Measured at one time, drawn at another: what is drawn is what that other time shows.
+  EXPECT_GT(burner.measure(1500).w, 0);
+  FramePtr empty = background(w, h, 128, 128, 128);
+  EXPECT_FALSE(burner.process(*empty, 2500));
+  EXPECT_EQ(luma(*empty, 60, 60), 128);
 }
 
 TEST(CaptionBlend, RefusesSharedFramesAndOtherFormats) {
