@@ -16,6 +16,7 @@
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/graph/clip_graph.h"
 #include "pipeline/hash.h"
+#include "pipeline/media/atomic_file.h"
 #include "pipeline/media/image_reader.h"
 #include "pipeline/media/mp4_writer.h"
 #include "pipeline/timeline.h"
@@ -121,11 +122,31 @@ PreparedInputs prepare_inputs(const Campaign& campaign) {
   return in;
 }
 
+// A review proxy of a preset: 360 px wide, same shape and safe zone (scaled), x264 ultrafast.
+Preset proxy_of(const Preset& p) {
+  Preset q = p;
+  const double k = 360.0 / p.width_px;
+  auto even = [k](int v) { return std::max(2, static_cast<int>(std::lround(v * k / 2.0)) * 2); };
+  q.width_px = even(p.width_px);
+  q.height_px = even(p.height_px);
+  q.safe = {even(p.safe.top_px), even(p.safe.bottom_px), even(p.safe.left_px), even(p.safe.right_px)};
+  q.video.x264_preset = "ultrafast";
+  q.video.crf = 28;
+  q.video.maxrate_bps = 0;
+  q.video.bufsize_bits = 0;
+  q.video.level = 40;
+  return q;
+}
+
+fs::path proxy_path(const fs::path& path) {
+  return fs::path(path).replace_extension(".proxy.mp4");
+}
+
 struct EncoderGroup {
   std::vector<OutputRecord*> records;  // first: the one encoded; others get a copy
 };
 
-void fill_from_file(OutputRecord& r, const Preset& preset) {
+void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
   std::error_code ec;
   r.bytes = static_cast<int64_t>(fs::file_size(r.path, ec));
   r.sha256 = sha256_file(r.path);
@@ -133,6 +154,12 @@ void fill_from_file(OutputRecord& r, const Preset& preset) {
   r.width_px = info.width_px;
   r.height_px = info.height_px;
   r.duration_s = info.duration_s;
+  if (proxy) {
+    // A proxy is for review only: small and fast by design, so not checked against the platform.
+    r.status = OutputStatus::kOk;
+    r.proxy = true;
+    return;
+  }
   const CheckReport check = check_file(r.path, preset);
   r.checks = check.rules;
   if (!check.passed()) {
@@ -160,7 +187,11 @@ struct ClipJob {
   std::vector<std::vector<std::vector<EncoderGroup>>> groups;   // [geometry][language][encoding]
   std::vector<std::vector<std::vector<std::string>>> audio_keys;  // same shape
   std::map<std::string, const Preset*> audio_presets;           // audio key -> a preset using it
+  std::map<std::string, Preset> presets;                        // platform -> as rendered (proxy: scaled)
+  std::map<std::string, SubtitleTrack> timed_captions;          // language -> on the output timeline
+  bool proxy = false;
   bool failed = false;
+  [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
 
   void fail_all(const std::string& why) {
     failed = true;
@@ -186,8 +217,14 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   job->clip = &clip;
   job->records = records;
   auto fail_all = [&](const std::string& why) { job->fail_all(why); };
+  job->proxy = options.proxy;
   std::vector<const Preset*> clip_presets;
-  for (OutputRecord* r : records) clip_presets.push_back(&presets.get(r->platform));
+  for (OutputRecord* r : records) {
+    const Preset& original = presets.get(r->platform);
+    job->presets.emplace(r->platform, options.proxy ? proxy_of(original) : original);
+    clip_presets.push_back(&original);
+    if (options.proxy) r->path = proxy_path(r->path);
+  }
 
   ClipTimeline& timeline = job->timeline;
   try {
@@ -216,7 +253,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   // Limits of each platform are stated before any encoding.
   std::vector<OutputRecord*>& active = job->active;
   for (OutputRecord* r : records) {
-    const Preset& p = presets.get(r->platform);
+    const Preset& p = job->preset(r->platform);
     if (timeline.duration_s > p.duration_max_s + 1e-6 || timeline.duration_s < p.duration_min_s - 1e-6) {
       r->status = OutputStatus::kFailed;
       r->error = "clip '" + clip.id + "' is " + std::to_string(timeline.duration_s) + " s; " + p.name + " takes " +
@@ -280,7 +317,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   const auto content_at_ms = std::llround(timeline.content_at_s * 1000.0);
   const auto content_ms = std::llround(timeline.content_duration_s * 1000.0);
   for (OutputRecord* r : active) {
-    const Preset& p = presets.get(r->platform);
+    const Preset& p = job->preset(r->platform);
     const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
                              std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
                              std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px);
@@ -362,7 +399,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     v.frame_rate = timeline.frame_rate;
     v.profile = p.video.profile;
     v.level = p.video.level;
-    v.x264_preset = campaign.encode.x264_preset.value_or(p.video.x264_preset);
+    v.x264_preset = job->proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
     v.crf = campaign.encode.crf.value_or(p.video.crf);
     v.maxrate_bps = p.video.maxrate_bps;
     v.bufsize_bits = p.video.bufsize_bits;
@@ -409,6 +446,16 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   return job;
 }
 
+// Sidecar caption files (.srt, .vtt) beside an output, timed on the output, for platforms that
+// take caption files.
+void write_sidecars(const ClipJob& job, const OutputRecord& r, bool wanted) {
+  if (!wanted || r.status != OutputStatus::kOk) return;
+  const auto it = job.timed_captions.find(r.language);
+  if (it == job.timed_captions.end() || it->second.cues.empty()) return;
+  write_file_atomically(fs::path(r.path).replace_extension(".srt"), to_srt(it->second));
+  write_file_atomically(fs::path(r.path).replace_extension(".vtt"), to_vtt(it->second));
+}
+
 // Smart-crop paths: one analysis per segment and output shape, shared by geometries of that shape.
 void attach_crop_paths(ClipGraphSpec& spec) {
   std::map<std::pair<size_t, double>, std::shared_ptr<const CropPath>> paths;
@@ -440,7 +487,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     if (campaign.brand.music) add_music_bed(programme, *campaign.brand.music);
     std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
     for (OutputRecord* r : job.active) {
-      const Preset& p = presets.get(r->platform);
+      const Preset& p = job.preset(r->platform);
       const std::string key = audio_key_of(clip, p, r->language);
       if (audio_by_key.count(key) != 0) continue;
       const auto vo = clip.voiceover.find(r->language);
@@ -502,7 +549,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
           }
           try {
             if (ri > 0) copy_file_atomically(group.records[0]->path, r->path);  // identical settings
-            fill_from_file(*r, presets.get(r->platform));
+            fill_from_file(*r, presets.get(r->platform), job.proxy);
+            write_sidecars(job, *r, campaign.sidecar_captions);
           } catch (const Error& e) {
             r->status = OutputStatus::kFailed;
             r->error = e.what();

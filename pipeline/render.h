@@ -14,6 +14,8 @@
 
 namespace shortpack {
 
+struct OutputRecord;
+
 struct RenderOptions {
   int max_frames_in_flight = 0;  // 0: automatic
   int encoder_threads = 0;       // 0: automatic (cores shared among a clip's encoders)
@@ -21,6 +23,14 @@ struct RenderOptions {
   // temporary files removed), the units not finished are reported as failed with "cancelled",
   // and render_units returns normally so that the report can be written.
   const std::atomic<bool>* cancel = nullptr;
+  // Called on the caller's thread before each clip is rendered, with the clip's records (status
+  // kFailed and no error yet). It may mark records kSkipped (with a `note`): those are left out of
+  // the clip's render. It may block (e.g. waiting for a per-output lock). on_done is still called
+  // for every record of the clip afterwards. Used by batch runs for locks and progress.
+  std::function<void(std::vector<OutputRecord*>& records)> on_clip_start;
+  // Review proxies: 360 px wide, x264 ultrafast, named <clip>.<platform>.<lang>.proxy.mp4, marked
+  // in the report and not checked against the platform.
+  bool proxy = false;
 };
 
 enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };
@@ -41,6 +51,8 @@ struct OutputRecord {
   std::string fingerprint;
   std::vector<CheckRule> checks;
   double render_s = 0.0;  // wall time of the clip's graph this output was part of
+  bool proxy = false;     // a review proxy (see RenderOptions::proxy)
+  std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
 };
 
 struct RenderReport {
