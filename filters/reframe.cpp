@@ -5,18 +5,13 @@
 #include <opencv2/imgproc.hpp>
 
 #include "filters/core/error.h"
+#include "filters/core/plane_view.h"
 
 namespace shortpack {
 namespace {
 
 int even_floor(double v) { return static_cast<int>(std::floor(v / 2.0)) * 2; }
 int even_round(double v) { return static_cast<int>(std::lround(v / 2.0)) * 2; }
-
-cv::Mat plane_of(const AVFrame& f, int p) {
-  const int w = p == 0 ? f.width : (f.width + 1) / 2;
-  const int h = p == 0 ? f.height : (f.height + 1) / 2;
-  return {h, w, CV_8UC1, f.data[p], static_cast<size_t>(f.linesize[p])};
-}
 
 cv::Rect plane_rect(const Reframe::Rect& r, int p) {
   if (p == 0) return {r.x, r.y, r.w, r.h};
@@ -26,8 +21,8 @@ cv::Rect plane_rect(const Reframe::Rect& r, int p) {
 // Scales the `src` rectangle of every plane of `in` into the `dst` rectangle of `out`.
 void scale_into(const AVFrame& in, const Reframe::Rect& src, AVFrame& out, const Reframe::Rect& dst) {
   for (int p = 0; p < 3; ++p) {
-    const cv::Mat from = plane_of(in, p)(plane_rect(src, p) & cv::Rect(0, 0, plane_of(in, p).cols, plane_of(in, p).rows));
-    cv::Mat to = plane_of(out, p)(plane_rect(dst, p));
+    const cv::Mat from = plane_view(in, p)(plane_rect(src, p) & cv::Rect(0, 0, plane_view(in, p).cols, plane_view(in, p).rows));
+    cv::Mat to = plane_view(out, p)(plane_rect(dst, p));
     const bool shrinking = to.cols < from.cols || to.rows < from.rows;
     cv::resize(from, to, to.size(), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
   }
@@ -114,7 +109,7 @@ FramePtr Reframe::process(const AVFrame& in) const {
         for (int p = 0; p < 3; ++p) {
           const int sw = p == 0 ? small_w : small_w / 2;
           const int sh = p == 0 ? small_h : small_h / 2;
-          const cv::Mat src_plane = plane_of(in, p);
+          const cv::Mat src_plane = plane_view(in, p);
           const cv::Mat from = src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
           small[p].create(sh, sw, CV_8UC1);
           cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
@@ -122,7 +117,7 @@ FramePtr Reframe::process(const AVFrame& in) const {
           const double k = options_.background_darken;
           const double base = p == 0 ? 16.0 : 128.0;
           small[p].convertTo(small[p], CV_8UC1, k, base * (1.0 - k));
-          cv::Mat to = plane_of(*out, p);
+          cv::Mat to = plane_view(*out, p);
           cv::resize(small[p], to, to.size(), 0, 0, cv::INTER_LINEAR);
         }
       }

@@ -6,26 +6,17 @@
 #include <opencv2/imgproc.hpp>
 
 #include "filters/core/error.h"
+#include "filters/core/plane_view.h"
 
 namespace shortpack {
-namespace {
-
-cv::Mat plane_of(const AVFrame& f, int p) {
-  const int w = p == 0 ? f.width : (f.width + 1) / 2;
-  const int h = p == 0 ? f.height : (f.height + 1) / 2;
-  return {h, w, CV_8UC1, f.data[p], static_cast<size_t>(f.linesize[p])};
-}
-
-}  // namespace
-
 FramePtr crossfade(const AVFrame& a, const AVFrame& b, double weight_b) {
   if (a.width != b.width || a.height != b.height) throw Error(ErrorKind::kInternal, "crossfade of two sizes");
   FramePtr out = alloc_video_frame(a.width, a.height, AV_PIX_FMT_YUV420P);
   av_frame_copy_props(out.get(), &a);
   const double w = std::clamp(weight_b, 0.0, 1.0);
   for (int p = 0; p < 3; ++p) {
-    cv::Mat dst = plane_of(*out, p);
-    cv::addWeighted(plane_of(a, p), 1.0 - w, plane_of(b, p), w, 0.0, dst);
+    cv::Mat dst = plane_view(*out, p);
+    cv::addWeighted(plane_view(a, p), 1.0 - w, plane_view(b, p), w, 0.0, dst);
   }
   return out;
 }
@@ -33,7 +24,7 @@ FramePtr crossfade(const AVFrame& a, const AVFrame& b, double weight_b) {
 void fade_to_black(AVFrame& frame, double amount) {
   const double k = 1.0 - std::clamp(amount, 0.0, 1.0);
   for (int p = 0; p < 3; ++p) {
-    cv::Mat plane = plane_of(frame, p);
+    cv::Mat plane = plane_view(frame, p);
     const double base = p == 0 ? 16.0 : 128.0;
     plane.convertTo(plane, CV_8UC1, k, base * (1.0 - k));
   }
@@ -67,8 +58,8 @@ FramePtr apply_motion(const AVFrame& in, MotionPath path, double progress, doubl
   const double y = (in.height - win_h) * 0.5;
   for (int p = 0; p < 3; ++p) {
     const double s = p == 0 ? 1.0 : 0.5;
-    const cv::Mat src = plane_of(in, p);
-    cv::Mat dst = plane_of(*out, p);
+    const cv::Mat src = plane_view(in, p);
+    cv::Mat dst = plane_view(*out, p);
     // Sub-pixel window through an affine map, so that slow moves do not step pixel by pixel.
     const double scale = dst.cols / (win_w * s);
     cv::Mat m = (cv::Mat_<double>(2, 3) << scale, 0, -x * s * scale, 0, dst.rows / (win_h * s), -y * s * dst.rows / (win_h * s));

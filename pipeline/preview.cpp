@@ -6,16 +6,11 @@
 
 #include "filters/caption_burner.h"
 #include "filters/core/error.h"
+#include "filters/core/plane_view.h"
 #include "filters/core/image.h"
 
 namespace shortpack {
 namespace {
-
-cv::Mat plane_of(const AVFrame& f, int p) {
-  const int w = p == 0 ? f.width : (f.width + 1) / 2;
-  const int h = p == 0 ? f.height : (f.height + 1) / 2;
-  return {h, w, CV_8UC1, f.data[p], static_cast<size_t>(f.linesize[p])};
-}
 
 // Blends a flat colour over a rectangle (luma coordinates, even).
 void tint(AVFrame& f, cv::Rect r, const Yuv& c, double alpha) {
@@ -24,7 +19,7 @@ void tint(AVFrame& f, cv::Rect r, const Yuv& c, double alpha) {
   const uint8_t values[3] = {c.y, c.u, c.v};
   for (int p = 0; p < 3; ++p) {
     const cv::Rect pr = p == 0 ? r : cv::Rect(r.x / 2, r.y / 2, std::max(1, r.width / 2), std::max(1, r.height / 2));
-    cv::Mat roi = plane_of(f, p)(pr & cv::Rect(0, 0, plane_of(f, p).cols, plane_of(f, p).rows));
+    cv::Mat roi = plane_view(f, p)(pr & cv::Rect(0, 0, plane_view(f, p).cols, plane_view(f, p).rows));
     roi.convertTo(roi, CV_8UC1, 1.0 - alpha, values[p] * alpha);
   }
 }
@@ -98,8 +93,8 @@ FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, c
       FramePtr still = render_still(campaign, presets, clip, platform, lang, at_s, &info);
       if (guides) draw_guides(*still, info.safe);
       for (int p = 0; p < 3; ++p) {
-        const cv::Mat src = plane_of(*still, p);
-        cv::Mat dst = plane_of(*sheet, p)(p == 0 ? cv::Rect(x, y + label_h, tile_w[static_cast<size_t>(row)], tile_height_px)
+        const cv::Mat src = plane_view(*still, p);
+        cv::Mat dst = plane_view(*sheet, p)(p == 0 ? cv::Rect(x, y + label_h, tile_w[static_cast<size_t>(row)], tile_height_px)
                                                  : cv::Rect(x / 2, (y + label_h) / 2, tile_w[static_cast<size_t>(row)] / 2,
                                                             tile_height_px / 2));
         cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_AREA);
