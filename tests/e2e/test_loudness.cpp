@@ -1,0 +1,133 @@
+// Loudness normalisation end to end (issue 5): quiet, loud and peaky sources all come out at the
+// preset's target (-14 LUFS +- 1, true peak <= -1 dBTP), measured on the encoded files by two
+// judges: the ffmpeg program's ebur128 filter and libebur128 (LoudnessMeter) on audio decoded
+// here.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "filters/audio/loudness_meter.h"
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::shell_quote;
+
+// A stereo 997 Hz tone at `lufs` (BS.1770: a 0 dBFS 997 Hz sine in both channels reads 0 LUFS).
+std::string tone(double lufs, const std::string& extra = "") {
+  const std::string one = std::to_string(std::pow(10.0, lufs / 20.0)) + "*sin(2*PI*997*t)" + extra;
+  return "aevalsrc=" + one + "|" + one + ":s=48000";
+}
+
+class RenderLoudness : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::setlocale(LC_ALL, "C");
+    dir_ = std::make_unique<test::ScratchDir>("loudness");
+    const fs::path root = dir_->path();
+    test::write_test_presets(root / "presets");
+    const std::string video = "testsrc2=size=320x240:rate=30";
+    test::make_clip(root / "media/quiet.mp4", 3.0, video, tone(-35.0));
+    test::make_clip(root / "media/loud.mp4", 3.0, video, tone(-6.0));
+    // A -24 LUFS tone with a near full-scale one-sample click every 0.25 s: lifting it to -14 LUFS
+    // needs +10 dB, which would put the clicks near +9.5 dBTP; the limiter must hold them.
+    test::make_clip(root / "media/peaky.mp4", 3.0, video,
+                    tone(-24.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"));
+    test::write_text(root / "loudness.yaml",
+                     "name: loudness\n"
+                     "languages: [en]\n"
+                     "platforms: [small-portrait]\n"
+                     "clips:\n"
+                     "  - {id: quiet, source: media/quiet.mp4, captions: none}\n"
+                     "  - {id: loud, source: media/loud.mp4, captions: none}\n"
+                     "  - {id: peaky, source: media/peaky.mp4, captions: none}\n");
+    run_ = std::make_unique<test::CommandResult>(test::run_shortpack(
+        "render " + shell_quote((root / "loudness.yaml").string()) + " --out " +
+        shell_quote((root / "out").string()) + " --presets " + shell_quote((root / "presets").string())));
+  }
+  static void TearDownTestSuite() {
+    run_.reset();
+    dir_.reset();
+  }
+  static fs::path output(const std::string& clip) {
+    return dir_->path() / "out/loudness" / clip / (clip + ".small-portrait.en.mp4");
+  }
+  static fs::path media(const std::string& name) { return dir_->path() / "media" / name; }
+
+  static void expect_on_target(const std::string& clip) {
+    SCOPED_TRACE(clip);
+    ASSERT_TRUE(fs::exists(output(clip))) << run_->output;
+    const test::Ebur128Reading judge = test::ffmpeg_ebur128(output(clip));
+    EXPECT_NEAR(judge.integrated_lufs, -14.0, 1.0);
+    EXPECT_LE(judge.true_peak_dbtp, -1.0);
+
+    const test::DecodedAudio audio = test::decode_audio(output(clip));
+    ASSERT_EQ(audio.channels, 2);
+    ASSERT_EQ(audio.sample_rate_hz, 48000);
+    LoudnessMeter meter(audio.channels, audio.sample_rate_hz);
+    meter.add_frames(audio.samples.data(), audio.frames());
+    EXPECT_NEAR(meter.integrated_lufs(), -14.0, 1.0);
+    EXPECT_LE(meter.true_peak_dbtp(), -1.0);
+  }
+
+  static std::unique_ptr<test::ScratchDir> dir_;
+  static std::unique_ptr<test::CommandResult> run_;
+};
+
+std::unique_ptr<test::ScratchDir> RenderLoudness::dir_;
+std::unique_ptr<test::CommandResult> RenderLoudness::run_;
+
+TEST_F(RenderLoudness, SourcesAreWhatTheySayTheyAre) {
+  EXPECT_NEAR(test::ffmpeg_ebur128(media("quiet.mp4")).integrated_lufs, -35.0, 0.5);
+  EXPECT_NEAR(test::ffmpeg_ebur128(media("loud.mp4")).integrated_lufs, -6.0, 0.5);
+  // The peaky source's crest factor: lifted to -14 LUFS without limiting, its peaks would pass -1 dBTP.
+  const test::Ebur128Reading peaky = test::ffmpeg_ebur128(media("peaky.mp4"));
+  EXPECT_GT(peaky.true_peak_dbtp - peaky.integrated_lufs, 13.0 + 5.0);
+}
+
+TEST_F(RenderLoudness, QuietSourceIsRaisedToTarget) { expect_on_target("quiet"); }
+
+TEST_F(RenderLoudness, LoudSourceIsLoweredToTarget) { expect_on_target("loud"); }
+
+TEST_F(RenderLoudness, PeakySourceMeetsTargetWithPeaksLimitedAndNoPumping) {
+  expect_on_target("peaky");
+  // The tone keeps a steady level between the clicks (no gain riding): in each quarter second
+  // its amplitude stays within 1 dB of the median.
+  const test::DecodedAudio audio = test::decode_audio(output("peaky"));
+  std::vector<double> levels_db;
+  for (double t = 0.25; t + 0.25 <= 2.75; t += 0.25) {
+    levels_db.push_back(20.0 * std::log10(test::tone_amplitude(audio, 0, 997, t, t + 0.25)));
+  }
+  std::vector<double> sorted = levels_db;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  for (size_t i = 0; i < levels_db.size(); ++i) {
+    EXPECT_NEAR(levels_db[i], median, 1.0) << "window " << i << " (the level pumps)";
+  }
+  // About +10 dB on the -24 LUFS tone (whose amplitude is 10^(-24/20)).
+  EXPECT_NEAR(median, -24.0 + 10.0, 1.5);
+}
+
+TEST_F(RenderLoudness, RunSucceededAndReportAgrees) {
+  EXPECT_EQ(run_->exit_code, 0) << run_->output;
+  const auto report = nlohmann::json::parse(test::read_text(dir_->path() / "out/loudness/report.json"));
+  for (const auto& o : report.at("outputs")) {
+    EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
+    for (const auto& c : o.at("checks")) {
+      if (c.at("rule") == "loudness" || c.at("rule") == "true-peak") {
+        EXPECT_TRUE(c.at("passed").get<bool>()) << c;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace shortpack

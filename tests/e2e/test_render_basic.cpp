@@ -1,0 +1,418 @@
+// `shortpack render` end to end (issue 2): a generated clip through the CLI, every output judged
+// with libavformat (support/media_probe.h) and the ffmpeg tools; failure isolation of unreadable
+// sources; bad campaigns refused with file:line and nothing written; platform duration limits.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::ScratchDir;
+using test::shell_quote;
+using test::write_text;
+
+constexpr double kFps = 30.0;
+
+nlohmann::json read_report(const fs::path& file) { return nlohmann::json::parse(test::read_text(file)); }
+
+const nlohmann::json* find_output(const nlohmann::json& report, const std::string& clip,
+                                  const std::string& platform, const std::string& language) {
+  for (const auto& o : report.at("outputs")) {
+    if (o.at("clip") == clip && o.at("platform") == platform && o.at("language") == language) return &o;
+  }
+  return nullptr;
+}
+
+// Pixels whose chroma says "saturated green" (the logo's colour; the sources here are grey).
+int count_green(const test::YuvPicture& pic, int x0, int y0, int x1, int y1) {
+  int n = 0;
+  for (int y = y0; y < y1; ++y) {
+    for (int x = x0; x < x1; ++x) {
+      if (pic.cb(x, y) < 90 && pic.cr(x, y) < 90) ++n;
+    }
+  }
+  return n;
+}
+
+int count_bright(const test::YuvPicture& pic, int x0, int y0, int x1, int y1, int threshold = 215) {
+  int n = 0;
+  for (int y = y0; y < y1; ++y) {
+    for (int x = x0; x < x1; ++x) n += pic.luma(x, y) >= threshold ? 1 : 0;
+  }
+  return n;
+}
+
+class RenderBasic : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::setlocale(LC_ALL, "C");
+    dir_ = std::make_unique<ScratchDir>("render-basic");
+    const fs::path root = dir_->path();
+    test::write_test_presets(root / "presets", 1.0);
+    // A grey picture whose brightness climbs 2 steps per frame (frame n: Y = 16 + 2n), so the
+    // first output frame tells where the trim started; 44.1 kHz mono sound, to be resampled.
+    test::make_clip(root / "media/ramp.mp4", 3.0,
+                    "color=c=gray:s=640x360:r=30,format=yuv420p,geq=lum='16+2*N':cb=128:cr=128",
+                    "sine=frequency=440:sample_rate=44100",
+                    "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 1");
+    // A small clip for the failure tests.
+    test::make_clip(root / "media/good.mp4", 1.0, "testsrc2=size=320x240:rate=30",
+                    "sine=frequency=440:sample_rate=48000");
+    // An opaque green logo, 64x32.
+    fs::create_directories(root / "brand");
+    const auto logo = test::run_command(
+        "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
+        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
+        shell_quote((root / "brand/logo.png").string()));
+    ASSERT_EQ(logo.exit_code, 0) << logo.output;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  static fs::path root() { return dir_->path(); }
+  static test::CommandResult render(const fs::path& campaign, const fs::path& out) {
+    return test::run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
+                               shell_quote(out.string()) + " --presets " +
+                               shell_quote((root() / "presets").string()));
+  }
+
+  static std::unique_ptr<ScratchDir> dir_;
+};
+
+std::unique_ptr<ScratchDir> RenderBasic::dir_;
+
+TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
+  // Source 0..3 s, trimmed to 0.5..2.0 s: 45 frames out. Cues are timed on the source: the first
+  // crosses the trim start (kept for 0..0.5 s of output), the gap 0.5..1.0 s has none, the second
+  // shows at 1.0..1.5 s of output, the third lies after the trim end (dropped).
+  write_text(root() / "subs/ramp.en.srt",
+             "1\n00:00:00,000 --> 00:00:01,000\nFIRST LINE\n\n"
+             "2\n00:00:01,500 --> 00:00:02,000\nSECOND LINE\n\n"
+             "3\n00:00:02,500 --> 00:00:03,000\nNEVER SHOWN\n");
+  write_text(root() / "subs/ramp.vi.srt",
+             "1\n00:00:00,000 --> 00:00:01,000\nDÒNG ĐẦU\n\n"
+             "2\n00:00:01,500 --> 00:00:02,000\nDÒNG HAI\n");
+  const fs::path campaign = root() / "basic.yaml";
+  write_text(campaign,
+             "name: basic\n"
+             "languages: [en, vi]\n"
+             "platforms: [small-portrait]\n"
+             "brand: {logo: brand/logo.png, logo_position: top-right}\n"
+             "clips:\n"
+             "  - id: ramp\n"
+             "    source: media/ramp.mp4\n"
+             "    start: 0.5\n"
+             "    end: 2.0\n"
+             "    captions: {en: subs/ramp.en.srt, vi: subs/ramp.vi.srt}\n");
+  const fs::path out = root() / "out-basic";
+  const auto run = render(campaign, out);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  const nlohmann::json report = read_report(out / "basic/report.json");
+  ASSERT_EQ(report.at("outputs").size(), 2u) << report.dump(2);
+  for (const std::string lang : {"en", "vi"}) {
+    SCOPED_TRACE(lang);
+    const fs::path file = out / "basic/ramp" / ("ramp.small-portrait." + lang + ".mp4");
+    ASSERT_TRUE(fs::is_regular_file(file));
+
+    // Container, streams, constant frame rate, duration to the frame.
+    const test::MediaProbe probe = test::probe_file(file);
+    EXPECT_NE(probe.format_name.find("mp4"), std::string::npos) << probe.format_name;
+    const auto& v = probe.video;
+    ASSERT_TRUE(v.present);
+    EXPECT_EQ(v.codec, "h264");
+    EXPECT_EQ(v.pixel_format, "yuv420p");
+    EXPECT_EQ(v.width_px, 360);
+    EXPECT_EQ(v.height_px, 640);
+    EXPECT_EQ(av_q2d(v.avg_frame_rate), kFps);
+    EXPECT_EQ(v.packets, 45);
+    const std::vector<int64_t> steps = v.pts_steps();
+    ASSERT_FALSE(steps.empty());
+    EXPECT_TRUE(std::all_of(steps.begin(), steps.end(), [&](int64_t s) { return s == steps.front(); }))
+        << "presentation steps vary: the frame rate is not constant";
+    EXPECT_TRUE(std::all_of(v.durations.begin(), v.durations.end(), [&](int64_t d) {
+      return d == steps.front();
+    })) << "packet durations vary";
+    EXPECT_DOUBLE_EQ(static_cast<double>(steps.front()) * av_q2d(v.time_base), 1.0 / kFps);
+    EXPECT_NEAR(v.span_s(), 1.5, 1e-6);
+    EXPECT_NEAR(probe.duration_s, 1.5, 0.5 / kFps);
+    EXPECT_EQ(test::count_decoded_frames(file), 45);
+
+    const auto& a = probe.audio;
+    ASSERT_TRUE(a.present);
+    EXPECT_EQ(a.codec, "aac");
+    EXPECT_EQ(a.profile, "LC");
+    EXPECT_EQ(a.sample_rate_hz, 48000);
+    EXPECT_EQ(a.channels, 2);
+    EXPECT_NEAR(a.span_s, 1.5, 1024.0 / 48000.0 + 1e-6);
+
+    // Fast start: the index before the media data.
+    const std::vector<std::string> boxes = test::top_level_boxes(file);
+    const auto moov = std::find(boxes.begin(), boxes.end(), "moov");
+    const auto mdat = std::find(boxes.begin(), boxes.end(), "mdat");
+    ASSERT_NE(moov, boxes.end());
+    ASSERT_NE(mdat, boxes.end());
+    EXPECT_LT(moov - boxes.begin(), mdat - boxes.begin()) << "moov after mdat";
+
+    // Pictures: the trim starts at source frame 15 (Y = 46) and ends after source frame 59
+    // (Y = 134); the picture sits in the middle of the portrait frame (fit-blur).
+    const std::vector<test::YuvPicture> pics = test::decode_frames(file, {0, 7, 22, 37, 44});
+    EXPECT_NEAR(pics[0].mean(0, 150, 300, 210, 340), 16 + 2 * 15, 3.0) << "first frame is not the trim start";
+    EXPECT_NEAR(pics[4].mean(0, 150, 300, 210, 340), 16 + 2 * 59, 3.0) << "last frame is not the trim end";
+
+    // The logo: green pixels in the top-right corner of the safe zone (50 top, 30 right), none
+    // elsewhere.
+    const int green_corner = count_green(pics[2], 180, 0, 360, 200);
+    EXPECT_GT(green_corner, 400) << "no logo in the top-right corner";
+    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 640) - green_corner, 0) << "logo pixels outside the corner";
+    EXPECT_EQ(count_green(pics[2], 330, 0, 360, 640), 0) << "logo inside the right UI margin";
+    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 50), 0) << "logo inside the top UI margin";
+
+    // Captions: bright text in the lower part during cues (0..0.5 s, 1.0..1.5 s), nothing between
+    // and never inside the bottom UI margin.
+    EXPECT_GT(count_bright(pics[1], 0, 320, 360, 520), 150) << "no caption at 0.23 s";
+    EXPECT_EQ(count_bright(pics[2], 0, 0, 360, 640), 0) << "text on screen at 0.73 s, between cues";
+    EXPECT_GT(count_bright(pics[3], 0, 320, 360, 520), 150) << "no caption at 1.23 s";
+    for (const auto& pic : pics)
+      EXPECT_EQ(count_bright(pic, 0, 521, 360, 640), 0) << "text in the bottom margin";
+
+    // The report.
+    const nlohmann::json* o = find_output(report, "ramp", "small-portrait", lang);
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
+    EXPECT_EQ(o->at("error"), "");
+    EXPECT_EQ(fs::weakly_canonical(out / "basic" / o->at("path").get<std::string>()),
+              fs::weakly_canonical(file));
+    EXPECT_EQ(o->at("width"), 360);
+    EXPECT_EQ(o->at("height"), 640);
+    EXPECT_NEAR(o->at("duration").get<double>(), 1.5, 0.5 / kFps);
+    EXPECT_EQ(o->at("bytes").get<int64_t>(), static_cast<int64_t>(fs::file_size(file)));
+    EXPECT_EQ(o->at("sha256"), test::sha256sum(file));
+  }
+  // The two languages differ (their captions), and nothing else is in the output folder.
+  EXPECT_NE(test::sha256sum(out / "basic/ramp/ramp.small-portrait.en.mp4"),
+            test::sha256sum(out / "basic/ramp/ramp.small-portrait.vi.mp4"));
+  EXPECT_EQ(test::list_files(out / "basic"),
+            (std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4", "ramp/ramp.small-portrait.vi.mp4",
+                                      "report.json"}));
+}
+
+TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
+  // Random bytes named .mp4.
+  {
+    std::mt19937 rng(1234);
+    std::ofstream junk(root() / "media/junk.mp4", std::ios::binary);
+    for (int i = 0; i < 200000; ++i) junk.put(static_cast<char>(rng() & 0xFF));
+  }
+  // A fast-start MP4 cut at 40 %: its index promises 3 s, the data stops early.
+  test::make_clip(root() / "media/whole.mp4", 3.0, "testsrc2=size=320x240:rate=30",
+                  "sine=frequency=440:sample_rate=48000",
+                  "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -movflags +faststart");
+  const auto whole_bytes = fs::file_size(root() / "media/whole.mp4");
+  fs::copy_file(root() / "media/whole.mp4", root() / "media/truncated.mp4",
+                fs::copy_options::overwrite_existing);
+  fs::resize_file(root() / "media/truncated.mp4", whole_bytes * 4 / 10);
+
+  const fs::path campaign = root() / "isolation.yaml";
+  write_text(campaign,
+             "name: isolation\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait, small-landscape]\n"
+             "clips:\n"
+             "  - {id: junk, source: media/junk.mp4, captions: none}\n"
+             "  - {id: good, source: media/good.mp4, captions: none}\n"
+             "  - {id: truncated, source: media/truncated.mp4, captions: none}\n");
+  const fs::path out = root() / "out-isolation";
+  const auto run = render(campaign, out);
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+
+  const nlohmann::json report = read_report(out / "isolation/report.json");
+  ASSERT_EQ(report.at("outputs").size(), 6u) << report.dump(2);
+  for (const std::string platform : {"small-portrait", "small-landscape"}) {
+    SCOPED_TRACE(platform);
+    const nlohmann::json* good = find_output(report, "good", platform, "en");
+    ASSERT_NE(good, nullptr);
+    EXPECT_EQ(good->at("status"), "ok") << good->dump(2);
+    EXPECT_TRUE(fs::is_regular_file(out / "isolation/good" / ("good." + platform + ".en.mp4")));
+    for (const std::string clip : {"junk", "truncated"}) {
+      SCOPED_TRACE(clip);
+      const nlohmann::json* bad = find_output(report, clip, platform, "en");
+      ASSERT_NE(bad, nullptr);
+      EXPECT_EQ(bad->at("status"), "failed");
+      const std::string error = bad->at("error");
+      EXPECT_NE(error.find(clip + ".mp4"), std::string::npos)
+          << "the error does not name the file: " << error;
+      EXPECT_FALSE(fs::exists(out / "isolation" / clip / (clip + "." + platform + ".en.mp4")));
+    }
+  }
+  // Only the good clip's files and the report: no temporary (.part) or rejected files anywhere.
+  EXPECT_EQ(test::list_files(out / "isolation"),
+            (std::vector<std::string>{"good/good.small-landscape.en.mp4", "good/good.small-portrait.en.mp4",
+                                      "report.json"}));
+  EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
+}
+
+struct BadCampaign {
+  std::string name;
+  std::string yaml;
+  int line;             // the line the message must name
+  std::string problem;  // a word the message must contain
+};
+
+class RenderBadCampaign : public RenderBasic, public ::testing::WithParamInterface<BadCampaign> {};
+
+TEST_P(RenderBadCampaign, ExitsTwoNamingFileAndLineAndWritesNothing) {
+  const BadCampaign& bad = GetParam();
+  const fs::path campaign = root() / ("bad-" + bad.name + ".yaml");
+  write_text(campaign, bad.yaml);
+  const fs::path out = root() / ("out-bad-" + bad.name);
+  const auto run = render(campaign, out);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find(campaign.filename().string() + ":" + std::to_string(bad.line) + ":"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find(bad.problem), std::string::npos) << run.output;
+  EXPECT_FALSE(fs::exists(out)) << "something was written for an invalid campaign";
+}
+
+const std::string kHead =
+    "name: bad\n"         // 1
+    "languages: [en]\n";  // 2
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RenderBadCampaign,
+    ::testing::Values(BadCampaign{"unknown-key",
+                                  kHead + "platforms: [small-portrait]\n"  // 3
+                                          "colour_grade: warm\n"           // 4
+                                          "clips:\n"
+                                          "  - {id: a, source: media/good.mp4, captions: none}\n",
+                                  4, "colour_grade"},
+                      BadCampaign{"bad-id",
+                                  kHead + "platforms: [small-portrait]\n"  // 3
+                                          "clips:\n"                       // 4
+                                          "  - id: ../x\n"                 // 5
+                                          "    source: media/good.mp4\n"
+                                          "    captions: none\n",
+                                  5, "../x"},
+                      BadCampaign{"missing-file",
+                                  kHead + "platforms: [small-portrait]\n"    // 3
+                                          "clips:\n"                         // 4
+                                          "  - id: a\n"                      // 5
+                                          "    source: media/nowhere.mp4\n"  // 6
+                                          "    captions: none\n",
+                                  6, "nowhere.mp4"},
+                      BadCampaign{"unknown-platform",
+                                  kHead + "platforms: [small-portrait, myspace]\n"  // 3
+                                          "clips:\n"
+                                          "  - {id: a, source: media/good.mp4, captions: none}\n",
+                                  3, "myspace"}),
+    [](const ::testing::TestParamInfo<BadCampaign>& info) {
+      std::string name = info.param.name;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+TEST_F(RenderBasic, TrimBeyondTheSourceEndIsBadInput) {
+  for (const std::string trim : {"start: 0.5, end: 9.0", "start: 5.0"}) {
+    SCOPED_TRACE(trim);
+    const fs::path campaign = root() / "trim.yaml";
+    write_text(campaign,
+               "name: trim\n"
+               "languages: [en]\n"
+               "platforms: [small-portrait]\n"
+               "clips:\n"
+               "  - {id: ok, source: media/good.mp4, captions: none}\n"
+               "  - {id: long, source: media/ramp.mp4, " +
+                   trim + ", captions: none}\n");
+    const fs::path out = root() / "out-trim";
+    const auto run = render(campaign, out);
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_NE(run.output.find("'long'"), std::string::npos)
+        << "the message does not name the clip: " << run.output;
+    EXPECT_NE(run.output.find("beyond the end"), std::string::npos) << run.output;
+    EXPECT_FALSE(fs::exists(out)) << "something was written for a bad trim";
+  }
+}
+
+TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
+  // ramp.mp4 trimmed to 1.5 s; short-max takes at most 1 s.
+  const fs::path campaign = root() / "limits.yaml";
+  write_text(campaign,
+             "name: limits\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait, short-max]\n"
+             "clips:\n"
+             "  - {id: ramp, source: media/ramp.mp4, start: 0.5, end: 2.0, captions: none}\n");
+  const fs::path out = root() / "out-limits";
+  const auto run = render(campaign, out);
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = read_report(out / "limits/report.json");
+  const nlohmann::json* ok = find_output(report, "ramp", "small-portrait", "en");
+  const nlohmann::json* refused = find_output(report, "ramp", "short-max", "en");
+  ASSERT_NE(ok, nullptr);
+  ASSERT_NE(refused, nullptr);
+  EXPECT_EQ(ok->at("status"), "ok") << ok->dump(2);
+  EXPECT_EQ(refused->at("status"), "failed");
+  const std::string error = refused->at("error");
+  // Refused on its length before encoding: the reason is the limit, not a failed conformance
+  // check of an encoded file (which would name rules and keep a .rejected.mp4).
+  EXPECT_NE(error.find("1.5"), std::string::npos) << error;
+  EXPECT_NE(error.find("short-max"), std::string::npos) << error;
+  EXPECT_EQ(error.find("does not conform"), std::string::npos) << error;
+  EXPECT_TRUE(refused->at("checks").empty()) << "the refused output was encoded and checked";
+  EXPECT_EQ(test::list_files(out / "limits"),
+            (std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4", "report.json"}));
+}
+
+TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
+  const fs::path campaign = root() / "tiktok.yaml";
+  write_text(campaign,
+             "name: real\n"
+             "languages: [en]\n"
+             "platforms: [tiktok]\n"
+             "clips:\n"
+             "  - {id: good, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / "out-tiktok";
+  const auto run = render(campaign, out);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path file = out / "real/good/good.tiktok.en.mp4";
+  const test::MediaProbe probe = test::probe_file(file);
+  EXPECT_EQ(probe.video.codec, "h264");
+  EXPECT_EQ(probe.video.profile, "High");
+  EXPECT_EQ(probe.video.pixel_format, "yuv420p");
+  EXPECT_EQ(probe.video.width_px, 1080);
+  EXPECT_EQ(probe.video.height_px, 1920);
+  EXPECT_EQ(probe.video.packets, 30);
+  EXPECT_EQ(probe.audio.sample_rate_hz, 48000);
+  EXPECT_EQ(probe.audio.channels, 2);
+  // ffprobe as a second, independent reader.
+  const auto ffprobe = test::run_command(
+      "ffprobe -v error -select_streams v:0 -show_entries "
+      "stream=codec_name,width,height,pix_fmt,r_frame_rate "
+      "-of default=nw=1 " +
+      shell_quote(file.string()));
+  EXPECT_EQ(ffprobe.output, "codec_name=h264\nwidth=1080\nheight=1920\npix_fmt=yuv420p\nr_frame_rate=30/1\n");
+
+  const nlohmann::json report = read_report(out / "real/report.json");
+  const nlohmann::json* o = find_output(report, "good", "tiktok", "en");
+  ASSERT_NE(o, nullptr);
+  EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
+  ASSERT_EQ(o->at("checks").size(), 18u);
+  for (const auto& c : o->at("checks")) EXPECT_TRUE(c.at("passed").get<bool>()) << c.dump();
+  const auto check = test::run_shortpack("check " + shell_quote(file.string()) + " --platform tiktok");
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+}  // namespace
+}  // namespace shortpack

@@ -1,0 +1,312 @@
+// RenderScripted clips end to end (issue 10): a timeline of media, card, crossfade and still with a
+// fade through black renders with the exact expected length; the crossfade's middle frame is the
+// blend of its neighbours; the card's text shows exactly during the card; a voice-over ducks the
+// programme by the default 12 dB and the mix meets the loudness target; bad scripts are refused
+// before anything is encoded.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::shell_quote;
+using test::write_text;
+
+void ffmpeg(const std::string& args) {
+  const auto r = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
+}
+
+struct Colour {
+  double y, u, v;
+};
+
+Colour colour_at(const test::YuvPicture& pic, int x0, int y0, int x1, int y1) {
+  return {pic.mean(0, x0, y0, x1, y1), pic.mean(1, x0, y0, x1, y1), pic.mean(2, x0, y0, x1, y1)};
+}
+
+// Pixels of the rectangle whose luma differs from `background_y` by more than 40.
+int count_unlike(const test::YuvPicture& pic, double background_y, int x0, int y0, int x1, int y1) {
+  int n = 0;
+  for (int y = y0; y < y1; ++y) {
+    for (int x = x0; x < x1; ++x) n += std::fabs(pic.luma(x, y) - background_y) > 40 ? 1 : 0;
+  }
+  return n;
+}
+
+class RenderScripted : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::setlocale(LC_ALL, "C");
+    dir_ = std::make_unique<test::ScratchDir>("scripted");
+    const fs::path root = dir_->path();
+    test::write_test_presets(root / "presets");
+    const std::string x264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac";
+    // Flat-colour portrait sources (9:16, so they fill the frame exactly), each with a tone.
+    test::make_clip(root / "media/a.mp4", 2.0, "color=c=0xC04020:s=180x320:r=30",
+                    "sine=frequency=440:sample_rate=48000", x264);
+    test::make_clip(root / "media/b.mp4", 2.0, "color=c=0x30B0E0:s=180x320:r=30",
+                    "sine=frequency=660:sample_rate=48000", x264);
+    ffmpeg("-f lavfi -i color=c=0x40C040:s=180x320 -frames:v 1 " +
+           shell_quote((root / "media/still.png").string()));
+    // One cue near the end of a 3.1 s assembled clip (captions of a scripted clip are timed on it).
+    write_text(root / "subs/late.en.srt", "1\n00:00:02,900 --> 00:00:03,100\nTHE END\n");
+    write_text(root / "subs/late.vi.srt", "1\n00:00:02,900 --> 00:00:03,100\nHẾT\n");
+    write_text(root / "media/not-an-image.png", "this is text, not a picture\n");
+    // The voice-over programme: 5 s of a steady 440 Hz tone at about -20 dBFS.
+    test::make_clip(root / "media/programme.mp4", 5.0, "color=c=gray:s=180x320:r=30",
+                    "sine=frequency=440:sample_rate=48000", "-af volume=-11dB " + x264);
+    fs::create_directories(root / "vo");
+    // A voice-like burst: 2.5 kHz with a 4 Hz syllable rhythm, from 1.5 to 3.0 s of a 3.5 s file.
+    ffmpeg(
+        "-f lavfi -i \"aevalsrc='if(between(t,1.5,3.0),0.3*sin(2*PI*2500*t)*(0.6+0.4*sin(2*PI*4*t)),0)'"
+        ":s=48000:d=3.5\" " +
+        shell_quote((root / "vo/voice.en.wav").string()));
+    ffmpeg("-f lavfi -i \"sine=frequency=300:sample_rate=48000:d=6\" " +
+           shell_quote((root / "vo/long.en.wav").string()));
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  static fs::path root() { return dir_->path(); }
+  static test::CommandResult render(const std::string& name, const std::string& yaml) {
+    write_text(root() / (name + ".yaml"), yaml);
+    return test::run_shortpack("render " + shell_quote((root() / (name + ".yaml")).string()) + " --out " +
+                               shell_quote((root() / ("out-" + name)).string()) + " --presets " +
+                               shell_quote((root() / "presets").string()));
+  }
+  static nlohmann::json report(const std::string& name) {
+    return nlohmann::json::parse(test::read_text(root() / ("out-" + name) / name / "report.json"));
+  }
+
+  static std::unique_ptr<test::ScratchDir> dir_;
+};
+
+std::unique_ptr<test::ScratchDir> RenderScripted::dir_;
+
+// Timeline at 30 fps (durations deliberately off the frame grid, to be snapped):
+//   1 media a.mp4 0.2..1.21 s -> 30.3 -> 30 frames, output frames [0, 30)
+//   2 card 1.01 s             -> 30 frames, [30, 60)
+//   3 media b.mp4, crossfade 0.49 s (14.7 -> 15 frames): [45, 75)
+//   4 still, fade-black 0.41 s (12.3 -> 12 frames): [63, 93)
+// Output: 30 + 30 + 30 + 30 - 15 - 12 = 93 frames = 3.1 s.
+TEST_F(RenderScripted, FourSegmentScriptHasExactLengthBlendsAndCardText) {
+  const auto run =
+      render("script",
+             "name: script\n"
+             "languages: [en, vi]\n"
+             "platforms: [small-portrait]\n"
+             "clips:\n"
+             "  - id: explainer\n"
+             "    reframe: crop-center\n"
+             "    captions: {en: subs/late.en.srt, vi: subs/late.vi.srt}\n"
+             "    segments:\n"
+             "      - {source: media/a.mp4, start: 0.2, end: 1.21}\n"
+             "      - {card: {en: \"PENSION AT 60\", vi: \"LƯƠNG HƯU 60\"}, duration: 1.01, "
+             "background: \"#0D47A1\"}\n"
+             "      - {source: media/b.mp4, start: 0, end: 1.0, transition: {crossfade: 0.49}}\n"
+             "      - {image: media/still.png, duration: 1.0, transition: {fade-black: 0.41}}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const std::string lang : {"en", "vi"}) {
+    SCOPED_TRACE(lang);
+    const fs::path file =
+        root() / "out-script/script/explainer" / ("explainer.small-portrait." + lang + ".mp4");
+    const test::MediaProbe probe = test::probe_file(file);
+    EXPECT_EQ(probe.video.packets, 93);
+    EXPECT_NEAR(probe.video.span_s(), 3.1, 1e-6);
+    EXPECT_NEAR(probe.audio.span_s, 3.1, 1024.0 / 48000 + 1e-6);
+    EXPECT_EQ(test::count_decoded_frames(file), 93);
+
+    const std::vector<int64_t> idx{20, 29, 30, 40, 44, 46, 52, 58, 59, 60, 61, 62, 69, 80, 86, 88};
+    const auto pics = test::decode_frames(file, idx);
+    auto at = [&](int64_t i) -> const test::YuvPicture& {
+      return pics[static_cast<size_t>(std::find(idx.begin(), idx.end(), i) - idx.begin())];
+    };
+    // A patch away from the card's text (which sits in the middle of the safe zone).
+    auto patch = [](const test::YuvPicture& p) { return colour_at(p, 40, 70, 100, 110); };
+    const Colour a = patch(at(20));
+    const Colour card = patch(at(40));
+    const Colour b = patch(at(61));
+    const Colour still = patch(at(80));
+    ASSERT_GT(std::fabs(card.y - b.y) + std::fabs(card.u - b.u) + std::fabs(card.v - b.v), 60)
+        << "card and b look alike: the blend test would prove nothing";
+
+    // Crossfade card -> b over frames 45..59: frame 45 + k has b's weight (k + 0.5) / 15.
+    for (const int k : {1, 7, 13}) {
+      const double w = (k + 0.5) / 15.0;
+      const Colour got = patch(at(45 + k));
+      EXPECT_NEAR(got.y, card.y + w * (b.y - card.y), 3.0) << "crossfade frame " << 45 + k;
+      EXPECT_NEAR(got.u, card.u + w * (b.u - card.u), 3.0) << "crossfade frame " << 45 + k;
+      EXPECT_NEAR(got.v, card.v + w * (b.v - card.v), 3.0) << "crossfade frame " << 45 + k;
+    }
+    // Before and after the crossfade: the pure pictures.
+    EXPECT_NEAR(patch(at(44)).y, card.y, 2.0);
+    EXPECT_NEAR(patch(at(60)).y, b.y, 2.0);
+    EXPECT_NEAR(patch(at(62)).y, b.y, 2.0);
+    // Fade through black b -> still over frames 63..74: frame 69 (k = 6, 54 % through) is the
+    // still at 8 % of its brightness above black.
+    EXPECT_LT(patch(at(69)).y, 16 + 0.15 * (std::max(b.y, still.y) - 16) + 3) << "no fade through black";
+    EXPECT_GT(std::fabs(a.y - card.y) + std::fabs(still.y - b.y), 20);
+
+    // The card's text: on screen exactly for the card's frames [30, 60).
+    auto text_pixels = [&](int64_t i) {
+      const test::YuvPicture& p = at(i);
+      return count_unlike(p, patch(p).y, 12, 200, 330, 380);
+    };
+    EXPECT_EQ(text_pixels(20), 0) << "text before the card";
+    EXPECT_EQ(text_pixels(29), 0) << "text one frame before the card";
+    EXPECT_GT(text_pixels(30), 300) << "no text on the card's first frame";
+    EXPECT_GT(text_pixels(40), 300) << "no text on the card";
+    EXPECT_GT(text_pixels(59), 100) << "no text on the card's last frame";
+    EXPECT_EQ(text_pixels(60), 0) << "text after the card";
+    EXPECT_EQ(text_pixels(80), 0) << "text on the still";
+    // The caption cue at 2.9..3.1 s of the assembled clip: frames 87..92, at the bottom.
+    auto caption_pixels = [&](int64_t i) { return count_unlike(at(i), patch(at(i)).y, 12, 400, 330, 520); };
+    EXPECT_EQ(caption_pixels(86), 0) << "caption before its cue";
+    EXPECT_GT(caption_pixels(88), 100) << "no caption during its cue";
+  }
+  // The card's text differs per language, so do the files.
+  EXPECT_NE(test::sha256sum(root() / "out-script/script/explainer/explainer.small-portrait.en.mp4"),
+            test::sha256sum(root() / "out-script/script/explainer/explainer.small-portrait.vi.mp4"));
+}
+
+TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness) {
+  const auto run = render("voice",
+                          "name: voice\n"
+                          "languages: [en, vi]\n"
+                          "platforms: [small-portrait]\n"
+                          "clips:\n"
+                          "  - id: vo\n"
+                          "    source: media/programme.mp4\n"
+                          "    captions: none\n"
+                          "    voiceover: {en: vo/voice.en.wav}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path en = root() / "out-voice/voice/vo/vo.small-portrait.en.mp4";
+  const fs::path vi = root() / "out-voice/voice/vo/vo.small-portrait.vi.mp4";
+
+  // English: the programme tone drops while the voice speaks (1.5..3.0 s) and comes back after.
+  const test::DecodedAudio with_voice = test::decode_audio(en);
+  const double before = test::tone_amplitude(with_voice, 0, 440, 0.3, 1.3);
+  const double during = test::tone_amplitude(with_voice, 0, 440, 1.9, 2.8);
+  const double after = test::tone_amplitude(with_voice, 0, 440, 3.8, 4.8);
+  const double duck_db = 20.0 * std::log10(during / before);
+  EXPECT_NEAR(duck_db, -12.0, 1.0) << "programme ducked by " << duck_db << " dB";
+  EXPECT_NEAR(20.0 * std::log10(after / before), 0.0, 0.5) << "programme did not come back";
+  EXPECT_GT(test::tone_amplitude(with_voice, 0, 2500, 1.9, 2.8), 4.0 * during) << "the voice is not on top";
+  EXPECT_LT(test::tone_amplitude(with_voice, 0, 2500, 0.3, 1.3), 1e-3) << "voice where there is none";
+  const test::Ebur128Reading loud_en = test::ffmpeg_ebur128(en);
+  EXPECT_NEAR(loud_en.integrated_lufs, -14.0, 1.0);
+  EXPECT_LE(loud_en.true_peak_dbtp, -1.0);
+
+  // Vietnamese has no voice-over: the programme alone, never ducked.
+  const test::DecodedAudio programme_only = test::decode_audio(vi);
+  const double vi_before = test::tone_amplitude(programme_only, 0, 440, 0.3, 1.3);
+  const double vi_during = test::tone_amplitude(programme_only, 0, 440, 1.9, 2.8);
+  EXPECT_NEAR(20.0 * std::log10(vi_during / vi_before), 0.0, 0.3);
+  EXPECT_LT(test::tone_amplitude(programme_only, 0, 2500, 1.9, 2.8), 1e-3);
+  const test::Ebur128Reading loud_vi = test::ffmpeg_ebur128(vi);
+  EXPECT_NEAR(loud_vi.integrated_lufs, -14.0, 1.0);
+  EXPECT_LE(loud_vi.true_peak_dbtp, -1.0);
+}
+
+// A clip that says `captions: none` is prepared like any other (its still images read, its card
+// texts checked against the fonts).
+TEST_F(RenderScripted, StillImageInAClipWithoutCaptions) {
+  const auto run = render("nocaptions",
+                          "name: nocaptions\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "clips:\n"
+                          "  - id: photo\n"
+                          "    captions: none\n"
+                          "    segments:\n"
+                          "      - {source: media/a.mp4, start: 0, end: 1.0}\n"
+                          "      - {image: media/still.png, duration: 1.0}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path file = root() / "out-nocaptions/nocaptions/photo/photo.small-portrait.en.mp4";
+  EXPECT_EQ(test::probe_file(file).video.packets, 60);
+  // The still's green, crop-centred over the whole frame.
+  const test::YuvPicture still = test::decode_frame(file, 45);
+  EXPECT_LT(still.mean(1, 100, 200, 260, 440), 110);
+  EXPECT_LT(still.mean(2, 100, 200, 260, 440), 110);
+}
+
+struct BadScript {
+  std::string name;
+  std::string clip_yaml;              // the clip's lines after "  - id: bad\n"
+  std::vector<std::string> mentions;  // words the one message must contain
+};
+
+class RenderScriptedBadInput : public RenderScripted, public ::testing::WithParamInterface<BadScript> {};
+
+TEST_P(RenderScriptedBadInput, RefusedBeforeEncodingWithNothingWritten) {
+  const BadScript& bad = GetParam();
+  const std::string name = "bad-" + bad.name;
+  const auto run = render(name, "name: " + name +
+                                    "\n"
+                                    "languages: [en, vi]\n"
+                                    "platforms: [small-portrait]\n"
+                                    "clips:\n"
+                                    "  - {id: fine, source: media/a.mp4, captions: none}\n"
+                                    "  - id: bad\n"
+                                    "    captions: {en: subs/late.en.srt, vi: subs/late.vi.srt}\n" +
+                                    bad.clip_yaml);
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  for (const std::string& word : bad.mentions) {
+    EXPECT_NE(run.output.find(word), std::string::npos)
+        << "the message lacks '" << word << "': " << run.output;
+  }
+  EXPECT_FALSE(fs::exists(root() / ("out-" + name))) << "something was written: " << run.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, RenderScriptedBadInput,
+    ::testing::Values(
+        BadScript{"segment-beyond-source",
+                  "    segments:\n"
+                  "      - {source: media/a.mp4, start: 0, end: 1.0}\n"
+                  "      - {source: media/b.mp4, start: 0.5, end: 4.0}\n",
+                  {"'bad'", "segment 2", "beyond the end"}},
+        BadScript{"transition-longer-than-card",
+                  "    segments:\n"
+                  "      - {card: {en: One, vi: Một}, duration: 0.5}\n"
+                  "      - {source: media/a.mp4, start: 0, end: 1.5, transition: {crossfade: 0.8}}\n",
+                  {"crossfade", "0.8"}},
+        BadScript{"transition-longer-than-media",
+                  // The media segment's length (2 s) is known only once the file is probed.
+                  "    segments:\n"
+                  "      - {source: media/a.mp4}\n"
+                  "      - {image: media/still.png, duration: 3.0, transition: {crossfade: 2.5}}\n",
+                  {"'bad'", "segment 2", "longer"}},
+        BadScript{"card-without-a-language",
+                  "    segments:\n"
+                  "      - {source: media/a.mp4, start: 0, end: 1.0}\n"
+                  "      - {card: {en: Only English}, duration: 1.0}\n",
+                  {"vi"}},
+        BadScript{"image-that-is-not-an-image",
+                  "    segments:\n"
+                  "      - {source: media/a.mp4, start: 0, end: 1.0}\n"
+                  "      - {image: media/not-an-image.png, duration: 1.0}\n",
+                  {"'bad'", "segment 2", "not-an-image.png"}},
+        BadScript{"voiceover-longer-than-clip",
+                  "    source: media/a.mp4\n"
+                  "    voiceover: {en: vo/long.en.wav}\n",
+                  {"'bad'", "long.en.wav", "longer"}}),
+    [](const ::testing::TestParamInfo<BadScript>& info) {
+      std::string name = info.param.name;
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+}  // namespace
+}  // namespace shortpack

@@ -1,0 +1,302 @@
+// RenderSources as they come from phones and broadcast (issue 5, item 6): a rotated phone clip, an
+// anamorphic PAL clip, a 10-bit HEVC clip with 5.1 sound, a variable-frame-rate clip and a clip
+// without sound. One campaign renders them all (to a portrait and a landscape size, fit-pad so
+// the picture's geometry is measurable); each test judges one source's outputs.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::shell_quote;
+
+void ffmpeg(const std::string& args) {
+  const auto r = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
+}
+
+struct Box {
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;  // inclusive bounds of the matching pixels
+  int count = 0;
+  [[nodiscard]] int width() const { return x1 - x0 + 1; }
+  [[nodiscard]] int height() const { return y1 - y0 + 1; }
+};
+
+Box bright_box(const test::YuvPicture& pic, int threshold) {
+  Box b;
+  for (int y = 0; y < pic.height_px; ++y) {
+    for (int x = 0; x < pic.width_px; ++x) {
+      if (pic.luma(x, y) < threshold) continue;
+      b.x0 = std::min(b.x0, x);
+      b.y0 = std::min(b.y0, y);
+      b.x1 = std::max(b.x1, x);
+      b.y1 = std::max(b.y1, y);
+      ++b.count;
+    }
+  }
+  return b;
+}
+
+class RenderSources : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::setlocale(LC_ALL, "C");
+    dir_ = std::make_unique<test::ScratchDir>("sources");
+    const fs::path root = dir_->path();
+    test::write_test_presets(root / "presets");
+    fs::create_directories(root / "media");
+    const std::string x264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p";
+    const std::string tone = "-f lavfi -i sine=frequency=440:sample_rate=48000";
+
+    // Phone clip: portrait content (red top, blue bottom, 240x320) stored landscape (320x240,
+    // turned clockwise) with a rotation tag that tells players to turn it back. (ffmpeg 5.1 has
+    // no -display_rotation; its `rotate` stream tag, applied on a stream copy, writes the
+    // display matrix.)
+    ffmpeg(
+        "-f lavfi -i \"color=c=red:s=240x160:r=30,format=yuv420p[a];color=c=blue:s=240x160:r=30,"
+        "format=yuv420p[b];[a][b]vstack,transpose=clock\" " +
+        tone + " -t 1.5 " + x264 + " -c:a aac " + shell_quote((root / "stored.mp4").string()));
+    ffmpeg("-i " + shell_quote((root / "stored.mp4").string()) + " -c copy -metadata:s:v:0 rotate=90 " +
+           shell_quote((root / "media/rotated.mp4").string()));
+
+    // Anamorphic PAL: 720x576 with 64:45 pixels (16:9 on screen); a circle of radius 200 display
+    // pixels, drawn squeezed in storage.
+    ffmpeg(
+        "-f lavfi -i \"color=c=black:s=720x576:r=25,format=yuv420p,"
+        "geq=lum='if(lt(pow((X-360)*64/45\\,2)+pow(Y-288\\,2)\\,200*200)\\,235\\,16)':cb=128:cr=128,"
+        "setsar=64/45\" " +
+        tone + " -t 1.5 " + x264 + " -c:a aac " + shell_quote((root / "media/anamorphic.mp4").string()));
+
+    // 10-bit HEVC with 5.1 sound (the tone in every channel but the LFE).
+    ffmpeg("-f lavfi -i \"color=c=0xB03060:s=320x240:r=30\" " + tone +
+           " -filter_complex \"[1]pan=5.1|c0=c0|c1=c0|c2=c0|c3=0*c0|c4=c0|c5=c0[a]\" -map 0:v -map \"[a]\" "
+           "-t 1.5 "
+           "-c:v libx265 -preset ultrafast -x265-params log-level=error -pix_fmt yuv420p10le -c:a aac " +
+           shell_quote((root / "media/hevc10.mp4").string()));
+
+    // Variable frame rate: 10 frames at 10 fps, then 30 frames at 30 fps (2 s); frame n is
+    // Y = 16 + 4n, so each output frame shows which source frame it came from.
+    ffmpeg(
+        "-f lavfi -i \"color=c=gray:s=320x240:r=30,format=yuv420p,geq=lum='16+4*N':cb=128:cr=128,"
+        "setpts='if(lt(N,10),N*0.1,1+(N-10)/30)/TB'\" " +
+        tone + " -frames:v 40 -t 2 -fps_mode vfr -video_track_timescale 90000 " + x264 + " -c:a aac " +
+        shell_quote((root / "media/vfr.mp4").string()));
+
+    // No sound at all.
+    ffmpeg("-f lavfi -i testsrc2=size=320x240:rate=30 -t 1.5 " + x264 + " " +
+           shell_quote((root / "media/silent.mp4").string()));
+
+    test::write_text(root / "sources.yaml",
+                     "name: sources\n"
+                     "languages: [en]\n"
+                     "platforms: [small-portrait, small-landscape]\n"
+                     "clips:\n"
+                     "  - {id: rotated, source: media/rotated.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: anamorphic, source: media/anamorphic.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: hevc10, source: media/hevc10.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: vfr, source: media/vfr.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: silent, source: media/silent.mp4, reframe: fit-pad, captions: none}\n");
+    run_ = std::make_unique<test::CommandResult>(test::run_shortpack(
+        "render " + shell_quote((root / "sources.yaml").string()) + " --out " +
+        shell_quote((root / "out").string()) + " --presets " + shell_quote((root / "presets").string())));
+    const fs::path report = root / "out/sources/report.json";
+    if (fs::exists(report)) report_ = nlohmann::json::parse(test::read_text(report));
+  }
+  static void TearDownTestSuite() {
+    run_.reset();
+    dir_.reset();
+  }
+
+  static fs::path media(const std::string& name) { return dir_->path() / "media" / name; }
+  static fs::path output(const std::string& clip, const std::string& platform) {
+    return dir_->path() / "out/sources" / clip / (clip + "." + platform + ".en.mp4");
+  }
+  // The output's report entry must say ok; returns its path.
+  static fs::path ok_output(const std::string& clip, const std::string& platform) {
+    EXPECT_NE(report_.find("outputs"), report_.end()) << "no report; render said: " << run_->output;
+    if (report_.find("outputs") != report_.end()) {
+      for (const auto& o : report_.at("outputs")) {
+        if (o.at("clip") == clip && o.at("platform") == platform) {
+          EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
+        }
+      }
+    }
+    return output(clip, platform);
+  }
+  // What every output must be, whatever the source: 8-bit yuv420p H.264 at a constant frame
+  // rate (30 fps unless the source has another standard rate), AAC-LC 48 kHz stereo.
+  static test::MediaProbe expect_normalised(const fs::path& file, int width_px, int height_px, int64_t frames,
+                                            double fps = 30.0) {
+    const test::MediaProbe p = test::probe_file(file);
+    EXPECT_EQ(p.video.codec, "h264");
+    EXPECT_EQ(p.video.pixel_format, "yuv420p");
+    EXPECT_EQ(p.video.width_px, width_px);
+    EXPECT_EQ(p.video.height_px, height_px);
+    EXPECT_TRUE(p.video.sample_aspect.num == 0 || av_cmp_q(p.video.sample_aspect, {1, 1}) == 0)
+        << "output pixels are not square: " << p.video.sample_aspect.num << ":" << p.video.sample_aspect.den;
+    EXPECT_EQ(p.video.packets, frames);
+    const auto steps = p.video.pts_steps();
+    EXPECT_TRUE(!steps.empty() && std::all_of(steps.begin(), steps.end(), [&](int64_t s) {
+      return s == steps[0];
+    })) << "not a constant frame rate";
+    if (!steps.empty()) {
+      EXPECT_NEAR(static_cast<double>(steps[0]) * av_q2d(p.video.time_base), 1.0 / fps, 1e-9);
+    }
+    EXPECT_TRUE(p.audio.present) << "no audio track";
+    EXPECT_EQ(p.audio.codec, "aac");
+    EXPECT_EQ(p.audio.profile, "LC");
+    EXPECT_EQ(p.audio.sample_rate_hz, 48000);
+    EXPECT_EQ(p.audio.channels, 2);
+    EXPECT_NEAR(p.audio.span_s, static_cast<double>(frames) / fps, 1024.0 / 48000 + 1e-6);
+    return p;
+  }
+
+  static std::unique_ptr<test::ScratchDir> dir_;
+  static std::unique_ptr<test::CommandResult> run_;
+  static nlohmann::json report_;
+};
+
+std::unique_ptr<test::ScratchDir> RenderSources::dir_;
+std::unique_ptr<test::CommandResult> RenderSources::run_;
+nlohmann::json RenderSources::report_;
+
+TEST_F(RenderSources, RotatedPhoneClipComesOutUpright) {
+  // The generator is right: the tag is there and ffmpeg shows red on top.
+  const test::MediaProbe source = test::probe_file(media("rotated.mp4"));
+  EXPECT_EQ(source.video.width_px, 320);
+  EXPECT_NE(source.video.rotation_deg, 0.0);
+  const auto shown =
+      test::run_command("ffmpeg -nostdin -v error -i " + shell_quote(media("rotated.mp4").string()) +
+                        " -frames:v 1 -f rawvideo -pix_fmt gray -");
+  ASSERT_EQ(shown.output.size(), 240u * 320u) << "ffmpeg does not show the source as 240x320";
+
+  // Portrait: 240x320 fitted into 360x640 is 360x480 at y = 80..560.
+  {
+    const fs::path file = ok_output("rotated", "small-portrait");
+    expect_normalised(file, 360, 640, 45);
+    const test::YuvPicture pic = test::decode_frame(file, 20);
+    EXPECT_GT(pic.mean(2, 60, 100, 300, 300), 200) << "top half is not red";
+    EXPECT_LT(pic.mean(1, 60, 100, 300, 300), 128);
+    EXPECT_GT(pic.mean(1, 60, 340, 300, 540), 200) << "bottom half is not blue";
+    EXPECT_LT(pic.mean(2, 60, 340, 300, 540), 128);
+    EXPECT_LT(pic.mean(0, 0, 0, 360, 70), 20) << "pad above the picture (is it upright?)";
+  }
+  // Landscape: 270x360 at x = 185..455.
+  {
+    const fs::path file = ok_output("rotated", "small-landscape");
+    expect_normalised(file, 640, 360, 45);
+    const test::YuvPicture pic = test::decode_frame(file, 20);
+    EXPECT_GT(pic.mean(2, 200, 20, 440, 160), 200) << "top half is not red";
+    EXPECT_GT(pic.mean(1, 200, 200, 440, 340), 200) << "bottom half is not blue";
+    EXPECT_LT(pic.mean(0, 0, 0, 175, 360), 20) << "pad left of the picture";
+    EXPECT_LT(pic.mean(0, 465, 0, 640, 360), 20) << "pad right of the picture";
+  }
+}
+
+TEST_F(RenderSources, AnamorphicClipIsNotDistorted) {
+  const test::MediaProbe source = test::probe_file(media("anamorphic.mp4"));
+  ASSERT_EQ(av_cmp_q(source.video.sample_aspect, {64, 45}), 0);
+  // 16:9 on screen fills 640x360 exactly: the circle (radius 200 of 576 lines) is 250 px across.
+  {
+    const fs::path file = ok_output("anamorphic", "small-landscape");
+    expect_normalised(file, 640, 360, 38, 25.0);  // PAL's 25 fps kept; 1.5 s is 37.5 frames
+    const Box circle = bright_box(test::decode_frame(file, 10), 128);
+    EXPECT_NEAR(circle.width(), 250, 6) << "the circle is squeezed or stretched";
+    EXPECT_NEAR(circle.height(), 250, 6);
+    EXPECT_NEAR((circle.x0 + circle.x1) / 2.0, 320, 3);
+    EXPECT_NEAR((circle.y0 + circle.y1) / 2.0, 180, 3);
+  }
+  // In the portrait frame the picture is 360 wide (202 high): a circle 400 * 360 / 1024 = 141 px.
+  {
+    const fs::path file = ok_output("anamorphic", "small-portrait");
+    expect_normalised(file, 360, 640, 38, 25.0);
+    const Box circle = bright_box(test::decode_frame(file, 10), 128);
+    EXPECT_NEAR(circle.width(), 141, 5);
+    EXPECT_NEAR(circle.height(), 141, 5);
+    EXPECT_NEAR(static_cast<double>(circle.width()) / circle.height(), 1.0, 0.04);
+  }
+}
+
+TEST_F(RenderSources, TenBitHevcWithSurroundSoundBecomesEightBitStereo) {
+  const test::MediaProbe source = test::probe_file(media("hevc10.mp4"));
+  ASSERT_EQ(source.video.codec, "hevc");
+  ASSERT_EQ(source.video.pixel_format, "yuv420p10le");
+  ASSERT_EQ(source.audio.channels, 6);
+  // The source's colour, read by this test's own decoder (10-bit to 8-bit through swscale).
+  const test::YuvPicture original = test::decode_frame(media("hevc10.mp4"), 10);
+  for (const std::string platform : {"small-portrait", "small-landscape"}) {
+    SCOPED_TRACE(platform);
+    const fs::path file = ok_output("hevc10", platform);
+    const test::MediaProbe p = expect_normalised(file, platform == "small-portrait" ? 360 : 640,
+                                                 platform == "small-portrait" ? 640 : 360, 45);
+    EXPECT_EQ(p.video.profile.find("10"), std::string::npos) << "a 10-bit profile: " << p.video.profile;
+    const test::YuvPicture pic = test::decode_frame(file, 10);
+    const int cx = pic.width_px / 2;
+    const int cy = pic.height_px / 2;
+    for (int plane = 0; plane < 3; ++plane) {
+      EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
+                  original.mean(plane, 140, 100, 180, 140), 3.0)
+          << "plane " << plane;
+    }
+    // The 5.1 tone lands in both stereo channels, equally.
+    const test::DecodedAudio audio = test::decode_audio(file);
+    const double left = test::tone_amplitude(audio, 0, 440, 0.2, 1.3);
+    const double right = test::tone_amplitude(audio, 1, 440, 0.2, 1.3);
+    EXPECT_GT(left, 0.05);
+    EXPECT_NEAR(left, right, 0.05 * left);
+  }
+}
+
+TEST_F(RenderSources, VariableFrameRateBecomesConstant) {
+  const test::MediaProbe source = test::probe_file(media("vfr.mp4"));
+  const auto source_steps = source.video.pts_steps();
+  ASSERT_NE(*std::min_element(source_steps.begin(), source_steps.end()),
+            *std::max_element(source_steps.begin(), source_steps.end()))
+      << "the generated source is not variable-rate";
+  const fs::path file = ok_output("vfr", "small-portrait");
+  expect_normalised(file, 360, 640, 60);
+  // Output frame m (at m/30 s) shows the source frame on screen then: floor(m / 3) in the 10 fps
+  // second, 10 + (m - 30) in the 30 fps second. Source frame n has Y = 16 + 4n.
+  const std::vector<int64_t> indices{0, 4, 15, 29, 30, 45, 59};
+  const auto pics = test::decode_frames(file, indices);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const int64_t m = indices[i];
+    const int64_t n = m < 30 ? m / 3 : 10 + (m - 30);
+    EXPECT_NEAR(pics[i].mean(0, 150, 300, 210, 340), 16 + 4 * n, 1.6) << "output frame " << m;
+  }
+}
+
+TEST_F(RenderSources, ClipWithoutSoundGetsASilentTrack) {
+  ASSERT_FALSE(test::probe_file(media("silent.mp4")).audio.present);
+  for (const std::string platform : {"small-portrait", "small-landscape"}) {
+    SCOPED_TRACE(platform);
+    const fs::path file = ok_output("silent", platform);
+    ASSERT_TRUE(fs::exists(file));
+    expect_normalised(file, platform == "small-portrait" ? 360 : 640,
+                      platform == "small-portrait" ? 640 : 360, 45);
+    const test::DecodedAudio audio = test::decode_audio(file);
+    ASSERT_GT(audio.frames(), 70000u);
+    float peak = 0.0F;
+    for (float s : audio.samples) peak = std::max(peak, std::fabs(s));
+    EXPECT_LT(peak, 1e-4) << "the silent track is not silent";
+  }
+}
+
+TEST_F(RenderSources, EveryOutputRendered) {
+  EXPECT_EQ(run_->exit_code, 0) << run_->output;
+  EXPECT_EQ(test::list_files(dir_->path() / "out/sources").size(), 11u);
+}
+
+}  // namespace
+}  // namespace shortpack

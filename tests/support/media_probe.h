@@ -1,0 +1,122 @@
+// Judging finished files the way a platform would, straight through libavformat/libavcodec:
+// streams, packets, top-level MP4 boxes, decoded pictures and decoded sound. These helpers do
+// not use shortpack's own media layer (pipeline/media/*), so they judge it independently.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <libavutil/rational.h>
+}
+
+namespace shortpack::test {
+
+struct VideoStreamProbe {
+  bool present = false;
+  std::string codec;         // "h264"
+  std::string profile;       // "High"
+  std::string pixel_format;  // "yuv420p"
+  int width_px = 0;
+  int height_px = 0;
+  AVRational sample_aspect{0, 1};  // {0,1} when unknown
+  AVRational time_base{0, 1};
+  AVRational avg_frame_rate{0, 1};
+  double rotation_deg = 0.0;  // from the display matrix (av_display_rotation_get), 0 without
+  int64_t packets = 0;
+  std::vector<int64_t> pts;        // every packet's pts, sorted (presentation order)
+  std::vector<int64_t> durations;  // every packet's duration, in time_base
+  int64_t keyframes = 0;
+  // Steps between consecutive presentation times, in time_base.
+  [[nodiscard]] std::vector<int64_t> pts_steps() const;
+  // Presentation span: last pts + its duration - first pts, in seconds.
+  [[nodiscard]] double span_s() const;
+};
+
+struct AudioStreamProbe {
+  bool present = false;
+  std::string codec;    // "aac"
+  std::string profile;  // "LC"
+  int sample_rate_hz = 0;
+  int channels = 0;
+  int64_t packets = 0;
+  double span_s = 0.0;  // from the packets' timestamps
+};
+
+struct MediaProbe {
+  std::string format_name;  // "mov,mp4,m4a,3gp,3g2,mj2"
+  double duration_s = 0.0;  // container duration
+  VideoStreamProbe video;   // the first video stream
+  AudioStreamProbe audio;   // the first audio stream
+};
+
+// Opens the file and reads every packet. Throws std::runtime_error when it cannot be read.
+MediaProbe probe_file(const std::filesystem::path& path);
+
+// The four-character types of the top-level boxes, in file order ("ftyp", "moov", "mdat", ...).
+std::vector<std::string> top_level_boxes(const std::filesystem::path& path);
+
+// A decoded picture converted to 8-bit yuv420p (planes packed, no padding).
+struct YuvPicture {
+  int width_px = 0;
+  int height_px = 0;
+  std::vector<uint8_t> y, u, v;
+  [[nodiscard]] uint8_t luma(int x, int y_px) const { return y[static_cast<size_t>(y_px) * width_px + x]; }
+  // Chroma at luma coordinates.
+  [[nodiscard]] uint8_t cb(int x, int y_px) const {
+    return u[static_cast<size_t>(y_px / 2) * ((width_px + 1) / 2) + x / 2];
+  }
+  [[nodiscard]] uint8_t cr(int x, int y_px) const {
+    return v[static_cast<size_t>(y_px / 2) * ((width_px + 1) / 2) + x / 2];
+  }
+  // Mean of a plane (0 = Y, 1 = U, 2 = V) over the luma rectangle [x0, x1) x [y0, y1).
+  [[nodiscard]] double mean(int plane, int x0, int y0, int x1, int y1) const;
+};
+
+// Decodes the first video stream and returns the pictures with the given presentation-order
+// indices (0-based, any order; missing indices throw std::runtime_error).
+std::vector<YuvPicture> decode_frames(const std::filesystem::path& path, const std::vector<int64_t>& indices);
+YuvPicture decode_frame(const std::filesystem::path& path, int64_t index);
+// Number of pictures the first video stream decodes to.
+int64_t count_decoded_frames(const std::filesystem::path& path);
+
+// The first audio stream decoded to interleaved float at its own rate and channel count.
+struct DecodedAudio {
+  int sample_rate_hz = 0;
+  int channels = 0;
+  std::vector<float> samples;  // interleaved
+  [[nodiscard]] size_t frames() const {
+    return channels ? samples.size() / static_cast<size_t>(channels) : 0;
+  }
+};
+DecodedAudio decode_audio(const std::filesystem::path& path);
+
+// Amplitude of the `frequency_hz` component of channel `channel` over [from_s, to_s)
+// (Goertzel, Hann window; a full-scale sine reads about 1.0).
+double tone_amplitude(const DecodedAudio& audio, int channel, double frequency_hz, double from_s,
+                      double to_s);
+
+// The ffmpeg program's ebur128 filter as an independent loudness judge.
+struct Ebur128Reading {
+  double integrated_lufs = 0.0;
+  double true_peak_dbtp = 0.0;
+};
+Ebur128Reading ffmpeg_ebur128(const std::filesystem::path& path);
+
+// Hex SHA-256 of a file (computed here, with `sha256sum` as the judge).
+std::string sha256sum(const std::filesystem::path& path);
+
+// Small platform presets for quick end-to-end renders, written into `folder` as
+// <name>.yaml (pass the folder with --presets, or name it presets/ beside the campaign):
+//   small-portrait   360x640, 0.5-10 s, 23-60 fps (target 30), ultrafast x264, keyframe each 1 s,
+//                    AAC-LC 48 kHz stereo, -14 LUFS +- 1 / -1 dBTP, safe zone 50/120/12/30 (t/b/l/r)
+//   small-landscape  640x360, otherwise the same
+//   short-max        360x640 like small-portrait but at most `short_max_s` seconds long
+void write_test_presets(const std::filesystem::path& folder, double short_max_s = 1.0);
+
+// Every regular file under `folder`, relative to it, sorted.
+std::vector<std::string> list_files(const std::filesystem::path& folder);
+
+}  // namespace shortpack::test
