@@ -225,6 +225,12 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
                 fs::copy_options::overwrite_existing);
   fs::resize_file(root() / "media/truncated.mp4", whole_bytes * 4 / 10);
 
+  // A plain MP4 (index at the end) cut at 40 %: no index at all.
+  test::make_clip(root() / "media/plain.mp4", 3.0, "testsrc2=size=320x240:rate=30");
+  fs::copy_file(root() / "media/plain.mp4", root() / "media/nomoov.mp4",
+                fs::copy_options::overwrite_existing);
+  fs::resize_file(root() / "media/nomoov.mp4", fs::file_size(root() / "media/plain.mp4") * 4 / 10);
+
   const fs::path campaign = root() / "isolation.yaml";
   write_text(campaign,
              "name: isolation\n"
@@ -233,20 +239,21 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
              "clips:\n"
              "  - {id: junk, source: media/junk.mp4, captions: none}\n"
              "  - {id: good, source: media/good.mp4, captions: none}\n"
-             "  - {id: truncated, source: media/truncated.mp4, captions: none}\n");
+             "  - {id: truncated, source: media/truncated.mp4, captions: none}\n"
+             "  - {id: nomoov, source: media/nomoov.mp4, captions: none}\n");
   const fs::path out = root() / "out-isolation";
   const auto run = render(campaign, out);
   EXPECT_EQ(run.exit_code, 3) << run.output;
 
   const nlohmann::json report = read_report(out / "isolation/report.json");
-  ASSERT_EQ(report.at("outputs").size(), 6u) << report.dump(2);
+  ASSERT_EQ(report.at("outputs").size(), 8u) << report.dump(2);
   for (const std::string platform : {"small-portrait", "small-landscape"}) {
     SCOPED_TRACE(platform);
     const nlohmann::json* good = find_output(report, "good", platform, "en");
     ASSERT_NE(good, nullptr);
     EXPECT_EQ(good->at("status"), "ok") << good->dump(2);
     EXPECT_TRUE(fs::is_regular_file(out / "isolation/good" / ("good." + platform + ".en.mp4")));
-    for (const std::string clip : {"junk", "truncated"}) {
+    for (const std::string clip : {"junk", "truncated", "nomoov"}) {
       SCOPED_TRACE(clip);
       const nlohmann::json* bad = find_output(report, clip, platform, "en");
       ASSERT_NE(bad, nullptr);

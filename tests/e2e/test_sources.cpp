@@ -97,6 +97,20 @@ class RenderSources : public ::testing::Test {
     ffmpeg("-f lavfi -i testsrc2=size=320x240:rate=30 -t 1.5 " + x264 + " " +
            shell_quote((root / "media/silent.mp4").string()));
 
+    // Other codecs and shapes: H.264 4:4:4 at an odd size, 10-bit ProRes 4:2:2 at 23.976 fps with
+    // 44.1 kHz PCM in a .mov, VP9 with Opus in WebM. Flat colours, to compare after the trip.
+    ffmpeg("-f lavfi -i \"color=c=0x3060C0:s=322x242:r=30,format=yuv444p,crop=321:241:0:0\" " + tone +
+           " -t 1.5 -c:v libx264 -preset ultrafast -pix_fmt yuv444p -c:a aac " +
+           shell_quote((root / "media/odd444.mp4").string()));
+    ffmpeg(
+        "-f lavfi -i \"color=c=0xC08030:s=320x240:r=24000/1001\" -f lavfi -i "
+        "sine=frequency=440:sample_rate=44100"
+        " -t 1.5 -c:v prores_ks -profile:v 2 -pix_fmt yuv422p10le -c:a pcm_s16le " +
+        shell_quote((root / "media/prores.mov").string()));
+    ffmpeg("-f lavfi -i \"color=c=0x30C080:s=320x240:r=30\" " + tone +
+           " -t 1.5 -c:v libvpx-vp9 -deadline realtime -cpu-used 8 -pix_fmt yuv420p -c:a libopus " +
+           shell_quote((root / "media/vp9.webm").string()));
+
     test::write_text(root / "sources.yaml",
                      "name: sources\n"
                      "languages: [en]\n"
@@ -106,7 +120,10 @@ class RenderSources : public ::testing::Test {
                      "  - {id: anamorphic, source: media/anamorphic.mp4, reframe: fit-pad, captions: none}\n"
                      "  - {id: hevc10, source: media/hevc10.mp4, reframe: fit-pad, captions: none}\n"
                      "  - {id: vfr, source: media/vfr.mp4, reframe: fit-pad, captions: none}\n"
-                     "  - {id: silent, source: media/silent.mp4, reframe: fit-pad, captions: none}\n");
+                     "  - {id: silent, source: media/silent.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: odd444, source: media/odd444.mp4, reframe: fit-pad, captions: none}\n"
+                     "  - {id: prores, source: media/prores.mov, reframe: fit-pad, captions: none}\n"
+                     "  - {id: vp9, source: media/vp9.webm, reframe: fit-pad, captions: none}\n");
     run_ = std::make_unique<test::CommandResult>(test::run_shortpack(
         "render " + shell_quote((root / "sources.yaml").string()) + " --out " +
         shell_quote((root / "out").string()) + " --presets " + shell_quote((root / "presets").string())));
@@ -293,9 +310,41 @@ TEST_F(RenderSources, ClipWithoutSoundGetsASilentTrack) {
   }
 }
 
+TEST_F(RenderSources, OtherCodecsAndOddSizesAreNormalised) {
+  struct Case {
+    std::string clip, file, codec, pixel_format;
+    double fps;
+  };
+  for (const Case& c : {Case{"odd444", "odd444.mp4", "h264", "yuv444p", 30.0},
+                        Case{"prores", "prores.mov", "prores", "yuv422p10le", 24000.0 / 1001},
+                        Case{"vp9", "vp9.webm", "vp9", "yuv420p", 30.0}}) {
+    SCOPED_TRACE(c.clip);
+    const test::MediaProbe source = test::probe_file(media(c.file));
+    ASSERT_EQ(source.video.codec, c.codec);
+    ASSERT_EQ(source.video.pixel_format, c.pixel_format);
+    const test::YuvPicture original = test::decode_frame(media(c.file), 10);
+    const int64_t frames = std::llround(1.5 * c.fps);
+    for (const std::string platform : {"small-portrait", "small-landscape"}) {
+      SCOPED_TRACE(platform);
+      const bool portrait = platform == "small-portrait";
+      const fs::path file = ok_output(c.clip, platform);
+      ASSERT_TRUE(fs::exists(file));
+      expect_normalised(file, portrait ? 360 : 640, portrait ? 640 : 360, frames, c.fps);
+      const test::YuvPicture pic = test::decode_frame(file, 10);
+      const int cx = pic.width_px / 2;
+      const int cy = pic.height_px / 2;
+      for (int plane = 0; plane < 3; ++plane) {
+        EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
+                    original.mean(plane, 140, 100, 180, 140), 3.0)
+            << "plane " << plane;
+      }
+    }
+  }
+}
+
 TEST_F(RenderSources, EveryOutputRendered) {
   EXPECT_EQ(run_->exit_code, 0) << run_->output;
-  EXPECT_EQ(test::list_files(dir_->path() / "out/sources").size(), 11u);
+  EXPECT_EQ(test::list_files(dir_->path() / "out/sources").size(), 17u);
 }
 
 }  // namespace
