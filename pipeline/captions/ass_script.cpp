@@ -115,6 +115,20 @@ struct OwnHeader {
   double title_size_px = 0;
   double card_size_px = 0;
 
+  // Scripts whose marks stack below the base line (Khmer coeng subscripts, Myanmar medials, Lao
+  // and Thai vowels, Indic conjuncts) draw ink well under the font's descender; libass places the
+  // line by the descender, so bottom captions in these scripts are lifted to keep their ink inside
+  // the safe zone.
+  int deep_mark_allowance() const {
+    static const char* const kDeep[] = {"km", "my", "lo", "th", "bo", "si", "hi", "ne", "mr", "bn", "pa",
+                                        "gu", "or", "ta", "te", "kn", "ml", "shn", "kac"};
+    const std::string primary = primary_subtag(style.language);
+    for (const char* tag : kDeep) {
+      if (primary == tag) return static_cast<int>(std::ceil(values.size_px * 0.35));
+    }
+    return 0;
+  }
+
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;
     std::ostringstream s;
@@ -125,7 +139,7 @@ struct OwnHeader {
     s << "\n[V4+ Styles]\n"
       << kStyleFormat << "\n"
       << style_line("Default", values, values.size_px, 2, safe.left_px + values.pad_px,
-                    safe.right_px + values.pad_px, safe.bottom_px + values.pad_px)
+                    safe.right_px + values.pad_px, safe.bottom_px + values.pad_px + deep_mark_allowance())
       << "\n"
       << style_line(kTitleStyle, values, title_size_px, 8, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, safe.top_px + values.pad_px)
