@@ -498,9 +498,12 @@ CheckReport check_file(const fs::path& file, const Preset& preset) {
     if (meter != nullptr && audio_error.empty()) {
       const double lufs = meter->integrated_lufs();
       const double peak = meter->true_peak_dbtp();
+      // A silent track (a source without sound) has no programme to normalise: it passes, and
+      // says so; anything audible must meet the target.
+      const bool silent = !std::isfinite(lufs) && !(peak > -60.0);
       add("loudness",
-          std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9,
-          db_text(lufs, "LUFS"), loudness_limit);
+          silent || (std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9),
+          silent ? "silent track" : db_text(lufs, "LUFS"), loudness_limit);
       add("true-peak", peak <= loud.true_peak_dbtp + 1e-9, db_text(peak, "dBTP"), peak_limit);
     } else {
       const std::string why = !audio_error.empty() ? audio_error : "no audio samples decoded";
