@@ -120,14 +120,18 @@ struct OwnHeader {
   // line by the descender, so bottom captions in these scripts are lifted to keep their ink inside
   // the safe zone.
   int deep_mark_allowance() const {
-    static const char* const kDeep[] = {"km", "my", "lo", "th", "bo", "si", "hi", "ne", "mr", "bn", "pa",
-                                        "gu", "or", "ta", "te", "kn", "ml", "shn", "kac"};
+    static const char* const kDeep[] = {"km", "my", "lo", "th", "bo", "si", "hi", "ne",  "mr", "bn",
+                                        "pa", "gu", "or", "ta", "te", "kn", "ml", "shn", "kac"};
     const std::string primary = primary_subtag(style.language);
     for (const char* tag : kDeep) {
       if (primary == tag) return static_cast<int>(std::ceil(values.size_px * 0.35));
     }
     return 0;
   }
+
+  // MarginV of the Default (bottom) and Title (top) styles, in output pixels.
+  int default_margin_v() const { return layout.safe.bottom_px + values.pad_px + deep_mark_allowance(); }
+  int title_margin_v() const { return layout.safe.top_px + values.pad_px; }
 
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;
@@ -139,10 +143,10 @@ struct OwnHeader {
     s << "\n[V4+ Styles]\n"
       << kStyleFormat << "\n"
       << style_line("Default", values, values.size_px, 2, safe.left_px + values.pad_px,
-                    safe.right_px + values.pad_px, safe.bottom_px + values.pad_px + deep_mark_allowance())
+                    safe.right_px + values.pad_px, default_margin_v())
       << "\n"
       << style_line(kTitleStyle, values, title_size_px, 8, safe.left_px + values.pad_px,
-                    safe.right_px + values.pad_px, safe.top_px + values.pad_px)
+                    safe.right_px + values.pad_px, title_margin_v())
       << "\n"
       << style_line(kCardStyle, values, card_size_px, 5, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, 0)
@@ -150,6 +154,13 @@ struct OwnHeader {
       << kEventFormat << "\n";
     return s.str();
   }
+};
+
+enum class Anchor { kBottom, kTop, kCentre };
+
+struct FitResult {
+  double size_px = 0;  // font size
+  int lift_px = 0;     // distance to move away from the anchored edge (added to MarginV)
 };
 
 // Measures candidate layouts with libass at the output size (and on a wide canvas, where a
@@ -168,11 +179,12 @@ class Fitter {
         {header.layout.width_px * kWide, header.layout.height_px, AV_PIX_FMT_YUV420P, {1, 1}, {25, 1}});
   }
 
-  // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits; nullopt
-  // when it cannot fit even at half size. `placement` (override tags such as \an5\pos) applies
-  // on the frame only: natural widths are measured without it.
-  std::optional<double> fit(const std::string& style_name, double base_px, const std::string& placement,
-                            const std::string& text) {
+  // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits, and how
+  // far it must move away from its anchored edge; nullopt when it cannot fit even at half size.
+  // `placement` (override tags such as \an5\pos) applies on the frame only: natural widths are
+  // measured without it.
+  std::optional<FitResult> fit(const std::string& style_name, Anchor anchor, double base_px,
+                               const std::string& placement, const std::string& text) {
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
     const double safe_w = layout.width_px - safe.left_px - safe.right_px;
@@ -182,14 +194,15 @@ class Fitter {
     std::optional<double> advance_at_base;
     for (int attempt = 0; attempt < 10; ++attempt) {
       const Box natural = measure(wide_, wide_header_, style_name, size, "{\\q2}" + text);
-      if (natural.w == 0) return size;  // nothing visible
+      if (natural.w == 0) return FitResult{size, 0};  // nothing visible
       double ratio = 1.0;
       bool fits = false;
+      int lift = 0;
       // libass wraps at the margins (safe zone + pad); the ink box is the advance plus the outline.
       if (natural.w <= safe_w - 2.0 * header_.values.pad_px && explicit_lines <= style_.max_lines) {
         // No wrapping needed: only the height can be a problem.
         const Box placed = measure(frame_, frame_header_, style_name, size, "{\\q2}" + placement + text);
-        fits = inside(placed);
+        fits = placeable(placed, anchor, lift);
         if (!fits) ratio = 0.9;
       } else {
         const Box wrapped = measure(frame_, frame_header_, style_name, size, placement + text);
@@ -198,7 +211,7 @@ class Fitter {
         const double lines =
             advance > 0 ? explicit_lines + std::max(0.0, (wrapped.h - natural.h) / advance) : explicit_lines;
         const long lines_count = std::lround(lines);
-        fits = lines_count <= style_.max_lines && inside(wrapped);
+        fits = lines_count <= style_.max_lines && placeable(wrapped, anchor, lift);
         if (!fits) {
           // Width of all the text against the room of max_lines lines (wrapping wastes ~15%).
           const double room = style_.max_lines * safe_w * 0.85;
@@ -206,7 +219,7 @@ class Fitter {
           if (wrapped.w > safe_w) ratio = std::min(ratio, safe_w / wrapped.w * 0.98);
         }
       }
-      if (fits) return size;
+      if (fits) return FitResult{size, lift};
       if (size <= min_px) return std::nullopt;
       size = std::max(min_px, std::floor(size * std::clamp(ratio, 0.5, 0.95)));
     }
@@ -223,11 +236,21 @@ class Fitter {
     return setup;
   }
 
-  bool inside(const Box& b) const {
+  // Inside the safe zone, possibly after moving `lift` pixels away from the anchored edge: marks
+  // stacked below the base line (or above it, for a top title) may reach past the font's
+  // descender (ascender), which is what libass places lines by; such text is moved, not shrunk.
+  bool placeable(const Box& b, Anchor anchor, int& lift) const {
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
-    return b.w == 0 || (b.x >= safe.left_px && b.x + b.w <= layout.width_px - safe.right_px &&
-                        b.y >= safe.top_px && b.y + b.h <= layout.height_px - safe.bottom_px);
+    lift = 0;
+    if (b.w == 0) return true;
+    if (b.x < safe.left_px || b.x + b.w > layout.width_px - safe.right_px) return false;
+    const int top = b.y, bottom = b.y + b.h;
+    const int top_limit = safe.top_px, bottom_limit = layout.height_px - safe.bottom_px;
+    if (anchor == Anchor::kBottom && bottom > bottom_limit) lift = bottom - bottom_limit;
+    if (anchor == Anchor::kTop && top < top_limit) lift = top_limit - top;
+    const int shift = anchor == Anchor::kBottom ? -lift : lift;
+    return top + shift >= top_limit && bottom + shift <= bottom_limit;
   }
 
   // The distance between two lines of this text's first visible character at `size`.
@@ -503,6 +526,7 @@ struct Overlay {
   double style_px = 0;   // the size of the overlay's style
   double size_px = 0;    // fitted size
   std::string text;      // ASS text with font runs
+  int lift_px = 0;       // moved down from the top (title)
 };
 
 // One of our styles (Title, Card) as a field map for an ASS track's own Style Format, in the
@@ -556,8 +580,8 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
   std::vector<std::map<std::string, std::string>> extra_styles;
   if (std::any_of(overlays.begin(), overlays.end(),
                   [](const Overlay& o) { return o.style == kTitleStyle; })) {
-    extra_styles.push_back(style_fields(kTitleStyle, own.values, own.title_size_px, 8,
-                                        layout.safe.top_px + own.values.pad_px, layout, sx, sy));
+    extra_styles.push_back(
+        style_fields(kTitleStyle, own.values, own.title_size_px, 8, own.title_margin_v(), layout, sx, sy));
   }
   if (std::any_of(overlays.begin(), overlays.end(), [](const Overlay& o) { return o.style == kCardStyle; })) {
     extra_styles.push_back(style_fields(kCardStyle, own.values, own.card_size_px, 5, 0, layout, sx, sy));
@@ -590,8 +614,11 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
                     cue.text);
   }
   for (const Overlay& o : overlays) {
+    const std::string mv =
+        o.lift_px > 0 ? std::to_string(static_cast<int>(std::ceil((own.title_margin_v() + o.lift_px) * sy)))
+                      : "0";
     out +=
-        dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", "0", "", overlay_text(o, layout, sx, sy));
+        dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "", overlay_text(o, layout, sx, sy));
   }
   return out;
 }
@@ -643,7 +670,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   if ((own_cues && !track.cues.empty()) || has_title || !cards.empty()) fitter.emplace(header, style);
 
   // Fits prepared ASS text (font runs, breakable ZWSP); returns the size in px.
-  const auto fit = [&](const char* style_name, double base_px, const std::string& placement,
+  const auto fit = [&](const char* style_name, Anchor anchor, double base_px, const std::string& placement,
                        const std::string& text, const std::string& where) {
     const int explicit_lines = count_lines(text);
     if (explicit_lines > style.max_lines) {
@@ -651,7 +678,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
                                          " lines, more than the " + std::to_string(style.max_lines) +
                                          " captions may take (split it into two cues)");
     }
-    const std::optional<double> size = fitter->fit(style_name, base_px, placement, text);
+    const std::optional<FitResult> size = fitter->fit(style_name, anchor, base_px, placement, text);
     if (!size) {
       throw Error(ErrorKind::kInput,
                   where + ": the text is too long to fit in " + std::to_string(style.max_lines) +
@@ -674,7 +701,9 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.end_ms = title.start_ms + title.duration_ms;
     o.style_px = header.title_size_px;
     o.text = prepare(captions::escape_ass_text(title.text));
-    o.size_px = fit(kTitleStyle, o.style_px, "", o.text, "the " + lang + "title");
+    const FitResult fitted = fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text, "the " + lang + "title");
+    o.size_px = fitted.size_px;
+    o.lift_px = fitted.lift_px;
     overlays.push_back(std::move(o));
   }
   for (size_t i = 0; i < cards.size(); ++i) {
@@ -688,8 +717,10 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.style_px = header.card_size_px;
     o.text = prepare(captions::escape_ass_text(card.text));
     const double base_px = std::max(1.0, std::round(header.values.size_px * card.size_factor));
-    o.size_px = fit(kCardStyle, base_px, overlay_text({kCardStyle, 0, 0, true, 1, 1, ""}, layout, 1.0, 1.0),
-                    o.text, "the " + lang + "card " + std::to_string(i + 1));
+    o.size_px = fit(kCardStyle, Anchor::kCentre, base_px,
+                    overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0), o.text,
+                    "the " + lang + "card " + std::to_string(i + 1))
+                    .size_px;
     overlays.push_back(std::move(o));
   }
   if (!own_cues) return build_from_ass(track, layout, overlays, header);
@@ -699,12 +730,17 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     if (cue.end_ms <= cue.start_ms || cue.plain.empty()) continue;
     const std::string where = track.source.string() + ":" + std::to_string(cue.line);
     const std::string text = prepare(cue.text);
-    const double size = fit("Default", header.values.size_px, "", text, where);
-    out += dialogue("0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", "0", "",
-                    size < header.values.size_px ? "{\\fs" + number(size) + "}" + text : text);
+    const FitResult fitted = fit("Default", Anchor::kBottom, header.values.size_px, "", text, where);
+    const std::string mv =
+        fitted.lift_px > 0 ? std::to_string(header.default_margin_v() + fitted.lift_px) : std::string("0");
+    out += dialogue(
+        "0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", mv, "",
+        fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" + text : text);
   }
   for (const Overlay& o : overlays) {
-    out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", "0", "",
+    const std::string mv =
+        o.lift_px > 0 ? std::to_string(header.title_margin_v() + o.lift_px) : std::string("0");
+    out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "",
                     overlay_text(o, layout, 1.0, 1.0));
   }
   return out;

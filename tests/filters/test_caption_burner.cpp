@@ -405,6 +405,22 @@ TEST(CaptionSafeZoneKhmer, ZeroWidthSpacesLetKhmerWrapAtFullSize) {
   EXPECT_GT(wrapped.box.h, 1.6 * one_line.box.h) << "two lines against one";
 }
 
+TEST(CaptionSafeZoneMarks, MarksStackedFarBelowAndAboveStayInside) {
+  const std::string below = "x\u0323\u0323\u0323\u0323\u0323\u0323\u0323\u0323 y";
+  const std::string above = "X\u0302\u0302\u0302\u0302\u0302\u0302\u0302\u0302 Y";
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\n" + below + "\n", "marks.srt");
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  CaptionStyle style;
+  style.language = "vi";
+  CaptionBurner burner(build_ass_script(track, style, layout, {above, 1000}), FontSetup{});
+  burner.configure(format_of(1080, 1920));
+  FramePtr both = background(1080, 1920);
+  ASSERT_TRUE(burner.process(*both, 500));  // title and cue
+  expect_inside(burner.last_box(), layout);
+  EXPECT_LT(burner.last_box().y, layout.safe.top_px + 10);
+  EXPECT_GT(burner.last_box().y + burner.last_box().h, 1920 - layout.safe.bottom_px - 10);
+}
+
 TEST(CaptionTitle, TitleSitsInTheTopSafeAreaForItsDuration) {
   const auto track = parse_srt("1\n00:00:06,000 --> 00:00:07,000\nlater\n", "t.srt");
   const CaptionLayout layout{1080, 1920, kTikTokSafe};

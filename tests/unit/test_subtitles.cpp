@@ -538,6 +538,24 @@ TEST(AssScript, LongCueIsShrunkToMaxLines) {
               HasSubstr("v.srt:2: the text is too long to fit in 3 lines"));
 }
 
+TEST(AssScript, MarksStackedPastTheDescenderMoveTheTextInsteadOfShrinkingIt) {
+  // Eight combining dots below (above) reach far under (over) the line that libass places by.
+  const std::string below = "x\u0323\u0323\u0323\u0323\u0323\u0323\u0323\u0323 y";
+  const std::string above = "X\u0302\u0302\u0302\u0302\u0302\u0302\u0302\u0302 Y";
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n" + below + "\n", "v.srt");
+  CaptionStyle style;
+  style.language = "vi";
+  const std::string s = build_ass_script(track, style, tiktok_layout(), {above, 2000});
+  const auto cue = fields_of(s, "Dialogue: 0,");
+  ASSERT_EQ(cue.size(), 9u);
+  EXPECT_GT(std::stoi(cue[6]), 672 + 12) << "lifted above the style's MarginV";
+  EXPECT_EQ(cue[8], below) << "not shrunk";
+  const auto title = fields_of(s, "Dialogue: 10,");
+  ASSERT_EQ(title.size(), 9u);
+  EXPECT_GT(std::stoi(title[6]), 270 + 14) << "moved down from the style's MarginV";
+  EXPECT_EQ(title[8], above);
+}
+
 TEST(AssScript, MoreHardLinesThanAllowedIsReported) {
   const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\none\ntwo\nthree\nfour\n", "v.srt");
   CaptionStyle style;
