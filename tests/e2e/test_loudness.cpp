@@ -27,44 +27,55 @@ std::string tone(double lufs, const std::string& extra = "") {
   return "aevalsrc=" + one + "|" + one + ":s=48000";
 }
 
+// Each test makes and renders its own source (ctest runs every test in its own process).
 class RenderLoudness : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::setlocale(LC_ALL, "C");
     dir_ = std::make_unique<test::ScratchDir>("loudness");
-    const fs::path root = dir_->path();
-    test::write_test_presets(root / "presets");
-    const std::string video = "testsrc2=size=320x240:rate=30";
-    test::make_clip(root / "media/quiet.mp4", 3.0, video, tone(-35.0));
-    test::make_clip(root / "media/loud.mp4", 3.0, video, tone(-6.0));
-    // A -24 LUFS tone with a near full-scale one-sample click every 0.25 s: lifting it to -14 LUFS
-    // needs +10 dB, which would put the clicks near +9.5 dBTP; the limiter must hold them.
-    test::make_clip(root / "media/peaky.mp4", 3.0, video,
-                    tone(-24.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"));
-    test::write_text(root / "loudness.yaml",
-                     "name: loudness\n"
-                     "languages: [en]\n"
-                     "platforms: [small-portrait]\n"
-                     "clips:\n"
-                     "  - {id: quiet, source: media/quiet.mp4, captions: none}\n"
-                     "  - {id: loud, source: media/loud.mp4, captions: none}\n"
-                     "  - {id: peaky, source: media/peaky.mp4, captions: none}\n");
-    run_ = std::make_unique<test::CommandResult>(test::run_shortpack(
-        "render " + shell_quote((root / "loudness.yaml").string()) + " --out " +
-        shell_quote((root / "out").string()) + " --presets " + shell_quote((root / "presets").string())));
+    test::write_test_presets(dir_->path() / "presets");
   }
-  static void TearDownTestSuite() {
-    run_.reset();
-    dir_.reset();
-  }
-  static fs::path output(const std::string& clip) {
-    return dir_->path() / "out/loudness" / clip / (clip + ".small-portrait.en.mp4");
-  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
   static fs::path media(const std::string& name) { return dir_->path() / "media" / name; }
+  static fs::path output(const std::string& clip) {
+    return dir_->path() / "out" / clip / clip / (clip + ".small-portrait.en.mp4");
+  }
+
+  // Makes a 3 s clip with the given sound, checks the source's loudness, renders it.
+  static void make_and_render(const std::string& clip, const std::string& audio) {
+    const fs::path root = dir_->path();
+    test::make_clip(media(clip + ".mp4"), 3.0, "testsrc2=size=320x240:rate=30", audio);
+    source_ = test::ffmpeg_ebur128(media(clip + ".mp4"));
+    test::write_text(root / (clip + ".yaml"), "name: " + clip +
+                                                  "\n"
+                                                  "languages: [en]\n"
+                                                  "platforms: [small-portrait]\n"
+                                                  "clips:\n"
+                                                  "  - {id: " +
+                                                  clip + ", source: media/" + clip +
+                                                  ".mp4, captions: none}\n");
+    const auto run = test::run_shortpack("render " + shell_quote((root / (clip + ".yaml")).string()) +
+                                         " --out " + shell_quote((root / "out").string()) + " --presets " +
+                                         shell_quote((root / "presets").string()));
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    // The report's own check agrees.
+    const fs::path report_file = root / "out" / clip / "report.json";
+    ASSERT_TRUE(fs::exists(report_file)) << run.output;
+    const auto report = nlohmann::json::parse(test::read_text(report_file));
+    for (const auto& o : report.at("outputs")) {
+      EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
+      for (const auto& c : o.at("checks")) {
+        if (c.at("rule") == "loudness" || c.at("rule") == "true-peak") {
+          EXPECT_TRUE(c.at("passed").get<bool>()) << c;
+        }
+      }
+    }
+  }
 
   static void expect_on_target(const std::string& clip) {
     SCOPED_TRACE(clip);
-    ASSERT_TRUE(fs::exists(output(clip))) << run_->output;
+    ASSERT_TRUE(fs::exists(output(clip)));
     const test::Ebur128Reading judge = test::ffmpeg_ebur128(output(clip));
     EXPECT_NEAR(judge.integrated_lufs, -14.0, 1.0);
     EXPECT_LE(judge.true_peak_dbtp, -1.0);
@@ -79,25 +90,29 @@ class RenderLoudness : public ::testing::Test {
   }
 
   static std::unique_ptr<test::ScratchDir> dir_;
-  static std::unique_ptr<test::CommandResult> run_;
+  static test::Ebur128Reading source_;  // the last source made, measured by ffmpeg
 };
 
 std::unique_ptr<test::ScratchDir> RenderLoudness::dir_;
-std::unique_ptr<test::CommandResult> RenderLoudness::run_;
+test::Ebur128Reading RenderLoudness::source_;
 
-TEST_F(RenderLoudness, SourcesAreWhatTheySayTheyAre) {
-  EXPECT_NEAR(test::ffmpeg_ebur128(media("quiet.mp4")).integrated_lufs, -35.0, 0.5);
-  EXPECT_NEAR(test::ffmpeg_ebur128(media("loud.mp4")).integrated_lufs, -6.0, 0.5);
-  // The peaky source's crest factor: lifted to -14 LUFS without limiting, its peaks would pass -1 dBTP.
-  const test::Ebur128Reading peaky = test::ffmpeg_ebur128(media("peaky.mp4"));
-  EXPECT_GT(peaky.true_peak_dbtp - peaky.integrated_lufs, 13.0 + 5.0);
+TEST_F(RenderLoudness, QuietSourceIsRaisedToTarget) {
+  make_and_render("quiet", tone(-35.0));
+  EXPECT_NEAR(source_.integrated_lufs, -35.0, 0.5);
+  expect_on_target("quiet");
 }
 
-TEST_F(RenderLoudness, QuietSourceIsRaisedToTarget) { expect_on_target("quiet"); }
-
-TEST_F(RenderLoudness, LoudSourceIsLoweredToTarget) { expect_on_target("loud"); }
+TEST_F(RenderLoudness, LoudSourceIsLoweredToTarget) {
+  make_and_render("loud", tone(-6.0));
+  EXPECT_NEAR(source_.integrated_lufs, -6.0, 0.5);
+  expect_on_target("loud");
+}
 
 TEST_F(RenderLoudness, PeakySourceMeetsTargetWithPeaksLimitedAndNoPumping) {
+  // A -24 LUFS tone with a near full-scale one-sample click every 0.25 s: lifting it to -14 LUFS
+  // needs +10 dB, which would put the clicks far above -1 dBTP; the limiter must hold them.
+  make_and_render("peaky", tone(-24.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"));
+  EXPECT_GT(source_.true_peak_dbtp - source_.integrated_lufs, 13.0 + 5.0) << "the source is not peaky enough";
   expect_on_target("peaky");
   // The tone keeps a steady level between the clicks (no gain riding): in each quarter second
   // its amplitude stays within 1 dB of the median.
@@ -114,19 +129,6 @@ TEST_F(RenderLoudness, PeakySourceMeetsTargetWithPeaksLimitedAndNoPumping) {
   }
   // About +10 dB on the -24 LUFS tone (whose amplitude is 10^(-24/20)).
   EXPECT_NEAR(median, -24.0 + 10.0, 1.5);
-}
-
-TEST_F(RenderLoudness, RunSucceededAndReportAgrees) {
-  EXPECT_EQ(run_->exit_code, 0) << run_->output;
-  const auto report = nlohmann::json::parse(test::read_text(dir_->path() / "out/loudness/report.json"));
-  for (const auto& o : report.at("outputs")) {
-    EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
-    for (const auto& c : o.at("checks")) {
-      if (c.at("rule") == "loudness" || c.at("rule") == "true-peak") {
-        EXPECT_TRUE(c.at("passed").get<bool>()) << c;
-      }
-    }
-  }
 }
 
 }  // namespace

@@ -60,23 +60,33 @@ class RenderBasic : public ::testing::Test {
   static void SetUpTestSuite() {
     std::setlocale(LC_ALL, "C");
     dir_ = std::make_unique<ScratchDir>("render-basic");
-    const fs::path root = dir_->path();
-    test::write_test_presets(root / "presets", 1.0);
-    // A grey picture whose brightness climbs 2 steps per frame (frame n: Y = 16 + 2n), so the
-    // first output frame tells where the trim started; 44.1 kHz mono sound, to be resampled.
-    test::make_clip(root / "media/ramp.mp4", 3.0,
+    test::write_test_presets(dir_->path() / "presets", 1.0);
+  }
+  // Media are made when a test first needs them: ctest runs every test in its own process.
+  //
+  // A grey picture whose brightness climbs 2 steps per frame (frame n: Y = 16 + 2n), so the
+  // first output frame tells where the trim started; 44.1 kHz mono sound, to be resampled. 3 s.
+  static void need_ramp() {
+    if (fs::exists(root() / "media/ramp.mp4")) return;
+    test::make_clip(root() / "media/ramp.mp4", 3.0,
                     "color=c=gray:s=640x360:r=30,format=yuv420p,geq=lum='16+2*N':cb=128:cr=128",
                     "sine=frequency=440:sample_rate=44100",
                     "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac -ac 1");
-    // A small clip for the failure tests.
-    test::make_clip(root / "media/good.mp4", 1.0, "testsrc2=size=320x240:rate=30",
+  }
+  // A small 1 s clip.
+  static void need_good() {
+    if (fs::exists(root() / "media/good.mp4")) return;
+    test::make_clip(root() / "media/good.mp4", 1.0, "testsrc2=size=320x240:rate=30",
                     "sine=frequency=440:sample_rate=48000");
-    // An opaque green logo, 64x32.
-    fs::create_directories(root / "brand");
+  }
+  // An opaque green logo, 64x32.
+  static void need_logo() {
+    if (fs::exists(root() / "brand/logo.png")) return;
+    fs::create_directories(root() / "brand");
     const auto logo = test::run_command(
         "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
         "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-        shell_quote((root / "brand/logo.png").string()));
+        shell_quote((root() / "brand/logo.png").string()));
     ASSERT_EQ(logo.exit_code, 0) << logo.output;
   }
   static void TearDownTestSuite() { dir_.reset(); }
@@ -94,6 +104,8 @@ class RenderBasic : public ::testing::Test {
 std::unique_ptr<ScratchDir> RenderBasic::dir_;
 
 TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
+  need_ramp();
+  need_logo();
   // Source 0..3 s, trimmed to 0.5..2.0 s: 45 frames out. Cues are timed on the source: the first
   // crosses the trim start (kept for 0..0.5 s of output), the gap 0.5..1.0 s has none, the second
   // shows at 1.0..1.5 s of output, the third lies after the trim end (dropped).
@@ -210,6 +222,7 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
 }
 
 TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
+  need_good();
   // Random bytes named .mp4.
   {
     std::mt19937 rng(1234);
@@ -282,6 +295,7 @@ class RenderBadCampaign : public RenderBasic, public ::testing::WithParamInterfa
 
 TEST_P(RenderBadCampaign, ExitsTwoNamingFileAndLineAndWritesNothing) {
   const BadCampaign& bad = GetParam();
+  need_good();
   const fs::path campaign = root() / ("bad-" + bad.name + ".yaml");
   write_text(campaign, bad.yaml);
   const fs::path out = root() / ("out-bad-" + bad.name);
@@ -331,6 +345,8 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST_F(RenderBasic, TrimBeyondTheSourceEndIsBadInput) {
+  need_good();
+  need_ramp();
   for (const std::string trim : {"start: 0.5, end: 9.0", "start: 5.0"}) {
     SCOPED_TRACE(trim);
     const fs::path campaign = root() / "trim.yaml";
@@ -353,6 +369,7 @@ TEST_F(RenderBasic, TrimBeyondTheSourceEndIsBadInput) {
 }
 
 TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
+  need_ramp();
   // ramp.mp4 trimmed to 1.5 s; short-max takes at most 1 s.
   const fs::path campaign = root() / "limits.yaml";
   write_text(campaign,
@@ -383,6 +400,7 @@ TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
 }
 
 TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
+  need_good();
   const fs::path campaign = root() / "tiktok.yaml";
   write_text(campaign,
              "name: real\n"

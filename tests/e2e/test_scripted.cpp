@@ -50,31 +50,42 @@ class RenderScripted : public ::testing::Test {
   static void SetUpTestSuite() {
     std::setlocale(LC_ALL, "C");
     dir_ = std::make_unique<test::ScratchDir>("scripted");
+    test::write_test_presets(dir_->path() / "presets");
+  }
+  // Media are made when a test first needs them: ctest runs every test in its own process.
+  //
+  // Flat-colour portrait sources (9:16, so they fill the frame exactly), each with a tone; a
+  // still; a file that is not an image; captions; a voice-over longer than a.mp4.
+  static void need_small_media() {
     const fs::path root = dir_->path();
-    test::write_test_presets(root / "presets");
+    if (fs::exists(root / "vo/long.en.wav")) return;
     const std::string x264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac";
-    // Flat-colour portrait sources (9:16, so they fill the frame exactly), each with a tone.
     test::make_clip(root / "media/a.mp4", 2.0, "color=c=0xC04020:s=180x320:r=30",
                     "sine=frequency=440:sample_rate=48000", x264);
     test::make_clip(root / "media/b.mp4", 2.0, "color=c=0x30B0E0:s=180x320:r=30",
                     "sine=frequency=660:sample_rate=48000", x264);
     ffmpeg("-f lavfi -i color=c=0x40C040:s=180x320 -frames:v 1 " +
            shell_quote((root / "media/still.png").string()));
+    write_text(root / "media/not-an-image.png", "this is text, not a picture\n");
     // One cue near the end of a 3.1 s assembled clip (captions of a scripted clip are timed on it).
     write_text(root / "subs/late.en.srt", "1\n00:00:02,900 --> 00:00:03,100\nTHE END\n");
     write_text(root / "subs/late.vi.srt", "1\n00:00:02,900 --> 00:00:03,100\nHẾT\n");
-    write_text(root / "media/not-an-image.png", "this is text, not a picture\n");
-    // The voice-over programme: 5 s of a steady 440 Hz tone at about -20 dBFS.
-    test::make_clip(root / "media/programme.mp4", 5.0, "color=c=gray:s=180x320:r=30",
-                    "sine=frequency=440:sample_rate=48000", "-af volume=-11dB " + x264);
     fs::create_directories(root / "vo");
-    // A voice-like burst: 2.5 kHz with a 4 Hz syllable rhythm, from 1.5 to 3.0 s of a 3.5 s file.
+    ffmpeg("-f lavfi -i \"sine=frequency=300:sample_rate=48000:d=6\" " +
+           shell_quote((root / "vo/long.en.wav").string()));
+  }
+  // The voice-over programme: 5 s of a steady 440 Hz tone at about -20 dBFS; a voice-like burst:
+  // 2.5 kHz with a 4 Hz syllable rhythm, from 1.5 to 3.0 s of a 3.5 s file.
+  static void need_voice_media() {
+    const fs::path root = dir_->path();
+    test::make_clip(root / "media/programme.mp4", 5.0, "color=c=gray:s=180x320:r=30",
+                    "sine=frequency=440:sample_rate=48000",
+                    "-af volume=-11dB -c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
+    fs::create_directories(root / "vo");
     ffmpeg(
         "-f lavfi -i \"aevalsrc='if(between(t,1.5,3.0),0.3*sin(2*PI*2500*t)*(0.6+0.4*sin(2*PI*4*t)),0)'"
         ":s=48000:d=3.5\" " +
         shell_quote((root / "vo/voice.en.wav").string()));
-    ffmpeg("-f lavfi -i \"sine=frequency=300:sample_rate=48000:d=6\" " +
-           shell_quote((root / "vo/long.en.wav").string()));
   }
   static void TearDownTestSuite() { dir_.reset(); }
 
@@ -101,6 +112,7 @@ std::unique_ptr<test::ScratchDir> RenderScripted::dir_;
 //   4 still, fade-black 0.41 s (12.3 -> 12 frames): [63, 93)
 // Output: 30 + 30 + 30 + 30 - 15 - 12 = 93 frames = 3.1 s.
 TEST_F(RenderScripted, FourSegmentScriptHasExactLengthBlendsAndCardText) {
+  need_small_media();
   const auto run =
       render("script",
              "name: script\n"
@@ -181,6 +193,7 @@ TEST_F(RenderScripted, FourSegmentScriptHasExactLengthBlendsAndCardText) {
 }
 
 TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness) {
+  need_voice_media();
   const auto run = render("voice",
                           "name: voice\n"
                           "languages: [en, vi]\n"
@@ -222,6 +235,7 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
 // A clip that says `captions: none` is prepared like any other (its still images read, its card
 // texts checked against the fonts).
 TEST_F(RenderScripted, StillImageInAClipWithoutCaptions) {
+  need_small_media();
   const auto run = render("nocaptions",
                           "name: nocaptions\n"
                           "languages: [en]\n"
@@ -251,6 +265,7 @@ class RenderScriptedBadInput : public RenderScripted, public ::testing::WithPara
 
 TEST_P(RenderScriptedBadInput, RefusedBeforeEncodingWithNothingWritten) {
   const BadScript& bad = GetParam();
+  need_small_media();
   const std::string name = "bad-" + bad.name;
   const auto run = render(name, "name: " + name +
                                     "\n"

@@ -393,8 +393,12 @@ void write_test_presets(const fs::path& folder, double short_max_s) {
 std::vector<std::string> list_files(const fs::path& folder) {
   std::vector<std::string> files;
   if (!fs::exists(folder)) return files;
-  for (const auto& entry : fs::recursive_directory_iterator(folder)) {
-    if (entry.is_regular_file()) files.push_back(fs::relative(entry.path(), folder).string());
+  for (auto it = fs::recursive_directory_iterator(folder); it != fs::recursive_directory_iterator(); ++it) {
+    if (it->is_directory() && it->path().filename() == ".shortpack" && it.depth() == 0) {
+      it.disable_recursion_pending();
+    } else if (it->is_regular_file()) {
+      files.push_back(fs::relative(it->path(), folder).string());
+    }
   }
   std::sort(files.begin(), files.end());
   return files;

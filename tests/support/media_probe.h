@@ -116,7 +116,8 @@ std::string sha256sum(const std::filesystem::path& path);
 //   short-max        360x640 like small-portrait but at most `short_max_s` seconds long
 void write_test_presets(const std::filesystem::path& folder, double short_max_s = 1.0);
 
-// Every regular file under `folder`, relative to it, sorted.
+// Every regular file under `folder`, relative to it, sorted; shortpack's own state folder
+// (`.shortpack/`: ledger, locks) is left out.
 std::vector<std::string> list_files(const std::filesystem::path& folder);
 
 }  // namespace shortpack::test
