@@ -14,6 +14,10 @@
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/workspace.h"
 #include "pipeline/hash.h"
+#if __has_include("pipeline/report_html.h")
+#include "pipeline/report_html.h"
+#define SHORTPACK_HAS_REPORT_HTML 1
+#endif
 
 namespace shortpack {
 namespace fs = std::filesystem;
@@ -112,10 +116,6 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
 
   std::error_code exists_ec;
   if (fs::is_directory(dir, exists_ec)) result.stale_temp_files_removed = remove_stale_temp_files(dir);
-  if (result.stale_temp_files_removed > 0 && progress != nullptr) {
-    progress->message("removed " + std::to_string(result.stale_temp_files_removed) +
-                      " temporary file(s) left by a run that was killed");
-  }
 
   // Step 1, without locks: what is already up to date.
   std::map<size_t, OutputRecord> final_records;
@@ -135,6 +135,10 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
   if (progress != nullptr) {
     progress->plan(mine.size(), total_cost, final_records.size(), shard_text);
     for (const auto& [i, r] : final_records) progress->finished(r, plan.units[i].cost);
+  }
+  if (result.stale_temp_files_removed > 0 && progress != nullptr) {
+    progress->message("removed " + std::to_string(result.stale_temp_files_removed) +
+                      " temporary file(s) left by a run that was killed");
   }
 
   // The ledger and the folder's state are opened when the first clip starts: by then every clip
@@ -250,10 +254,14 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       }
     }
     held.erase(key);  // the lock goes after the row
+    if (r.status == OutputStatus::kFailed && is_cancellation(r) && !result.io_error.empty()) {
+      r.error = "not rendered: " + result.io_error;
+    }
     if (progress != nullptr) {
       progress->finished(r, cost_of(key));
-      if (r.status == OutputStatus::kFailed && !is_cancellation(r) &&
-          progress->mode() != ProgressMode::kJson) {
+      // A full disk is said once, at the end, not for every output it stopped.
+      if (r.status == OutputStatus::kFailed && !is_cancellation(r) && !is_disk_full_error(r.error) &&
+          r.error.rfind("not rendered", 0) != 0 && progress->mode() != ProgressMode::kJson) {
         progress->message("failed: " + label_of(r) + ": " + r.error);
       }
     }
@@ -324,6 +332,20 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     fs::remove(result.report_file, ec);  // an old report would not match the folder any more
     if (result.io_error.empty()) result.io_error = e.what();
   }
+#ifdef SHORTPACK_HAS_REPORT_HTML
+  // The review page of a whole run (shard parts get theirs from `shortpack report`).
+  if (options.shard.whole() && fs::exists(result.report_file)) {
+    std::vector<std::string> clips;
+    for (const Clip& c : campaign.clips) clips.push_back(c.id);
+    try {
+      write_report_html(result.report, clips, campaign.platforms, campaign.languages, dir);
+    } catch (const Error& e) {
+      std::error_code ec;
+      fs::remove(dir / "report.html", ec);
+      spdlog::warn("{}", e.what());
+    }
+  }
+#endif
   return result;
 }
 
