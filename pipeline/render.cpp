@@ -93,8 +93,8 @@ PreparedInputs prepare_inputs(const Campaign& campaign) {
   PreparedInputs in;
   if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo);
   for (const Clip& clip : campaign.clips) {
-    if (clip.captions_none) continue;
     for (const auto& [lang, path] : clip.captions) {
+      if (clip.captions_none) break;
       SubtitleTrack track = read_subtitles(path);
       const std::string font = caption_font_for(campaign.brand, lang);
       check_glyph_coverage(track, lang, font);
