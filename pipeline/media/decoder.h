@@ -17,7 +17,8 @@ class StreamDecoder {
   // Fills `frame` with the next decoded frame. Returns false at the end of the stream.
   // Throws Error(kMedia) naming the file, stream and time when decoding fails.
   bool next(AVFrame& frame);
-  // Seconds of a frame's timestamp on the stream's timeline (NAN when unknown).
+  // Seconds of a frame's timestamp from the start of the file (the container's start_time, common
+  // to all its streams, so audio and video keep their offset); NAN when unknown.
   [[nodiscard]] double seconds_of(const AVFrame& frame) const;
   [[nodiscard]] AVCodecContext* codec() const { return codec_.get(); }
   [[nodiscard]] const AVStream* stream() const { return stream_; }

@@ -213,12 +213,12 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
     EXPECT_EQ(o->at("bytes").get<int64_t>(), static_cast<int64_t>(fs::file_size(file)));
     EXPECT_EQ(o->at("sha256"), test::sha256sum(file));
   }
-  // The two languages differ (their captions), and nothing else is in the output folder.
+  // The two languages differ (their captions); no temporary or rejected files remain.
   EXPECT_NE(test::sha256sum(out / "basic/ramp/ramp.small-portrait.en.mp4"),
             test::sha256sum(out / "basic/ramp/ramp.small-portrait.vi.mp4"));
-  EXPECT_EQ(test::list_files(out / "basic"),
-            (std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4", "ramp/ramp.small-portrait.vi.mp4",
-                                      "report.json"}));
+  EXPECT_EQ(test::list_files(out / "basic", ".mp4"),
+            (std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4", "ramp/ramp.small-portrait.vi.mp4"}));
+  EXPECT_EQ(test::leftover_files(out / "basic"), std::vector<std::string>{});
 }
 
 TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
@@ -277,10 +277,11 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
       EXPECT_FALSE(fs::exists(out / "isolation" / clip / (clip + "." + platform + ".en.mp4")));
     }
   }
-  // Only the good clip's files and the report: no temporary (.part) or rejected files anywhere.
-  EXPECT_EQ(test::list_files(out / "isolation"),
-            (std::vector<std::string>{"good/good.small-landscape.en.mp4", "good/good.small-portrait.en.mp4",
-                                      "report.json"}));
+  // Only the good clip's videos; no temporary (.part) or rejected files anywhere.
+  EXPECT_EQ(
+      test::list_files(out / "isolation", ".mp4"),
+      (std::vector<std::string>{"good/good.small-landscape.en.mp4", "good/good.small-portrait.en.mp4"}));
+  EXPECT_EQ(test::leftover_files(out / "isolation"), std::vector<std::string>{});
   EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
 }
 
@@ -395,8 +396,9 @@ TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
   EXPECT_NE(error.find("short-max"), std::string::npos) << error;
   EXPECT_EQ(error.find("does not conform"), std::string::npos) << error;
   EXPECT_TRUE(refused->at("checks").empty()) << "the refused output was encoded and checked";
-  EXPECT_EQ(test::list_files(out / "limits"),
-            (std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4", "report.json"}));
+  EXPECT_EQ(test::list_files(out / "limits", ".mp4"),
+            std::vector<std::string>{"ramp/ramp.small-portrait.en.mp4"});
+  EXPECT_EQ(test::leftover_files(out / "limits"), std::vector<std::string>{});
 }
 
 TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {

@@ -144,6 +144,8 @@ MediaProbe probe_file(const fs::path& path) {
     v.height_px = s.codecpar->height;
     v.sample_aspect = s.codecpar->sample_aspect_ratio;
     v.time_base = s.time_base;
+    if (s.start_time != AV_NOPTS_VALUE)
+      probe.video_start_s = static_cast<double>(s.start_time) * av_q2d(s.time_base);
     v.avg_frame_rate = s.avg_frame_rate;
     const uint8_t* matrix = av_stream_get_side_data(&s, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
     if (matrix != nullptr) v.rotation_deg = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
@@ -157,6 +159,8 @@ MediaProbe probe_file(const fs::path& path) {
     a.profile = profile ? profile : "";
     a.sample_rate_hz = s.codecpar->sample_rate;
     a.channels = s.codecpar->ch_layout.nb_channels;
+    if (s.start_time != AV_NOPTS_VALUE)
+      probe.audio_start_s = static_cast<double>(s.start_time) * av_q2d(s.time_base);
   }
   Packet pkt(av_packet_alloc());
   int64_t audio_first = std::numeric_limits<int64_t>::max();
@@ -401,6 +405,27 @@ std::vector<std::string> list_files(const fs::path& folder) {
     }
   }
   std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::vector<std::string> list_files(const fs::path& folder, const std::string& suffix) {
+  std::vector<std::string> files;
+  for (std::string& f : list_files(folder)) {
+    if (f.size() >= suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      files.push_back(std::move(f));
+    }
+  }
+  return files;
+}
+
+std::vector<std::string> leftover_files(const fs::path& folder) {
+  std::vector<std::string> files;
+  for (std::string& f : list_files(folder)) {
+    const std::string name = fs::path(f).filename().string();
+    const bool part = name.size() >= 5 && name.compare(name.size() - 5, 5, ".part") == 0;
+    if (name.front() == '.' || part || name.find(".rejected.") != std::string::npos)
+      files.push_back(std::move(f));
+  }
   return files;
 }
 

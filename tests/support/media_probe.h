@@ -46,10 +46,12 @@ struct AudioStreamProbe {
 };
 
 struct MediaProbe {
-  std::string format_name;  // "mov,mp4,m4a,3gp,3g2,mj2"
-  double duration_s = 0.0;  // container duration
-  VideoStreamProbe video;   // the first video stream
-  AudioStreamProbe audio;   // the first audio stream
+  std::string format_name;     // "mov,mp4,m4a,3gp,3g2,mj2"
+  double duration_s = 0.0;     // container duration
+  VideoStreamProbe video;      // the first video stream
+  AudioStreamProbe audio;      // the first audio stream
+  double video_start_s = 0.0;  // the streams' start_time, in seconds (0 when unknown)
+  double audio_start_s = 0.0;
 };
 
 // Opens the file and reads every packet. Throws std::runtime_error when it cannot be read.
@@ -119,5 +121,10 @@ void write_test_presets(const std::filesystem::path& folder, double short_max_s 
 // Every regular file under `folder`, relative to it, sorted; shortpack's own state folder
 // (`.shortpack/`: ledger, locks) is left out.
 std::vector<std::string> list_files(const std::filesystem::path& folder);
+// The same, only the files whose name ends with `suffix` (".mp4").
+std::vector<std::string> list_files(const std::filesystem::path& folder, const std::string& suffix);
+// Files that must not remain after a run, whatever else a run writes: temporary files (hidden or
+// ending in .part, outside .shortpack/) and outputs set aside as rejected (*.rejected.*).
+std::vector<std::string> leftover_files(const std::filesystem::path& folder);
 
 }  // namespace shortpack::test
