@@ -8,11 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "filters/core/error.h"
 #include "pipeline/batch/coverage.h"
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/progress.h"
+#include "pipeline/batch/report_merge.h"
 #include "pipeline/batch/workspace.h"
 #include "pipeline/render.h"
+#include "pipeline/report.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -177,6 +180,78 @@ TEST(StaleTempFiles, ParsesThePidOfTemporaryNames) {
   EXPECT_FALSE(temp_file_pid(".x.mp4.part").has_value());
   EXPECT_FALSE(temp_file_pid(".x.mp4.12a-0.part").has_value());
   EXPECT_FALSE(temp_file_pid(".x.mp4.1234-0.partial").has_value());
+}
+
+// A shard's report part with the given plan indices, all ok.
+void write_part(const fs::path& dir, int index, int count, const std::vector<size_t>& plan_index,
+                const std::string& finished_at, const std::string& error = "") {
+  RenderReport report;
+  report.campaign = "c";
+  report.output_dir = dir;
+  ReportRun run;
+  run.shard = std::to_string(index) + "/" + std::to_string(count);
+  run.shard_index = index;
+  run.shard_count = count;
+  run.plan_units = 6;
+  run.finished_at = finished_at;
+  for (size_t i : plan_index) {
+    OutputRecord r;
+    r.clip = "clip" + std::to_string(i);
+    r.platform = "tiktok";
+    r.language = "vi";
+    r.path = dir / r.clip / (r.clip + ".tiktok.vi.mp4");
+    r.status = error.empty() ? OutputStatus::kOk : OutputStatus::kFailed;
+    r.error = error;
+    report.outputs.push_back(r);
+    run.plan_index.push_back(i);
+  }
+  write_report(report,
+               dir / ("report.part-" + std::to_string(index) + "-of-" + std::to_string(count) + ".json"),
+               &run);
+}
+
+TEST(ReportMerge, PartsMergeInPlanOrderAndMissingPartsAreNamed) {
+  test::ScratchDir dir("merge");
+  const fs::path out = dir.path();
+  EXPECT_THROW(merge_report_parts(out), Error);  // no part at all
+  write_part(out, 1, 3, {1, 4}, "2024-05-06T10:00:00.000Z");
+  write_part(out, 0, 3, {0, 3, 5}, "2024-05-06T10:00:01.000Z");
+  // An old run in 2 shards: ignored.
+  write_part(out, 0, 2, {0, 1, 2}, "2024-04-01T10:00:00.000Z", "old");
+  MergedReport merged = merge_report_parts(out);
+  ASSERT_EQ(merged.report.outputs.size(), 5u);
+  const std::vector<size_t> order{0, 1, 3, 4, 5};
+  EXPECT_EQ(merged.run.plan_index, order);
+  EXPECT_EQ(merged.report.outputs[2].clip, "clip3");
+  EXPECT_EQ(merged.report.outputs[0].path, out / "clip0/clip0.tiktok.vi.mp4");
+  EXPECT_EQ(merged.parts.size(), 2u);
+  EXPECT_FALSE(merged.all_ok());
+  std::string problems;
+  for (const auto& p : merged.problems) problems += p + "\n";
+  EXPECT_NE(problems.find("report.part-2-of-3.json is missing"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("ignored report.part-0-of-2.json"), std::string::npos) << problems;
+
+  // The last part arrives: complete, and every output ok.
+  write_part(out, 2, 3, {2}, "2024-05-06T10:00:02.000Z");
+  merged = merge_report_parts(out);
+  EXPECT_EQ(merged.report.outputs.size(), 6u);
+  EXPECT_EQ(merged.problems.size(), 1u);  // only the ignored old part
+  EXPECT_EQ(merged.run.shard_count, 3);
+  EXPECT_EQ(merged.run.plan_units, 6u);
+}
+
+TEST(ReportMerge, ReadsBackWhatWriteReportWrote) {
+  test::ScratchDir dir("report-roundtrip");
+  write_part(dir.path(), 0, 1, {0, 1}, "2024-05-06T10:00:00.000Z", "boom");
+  ReportRun run;
+  const RenderReport back = read_report(dir / "report.part-0-of-1.json", &run);
+  ASSERT_EQ(back.outputs.size(), 2u);
+  EXPECT_EQ(back.outputs[1].status, OutputStatus::kFailed);
+  EXPECT_EQ(back.outputs[1].error, "boom");
+  EXPECT_EQ(run.plan_index[1], 1u);
+  EXPECT_EQ(run.finished_at, "2024-05-06T10:00:00.000Z");
+  test::write_text(dir / "bad.json", "{\"campaign\": 1}");
+  EXPECT_THROW(read_report(dir / "bad.json"), Error);
 }
 
 TEST(Progress, JsonModePrintsOneEventPerLineWithPercentByCost) {
