@@ -203,15 +203,15 @@ void BM_Crossfade_1080x1920(benchmark::State& state) {
 }
 BENCHMARK(BM_Crossfade_1080x1920)->Unit(benchmark::kMillisecond);
 
-// For comparison: the foreground of fit-blur (1920x1080 -> 1080x608) with swscale bicubic (what
-// an FFmpeg `scale` filter does by default) and with OpenCV INTER_AREA (what Reframe uses).
+// For comparison: the foreground of fit-blur (1920x1080 -> 1080x608) with swscale (bicubic is
+// what an FFmpeg `scale` filter does by default) and with OpenCV (INTER_AREA is what Reframe uses).
 constexpr int kFgW = 1080, kFgH = 608;
 
-void BM_Swscale_Bicubic_1920x1080_to_1080x608(benchmark::State& state) {
+void BM_Swscale_1920x1080_to_1080x608(benchmark::State& state, int flags) {
   const FramePtr in = test_picture(kSrcW, kSrcH, 7);
   FramePtr out = alloc_video_frame(kFgW, kFgH, AV_PIX_FMT_YUV420P);
-  SwsPtr sws(sws_getContext(kSrcW, kSrcH, AV_PIX_FMT_YUV420P, kFgW, kFgH, AV_PIX_FMT_YUV420P, SWS_BICUBIC,
-                            nullptr, nullptr, nullptr));
+  SwsPtr sws(sws_getContext(kSrcW, kSrcH, AV_PIX_FMT_YUV420P, kFgW, kFgH, AV_PIX_FMT_YUV420P, flags, nullptr,
+                            nullptr, nullptr));
   if (!sws) {
     state.SkipWithError("sws_getContext failed");
     return;
@@ -222,9 +222,11 @@ void BM_Swscale_Bicubic_1920x1080_to_1080x608(benchmark::State& state) {
   }
   frames_per_second(state);
 }
-BENCHMARK(BM_Swscale_Bicubic_1920x1080_to_1080x608)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Swscale_1920x1080_to_1080x608, bicubic, SWS_BICUBIC)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Swscale_1920x1080_to_1080x608, bilinear, SWS_BILINEAR)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Swscale_1920x1080_to_1080x608, area, SWS_AREA)->Unit(benchmark::kMillisecond);
 
-void BM_CvResizeArea_1920x1080_to_1080x608(benchmark::State& state) {
+void BM_CvResize_1920x1080_to_1080x608(benchmark::State& state, int interpolation) {
   const FramePtr in = test_picture(kSrcW, kSrcH, 7);
   FramePtr out = alloc_video_frame(kFgW, kFgH, AV_PIX_FMT_YUV420P);
   for (auto _ : state) {
@@ -233,13 +235,14 @@ void BM_CvResizeArea_1920x1080_to_1080x608(benchmark::State& state) {
       const int dw = p == 0 ? kFgW : kFgW / 2, dh = p == 0 ? kFgH : kFgH / 2;
       const cv::Mat from(sh, sw, CV_8UC1, in->data[p], static_cast<size_t>(in->linesize[p]));
       cv::Mat to(dh, dw, CV_8UC1, out->data[p], static_cast<size_t>(out->linesize[p]));
-      cv::resize(from, to, to.size(), 0, 0, cv::INTER_AREA);
+      cv::resize(from, to, to.size(), 0, 0, interpolation);
     }
     benchmark::DoNotOptimize(out->data[0]);
   }
   frames_per_second(state);
 }
-BENCHMARK(BM_CvResizeArea_1920x1080_to_1080x608)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CvResize_1920x1080_to_1080x608, area, cv::INTER_AREA)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_CvResize_1920x1080_to_1080x608, linear, cv::INTER_LINEAR)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace shortpack
