@@ -232,6 +232,100 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
   EXPECT_LE(loud_vi.true_peak_dbtp, -1.0);
 }
 
+// The brand's intro and outro are segments of the same timeline: the clip sits between them, its
+// captions move by the intro's length, and a clip that says `bumpers: false` has neither.
+TEST_F(RenderScripted, BrandBumpersFrameTheClip) {
+  need_small_media();
+  const fs::path root = dir_->path();
+  const std::string x264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac";
+  test::make_clip(root / "media/intro.mp4", 1.0, "color=c=0xE0E020:s=180x320:r=30",
+                  "sine=frequency=330:sample_rate=48000", x264);
+  test::make_clip(root / "media/outro.mp4", 0.5, "color=c=0x802080:s=180x320:r=30",
+                  "sine=frequency=330:sample_rate=48000", x264);
+  // Timed on the source of a plain clip: 0.2..0.8 s, so 1.2..1.8 s after a 1 s intro.
+  write_text(root / "subs/early.en.srt", "1\n00:00:00,200 --> 00:00:00,800\nWELCOME\n");
+  const auto run =
+      render("bumpers",
+             "name: bumpers\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait]\n"
+             "brand: {intro: media/intro.mp4, outro: media/outro.mp4}\n"
+             "clips:\n"
+             "  - {id: main, source: media/b.mp4, start: 0, end: 1.0, captions: {en: subs/early.en.srt}}\n"
+             "  - {id: bare, source: media/b.mp4, start: 0, end: 1.0, bumpers: false, captions: none}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto colour_of = [](const fs::path& file, int64_t index) {
+    return colour_at(test::decode_frame(file, index), 40, 70, 100, 110);
+  };
+  const Colour intro = colour_of(root / "media/intro.mp4", 10);
+  const Colour clip = colour_of(root / "media/b.mp4", 10);
+  const Colour outro = colour_of(root / "media/outro.mp4", 5);
+  auto expect_colour = [](const Colour& got, const Colour& want, const std::string& what) {
+    EXPECT_NEAR(got.y, want.y, 4.0) << what;
+    EXPECT_NEAR(got.u, want.u, 4.0) << what;
+    EXPECT_NEAR(got.v, want.v, 4.0) << what;
+  };
+
+  const fs::path main = root / "out-bumpers/bumpers/main/main.small-portrait.en.mp4";
+  EXPECT_EQ(test::probe_file(main).video.packets, 30 + 30 + 15);
+  const auto pics = test::decode_frames(main, {15, 29, 30, 33, 40, 56, 59, 60, 70});
+  expect_colour(colour_at(pics[0], 40, 70, 100, 110), intro, "intro at 0.5 s");
+  expect_colour(colour_at(pics[1], 40, 70, 100, 110), intro, "intro's last frame");
+  expect_colour(colour_at(pics[2], 40, 70, 100, 110), clip, "clip's first frame");
+  expect_colour(colour_at(pics[6], 40, 70, 100, 110), clip, "clip's last frame");
+  expect_colour(colour_at(pics[7], 40, 70, 100, 110), outro, "outro's first frame");
+  expect_colour(colour_at(pics[8], 40, 70, 100, 110), outro, "outro");
+  auto caption_pixels = [&](size_t i) { return count_unlike(pics[i], clip.y, 12, 400, 330, 520); };
+  EXPECT_EQ(caption_pixels(3), 0) << "caption at 1.1 s (its cue starts at 1.2 s)";
+  EXPECT_GT(caption_pixels(4), 100) << "no caption at 1.33 s";
+  EXPECT_EQ(caption_pixels(5), 0) << "caption at 1.87 s (its cue ends at 1.8 s)";
+
+  const fs::path bare = root / "out-bumpers/bumpers/bare/bare.small-portrait.en.mp4";
+  EXPECT_EQ(test::probe_file(bare).video.packets, 30);
+  expect_colour(colour_of(bare, 0), clip, "a clip without bumpers starts with itself");
+  expect_colour(colour_of(bare, 29), clip, "a clip without bumpers ends with itself");
+}
+
+// Joins between segments never click: a cut gets a short fade on both sides, a crossfade
+// overlaps the two sounds. Judged by the largest step between neighbouring samples.
+TEST_F(RenderScripted, AudioJoinsDoNotClick) {
+  need_small_media();
+  // a (440 Hz) ends at a zero crossing; b (660 Hz) enters at its crest (660 * 0.0125 = 8.25
+  // cycles): a hard cut would jump by the full amplitude.
+  const auto run =
+      render("joins",
+             "name: joins\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait]\n"
+             "clips:\n"
+             "  - id: joins\n"
+             "    captions: none\n"
+             "    segments:\n"
+             "      - {source: media/a.mp4, start: 0, end: 1.0}\n"
+             "      - {source: media/b.mp4, start: 0.0125, end: 1.0125}\n"
+             "      - {source: media/a.mp4, start: 0, end: 1.0, transition: {crossfade: 0.5}}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const test::DecodedAudio audio =
+      test::decode_audio(root() / "out-joins/joins/joins/joins.small-portrait.en.mp4");
+  auto max_step = [&](double from_s, double to_s) {
+    double step = 0.0;
+    const auto first = static_cast<size_t>(from_s * audio.sample_rate_hz);
+    const auto last = std::min(audio.frames(), static_cast<size_t>(to_s * audio.sample_rate_hz));
+    for (size_t i = first + 1; i < last; ++i) {
+      for (int c = 0; c < audio.channels; ++c) {
+        const size_t k = i * static_cast<size_t>(audio.channels) + static_cast<size_t>(c);
+        step = std::max(step,
+                        static_cast<double>(std::fabs(audio.samples[k] - audio.samples[k - audio.channels])));
+      }
+    }
+    return step;
+  };
+  const double steady = std::max(max_step(0.3, 0.7), max_step(1.2, 1.4));  // the tones themselves
+  ASSERT_GT(steady, 0.01);
+  EXPECT_LT(max_step(0.97, 1.03), 1.3 * steady) << "the cut clicks";
+  EXPECT_LT(max_step(1.45, 2.05), 1.3 * steady) << "the crossfade clicks";
+}
+
 // A clip that says `captions: none` is prepared like any other (its still images read, its card
 // texts checked against the fonts).
 TEST_F(RenderScripted, StillImageInAClipWithoutCaptions) {
