@@ -14,10 +14,7 @@
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/workspace.h"
 #include "pipeline/hash.h"
-#if __has_include("pipeline/report_html.h")
 #include "pipeline/report_html.h"
-#define SHORTPACK_HAS_REPORT_HTML 1
-#endif
 
 namespace shortpack {
 namespace fs = std::filesystem;
@@ -332,7 +329,6 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     fs::remove(result.report_file, ec);  // an old report would not match the folder any more
     if (result.io_error.empty()) result.io_error = e.what();
   }
-#ifdef SHORTPACK_HAS_REPORT_HTML
   // The review page of a whole run (shard parts get theirs from `shortpack report`).
   if (options.shard.whole() && fs::exists(result.report_file)) {
     std::vector<std::string> clips;
@@ -345,7 +341,6 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       spdlog::warn("{}", e.what());
     }
   }
-#endif
   return result;
 }
 

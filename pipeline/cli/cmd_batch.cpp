@@ -12,10 +12,7 @@
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/plan.h"
 #include "pipeline/report.h"
-#if __has_include("pipeline/report_html.h")
 #include "pipeline/report_html.h"
-#define SHORTPACK_HAS_REPORT_HTML 1
-#endif
 
 namespace shortpack::cli {
 
@@ -68,9 +65,7 @@ void add_report(CLI::App& app, int& exit_code) {
     merged.run.extra = std::move(extra);
     const fs::path file = folder / "report.json";
     write_report(merged.report, file, &merged.run);
-#ifdef SHORTPACK_HAS_REPORT_HTML
     write_report_html(merged.report, folder / "report.html");
-#endif
     size_t ok = 0;
     for (const auto& o : merged.report.outputs) ok += o.status != OutputStatus::kFailed ? 1 : 0;
     for (const auto& p : merged.problems) std::cerr << "warning: " << p << "\n";
