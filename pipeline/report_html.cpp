@@ -95,8 +95,9 @@ bool is_fresh(const fs::path& thumb, const fs::path& video) {
 // One decoded frame of `video` at 1 s (or the middle of a shorter file), scaled, as PNG.
 void make_thumbnail(const fs::path& video, const fs::path& png, double duration_s) {
   const double at_s = duration_s >= 2.0 ? 1.0 : std::max(0.0, duration_s / 2.0);
-  // One output frame at 10 fps: the frame on screen at `at_s`.
-  VideoSource source(video, at_s, 0.1, AVRational{10, 1}, 1);
+  // One output frame of a 1000 fps clock: the source frame on screen at `at_s` (VideoSource picks
+  // the frame due by half an output frame after it, so a coarser clock could pick the next one).
+  VideoSource source(video, at_s, 0.001, AVRational{1000, 1}, 1);
   const SharedFrame frame = source.next();
   if (!frame) throw Error(ErrorKind::kMedia, video.string() + ": no picture at " + fixed(at_s, 2) + " s");
   const auto [w, h] = thumb_size(frame->width, frame->height);
