@@ -54,6 +54,9 @@ class Cdp {
     this.listeners = [];
     this.buffer = Buffer.alloc(0);
     this.in.on('data', (chunk) => this.onData(chunk));
+    const broken = (e) => this.fail(new Error(`the DevTools pipe broke: ${e.message}`));
+    this.out.on('error', broken);
+    this.in.on('error', broken);
   }
   onData(chunk) {
     this.buffer = Buffer.concat([this.buffer, chunk]);
@@ -71,7 +74,14 @@ class Cdp {
       }
     }
   }
+  // Rejects every pending and later command (the browser is gone).
+  fail(error) {
+    this.failure = error;
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
   send(method, params = {}, sessionId = undefined) {
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const message = { id, method, params };
     if (sessionId) message.sessionId = sessionId;
@@ -163,7 +173,7 @@ async function main() {
   const flags = [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--disable-default-apps', '--disable-extensions', '--mute-audio',
+    '--disable-default-apps', '--disable-extensions', '--disable-dev-shm-usage', '--mute-audio',
     '--autoplay-policy=no-user-gesture-required', '--remote-debugging-pipe',
     `--user-data-dir=${profile}`, 'about:blank',
   ];
@@ -171,9 +181,14 @@ async function main() {
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d.toString(); });
   const spawnError = new Promise((_, reject) => child.on('error', (e) => reject(new Error(`cannot start ${args.chromium}: ${e.message}`))));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  // 'error' without 'exit' when it could not be started at all.
+  const exited = new Promise((resolve) => { child.once('exit', resolve); child.once('error', resolve); });
   const killer = setTimeout(() => { child.kill('SIGKILL'); }, args.timeoutMs + 30000);
   const cdp = new Cdp(child);
+  child.once('exit', (code, signal) => {
+    const log = stderr.split('\n').filter((l) => l && !l.includes('dbus')).slice(-5).join('\n');
+    cdp.fail(new Error(`Chromium exited (${signal || code})${log ? ':\n' + log : ''}`));
+  });
   try {
     const result = await Promise.race([spawnError, probe(cdp, args)]);
     // The browser's own log, without the noise of a machine with no D-Bus session.
@@ -181,7 +196,6 @@ async function main() {
     const text = JSON.stringify(result, null, 2) + '\n';
     if (args.jsonOut) writeFileSync(args.jsonOut, text);
     else process.stdout.write(text);
-    debug('closing');
     await cdp.send('Browser.close').catch(() => {});
   } finally {
     clearTimeout(killer);
@@ -192,7 +206,6 @@ async function main() {
     // Chromium's helper processes may hold the pipes a moment longer; do not wait for them.
     for (const stream of [child.stderr, child.stdio[3], child.stdio[4]]) stream.destroy();
     rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-    debug('closed');
   }
 }
 
@@ -213,9 +226,13 @@ async function probe(cdp, args) {
 
   const consoleErrors = [];
   const requests = [];
+  const urlOf = new Map();  // requestId -> url
   cdp.on((m) => {
     if (m.sessionId !== sessionId) return;
-    if (m.method === 'Network.requestWillBeSent') requests.push(m.params.request.url);
+    if (m.method === 'Network.requestWillBeSent') {
+      requests.push(m.params.request.url);
+      urlOf.set(m.params.requestId, m.params.request.url);
+    }
     if (m.method === 'Runtime.consoleAPICalled' && (m.params.type === 'error' || m.params.type === 'assert')) {
       consoleErrors.push({ source: 'console', text: m.params.args.map((a) => a.value ?? a.description ?? '').join(' ') });
     } else if (m.method === 'Runtime.exceptionThrown') {
@@ -224,7 +241,7 @@ async function probe(cdp, args) {
     } else if (m.method === 'Log.entryAdded' && m.params.entry.level === 'error') {
       consoleErrors.push({ source: m.params.entry.source, text: m.params.entry.text, url: m.params.entry.url || '' });
     } else if (m.method === 'Network.loadingFailed' && !m.params.canceled) {
-      consoleErrors.push({ source: 'network', text: m.params.errorText, request: m.params.requestId });
+      consoleErrors.push({ source: 'network', text: m.params.errorText, url: urlOf.get(m.params.requestId) || '' });
     }
   });
   await s('Runtime.enable');
