@@ -422,7 +422,9 @@ YAML::Node read_yaml(const Doc& doc, const fs::path& path) {
     fail_at(doc, 0,
             "the " + doc.kind + " is " + std::to_string(size) + " bytes, more than the limit of " +
                 std::to_string(limit) + " bytes",
-            "a campaign this large is not expected; split it into several campaigns", ErrorKind::kLimit);
+            "a campaign this large is not expected; split it into several campaigns, or raise the limit with "
+            "--limit campaign_bytes=N",
+            ErrorKind::kLimit);
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_at(doc, 0, "cannot open the file", "check its permissions");
@@ -1092,7 +1094,18 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     top.fail(clips,
              "the campaign has " + std::to_string(clips.size()) + " clips, more than the limit of " +
                  std::to_string(limits.max_clips),
-             "split it into several campaigns", ErrorKind::kLimit);
+             "split it into several campaigns, or raise the limit with --limit clips=N", ErrorKind::kLimit);
+  }
+  // Checked before any clip is read: the plan (and its fingerprints) grows with this product.
+  const auto outputs =
+      static_cast<int64_t>(clips.size() * campaign.languages.size() * campaign.platforms.size());
+  if (outputs > limits.max_outputs) {
+    top.fail(clips,
+             "the campaign asks for " + std::to_string(outputs) + " outputs (" +
+                 std::to_string(clips.size()) + " clips x " + std::to_string(campaign.platforms.size()) +
+                 " platforms x " + std::to_string(campaign.languages.size()) +
+                 " languages), more than the limit of " + std::to_string(limits.max_outputs),
+             "split it into several campaigns, or raise the limit with --limit outputs=N", ErrorKind::kLimit);
   }
   ClipContext ctx{&doc, &campaign, &limits};
   std::map<std::string, int> first_line_of_id;

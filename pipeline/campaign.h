@@ -109,6 +109,7 @@ struct CampaignLimits {
   int max_segments_total = 20000;  // over the whole campaign
   int max_languages = 64;
   int max_platforms = 64;
+  int64_t max_outputs = 10000;  // clips x platforms x languages
 };
 
 // Loads, resolves and validates. Checks that every referenced file exists and is a regular file

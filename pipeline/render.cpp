@@ -19,6 +19,7 @@
 #include "pipeline/media/atomic_file.h"
 #include "pipeline/media/image_reader.h"
 #include "pipeline/media/mp4_writer.h"
+#include "pipeline/output_safety.h"
 #include "pipeline/timeline.h"
 
 namespace shortpack {
@@ -89,13 +90,13 @@ struct PreparedInputs {
   std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
-PreparedInputs prepare_inputs(const Campaign& campaign) {
+PreparedInputs prepare_inputs(const Campaign& campaign, const Limits& limits) {
   PreparedInputs in;
-  if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo);
+  if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo, limits.image_pixels);
   for (const Clip& clip : campaign.clips) {
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
-      SubtitleTrack track = read_subtitles(path);
+      SubtitleTrack track = read_subtitles(path, subtitle_limits(limits));
       const std::string font = caption_font_for(campaign.brand, lang);
       check_glyph_coverage(track, lang, font);
       in.subtitles.emplace(std::make_pair(clip.id, lang), std::move(track));
@@ -108,7 +109,8 @@ PreparedInputs prepare_inputs(const Campaign& campaign) {
       const Segment& seg = clip.segments[i];
       if (seg.kind == Segment::Kind::kImage && in.images.count(seg.source) == 0) {
         try {
-          in.images[seg.source] = std::make_shared<const RgbaImage>(read_image_rgba(seg.source));
+          in.images[seg.source] =
+              std::make_shared<const RgbaImage>(read_image_rgba(seg.source, limits.image_pixels));
         } catch (const Error& e) {
           throw Error(e.kind(), "clip '" + clip.id + "' segment " + std::to_string(i + 1) + ": " + e.what());
         }
@@ -228,7 +230,9 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
 
   ClipTimeline& timeline = job->timeline;
   try {
-    timeline = resolve_timeline(clip, clip_presets, &campaign.brand);
+    timeline = resolve_timeline(
+        clip, clip_presets, &campaign.brand,
+        [&](const MediaInfo& m, const std::string& where) { check_source_limits(m, options.limits, where); });
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInput) throw;
     fail_all(e.what());
@@ -238,7 +242,9 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   for (const auto& [lang, file] : clip.voiceover) {
     double vo_s = 0.0;
     try {
-      vo_s = probe_media(file).duration_s;
+      const MediaInfo vo = probe_media(file);
+      check_source_limits(vo, options.limits, "clip '" + clip.id + "': the " + lang + " voice-over");
+      vo_s = vo.duration_s;
     } catch (const Error& e) {
       throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over cannot be read: " + e.what());
     }
@@ -271,6 +277,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   spec.frame_count = timeline.frame_count;
   spec.max_frames_in_flight = options.max_frames_in_flight;
   spec.cancel = options.cancel;
+  spec.stall_timeout_s = options.limits.stall_s;
   for (const TimelineSegment& ts : timeline.segments) {
     const Segment& seg = *ts.segment;
     SegmentSource src;
@@ -569,7 +576,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   RenderReport report;
   report.campaign = campaign.name;
   report.output_dir = plan.output_dir;
-  const PreparedInputs inputs = prepare_inputs(campaign);
+  const PreparedInputs inputs = prepare_inputs(campaign, options.limits);
   report.outputs.reserve(units.size());
   for (const RenderUnit& u : units) {
     OutputRecord r;
@@ -589,11 +596,9 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     }
     if (!records.empty()) jobs.push_back(prepare_clip(campaign, presets, clip, records, inputs, options));
   }
-  std::error_code dir_ec;
-  fs::create_directories(plan.output_dir, dir_ec);
-  if (dir_ec) {
-    throw Error(ErrorKind::kIo, "cannot create the output folder " + plan.output_dir.string() + ": " + dir_ec.message());
-  }
+  // Nothing is written through a symbolic link planted in the output folder (output_safety.h).
+  check_output_tree(plan);
+  ensure_output_folder(plan.output_dir, plan.output_dir);
   auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
   for (auto& job : jobs) {
     const std::vector<OutputRecord*> all_records = job->records;
@@ -621,11 +626,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     if (cancelled()) {
       job->fail_all("cancelled before it started");
     } else {
-      std::error_code ec;
-      fs::create_directories(plan.output_dir / job->clip->id, ec);
-      if (ec) {
-        throw Error(ErrorKind::kIo, "cannot create " + (plan.output_dir / job->clip->id).string() + ": " + ec.message());
-      }
+      ensure_output_folder(plan.output_dir, plan.output_dir / job->clip->id);
       try {
         run_clip(*job, campaign, presets);
       } catch (const Error& e) {
@@ -651,7 +652,7 @@ FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, co
   if (std::find(campaign.languages.begin(), campaign.languages.end(), language) == campaign.languages.end()) {
     throw Error(ErrorKind::kInput, "the campaign has no language '" + language + "'");
   }
-  const PreparedInputs inputs = prepare_inputs(campaign);
+  const PreparedInputs inputs = prepare_inputs(campaign, Limits{});
   OutputRecord record;
   record.clip = clip_id;
   record.platform = platform;

@@ -10,6 +10,7 @@
 
 #include "filters/core/frame.h"
 #include "pipeline/check.h"
+#include "pipeline/limits.h"
 #include "pipeline/plan.h"
 
 namespace shortpack {
@@ -17,6 +18,9 @@ namespace shortpack {
 struct OutputRecord;
 
 struct RenderOptions {
+  // Subtitle, image and source limits and the stall timeout (see limits.h). The campaign limits
+  // are the loader's; frames in flight are max_frames_in_flight below.
+  Limits limits;
   int max_frames_in_flight = 0;  // 0: automatic
   int encoder_threads = 0;       // 0: automatic (cores shared among a clip's encoders)
   // Set (e.g. by a SIGINT/SIGTERM handler) to stop: the clip being rendered is discarded (its

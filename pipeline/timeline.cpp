@@ -28,7 +28,8 @@ AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Pre
   return *nearest;
 }
 
-ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets, const Brand* brand) {
+ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets, const Brand* brand,
+                              const MediaCheck& check) {
   ClipTimeline t;
   if (clip.segments.empty()) throw Error(ErrorKind::kInput, "clip '" + clip.id + "' has nothing to show");
   std::vector<const Segment*> order;
@@ -54,8 +55,16 @@ ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>
                                         : "clip '" + clip.id + "' segment " + std::to_string(i - first_content + 1);
     if (seg.kind == Segment::Kind::kMedia) {
       ts.media = probe_media(seg.source);
+      if (check) check(ts.media, where);
       if (!ts.media.has_video) {
         throw Error(ErrorKind::kMedia, where + ": " + seg.source.string() + " has no video stream");
+      }
+      if (ts.media.duration_s <= 0 && !seg.end_s) {
+        // Damaged files (and raw streams) carry no duration: a media problem of this clip alone.
+        throw Error(ErrorKind::kMedia,
+                    where + ": cannot tell how long " + seg.source.string() +
+                        " is (no duration in the file: it may be damaged; or give the segment an "
+                        "end: time)");
       }
       ts.in_s = seg.start_s.value_or(0.0);
       double end = seg.end_s.value_or(ts.media.duration_s);

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <deque>
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "pipeline/campaign.h"
@@ -33,10 +35,16 @@ struct ClipTimeline {
 // range, otherwise the first preset's target.
 AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Preset*>& presets);
 
+// Called with each media file as soon as it is probed, before it is used (e.g. resource limits:
+// it throws to refuse the file). `where` names it: "clip 'x' segment 2", "the brand's intro".
+using MediaCheck = std::function<void(const MediaInfo& media, const std::string& where)>;
+
 // Probes the clip's media and lays out its timeline; with a brand that has bumpers (and a clip
-// that wants them) the intro and outro become its first and last segments. Throws Error(kMedia) for unreadable media and
-// Error(kInput) for a trim beyond the source's end, naming the clip and segment.
+// that wants them) the intro and outro become its first and last segments. Throws Error(kMedia)
+// for unreadable media (also a source whose duration cannot be told, unless the segment gives
+// its `end`) and Error(kInput) for a trim beyond the source's end, naming the clip and segment;
+// what `check` throws passes through.
 ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>& presets,
-                              const Brand* brand = nullptr);
+                              const Brand* brand = nullptr, const MediaCheck& check = {});
 
 }  // namespace shortpack

@@ -5,6 +5,7 @@
 #include "filters/core/error.h"
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <tuple>
 
@@ -27,14 +28,40 @@ namespace {
 
 // Frame buffers come from one pool per (size, format): the render path allocates a few frames per
 // output frame, and fresh multi-megabyte allocations would fault their pages in every time.
-// Pools live for the whole process (buffers return to them when the last frame drops them).
-AVBufferPool* pool_for(int width_px, int height_px, AVPixelFormat format, int bytes) {
+// At most kMaxPools pools are kept (the least recently used is let go: av_buffer_pool_uninit frees
+// it once its last buffer comes back), so a run over many source sizes, or a fuzzer feeding
+// random ones, does not keep every size's buffers for the whole process. The buffer is taken
+// under the lock, so a pool is never let go between being found and being used.
+struct PoolUninit {
+  void operator()(AVBufferPool* pool) const { av_buffer_pool_uninit(&pool); }
+};
+struct PoolEntry {
+  std::unique_ptr<AVBufferPool, PoolUninit> pool;
+  uint64_t last_use = 0;
+};
+constexpr size_t kMaxPools = 16;
+
+AVBufferRef* buffer_from_pool(int width_px, int height_px, AVPixelFormat format, int bytes) {
   static std::mutex mutex;
-  static std::map<std::tuple<int, int, int>, AVBufferPool*> pools;
+  static std::map<std::tuple<int, int, int>, PoolEntry> pools;
+  static uint64_t clock = 0;
   const std::lock_guard<std::mutex> lock(mutex);
-  AVBufferPool*& pool = pools[{width_px, height_px, static_cast<int>(format)}];
-  if (pool == nullptr) pool = av_buffer_pool_init(static_cast<size_t>(bytes), nullptr);
-  return pool;
+  const std::tuple<int, int, int> key{width_px, height_px, static_cast<int>(format)};
+  PoolEntry& entry = pools[key];
+  if (!entry.pool) {
+    if (pools.size() > kMaxPools) {
+      auto oldest = pools.end();
+      for (auto it = pools.begin(); it != pools.end(); ++it) {
+        if (it->second.pool && (oldest == pools.end() || it->second.last_use < oldest->second.last_use))
+          oldest = it;
+      }
+      if (oldest != pools.end()) pools.erase(oldest);
+    }
+    entry.pool.reset(av_buffer_pool_init(static_cast<size_t>(bytes), nullptr));
+    if (!entry.pool) return nullptr;
+  }
+  entry.last_use = ++clock;
+  return av_buffer_pool_get(entry.pool.get());
 }
 
 }  // namespace
@@ -46,8 +73,7 @@ FramePtr alloc_video_frame(int width_px, int height_px, AVPixelFormat format) {
   frame->format = format;
   constexpr int kAlign = 32;
   const int bytes = av_image_get_buffer_size(format, width_px, height_px, kAlign);
-  AVBufferPool* pool = bytes > 0 ? pool_for(width_px, height_px, format, bytes + kAlign) : nullptr;
-  if (pool != nullptr) frame->buf[0] = av_buffer_pool_get(pool);
+  if (bytes > 0) frame->buf[0] = buffer_from_pool(width_px, height_px, format, bytes + kAlign);
   if (frame->buf[0] == nullptr) {
     check_av(av_frame_get_buffer(frame.get(), kAlign), ErrorKind::kInternal,
              "allocating a " + std::to_string(width_px) + "x" + std::to_string(height_px) + " frame");

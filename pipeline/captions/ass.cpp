@@ -168,7 +168,7 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
     if (static_cast<int64_t>(track.cues.size()) >= limits.max_cues) {
       fail_at(source, line_no,
               "more than " + std::to_string(limits.max_cues) +
-                  " events (split the file, or raise the subtitle cue limit)",
+                  " events (split the file, or raise it with --limit subtitle_cues=N)",
               ErrorKind::kLimit);
     }
     track.cues.push_back(std::move(cue));

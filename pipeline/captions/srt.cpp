@@ -103,7 +103,7 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
     if (static_cast<int64_t>(raw.size()) >= limits.max_cues) {
       fail_at(source, cue.line,
               "more than " + std::to_string(limits.max_cues) +
-                  " cues (split the file, or raise the subtitle cue limit)",
+                  " cues (split the file, or raise it with --limit subtitle_cues=N)",
               ErrorKind::kLimit);
     }
     raw.push_back(std::move(cue));

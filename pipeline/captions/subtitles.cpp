@@ -23,7 +23,7 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
   if (static_cast<int64_t>(size) > limits.max_file_bytes) {
     throw Error(ErrorKind::kLimit, path.string() + ": the subtitle file is " + std::to_string(size) +
                                        " bytes, over the limit of " + std::to_string(limits.max_file_bytes) +
-                                       " (split it, or raise the subtitle size limit)");
+                                       " (split it, or raise it with --limit subtitle_bytes=N)");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::kInput, path.string() + ": cannot open the subtitle file");

@@ -42,10 +42,12 @@ struct SubtitleTrack {
 struct SubtitleLimits {
   int64_t max_file_bytes = 20 * 1024 * 1024;
   int64_t max_cues = 100000;
+  // No caption can show a longer line, and shaping or measuring one would take minutes.
+  int64_t max_line_bytes = 64 * 1024;
 };
 
 // Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line, or
-// Error(kLimit) when the file or its cue count is over `limits`.
+// Error(kLimit) when the file, one of its lines or its cue count is over `limits`.
 // Accepted: UTF-8 with or without BOM (UTF-16 and invalid UTF-8 are refused, naming the line and
 // column), LF / CRLF / CR line ends, no NUL bytes.
 //  - SRT: missing or wrong cue numbers, ',' or '.' before the milliseconds, hours >= 100,

@@ -92,7 +92,8 @@ void validate_text(std::string_view text, const std::filesystem::path& source, c
   if (static_cast<int64_t>(text.size()) > limits.max_file_bytes) {
     fail_at(source, 0,
             "the subtitle file is " + std::to_string(text.size()) + " bytes, over the limit of " +
-                std::to_string(limits.max_file_bytes) + " (split it, or raise the subtitle size limit)",
+                std::to_string(limits.max_file_bytes) +
+                " (split it, or raise it with --limit subtitle_bytes=N)",
             ErrorKind::kLimit);
   }
   if (text.size() >= 2 &&
@@ -102,10 +103,26 @@ void validate_text(std::string_view text, const std::filesystem::path& source, c
   int line = 1;
   size_t line_start = 0;
   size_t pos = 0;
+  const auto check_line_length = [&](size_t end) {
+    if (static_cast<int64_t>(end - line_start) > limits.max_line_bytes) {
+      fail_at(
+          source, line,
+          "the line is " + std::to_string(end - line_start) + " bytes long, over the limit of " +
+              std::to_string(limits.max_line_bytes) +
+              " (no caption can show it; split it, or raise the limit with --limit subtitle_line_bytes=N)",
+          ErrorKind::kLimit);
+    }
+  };
   while (pos < text.size()) {
     const char c = text[pos];
     if (c == '\n') {
+      check_line_length(pos);
       ++line;
+      line_start = ++pos;
+      continue;
+    }
+    if (c == '\r') {  // a CR-only file's lines end here too
+      check_line_length(pos);
       line_start = ++pos;
       continue;
     }
@@ -127,6 +144,7 @@ void validate_text(std::string_view text, const std::filesystem::path& source, c
                   std::to_string(at - line_start + 1) + "); save the file as UTF-8");
     }
   }
+  check_line_length(text.size());
 }
 
 std::vector<std::string_view> split_lines(std::string_view text) {

@@ -11,6 +11,8 @@
 #include "pipeline/batch/batch_render.h"
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
+#include "pipeline/cli/limit_option.h"
+#include "pipeline/output_safety.h"
 #include "pipeline/report.h"
 
 namespace shortpack::cli {
@@ -75,6 +77,7 @@ void add_render(CLI::App& app, int& exit_code) {
     std::string shard;
     bool force = false;
     std::string progress = "auto";
+    std::vector<std::string> limits;  // --limit NAME=VALUE
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("campaign", opt->campaign, "Campaign YAML file")->required();
@@ -92,19 +95,25 @@ void add_render(CLI::App& app, int& exit_code) {
                   "auto (a bar when stderr is a terminal) | bar | json (one event per line on stdout) | none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
       ->capture_default_str();
+  add_limit_option(cmd, opt->limits);
   cmd->callback([opt, &exit_code] {
     // The shard first: a bad spec is a usage error, whatever the campaign says.
     const ShardSpec shard =
         opt->shard.empty() ? ShardSpec{} : parse_shard_spec(opt->shard, process_environment());
     const fs::path campaign_file = fs::absolute(opt->campaign);
     const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
-    const Campaign campaign = load_campaign(campaign_file, presets);
+    const Limits limits = parse_limits(opt->limits);
+    const Campaign campaign = load_campaign(campaign_file, presets, campaign_limits(limits));
     const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out));
+    check_output_tree(plan);  // before anything is written, also the batch state folder
+
     Progress progress(parse_progress_mode(opt->progress));
     BatchOptions options;
     options.shard = shard;
     options.force = opt->force;
     options.render.encoder_threads = opt->threads;
+    options.render.limits = limits;
+    options.render.max_frames_in_flight = static_cast<int>(limits.frames_in_flight);
     options.progress = &progress;
     g_cancel.store(false);
     options.cancel = &g_cancel;

@@ -10,8 +10,10 @@
 #include <mutex>
 
 #include "filters/core/error.h"
-#include "pipeline/media/mp4_writer.h"
 #include "filters/transition.h"
+#include "pipeline/graph/stall_watchdog.h"
+#include "pipeline/graph/tsan_handoff.h"
+#include "pipeline/media/mp4_writer.h"
 #include "pipeline/media/video_source.h"
 
 namespace shortpack {
@@ -40,6 +42,7 @@ struct EncoderState {
     if (!failed.exchange(true)) {
       outcome.error = why;
       spdlog::debug("{}: {}", spec->label, why);
+      handoff_release(this);
     }
   }
 };
@@ -141,6 +144,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   auto collect = [&] {
     outcomes.clear();
     for (auto& e : encoders) {
+      handoff_acquire(e.get());
       e->outcome.ok = !e->failed;
       outcomes.push_back(e->outcome);
     }
@@ -206,15 +210,24 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   CompletionRing ring(static_cast<size_t>(2 * limit + 2), static_cast<int>(encoders.size()));
   const double fps = av_q2d(spec.frame_rate);
 
+  StallWatchdog watchdog(spec.stall_timeout_s, "rendering " + encoders.front()->spec->label);
   flow::graph graph;
   flow::input_node<SourceMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> SourceMsg {
     if (spec.cancel != nullptr && spec.cancel->load()) throw Error(ErrorKind::kCancelled, "cancelled");
+    if (watchdog.stalled()) throw Error(ErrorKind::kMedia, watchdog.message());
+    handoff_acquire(source.get());  // a serial body, but not always on the same thread
     std::optional<TimelineFrame> frame = source->next();
     if (!frame) {
       control.stop();
+      handoff_release(source.get());
       return {};
     }
-    return {frame->index, std::make_shared<const TimelineFrame>(std::move(*frame))};
+    watchdog.tick();
+    if (spec.on_source_frame) spec.on_source_frame(frame->index);
+    SourceMsg msg{frame->index, std::make_shared<const TimelineFrame>(std::move(*frame))};
+    handoff_release(msg.frame.get());
+    handoff_release(source.get());
+    return msg;
   });
   flow::limiter_node<SourceMsg> limiter(graph, static_cast<size_t>(limit));
   flow::make_edge(input, limiter);
@@ -225,8 +238,11 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     auto* geo = new flow::function_node<SourceMsg, FrameMsg>(
         graph, flow::unlimited, [gs](const SourceMsg& msg) -> FrameMsg {
           if (!msg.frame || !gs->stage) return {msg.index, nullptr};
+          handoff_acquire(msg.frame.get());
           try {
-            return {msg.index, share(gs->stage->process(*msg.frame))};
+            FrameMsg out{msg.index, share(gs->stage->process(*msg.frame))};
+            handoff_release(out.frame.get());
+            return out;
           } catch (const Error& e) {
             gs->fail_all(e.what());
             return {msg.index, nullptr};
@@ -245,6 +261,12 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       auto* lang = new flow::function_node<FrameMsg, FrameMsg>(
           graph, flow::serial, [ls, fps](const FrameMsg& msg) -> FrameMsg {
             if (!msg.frame || !ls->burner) return msg;
+            handoff_acquire(msg.frame.get());
+            handoff_acquire(ls);  // the burner: a serial body, not always on the same thread
+            struct Release {
+              LanguageState* state;
+              ~Release() { handoff_release(state); }
+            } release{ls};
             try {
               const auto time_ms = static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
               // Nothing to draw now: pass the shared frame on, no copy (libass caches the layout,
@@ -253,7 +275,9 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
               if (box.w <= 0 || box.h <= 0) return msg;
               FramePtr copy = make_writable_copy(*msg.frame);  // the geometry frame is shared: draw on a copy
               ls->burner->process(*copy, time_ms);
-              return {msg.index, share(std::move(copy))};
+              FrameMsg out{msg.index, share(std::move(copy))};
+              handoff_release(out.frame.get());
+              return out;
             } catch (const Error& e) {
               ls->fail_all(e.what());
               return {msg.index, nullptr};
@@ -263,8 +287,12 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       flow::make_edge(*fan, *lang);
       for (EncoderState* es : ls->encoders) {
         auto* enc = new flow::function_node<FrameMsg, flow::continue_msg>(
-            graph, flow::serial, [es, &ring, &limiter](const FrameMsg& msg) {
-              if (!msg.frame) {
+            graph, flow::serial, [es, &ring, &limiter, &watchdog](const FrameMsg& msg) {
+              handoff_acquire(msg.frame.get());
+              handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
+              if (watchdog.stalled()) {
+                es->fail(watchdog.message());
+              } else if (!msg.frame) {
                 es->fail("an upstream branch failed");
               } else if (!es->failed) {
                 try {
@@ -275,10 +303,12 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
                   const AVRational tb = es->encoder->context()->time_base;
                   es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
                   ++es->outcome.frames;
+                  watchdog.tick();
                 } catch (const Error& e) {
                   es->fail(e.what());
                 }
               }
+              handoff_release(es);
               if (ring.done(msg.index)) limiter.decrementer().try_put(flow::continue_msg());
               return flow::continue_msg();
             });
@@ -297,20 +327,27 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   }
 
   // Flush the encoders and put the files in place, several at once (x264 drains its look-ahead).
-  oneapi::tbb::parallel_for_each(encoders.begin(), encoders.end(), [](std::unique_ptr<EncoderState>& e) {
-    if (e->failed) {
-      e->writer.reset();  // removes the temporary file
-      return;
-    }
-    try {
-      const AVRational tb = e->encoder->context()->time_base;
-      e->encoder->encode(nullptr, [&](AVPacket& p) { e->writer->write_video(p, tb); });
-      e->writer->finish();
-    } catch (const Error& err) {
-      e->fail(err.what());
-      e->writer.reset();
-    }
-  });
+  oneapi::tbb::parallel_for_each(encoders.begin(), encoders.end(),
+                                 [&watchdog](std::unique_ptr<EncoderState>& e) {
+                                   handoff_acquire(e.get());
+                                   if (e->failed) {
+                                     e->writer.reset();  // removes the temporary file
+                                     handoff_release(e.get());
+                                     return;
+                                   }
+                                   try {
+                                     const AVRational tb = e->encoder->context()->time_base;
+                                     e->encoder->encode(nullptr, [&](AVPacket& p) {
+                                       e->writer->write_video(p, tb);
+                                       watchdog.tick();
+                                     });
+                                     e->writer->finish();
+                                   } catch (const Error& err) {
+                                     e->fail(err.what());
+                                     e->writer.reset();
+                                   }
+                                   handoff_release(e.get());
+                                 });
   return collect();
 }
 

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,10 @@ struct ClipGraphSpec {
   int max_frames_in_flight = 0;  // 0: a few per worker thread
   int decode_threads = 0;        // 0: automatic
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
+  // No frame decoded or encoded for this long: the clip fails (see stall_watchdog.h). 0: never.
+  double stall_timeout_s = 0.0;
+  // Called by the serial input node after each source frame (progress reports, tests).
+  std::function<void(int64_t index)> on_source_frame;
 };
 
 struct BranchOutcome {

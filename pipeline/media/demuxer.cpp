@@ -1,6 +1,11 @@
 #include "pipeline/media/demuxer.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "filters/core/error.h"
 
@@ -11,15 +16,74 @@ extern "C" {
 
 namespace shortpack {
 
-Demuxer::Demuxer(const std::filesystem::path& path) : path_(path) {
-  AVFormatContext* raw = nullptr;
-  const int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+namespace {
+
+// Demuxers that open other files or URLs named inside the input (playlists, file lists): a
+// hostile "video" must not make shortpack read what the campaign did not name.
+constexpr const char* kRefusedFormats[] = {"hls", "dash", "concat", "imf"};
+
+bool is_refused(const char* name) {
+  for (const char* refused : kRefusedFormats) {
+    if (std::strcmp(name, refused) == 0) return true;
+  }
+  return false;
+}
+
+// Every demuxer libavformat has, except the refused ones (AVFormatContext.format_whitelist).
+const std::string& format_whitelist() {
+  static const std::string list = [] {
+    std::string names;
+    void* it = nullptr;
+    while (const AVInputFormat* f = av_demuxer_iterate(&it)) {
+      // One AVInputFormat may carry several names ("mov,mp4,m4a,3gp,3g2,mj2").
+      std::string all = f->name;
+      size_t start = 0;
+      bool refused = false;
+      while (start <= all.size()) {
+        const size_t comma = std::min(all.find(',', start), all.size());
+        refused = refused || is_refused(all.substr(start, comma - start).c_str());
+        start = comma + 1;
+      }
+      if (refused) continue;
+      if (!names.empty()) names += ',';
+      names += all;
+    }
+    return names;
+  }();
+  return list;
+}
+
+}  // namespace
+
+Demuxer::Demuxer(const std::filesystem::path& path, int64_t max_pixels) : path_(path) {
+  AVFormatContext* raw = avformat_alloc_context();
+  if (raw == nullptr) throw Error(ErrorKind::kInternal, "out of memory opening " + path.string());
+  // Local files only (no network, no pipes), and no demuxer that follows references to others.
+  raw->protocol_whitelist = av_strdup("file");
+  raw->format_whitelist = av_strdup(format_whitelist().c_str());
+  const int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);  // frees `raw` on failure
   if (ret < 0) {
-    throw Error(ErrorKind::kMedia, "cannot read " + path.string() + ": " + av_error_text(ret));
+    std::string why = av_error_text(ret);
+    if (ret == AVERROR(EINVAL)) {
+      why +=
+          " (playlists and file lists such as HLS, DASH or concat are not read: name the media file itself)";
+    }
+    throw Error(ErrorKind::kMedia, "cannot read " + path.string() + ": " + why);
   }
   format_.reset(raw);
-  check_av(avformat_find_stream_info(format_.get(), nullptr), ErrorKind::kMedia,
-           "cannot read the streams of " + path.string());
+  std::vector<Dictionary> options(format_->nb_streams);
+  std::vector<AVDictionary*> raw_options(format_->nb_streams, nullptr);
+  if (max_pixels > 0) {
+    for (size_t i = 0; i < options.size(); ++i) {
+      options[i].set("max_pixels", std::to_string(std::min<int64_t>(max_pixels, INT_MAX)));
+      raw_options[i] = *options[i].address();
+    }
+  }
+  const int found =
+      avformat_find_stream_info(format_.get(), raw_options.empty() ? nullptr : raw_options.data());
+  for (size_t i = 0; i < options.size(); ++i)
+    *options[i].address() = raw_options[i];  // may have been replaced
+  check_av(found, ErrorKind::kMedia, "cannot read the streams of " + path.string());
   video_stream_ = av_find_best_stream(format_.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   if (video_stream_ >= 0 &&
       (format_->streams[video_stream_]->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0) {

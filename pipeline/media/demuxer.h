@@ -3,6 +3,7 @@
 // Thread safety: one Demuxer per reader; not shared between threads.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 
 #include "pipeline/media/av_ptr.h"
@@ -28,8 +29,10 @@ struct MediaInfo {
 
 class Demuxer {
  public:
-  // Opens `path`. Throws Error(kMedia) "cannot read <path>: <reason>".
-  explicit Demuxer(const std::filesystem::path& path);
+  // Opens `path` (a local file; playlists and file lists that name other files are refused).
+  // `max_pixels` > 0: decoders probing the streams refuse larger pictures instead of decoding them.
+  // Throws Error(kMedia) "cannot read <path>: <reason>".
+  explicit Demuxer(const std::filesystem::path& path, int64_t max_pixels = 0);
 
   [[nodiscard]] AVFormatContext* context() const { return format_.get(); }
   [[nodiscard]] const std::filesystem::path& path() const { return path_; }

@@ -1,22 +1,80 @@
 #include "pipeline/media/image_reader.h"
 
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "filters/core/error.h"
 #include "pipeline/media/decoder.h"
 
 namespace shortpack {
 
+namespace {
+
+uint32_t be32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+uint32_t be16(const unsigned char* p) { return (uint32_t{p[0]} << 8) | uint32_t{p[1]}; }
+
+// The picture size written in a PNG (IHDR) or JPEG (SOFn) header, read without decoding anything:
+// a small file can hold a picture of gigabytes, and libavcodec allocates it before inflating.
+std::optional<std::pair<int64_t, int64_t>> header_size(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<unsigned char> b(256 * 1024);
+  in.read(reinterpret_cast<char*>(b.data()), static_cast<std::streamsize>(b.size()));
+  b.resize(static_cast<size_t>(in.gcount()));
+  static const unsigned char kPng[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  if (b.size() >= 24 && std::memcmp(b.data(), kPng, 8) == 0 && std::memcmp(b.data() + 12, "IHDR", 4) == 0) {
+    return std::make_pair(int64_t{be32(&b[16])}, int64_t{be32(&b[20])});
+  }
+  if (b.size() >= 4 && b[0] == 0xFF && b[1] == 0xD8) {
+    size_t pos = 2;
+    while (pos + 9 < b.size()) {
+      if (b[pos] != 0xFF) return std::nullopt;
+      const unsigned marker = b[pos + 1];
+      if (marker == 0xFF) {  // fill byte
+        ++pos;
+        continue;
+      }
+      const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      if (sof) return std::make_pair(int64_t{be16(&b[pos + 7])}, int64_t{be16(&b[pos + 5])});
+      if (marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
+        pos += 2;
+        continue;
+      }
+      pos += 2 + be16(&b[pos + 2]);
+    }
+  }
+  return std::nullopt;
+}
+
+[[noreturn]] void over_limit(const std::filesystem::path& path, int64_t w, int64_t h, int64_t max_pixels) {
+  throw Error(ErrorKind::kLimit,
+              path.string() + " is " + std::to_string(w) + "x" + std::to_string(h) +
+                  " pixels, over the limit of " + std::to_string(max_pixels) +
+                  " (use a smaller image, or raise the limit with --limit image_pixels=N)");
+}
+
+}  // namespace
+
 RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels) {
   try {
-    Demuxer demuxer(path);
+    if (const auto size = header_size(path); size && size->first * size->second > max_pixels) {
+      over_limit(path, size->first, size->second, max_pixels);
+    }
+    // Other formats: the decoders that probe the file refuse pictures over the limit.
+    Demuxer demuxer(path, max_pixels);
     if (demuxer.video_stream() < 0) throw Error(ErrorKind::kMedia, "no picture in it");
     const AVCodecParameters* par = demuxer.context()->streams[demuxer.video_stream()]->codecpar;
-    if (static_cast<int64_t>(par->width) * par->height > max_pixels) {
-      throw Error(ErrorKind::kLimit, path.string() + " is " + std::to_string(par->width) + "x" +
-                                         std::to_string(par->height) + " pixels, over the limit of " +
-                                         std::to_string(max_pixels) + " (use a smaller image)");
+    if (par->width <= 0 || par->height <= 0) {
+      throw Error(ErrorKind::kMedia,
+                  "its picture size cannot be read (a damaged file, or a picture over the limit of " +
+                      std::to_string(max_pixels) + " pixels)");
     }
+    if (static_cast<int64_t>(par->width) * par->height > max_pixels)
+      over_limit(path, par->width, par->height, max_pixels);
     StreamDecoder decoder(demuxer, demuxer.video_stream(), 1);
     FramePtr frame = make_frame();
     if (!decoder.next(*frame)) throw Error(ErrorKind::kMedia, "no picture could be decoded");

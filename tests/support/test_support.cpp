@@ -51,8 +51,14 @@ std::string shell_quote(const std::string& text) {
   return out + "'";
 }
 
+std::string shortpack_binary() {
+  // scripts/test-sanitizers runs the e2e tests against a sanitizer build of the binary.
+  const char* other = std::getenv("SHORTPACK_TEST_BINARY");
+  return other != nullptr && *other != '\0' ? std::string(other) : std::string(SHORTPACK_BINARY);
+}
+
 CommandResult run_shortpack(const std::string& args) {
-  return run_command(shell_quote(SHORTPACK_BINARY) + " " + args);
+  return run_command(shell_quote(shortpack_binary()) + " " + args);
 }
 
 void make_clip(const fs::path& out, double seconds, const std::string& video, const std::string& audio,

@@ -28,6 +28,9 @@ struct CommandResult {
 
 // Runs a shell command line, capturing its output.
 CommandResult run_command(const std::string& command_line);
+// The shortpack binary under test: SHORTPACK_TEST_BINARY from the environment when set (a
+// sanitizer build, see scripts/test-sanitizers), otherwise the one built with the tests.
+std::string shortpack_binary();
 // Runs the shortpack binary under test with the given arguments (already shell-quoted).
 CommandResult run_shortpack(const std::string& args);
 // Single-quotes a string for /bin/sh.

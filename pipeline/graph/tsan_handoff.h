@@ -1,0 +1,45 @@
+// ThreadSanitizer annotations for the hand-offs of the render graph.
+//
+// oneTBB passes a message from one node's body to the next through its task queues, and that
+// synchronisation happens inside libtbb.so, which Debian builds without ThreadSanitizer: TSan
+// does not see it and reports every hand-off as a race. Each message is therefore "released" by
+// the body that made it and "acquired" by the body that takes it, keyed on the object it carries
+// (the frame): this tells TSan exactly what TBB guarantees, and nothing more, so a real race on
+// shared state between two bodies is still reported. Without -fsanitize=thread these are no-ops.
+// The remaining reports inside TBB's own templates are suppressed in tests/sanitizers/tsan.supp.
+#pragma once
+
+#if defined(__SANITIZE_THREAD__)
+#define SHORTPACK_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SHORTPACK_TSAN 1
+#endif
+#endif
+
+#ifdef SHORTPACK_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
+namespace shortpack {
+
+// After the body that made `object` is done writing it (before it is returned to TBB).
+inline void handoff_release(const void* object) {
+#ifdef SHORTPACK_TSAN
+  if (object != nullptr) __tsan_release(const_cast<void*>(object));
+#else
+  (void)object;
+#endif
+}
+
+// In the body that takes `object`, before reading it.
+inline void handoff_acquire(const void* object) {
+#ifdef SHORTPACK_TSAN
+  if (object != nullptr) __tsan_acquire(const_cast<void*>(object));
+#else
+  (void)object;
+#endif
+}
+
+}  // namespace shortpack

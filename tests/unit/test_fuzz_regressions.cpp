@@ -1,0 +1,70 @@
+// The fuzz targets' inputs replayed through the same target bodies the libFuzzer binaries run
+// (tests/support/fuzz_targets.h): every committed seed (tests/fuzz/corpus/<target>/) and every
+// input a fuzzer once crashed on (tests/data/fuzz-regressions/<target>/). A target aborts on any
+// defect, so a regression kills this test; under scripts/test-sanitizers it also runs with
+// AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer. The media seeds are tiny
+// committed files (a few kB each), decoded a few frames at a time.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <libavutil/log.h>
+}
+
+#include "filters/core/error.h"
+#include "pipeline/captions/subtitles.h"
+#include "pipeline/preset.h"
+#include "support/fuzz_targets.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::vector<fs::path> files_in(const fs::path& folder) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string bytes_of(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class FuzzReplay : public ::testing::TestWithParam<fuzz::Target> {
+ protected:
+  static void SetUpTestSuite() { av_log_set_level(AV_LOG_QUIET); }
+};
+
+TEST_P(FuzzReplay, SeedsAndPastCrashesRunClean) {
+  const fuzz::Target& target = GetParam();
+  const fs::path root(SHORTPACK_SOURCE_DIR);
+  const std::vector<fs::path> seeds = files_in(root / "tests/fuzz/corpus" / target.name);
+  ASSERT_FALSE(seeds.empty()) << "no seed corpus for '" << target.name << "'";
+  std::vector<fs::path> inputs = seeds;
+  for (const fs::path& f : files_in(root / "tests/data/fuzz-regressions" / target.name)) inputs.push_back(f);
+  for (const fs::path& input : inputs) {
+    SCOPED_TRACE(input.string());
+    const std::string data = bytes_of(input);
+    target.run(reinterpret_cast<const uint8_t*>(data.data()), data.size());  // aborts on a defect
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(fuzz::all_targets()),
+                         [](const ::testing::TestParamInfo<fuzz::Target>& info) {
+                           return std::string(info.param.name);
+                         });
+
+}  // namespace
+}  // namespace shortpack
