@@ -490,8 +490,9 @@ class PageWriter {
             "\" style=\"width:" + std::to_string(width) + "px\">\n<div class=\"media" +
             (playable ? "" : " empty") + "\">";
     if (playable) {
-      out_ += "<video controls preload=\"metadata\" src=\"" + rel_url(o->path) + "\" width=\"" +
-              std::to_string(tw) + "\" height=\"" + std::to_string(th) + "\"";
+      out_ += "<video controls preload=\"metadata\" src=\"" + rel_url(o->path) + "\" aria-label=\"" +
+              html_escape(c + " · " + p + " · " + l) + "\" width=\"" + std::to_string(tw) + "\" height=\"" +
+              std::to_string(th) + "\"";
       if (has_thumb_[index_of(o)]) out_ += " poster=\"" + html_escape(url_path(thumb_relative(*o))) + "\"";
       out_ += "></video>";
     } else if (o == nullptr) {
