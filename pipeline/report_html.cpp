@@ -46,9 +46,9 @@ std::string format_bytes(int64_t bytes) {
 std::string format_duration(double seconds) {
   if (seconds < 60.0) return fixed(seconds, 2) + " s";
   const auto whole = static_cast<int64_t>(seconds);
-  const double rest = seconds - static_cast<double>(whole / 60 * 60);
+  const double rest = seconds - static_cast<double>(whole - whole % 60);
   std::string s = fixed(rest, 1);
-  if (rest < 10.0) s = "0" + s;
+  if (s.size() < 4) s = "0" + s;  // "7.5" -> "07.5"
   return std::to_string(whole / 60) + ":" + s;
 }
 
@@ -521,9 +521,10 @@ class PageWriter {
               std::to_string(o->height_px) + "</dd><dt>Duration</dt><dd>" + format_duration(o->duration_s) +
               "</dd><dt>File</dt><dd title=\"" + std::to_string(o->bytes) + " bytes\">" +
               format_bytes(o->bytes) + "</dd>";
-      if (o->render_s > 0.0)
+      if (o->render_s > 0.0) {
         out_ += "<dt>Rendered in</dt><dd title=\"wall time of the clip's shared render graph\">" +
                 fixed(o->render_s, 1) + " s (whole clip)</dd>";
+      }
       if (!o->sha256.empty()) {
         out_ += "<dt>SHA-256</dt><dd class=\"mono\" title=\"" + html_escape(o->sha256) + "\">" +
                 html_escape(o->sha256.substr(0, 12)) + "…</dd>";
@@ -623,7 +624,7 @@ fs::path write_report_html(const RenderReport& report, const std::vector<std::st
                            const std::vector<std::string>& languages, const fs::path& output_dir) {
   std::vector<bool> has_thumb = make_thumbnails(report, output_dir);
   PageWriter writer(report, clips, platforms, languages, output_dir, std::move(has_thumb));
-  const fs::path page = output_dir / "report.html";
+  fs::path page = output_dir / "report.html";
   write_file_atomically(page, writer.page());
   return page;
 }
