@@ -70,6 +70,10 @@ void ensure_output_folder(const fs::path& output_dir, const fs::path& folder) {
     fs::create_directory(p, mk);  // no error when it exists; a link or file there is checked below
     check_entry(p, true);
     if (mk && !fs::is_directory(fs::symlink_status(p))) {
+      if (p == output_dir) {
+        throw Error(ErrorKind::kIo, "cannot create the output folder " + p.string() + ": " + mk.message() +
+                                        " (give a writable folder with --out)");
+      }
       throw Error(ErrorKind::kIo, "cannot create the folder " + p.string() + ": " + mk.message());
     }
   };
