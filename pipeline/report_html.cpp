@@ -17,6 +17,7 @@
 #include "pipeline/media/av_ptr.h"
 #include "pipeline/media/image_writer.h"
 #include "pipeline/media/video_source.h"
+#include "pipeline/output_safety.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;
@@ -129,11 +130,11 @@ std::vector<bool> make_thumbnails(const RenderReport& report, const fs::path& ou
     }
   }
   if (todo.empty()) return have;
-  std::error_code ec;
-  fs::create_directories(output_dir / "thumbs", ec);
-  if (ec) {
-    spdlog::warn("report.html: cannot create {}: {}; no thumbnails", (output_dir / "thumbs").string(),
-                 ec.message());
+  try {
+    // Never through a symbolic link planted in the output folder.
+    ensure_output_folder(output_dir, output_dir / "thumbs");
+  } catch (const Error& e) {
+    spdlog::warn("report.html: no thumbnails: {}", e.what());
     return have;
   }
   std::vector<char> made(todo.size(), 0);  // not vector<bool>: written from several threads
@@ -365,6 +366,14 @@ class PageWriter {
         "<header class=\"top\"><div class=\"wrap\">\n<div class=\"kicker\">shortpack · campaign "
         "review</div>\n";
     out_ += "<h1>" + html_escape(report_.campaign) + "</h1>\n";
+    const bool proxies = std::any_of(report_.outputs.begin(), report_.outputs.end(),
+                                     [](const OutputRecord& o) { return o.proxy; });
+    if (proxies) {
+      out_ +=
+          "<p class=\"sub proxy\" id=\"proxy-notice\"><b>Review proxies</b>: 360 px wide, fast encode, not "
+          "checked "
+          "against the platforms. Not for publishing.</p>\n";
+    }
     out_ += "<p class=\"sub\">" + std::to_string(clips_.size()) + (clips_.size() == 1 ? " clip" : " clips") +
             " × " + std::to_string(platforms_.size()) +
             (platforms_.size() == 1 ? " platform" : " platforms") + " × " +

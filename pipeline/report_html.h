@@ -13,9 +13,9 @@
 // Thumbnails: thumbs/<clip>.<platform>.<language>.png beside the page, one decoded frame of each
 // output whose file exists (a failed output's too, when it has one), at 1 s (or the middle of a shorter
 // output), 240 px high. A thumbnail newer than its video is kept as it is. A thumbnail that cannot be made is
-// logged and the card shows no poster; it never fails the page. Every text from the report (names, paths,
-// errors, rule values) is HTML-escaped and every path percent-encoded, so file names and error messages
-// cannot inject markup.
+// logged and the card shows no poster; it never fails the page. thumbs/ is never written through a symbolic
+// link. Every text from the report (names, paths, errors, rule values) is HTML-escaped and every path
+// percent-encoded, so file names and error messages cannot inject markup.
 #pragma once
 
 #include <filesystem>

@@ -170,6 +170,17 @@ TEST(ReportHtmlPage, ThumbnailsAreTheOutputsFrameAtOneSecond) {
   write_report_html(report, out / "report.html");
   EXPECT_GT(fs::last_write_time(portrait_thumb), old_time);
   EXPECT_EQ(fs::last_write_time(landscape_thumb), landscape_time);
+
+  // A symbolic link planted at thumbs/ is not written through: the page has no posters then.
+  ScratchDir elsewhere("report-html-elsewhere");
+  fs::remove_all(out / "thumbs");
+  fs::create_directory_symlink(elsewhere.path(), out / "thumbs");
+  write_report_html(report, out / "report.html");
+  EXPECT_TRUE(list_files(elsewhere.path()).empty()) << "written through the link";
+  EXPECT_TRUE(fs::is_symlink(out / "thumbs"));
+  const std::string page_without_posters = read_text(out / "report.html");
+  EXPECT_EQ(page_without_posters.find("poster="), std::string::npos);
+  EXPECT_EQ(count_of(page_without_posters, "<video "), 2U);
 }
 
 }  // namespace
