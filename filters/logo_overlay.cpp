@@ -8,30 +8,41 @@
 
 namespace shortpack {
 
-LogoOverlay::LogoOverlay(RgbaImage logo, LogoPlacement placement) : logo_(std::move(logo)), placement_(placement) {}
+LogoOverlay::LogoOverlay(RgbaImage logo, LogoPlacement placement)
+    : logo_(std::move(logo)), placement_(placement) {}
 
-VideoFormat LogoOverlay::configure(const VideoFormat& in) {
-  if (in.pixel_format != AV_PIX_FMT_YUV420P) throw Error(ErrorKind::kInternal, "logo overlay takes yuv420p frames");
-  if (logo_.width_px <= 0 || logo_.height_px <= 0) throw Error(ErrorKind::kInput, "the logo is empty");
-  const int safe_w = in.width_px - placement_.left_px - placement_.right_px;
-  const int safe_h = in.height_px - placement_.top_px - placement_.bottom_px;
-  int w = static_cast<int>(std::lround(in.width_px * placement_.width_rel / 2.0)) * 2;
-  int h = static_cast<int>(std::lround(static_cast<double>(w) * logo_.height_px / logo_.width_px / 2.0)) * 2;
+LogoOverlay::Rect LogoOverlay::place(const LogoPlacement& placement, int logo_w, int logo_h, int frame_w,
+                                     int frame_h) {
+  if (logo_w <= 0 || logo_h <= 0) throw Error(ErrorKind::kInput, "the logo is empty");
+  const int safe_w = frame_w - placement.left_px - placement.right_px;
+  const int safe_h = frame_h - placement.top_px - placement.bottom_px;
+  int w = static_cast<int>(std::lround(frame_w * placement.width_rel / 2.0)) * 2;
+  int h = static_cast<int>(std::lround(static_cast<double>(w) * logo_h / logo_w / 2.0)) * 2;
   w = std::max(w, 2);
   h = std::max(h, 2);
   if (w > safe_w || h > safe_h) {
     throw Error(ErrorKind::kInput, "the logo (" + std::to_string(w) + "x" + std::to_string(h) +
-                                       " px at this size) does not fit inside the " + std::to_string(safe_w) + "x" +
-                                       std::to_string(safe_h) + " safe area; make logo_width smaller");
+                                       " px at this size) does not fit inside the " + std::to_string(safe_w) +
+                                       "x" + std::to_string(safe_h) + " safe area; make logo_width smaller");
   }
-  const bool right = placement_.corner == Corner::kTopRight || placement_.corner == Corner::kBottomRight;
-  const bool bottom = placement_.corner == Corner::kBottomLeft || placement_.corner == Corner::kBottomRight;
-  rect_.w = w;
-  rect_.h = h;
-  rect_.x = right ? in.width_px - placement_.right_px - w : placement_.left_px;
-  rect_.y = bottom ? in.height_px - placement_.bottom_px - h : placement_.top_px;
-  rect_.x -= rect_.x % 2;
-  rect_.y -= rect_.y % 2;
+  const bool right = placement.corner == Corner::kTopRight || placement.corner == Corner::kBottomRight;
+  const bool bottom = placement.corner == Corner::kBottomLeft || placement.corner == Corner::kBottomRight;
+  Rect r;
+  r.w = w;
+  r.h = h;
+  r.x = right ? frame_w - placement.right_px - w : placement.left_px;
+  r.y = bottom ? frame_h - placement.bottom_px - h : placement.top_px;
+  r.x -= r.x % 2;  // chroma sites: away from the right/bottom edge, never into the margin
+  r.y -= r.y % 2;
+  return r;
+}
+
+VideoFormat LogoOverlay::configure(const VideoFormat& in) {
+  if (in.pixel_format != AV_PIX_FMT_YUV420P)
+    throw Error(ErrorKind::kInternal, "logo overlay takes yuv420p frames");
+  rect_ = place(placement_, logo_.width_px, logo_.height_px, in.width_px, in.height_px);
+  const int w = rect_.w;
+  const int h = rect_.h;
 
   // Scale premultiplied RGBA (so edges do not pick up the colour of transparent pixels).
   cv::Mat rgba(logo_.height_px, logo_.width_px, CV_8UC4, logo_.pixels.data());
@@ -47,7 +58,8 @@ VideoFormat LogoOverlay::configure(const VideoFormat& in) {
   u_.assign(static_cast<size_t>(cw) * ch, 128);
   v_.assign(static_cast<size_t>(cw) * ch, 128);
   ac_.assign(static_cast<size_t>(cw) * ch, 0);
-  std::vector<double> sum_u(static_cast<size_t>(cw) * ch, 0.0), sum_v(sum_u.size(), 0.0), sum_a(sum_u.size(), 0.0);
+  std::vector<double> sum_u(static_cast<size_t>(cw) * ch, 0.0), sum_v(sum_u.size(), 0.0),
+      sum_a(sum_u.size(), 0.0);
   for (int yy = 0; yy < h; ++yy) {
     const auto* row = scaled.ptr<uint8_t>(yy);
     for (int xx = 0; xx < w; ++xx) {

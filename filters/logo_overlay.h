@@ -33,6 +33,10 @@ class LogoOverlay {
     int x = 0, y = 0, w = 0, h = 0;
   };
   [[nodiscard]] Rect placed() const { return rect_; }
+  // Where a logo_w x logo_h logo lands on a frame_w x frame_h frame (what configure() settles),
+  // so that text can keep clear of it. Throws Error(kInput) when it does not fit the safe zone.
+  [[nodiscard]] static Rect place(const LogoPlacement& placement, int logo_w, int logo_h, int frame_w,
+                                  int frame_h);
 
  private:
   RgbaImage logo_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "filters/audio/loudness_meter.h"
 #include "filters/core/error.h"
 #include "pipeline/media/demuxer.h"
 
@@ -42,8 +43,8 @@ AudioBuffer assemble_programme(const ClipTimeline& t, int rate, int channels) {
         const size_t half = out_overlap / 2;
         apply_ramp(part.samples.data(), n, channels, n - std::min(n, out_overlap), half, 1.0, 0.0,
                    FadeShape::kEqualPower);
-        apply_ramp(part.samples.data(), n, channels, n - std::min(n, out_overlap) + half, out_overlap - half, 0.0,
-                   0.0);
+        apply_ramp(part.samples.data(), n, channels, n - std::min(n, out_overlap) + half, out_overlap - half,
+                   0.0, 0.0);
       } else if (out_overlap > 0) {
         apply_ramp(part.samples.data(), n, channels, n - std::min(n, out_overlap), out_overlap, 1.0, 0.0,
                    FadeShape::kEqualPower);
@@ -77,15 +78,29 @@ void add_music_bed(AudioBuffer& programme, const MusicBed& music) {
   const auto fade_out = std::min(total, static_cast<size_t>(music.fade_out_s * rate));
   apply_ramp(looped.samples.data(), total, looped.channels, 0, fade_in, 0.0, 1.0);
   apply_ramp(looped.samples.data(), total, looped.channels, total - fade_out, fade_out, 1.0, 0.0);
+  // level_db is the bed's loudness under the programme's (BS.1770, both measured here), so a
+  // quiet interview and a loud one get the same balance. Over a silent programme the bed is the
+  // only sound: its own level then (the loudness normaliser sets the final level anyway).
+  const auto lufs_of = [](const AudioBuffer& b) {
+    LoudnessMeter meter(b.channels, b.sample_rate_hz);
+    meter.add_frames(b.samples.data(), b.frames());
+    return meter.integrated_lufs();
+  };
+  const double programme_lufs = lufs_of(programme);
+  const double bed_lufs = lufs_of(bed);
+  double gain_db = music.level_db;
+  if (std::isfinite(programme_lufs) && std::isfinite(bed_lufs))
+    gain_db = programme_lufs + music.level_db - bed_lufs;
   mix_into(programme.samples.data(), total, looped.samples.data(), total, programme.channels, 0,
-           std::pow(10.0, music.level_db / 20.0));
+           std::pow(10.0, gain_db / 20.0));
 }
 
 AudioBuffer mix_voiceover(const AudioBuffer& programme, const std::filesystem::path& voice, double offset_s,
                           const DuckingOptions& options) {
   AudioBuffer out = programme;
   const MediaInfo info = probe_media(voice);
-  const AudioBuffer vo = read_audio(voice, 0.0, info.duration_s, programme.sample_rate_hz, programme.channels);
+  const AudioBuffer vo =
+      read_audio(voice, 0.0, info.duration_s, programme.sample_rate_hz, programme.channels);
   // The voice on the programme's timeline (silence elsewhere).
   std::vector<float> aligned(programme.samples.size(), 0.0F);
   mix_into(aligned.data(), programme.frames(), vo.samples.data(), vo.frames(), programme.channels,

@@ -623,9 +623,9 @@ Brand load_brand_file(const fs::path& display, const CampaignLimits& limits) {
 // ---- clips ------------------------------------------------------------------------------------
 
 // Keys of a clip and of a segment, in the order messages list them.
-const std::vector<std::string_view> kClipKeys = {"id",       "source",         "start",    "end",
-                                                 "segments", "reframe",        "captions", "voiceover",
-                                                 "title",    "title_duration", "bumpers"};
+const std::vector<std::string_view> kClipKeys = {
+    "id",       "source",    "start",          "end",   "segments",       "reframe",
+    "captions", "voiceover", "voiceover_duck", "title", "title_duration", "bumpers"};
 const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end",    "card",       "duration",
                                                     "background", "image", "motion", "transition", "reframe"};
 
@@ -940,6 +940,15 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
                       [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
                         clip.voiceover[tag] = resolve_file(w, value, "voiceover: " + tag);
                       });
+  }
+  if (const auto* v = m.find("voiceover_duck")) {
+    clip.voiceover_duck_db = need_number_in(
+        w, *v, "voiceover_duck", "a level change in dB", -40.0, 0.0,
+        "how far the programme drops while the voice speaks, e.g. voiceover_duck: -12 (0: no ducking)");
+    if (clip.voiceover.empty()) {
+      w.fail(*v, "'voiceover_duck' is set but the clip has no voiceover",
+             "add voiceover: {LANG: FILE} or remove it");
+    }
   }
   if (const auto* v = m.find("title")) {
     for_each_language(w, *v, "title", &languages, static_cast<int>(languages.size()),

@@ -73,7 +73,8 @@ struct Clip {
   bool captions_none = false;                              // `captions: none`
   std::map<std::string, std::filesystem::path> captions;   // language -> subtitle file
   std::map<std::string, std::filesystem::path> voiceover;  // language -> audio file
-  std::map<std::string, std::string> title;                // language -> headline
+  double voiceover_duck_db = -12.0;          // programme level under the voice (`voiceover_duck: -12`, dB)
+  std::map<std::string, std::string> title;  // language -> headline
   double title_duration_s = 4.0;
   bool use_bumpers = true;  // brand intro/outro around this clip
   int line = 0;

@@ -48,13 +48,16 @@ void add_style(Sha256& h, const CaptionStyle& s) {
 
 }  // namespace
 
-std::string output_file_name(const std::string& clip, const std::string& platform, const std::string& language) {
-  return clip + "." + platform + "." + language + ".mp4";
+std::string output_file_name(const std::string& clip, const std::string& platform,
+                             const std::string& language, bool proxy) {
+  return clip + "." + platform + "." + language + (proxy ? ".proxy.mp4" : ".mp4");
 }
 
-RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets, const std::filesystem::path& out_root) {
+RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
+                     const std::filesystem::path& out_root, bool proxy) {
   RenderPlan plan;
-  plan.output_dir = out_root / campaign.name;
+  plan.proxy = proxy;
+  plan.output_dir = proxy ? out_root / campaign.name / "proxy" : out_root / campaign.name;
   FileHashes files;
   std::vector<const Preset*> campaign_presets;
   for (const auto& p : campaign.platforms) campaign_presets.push_back(&presets.get(p));
@@ -73,7 +76,8 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets, con
     for (const Segment& s : clip.segments) {
       clip_hash.field("segment", std::to_string(static_cast<int>(s.kind)));
       if (!s.source.empty()) clip_hash.field("source", files.of(s.source));
-      clip_hash.field("start", s.start_s ? number(*s.start_s) : "-").field("end", s.end_s ? number(*s.end_s) : "-");
+      clip_hash.field("start", s.start_s ? number(*s.start_s) : "-")
+          .field("end", s.end_s ? number(*s.end_s) : "-");
       clip_hash.field("duration", number(s.duration_s)).field("background", s.background);
       clip_hash.field("motion", std::to_string(static_cast<int>(s.motion)));
       clip_hash.field("transition", std::to_string(static_cast<int>(s.transition.kind)) + "/" +
@@ -83,11 +87,13 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets, con
     }
     clip_hash.field("logo", brand.logo.empty() ? "-" : files.of(brand.logo));
     clip_hash.field("logo_position", to_string(brand.logo_position));
-    clip_hash.field("logo_width", number(brand.logo_width_rel)).field("logo_opacity", number(brand.logo_opacity));
+    clip_hash.field("logo_width", number(brand.logo_width_rel))
+        .field("logo_opacity", number(brand.logo_opacity));
     clip_hash.field("intro", brand.intro.empty() ? "-" : files.of(brand.intro));
     clip_hash.field("outro", brand.outro.empty() ? "-" : files.of(brand.outro));
     if (brand.music) {
-      clip_hash.field("music", files.of(brand.music->file)).field("music_level", number(brand.music->level_db));
+      clip_hash.field("music", files.of(brand.music->file))
+          .field("music_level_lu", number(brand.music->level_db));
       clip_hash.field("music_fades", number(brand.music->fade_in_s) + "/" + number(brand.music->fade_out_s));
     }
     add_style(clip_hash, brand.caption_style);
@@ -105,15 +111,18 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets, con
         unit.clip_id = clip.id;
         unit.platform = platform;
         unit.language = lang;
-        unit.output_path = plan.output_dir / clip.id / output_file_name(clip.id, platform, lang);
+        unit.output_path = plan.output_dir / clip.id / output_file_name(clip.id, platform, lang, proxy);
         unit.duration_s = duration_s;
         unit.cost = duration_s * preset.width_px * preset.height_px;
         Sha256 h;
         h.field("clip", clip_digest).field("preset", preset_digest).field("language", lang);
+        if (proxy) h.field("proxy", "360 px, x264 ultrafast crf 28");
         auto caption = clip.captions.find(lang);
-        h.field("captions", clip.captions_none || caption == clip.captions.end() ? "-" : files.of(caption->second));
+        h.field("captions",
+                clip.captions_none || caption == clip.captions.end() ? "-" : files.of(caption->second));
         auto vo = clip.voiceover.find(lang);
         h.field("voiceover", vo == clip.voiceover.end() ? "-" : files.of(vo->second));
+        if (vo != clip.voiceover.end()) h.field("voiceover_duck", number(clip.voiceover_duck_db));
         auto title = clip.title.find(lang);
         h.field("title", title == clip.title.end() ? "-" : title->second);
         h.field("title_duration", number(clip.title_duration_s));

@@ -23,15 +23,21 @@ struct RenderUnit {
 };
 
 struct RenderPlan {
-  std::filesystem::path output_dir;   // <out>/<campaign name>
-  std::vector<RenderUnit> units;      // clip order, then platform order, then language order
+  std::filesystem::path output_dir;  // <out>/<campaign name> (proxies: <out>/<campaign name>/proxy)
+  std::vector<RenderUnit> units;     // clip order, then platform order, then language order
+  bool proxy = false;                // review proxies (render --proxy)
 };
 
 // Builds the plan. `out_root` is --out (default "out"). Deterministic for the same inputs.
-RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets, const std::filesystem::path& out_root);
+// A proxy plan (render --proxy) has the same units, named <clip>.<platform>.<lang>.proxy.mp4 in a
+// folder of their own, <out>/<campaign>/proxy/, with their own report, ledger and fingerprints:
+// proxies never stand in for, skip or overwrite a final output.
+RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
+                     const std::filesystem::path& out_root, bool proxy = false);
 
-// The output file name of a unit: <clip>.<platform>.<lang>.mp4
-std::string output_file_name(const std::string& clip, const std::string& platform, const std::string& language);
+// The output file name of a unit: <clip>.<platform>.<lang>.mp4 (a proxy: <clip>.<platform>.<lang>.proxy.mp4)
+std::string output_file_name(const std::string& clip, const std::string& platform,
+                             const std::string& language, bool proxy = false);
 
 // One JSON object per line (what `shortpack plan` prints).
 std::string plan_to_json_lines(const RenderPlan& plan);

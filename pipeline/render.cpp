@@ -12,6 +12,7 @@
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
 #include "filters/core/error.h"
+#include "filters/logo_overlay.h"
 #include "pipeline/audio_timeline.h"
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/graph/clip_graph.h"
@@ -86,7 +87,7 @@ std::string caption_font_for(const Brand& brand, const std::string& language) {
 
 struct PreparedInputs {
   std::optional<RgbaImage> logo;
-  std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;  // (clip, language)
+  std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;    // (clip, language)
   std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
@@ -124,6 +125,13 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const Limits& limits) {
   return in;
 }
 
+// The clip's voice-over ducking: its configured depth, the mixer's attack, hold and release.
+DuckingOptions ducking_of(const Clip& clip) {
+  DuckingOptions d;
+  d.duck_db = clip.voiceover_duck_db;
+  return d;
+}
+
 // A review proxy of a preset: 360 px wide, same shape and safe zone (scaled), x264 ultrafast.
 Preset proxy_of(const Preset& p) {
   Preset q = p;
@@ -138,10 +146,6 @@ Preset proxy_of(const Preset& p) {
   q.video.bufsize_bits = 0;
   q.video.level = 40;
   return q;
-}
-
-fs::path proxy_path(const fs::path& path) {
-  return fs::path(path).replace_extension(".proxy.mp4");
 }
 
 struct EncoderGroup {
@@ -186,11 +190,11 @@ struct ClipJob {
   std::vector<OutputRecord*> active;  // not refused by a platform limit
   ClipTimeline timeline;
   ClipGraphSpec spec;
-  std::vector<std::vector<std::vector<EncoderGroup>>> groups;   // [geometry][language][encoding]
+  std::vector<std::vector<std::vector<EncoderGroup>>> groups;     // [geometry][language][encoding]
   std::vector<std::vector<std::vector<std::string>>> audio_keys;  // same shape
-  std::map<std::string, const Preset*> audio_presets;           // audio key -> a preset using it
-  std::map<std::string, Preset> presets;                        // platform -> as rendered (proxy: scaled)
-  std::map<std::string, SubtitleTrack> timed_captions;          // language -> on the output timeline
+  std::map<std::string, const Preset*> audio_presets;             // audio key -> a preset using it
+  std::map<std::string, Preset> presets;                          // platform -> as rendered (proxy: scaled)
+  std::map<std::string, SubtitleTrack> timed_captions;            // language -> on the output timeline
   bool proxy = false;
   bool failed = false;
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
@@ -212,9 +216,9 @@ std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& l
 }
 
 // Throws Error(kInput) for input that can never render; media that cannot be read fails the job.
-std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets, const Clip& clip,
-                                      const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
-                                      const RenderOptions& options) {
+std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets,
+                                      const Clip& clip, const std::vector<OutputRecord*>& records,
+                                      const PreparedInputs& inputs, const RenderOptions& options) {
   auto job = std::make_unique<ClipJob>();
   job->clip = &clip;
   job->records = records;
@@ -225,7 +229,6 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const Preset& original = presets.get(r->platform);
     job->presets.emplace(r->platform, options.proxy ? proxy_of(original) : original);
     clip_presets.push_back(&original);
-    if (options.proxy) r->path = proxy_path(r->path);
   }
 
   ClipTimeline& timeline = job->timeline;
@@ -246,11 +249,13 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       check_source_limits(vo, options.limits, "clip '" + clip.id + "': the " + lang + " voice-over");
       vo_s = vo.duration_s;
     } catch (const Error& e) {
-      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over cannot be read: " + e.what());
+      throw Error(ErrorKind::kInput,
+                  "clip '" + clip.id + "': the " + lang + " voice-over cannot be read: " + e.what());
     }
     if (vo_s > timeline.content_duration_s + 0.05) {
-      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over " + file.filename().string() +
-                                         " is " + std::to_string(vo_s) + " s, longer than the clip (" +
+      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over " +
+                                         file.filename().string() + " is " + std::to_string(vo_s) +
+                                         " s, longer than the clip (" +
                                          std::to_string(timeline.content_duration_s) + " s); shorten it");
     }
   }
@@ -262,8 +267,8 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const Preset& p = job->preset(r->platform);
     if (timeline.duration_s > p.duration_max_s + 1e-6 || timeline.duration_s < p.duration_min_s - 1e-6) {
       r->status = OutputStatus::kFailed;
-      r->error = "clip '" + clip.id + "' is " + std::to_string(timeline.duration_s) + " s; " + p.name + " takes " +
-                 std::to_string(p.duration_min_s) + " to " + std::to_string(p.duration_max_s) +
+      r->error = "clip '" + clip.id + "' is " + std::to_string(timeline.duration_s) + " s; " + p.name +
+                 " takes " + std::to_string(p.duration_min_s) + " to " + std::to_string(p.duration_max_s) +
                  " s (trim it with start/end)";
       continue;
     }
@@ -335,9 +340,12 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       g.reframe.height_px = p.height_px;
       if (inputs.logo) {
         g.logo = *inputs.logo;
-        g.logo_placement = {to_corner(campaign.brand.logo_position), campaign.brand.logo_width_rel,
-                            campaign.brand.logo_opacity,   p.safe.top_px,
-                            p.safe.bottom_px,              p.safe.left_px,
+        g.logo_placement = {to_corner(campaign.brand.logo_position),
+                            campaign.brand.logo_width_rel,
+                            campaign.brand.logo_opacity,
+                            p.safe.top_px,
+                            p.safe.bottom_px,
+                            p.safe.left_px,
                             p.safe.right_px};
       }
       spec.geometries.push_back(std::move(g));
@@ -380,7 +388,12 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       CaptionStyle style = campaign.brand.caption_style;
       style.font_family = caption_font_for(campaign.brand, r->language);
       style.language = r->language;
-      const CaptionLayout layout{p.width_px, p.height_px, p.safe};
+      CaptionLayout layout{p.width_px, p.height_px, p.safe};
+      if (g.logo) {
+        const LogoOverlay::Rect at = LogoOverlay::place(g.logo_placement, g.logo->width_px, g.logo->height_px,
+                                                        p.width_px, p.height_px);
+        layout.logo = {at.x, at.y, at.w, at.h};
+      }
       script = build_ass_script(timed, style, layout, title, cards);
     }
     const std::string lkey = r->language + "\n" + script;
@@ -406,7 +419,8 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     v.frame_rate = timeline.frame_rate;
     v.profile = p.video.profile;
     v.level = p.video.level;
-    v.x264_preset = job->proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
+    v.x264_preset =
+        job->proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
     v.crf = campaign.encode.crf.value_or(p.video.crf);
     v.maxrate_bps = p.video.maxrate_bps;
     v.bufsize_bits = p.video.bufsize_bits;
@@ -501,9 +515,10 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
       const std::string mix = vo != clip.voiceover.end() ? "vo:" + r->language : "programme";
       auto it = mixes.find(mix);
       if (it == mixes.end()) {
-        AudioBuffer mixed = vo != clip.voiceover.end()
-                                ? mix_voiceover(programme, vo->second, timeline.content_at_s, DuckingOptions{})
-                                : programme;
+        AudioBuffer mixed =
+            vo != clip.voiceover.end()
+                ? mix_voiceover(programme, vo->second, timeline.content_at_s, ducking_of(clip))
+                : programme;
         LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
         meter.add_frames(mixed.samples.data(), mixed.frames());
         const double measured = meter.integrated_lufs();
@@ -526,7 +541,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
     for (size_t li = 0; li < spec.geometries[gi].languages.size(); ++li) {
       auto& encoders = spec.geometries[gi].languages[li].encoders;
-      for (size_t ei = 0; ei < encoders.size(); ++ei) encoders[ei].audio = audio_by_key.at(job.audio_keys[gi][li][ei]);
+      for (size_t ei = 0; ei < encoders.size(); ++ei)
+        encoders[ei].audio = audio_by_key.at(job.audio_keys[gi][li][ei]);
     }
   }
 
@@ -585,6 +601,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     r.language = u.language;
     r.path = u.output_path;
     r.fingerprint = u.fingerprint;
+    r.proxy = options.proxy;
     report.outputs.push_back(std::move(r));
   }
   // Prepare every clip before encoding any: input errors stop the run with nothing written.
@@ -642,7 +659,8 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
 }
 
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip_id,
-                      const std::string& platform, const std::string& language, double at_s, StillInfo* info) {
+                      const std::string& platform, const std::string& language, double at_s,
+                      StillInfo* info) {
   const Clip* clip = nullptr;
   for (const Clip& c : campaign.clips) {
     if (c.id == clip_id) clip = &c;
@@ -662,7 +680,8 @@ FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, co
   ClipGraphSpec& spec = job->spec;
   attach_crop_paths(spec);
   const double fps = av_q2d(spec.frame_rate);
-  const int64_t index = std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
+  const int64_t index =
+      std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
   // The one geometry and language branch of this output: the same stages the render graph runs.
   const GeometryBranchSpec& geometry = spec.geometries.at(0);
   const LanguageBranchSpec& branch = geometry.languages.at(0);

@@ -2,8 +2,8 @@
 // output checked against its preset. One unit failing never stops the others.
 #pragma once
 
-#include <filesystem>
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,8 +32,8 @@ struct RenderOptions {
   // the clip's render. It may block (e.g. waiting for a per-output lock). on_done is still called
   // for every record of the clip afterwards. Used by batch runs for locks and progress.
   std::function<void(std::vector<OutputRecord*>& records)> on_clip_start;
-  // Review proxies: 360 px wide, x264 ultrafast, named <clip>.<platform>.<lang>.proxy.mp4, marked
-  // in the report and not checked against the platform.
+  // Review proxies: 360 px wide, x264 ultrafast crf 28, marked in the report and not checked
+  // against the platform. The units' paths are the proxy plan's (make_plan with proxy).
   bool proxy = false;
 };
 

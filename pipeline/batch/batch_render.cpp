@@ -48,12 +48,14 @@ bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& di
   }
 }
 
-void fill_skipped(OutputRecord& r, const RenderUnit& unit, const LedgerRow& row, const std::string& why) {
+void fill_skipped(OutputRecord& r, const RenderUnit& unit, const LedgerRow& row, const std::string& why,
+                  bool proxy) {
   r.clip = unit.clip_id;
   r.platform = unit.platform;
   r.language = unit.language;
   r.path = unit.output_path;
   r.fingerprint = unit.fingerprint;
+  r.proxy = proxy;
   r.status = OutputStatus::kSkipped;
   r.error.clear();
   r.width_px = row.width_px;
@@ -123,7 +125,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       const RenderUnit& u = plan.units[i];
       auto row = known.latest_ok.find(key_of(u));
       if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before)) {
-        fill_skipped(final_records[i], u, row->second, "up to date");
+        fill_skipped(final_records[i], u, row->second, "up to date", plan.proxy);
       } else {
         to_render.push_back(u);
       }
@@ -175,7 +177,8 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       // Again under the lock: another run may have rendered it since step 1.
       if (auto row = latest_ok_row(dir, key); row && up_to_date(unit, *row, dir, not_before)) {
         fill_skipped(*r, unit, *row,
-                     row->pid == ::getpid() && row->host == host ? "up to date" : "rendered by another run");
+                     row->pid == ::getpid() && row->host == host ? "up to date" : "rendered by another run",
+                     plan.proxy);
         continue;  // the lock is released here
       }
       held[key] = std::move(lock);
@@ -268,6 +271,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
   auto run_pass = [&](const std::vector<RenderUnit>& units, bool wait) {
     if (units.empty() || cancel.load() || !result.io_error.empty()) return;
     RenderOptions render = options.render;
+    render.proxy = plan.proxy;
     render.cancel = &cancel;
     render.on_clip_start = [&](std::vector<OutputRecord*>& records) { claim(records, wait); };
     try {
@@ -311,6 +315,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       r.language = u.language;
       r.path = u.output_path;
       r.fingerprint = u.fingerprint;
+      r.proxy = plan.proxy;
       r.status = OutputStatus::kFailed;
       r.error = !result.io_error.empty() ? "not rendered: " + result.io_error : "cancelled before it started";
     }

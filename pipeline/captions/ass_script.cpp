@@ -130,8 +130,20 @@ struct OwnHeader {
   }
 
   // MarginV of the Default (bottom) and Title (top) styles, in output pixels.
-  int default_margin_v() const { return layout.safe.bottom_px + values.pad_px + deep_mark_allowance(); }
-  int title_margin_v() const { return layout.safe.top_px + values.pad_px; }
+  int default_margin_v() const {
+    const int safe = layout.safe.bottom_px + values.pad_px + deep_mark_allowance();
+    if (!logo_at_bottom()) return safe;
+    return std::max(safe, layout.height_px - layout.logo.y + values.pad_px + deep_mark_allowance());
+  }
+  int title_margin_v() const {
+    const int safe = layout.safe.top_px + values.pad_px;
+    if (!logo_at_top()) return safe;
+    return std::max(safe, layout.logo.y + layout.logo.h + values.pad_px);
+  }
+  bool logo_at_top() const {
+    return layout.logo.w > 0 && layout.logo.y + layout.logo.h / 2 < layout.height_px / 2;
+  }
+  bool logo_at_bottom() const { return layout.logo.w > 0 && !logo_at_top(); }
 
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;

@@ -95,10 +95,23 @@ struct CaptionStyle {
 };
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.
+// A rectangle on the output frame, in pixels.
+struct FrameBox {
+  int x = 0, y = 0, w = 0, h = 0;
+};
+
 struct CaptionLayout {
+  // The brand logo's rectangle on the frame (w == 0: none). A title keeps below a logo in a top
+  // corner, captions above a logo in a bottom corner, so that text never runs under the logo.
+  using Box = FrameBox;
+  CaptionLayout() = default;
+  CaptionLayout(int width, int height, SafeZone safe_zone, Box logo_box = {})
+      : width_px(width), height_px(height), safe(safe_zone), logo(logo_box) {}
+
   int width_px = 0;
   int height_px = 0;
   SafeZone safe;  // in output pixels
+  Box logo;
 };
 
 // A headline shown at the top of the safe area from start_ms for duration_ms (optional).

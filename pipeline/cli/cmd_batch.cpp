@@ -26,6 +26,7 @@ void add_plan(CLI::App& app, int& exit_code) {
     std::string out = "out";
     std::vector<std::string> preset_dirs;
     std::string shard;
+    bool proxy = false;
   };
   auto opt = std::make_shared<Options>();
   cmd->add_option("campaign", opt->campaign, "Campaign YAML file")->required();
@@ -33,13 +34,14 @@ void add_plan(CLI::App& app, int& exit_code) {
   cmd->add_option("--presets", opt->preset_dirs, "Extra preset folder (repeatable)");
   cmd->add_option("--shard", opt->shard,
                   "Only the units of shard I/N (or auto), as render --shard would take");
+  cmd->add_flag("--proxy", opt->proxy, "The plan of review proxies (as render --proxy would take)");
   cmd->callback([opt, &exit_code] {
     const ShardSpec shard =
         opt->shard.empty() ? ShardSpec{} : parse_shard_spec(opt->shard, process_environment());
     const fs::path campaign_file = fs::absolute(opt->campaign);
     const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
     const Campaign campaign = load_campaign(campaign_file, presets);
-    RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out));
+    RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out), opt->proxy);
     plan.units = select_shard(plan.units, shard);
     std::cout << plan_to_json_lines(plan);
     exit_code = 0;

@@ -1,4 +1,4 @@
-// shortpack render CAMPAIGN [--out DIR] [--presets DIR] [--shard I/N|auto] [--force]
+// shortpack render CAMPAIGN [--out DIR] [--presets DIR] [--shard I/N|auto] [--force] [--proxy]
 //                  [--progress auto|bar|json|none] [--threads N]
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -76,6 +76,7 @@ void add_render(CLI::App& app, int& exit_code) {
     int threads = 0;
     std::string shard;
     bool force = false;
+    bool proxy = false;
     std::string progress = "auto";
     std::vector<std::string> limits;  // --limit NAME=VALUE
   };
@@ -91,6 +92,10 @@ void add_render(CLI::App& app, int& exit_code) {
       "Render only shard I of N (0-based, I/N), or 'auto' from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT "
       "or JOB_COMPLETION_INDEX/SHORTPACK_SHARD_COUNT");
   cmd->add_flag("--force", opt->force, "Render every output, even those that are up to date");
+  cmd->add_flag(
+      "--proxy", opt->proxy,
+      "Fast review proxies instead: 360 px wide, x264 ultrafast, <clip>.<platform>.<lang>.proxy.mp4 in "
+      "OUT/<campaign>/proxy/ with their own report; final outputs are left alone");
   cmd->add_option("--progress", opt->progress,
                   "auto (a bar when stderr is a terminal) | bar | json (one event per line on stdout) | none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
@@ -104,7 +109,7 @@ void add_render(CLI::App& app, int& exit_code) {
     const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
     const Limits limits = parse_limits(opt->limits);
     const Campaign campaign = load_campaign(campaign_file, presets, campaign_limits(limits));
-    const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out));
+    const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out), opt->proxy);
     check_output_tree(plan);  // before anything is written, also the batch state folder
 
     Progress progress(parse_progress_mode(opt->progress));

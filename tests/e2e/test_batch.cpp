@@ -610,5 +610,58 @@ TEST_F(Batch, DiskFullIsOneClearErrorWithNoPartialFilesAndAConsistentLedger) {
   }
 }
 
+// Review proxies (render --proxy): small, fast, named and reported as proxies, in a folder of
+// their own; they never count as, skip or touch the final outputs.
+TEST_F(Batch, ProxiesAreSmallMarkedAndKeptApartFromTheFinalOutputs) {
+  const fs::path campaign = make_campaign();
+  const auto proxies = render(campaign, {"--proxy"});
+  ASSERT_EQ(proxies.exit_code, 0) << proxies.output;
+  EXPECT_EQ(units_with(events_of(proxies.output), "finished").size(), static_cast<size_t>(kUnits));
+  const fs::path proxy_dir = out_dir() / "proxy";
+  const auto files = final_outputs(proxy_dir);
+  ASSERT_EQ(files.size(), static_cast<size_t>(kUnits));
+  for (const fs::path& p : files) {
+    const std::string name = p.filename().string();
+    EXPECT_EQ(name.substr(name.size() - 10), ".proxy.mp4") << p;
+    const test::MediaProbe probe = test::probe_file(p);
+    EXPECT_EQ(probe.video.width_px, 360) << p;  // 360 px wide, the platform's shape
+    EXPECT_EQ(probe.video.height_px, name.find("landscape") != std::string::npos ? 202 : 640) << p;
+    EXPECT_NEAR(probe.video.span_s(), 1.0, 0.1) << p;
+    EXPECT_TRUE(probe.audio.present) << p;
+  }
+  EXPECT_TRUE(fs::is_regular_file(proxy_dir / "alpha/alpha.small-landscape.vi.proxy.mp4"));
+  // Nothing at the final outputs' places, no final report.
+  EXPECT_FALSE(fs::exists(out_dir() / "alpha"));
+  EXPECT_FALSE(fs::exists(out_dir() / "report.json"));
+  const Json report = Json::parse(test::read_text(proxy_dir / "report.json"));
+  ASSERT_EQ(report["outputs"].size(), static_cast<size_t>(kUnits));
+  for (const Json& o : report["outputs"]) {
+    EXPECT_EQ(o["status"], "ok") << o.dump();
+    EXPECT_EQ(o.value("proxy", false), true) << o.dump();
+  }
+  EXPECT_NE(test::read_text(proxy_dir / "report.html").find("id=\"proxy-notice\""), std::string::npos);
+
+  // Proxies are incremental too.
+  const auto again = render(campaign, {"--proxy"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(units_with(events_of(again.output), "skipped").size(), static_cast<size_t>(kUnits))
+      << again.output;
+
+  // A final run renders every output (a proxy never stands in for one) and leaves the proxies be.
+  std::map<fs::path, std::string> proxy_sha;
+  for (const fs::path& p : files) proxy_sha[p] = test::sha256sum(p);
+  const auto finals = render(campaign);
+  ASSERT_EQ(finals.exit_code, 0) << finals.output;
+  EXPECT_EQ(units_with(events_of(finals.output), "finished").size(), static_cast<size_t>(kUnits));
+  for (const auto& [p, sha] : proxy_sha) EXPECT_EQ(test::sha256sum(p), sha) << p;
+  const Json final_report = Json::parse(test::read_text(out_dir() / "report.json"));
+  for (const Json& o : final_report["outputs"]) {
+    EXPECT_FALSE(o.value("proxy", false)) << o.dump();
+    const test::MediaProbe probe = test::probe_file(out_dir() / o["path"].get<std::string>());
+    EXPECT_EQ(probe.video.width_px, o["platform"] == "small-landscape" ? 640 : 360);
+  }
+  EXPECT_EQ(test::read_text(out_dir() / "report.html").find("id=\"proxy-notice\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace shortpack

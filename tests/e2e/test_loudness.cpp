@@ -131,5 +131,46 @@ TEST_F(RenderLoudness, PeakySourceMeetsTargetWithPeaksLimitedAndNoPumping) {
   EXPECT_NEAR(median, -24.0 + 10.0, 1.5);
 }
 
+// The brand's music bed: looped under the programme at level_db below the programme's own
+// loudness (whatever the files' levels), faded in and out, and the whole meets the target.
+TEST_F(RenderLoudness, MusicBedSitsUnderTheProgrammeWithFades) {
+  const fs::path root = dir_->path();
+  // Programme: a 440 Hz tone at -30 LUFS; music: a loud 1.5 s 2000 Hz tone (looped).
+  test::make_clip(
+      media("speech.mp4"), 4.0, "testsrc2=size=320x240:rate=30",
+      "sine=frequency=440:sample_rate=48000,volume=" + std::to_string(std::pow(10.0, -27.0 / 20.0)));
+  const std::string sine_2k = "aevalsrc=0.3*sin(2*PI*2000*t)|0.3*sin(2*PI*2000*t):s=48000";
+  const auto bed2 =
+      test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i " +
+                        shell_quote(sine_2k) + " -t 1.5 " + shell_quote((root / "media/bed.wav").string()));
+  ASSERT_EQ(bed2.exit_code, 0) << bed2.output;
+  test::write_text(root / "music.yaml",
+                   "name: music\n"
+                   "languages: [en]\n"
+                   "platforms: [small-portrait]\n"
+                   "brand: {music: {file: media/bed.wav, level_db: -20, fade_in: 0.5, fade_out: 1.0}}\n"
+                   "clips:\n"
+                   "  - {id: music, source: media/speech.mp4, captions: none}\n");
+  const auto run = test::run_shortpack("render " + shell_quote((root / "music.yaml").string()) + " --out " +
+                                       shell_quote((root / "out").string()) + " --presets " +
+                                       shell_quote((root / "presets").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  expect_on_target("music");
+
+  const test::DecodedAudio audio = test::decode_audio(output("music"));
+  const double speech = test::tone_amplitude(audio, 0, 440, 1.0, 2.5);
+  const double music = test::tone_amplitude(audio, 0, 2000, 1.0, 2.5);
+  ASSERT_GT(speech, 0.0);
+  // Pure tones: their loudness difference is their level difference plus K-weighting's (+3.07 dB
+  // at 2 kHz, +0.01 dB at 440 Hz), so the bed's amplitude is 20 + 3.06 dB under the speech's.
+  EXPECT_NEAR(20.0 * std::log10(music / speech), -23.06, 1.0);
+  // Looped: still there in the second pass of the 1.5 s bed.
+  EXPECT_NEAR(20.0 * std::log10(test::tone_amplitude(audio, 0, 2000, 1.6, 2.9) / speech), -23.06, 1.0);
+  // Faded in over 0.5 s and out over the last second: quieter at the ends, the speech steady.
+  EXPECT_LT(test::tone_amplitude(audio, 0, 2000, 0.0, 0.2), 0.5 * music);
+  EXPECT_LT(test::tone_amplitude(audio, 0, 2000, 3.7, 3.95), 0.5 * music);
+  EXPECT_NEAR(20.0 * std::log10(test::tone_amplitude(audio, 0, 440, 3.7, 3.95) / speech), 0.0, 0.5);
+}
+
 }  // namespace
 }  // namespace shortpack

@@ -103,6 +103,48 @@ class RenderBasic : public ::testing::Test {
 
 std::unique_ptr<ScratchDir> RenderBasic::dir_;
 
+// Sharing work never changes a picture: the same output rendered alone and among other variants
+// (another language on the same geometry, another geometry) is the same file, byte for byte, at a
+// fixed encoder thread count.
+TEST_F(RenderBasic, AnOutputIsBitForBitTheSameAloneAndAmongVariants) {
+  need_ramp();
+  need_logo();
+  write_text(root() / "subs/same.en.srt", "1\n00:00:00,200 --> 00:00:01,200\nSAME PICTURE\n");
+  write_text(root() / "subs/same.vi.srt", "1\n00:00:00,200 --> 00:00:01,200\nCÙNG HÌNH\n");
+  auto campaign = [&](const std::string& file, const std::string& languages, const std::string& platforms,
+                      const std::string& captions) {
+    write_text(root() / file,
+               "name: same\n"
+               "languages: [" +
+                   languages +
+                   "]\n"
+                   "platforms: [" +
+                   platforms +
+                   "]\n"
+                   "encode: {threads: 2}\n"
+                   "brand: {logo: brand/logo.png, logo_position: top-right}\n"
+                   "clips:\n"
+                   "  - id: ramp\n"
+                   "    source: media/ramp.mp4\n"
+                   "    end: 1.5\n"
+                   "    captions: {" +
+                   captions + "}\n");
+    return root() / file;
+  };
+  const auto alone =
+      render(campaign("alone.yaml", "en", "small-portrait", "en: subs/same.en.srt"), root() / "out-alone");
+  ASSERT_EQ(alone.exit_code, 0) << alone.output;
+  const auto shared = render(campaign("shared.yaml", "vi, en", "small-landscape, small-portrait",
+                                      "en: subs/same.en.srt, vi: subs/same.vi.srt"),
+                             root() / "out-shared");
+  ASSERT_EQ(shared.exit_code, 0) << shared.output;
+  const fs::path name = "same/ramp/ramp.small-portrait.en.mp4";
+  const std::string a = test::sha256sum(root() / "out-alone" / name);
+  EXPECT_EQ(a, test::sha256sum(root() / "out-shared" / name));
+  // The other variants differ from it (so the comparison is not of empty or constant files).
+  EXPECT_NE(a, test::sha256sum(root() / "out-shared/same/ramp/ramp.small-portrait.vi.mp4"));
+}
+
 TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
   need_ramp();
   need_logo();

@@ -232,6 +232,33 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
   EXPECT_LE(loud_vi.true_peak_dbtp, -1.0);
 }
 
+// The clip's voiceover_duck sets how far the programme drops; the result still meets loudness.
+TEST_F(RenderScripted, VoiceOverDuckDepthIsConfigurable) {
+  need_voice_media();
+  const auto run = render("deep",
+                          "name: deep\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "clips:\n"
+                          "  - id: vo\n"
+                          "    source: media/programme.mp4\n"
+                          "    captions: none\n"
+                          "    voiceover: {en: vo/voice.en.wav}\n"
+                          "    voiceover_duck: -20\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path en = root() / "out-deep/deep/vo/vo.small-portrait.en.mp4";
+  const test::DecodedAudio audio = test::decode_audio(en);
+  const double before = test::tone_amplitude(audio, 0, 440, 0.3, 1.3);
+  const double during = test::tone_amplitude(audio, 0, 440, 1.9, 2.8);
+  const double after = test::tone_amplitude(audio, 0, 440, 3.8, 4.8);
+  const double duck_db = 20.0 * std::log10(during / before);
+  EXPECT_NEAR(duck_db, -20.0, 1.0) << "programme ducked by " << duck_db << " dB";
+  EXPECT_NEAR(20.0 * std::log10(after / before), 0.0, 0.5) << "programme did not come back";
+  const test::Ebur128Reading loud = test::ffmpeg_ebur128(en);
+  EXPECT_NEAR(loud.integrated_lufs, -14.0, 1.0);
+  EXPECT_LE(loud.true_peak_dbtp, -1.0);
+}
+
 // The brand's intro and outro are segments of the same timeline: the clip sits between them, its
 // captions move by the intro's length, and a clip that says `bumpers: false` has neither.
 TEST_F(RenderScripted, BrandBumpersFrameTheClip) {

@@ -439,6 +439,51 @@ TEST(CaptionTitle, TitleSitsInTheTopSafeAreaForItsDuration) {
   EXPECT_FALSE(burner.process(*later, 4000));  // gone after its duration (and before the cue)
 }
 
+// A logo in a top corner pushes the title below it; in a bottom corner, the captions above it.
+TEST(CaptionTitle, TextKeepsClearOfTheLogo) {
+  const auto track =
+      parse_srt("1\n00:00:00,000 --> 00:00:03,000\nNgười hưởng lương hưu được cấp thẻ BHYT\n", "c.srt");
+  CaptionStyle style;
+  style.language = "vi";
+  const TitleText title{"Bảo hiểm xã hội tự nguyện cho mọi người", 3000};
+  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}};
+  auto overlaps = [](const CaptionBurner::Box& t, const CaptionLayout::Box& l) {
+    return t.x < l.x + l.w && l.x < t.x + t.w && t.y < l.y + l.h && l.y < t.y + t.h;
+  };
+  // Top-right of TikTok's safe zone, 216x108 (a 2:1 logo at 20 % of the width).
+  const CaptionLayout::Box top_logo{698, 270, 216, 108};
+  {
+    const CaptionLayout plain{1080, 1920, kTikTokSafe};
+    CaptionBurner burner(build_ass_script(none, style, plain, title), FontSetup{});
+    burner.configure(format_of(1080, 1920));
+    FramePtr frame = background(1080, 1920);
+    ASSERT_TRUE(burner.process(*frame, 1000));
+    ASSERT_TRUE(overlaps(burner.last_box(), top_logo))
+        << "the title would not meet the logo: the test proves nothing";
+  }
+  const CaptionLayout with_logo{1080, 1920, kTikTokSafe, top_logo};
+  CaptionBurner burner(build_ass_script(none, style, with_logo, title), FontSetup{});
+  burner.configure(format_of(1080, 1920));
+  FramePtr frame = background(1080, 1920);
+  ASSERT_TRUE(burner.process(*frame, 1000));
+  const auto box = burner.last_box();
+  expect_inside(box, with_logo);
+  EXPECT_FALSE(overlaps(box, top_logo)) << box.x << "," << box.y << " " << box.w << "x" << box.h;
+  EXPECT_GE(box.y, top_logo.y + top_logo.h);
+  EXPECT_LT(box.y, top_logo.y + top_logo.h + 60) << "the title should sit just below the logo";
+
+  // Bottom-left, just above the bottom margin: the captions rise above it.
+  const CaptionLayout::Box bottom_logo{65, 1920 - 672 - 108, 216, 108};
+  const CaptionLayout low{1080, 1920, kTikTokSafe, bottom_logo};
+  CaptionBurner captions(build_ass_script(track, style, low), FontSetup{});
+  captions.configure(format_of(1080, 1920));
+  FramePtr low_frame = background(1080, 1920);
+  ASSERT_TRUE(captions.process(*low_frame, 1000));
+  const auto cbox = captions.last_box();
+  expect_inside(cbox, low);
+  EXPECT_LE(cbox.y + cbox.h, bottom_logo.y);
+}
+
 TEST(CaptionCard, CardIsCentredInTheSafeArea) {
   const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}};
   for (const CaptionLayout& layout :

@@ -149,6 +149,7 @@ clips:
       - {card: {vi: a, en: b, km: c}, duration: 2, transition: {cut: 0}}
     captions: {vi: subs/pension.vi.srt, en: subs/pension.en.srt, km: subs/pension.km.ass}
     voiceover: {vi: vo/pension.vi.wav, en: vo/pension.en.wav}
+    voiceover_duck: -18
   - id: teaser_2
     source: media/benefits.mp4
     captions: none
@@ -218,6 +219,8 @@ clips:
   EXPECT_EQ(script.reframe, ReframeMode::kFitBlur);
   EXPECT_TRUE(script.use_bumpers);
   EXPECT_DOUBLE_EQ(script.title_duration_s, 3.5);  // the campaign's default
+  EXPECT_DOUBLE_EQ(script.voiceover_duck_db, -18.0);
+  EXPECT_DOUBLE_EQ(benefits.voiceover_duck_db, -12.0);  // the default
   ASSERT_EQ(script.segments.size(), 5u);
   const Segment& interview = script.segments[0];
   EXPECT_EQ(interview.kind, Segment::Kind::kMedia);
@@ -377,6 +380,18 @@ TEST_F(CampaignLoader, WrongTypesAreNamed) {
                {"'reframe' is 'stretch'", "fit-blur, fit-pad, crop-center, smart-crop"});
   expect_error(replace(kBase, "  - id: benefits\n", "  - just-a-name\n  - id: benefits\n"), "just-a-name",
                {"clip 1 must be a map of keys"});
+}
+
+TEST_F(CampaignLoader, VoiceoverDuckIsALevelInRangeForAClipWithAVoice) {
+  const std::string with_voice =
+      replace(kBase, "    end: 32.0\n",
+              "    end: 32.0\n    voiceover: {vi: subs/benefits.vi.srt}\n    voiceover_duck: -50\n");
+  expect_error(with_voice, "voiceover_duck: -50",
+               {"'voiceover_duck' is -50, outside -40..0", "voiceover_duck: -12"});
+  expect_error(replace(with_voice, "-50", "loud"), "voiceover_duck: loud",
+               {"'voiceover_duck' must be a level change in dB"});
+  expect_error(replace(kBase, "    end: 32.0\n", "    end: 32.0\n    voiceover_duck: -6\n"),
+               "voiceover_duck: -6", {"'voiceover_duck' is set but the clip has no voiceover"});
 }
 
 TEST_F(CampaignLoader, MissingRequiredKeys) {
