@@ -154,7 +154,8 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
 
   std::unique_ptr<TimelineSource> source;
   try {
-    source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, spec.decode_threads);
+    source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
+                                              spec.decode_threads);
   } catch (const Error& e) {
     for (auto& enc : encoders) enc->fail(e.what());
     return collect();
@@ -212,7 +213,9 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
 
   StallWatchdog watchdog(spec.stall_timeout_s, "rendering " + encoders.front()->spec->label);
   flow::graph graph;
+  const int finished = 0;  // TSan: every body releases it, the waiting thread acquires it
   flow::input_node<SourceMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> SourceMsg {
+    const HandoffOnExit done(&finished);
     if (spec.cancel != nullptr && spec.cancel->load()) throw Error(ErrorKind::kCancelled, "cancelled");
     if (watchdog.stalled()) throw Error(ErrorKind::kMedia, watchdog.message());
     handoff_acquire(source.get());  // a serial body, but not always on the same thread
@@ -236,7 +239,9 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   for (size_t gi = 0; gi < geometries.size(); ++gi) {
     GeometryState* gs = geometries[gi].get();
     auto* geo = new flow::function_node<SourceMsg, FrameMsg>(
-        graph, flow::unlimited, [gs](const SourceMsg& msg) -> FrameMsg {
+        graph, flow::unlimited, [gs, &finished](const SourceMsg& message) -> FrameMsg {
+          const HandoffOnExit done(&finished);
+          const SourceMsg msg = take_message(message);
           if (!msg.frame || !gs->stage) return {msg.index, nullptr};
           handoff_acquire(msg.frame.get());
           try {
@@ -250,7 +255,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
         });
     nodes.emplace_back(geo);
     auto* seq = new flow::sequencer_node<FrameMsg>(
-        graph, [](const FrameMsg& msg) { return static_cast<size_t>(msg.index); });
+        graph, [](const FrameMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
     nodes.emplace_back(seq);
     auto* fan = new flow::broadcast_node<FrameMsg>(graph);
     nodes.emplace_back(fan);
@@ -259,7 +264,9 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     flow::make_edge(*seq, *fan);
     for (LanguageState* ls : languages_of[gi]) {
       auto* lang = new flow::function_node<FrameMsg, FrameMsg>(
-          graph, flow::serial, [ls, fps](const FrameMsg& msg) -> FrameMsg {
+          graph, flow::serial, [ls, fps, &finished](const FrameMsg& message) -> FrameMsg {
+            const HandoffOnExit done(&finished);
+            const FrameMsg msg = take_message(message);
             if (!msg.frame || !ls->burner) return msg;
             handoff_acquire(msg.frame.get());
             handoff_acquire(ls);  // the burner: a serial body, not always on the same thread
@@ -268,7 +275,8 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
               ~Release() { handoff_release(state); }
             } release{ls};
             try {
-              const auto time_ms = static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
+              const auto time_ms =
+                  static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
               // Nothing to draw now: pass the shared frame on, no copy (libass caches the layout,
               // so asking first costs little when there is something to draw).
               const CaptionBurner::Box box = ls->burner->measure(time_ms);
@@ -287,7 +295,9 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       flow::make_edge(*fan, *lang);
       for (EncoderState* es : ls->encoders) {
         auto* enc = new flow::function_node<FrameMsg, flow::continue_msg>(
-            graph, flow::serial, [es, &ring, &limiter, &watchdog](const FrameMsg& msg) {
+            graph, flow::serial, [es, &ring, &limiter, &watchdog, &finished](const FrameMsg& message) {
+              const HandoffOnExit done(&finished);
+              const FrameMsg msg = take_message(message);
               handoff_acquire(msg.frame.get());
               handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
               if (watchdog.stalled()) {
@@ -321,14 +331,17 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   try {
     input.activate();
     graph.wait_for_all();
+    handoff_acquire(&finished);
   } catch (const Error& e) {
     graph.wait_for_all();
+    handoff_acquire(&finished);
     for (auto& enc : encoders) enc->fail(e.what());
   }
 
   // Flush the encoders and put the files in place, several at once (x264 drains its look-ahead).
   oneapi::tbb::parallel_for_each(encoders.begin(), encoders.end(),
-                                 [&watchdog](std::unique_ptr<EncoderState>& e) {
+                                 [&watchdog, &finished](std::unique_ptr<EncoderState>& e) {
+                                   const HandoffOnExit done(&finished);
                                    handoff_acquire(e.get());
                                    if (e->failed) {
                                      e->writer.reset();  // removes the temporary file
@@ -348,6 +361,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
                                    }
                                    handoff_release(e.get());
                                  });
+  handoff_acquire(&finished);
   return collect();
 }
 

@@ -20,6 +20,8 @@
 #ifdef SHORTPACK_TSAN
 extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
 #endif
 
 namespace shortpack {
@@ -39,6 +41,36 @@ inline void handoff_acquire(const void* object) {
   if (object != nullptr) __tsan_acquire(const_cast<void*>(object));
 #else
   (void)object;
+#endif
+}
+
+// Releases `token` when the scope ends: every body of a graph holds one on the same token, and the
+// thread that waited for the graph (wait_for_all, a parallel loop's join: both inside libtbb)
+// acquires it, so what the bodies did happens before what comes after the wait.
+class HandoffOnExit {
+ public:
+  explicit HandoffOnExit(const void* token) : token_(token) {}
+  ~HandoffOnExit() { handoff_release(token_); }
+  HandoffOnExit(const HandoffOnExit&) = delete;
+  HandoffOnExit& operator=(const HandoffOnExit&) = delete;
+
+ private:
+  const void* token_;
+};
+
+// A body's first step: its own copy of the message TBB hands it. The message itself (an index and
+// a shared_ptr) lives in TBB's task, written by the thread that spawned the task inside
+// libtbb.so; only the reads of that copy are hidden from TSan. What the message points to (the
+// frame) is still covered by handoff_release/handoff_acquire above.
+template <class Message>
+Message take_message(const Message& msg) {
+#ifdef SHORTPACK_TSAN
+  AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+  Message copy = msg;
+  AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+  return copy;
+#else
+  return msg;
 #endif
 }
 
