@@ -115,7 +115,7 @@ FramePtr Reframe::process(const AVFrame& in) const {
               src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
           small[p].create(sh, sw, CV_8UC1);
           cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
-          cv::GaussianBlur(small[p], small[p], cv::Size(0, 0), p == 0 ? 2.0 : 1.0);
+          cv::GaussianBlur(small[p], small[p], cv::Size(0, 0), 2.0);
           const double k = options_.background_darken;
           const double base = p == 0 ? 16.0 : 128.0;
           small[p].convertTo(small[p], CV_8UC1, k, base * (1.0 - k));

@@ -91,9 +91,49 @@ struct PreparedInputs {
   std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
-PreparedInputs prepare_inputs(const Campaign& campaign, const Limits& limits) {
+// The brand's assets serve every output: one that cannot be used stops the run before anything is
+// written (exit 2), naming the file, instead of failing every output one by one.
+void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, const PreparedInputs& in) {
+  const Brand& brand = campaign.brand;
+  if (in.logo) {
+    for (const std::string& platform : campaign.platforms) {
+      const Preset& p = presets.get(platform);
+      const LogoPlacement place{to_corner(brand.logo_position),
+                                brand.logo_width_rel,
+                                brand.logo_opacity,
+                                p.safe.top_px,
+                                p.safe.bottom_px,
+                                p.safe.left_px,
+                                p.safe.right_px};
+      try {
+        (void)LogoOverlay::place(place, in.logo->width_px, in.logo->height_px, p.width_px, p.height_px);
+      } catch (const Error& e) {
+        throw Error(ErrorKind::kInput,
+                    "the brand logo " + brand.logo.string() + " on " + platform + ": " + e.what());
+      }
+    }
+  }
+  for (const auto& [what, path] : {std::pair<const char*, const fs::path*>{"intro", &brand.intro},
+                                   std::pair<const char*, const fs::path*>{"outro", &brand.outro}}) {
+    if (path->empty()) continue;
+    MediaInfo info;
+    try {
+      info = probe_media(*path);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::kInput,
+                  std::string("the brand's ") + what + " bumper cannot be used: " + e.what());
+    }
+    if (!info.has_video) {
+      throw Error(ErrorKind::kInput, std::string("the brand's ") + what + " bumper " + path->string() +
+                                         " has no video stream; give a video file");
+    }
+  }
+}
+
+PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits) {
   PreparedInputs in;
   if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo, limits.image_pixels);
+  check_brand_assets(campaign, presets, in);
   for (const Clip& clip : campaign.clips) {
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
@@ -592,7 +632,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   RenderReport report;
   report.campaign = campaign.name;
   report.output_dir = plan.output_dir;
-  const PreparedInputs inputs = prepare_inputs(campaign, options.limits);
+  const PreparedInputs inputs = prepare_inputs(campaign, presets, options.limits);
   report.outputs.reserve(units.size());
   for (const RenderUnit& u : units) {
     OutputRecord r;
@@ -670,7 +710,7 @@ FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, co
   if (std::find(campaign.languages.begin(), campaign.languages.end(), language) == campaign.languages.end()) {
     throw Error(ErrorKind::kInput, "the campaign has no language '" + language + "'");
   }
-  const PreparedInputs inputs = prepare_inputs(campaign, Limits{});
+  const PreparedInputs inputs = prepare_inputs(campaign, presets, Limits{});
   OutputRecord record;
   record.clip = clip_id;
   record.platform = platform;

@@ -216,6 +216,29 @@ TEST_F(Hostile, HostileLogosAreRefusedBeforeAnythingIsWritten) {
   }
 }
 
+// Brand assets that cannot be used (issue 5): a logo too tall for the safe zone at its width, an
+// intro bumper that is not media. One sentence naming the problem, before any encoding.
+TEST_F(Hostile, UnusableBrandAssetsAreRefusedBeforeAnythingIsWritten) {
+  const fs::path tall = dir_ / "tall-logo.png";
+  const auto made = test::run_command(
+      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
+      "color=c=0x00FF00:s=16x64,format=rgba -frames:v 1 " +
+      shell_quote(tall.string()));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  // 0.5 of 360 px = 180 px wide, so 720 px tall: more than the 470 px between the UI margins.
+  fs::path c =
+      campaign({{"good", media("good.mp4")}}, "brand: {logo: \"" + tall.string() + "\", logo_width: 0.5}\n");
+  RunResult run = render_here(c);
+  expect_refused_up_front(run, "does not fit inside the 318x470 safe area; make logo_width smaller");
+  EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+
+  c = campaign({{"good", media("good.mp4")}},
+               "brand: {intro: \"" + media("random-bytes.mp4").string() + "\"}\n");
+  run = render_here(c);
+  expect_refused_up_front(run, "random-bytes.mp4");
+  EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
+}
+
 TEST_F(Hostile, HostileSubtitlesAreRefusedBeforeAnythingIsWritten) {
   const std::vector<std::pair<std::string, std::string>> subs = {
       {"million-cues.srt",
