@@ -149,16 +149,7 @@ bool Demuxer::read(AVPacket& packet) {
 void Demuxer::seek(int stream, double seconds) {
   if (seconds <= 0.0) return;
   const AVStream* st = format_->streams[stream];
-  // `seconds` counts from the container's start, as the decoder's frame times do (an MPEG-TS
-  // file starts at 1.4 s or later): seeking to the bare value would land before the start and
-  // decode the whole head of the file again.
-  double origin_s = 0.0;
-  if (format_->start_time != AV_NOPTS_VALUE) {
-    origin_s = static_cast<double>(format_->start_time) / AV_TIME_BASE;
-  } else if (st->start_time != AV_NOPTS_VALUE) {
-    origin_s = static_cast<double>(st->start_time) * av_q2d(st->time_base);
-  }
-  const auto ts = static_cast<int64_t>((origin_s + seconds) / av_q2d(st->time_base));
+  const auto ts = static_cast<int64_t>(seconds / av_q2d(st->time_base));
   // A failed seek is not fatal: decoding from the start and dropping frames is still correct.
   avformat_seek_file(format_.get(), stream, INT64_MIN, ts, ts, 0);
 }
