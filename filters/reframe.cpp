@@ -107,6 +107,8 @@ FramePtr Reframe::process(const AVFrame& in) const {
         const int small_w = std::max(4, even_round(static_cast<double>(options_.width_px) / ds));
         const int small_h = std::max(4, even_round(static_cast<double>(options_.height_px) / ds));
         thread_local cv::Mat small[3];
+        thread_local cv::Mat wide[3];
+        thread_local cv::Mat big[3];
         for (int p = 0; p < 3; ++p) {
           const int sw = p == 0 ? small_w : small_w / 2;
           const int sh = p == 0 ? small_h : small_h / 2;
@@ -115,12 +117,17 @@ FramePtr Reframe::process(const AVFrame& in) const {
               src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
           small[p].create(sh, sw, CV_8UC1);
           cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
-          cv::GaussianBlur(small[p], small[p], cv::Size(0, 0), 2.0);
+          // Blur, darken and scale up in 16-bit fixed point (x256), rounded to 8 bits once at the
+          // end: rounding the small picture first turns sub-level changes between frames into
+          // whole 8x8 blocks flipping by one level, which x264 pays for in every frame.
           const double k = options_.background_darken;
           const double base = p == 0 ? 16.0 : 128.0;
-          small[p].convertTo(small[p], CV_8UC1, k, base * (1.0 - k));
+          small[p].convertTo(wide[p], CV_16UC1, 256.0 * k, 256.0 * base * (1.0 - k));
+          cv::GaussianBlur(wide[p], wide[p], cv::Size(0, 0), 2.0);
           cv::Mat to = plane_view(*out, p);
-          cv::resize(small[p], to, to.size(), 0, 0, cv::INTER_LINEAR);
+          big[p].create(to.rows, to.cols, CV_16UC1);
+          cv::resize(wide[p], big[p], big[p].size(), 0, 0, cv::INTER_LINEAR);
+          big[p].convertTo(to, CV_8UC1, 1.0 / 256.0);
         }
       }
       scale_into(in, whole_src, *out, fg_dst_);
