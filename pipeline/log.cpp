@@ -12,6 +12,8 @@ extern "C" {
 namespace shortpack {
 namespace {
 
+thread_local std::string t_last_libav_error;
+
 void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
   if (level > av_log_get_level()) return;
   char line[1024];
@@ -21,6 +23,7 @@ void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   if (text.empty()) return;
   if (level <= AV_LOG_ERROR) {
+    t_last_libav_error = text;
     spdlog::debug("libav: {}", text);  // libav errors surface as our own Error; keep them for debug
   } else if (level <= AV_LOG_WARNING) {
     spdlog::debug("libav: {}", text);
@@ -30,6 +33,12 @@ void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
 }
 
 }  // namespace
+
+std::string take_last_libav_error() {
+  std::string last;
+  last.swap(t_last_libav_error);
+  return last;
+}
 
 void setup_logging(const std::string& level) {
   auto logger = spdlog::stderr_color_mt("shortpack");

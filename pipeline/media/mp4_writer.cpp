@@ -8,12 +8,17 @@
 #include <system_error>
 
 #include "filters/core/error.h"
+#include "pipeline/log.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;
 
-Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video, std::shared_ptr<const EncodedAudio> audio)
-    : final_path_(final_path), temp_path_(temp_path_for(final_path)), audio_(std::move(audio)), scratch_(make_packet()) {
+Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video,
+                     std::shared_ptr<const EncodedAudio> audio)
+    : final_path_(final_path),
+      temp_path_(temp_path_for(final_path)),
+      audio_(std::move(audio)),
+      scratch_(make_packet()) {
   AVFormatContext* raw = nullptr;
   check_av(avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr), ErrorKind::kEncode,
            "cannot create an MP4 muxer for " + final_path.string());
@@ -35,7 +40,8 @@ Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video, st
   format_->url = av_strdup(temp_path_.c_str());
   const int ret = avio_open(&format_->pb, temp_path_.c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) {
-    throw Error(ErrorKind::kIo, "cannot write in " + final_path.parent_path().string() + ": " + av_error_text(ret));
+    throw Error(ErrorKind::kIo,
+                "cannot write in " + final_path.parent_path().string() + ": " + av_error_text(ret));
   }
   Dictionary opts;
   opts.set("movflags", "+faststart");
@@ -54,9 +60,21 @@ Mp4Writer::~Mp4Writer() {
 }
 
 void Mp4Writer::write(AVPacket& packet) {
+  (void)take_last_libav_error();
+  const int64_t pts = packet.pts;
+  const int64_t dts = packet.dts;
+  const int stream = packet.stream_index;
   const int ret = av_interleaved_write_frame(format_.get(), &packet);
   if (ret < 0) {
-    throw Error(ErrorKind::kIo, "cannot write " + final_path_.string() + ": " + av_error_text(ret));
+    const std::string detail = take_last_libav_error();
+    // EINVAL is the muxer refusing a packet (timestamps): say which one, it is our bug.
+    const std::string packet_info = ret == AVERROR(EINVAL)
+                                        ? " [stream " + std::to_string(stream) + " pts " +
+                                              std::to_string(pts) + " dts " + std::to_string(dts) + "]"
+                                        : std::string();
+    throw Error(ErrorKind::kIo, "cannot write " + final_path_.string() + ": " + av_error_text(ret) +
+                                    (detail.empty() ? std::string() : " (libav: " + detail + ")") +
+                                    packet_info);
   }
 }
 
@@ -85,7 +103,8 @@ void Mp4Writer::finish() {
   write_audio_until(-1.0);
   check_av(av_write_trailer(format_.get()), ErrorKind::kIo, "cannot finish " + final_path_.string());
   const int ret = avio_closep(&format_->pb);
-  if (ret < 0) throw Error(ErrorKind::kIo, "cannot close " + final_path_.string() + ": " + av_error_text(ret));
+  if (ret < 0)
+    throw Error(ErrorKind::kIo, "cannot close " + final_path_.string() + ": " + av_error_text(ret));
   format_.reset();
   sync_file_and_folder(temp_path_);
   std::error_code ec;
