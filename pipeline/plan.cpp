@@ -105,7 +105,8 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
 
     for (const std::string& platform : campaign.platforms) {
       const Preset& preset = presets.get(platform);
-      const std::string preset_digest = sha256_text(preset_to_yaml(preset));
+      // A proxy's fingerprint holds the proxy preset it is rendered with.
+      const std::string preset_digest = sha256_text(preset_to_yaml(proxy ? review_proxy_of(preset) : preset));
       for (const std::string& lang : campaign.languages) {
         RenderUnit unit;
         unit.clip_id = clip.id;
@@ -116,7 +117,6 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
         unit.cost = duration_s * preset.width_px * preset.height_px;
         Sha256 h;
         h.field("clip", clip_digest).field("preset", preset_digest).field("language", lang);
-        if (proxy) h.field("proxy", "360 px, x264 ultrafast crf 28");
         auto caption = clip.captions.find(lang);
         h.field("captions",
                 clip.captions_none || caption == clip.captions.end() ? "-" : files.of(caption->second));

@@ -574,6 +574,21 @@ std::string PresetCatalog::names() const {
   return join(list);
 }
 
+Preset review_proxy_of(const Preset& p) {
+  Preset q = p;
+  const double k = 360.0 / p.width_px;
+  auto even = [k](int v) { return std::max(2, static_cast<int>(std::lround(v * k / 2.0)) * 2); };
+  q.width_px = even(p.width_px);
+  q.height_px = even(p.height_px);
+  q.safe = {even(p.safe.top_px), even(p.safe.bottom_px), even(p.safe.left_px), even(p.safe.right_px)};
+  q.video.x264_preset = "ultrafast";
+  q.video.crf = 28;
+  q.video.maxrate_bps = 0;
+  q.video.bufsize_bits = 0;
+  q.video.level = 40;
+  return q;
+}
+
 std::string preset_to_yaml(const Preset& p) {
   std::ostringstream out;
   out << "# " << p.name;

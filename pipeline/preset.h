@@ -115,6 +115,10 @@ class PresetCatalog {
   std::map<std::string, Preset> presets_;
 };
 
+// The review proxy of a preset (render --proxy): 360 px wide in the same shape, the safe zone
+// scaled with it, x264 ultrafast crf 28 without a rate cap, level 4.0.
+Preset review_proxy_of(const Preset& preset);
+
 // The resolved preset as YAML text (what `shortpack presets show NAME` prints). Loading the text
 // again with load_preset_file gives back the same preset (except name and source_file).
 std::string preset_to_yaml(const Preset& preset);

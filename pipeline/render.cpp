@@ -40,6 +40,17 @@ const char* to_string(OutputStatus status) {
   return "invalid";
 }
 
+OutputRecord record_of(const RenderUnit& unit, bool proxy) {
+  OutputRecord r;
+  r.clip = unit.clip_id;
+  r.platform = unit.platform;
+  r.language = unit.language;
+  r.path = unit.output_path;
+  r.fingerprint = unit.fingerprint;
+  r.proxy = proxy;
+  return r;
+}
+
 bool RenderReport::all_ok() const {
   for (const auto& o : outputs) {
     if (o.status == OutputStatus::kFailed) return false;
@@ -172,22 +183,6 @@ DuckingOptions ducking_of(const Clip& clip) {
   return d;
 }
 
-// A review proxy of a preset: 360 px wide, same shape and safe zone (scaled), x264 ultrafast.
-Preset proxy_of(const Preset& p) {
-  Preset q = p;
-  const double k = 360.0 / p.width_px;
-  auto even = [k](int v) { return std::max(2, static_cast<int>(std::lround(v * k / 2.0)) * 2); };
-  q.width_px = even(p.width_px);
-  q.height_px = even(p.height_px);
-  q.safe = {even(p.safe.top_px), even(p.safe.bottom_px), even(p.safe.left_px), even(p.safe.right_px)};
-  q.video.x264_preset = "ultrafast";
-  q.video.crf = 28;
-  q.video.maxrate_bps = 0;
-  q.video.bufsize_bits = 0;
-  q.video.level = 40;
-  return q;
-}
-
 struct EncoderGroup {
   std::vector<OutputRecord*> records;  // first: the one encoded; others get a copy
 };
@@ -267,7 +262,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   std::vector<const Preset*> clip_presets;
   for (OutputRecord* r : records) {
     const Preset& original = presets.get(r->platform);
-    job->presets.emplace(r->platform, options.proxy ? proxy_of(original) : original);
+    job->presets.emplace(r->platform, options.proxy ? review_proxy_of(original) : original);
     clip_presets.push_back(&original);
   }
 
@@ -461,7 +456,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     v.level = p.video.level;
     v.x264_preset =
         job->proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
-    v.crf = campaign.encode.crf.value_or(p.video.crf);
+    v.crf = job->proxy ? p.video.crf : campaign.encode.crf.value_or(p.video.crf);
     v.maxrate_bps = p.video.maxrate_bps;
     v.bufsize_bits = p.video.bufsize_bits;
     v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * fps)));
@@ -634,16 +629,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   report.output_dir = plan.output_dir;
   const PreparedInputs inputs = prepare_inputs(campaign, presets, options.limits);
   report.outputs.reserve(units.size());
-  for (const RenderUnit& u : units) {
-    OutputRecord r;
-    r.clip = u.clip_id;
-    r.platform = u.platform;
-    r.language = u.language;
-    r.path = u.output_path;
-    r.fingerprint = u.fingerprint;
-    r.proxy = options.proxy;
-    report.outputs.push_back(std::move(r));
-  }
+  for (const RenderUnit& u : units) report.outputs.push_back(record_of(u, options.proxy));
   // Prepare every clip before encoding any: input errors stop the run with nothing written.
   std::vector<std::unique_ptr<ClipJob>> jobs;
   for (const Clip& clip : campaign.clips) {

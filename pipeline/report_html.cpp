@@ -155,20 +155,6 @@ void append_unique(std::vector<std::string>& list, std::set<std::string>& seen, 
   if (seen.insert(value).second) list.push_back(value);
 }
 
-const char* status_word(OutputStatus s) {
-  switch (s) {
-    case OutputStatus::kOk:
-      return "ok";
-    case OutputStatus::kFailed:
-      return "failed";
-    case OutputStatus::kSkipped:
-      return "skipped";
-    case OutputStatus::kInvalid:
-      break;
-  }
-  return "unknown";
-}
-
 const char* kStyle = R"CSS(
 :root{--bg:#f4f5f7;--panel:#fff;--ink:#1b2230;--dim:#667085;--line:#e2e5ea;--head:#0f1d36;
 --ok:#137333;--ok-bg:#e3f4e8;--fail:#b42318;--fail-bg:#fde8e6;--skip:#1d4f9c;--skip-bg:#e4edfb;
@@ -420,7 +406,7 @@ class PageWriter {
 
   void cell(const std::string& c, const std::string& p, const std::string& l) {
     const OutputRecord* o = find(c, p, l);
-    const std::string status = o == nullptr ? "missing" : status_word(o->status);
+    const std::string status = o == nullptr ? "missing" : to_string(o->status);
     std::string title = c + " · " + p + " · " + l + ": ";
     if (o == nullptr) {
       title += "no output in this report";
@@ -491,7 +477,7 @@ class PageWriter {
 
   void card(const std::string& c, const std::string& p, const std::string& l) {
     const OutputRecord* o = find(c, p, l);
-    const std::string status = o == nullptr ? "missing" : status_word(o->status);
+    const std::string status = o == nullptr ? "missing" : to_string(o->status);
     const bool playable = o != nullptr && has_file(*o) && o->width_px > 0 && o->height_px > 0;
     const auto [tw, th] = thumb_size(o ? o->width_px : 0, o ? o->height_px : 0);
     const int width = std::max(kCardMinWidthPx, tw);

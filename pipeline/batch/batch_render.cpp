@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -50,21 +51,13 @@ bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& di
 
 void fill_skipped(OutputRecord& r, const RenderUnit& unit, const LedgerRow& row, const std::string& why,
                   bool proxy) {
-  r.clip = unit.clip_id;
-  r.platform = unit.platform;
-  r.language = unit.language;
-  r.path = unit.output_path;
-  r.fingerprint = unit.fingerprint;
-  r.proxy = proxy;
+  r = record_of(unit, proxy);
   r.status = OutputStatus::kSkipped;
-  r.error.clear();
   r.width_px = row.width_px;
   r.height_px = row.height_px;
   r.duration_s = row.duration_s;
   r.bytes = row.bytes;
   r.sha256 = row.sha256;
-  r.checks.clear();
-  r.render_s = 0.0;
   r.note =
       why + " (rendered " + row.rendered_at + " on " + row.host + " by pid " + std::to_string(row.pid) + ")";
 }
@@ -186,31 +179,39 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     }
   };
 
+  // The ledger row of a finished output, as this run records it.
+  auto row_of = [&](const OutputRecord& r, const char* status) {
+    LedgerRow row;
+    row.campaign = campaign.name;
+    row.clip = r.clip;
+    row.platform = r.platform;
+    row.language = r.language;
+    row.path = relative_path(r.path, dir);
+    row.status = status;
+    row.fingerprint = r.fingerprint;
+    const bool conforming =
+        std::all_of(r.checks.begin(), r.checks.end(), [](const CheckRule& c) { return c.passed; });
+    row.conformance = r.checks.empty() ? "unknown" : conforming ? "pass" : "fail";
+    row.render_s = r.render_s;
+    row.host = host;
+    row.shard = shard_text;
+    row.pid = ::getpid();
+    row.rendered_at = utc_timestamp_now();
+    return row;
+  };
+
   auto on_done = [&](const OutputRecord& done) {
     OutputRecord r = done;
     const OutputKey key = key_of(r);
     if (r.status == OutputStatus::kSkipped && r.note.rfind(kBusy, 0) == 0) return;  // taken again later
     if (r.status == OutputStatus::kOk) {
       try {
-        LedgerRow row;
-        row.campaign = campaign.name;
-        row.clip = r.clip;
-        row.platform = r.platform;
-        row.language = r.language;
-        row.path = relative_path(r.path, dir);
-        row.status = "ok";
-        row.fingerprint = r.fingerprint;
+        LedgerRow row = row_of(r, "ok");
         row.sha256 = r.sha256;
         row.width_px = r.width_px;
         row.height_px = r.height_px;
         row.duration_s = r.duration_s;
         row.bytes = r.bytes;
-        row.conformance = r.checks.empty() ? "unknown" : "pass";
-        row.render_s = r.render_s;
-        row.host = host;
-        row.shard = shard_text;
-        row.pid = ::getpid();
-        row.rendered_at = utc_timestamp_now();
         ledger->append(row);
       } catch (const Error& e) {
         // A file the ledger does not know would be rendered again anyway; remove it so that the
@@ -225,23 +226,8 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     } else if (r.status == OutputStatus::kFailed && !is_cancellation(r)) {
       if (ledger) {
         try {
-          LedgerRow row;
-          row.campaign = campaign.name;
-          row.clip = r.clip;
-          row.platform = r.platform;
-          row.language = r.language;
-          row.path = relative_path(r.path, dir);
-          row.status = "failed";
+          LedgerRow row = row_of(r, "failed");
           row.error = r.error;
-          row.fingerprint = r.fingerprint;
-          bool conforming = true;
-          for (const CheckRule& c : r.checks) conforming = conforming && c.passed;
-          row.conformance = r.checks.empty() ? "unknown" : conforming ? "pass" : "fail";
-          row.render_s = r.render_s;
-          row.host = host;
-          row.shard = shard_text;
-          row.pid = ::getpid();
-          row.rendered_at = utc_timestamp_now();
           ledger->append(row);
         } catch (const Error& e) {
           spdlog::warn("{}", e.what());  // a failure that cannot be recorded is still in the report
@@ -309,14 +295,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     if (it != final_records.end()) {
       r = std::move(it->second);
     } else {
-      const RenderUnit& u = plan.units[i];
-      r.clip = u.clip_id;
-      r.platform = u.platform;
-      r.language = u.language;
-      r.path = u.output_path;
-      r.fingerprint = u.fingerprint;
-      r.proxy = plan.proxy;
-      r.status = OutputStatus::kFailed;
+      r = record_of(plan.units[i], plan.proxy);
       r.error = !result.io_error.empty() ? "not rendered: " + result.io_error : "cancelled before it started";
     }
     result.rendered += r.status == OutputStatus::kOk ? 1 : 0;

@@ -241,7 +241,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     auto* geo = new flow::function_node<SourceMsg, FrameMsg>(
         graph, flow::unlimited, [gs, &finished](const SourceMsg& message) -> FrameMsg {
           const HandoffOnExit done(&finished);
-          const SourceMsg msg = take_message(message);
+          const SourceMsg& msg = take_message(message);
           if (!msg.frame || !gs->stage) return {msg.index, nullptr};
           handoff_acquire(msg.frame.get());
           try {
@@ -266,7 +266,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       auto* lang = new flow::function_node<FrameMsg, FrameMsg>(
           graph, flow::serial, [ls, fps, &finished](const FrameMsg& message) -> FrameMsg {
             const HandoffOnExit done(&finished);
-            const FrameMsg msg = take_message(message);
+            const FrameMsg& msg = take_message(message);
             if (!msg.frame || !ls->burner) return msg;
             handoff_acquire(msg.frame.get());
             handoff_acquire(ls);  // the burner: a serial body, not always on the same thread
@@ -297,7 +297,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
         auto* enc = new flow::function_node<FrameMsg, flow::continue_msg>(
             graph, flow::serial, [es, &ring, &limiter, &watchdog, &finished](const FrameMsg& message) {
               const HandoffOnExit done(&finished);
-              const FrameMsg msg = take_message(message);
+              const FrameMsg& msg = take_message(message);
               handoff_acquire(msg.frame.get());
               handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
               if (watchdog.stalled()) {

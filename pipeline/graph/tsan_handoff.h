@@ -62,16 +62,21 @@ class HandoffOnExit {
 // a shared_ptr) lives in TBB's task, written by the thread that spawned the task inside
 // libtbb.so; only the reads of that copy are hidden from TSan. What the message points to (the
 // frame) is still covered by handoff_release/handoff_acquire above.
+// Without TSan it is the message itself (no copy on the per-frame path); bind the result to a
+// const reference either way.
+#ifdef SHORTPACK_TSAN
 template <class Message>
 Message take_message(const Message& msg) {
-#ifdef SHORTPACK_TSAN
   AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
   Message copy = msg;
   AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
   return copy;
-#else
-  return msg;
-#endif
 }
+#else
+template <class Message>
+const Message& take_message(const Message& msg) {
+  return msg;
+}
+#endif
 
 }  // namespace shortpack

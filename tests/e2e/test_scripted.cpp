@@ -90,6 +90,24 @@ class RenderScripted : public ::testing::Test {
   static void TearDownTestSuite() { dir_.reset(); }
 
   static fs::path root() { return dir_->path(); }
+
+  // The programme's 440 Hz tone in `file` (need_voice_media) drops by `duck_db` while the voice
+  // speaks (1.5..3.0 s), comes back after, and the whole meets -14 LUFS / -1 dBTP. Returns the
+  // decoded audio and the tone's amplitude under the voice.
+  static std::pair<test::DecodedAudio, double> expect_programme_ducked(const fs::path& file, double duck_db) {
+    test::DecodedAudio audio = test::decode_audio(file);
+    const double before = test::tone_amplitude(audio, 0, 440, 0.3, 1.3);
+    const double during = test::tone_amplitude(audio, 0, 440, 1.9, 2.8);
+    const double after = test::tone_amplitude(audio, 0, 440, 3.8, 4.8);
+    const double measured_db = 20.0 * std::log10(during / before);
+    EXPECT_NEAR(measured_db, duck_db, duck_db == 0.0 ? 0.3 : 1.0)
+        << "programme ducked by " << measured_db << " dB";
+    EXPECT_NEAR(20.0 * std::log10(after / before), 0.0, 0.5) << "programme did not come back";
+    const test::Ebur128Reading loud = test::ffmpeg_ebur128(file);
+    EXPECT_NEAR(loud.integrated_lufs, -14.0, 1.0);
+    EXPECT_LE(loud.true_peak_dbtp, -1.0);
+    return {std::move(audio), during};
+  }
   static test::CommandResult render(const std::string& name, const std::string& yaml) {
     write_text(root() / (name + ".yaml"), yaml);
     return test::run_shortpack("render " + shell_quote((root() / (name + ".yaml")).string()) + " --out " +
@@ -207,29 +225,14 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
   const fs::path en = root() / "out-voice/voice/vo/vo.small-portrait.en.mp4";
   const fs::path vi = root() / "out-voice/voice/vo/vo.small-portrait.vi.mp4";
 
-  // English: the programme tone drops while the voice speaks (1.5..3.0 s) and comes back after.
-  const test::DecodedAudio with_voice = test::decode_audio(en);
-  const double before = test::tone_amplitude(with_voice, 0, 440, 0.3, 1.3);
-  const double during = test::tone_amplitude(with_voice, 0, 440, 1.9, 2.8);
-  const double after = test::tone_amplitude(with_voice, 0, 440, 3.8, 4.8);
-  const double duck_db = 20.0 * std::log10(during / before);
-  EXPECT_NEAR(duck_db, -12.0, 1.0) << "programme ducked by " << duck_db << " dB";
-  EXPECT_NEAR(20.0 * std::log10(after / before), 0.0, 0.5) << "programme did not come back";
+  // English: the programme tone drops 12 dB (the default) while the voice speaks, the voice on top.
+  const auto [with_voice, during] = expect_programme_ducked(en, -12.0);
   EXPECT_GT(test::tone_amplitude(with_voice, 0, 2500, 1.9, 2.8), 4.0 * during) << "the voice is not on top";
   EXPECT_LT(test::tone_amplitude(with_voice, 0, 2500, 0.3, 1.3), 1e-3) << "voice where there is none";
-  const test::Ebur128Reading loud_en = test::ffmpeg_ebur128(en);
-  EXPECT_NEAR(loud_en.integrated_lufs, -14.0, 1.0);
-  EXPECT_LE(loud_en.true_peak_dbtp, -1.0);
 
   // Vietnamese has no voice-over: the programme alone, never ducked.
-  const test::DecodedAudio programme_only = test::decode_audio(vi);
-  const double vi_before = test::tone_amplitude(programme_only, 0, 440, 0.3, 1.3);
-  const double vi_during = test::tone_amplitude(programme_only, 0, 440, 1.9, 2.8);
-  EXPECT_NEAR(20.0 * std::log10(vi_during / vi_before), 0.0, 0.3);
+  const auto [programme_only, vi_during] = expect_programme_ducked(vi, 0.0);
   EXPECT_LT(test::tone_amplitude(programme_only, 0, 2500, 1.9, 2.8), 1e-3);
-  const test::Ebur128Reading loud_vi = test::ffmpeg_ebur128(vi);
-  EXPECT_NEAR(loud_vi.integrated_lufs, -14.0, 1.0);
-  EXPECT_LE(loud_vi.true_peak_dbtp, -1.0);
 }
 
 // The clip's voiceover_duck sets how far the programme drops; the result still meets loudness.
@@ -246,17 +249,7 @@ TEST_F(RenderScripted, VoiceOverDuckDepthIsConfigurable) {
                           "    voiceover: {en: vo/voice.en.wav}\n"
                           "    voiceover_duck: -20\n");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const fs::path en = root() / "out-deep/deep/vo/vo.small-portrait.en.mp4";
-  const test::DecodedAudio audio = test::decode_audio(en);
-  const double before = test::tone_amplitude(audio, 0, 440, 0.3, 1.3);
-  const double during = test::tone_amplitude(audio, 0, 440, 1.9, 2.8);
-  const double after = test::tone_amplitude(audio, 0, 440, 3.8, 4.8);
-  const double duck_db = 20.0 * std::log10(during / before);
-  EXPECT_NEAR(duck_db, -20.0, 1.0) << "programme ducked by " << duck_db << " dB";
-  EXPECT_NEAR(20.0 * std::log10(after / before), 0.0, 0.5) << "programme did not come back";
-  const test::Ebur128Reading loud = test::ffmpeg_ebur128(en);
-  EXPECT_NEAR(loud.integrated_lufs, -14.0, 1.0);
-  EXPECT_LE(loud.true_peak_dbtp, -1.0);
+  (void)expect_programme_ducked(root() / "out-deep/deep/vo/vo.small-portrait.en.mp4", -20.0);
 }
 
 // The brand's intro and outro are segments of the same timeline: the clip sits between them, its
