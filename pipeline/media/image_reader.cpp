@@ -50,6 +50,9 @@ std::optional<std::pair<int64_t, int64_t>> header_size(const std::filesystem::pa
   return std::nullopt;
 }
 
+// w x h > max_pixels, for sizes up to 2^32 - 1 each (a PNG header's), without overflowing.
+bool over_pixels(int64_t w, int64_t h, int64_t max_pixels) { return w > 0 && h > 0 && w > max_pixels / h; }
+
 [[noreturn]] void over_limit(const std::filesystem::path& path, int64_t w, int64_t h, int64_t max_pixels) {
   throw Error(ErrorKind::kLimit,
               path.string() + " is " + std::to_string(w) + "x" + std::to_string(h) +
@@ -61,7 +64,7 @@ std::optional<std::pair<int64_t, int64_t>> header_size(const std::filesystem::pa
 
 RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels) {
   try {
-    if (const auto size = header_size(path); size && size->first * size->second > max_pixels) {
+    if (const auto size = header_size(path); size && over_pixels(size->first, size->second, max_pixels)) {
       over_limit(path, size->first, size->second, max_pixels);
     }
     // Other formats: the decoders that probe the file refuse pictures over the limit.
@@ -73,7 +76,7 @@ RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels)
                   "its picture size cannot be read (a damaged file, or a picture over the limit of " +
                       std::to_string(max_pixels) + " pixels)");
     }
-    if (static_cast<int64_t>(par->width) * par->height > max_pixels)
+    if (over_pixels(par->width, par->height, max_pixels))
       over_limit(path, par->width, par->height, max_pixels);
     StreamDecoder decoder(demuxer, demuxer.video_stream(), 1);
     FramePtr frame = make_frame();
@@ -82,9 +85,9 @@ RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels)
     image.width_px = frame->width;
     image.height_px = frame->height;
     image.pixels.resize(static_cast<size_t>(frame->width) * frame->height * 4);
-    SwsPtr sws(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format), frame->width,
-                              frame->height, AV_PIX_FMT_RGBA, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr,
-                              nullptr));
+    SwsPtr sws(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                              frame->width, frame->height, AV_PIX_FMT_RGBA, SWS_BICUBIC | SWS_ACCURATE_RND,
+                              nullptr, nullptr, nullptr));
     if (!sws) throw Error(ErrorKind::kMedia, "unsupported pixel format");
     uint8_t* dst[4] = {image.pixels.data(), nullptr, nullptr, nullptr};
     int dst_stride[4] = {frame->width * 4, 0, 0, 0};

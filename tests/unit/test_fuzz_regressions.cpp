@@ -18,6 +18,7 @@ extern "C" {
 
 #include "filters/core/error.h"
 #include "pipeline/captions/subtitles.h"
+#include "pipeline/media/image_reader.h"
 #include "pipeline/preset.h"
 #include "support/fuzz_targets.h"
 
@@ -58,6 +59,20 @@ TEST_P(FuzzReplay, SeedsAndPastCrashesRunClean) {
     SCOPED_TRACE(input.string());
     const std::string data = bytes_of(input);
     target.run(reinterpret_cast<const uint8_t*>(data.data()), data.size());  // aborts on a defect
+  }
+}
+
+// Found by scripts/fuzz (media): a PNG header of 3070270563 x 4174102768 pixels made the size
+// check overflow (undefined behaviour) instead of refusing the picture from its header.
+TEST(FuzzRegressions, PngHeaderOfFourBillionSquaredIsOverTheLimit) {
+  const fs::path file =
+      fs::path(SHORTPACK_SOURCE_DIR) / "tests/data/fuzz-regressions/media/png-header-4-billion-squared.png";
+  try {
+    (void)read_image_rgba(file, 40'000'000);
+    FAIL() << "read without error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kLimit) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr("3070270563x4174102768 pixels, over the limit of 40000000"));
   }
 }
 
