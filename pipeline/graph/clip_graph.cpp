@@ -294,7 +294,15 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       nodes.emplace_back(lang);
       flow::make_edge(*fan, *lang);
       for (EncoderState* es : ls->encoders) {
-        auto* enc = new flow::function_node<FrameMsg, flow::continue_msg>(
+        // A serial function_node with a queue does not keep arrival order: a message that arrives
+        // just as the body finishes can start before one already queued (seen: x264 fed frame 2
+        // after frame 3, and the muxer refusing its dts). An encoder needs frames in order, so
+        // each takes them from its own sequencer and rejects while busy: it then pulls the next
+        // index from the sequencer when it is free.
+        auto* order = new flow::sequencer_node<FrameMsg>(
+            graph, [](const FrameMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
+        nodes.emplace_back(order);
+        auto* enc = new flow::function_node<FrameMsg, flow::continue_msg, flow::rejecting>(
             graph, flow::serial, [es, &ring, &limiter, &watchdog, &finished](const FrameMsg& message) {
               const HandoffOnExit done(&finished);
               const FrameMsg& msg = take_message(message);
@@ -323,7 +331,8 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
               return flow::continue_msg();
             });
         nodes.emplace_back(enc);
-        flow::make_edge(*lang, *enc);
+        flow::make_edge(*lang, *order);
+        flow::make_edge(*order, *enc);
       }
     }
   }
