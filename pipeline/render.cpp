@@ -1,6 +1,7 @@
 #include "pipeline/render.h"
 
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for_each.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -592,31 +593,36 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   const std::vector<BranchOutcome> outcomes = run_clip_graph(spec);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  // Each finished file is hashed, probed and checked against its platform (reading it back, audio
+  // decoded for loudness): independent work per encoder, so the encoders' files are checked side
+  // by side. Within a group the copies follow the first file, which may have been set aside.
+  std::vector<std::pair<EncoderGroup*, const BranchOutcome*>> finished;
   size_t k = 0;
-  for (size_t gi = 0; gi < groups.size(); ++gi) {
-    for (size_t li = 0; li < groups[gi].size(); ++li) {
-      for (EncoderGroup& group : groups[gi][li]) {
-        const BranchOutcome& outcome = outcomes.at(k++);
-        for (size_t ri = 0; ri < group.records.size(); ++ri) {
-          OutputRecord* r = group.records[ri];
-          r->render_s = seconds;
-          if (!outcome.ok) {
-            r->status = OutputStatus::kFailed;
-            r->error = outcome.error;
-            continue;
-          }
-          try {
-            if (ri > 0) copy_file_atomically(group.records[0]->path, r->path);  // identical settings
-            fill_from_file(*r, presets.get(r->platform), job.proxy);
-            write_sidecars(job, *r, campaign.sidecar_captions);
-          } catch (const Error& e) {
-            r->status = OutputStatus::kFailed;
-            r->error = e.what();
-          }
-        }
-      }
+  for (auto& per_geometry : groups) {
+    for (auto& per_language : per_geometry) {
+      for (EncoderGroup& group : per_language) finished.emplace_back(&group, &outcomes.at(k++));
     }
   }
+  oneapi::tbb::parallel_for_each(finished.begin(), finished.end(), [&](const auto& item) {
+    const auto& [group, outcome] = item;
+    for (size_t ri = 0; ri < group->records.size(); ++ri) {
+      OutputRecord* r = group->records[ri];
+      r->render_s = seconds;
+      if (!outcome->ok) {
+        r->status = OutputStatus::kFailed;
+        r->error = outcome->error;
+        continue;
+      }
+      try {
+        if (ri > 0) copy_file_atomically(group->records[0]->path, r->path);  // identical settings
+        fill_from_file(*r, presets.get(r->platform), job.proxy);
+        write_sidecars(job, *r, campaign.sidecar_captions);
+      } catch (const Error& e) {
+        r->status = OutputStatus::kFailed;
+        r->error = e.what();
+      }
+    }
+  });
 }
 
 }  // namespace
