@@ -499,6 +499,13 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       for (auto& e : l.encoders) e.video.threads = threads;
     }
   }
+  // Decoding: when there are at least as many full x264 encoders as cores, they keep every core
+  // busy, and frame-threaded decoding only adds hand-offs (the graph's thread waits for the
+  // decoder's). The source is then decoded on the graph's own thread: in three alternating runs
+  // of the bench job that was 0.3-2.5 s faster of 38-42 s, with 25 MB less at peak. Proxies
+  // (cheap encoders) and clips with fewer encoders than cores let libavcodec use threads.
+  const auto cores = static_cast<size_t>(oneapi::tbb::info::default_concurrency());
+  spec.decode_threads = !job->proxy && encoder_count >= cores ? 1 : 0;
 
   return job;
 }
