@@ -13,8 +13,8 @@ extern "C" {
 
 namespace shortpack {
 
-AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double duration_s, int sample_rate_hz,
-                       int channels) {
+AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double duration_s,
+                       int sample_rate_hz, int channels) {
   AudioBuffer out;
   out.sample_rate_hz = sample_rate_hz;
   out.channels = channels;
@@ -23,7 +23,6 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
 
   Demuxer demuxer(path);
   if (demuxer.audio_stream() < 0) return out;  // silence
-  demuxer.seek(demuxer.audio_stream(), start_s);
   StreamDecoder decoder(demuxer, demuxer.audio_stream(), 1);
 
   AVChannelLayout out_layout{};
@@ -33,7 +32,10 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
   std::vector<float> converted;
   bool started = false;
   int64_t write_pos = 0;  // in output frames, on the trimmed timeline
-  while (decoder.next(*frame)) {
+  // The first frame decoded must start by the trim start (within a sample at 48 kHz), or the
+  // sound would begin late.
+  for (bool have = seek_decoder_before(demuxer, decoder, start_s, 2e-5, *frame); have;
+       have = decoder.next(*frame)) {
     if (!swr) {
       SwrContext* raw = nullptr;
       AVChannelLayout in_layout{};
@@ -42,9 +44,10 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
       } else {
         av_channel_layout_copy(&in_layout, &frame->ch_layout);
       }
-      check_av(swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_FLT, sample_rate_hz, &in_layout,
-                                   static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr),
-               ErrorKind::kMedia, path.string() + ": cannot set up the audio resampler");
+      check_av(
+          swr_alloc_set_opts2(&raw, &out_layout, AV_SAMPLE_FMT_FLT, sample_rate_hz, &in_layout,
+                              static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr),
+          ErrorKind::kMedia, path.string() + ": cannot set up the audio resampler");
       av_channel_layout_uninit(&in_layout);
       swr.reset(raw);
       check_av(swr_init(swr.get()), ErrorKind::kMedia, path.string() + ": cannot resample its audio");
@@ -58,9 +61,10 @@ AudioBuffer read_audio(const std::filesystem::path& path, double start_s, double
     const int max_out = swr_get_out_samples(swr.get(), frame->nb_samples);
     converted.resize(static_cast<size_t>(std::max(max_out, 0)) * static_cast<size_t>(channels));
     auto* dst = reinterpret_cast<uint8_t*>(converted.data());
-    const int got = check_av(swr_convert(swr.get(), &dst, max_out, const_cast<const uint8_t**>(frame->extended_data),
-                                         frame->nb_samples),
-                             ErrorKind::kMedia, path.string() + ": cannot resample its audio");
+    const int got =
+        check_av(swr_convert(swr.get(), &dst, max_out, const_cast<const uint8_t**>(frame->extended_data),
+                             frame->nb_samples),
+                 ErrorKind::kMedia, path.string() + ": cannot resample its audio");
     for (int i = 0; i < got; ++i, ++write_pos) {
       if (write_pos < 0) continue;  // before the trim start
       if (static_cast<size_t>(write_pos) >= total_frames) break;

@@ -41,6 +41,12 @@ double StreamDecoder::seconds_of(const AVFrame& frame) const {
   return static_cast<double>(ts) * av_q2d(stream_->time_base) - origin_s;
 }
 
+void StreamDecoder::reset() {
+  avcodec_flush_buffers(codec_.get());
+  state_ = State::kNeedPacket;
+  bad_packets_ = 0;
+}
+
 bool StreamDecoder::next(AVFrame& frame) {
   while (true) {
     const int ret = avcodec_receive_frame(codec_.get(), &frame);
@@ -77,6 +83,24 @@ bool StreamDecoder::next(AVFrame& frame) {
       break;
     }
   }
+}
+
+bool seek_decoder_before(Demuxer& demuxer, StreamDecoder& decoder, double start_s, double tolerance_s,
+                         AVFrame& first) {
+  if (start_s <= 0.0) return decoder.next(first);
+  const int stream = decoder.stream()->index;
+  for (const double back_s : {0.0, 2.0, 10.0}) {
+    const double at = start_s - back_s;
+    if (at <= 0.0 || !demuxer.seek(stream, at)) break;
+    decoder.reset();
+    if (!decoder.next(first)) continue;  // nothing after that point: earlier
+    const double s = decoder.seconds_of(first);
+    if (std::isnan(s) || s <= start_s + tolerance_s) return true;
+    av_frame_unref(&first);  // landed after a keyframe: earlier
+  }
+  demuxer.rewind();  // if even that fails, decode from wherever the last seek went
+  decoder.reset();
+  return decoder.next(first);
 }
 
 }  // namespace shortpack

@@ -17,6 +17,8 @@ class StreamDecoder {
   // Fills `frame` with the next decoded frame. Returns false at the end of the stream.
   // Throws Error(kMedia) naming the file, stream and time when decoding fails.
   bool next(AVFrame& frame);
+  // Forgets buffered packets and frames (after a seek of the demuxer).
+  void reset();
   // Seconds of a frame's timestamp from the start of the file (the container's start_time, common
   // to all its streams, so audio and video keep their offset); NAN when unknown.
   [[nodiscard]] double seconds_of(const AVFrame& frame) const;
@@ -35,5 +37,13 @@ class StreamDecoder {
   int bad_packets_ = 0;
   double last_seconds_ = 0.0;
 };
+
+// Seeks `demuxer` and `decoder` to `start_s` (seconds_of() time) and decodes the first frame from
+// there into `first`, which is on screen at or before `start_s + tolerance_s`. A demuxer without
+// an index (MPEG-TS) finds the place by timestamps and can land after a keyframe; the decoder then
+// starts at the next keyframe, later than asked. That is checked: the seek is tried 2 s and then
+// 10 s earlier, and at last from the start of the file. Returns false when nothing decodes.
+bool seek_decoder_before(Demuxer& demuxer, StreamDecoder& decoder, double start_s, double tolerance_s,
+                         AVFrame& first);
 
 }  // namespace shortpack

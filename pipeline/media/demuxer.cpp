@@ -146,12 +146,30 @@ bool Demuxer::read(AVPacket& packet) {
   return true;
 }
 
-void Demuxer::seek(int stream, double seconds) {
-  if (seconds <= 0.0) return;
+namespace {
+
+// The origin of seconds_of(): the container's start_time, else the stream's, in the stream's units.
+int64_t origin_in(const AVFormatContext& format, const AVStream& st) {
+  if (format.start_time != AV_NOPTS_VALUE)
+    return av_rescale_q(format.start_time, AV_TIME_BASE_Q, st.time_base);
+  return st.start_time != AV_NOPTS_VALUE ? st.start_time : 0;
+}
+
+}  // namespace
+
+bool Demuxer::seek(int stream, double seconds) {
   const AVStream* st = format_->streams[stream];
-  const auto ts = static_cast<int64_t>(seconds / av_q2d(st->time_base));
-  // A failed seek is not fatal: decoding from the start and dropping frames is still correct.
-  avformat_seek_file(format_.get(), stream, INT64_MIN, ts, ts, 0);
+  const int64_t ts =
+      origin_in(*format_, *st) + static_cast<int64_t>(std::floor(seconds / av_q2d(st->time_base)));
+  return avformat_seek_file(format_.get(), stream, INT64_MIN, ts, ts, 0) >= 0;
+}
+
+bool Demuxer::rewind() {
+  const int64_t origin = format_->start_time != AV_NOPTS_VALUE ? format_->start_time : 0;
+  if (av_seek_frame(format_.get(), -1, origin, AVSEEK_FLAG_BACKWARD) >= 0) return true;
+  // Demuxers that cannot seek by time may still seek by bytes (raw streams).
+  return (format_->iformat->flags & AVFMT_NO_BYTE_SEEK) == 0 &&
+         av_seek_frame(format_.get(), -1, 0, AVSEEK_FLAG_BYTE) >= 0;
 }
 
 MediaInfo probe_media(const std::filesystem::path& path) { return Demuxer(path).info(); }

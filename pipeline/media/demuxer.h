@@ -13,14 +13,14 @@ namespace shortpack {
 // What a source file holds, as read from the container (no decoding).
 struct MediaInfo {
   std::filesystem::path path;
-  double duration_s = 0.0;       // container duration (or the longest stream's)
+  double duration_s = 0.0;  // container duration (or the longest stream's)
   bool has_video = false;
   bool has_audio = false;
-  int width_px = 0;              // coded size of the video stream
+  int width_px = 0;  // coded size of the video stream
   int height_px = 0;
   AVRational sample_aspect{1, 1};
-  AVRational frame_rate{0, 1};   // nominal (avg_frame_rate, else r_frame_rate)
-  int rotation_deg = 0;          // clockwise rotation to apply for upright display: 0/90/180/270
+  AVRational frame_rate{0, 1};  // nominal (avg_frame_rate, else r_frame_rate)
+  int rotation_deg = 0;         // clockwise rotation to apply for upright display: 0/90/180/270
   std::string video_codec;
   std::string pixel_format;
   int audio_channels = 0;
@@ -43,8 +43,15 @@ class Demuxer {
   // Reads the next packet into `packet` (unreferenced first). Returns false at end of file;
   // throws Error(kMedia) on a read error.
   bool read(AVPacket& packet);
-  // Seeks so that the next packets of `stream` start at or before `seconds` (keyframe).
-  void seek(int stream, double seconds);
+  // Seconds from the file's start, as StreamDecoder::seconds_of() counts them (the container's
+  // start_time is the origin: MPEG-TS often starts at 1.4 s, a broadcast capture at hours).
+  // Seeks so that the next packets of `stream` should start at or before `seconds`, at a keyframe.
+  // Demuxers without an index (MPEG-TS) find the place by timestamps and can land after a
+  // keyframe: callers check what they decode first (see seek_decoder_before()). Returns false
+  // when the demuxer cannot seek.
+  bool seek(int stream, double seconds);
+  // Back to the first packet of the file. Returns false when that is not possible.
+  bool rewind();
 
  private:
   std::filesystem::path path_;

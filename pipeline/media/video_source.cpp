@@ -21,7 +21,7 @@ void rotate_plane(const uint8_t* src, int src_stride, int w, int h, uint8_t* dst
   const int out_w = degrees == 180 ? w : h;
   const int out_h = degrees == 180 ? h : w;
   cv::Mat out(out_h, out_w, CV_8UC1, dst, static_cast<size_t>(dst_stride));
-  const int code = degrees == 90 ? cv::ROTATE_90_CLOCKWISE
+  const int code = degrees == 90    ? cv::ROTATE_90_CLOCKWISE
                    : degrees == 180 ? cv::ROTATE_180
                                     : cv::ROTATE_90_COUNTERCLOCKWISE;
   cv::rotate(in, out, code);  // `out` already has the right size, so cv writes into dst
@@ -34,8 +34,8 @@ bool is_full_range(const AVFrame& f) {
 
 }  // namespace
 
-VideoSource::VideoSource(const std::filesystem::path& path, double start_s, double duration_s,
-                         AVRational fps, int decode_threads)
+VideoSource::VideoSource(const std::filesystem::path& path, double start_s, double duration_s, AVRational fps,
+                         int decode_threads)
     : demuxer_(path), start_s_(start_s), duration_s_(duration_s), fps_(fps) {
   info_ = demuxer_.info();
   if (demuxer_.video_stream() < 0) {
@@ -51,7 +51,15 @@ VideoSource::VideoSource(const std::filesystem::path& path, double start_s, doub
   format_.sample_aspect = swap ? av_inv_q(info_.sample_aspect) : info_.sample_aspect;
   format_.frame_rate = fps;
   scratch_ = make_frame();
-  demuxer_.seek(demuxer_.video_stream(), start_s);
+  // The first picture decoded must be on screen by the trim start (half a frame's tolerance, as
+  // next() counts), or the frames before the next keyframe would be lost.
+  if (start_s > 0.0) {
+    if (seek_decoder_before(demuxer_, *decoder_, start_s, 0.5 / av_q2d(fps), *scratch_)) {
+      take_scratch();
+    } else {
+      source_done_ = true;
+    }
+  }
 }
 
 FramePtr VideoSource::normalise(const AVFrame& decoded) {
@@ -71,8 +79,8 @@ FramePtr VideoSource::normalise(const AVFrame& decoded) {
                                 nullptr));
       if (!sws_) {
         const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(decoded.format));
-        throw Error(ErrorKind::kMedia, info_.path.string() + ": cannot convert pixel format " +
-                                           (name ? name : "?"));
+        throw Error(ErrorKind::kMedia,
+                    info_.path.string() + ": cannot convert pixel format " + (name ? name : "?"));
       }
       const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
       sws_setColorspaceDetails(sws_.get(), coefs, is_full_range(decoded) ? 1 : 0, coefs, 0, 0, 1 << 16,
@@ -80,7 +88,8 @@ FramePtr VideoSource::normalise(const AVFrame& decoded) {
       sws_src_format_ = decoded.format;
     }
     upright = alloc_video_frame(decoded.width, decoded.height, AV_PIX_FMT_YUV420P);
-    sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, upright->data, upright->linesize);
+    sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, upright->data,
+              upright->linesize);
   } else {
     upright = ref_frame(decoded);
   }
@@ -100,20 +109,23 @@ FramePtr VideoSource::normalise(const AVFrame& decoded) {
 }
 
 bool VideoSource::pull() {
-  while (!source_done_) {
-    if (!decoder_->next(*scratch_)) {
-      source_done_ = true;
-      return false;
-    }
-    const double s = decoder_->seconds_of(*scratch_);
-    const double t = (std::isnan(s) ? last_source_s_ + 1.0 / av_q2d(fps_) : s) - start_s_;
-    last_source_s_ = std::isnan(s) ? last_source_s_ : s;
-    pending_ = normalise(*scratch_);
-    pending_s_ = t;
-    av_frame_unref(scratch_.get());
-    return true;
+  if (source_done_) return false;
+  if (!decoder_->next(*scratch_)) {
+    source_done_ = true;
+    return false;
   }
-  return false;
+  take_scratch();
+  return true;
+}
+
+void VideoSource::take_scratch() {
+  ++decoded_frames_;
+  const double s = decoder_->seconds_of(*scratch_);
+  const double t = (std::isnan(s) ? last_source_s_ + 1.0 / av_q2d(fps_) : s) - start_s_;
+  last_source_s_ = std::isnan(s) ? last_source_s_ : s;
+  pending_ = normalise(*scratch_);
+  pending_s_ = t;
+  av_frame_unref(scratch_.get());
 }
 
 SharedFrame VideoSource::next() {
@@ -129,7 +141,8 @@ SharedFrame VideoSource::next() {
   }
   if (!current_) {
     throw Error(ErrorKind::kMedia, info_.path.string() + ": no picture could be decoded after " +
-                                       std::to_string(start_s_) + " s (is the file truncated or not a video?)");
+                                       std::to_string(start_s_) +
+                                       " s (is the file truncated or not a video?)");
   }
   if (source_done_ && !pending_) {
     const double missing_s = static_cast<double>(emitted_) * frame_s - (last_source_s_ - start_s_) - frame_s;

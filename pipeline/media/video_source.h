@@ -27,10 +27,13 @@ class VideoSource {
   [[nodiscard]] int64_t frame_count() const { return frame_count_; }
   // The next output frame (shared, immutable), or nullptr after frame_count() frames.
   SharedFrame next();
+  // Source pictures decoded so far, including those before the trim start that were dropped.
+  [[nodiscard]] int64_t decoded_frames() const { return decoded_frames_; }
 
  private:
   FramePtr normalise(const AVFrame& decoded);
-  bool pull();  // decodes one more source frame into pending_
+  bool pull();          // decodes one more source frame into pending_
+  void take_scratch();  // the frame decoded into scratch_ becomes pending_
 
   MediaInfo info_;
   Demuxer demuxer_;
@@ -42,11 +45,12 @@ class VideoSource {
   int64_t emitted_ = 0;
   VideoFormat format_;
   FramePtr scratch_;
-  SharedFrame current_;       // the frame on screen now
-  FramePtr pending_;          // the next decoded source frame (normalised), if any
+  SharedFrame current_;  // the frame on screen now
+  FramePtr pending_;     // the next decoded source frame (normalised), if any
   double pending_s_ = 0.0;
   bool source_done_ = false;
   double last_source_s_ = 0.0;
+  int64_t decoded_frames_ = 0;
   SwsPtr sws_;
   int sws_src_format_ = -1;
 };

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/media/audio_source.h"
+#include "pipeline/media/video_source.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -359,6 +361,61 @@ TEST_F(RenderSources, TrimKeepsAudioAndVideoInSync) {
     EXPECT_NEAR(onset_s, flash_s, 0.5 / kFps + 0.003)
         << "audio and picture out of sync: beep at " << onset_s << " s, flash at " << flash_s << " s";
   }
+}
+
+// A broadcast capture's timestamps start far from zero (here 600 s; a TV recorder's can start at
+// hours) and MPEG-TS has no index. Trimming 7.6 s in must seek near there, not decode from the
+// start of the file, and still begin exactly at the trim: the flash and the beep at 8.0 s of the
+// streams come 0.4 s in (plus the AAC priming by which the file's start precedes the video's: the
+// ffmpeg program counts from the file's start too).
+TEST_F(RenderSources, TrimmedTsWithALateStartSeeksToTheTrim) {
+  constexpr double kFps = 25.0;
+  ffmpeg(
+      "-f lavfi -i \"color=c=0x404040:s=320x240:r=25,drawbox=c=white:t=fill:enable='between(t,8.0,8.19)'\" "
+      "-f lavfi -i \"aevalsrc='if(between(t,8.0,8.1),0.5*sin(2*PI*1000*t),0)':s=48000:d=12\" -t 12 "
+      "-c:v libx264 -preset veryfast -g 25 -bf 2 -pix_fmt yuv420p -c:a aac -output_ts_offset 600 " +
+      out("late-start.ts"));
+  const fs::path file = media("late-start.ts");
+  const test::MediaProbe probe = test::probe_file(file);
+  ASSERT_GT(probe.video_start_s, 600.0) << "the generated file does not start late";
+  const double origin_s = std::min(probe.video_start_s, probe.audio_start_s);
+  // The streams' t = 0 is the video's first picture (the mpegts muxer adds its own 1.4 s too).
+  const double event_s = probe.video_start_s + 8.0 - origin_s - 7.6;  // the flash and the beep, trimmed
+  ASSERT_NEAR(event_s, 0.4, 0.05);
+
+  VideoSource source(file, 7.6, 1.2, {25, 1}, 1);
+  int64_t frames = 0;
+  int64_t flash = -1;
+  int64_t bright = 0;
+  while (const SharedFrame f = source.next()) {
+    double sum = 0.0;
+    for (int y = 100; y < 140; ++y) {
+      for (int x = 140; x < 180; ++x) sum += f->data[0][static_cast<ptrdiff_t>(y) * f->linesize[0] + x];
+    }
+    if (sum / 1600.0 > 200.0) {
+      if (flash < 0) flash = frames;
+      ++bright;
+    }
+    ++frames;
+  }
+  ASSERT_EQ(frames, 30);
+  ASSERT_GE(flash, 0) << "no flash: the trim lost it";
+  EXPECT_EQ(bright, 5) << "the flash lasts 5 source frames";
+  // Output frame n shows the picture on screen at n / 25 s (half a frame's tolerance).
+  EXPECT_NEAR(static_cast<double>(flash) / kFps, event_s, 1.0 / kFps)
+      << "the picture does not begin at the trim";
+  // A seek by timestamps can land after a keyframe; backing off 2 s from there costs at most 70
+  // pictures before the trim (GOPs of 1 s). From the start of the file it would be 220.
+  EXPECT_LE(source.decoded_frames(), 100) << "decoded from far before the trim";
+
+  const AudioBuffer audio = read_audio(file, 7.6, 1.2, 48000, 2);
+  size_t onset = 0;
+  while (onset < audio.frames() && std::fabs(audio.samples[onset * 2]) < 0.1F) ++onset;
+  ASSERT_LT(onset, audio.frames()) << "no beep";
+  const double onset_s = static_cast<double>(onset) / 48000.0;
+  EXPECT_NEAR(onset_s, event_s, 0.002) << "the sound does not begin at the trim";
+  EXPECT_NEAR(onset_s, static_cast<double>(flash) / kFps, 0.5 / kFps + 0.003)
+      << "sound and picture out of sync";
 }
 
 TEST_F(RenderSources, OtherCodecsAndOddSizesAreNormalised) {
