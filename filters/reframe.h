@@ -22,7 +22,7 @@ enum class ReframeKind { kInvalid = 0, kFitBlur, kFitPad, kCropCenter, kCropWind
 
 struct ReframeOptions {
   ReframeKind kind = ReframeKind::kFitBlur;
-  int width_px = 0;   // output size, even
+  int width_px = 0;  // output size, even
   int height_px = 0;
   std::array<uint8_t, 3> pad_yuv = {16, 128, 128};  // fit-pad colour (black)
   double background_darken = 0.55;                  // fit-blur: luma gain of the background
@@ -58,8 +58,8 @@ class Reframe {
   ReframeOptions options_;
   VideoFormat in_;
   VideoFormat out_;
-  Rect fg_dst_;      // fit modes: destination of the fitted picture
-  Rect crop_src_;    // crop-center: source crop; fit-blur: source crop for the background
+  Rect fg_dst_;               // fit modes: destination of the fitted picture
+  Rect crop_src_;             // crop-center: source crop; fit-blur: source crop for the background
   bool fills_frame_ = false;  // the fitted picture covers the whole output
 };
 

@@ -13,8 +13,13 @@ namespace shortpack {
 
 CropPath::CropPath(int src_w, int src_h, double win_w, double win_h, std::vector<double> times_s,
                    std::vector<double> centres_x, std::vector<double> centres_y)
-    : src_w_(src_w), src_h_(src_h), win_w_(win_w), win_h_(win_h), times_(std::move(times_s)),
-      cx_(std::move(centres_x)), cy_(std::move(centres_y)) {}
+    : src_w_(src_w),
+      src_h_(src_h),
+      win_w_(win_w),
+      win_h_(win_h),
+      times_(std::move(times_s)),
+      cx_(std::move(centres_x)),
+      cy_(std::move(centres_y)) {}
 
 CropWindow CropPath::at(double t) const {
   double cx = src_w_ / 2.0;
@@ -143,7 +148,8 @@ SmartCropAnalyzer::SmartCropAnalyzer(const VideoFormat& format, SmartCropOptions
     : impl_(std::make_unique<Impl>()) {
   impl_->format = format;
   impl_->options = options;
-  impl_->pixel_aspect = format.sample_aspect.num > 0 && format.sample_aspect.den > 0 ? av_q2d(format.sample_aspect) : 1.0;
+  impl_->pixel_aspect =
+      format.sample_aspect.num > 0 && format.sample_aspect.den > 0 ? av_q2d(format.sample_aspect) : 1.0;
   const double disp_w = format.width_px * impl_->pixel_aspect;
   const double disp_h = format.height_px;
   double win_disp_w = disp_w;
@@ -165,7 +171,8 @@ SmartCropAnalyzer::~SmartCropAnalyzer() = default;
 
 void SmartCropAnalyzer::add(const AVFrame& frame, double t_s) {
   Impl& d = *impl_;
-  const cv::Mat luma(frame.height, frame.width, CV_8UC1, frame.data[0], static_cast<size_t>(frame.linesize[0]));
+  const cv::Mat luma(frame.height, frame.width, CV_8UC1, frame.data[0],
+                     static_cast<size_t>(frame.linesize[0]));
   // Analysis copy: display aspect, 320 px wide.
   const double disp_w = frame.width * d.pixel_aspect;
   const int aw = kAnalysisWidth;
@@ -184,7 +191,8 @@ void SmartCropAnalyzer::add(const AVFrame& frame, double t_s) {
   const float* ranges[] = {range};
   cv::calcHist(&grey, 1, nullptr, cv::Mat(), hist, 1, &bins, ranges);
   hist /= static_cast<double>(grey.total());
-  s.shot_start = d.last_hist.empty() || cv::norm(hist, d.last_hist, cv::NORM_L1) > d.options.shot_change_threshold;
+  s.shot_start =
+      d.last_hist.empty() || cv::norm(hist, d.last_hist, cv::NORM_L1) > d.options.shot_change_threshold;
   d.last_hist = hist;
 
   std::vector<cv::Rect> found;
@@ -232,7 +240,8 @@ std::shared_ptr<const CropPath> SmartCropAnalyzer::finish() const {
   while (start < d.samples.size()) {
     size_t end = start + 1;
     while (end < d.samples.size() && !d.samples[end].shot_start) ++end;
-    std::vector<double> tx, ty, tt(times.begin() + static_cast<ptrdiff_t>(start), times.begin() + static_cast<ptrdiff_t>(end));
+    std::vector<double> tx, ty,
+        tt(times.begin() + static_cast<ptrdiff_t>(start), times.begin() + static_cast<ptrdiff_t>(end));
     std::vector<double> raw_x, raw_y;
     for (size_t i = start; i < end; ++i) {
       raw_x.push_back(d.samples[i].target_x);
@@ -265,7 +274,8 @@ std::shared_ptr<const CropPath> SmartCropAnalyzer::finish() const {
     xs = {w / 2.0};
     ys = {h / 2.0};
   }
-  return std::make_shared<const CropPath>(w, h, d.win_w, d.win_h, std::move(times), std::move(xs), std::move(ys));
+  return std::make_shared<const CropPath>(w, h, d.win_w, d.win_h, std::move(times), std::move(xs),
+                                          std::move(ys));
 }
 
 }  // namespace shortpack

@@ -20,10 +20,10 @@
 namespace shortpack {
 
 struct SmartCropOptions {
-  double output_aspect = 9.0 / 16.0;  // width / height of the output
-  std::string face_cascade_file;      // Haar cascade XML; empty: saliency only
-  double max_speed_rel_per_s = 0.30;  // of the source's spare travel per second
-  double smoothing_s = 0.6;           // Gaussian sigma over time
+  double output_aspect = 9.0 / 16.0;    // width / height of the output
+  std::string face_cascade_file;        // Haar cascade XML; empty: saliency only
+  double max_speed_rel_per_s = 0.30;    // of the source's spare travel per second
+  double smoothing_s = 0.6;             // Gaussian sigma over time
   double shot_change_threshold = 0.45;  // L1 distance of normalised 32-bin histograms
 };
 

@@ -62,7 +62,8 @@ FramePtr apply_motion(const AVFrame& in, MotionPath path, double progress, doubl
     cv::Mat dst = plane_view(*out, p);
     // Sub-pixel window through an affine map, so that slow moves do not step pixel by pixel.
     const double scale = dst.cols / (win_w * s);
-    cv::Mat m = (cv::Mat_<double>(2, 3) << scale, 0, -x * s * scale, 0, dst.rows / (win_h * s), -y * s * dst.rows / (win_h * s));
+    cv::Mat m = (cv::Mat_<double>(2, 3) << scale, 0, -x * s * scale, 0, dst.rows / (win_h * s),
+                 -y * s * dst.rows / (win_h * s));
     cv::warpAffine(src, dst, m, dst.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
   }
   return out;

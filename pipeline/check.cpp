@@ -502,7 +502,8 @@ CheckReport check_file(const fs::path& file, const Preset& preset) {
       // says so; anything audible must meet the target.
       const bool silent = !std::isfinite(lufs) && !(peak > -60.0);
       add("loudness",
-          silent || (std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9),
+          silent ||
+              (std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9),
           silent ? "silent track" : db_text(lufs, "LUFS"), loudness_limit);
       add("true-peak", peak <= loud.true_peak_dbtp + 1e-9, db_text(peak, "dBTP"), peak_limit);
     } else {

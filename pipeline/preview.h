@@ -15,7 +15,7 @@ void draw_guides(AVFrame& frame, const SafeZone& safe);
 
 // Every platform x language of `clip` at `at_s`, rows = platforms, columns = languages, each tile
 // `tile_height_px` high and labelled "platform · language". Returns the sheet (yuv420p).
-FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip, double at_s,
-                       int tile_height_px = 480, bool guides = false);
+FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
+                       double at_s, int tile_height_px = 480, bool guides = false);
 
 }  // namespace shortpack

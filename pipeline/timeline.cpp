@@ -7,8 +7,8 @@
 namespace shortpack {
 
 AVRational choose_frame_rate(AVRational source_rate, const std::vector<const Preset*>& presets) {
-  static const AVRational kStandard[] = {{24000, 1001}, {24, 1}, {25, 1}, {30000, 1001}, {30, 1},
-                                         {50, 1},       {60000, 1001}, {60, 1}};
+  static const AVRational kStandard[] = {{24000, 1001}, {24, 1}, {25, 1},       {30000, 1001},
+                                         {30, 1},       {50, 1}, {60000, 1001}, {60, 1}};
   const double fps = av_q2d(source_rate);
   AVRational fallback{30, 1};
   if (!presets.empty()) fallback = av_d2q(presets.front()->fps_target, 1001 * 60);
@@ -51,8 +51,9 @@ ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>
     TimelineSegment ts;
     ts.segment = &seg;
     const bool is_bumper = i < first_content || i >= end_content;
-    const std::string where = is_bumper ? "the brand's " + std::string(i < first_content ? "intro" : "outro")
-                                        : "clip '" + clip.id + "' segment " + std::to_string(i - first_content + 1);
+    const std::string where = is_bumper
+                                  ? "the brand's " + std::string(i < first_content ? "intro" : "outro")
+                                  : "clip '" + clip.id + "' segment " + std::to_string(i - first_content + 1);
     if (seg.kind == Segment::Kind::kMedia) {
       ts.media = probe_media(seg.source);
       if (check) check(ts.media, where);
@@ -69,9 +70,9 @@ ClipTimeline resolve_timeline(const Clip& clip, const std::vector<const Preset*>
       ts.in_s = seg.start_s.value_or(0.0);
       double end = seg.end_s.value_or(ts.media.duration_s);
       if (ts.media.duration_s > 0 && ts.in_s >= ts.media.duration_s) {
-        throw Error(ErrorKind::kInput, where + ": start " + std::to_string(ts.in_s) + " s is beyond the end of " +
-                                           seg.source.filename().string() + " (" +
-                                           std::to_string(ts.media.duration_s) + " s)");
+        throw Error(ErrorKind::kInput, where + ": start " + std::to_string(ts.in_s) +
+                                           " s is beyond the end of " + seg.source.filename().string() +
+                                           " (" + std::to_string(ts.media.duration_s) + " s)");
       }
       if (ts.media.duration_s > 0 && end > ts.media.duration_s + 0.05) {
         throw Error(ErrorKind::kInput, where + ": end " + std::to_string(end) + " s is beyond the end of " +

@@ -58,8 +58,8 @@ int limit_peaks(float* x, size_t frames, int channels, int sample_rate_hz, doubl
   return limited;
 }
 
-NormaliseResult normalise_loudness(float* x, size_t frames, int channels, int sample_rate_hz, double measured_lufs,
-                                   const LoudnessTarget& target) {
+NormaliseResult normalise_loudness(float* x, size_t frames, int channels, int sample_rate_hz,
+                                   double measured_lufs, const LoudnessTarget& target) {
   NormaliseResult result;
   if (!(measured_lufs > -70.0) || frames == 0) return result;  // silence or nothing measurable
   const size_t n = frames * static_cast<size_t>(channels);

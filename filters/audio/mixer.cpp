@@ -1,8 +1,8 @@
 #include "filters/audio/mixer.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace shortpack {
@@ -45,7 +45,8 @@ double duck_and_mix(float* programme, const float* voice, size_t frames, int cha
       std::fill(active.begin() + static_cast<ptrdiff_t>(w0), active.begin() + static_cast<ptrdiff_t>(w1), 1);
       // Bridge the gap since the last speech if it is short.
       if (any_active && w0 > last_active_end && w0 - last_active_end <= hold) {
-        std::fill(active.begin() + static_cast<ptrdiff_t>(last_active_end), active.begin() + static_cast<ptrdiff_t>(w0), 1);
+        std::fill(active.begin() + static_cast<ptrdiff_t>(last_active_end),
+                  active.begin() + static_cast<ptrdiff_t>(w0), 1);
       }
       last_active_end = w1;
       any_active = true;

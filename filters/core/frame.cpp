@@ -79,8 +79,8 @@ FramePtr alloc_video_frame(int width_px, int height_px, AVPixelFormat format) {
              "allocating a " + std::to_string(width_px) + "x" + std::to_string(height_px) + " frame");
     return frame;
   }
-  check_av(av_image_fill_arrays(frame->data, frame->linesize, frame->buf[0]->data, format, width_px, height_px,
-                                kAlign),
+  check_av(av_image_fill_arrays(frame->data, frame->linesize, frame->buf[0]->data, format, width_px,
+                                height_px, kAlign),
            ErrorKind::kInternal, "laying out a frame");
   frame->extended_data = frame->data;
   return frame;
@@ -109,9 +109,7 @@ FramePtr make_writable_copy(const AVFrame& frame) {
   return out;
 }
 
-SharedFrame share(FramePtr frame) {
-  return SharedFrame(frame.release(), AVFrameDeleter{});
-}
+SharedFrame share(FramePtr frame) { return SharedFrame(frame.release(), AVFrameDeleter{}); }
 
 bool VideoFormat::operator==(const VideoFormat& o) const noexcept {
   return width_px == o.width_px && height_px == o.height_px && pixel_format == o.pixel_format &&
@@ -120,8 +118,8 @@ bool VideoFormat::operator==(const VideoFormat& o) const noexcept {
 
 std::string VideoFormat::describe() const {
   const char* name = av_get_pix_fmt_name(pixel_format);
-  return std::to_string(width_px) + "x" + std::to_string(height_px) + " " + (name ? name : "none") +
-         " @" + std::to_string(av_q2d(frame_rate)) + " fps";
+  return std::to_string(width_px) + "x" + std::to_string(height_px) + " " + (name ? name : "none") + " @" +
+         std::to_string(av_q2d(frame_rate)) + " fps";
 }
 
 void fill_yuv420p(AVFrame& frame, uint8_t y, uint8_t u, uint8_t v) {

@@ -11,7 +11,8 @@ namespace shortpack::cli {
 namespace fs = std::filesystem;
 
 void add_preview(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("preview", "One exact frame of an output as PNG, or a contact sheet of a clip");
+  auto* cmd =
+      app.add_subcommand("preview", "One exact frame of an output as PNG, or a contact sheet of a clip");
   struct Options {
     std::string campaign, clip, platform, lang, out;
     double at_s = 0.0;
@@ -29,12 +30,14 @@ void add_preview(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--out", opt->out, "PNG file to write")->required();
   cmd->add_flag("--guides", opt->guides, "Draw the safe zone and the platform's interface areas");
   cmd->add_flag("--sheet", opt->sheet, "Every platform x language of the clip, labelled");
-  cmd->add_option("--tile", opt->tile_px, "Contact sheet tile height in pixels")->check(CLI::Range(120, 1920));
+  cmd->add_option("--tile", opt->tile_px, "Contact sheet tile height in pixels")
+      ->check(CLI::Range(120, 1920));
   cmd->add_option("--presets", opt->preset_dirs, "Extra preset folder (repeatable)");
   cmd->callback([opt, &exit_code] {
     std::vector<fs::path> folders{PresetCatalog::builtin_folder()};
     const fs::path campaign_file = fs::absolute(opt->campaign);
-    if (fs::is_directory(campaign_file.parent_path() / "presets")) folders.push_back(campaign_file.parent_path() / "presets");
+    if (fs::is_directory(campaign_file.parent_path() / "presets"))
+      folders.push_back(campaign_file.parent_path() / "presets");
     for (const auto& d : opt->preset_dirs) folders.emplace_back(d);
     const PresetCatalog presets = PresetCatalog::load(folders);
     const Campaign campaign = load_campaign(campaign_file, presets);
@@ -48,7 +51,8 @@ void add_preview(CLI::App& app, int& exit_code) {
       StillInfo info;
       picture = render_still(campaign, presets, opt->clip, opt->platform, opt->lang, opt->at_s, &info);
       if (opt->guides) draw_guides(*picture, info.safe);
-      std::cout << "frame " << info.frame_index << " at " << info.time_s << " s of " << info.duration_s << " s\n";
+      std::cout << "frame " << info.frame_index << " at " << info.time_s << " s of " << info.duration_s
+                << " s\n";
     }
     write_png(*picture, opt->out);
     std::cout << "wrote " << opt->out << " (" << picture->width << "x" << picture->height << ")\n";

@@ -53,8 +53,8 @@ struct ClipGraphSpec {
   int64_t frame_count = 0;
   AVRational frame_rate{30, 1};
   std::vector<GeometryBranchSpec> geometries;
-  int max_frames_in_flight = 0;  // 0: a few per worker thread
-  int decode_threads = 0;        // 0: automatic
+  int max_frames_in_flight = 0;               // 0: a few per worker thread
+  int decode_threads = 0;                     // 0: automatic
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
   // No frame decoded or encoded for this long: the clip fails (see stall_watchdog.h). 0: never.
   double stall_timeout_s = 0.0;

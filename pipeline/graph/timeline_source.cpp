@@ -44,8 +44,8 @@ FramePtr image_picture(const RgbaImage& image) {
 
 }  // namespace
 
-TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate, int64_t total_frames,
-                               int decode_threads, int64_t first_index)
+TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate,
+                               int64_t total_frames, int decode_threads, int64_t first_index)
     : segments_(std::move(segments)),
       frame_rate_(frame_rate),
       total_frames_(total_frames),
@@ -95,8 +95,8 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
     const double fps = av_q2d(frame_rate_);
     const double offset_s = static_cast<double>(local_index) / fps;
     source = std::make_unique<VideoSource>(s.path, s.in_s + offset_s,
-                                           static_cast<double>(s.frame_count - local_index) / fps, frame_rate_,
-                                           decode_threads_);
+                                           static_cast<double>(s.frame_count - local_index) / fps,
+                                           frame_rate_, decode_threads_);
   }
   SharedFrame f = source->next();
   if (!f) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
@@ -122,7 +122,8 @@ std::optional<TimelineFrame> TimelineSource::next() {
       }
     }
   }
-  if (first < 0) throw Error(ErrorKind::kInternal, "frame " + std::to_string(out.index) + " is in no segment");
+  if (first < 0)
+    throw Error(ErrorKind::kInternal, "frame " + std::to_string(out.index) + " is in no segment");
   const SegmentSource& sa = segments_[static_cast<size_t>(first)];
   out.a = {first, picture(first, out.index - sa.first_frame), out.index - sa.first_frame};
   if (second >= 0) {

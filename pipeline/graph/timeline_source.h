@@ -26,18 +26,18 @@ namespace shortpack {
 struct SegmentSource {
   enum class Kind { kInvalid = 0, kMedia, kColour, kImage };
   Kind kind = Kind::kInvalid;
-  std::filesystem::path path;            // kMedia
-  double in_s = 0.0;                     // kMedia: where it starts in its file
-  int64_t first_frame = 0;               // on the output timeline
+  std::filesystem::path path;  // kMedia
+  double in_s = 0.0;           // kMedia: where it starts in its file
+  int64_t first_frame = 0;     // on the output timeline
   int64_t frame_count = 0;
   std::array<uint8_t, 3> colour_yuv{16, 128, 128};  // kColour
   std::shared_ptr<const RgbaImage> image;           // kImage
   ReframeKind reframe = ReframeKind::kFitBlur;
-  bool smart_crop = false;               // kMedia: follow faces/saliency (needs a crop path)
+  bool smart_crop = false;                // kMedia: follow faces/saliency (needs a crop path)
   MotionPath motion = MotionPath::kNone;  // kImage
   enum class Entry { kCut = 0, kCrossfade, kFadeBlack };
-  Entry entry = Entry::kCut;             // how it enters from the previous segment
-  int64_t entry_frames = 0;              // overlap with the previous segment
+  Entry entry = Entry::kCut;  // how it enters from the previous segment
+  int64_t entry_frames = 0;   // overlap with the previous segment
 };
 
 struct TimelineFrame {
@@ -47,10 +47,10 @@ struct TimelineFrame {
     SharedFrame frame;
     int64_t local_index = 0;  // frame number inside its segment
   };
-  Layer a;                  // the segment on screen
-  std::optional<Layer> b;   // the segment entering (during a transition)
-  double mix = 0.0;         // crossfade: weight of b (0..1)
-  double black = 0.0;       // fade through black: how dark (0..1)
+  Layer a;                 // the segment on screen
+  std::optional<Layer> b;  // the segment entering (during a transition)
+  double mix = 0.0;        // crossfade: weight of b (0..1)
+  double black = 0.0;      // fade through black: how dark (0..1)
 };
 
 class TimelineSource {

@@ -14,15 +14,16 @@ namespace fs = std::filesystem;
 
 fs::path temp_path_for(const fs::path& final_path) {
   static std::atomic<int> counter{0};
-  return final_path.parent_path() / ("." + final_path.filename().string() + "." + std::to_string(getpid()) + "-" +
-                                     std::to_string(counter++) + ".part");
+  return final_path.parent_path() / ("." + final_path.filename().string() + "." + std::to_string(getpid()) +
+                                     "-" + std::to_string(counter++) + ".part");
 }
 
 void sync_file_and_folder(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     if (fd >= 0) ::close(fd);
-    throw Error(ErrorKind::kIo, "cannot flush " + file.string() + " to disk: " + std::generic_category().message(errno));
+    throw Error(ErrorKind::kIo,
+                "cannot flush " + file.string() + " to disk: " + std::generic_category().message(errno));
   }
   ::close(fd);
   const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -61,7 +62,8 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
     if (!out) {
       std::error_code ec;
       fs::remove(temp, ec);
-      throw Error(ErrorKind::kIo, "cannot write " + file.string() + " (is the disk full or the folder read-only?)");
+      throw Error(ErrorKind::kIo,
+                  "cannot write " + file.string() + " (is the disk full or the folder read-only?)");
     }
   }
   try {

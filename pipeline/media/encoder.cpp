@@ -63,7 +63,8 @@ VideoEncoder::VideoEncoder(const VideoEncodeSettings& st, std::string what)
   opts.set("x264-params", std::string("scenecut=0:open-gop=0"));
   const int ret = avcodec_open2(c, codec, opts.address());
   if (ret < 0) {
-    throw Error(ErrorKind::kEncode, what_ + ": cannot open the H.264 encoder (" + st.key() + "): " + av_error_text(ret));
+    throw Error(ErrorKind::kEncode,
+                what_ + ": cannot open the H.264 encoder (" + st.key() + "): " + av_error_text(ret));
   }
   const std::string leftover = opts.leftover_keys();
   if (!leftover.empty()) {

@@ -19,7 +19,7 @@ struct VideoEncodeSettings {
   int height_px = 0;
   AVRational frame_rate{30, 1};
   std::string profile = "high";
-  int level = 42;                 // level_idc
+  int level = 42;  // level_idc
   std::string x264_preset = "veryfast";
   int crf = 23;
   int64_t maxrate_bps = 0;
@@ -27,7 +27,7 @@ struct VideoEncodeSettings {
   int gop_frames = 60;
   int bframes = 2;
   bool closed_gop = true;
-  int threads = 0;                // 0: libx264 decides
+  int threads = 0;  // 0: libx264 decides
 
   // Everything that changes the encoded bytes, as text (part of an output's identity).
   [[nodiscard]] std::string key() const;

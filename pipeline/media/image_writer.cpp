@@ -3,16 +3,16 @@
 #include <string>
 
 #include "filters/core/error.h"
-#include "pipeline/media/av_ptr.h"
 #include "pipeline/media/atomic_file.h"
+#include "pipeline/media/av_ptr.h"
 
 namespace shortpack {
 
 void write_png(const AVFrame& frame, const std::filesystem::path& path) {
   FramePtr rgb = alloc_video_frame(frame.width, frame.height, AV_PIX_FMT_RGB24);
   SwsPtr sws(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format), frame.width,
-                            frame.height, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
-                            nullptr, nullptr, nullptr));
+                            frame.height, AV_PIX_FMT_RGB24,
+                            SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr));
   if (!sws) throw Error(ErrorKind::kInternal, "cannot convert a frame to RGB");
   const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
   sws_setColorspaceDetails(sws.get(), coefs, 0, coefs, 1, 0, 1 << 16, 1 << 16);
@@ -31,7 +31,8 @@ void write_png(const AVFrame& frame, const std::filesystem::path& path) {
   check_av(avcodec_send_frame(ctx.get(), nullptr), ErrorKind::kInternal, "PNG encoding failed");
   PacketPtr packet = make_packet();
   check_av(avcodec_receive_packet(ctx.get(), packet.get()), ErrorKind::kInternal, "PNG encoding failed");
-  write_file_atomically(path, std::string(reinterpret_cast<const char*>(packet->data), static_cast<size_t>(packet->size)));
+  write_file_atomically(
+      path, std::string(reinterpret_cast<const char*>(packet->data), static_cast<size_t>(packet->size)));
 }
 
 }  // namespace shortpack

@@ -11,9 +11,11 @@ namespace {
 TEST(EveryPreset, RendersAClipThatPassesItsCheck) {
   ScratchDir dir("every-preset");
   // 3.2 s: the longest minimum duration among the presets is 3 s (Instagram and Facebook Reels).
-  make_clip(dir / "media/a.mp4", 3.2, "testsrc2=size=1280x720:rate=30", "sine=frequency=330:sample_rate=48000");
-  const std::vector<std::string> presets = {"tiktok", "youtube-shorts", "instagram-reels", "facebook-reels",
-                                            "facebook-feed", "youtube", "x", "zalo"};
+  make_clip(dir / "media/a.mp4", 3.2, "testsrc2=size=1280x720:rate=30",
+            "sine=frequency=330:sample_rate=48000");
+  const std::vector<std::string> presets = {
+      "tiktok", "youtube-shorts", "instagram-reels", "facebook-reels", "facebook-feed", "youtube", "x",
+      "zalo"};
   std::string list;
   for (const auto& p : presets) list += (list.empty() ? "" : ", ") + p;
   write_text(dir / "c.yaml", "name: every\nlanguages: [en]\nplatforms: [" + list +
@@ -28,7 +30,8 @@ TEST(EveryPreset, RendersAClipThatPassesItsCheck) {
     EXPECT_EQ(o["status"], "ok") << o["platform"] << ": " << o["error"];
     // The CLI's own check, run again on the file, as a platform would.
     const std::string file = (dir / "out/every" / o["path"].get<std::string>()).string();
-    const auto check = run_shortpack("check " + shell_quote(file) + " --platform " + o["platform"].get<std::string>());
+    const auto check =
+        run_shortpack("check " + shell_quote(file) + " --platform " + o["platform"].get<std::string>());
     EXPECT_EQ(check.exit_code, 0) << o["platform"] << "\n" << check.output;
     EXPECT_EQ(check.output.find("FAIL"), std::string::npos) << check.output;
   }
