@@ -59,6 +59,10 @@ struct OutputRecord {
   std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
 };
 
+// The record of a unit before it is rendered: clip, platform, language, path, fingerprint,
+// proxy, status kFailed (set when it is done).
+OutputRecord record_of(const RenderUnit& unit, bool proxy);
+
 struct RenderReport {
   std::string campaign;
   std::filesystem::path output_dir;
@@ -69,10 +73,6 @@ struct RenderReport {
 // Renders `units` (all of the plan's, or a shard's). Every clip is prepared first (timelines,
 // caption scripts, platform limits): bad input throws Error(kInput) before anything is written.
 // A clip whose media cannot be read fails alone. `on_done` is called after each unit.
-// The record of a unit before it is rendered: clip, platform, language, path, fingerprint,
-// proxy, status kFailed (set when it is done).
-OutputRecord record_of(const RenderUnit& unit, bool proxy);
-
 RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
                           const std::vector<RenderUnit>& units, const RenderOptions& options,
                           const std::function<void(const OutputRecord&)>& on_done = {});

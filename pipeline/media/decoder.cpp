@@ -27,18 +27,7 @@ StreamDecoder::StreamDecoder(Demuxer& demuxer, int stream_index, int threads)
 double StreamDecoder::seconds_of(const AVFrame& frame) const {
   const int64_t ts = frame.best_effort_timestamp != AV_NOPTS_VALUE ? frame.best_effort_timestamp : frame.pts;
   if (ts == AV_NOPTS_VALUE) return NAN;
-  // One origin for every stream of the file: the container's start (as the ffmpeg program does).
-  // Each stream's own start_time would pull streams that start at different times onto one
-  // instant: in MPEG-TS the video (delayed by B-frames) starts some tens of ms after the audio,
-  // and that offset is part of the sync.
-  const AVFormatContext* format = demuxer_.context();
-  double origin_s = 0.0;
-  if (format->start_time != AV_NOPTS_VALUE) {
-    origin_s = static_cast<double>(format->start_time) / AV_TIME_BASE;
-  } else if (stream_->start_time != AV_NOPTS_VALUE) {
-    origin_s = static_cast<double>(stream_->start_time) * av_q2d(stream_->time_base);
-  }
-  return static_cast<double>(ts) * av_q2d(stream_->time_base) - origin_s;
+  return static_cast<double>(ts) * av_q2d(stream_->time_base) - demuxer_.origin_s(stream_->index);
 }
 
 void StreamDecoder::reset() {

@@ -19,8 +19,8 @@ class StreamDecoder {
   bool next(AVFrame& frame);
   // Forgets buffered packets and frames (after a seek of the demuxer).
   void reset();
-  // Seconds of a frame's timestamp from the start of the file (the container's start_time, common
-  // to all its streams, so audio and video keep their offset); NAN when unknown.
+  // Seconds of a frame's timestamp from the start of the file (Demuxer::origin_s, common to all
+  // its streams, so audio and video keep their offset); NAN when unknown.
   [[nodiscard]] double seconds_of(const AVFrame& frame) const;
   [[nodiscard]] AVCodecContext* codec() const { return codec_.get(); }
   [[nodiscard]] const AVStream* stream() const { return stream_; }

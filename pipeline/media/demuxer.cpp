@@ -146,21 +146,15 @@ bool Demuxer::read(AVPacket& packet) {
   return true;
 }
 
-namespace {
-
-// The origin of seconds_of(): the container's start_time, else the stream's, in the stream's units.
-int64_t origin_in(const AVFormatContext& format, const AVStream& st) {
-  if (format.start_time != AV_NOPTS_VALUE)
-    return av_rescale_q(format.start_time, AV_TIME_BASE_Q, st.time_base);
-  return st.start_time != AV_NOPTS_VALUE ? st.start_time : 0;
+double Demuxer::origin_s(int stream) const {
+  if (format_->start_time != AV_NOPTS_VALUE) return static_cast<double>(format_->start_time) / AV_TIME_BASE;
+  const AVStream* st = format_->streams[stream];
+  return st->start_time != AV_NOPTS_VALUE ? static_cast<double>(st->start_time) * av_q2d(st->time_base) : 0.0;
 }
-
-}  // namespace
 
 bool Demuxer::seek(int stream, double seconds) {
   const AVStream* st = format_->streams[stream];
-  const int64_t ts =
-      origin_in(*format_, *st) + static_cast<int64_t>(std::floor(seconds / av_q2d(st->time_base)));
+  const auto ts = static_cast<int64_t>(std::floor((origin_s(stream) + seconds) / av_q2d(st->time_base)));
   return avformat_seek_file(format_.get(), stream, INT64_MIN, ts, ts, 0) >= 0;
 }
 

@@ -43,9 +43,14 @@ class Demuxer {
   // Reads the next packet into `packet` (unreferenced first). Returns false at end of file;
   // throws Error(kMedia) on a read error.
   bool read(AVPacket& packet);
-  // Seconds from the file's start, as StreamDecoder::seconds_of() counts them (the container's
-  // start_time is the origin: MPEG-TS often starts at 1.4 s, a broadcast capture at hours).
-  // Seeks so that the next packets of `stream` should start at or before `seconds`, at a keyframe.
+  // Where a file's time starts, in seconds of `stream`'s timestamps: one origin for every stream,
+  // the container's start_time (as the ffmpeg program counts), else the stream's own. MPEG-TS
+  // often starts at 1.4 s, a broadcast capture at hours. Each stream's own start would pull
+  // streams that start at different times onto one instant: in MPEG-TS the video (delayed by
+  // B-frames) starts some tens of ms after the audio, and that offset is part of the sync.
+  [[nodiscard]] double origin_s(int stream) const;
+  // Seeks so that the next packets of `stream` should start at or before `seconds` (counted from
+  // origin_s(), as StreamDecoder::seconds_of() counts), at a keyframe.
   // Demuxers without an index (MPEG-TS) find the place by timestamps and can land after a
   // keyframe: callers check what they decode first (see seek_decoder_before()). Returns false
   // when the demuxer cannot seek.

@@ -404,8 +404,9 @@ TEST_F(RenderSources, TrimmedTsWithALateStartSeeksToTheTrim) {
   // Output frame n shows the picture on screen at n / 25 s (half a frame's tolerance).
   EXPECT_NEAR(static_cast<double>(flash) / kFps, event_s, 1.0 / kFps)
       << "the picture does not begin at the trim";
-  // A seek by timestamps can land after a keyframe; backing off 2 s from there costs at most 70
-  // pictures before the trim (GOPs of 1 s). From the start of the file it would be 220.
+  // A seek by timestamps can land after a keyframe; backing off 2 s (to 5.6 s, GOPs of 1 s)
+  // decodes from the keyframe at 5 or 6 s at worst: at most 95 pictures up to the trim's end
+  // (70 here). From the start of the file it would be 220.
   EXPECT_LE(source.decoded_frames(), 100) << "decoded from far before the trim";
 
   const AudioBuffer audio = read_audio(file, 7.6, 1.2, 48000, 2);
