@@ -404,35 +404,41 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     } else {
       timed.format = SubtitleFormat::kSrt;
     }
+    // The sidecar files carry exactly the cues that are burned in, on the output's timeline.
+    job->timed_captions.emplace(r->language, timed);
     const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
     TitleText title;
     if (const auto t = clip.title.find(r->language); t != clip.title.end()) {
       title = {t->second, title_ms, content_at_ms};
     }
-    std::vector<CardText> cards;
-    for (const TimelineSegment& ts : timeline.segments) {
+    CaptionStyle style = campaign.brand.caption_style;
+    style.font_family = caption_font_for(campaign.brand, r->language);
+    style.language = r->language;
+    CaptionLayout layout{p.width_px, p.height_px, p.safe};
+    if (g.logo) {
+      const LogoOverlay::Rect at =
+          LogoOverlay::place(g.logo_placement, g.logo->width_px, g.logo->height_px, p.width_px, p.height_px);
+      layout.logo = {at.x, at.y, at.w, at.h};
+    }
+    // A card's text belongs to the card's picture (it fades and crossfades with it): each card
+    // gets its own script, timed from the segment's first frame, drawn before the blend.
+    std::vector<std::string> card_scripts(timeline.segments.size());
+    for (size_t si = 0; si < timeline.segments.size(); ++si) {
+      const TimelineSegment& ts = timeline.segments[si];
       const auto card = ts.segment->card_text.find(r->language);
       if (ts.segment->kind != Segment::Kind::kCard || card == ts.segment->card_text.end()) continue;
       CardText c;
       c.text = card->second;
-      c.start_ms = std::llround(ts.at_s * 1000.0);
-      c.end_ms = std::llround((ts.at_s + ts.duration_s) * 1000.0);
-      cards.push_back(std::move(c));
+      c.start_ms = 0;
+      c.end_ms = std::llround(ts.duration_s * 1000.0);
+      SubtitleTrack none;
+      none.format = SubtitleFormat::kSrt;
+      card_scripts[si] = build_ass_script(none, style, layout, {}, {c});
     }
     std::string script;
-    if (!timed.cues.empty() || !title.text.empty() || !cards.empty()) {
-      CaptionStyle style = campaign.brand.caption_style;
-      style.font_family = caption_font_for(campaign.brand, r->language);
-      style.language = r->language;
-      CaptionLayout layout{p.width_px, p.height_px, p.safe};
-      if (g.logo) {
-        const LogoOverlay::Rect at = LogoOverlay::place(g.logo_placement, g.logo->width_px, g.logo->height_px,
-                                                        p.width_px, p.height_px);
-        layout.logo = {at.x, at.y, at.w, at.h};
-      }
-      script = build_ass_script(timed, style, layout, title, cards);
-    }
-    const std::string lkey = r->language + "\n" + script;
+    if (!timed.cues.empty() || !title.text.empty()) script = build_ass_script(timed, style, layout, title);
+    std::string lkey = r->language + "\n" + script;
+    for (const std::string& c : card_scripts) lkey += "\n" + c;
     size_t li = 0;
     for (; li < language_keys[gi].size(); ++li) {
       if (language_keys[gi][li] == lkey) break;
@@ -441,6 +447,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       LanguageBranchSpec l;
       l.language = r->language;
       l.ass_script = script;
+      l.card_scripts = std::move(card_scripts);
       l.fonts.default_family = fallback_family_for_language(r->language);
       g.languages.push_back(std::move(l));
       language_keys[gi].push_back(lkey);
@@ -725,12 +732,8 @@ FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, co
   const GeometryStage stage(geometry, source);
   std::optional<TimelineFrame> frame = source.next();
   if (!frame) throw Error(ErrorKind::kMedia, "no picture at " + std::to_string(at_s) + " s");
-  FramePtr out = stage.process(*frame);
-  if (!branch.ass_script.empty()) {
-    CaptionBurner burner(branch.ass_script, branch.fonts);
-    burner.configure(stage.format());
-    burner.process(*out, std::llround(static_cast<double>(index) * 1000.0 / fps));
-  }
+  LanguageStage text(branch, stage, spec.frame_rate);
+  FramePtr out = make_writable_copy(*text.process(stage.process(*frame)));
   if (info != nullptr) {
     info->frame_index = index;
     info->time_s = static_cast<double>(index) / fps;

@@ -31,6 +31,11 @@ struct SourceMsg {
   std::shared_ptr<const TimelineFrame> frame;
 };
 
+struct GeometryMsg {
+  int64_t index = -1;
+  std::shared_ptr<const GeometryFrame> frame;  // null when the geometry branch failed for this frame
+};
+
 struct EncoderState {
   const EncoderBranchSpec* spec = nullptr;
   std::unique_ptr<VideoEncoder> encoder;
@@ -48,7 +53,7 @@ struct EncoderState {
 };
 
 struct LanguageState {
-  std::unique_ptr<CaptionBurner> burner;
+  std::unique_ptr<LanguageStage> stage;
   std::vector<EncoderState*> encoders;
   void fail_all(const std::string& why) {
     for (auto* e : encoders) e->fail(why);
@@ -97,6 +102,12 @@ GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSourc
     logo_ = std::make_unique<LogoOverlay>(*spec.logo, spec.logo_placement);
     logo_->configure(format_);
   }
+  has_text_.assign(segments_.size(), false);
+  for (const LanguageBranchSpec& l : spec.languages) {
+    for (size_t i = 0; i < l.card_scripts.size() && i < segments_.size(); ++i) {
+      if (!l.card_scripts[i].empty()) has_text_[i] = true;
+    }
+  }
 }
 
 FramePtr GeometryStage::layer(const TimelineFrame::Layer& l) const {
@@ -112,18 +123,86 @@ FramePtr GeometryStage::layer(const TimelineFrame::Layer& l) const {
   return out;
 }
 
-FramePtr GeometryStage::process(const TimelineFrame& f) const {
-  FramePtr out;
-  if (f.b && f.mix >= 1.0) {
-    out = layer(*f.b);
-  } else {
-    out = layer(f.a);
-    if (f.b && f.mix > 0.0) out = crossfade(*out, *layer(*f.b), f.mix);
+GeometryFrame GeometryStage::process(const TimelineFrame& f) const {
+  GeometryFrame out;
+  out.index = f.index;
+  out.mix = f.mix;
+  out.black = f.black;
+  // Which layers show: a, unless b has fully replaced it; b, once it has any weight.
+  const bool show_a = !(f.b && f.mix >= 1.0);
+  const bool show_b = f.b && f.mix > 0.0;
+  FramePtr a = show_a ? layer(f.a) : nullptr;
+  FramePtr b = show_b ? layer(*f.b) : nullptr;
+  const bool layered = (show_a && has_text_[static_cast<size_t>(f.a.segment)]) ||
+                       (show_b && has_text_[static_cast<size_t>(f.b->segment)]);
+  if (!layered) {
+    out.picture = share(compose(std::move(a), std::move(b), f.mix, f.black, f.index));
+    return out;
   }
-  if (f.black > 0.0) fade_to_black(*out, f.black);
-  if (logo_) logo_->process(*out);
-  out->pts = f.index;
+  if (a) out.a = GeometryFrame::Layer{f.a.segment, f.a.local_index, share(std::move(a))};
+  if (b) out.b = GeometryFrame::Layer{f.b->segment, f.b->local_index, share(std::move(b))};
   return out;
+}
+
+FramePtr GeometryStage::compose(FramePtr a, FramePtr b, double mix, double black, int64_t index) const {
+  FramePtr out;
+  if (a && b) {
+    out = crossfade(*a, *b, mix);
+  } else {
+    out = a ? std::move(a) : std::move(b);
+  }
+  if (!out) throw Error(ErrorKind::kInternal, "frame " + std::to_string(index) + " has no picture");
+  if (black > 0.0) fade_to_black(*out, black);
+  if (logo_) logo_->process(*out);
+  out->pts = index;
+  return out;
+}
+
+LanguageStage::LanguageStage(const LanguageBranchSpec& spec, const GeometryStage& geometry,
+                             AVRational frame_rate)
+    : geometry_(geometry), fps_(av_q2d(frame_rate)) {
+  if (!spec.ass_script.empty()) {
+    captions_ = std::make_unique<CaptionBurner>(spec.ass_script, spec.fonts);
+    captions_->configure(geometry.format());
+  }
+  cards_.resize(spec.card_scripts.size());
+  for (size_t i = 0; i < spec.card_scripts.size(); ++i) {
+    if (spec.card_scripts[i].empty()) continue;
+    cards_[i] = std::make_unique<CaptionBurner>(spec.card_scripts[i], spec.fonts);
+    cards_[i]->configure(geometry.format());
+  }
+}
+
+LanguageStage::~LanguageStage() = default;
+
+FramePtr LanguageStage::with_card_text(const GeometryFrame::Layer& l) {
+  // The layer is shared with the other languages: draw on a copy (compose also works in place).
+  FramePtr copy = make_writable_copy(*l.picture);
+  const auto segment = static_cast<size_t>(l.segment);
+  if (segment < cards_.size() && cards_[segment]) {
+    const auto local_ms = std::llround(static_cast<double>(l.local_index) * 1000.0 / fps_);
+    cards_[segment]->process(*copy, local_ms);
+  }
+  return copy;
+}
+
+SharedFrame LanguageStage::process(const GeometryFrame& f) {
+  const auto time_ms = std::llround(static_cast<double>(f.index) * 1000.0 / fps_);
+  FramePtr own;
+  if (!f.picture) {
+    own = geometry_.compose(f.a ? with_card_text(*f.a) : nullptr, f.b ? with_card_text(*f.b) : nullptr, f.mix,
+                            f.black, f.index);
+  }
+  if (captions_) {
+    // Nothing to draw now: pass the shared picture on, no copy (libass caches the layout, so
+    // asking first costs little when there is something to draw).
+    const CaptionBurner::Box box = captions_->measure(time_ms);
+    if (box.w > 0 && box.h > 0) {
+      if (!own) own = make_writable_copy(*f.picture);  // the geometry's picture is shared
+      captions_->process(*own, time_ms);
+    }
+  }
+  return own ? share(std::move(own)) : f.picture;
 }
 
 std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
@@ -184,10 +263,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       auto ls = std::make_unique<LanguageState>();
       for (size_t k = 0; k < l.encoders.size(); ++k) ls->encoders.push_back(encoders[enc_index++].get());
       try {
-        if (!l.ass_script.empty()) {
-          ls->burner = std::make_unique<CaptionBurner>(l.ass_script, l.fonts);
-          ls->burner->configure(geo_format);
-        }
+        if (gs->stage) ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate);
       } catch (const Error& e) {
         ls->fail_all(e.what());
       }
@@ -209,7 +285,6 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   const int workers = oneapi::tbb::info::default_concurrency();
   const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
   CompletionRing ring(static_cast<size_t>(2 * limit + 2), static_cast<int>(encoders.size()));
-  const double fps = av_q2d(spec.frame_rate);
 
   StallWatchdog watchdog(spec.stall_timeout_s, "rendering " + encoders.front()->spec->label);
   flow::graph graph;
@@ -238,14 +313,14 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   std::vector<std::unique_ptr<flow::graph_node>> nodes;  // owns every node below
   for (size_t gi = 0; gi < geometries.size(); ++gi) {
     GeometryState* gs = geometries[gi].get();
-    auto* geo = new flow::function_node<SourceMsg, FrameMsg>(
-        graph, flow::unlimited, [gs, &finished](const SourceMsg& message) -> FrameMsg {
+    auto* geo = new flow::function_node<SourceMsg, GeometryMsg>(
+        graph, flow::unlimited, [gs, &finished](const SourceMsg& message) -> GeometryMsg {
           const HandoffOnExit done(&finished);
           const SourceMsg& msg = take_message(message);
           if (!msg.frame || !gs->stage) return {msg.index, nullptr};
           handoff_acquire(msg.frame.get());
           try {
-            FrameMsg out{msg.index, share(gs->stage->process(*msg.frame))};
+            GeometryMsg out{msg.index, std::make_shared<const GeometryFrame>(gs->stage->process(*msg.frame))};
             handoff_release(out.frame.get());
             return out;
           } catch (const Error& e) {
@@ -254,36 +329,28 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
           }
         });
     nodes.emplace_back(geo);
-    auto* seq = new flow::sequencer_node<FrameMsg>(
-        graph, [](const FrameMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
+    auto* seq = new flow::sequencer_node<GeometryMsg>(
+        graph, [](const GeometryMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
     nodes.emplace_back(seq);
-    auto* fan = new flow::broadcast_node<FrameMsg>(graph);
+    auto* fan = new flow::broadcast_node<GeometryMsg>(graph);
     nodes.emplace_back(fan);
     flow::make_edge(limiter, *geo);
     flow::make_edge(*geo, *seq);
     flow::make_edge(*seq, *fan);
     for (LanguageState* ls : languages_of[gi]) {
-      auto* lang = new flow::function_node<FrameMsg, FrameMsg>(
-          graph, flow::serial, [ls, fps, &finished](const FrameMsg& message) -> FrameMsg {
+      auto* lang = new flow::function_node<GeometryMsg, FrameMsg>(
+          graph, flow::serial, [ls, &finished](const GeometryMsg& message) -> FrameMsg {
             const HandoffOnExit done(&finished);
-            const FrameMsg& msg = take_message(message);
-            if (!msg.frame || !ls->burner) return msg;
+            const GeometryMsg& msg = take_message(message);
+            if (!msg.frame || !ls->stage) return {msg.index, nullptr};
             handoff_acquire(msg.frame.get());
-            handoff_acquire(ls);  // the burner: a serial body, not always on the same thread
+            handoff_acquire(ls);  // the burners: a serial body, not always on the same thread
             struct Release {
               LanguageState* state;
               ~Release() { handoff_release(state); }
             } release{ls};
             try {
-              const auto time_ms =
-                  static_cast<int64_t>(std::llround(static_cast<double>(msg.index) * 1000.0 / fps));
-              // Nothing to draw now: pass the shared frame on, no copy (libass caches the layout,
-              // so asking first costs little when there is something to draw).
-              const CaptionBurner::Box box = ls->burner->measure(time_ms);
-              if (box.w <= 0 || box.h <= 0) return msg;
-              FramePtr copy = make_writable_copy(*msg.frame);  // the geometry frame is shared: draw on a copy
-              ls->burner->process(*copy, time_ms);
-              FrameMsg out{msg.index, share(std::move(copy))};
+              FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
               handoff_release(out.frame.get());
               return out;
             } catch (const Error& e) {

@@ -2,7 +2,12 @@
 // shared by its languages), one branch per language (captions), one encoder per distinct output.
 //
 //   input (decode, normalise) -> limiter -> geometry x G (parallel) -> sequencer -> broadcast
-//        -> language x L (serial: one libass renderer each) -> encoder+mux x E (serial)
+//        -> language x L (serial: libass renderers) -> sequencer -> encoder+mux x E (serial)
+//
+// A card's text is part of the card's picture: while a card with text is on screen the geometry
+// branch hands its languages the reframed layers unblended, and each language draws the card's
+// text into its layer before blending, fading and branding (so the text crossfades and fades to
+// black with its card). Captions and titles go on top of the finished picture.
 //
 // Frames between branches are shared and immutable (SharedFrame); a language branch that draws
 // copies first. The limiter bounds the source frames in flight: a frame's slot is released when
@@ -35,7 +40,11 @@ struct EncoderBranchSpec {
 
 struct LanguageBranchSpec {
   std::string language;
-  std::string ass_script;  // empty: no captions
+  std::string ass_script;  // captions and title over the finished picture; empty: none
+  // Per timeline segment: the text of a card as its own ASS script, timed from the segment's
+  // first frame (empty: the segment carries no text in this language). It is drawn into the
+  // card's picture before transitions blend it, so it fades and crossfades with its card.
+  std::vector<std::string> card_scripts;
   FontSetup fonts;
   std::vector<EncoderBranchSpec> encoders;
 };
@@ -68,22 +77,63 @@ struct BranchOutcome {
   int64_t frames = 0;
 };
 
+// What a geometry branch hands its languages for one frame: the finished picture, or, while a
+// segment whose card carries text is on screen, its layers still apart (reframed, not yet
+// blended, faded or branded), so that each language draws the card's text into the card's own
+// picture and then finishes the frame with GeometryStage::compose(). Immutable once published.
+struct GeometryFrame {
+  struct Layer {
+    int segment = -1;
+    int64_t local_index = 0;  // frame number inside its segment
+    SharedFrame picture;
+  };
+  int64_t index = -1;
+  SharedFrame picture;     // finished; null when the layers below are to be composed
+  std::optional<Layer> a;  // the segment on screen, when it shows (not at the end of a full mix)
+  std::optional<Layer> b;  // the segment entering, when it shows
+  double mix = 0.0;        // crossfade weight of b
+  double black = 0.0;      // fade through black
+};
+
 // One geometry branch's per-frame work: each segment reframed with its own mode, motion on
-// stills, transitions, then the logo. process() is const and runs concurrently on many frames.
+// stills, transitions, then the logo. process() and compose() are const and run concurrently
+// on many frames.
 class GeometryStage {
  public:
   GeometryStage(const GeometryBranchSpec& spec, const TimelineSource& source);
-  [[nodiscard]] FramePtr process(const TimelineFrame& frame) const;
+  [[nodiscard]] GeometryFrame process(const TimelineFrame& frame) const;
+  // Blends the layers (either may be null: then the other is the picture), fades through black
+  // and draws the logo. Takes ownership: the result is `a` or `b` itself when only one is given.
+  [[nodiscard]] FramePtr compose(FramePtr a, FramePtr b, double mix, double black, int64_t index) const;
   [[nodiscard]] VideoFormat format() const { return format_; }
 
  private:
   [[nodiscard]] FramePtr layer(const TimelineFrame::Layer& layer) const;
   std::vector<SegmentSource> segments_;
+  std::vector<bool> has_text_;  // per segment: a language of this branch draws a card's text on it
   std::vector<std::unique_ptr<Reframe>> reframes_;  // per segment
   std::vector<std::shared_ptr<const CropPath>> crop_paths_;
   double fps_ = 30.0;
   std::unique_ptr<LogoOverlay> logo_;
   VideoFormat format_;
+};
+
+// One language branch's per-frame work: card texts drawn into their layers, the layers composed,
+// then captions and title on top. Serial (libass renderers): one object per branch.
+class LanguageStage {
+ public:
+  // Throws Error(kInput/kInternal) as CaptionBurner does.
+  LanguageStage(const LanguageBranchSpec& spec, const GeometryStage& geometry, AVRational frame_rate);
+  ~LanguageStage();
+  // The frame to encode: `frame.picture` itself when nothing is drawn on it (no copy).
+  [[nodiscard]] SharedFrame process(const GeometryFrame& frame);
+
+ private:
+  [[nodiscard]] FramePtr with_card_text(const GeometryFrame::Layer& layer);
+  const GeometryStage& geometry_;
+  double fps_;
+  std::unique_ptr<CaptionBurner> captions_;
+  std::vector<std::unique_ptr<CaptionBurner>> cards_;  // per segment; null: no text
 };
 
 // Runs the graph to the end. Outcomes are in encoder order: geometry by geometry, language by

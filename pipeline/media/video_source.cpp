@@ -131,12 +131,21 @@ void VideoSource::take_scratch() {
 SharedFrame VideoSource::next() {
   if (emitted_ >= frame_count_) return nullptr;
   const double frame_s = 1.0 / av_q2d(fps_);
-  const double target = static_cast<double>(emitted_) * frame_s + 0.5 * frame_s;
-  // Advance while the next source frame is due on screen by the target instant.
+  // Output frame n shows the source frame nearest to its instant n / fps (as FFmpeg's fps
+  // filter does). The instant is computed from the exact rational rate, not by adding up frame
+  // durations, so there is no drift; a source frame exactly half-way between two is a tie that
+  // goes to the earlier one, decided with a tolerance far below any frame interval and far above
+  // the rounding of timestamps to seconds. Deciding by "on screen at n / fps + half a frame"
+  // instead put that instant exactly on a source frame of a 60 -> 30 conversion, and rounding
+  // then picked one or the other: uneven steps (judder).
+  const double target = static_cast<double>(emitted_) * fps_.den / fps_.num;
+  constexpr double kTieTolerance_s = 1e-6;
   while (true) {
     if (!pending_ && !pull()) break;
-    if (pending_s_ > target && current_) break;
+    // The next source frame is nearer to the instant than the one on screen: take it.
+    if (current_ && !(pending_s_ - target < target - current_s_ - kTieTolerance_s)) break;
     current_ = share(std::move(pending_));
+    current_s_ = pending_s_;
     pending_.reset();
   }
   if (!current_) {

@@ -1,6 +1,7 @@
 // RenderScripted clips end to end (issue 10): a timeline of media, card, crossfade and still with a
 // fade through black renders with the exact expected length; the crossfade's middle frame is the
-// blend of its neighbours; the card's text shows exactly during the card; a voice-over ducks the
+// blend of its neighbours; the card's text shows exactly during the card and fades with it; a
+// voice-over ducks the
 // programme by the default 12 dB and the mix meets the loudness target; bad scripts are refused
 // before anything is encoded.
 #include <gtest/gtest.h>
@@ -197,7 +198,11 @@ TEST_F(RenderScripted, FourSegmentScriptHasExactLengthBlendsAndCardText) {
     EXPECT_EQ(text_pixels(29), 0) << "text one frame before the card";
     EXPECT_GT(text_pixels(30), 300) << "no text on the card's first frame";
     EXPECT_GT(text_pixels(40), 300) << "no text on the card";
-    EXPECT_GT(text_pixels(59), 100) << "no text on the card's last frame";
+    // The text belongs to the card's picture: it crossfades out with it (issue 15), full on the
+    // frame before the crossfade, a trace at b's weight 14.5 / 15.
+    EXPECT_GT(text_pixels(44), 300) << "no text on the card's last frame before the crossfade";
+    EXPECT_GT(text_pixels(46), 300) << "the card's text left before its card";
+    EXPECT_EQ(text_pixels(59), 0) << "the card's text does not fade with its card";
     EXPECT_EQ(text_pixels(60), 0) << "text after the card";
     EXPECT_EQ(text_pixels(80), 0) << "text on the still";
     // The caption cue at 2.9..3.1 s of the assembled clip: frames 87..92, at the bottom.
@@ -208,6 +213,108 @@ TEST_F(RenderScripted, FourSegmentScriptHasExactLengthBlendsAndCardText) {
   // The card's text differs per language, so do the files.
   EXPECT_NE(test::sha256sum(root() / "out-script/script/explainer/explainer.small-portrait.en.mp4"),
             test::sha256sum(root() / "out-script/script/explainer/explainer.small-portrait.vi.mp4"));
+}
+
+// Two cards crossfading, then a fade through black to a third (issue 15): each card's text is
+// part of its card's picture, so at mid-crossfade neither text is at full white where the other
+// has none, and the middle of the fade through black is black, text and all. 30 fps:
+//   card 1 [0, 30); card 2 crossfades in over 15 frames: [15, 60), alone on [30, 45);
+//   card 3 fades in through black over 15 frames: [45, 75), alone on [60, 75).
+//   Mid-crossfade: frame 22 (card 2's weight 7.5 / 15); mid-fade: frame 52 (black = 1).
+TEST_F(RenderScripted, CardTextCrossfadesAndFadesToBlackWithItsCard) {
+  need_small_media();
+  const auto run = render("cards",
+                          "name: cards\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "clips:\n"
+                          "  - id: cards\n"
+                          "    captions: none\n"
+                          "    segments:\n"
+                          "      - {card: {en: \"HHHH HHHH\"}, duration: 1.0, background: \"#202020\"}\n"
+                          "      - {card: {en: \"OOOO\"}, duration: 1.5, background: \"#202020\", "
+                          "transition: {crossfade: 0.5}}\n"
+                          "      - {card: {en: \"XXXX\"}, duration: 1.0, background: \"#202020\", "
+                          "transition: {fade-black: 0.5}}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path file = root() / "out-cards/cards/cards/cards.small-portrait.en.mp4";
+  const std::vector<int64_t> idx{5, 22, 37, 52, 65};
+  const auto pics = test::decode_frames(file, idx);
+  ASSERT_EQ(pics.size(), idx.size());
+  const test::YuvPicture& card1 = pics[0];
+  const test::YuvPicture& mid_mix = pics[1];
+  const test::YuvPicture& card2 = pics[2];
+  const test::YuvPicture& mid_black = pics[3];
+  // Text is #FFFFFF (luma 235) on luma 16 + 28: "white" is above 200, "background" below 60.
+  int only1 = 0, only2 = 0, white1 = 0, white2 = 0;
+  double brightest_mix = 0, brightest_black = 0;
+  for (int y = 0; y < card1.height_px; ++y) {
+    for (int x = 0; x < card1.width_px; ++x) {
+      const bool t1 = card1.luma(x, y) > 200, t2 = card2.luma(x, y) > 200;
+      const bool b1 = card1.luma(x, y) < 60, b2 = card2.luma(x, y) < 60;
+      if (t1 && b2) {
+        ++only1;
+        white1 += mid_mix.luma(x, y) > 200 ? 1 : 0;
+      }
+      if (t2 && b1) {
+        ++only2;
+        white2 += mid_mix.luma(x, y) > 200 ? 1 : 0;
+      }
+      brightest_mix = std::max<double>(brightest_mix, mid_mix.luma(x, y));
+      brightest_black = std::max<double>(brightest_black, mid_black.luma(x, y));
+    }
+  }
+  ASSERT_GT(only1, 300) << "card 1's text hardly differs from card 2's: the test would prove nothing";
+  ASSERT_GT(only2, 300) << "card 2's text hardly differs from card 1's: the test would prove nothing";
+  EXPECT_EQ(white1, 0) << "card 1's text is at full white in the middle of the crossfade";
+  EXPECT_EQ(white2, 0) << "card 2's text is at full white in the middle of the crossfade";
+  EXPECT_GT(brightest_mix, 90) << "no text at all in the middle of the crossfade";
+  EXPECT_LE(brightest_black, 20) << "the fade through black does not reach black at its middle";
+  int white3 = 0;
+  for (uint8_t v : pics[4].y) white3 += v > 200 ? 1 : 0;
+  EXPECT_GT(white3, 300) << "card 3's text is missing after the fade";
+}
+
+// `sidecar_captions: true` (issue 15): .srt and .vtt beside the output, timed on the output as
+// the burned-in captions are. The source is trimmed at 0.5 s, so a cue at 1.0..1.5 s of the
+// source is at 0.5..1.0 s of the output: burned into frames [15, 30) at 30 fps; a cue before the
+// trim is in neither.
+TEST_F(RenderScripted, SidecarCaptionsMatchTheBurnedInTiming) {
+  need_small_media();
+  write_text(root() / "subs/side.en.srt",
+             "1\n00:00:00,200 --> 00:00:00,400\nGONE\n\n2\n00:00:01,000 --> 00:00:01,500\nSIDE\n");
+  const auto run = render("side",
+                          "name: side\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "sidecar_captions: true\n"
+                          "clips:\n"
+                          "  - id: side\n"
+                          "    source: media/a.mp4\n"
+                          "    start: 0.5\n"
+                          "    end: 2.0\n"
+                          "    captions: {en: subs/side.en.srt}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path out = root() / "out-side/side/side";
+  ASSERT_TRUE(fs::exists(out / "side.small-portrait.en.srt")) << "no .srt sidecar";
+  ASSERT_TRUE(fs::exists(out / "side.small-portrait.en.vtt")) << "no .vtt sidecar";
+  const std::string srt = test::read_text(out / "side.small-portrait.en.srt");
+  const std::string vtt = test::read_text(out / "side.small-portrait.en.vtt");
+  EXPECT_NE(srt.find("00:00:00,500 --> 00:00:01,000\nSIDE"), std::string::npos) << srt;
+  EXPECT_EQ(srt.find("GONE"), std::string::npos) << srt;
+  EXPECT_EQ(vtt.rfind("WEBVTT", 0), 0U) << vtt;
+  EXPECT_NE(vtt.find("00:00:00.500 --> 00:00:01.000\nSIDE"), std::string::npos) << vtt;
+  // The burned-in caption is on screen for exactly the sidecar's frames.
+  const std::vector<int64_t> idx{14, 15, 29, 30};
+  const auto pics = test::decode_frames(out / "side.small-portrait.en.mp4", idx);
+  auto caption_pixels = [&](size_t i) {
+    const test::YuvPicture& p = pics[i];
+    return count_unlike(p, colour_at(p, 40, 70, 100, 110).y, 12, 400, 330, 520);
+  };
+  EXPECT_EQ(caption_pixels(0), 0) << "caption before 0.5 s";
+  EXPECT_GT(caption_pixels(1), 100) << "no caption at 0.5 s";
+  EXPECT_GT(caption_pixels(2), 100) << "no caption at 29 / 30 s";
+  EXPECT_EQ(caption_pixels(3), 0) << "caption at 1.0 s";
 }
 
 TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness) {
