@@ -67,13 +67,31 @@ nlohmann::ordered_json report_to_json(const RenderReport& report, const ReportRu
     e["render_s"] = o.render_s;
     if (o.proxy) e["proxy"] = true;
     if (run != nullptr && i < run->plan_index.size()) e["plan_index"] = run->plan_index[i];
-    auto& checks = e["checks"] = nlohmann::ordered_json::array();
-    for (const CheckRule& c : o.checks) {
-      checks.push_back({{"rule", c.name}, {"passed", c.passed}, {"found", c.found}, {"limit", c.limit}});
-    }
+    e["checks"] = checks_to_json(o.checks);
     outputs.push_back(std::move(e));
   }
   return j;
+}
+
+nlohmann::ordered_json checks_to_json(const std::vector<CheckRule>& checks) {
+  auto j = nlohmann::ordered_json::array();
+  for (const CheckRule& c : checks) {
+    j.push_back({{"rule", c.name}, {"passed", c.passed}, {"found", c.found}, {"limit", c.limit}});
+  }
+  return j;
+}
+
+std::vector<CheckRule> checks_from_json(const nlohmann::json& checks) {
+  std::vector<CheckRule> rules;
+  for (const auto& c : checks) {
+    CheckRule rule;
+    rule.name = c.value("rule", "");
+    rule.passed = c.value("passed", false);
+    rule.found = c.value("found", "");
+    rule.limit = c.value("limit", "");
+    rules.push_back(std::move(rule));
+  }
+  return rules;
 }
 
 void write_report(const RenderReport& report, const fs::path& file, const ReportRun* run) {
@@ -121,16 +139,7 @@ RenderReport read_report(const fs::path& file, ReportRun* run) {
       o.note = e.value("note", "");
       o.fingerprint = e.value("fingerprint", "");
       o.render_s = e.value("render_s", 0.0);
-      if (e.contains("checks")) {
-        for (const auto& c : e.at("checks")) {
-          CheckRule rule;
-          rule.name = c.value("rule", "");
-          rule.passed = c.value("passed", false);
-          rule.found = c.value("found", "");
-          rule.limit = c.value("limit", "");
-          o.checks.push_back(std::move(rule));
-        }
-      }
+      if (e.contains("checks")) o.checks = checks_from_json(e.at("checks"));
       if (run != nullptr) run->plan_index.push_back(e.value("plan_index", run->plan_index.size()));
       report.outputs.push_back(std::move(o));
     }

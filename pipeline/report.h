@@ -36,6 +36,11 @@ void write_report(const RenderReport& report, const std::filesystem::path& file,
 // Throws Error(kInput) naming the file when it is not one.
 RenderReport read_report(const std::filesystem::path& file, ReportRun* run = nullptr);
 
+// A check's rules as report.json's "checks" array, and back (unknown keys ignored, missing ones
+// empty). Throws nlohmann::json's exceptions for a value that is not such an array.
+nlohmann::ordered_json checks_to_json(const std::vector<CheckRule>& checks);
+std::vector<CheckRule> checks_from_json(const nlohmann::json& checks);
+
 // "ok" | "failed" | "skipped" -> status; kInvalid otherwise.
 OutputStatus output_status_from(const std::string& text);
 

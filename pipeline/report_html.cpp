@@ -397,9 +397,15 @@ class PageWriter {
       }
       out_ += "</tr>\n";
     }
+    // Proxies are not checked against the platforms: their legend must not say they conform.
+    const bool proxies = std::any_of(report_.outputs.begin(), report_.outputs.end(),
+                                     [](const OutputRecord& o) { return o.proxy; });
+    out_ += proxies ? "</tbody></table>\n<div class=\"legend\"><span class=\"ok\"><i></i>ok: review proxy "
+                      "rendered (not checked against the platform)</span>"
+                    : "</tbody></table>\n<div class=\"legend\"><span class=\"ok\"><i></i>ok: rendered and "
+                      "conforming</span>";
     out_ +=
-        "</tbody></table>\n<div class=\"legend\"><span class=\"ok\"><i></i>ok: rendered and conforming</span>"
-        "<span class=\"skipped\"><i></i>skipped: already up to date</span>"
+        "<span class=\"skipped\"><i></i>skipped: already up to date (last check shown)</span>"
         "<span class=\"failed\"><i></i>failed: hover for the reason</span>"
         "<span class=\"missing\"><i></i>missing: not in this report</span></div>\n</div></section>\n";
   }

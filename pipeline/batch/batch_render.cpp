@@ -15,6 +15,7 @@
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/workspace.h"
 #include "pipeline/hash.h"
+#include "pipeline/report.h"
 #include "pipeline/report_html.h"
 
 namespace shortpack {
@@ -58,6 +59,13 @@ void fill_skipped(OutputRecord& r, const RenderUnit& unit, const LedgerRow& row,
   r.duration_s = row.duration_s;
   r.bytes = row.bytes;
   r.sha256 = row.sha256;
+  // The conformance the file was put in place with: the file is the same (sha256), so are the
+  // rules it passed. A row from an older ledger has none ("[]").
+  try {
+    r.checks = checks_from_json(nlohmann::json::parse(row.checks_json));
+  } catch (const nlohmann::json::exception&) {
+    r.checks.clear();
+  }
   r.note =
       why + " (rendered " + row.rendered_at + " on " + row.host + " by pid " + std::to_string(row.pid) + ")";
 }
@@ -192,6 +200,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     const bool conforming =
         std::all_of(r.checks.begin(), r.checks.end(), [](const CheckRule& c) { return c.passed; });
     row.conformance = r.checks.empty() ? "unknown" : conforming ? "pass" : "fail";
+    row.checks_json = checks_to_json(r.checks).dump();
     row.render_s = r.render_s;
     row.host = host;
     row.shard = shard_text;

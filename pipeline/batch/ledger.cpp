@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS renders (
   duration_s REAL NOT NULL DEFAULT 0,
   bytes INTEGER NOT NULL DEFAULT 0,
   conformance TEXT NOT NULL DEFAULT 'unknown',
+  checks TEXT NOT NULL DEFAULT '[]',
   render_s REAL NOT NULL DEFAULT 0,
   host TEXT NOT NULL,
   shard TEXT NOT NULL,
@@ -44,9 +45,21 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', '1');
 )sql";
 
-constexpr const char* kColumns =
-    "campaign, clip, platform, language, path, status, error, fingerprint, sha256, width_px, height_px, "
-    "duration_s, bytes, conformance, render_s, host, shard, pid, rendered_at";
+// The columns, in the order row_from reads them. `checks` came later: a ledger file written before
+// it is read with "[]" there (and given the column when this version writes to it).
+std::string columns(bool with_checks) {
+  return std::string(
+             "campaign, clip, platform, language, path, status, error, fingerprint, sha256, width_px, "
+             "height_px, duration_s, bytes, conformance, ") +
+         (with_checks ? "checks" : "'[]'") + ", render_s, host, shard, pid, rendered_at";
+}
+
+bool has_column(SQLite::Database& db, const char* table, const char* column) {
+  SQLite::Statement q(db,
+                      std::string("SELECT COUNT(*) FROM pragma_table_info('") + table + "') WHERE name = ?");
+  q.bind(1, column);
+  return q.executeStep() && q.getColumn(0).getInt() > 0;
+}
 
 LedgerRow row_from(SQLite::Statement& q, const fs::path& file) {
   LedgerRow r;
@@ -65,6 +78,7 @@ LedgerRow row_from(SQLite::Statement& q, const fs::path& file) {
   r.duration_s = q.getColumn(i++).getDouble();
   r.bytes = q.getColumn(i++).getInt64();
   r.conformance = q.getColumn(i++).getString();
+  r.checks_json = q.getColumn(i++).getString();
   r.render_s = q.getColumn(i++).getDouble();
   r.host = q.getColumn(i++).getString();
   r.shard = q.getColumn(i++).getString();
@@ -84,7 +98,8 @@ void for_each_file(const fs::path& output_dir, const std::string& where, const O
     try {
       SQLite::Database db(file, SQLite::OPEN_READONLY, kBusyTimeoutMs);
       if (!db.tableExists("renders")) continue;
-      SQLite::Statement q(db, std::string("SELECT ") + kColumns + " FROM renders" + where + " ORDER BY id");
+      SQLite::Statement q(db, "SELECT " + columns(has_column(db, "renders", "checks")) + " FROM renders" +
+                                  where + " ORDER BY id");
       if (key != nullptr) {
         q.bind(1, std::get<0>(*key));
         q.bind(2, std::get<1>(*key));
@@ -135,6 +150,9 @@ LedgerWriter::LedgerWriter(const fs::path& file) : file_(file) {
     db_->exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;");
     SQLite::Transaction t(*db_);
     db_->exec(kSchema);
+    if (!has_column(*db_, "renders", "checks")) {
+      db_->exec("ALTER TABLE renders ADD COLUMN checks TEXT NOT NULL DEFAULT '[]'");
+    }
     t.commit();
   } catch (const SQLite::Exception& e) {
     throw Error(ErrorKind::kIo, "cannot open the ledger " + file.string() + ": " + e.what());
@@ -145,8 +163,8 @@ LedgerWriter::~LedgerWriter() = default;
 
 void LedgerWriter::append(const LedgerRow& r) {
   try {
-    SQLite::Statement q(*db_, std::string("INSERT INTO renders (") + kColumns +
-                                  ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement q(
+        *db_, "INSERT INTO renders (" + columns(true) + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     int i = 1;
     q.bind(i++, r.campaign);
     q.bind(i++, r.clip);
@@ -162,6 +180,7 @@ void LedgerWriter::append(const LedgerRow& r) {
     q.bind(i++, r.duration_s);
     q.bind(i++, static_cast<int64_t>(r.bytes));
     q.bind(i++, r.conformance);
+    q.bind(i++, r.checks_json);
     q.bind(i++, r.render_s);
     q.bind(i++, r.host);
     q.bind(i++, r.shard);

@@ -40,7 +40,11 @@ struct LedgerRow {
   double duration_s = 0.0;
   int64_t bytes = 0;
   std::string conformance;  // "pass" | "fail" | "unknown"
-  double render_s = 0.0;    // wall time of the clip's render graph
+  // The platform check's rules as report.json writes them (a JSON array; "[]" when unknown, e.g.
+  // rows of ledgers written before this column existed), so that a run that skips the output
+  // reports the conformance it was put in place with.
+  std::string checks_json = "[]";
+  double render_s = 0.0;  // wall time of the clip's render graph
   std::string host;
   std::string shard;  // "all" or "I/N"
   int64_t pid = 0;

@@ -306,6 +306,9 @@ TEST_F(Batch, SecondRunRendersNothingAndASubtitleEditRerendersExactlyItsOutputs)
   expect_complete_valid_set(1.0);
   std::map<fs::path, fs::file_time_type> written;
   for (const fs::path& p : final_outputs(out_dir())) written[p] = fs::last_write_time(p);
+  std::map<std::string, Json> first_checks;  // path -> the checks the first run reported
+  const Json first_report = Json::parse(test::read_text(out_dir() / "report.json"));
+  for (const Json& o : first_report["outputs"]) first_checks[o["path"].get<std::string>()] = o["checks"];
 
   // Second run: nothing rendered, nothing touched, the report lists every output as skipped.
   const auto second = render(campaign);
@@ -320,6 +323,9 @@ TEST_F(Batch, SecondRunRendersNothingAndASubtitleEditRerendersExactlyItsOutputs)
     EXPECT_EQ(o["status"], "skipped");
     EXPECT_EQ(o["sha256"], test::sha256sum(out_dir() / o["path"].get<std::string>()));
     EXPECT_GT(o["bytes"].get<int64_t>(), 0);
+    // The conformance it was put in place with (issue 15): the same rules and values.
+    EXPECT_GE(o["checks"].size(), 5u) << o.dump();
+    EXPECT_EQ(o["checks"], first_checks[o["path"].get<std::string>()]) << o["path"];
   }
 
   // The plan says which fingerprints a subtitle edit changes: exactly that language's outputs.
@@ -640,6 +646,8 @@ TEST_F(Batch, ProxiesAreSmallMarkedAndKeptApartFromTheFinalOutputs) {
     EXPECT_EQ(o.value("proxy", false), true) << o.dump();
   }
   EXPECT_NE(test::read_text(proxy_dir / "report.html").find("id=\"proxy-notice\""), std::string::npos);
+  // Proxies are not checked: the page must not call them conforming (issue 15).
+  EXPECT_EQ(test::read_text(proxy_dir / "report.html").find("conforming"), std::string::npos);
 
   // Proxies are incremental too.
   const auto again = render(campaign, {"--proxy"});
@@ -661,6 +669,7 @@ TEST_F(Batch, ProxiesAreSmallMarkedAndKeptApartFromTheFinalOutputs) {
     EXPECT_EQ(probe.video.width_px, o["platform"] == "small-landscape" ? 640 : 360);
   }
   EXPECT_EQ(test::read_text(out_dir() / "report.html").find("id=\"proxy-notice\""), std::string::npos);
+  EXPECT_NE(test::read_text(out_dir() / "report.html").find("rendered and conforming"), std::string::npos);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -81,6 +82,63 @@ TEST(Ledger, RowsFromEveryFileNewestWins) {
   EXPECT_EQ(fresh->fingerprint, "new");
   EXPECT_EQ(fresh->ledger_file, "ledger-host-b-part-1-of-2.sqlite");
   EXPECT_FALSE(latest_ok_row(out, {"y", "tiktok", "vi"}).has_value());
+}
+
+// The check's rules travel with the row (issue 15: a skipped output reports the conformance it
+// was put in place with); a ledger written before the column existed is read with none, and
+// gets the column when this version writes to it.
+TEST(Ledger, ChecksRoundTripAndOldLedgersGainTheColumn) {
+  test::ScratchDir dir("ledger-checks");
+  const fs::path out = dir.path();
+  fs::create_directories(state_dir(out));
+  const fs::path old_file = ledger_file_for(out, "old-host", "");
+  {
+    // The schema as shortpack wrote it before `checks` (schema_version 1).
+    SQLite::Database db(old_file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(
+        "CREATE TABLE renders (id INTEGER PRIMARY KEY, campaign TEXT NOT NULL, clip TEXT NOT NULL, "
+        "platform TEXT NOT NULL, language TEXT NOT NULL, path TEXT NOT NULL, status TEXT NOT NULL, "
+        "error TEXT NOT NULL DEFAULT '', fingerprint TEXT NOT NULL, sha256 TEXT NOT NULL DEFAULT '', "
+        "width_px INTEGER NOT NULL DEFAULT 0, height_px INTEGER NOT NULL DEFAULT 0, duration_s REAL NOT NULL "
+        "DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0, conformance TEXT NOT NULL DEFAULT 'unknown', render_s "
+        "REAL NOT NULL DEFAULT 0, host TEXT NOT NULL, shard TEXT NOT NULL, pid INTEGER NOT NULL, rendered_at "
+        "TEXT NOT NULL);"
+        "INSERT INTO renders (campaign, clip, platform, language, path, status, fingerprint, host, shard, "
+        "pid, "
+        "rendered_at) VALUES ('c', 'x', 'tiktok', 'vi', 'x/x.tiktok.vi.mp4', 'ok', 'f0', 'old-host', 'all', "
+        "1, "
+        "'2024-05-01T00:00:00.000Z');");
+  }
+  auto rows = read_ledger_rows(out);
+  ASSERT_EQ(rows.size(), 1u) << "an old ledger must still be read";
+  EXPECT_EQ(rows[0].checks_json, "[]");
+
+  std::vector<CheckRule> checks(2);
+  checks[0].name = "loudness";
+  checks[0].passed = true;
+  checks[0].found = "-14.2 LUFS";
+  checks[0].limit = "-14 ± 1 LUFS";
+  checks[1].name = "video-level";
+  checks[1].passed = false;
+  checks[1].found = "5.1";
+  checks[1].limit = "<= 4.2";
+  {
+    LedgerWriter w(old_file);  // adds the column
+    LedgerRow r = row("x", "en", "ok", "2024-05-02T00:00:00.000Z");
+    r.checks_json = checks_to_json(checks).dump();
+    w.append(r);
+  }
+  rows = read_ledger_rows(out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].checks_json, "[]");
+  const auto back = checks_from_json(nlohmann::json::parse(rows[1].checks_json));
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].name, "loudness");
+  EXPECT_TRUE(back[0].passed);
+  EXPECT_EQ(back[0].found, "-14.2 LUFS");
+  EXPECT_EQ(back[1].name, "video-level");
+  EXPECT_FALSE(back[1].passed);
+  EXPECT_EQ(back[1].limit, "<= 4.2");
 }
 
 TEST(Ledger, CoverageCountsOkFailedMissingAndOutOfDate) {
