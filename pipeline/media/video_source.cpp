@@ -131,21 +131,20 @@ void VideoSource::take_scratch() {
 SharedFrame VideoSource::next() {
   if (emitted_ >= frame_count_) return nullptr;
   const double frame_s = 1.0 / av_q2d(fps_);
-  // Output frame n shows the source frame nearest to its instant n / fps (as FFmpeg's fps
-  // filter does). The instant is computed from the exact rational rate, not by adding up frame
-  // durations, so there is no drift; a source frame exactly half-way between two is a tie that
-  // goes to the earlier one, decided with a tolerance far below any frame interval and far above
-  // the rounding of timestamps to seconds. Deciding by "on screen at n / fps + half a frame"
-  // instead put that instant exactly on a source frame of a 60 -> 30 conversion, and rounding
-  // then picked one or the other: uneven steps (judder).
-  const double target = static_cast<double>(emitted_) * fps_.den / fps_.num;
+  // Output frame n shows the latest source frame whose timestamp, rounded to the output's frame
+  // grid (half-way up), is not after n: the rule of FFmpeg's fps filter. Equivalently, its time
+  // is before n / fps + half an output frame. The instant comes from the exact rational rate (no
+  // sum of durations, so no drift), and a frame exactly on that instant belongs to the next
+  // output frame, decided with a tolerance far below any frame interval and far above the
+  // rounding of timestamps to seconds. Without that tolerance, a 60 -> 30 conversion put the
+  // instant exactly on every other source frame and rounding chose one side or the other:
+  // uneven steps (judder).
+  const double target = (static_cast<double>(emitted_) + 0.5) * fps_.den / fps_.num;
   constexpr double kTieTolerance_s = 1e-6;
   while (true) {
     if (!pending_ && !pull()) break;
-    // The next source frame is nearer to the instant than the one on screen: take it.
-    if (current_ && !(pending_s_ - target < target - current_s_ - kTieTolerance_s)) break;
+    if (current_ && pending_s_ >= target - kTieTolerance_s) break;
     current_ = share(std::move(pending_));
-    current_s_ = pending_s_;
     pending_.reset();
   }
   if (!current_) {

@@ -2,10 +2,10 @@
 // coded size, constant frame rate. Sample aspect is kept on the frames (the reframe filter uses
 // it to undo non-square pixels).
 //
-// Frame n of the output is the source frame whose timestamp is nearest to start_s + n / fps
-// (ties to the earlier one), as FFmpeg's fps filter picks them: 60 -> 30 and 50 -> 25 take every
-// second frame, 24 -> 30 repeats one frame in four; frames are repeated or dropped to make the
-// rate constant. Exactly frame_count() frames come out: a source that ends
+// Frame n of the output is the latest source frame whose time from start_s, rounded to the
+// output's frame grid (half-way up), is not after n, as FFmpeg's fps filter picks them: 60 -> 30
+// and 50 -> 25 take every second frame, 24 -> 30 repeats one frame in four, 10 -> 30 shows each
+// frame three times; frames are repeated or dropped to make the rate constant. Exactly frame_count() frames come out: a source that ends
 // early is an Error(kMedia) unless it is within half a second of the planned end (then the last
 // frame is held).
 // Thread safety: one reader; not shared.
@@ -47,7 +47,6 @@ class VideoSource {
   VideoFormat format_;
   FramePtr scratch_;
   SharedFrame current_;     // the frame on screen now
-  double current_s_ = 0.0;  // its time from start_s
   FramePtr pending_;        // the next decoded source frame (normalised), if any
   double pending_s_ = 0.0;
   bool source_done_ = false;
