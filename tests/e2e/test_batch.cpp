@@ -473,7 +473,17 @@ TEST_F(Batch, SigkillMidEncodeThenRerunGivesACompleteValidSet) {
   const fs::path campaign = make_campaign("long.mp4");
   {
     Process killed(render_args(campaign, {"--progress", "none"}), work_ / "killed.log");
-    ASSERT_TRUE(wait_for_part_file(out_dir(), killed, 120.0)) << killed.output();
+    // Kill it mid-encode without racing its rename: stop it, make sure a temporary file is still
+    // there (the encode may have finished between the look and the stop), then kill it.
+    bool stopped_mid_encode = false;
+    for (int attempt = 0; attempt < 50 && !stopped_mid_encode; ++attempt) {
+      ASSERT_TRUE(wait_for_part_file(out_dir(), killed, 120.0)) << killed.output();
+      killed.signal(SIGSTOP);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the stop takes effect
+      stopped_mid_encode = !files_matching(out_dir(), ".part").empty();
+      if (!stopped_mid_encode) killed.signal(SIGCONT);
+    }
+    ASSERT_TRUE(stopped_mid_encode) << "never caught an encode in progress";
     killed.signal(SIGKILL);
     EXPECT_EQ(killed.wait(), 128 + SIGKILL);
   }
@@ -569,9 +579,9 @@ TEST_F(Batch, UnwritableOutputFolderIsOneErrorAndExitFour) {
             std::string::npos)
       << r.output;
 
-  if (::getuid() != 0) GTEST_SKIP() << "a read-only mount needs root";
+  if (::getuid() != 0) SHORTPACK_SKIP_OR_FAIL("a read-only mount needs root");
   TmpfsMount ro(work_ / "ro", "size=1m");
-  if (!ro.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  if (!ro.mounted()) SHORTPACK_SKIP_OR_FAIL("cannot mount a tmpfs here");
   ro.remount_read_only();
   const auto readonly = run({"render", campaign.string(), "--out", (work_ / "ro").string(), "--presets",
                              (root() / "presets").string()});
@@ -581,10 +591,10 @@ TEST_F(Batch, UnwritableOutputFolderIsOneErrorAndExitFour) {
 }
 
 TEST_F(Batch, DiskFullIsOneClearErrorWithNoPartialFilesAndAConsistentLedger) {
-  if (::getuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  if (::getuid() != 0) SHORTPACK_SKIP_OR_FAIL("mounting a small tmpfs needs root");
   const fs::path campaign = make_campaign("long.mp4");
   TmpfsMount small(work_ / "out", "size=2m");
-  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  if (!small.mounted()) SHORTPACK_SKIP_OR_FAIL("cannot mount a tmpfs here");
   const auto r = run(render_args(campaign, {"--progress", "none"}));
   EXPECT_EQ(r.exit_code, 4) << r.output;
   EXPECT_NE(r.output.find("is full"), std::string::npos) << r.output;

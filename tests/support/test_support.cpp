@@ -57,6 +57,18 @@ std::string shortpack_binary() {
   return other != nullptr && *other != '\0' ? std::string(other) : std::string(SHORTPACK_BINARY);
 }
 
+bool all_tests_required() {
+  const char* v = std::getenv("SHORTPACK_REQUIRE_ALL_TESTS");
+  return v != nullptr && std::string(v) == "1";
+}
+
+double time_factor() {
+  const char* v = std::getenv("SHORTPACK_TEST_TIME_FACTOR");
+  if (v == nullptr || *v == '\0') return 1.0;
+  const double f = std::strtod(v, nullptr);
+  return f >= 1.0 ? f : 1.0;
+}
+
 CommandResult run_shortpack(const std::string& args) {
   return run_command(shell_quote(shortpack_binary()) + " " + args);
 }

@@ -43,7 +43,24 @@ void make_clip(const std::filesystem::path& out, double seconds, const std::stri
                const std::string& audio = "sine=frequency=440:sample_rate=48000",
                const std::string& extra = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
 
+// True when every test must run (SHORTPACK_REQUIRE_ALL_TESTS=1, which scripts/test sets under CI
+// and as root): a test that cannot run its check here must then fail, not skip, so that a green
+// CI means every check ran.
+bool all_tests_required();
+// Ceilings on wall time in tests (refusals that must come "at once") are multiplied by this:
+// SHORTPACK_TEST_TIME_FACTOR (default 1; scripts/test-sanitizers sets it for slow builds).
+double time_factor();
+
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 
 }  // namespace shortpack::test
+
+// In a test body: skips with `why`, or fails with it when all_tests_required().
+#define SHORTPACK_SKIP_OR_FAIL(why)                                                               \
+  do {                                                                                            \
+    if (::shortpack::test::all_tests_required()) {                                                \
+      FAIL() << why << " (this machine must run every test: SHORTPACK_REQUIRE_ALL_TESTS is set)"; \
+    }                                                                                             \
+    GTEST_SKIP() << why;                                                                          \
+  } while (0)
