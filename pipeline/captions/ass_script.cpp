@@ -11,6 +11,7 @@
 
 #include "filters/caption_burner.h"
 #include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
 
@@ -173,10 +174,23 @@ enum class Anchor { kBottom, kTop, kCentre };
 struct FitResult {
   double size_px = 0;  // font size
   int lift_px = 0;     // distance to move away from the anchored edge (added to MarginV)
+  // The text laid out at size_px: its lines as explicit "\N" breaks and libass's own wrapping
+  // off ({\q2}), so that any frame size the script is rendered at shows the same lines.
+  std::string text;
+};
+
+// Lines chosen for a text at one size.
+struct Lines {
+  std::vector<size_t> breaks;  // character indices (BreakableText) before which a line starts
+  int count = 0;
+  int widest_piece_px = 0;  // widest line that no break opportunity could shorten enough
+  int total_px = 0;         // every hard-broken paragraph's width on one line, summed
 };
 
 // Measures candidate layouts with libass at the output size (and on a wide canvas, where a
-// line never wraps and is never clipped, for natural widths).
+// line never wraps and is never clipped, for natural widths), and breaks lines itself, at ICU's
+// break opportunities: libass without libunibreak wraps only at spaces, and would re-wrap a
+// script rendered at another size (a review proxy) differently.
 class Fitter {
  public:
   Fitter(const OwnHeader& header, const CaptionStyle& style)
@@ -191,47 +205,35 @@ class Fitter {
         {header.layout.width_px * kWide, header.layout.height_px, AV_PIX_FMT_YUV420P, {1, 1}, {25, 1}});
   }
 
-  // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits, and how
-  // far it must move away from its anchored edge; nullopt when it cannot fit even at half size.
-  // `placement` (override tags such as \an5\pos) applies on the frame only: natural widths are
-  // measured without it.
+  // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits, how far
+  // it must move away from its anchored edge, and its lines; nullopt when it cannot fit even at
+  // half size. `placement` (override tags such as \an5\pos) applies on the frame only: natural
+  // widths are measured without it.
   std::optional<FitResult> fit(const std::string& style_name, Anchor anchor, double base_px,
                                const std::string& placement, const std::string& text) {
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
-    const double safe_w = layout.width_px - safe.left_px - safe.right_px;
-    const int explicit_lines = count_lines(text);
+    // libass places lines between the margins (safe zone + pad); a line's ink is its advance plus
+    // the outline, so the ink must fit the room between the margins.
+    const int room = layout.width_px - safe.left_px - safe.right_px - 2 * header_.values.pad_px;
     const double min_px = std::max(1.0, std::floor(base_px * 0.5));
+    const captions::BreakableText breakable = captions::find_line_breaks(text, style_.language);
     double size = base_px;
-    std::optional<double> advance_at_base;
-    for (int attempt = 0; attempt < 10; ++attempt) {
-      const Box natural = measure(wide_, wide_header_, style_name, size, "{\\q2}" + text);
-      if (natural.w == 0) return FitResult{size, 0};  // nothing visible
-      double ratio = 1.0;
-      bool fits = false;
-      int lift = 0;
-      // libass wraps at the margins (safe zone + pad); the ink box is the advance plus the outline.
-      if (natural.w <= safe_w - 2.0 * header_.values.pad_px && explicit_lines <= style_.max_lines) {
-        // No wrapping needed: only the height can be a problem.
-        const Box placed = measure(frame_, frame_header_, style_name, size, "{\\q2}" + placement + text);
-        fits = placeable(placed, anchor, lift);
-        if (!fits) ratio = 0.9;
+    for (int attempt = 0; attempt < 12; ++attempt) {
+      const Lines lines = lay_out(breakable, style_name, size, room);
+      const std::string laid = "{\\q2}" + captions::with_line_breaks(breakable, lines.breaks);
+      double ratio = 0.9;
+      if (lines.total_px == 0) return FitResult{size, 0, laid};  // nothing visible
+      if (lines.widest_piece_px > room) {
+        ratio = std::min(0.95, 0.98 * room / lines.widest_piece_px);
+      } else if (lines.count > style_.max_lines) {
+        // All the text against the room of max_lines lines (breaking between words wastes some).
+        ratio = std::min(0.95, style_.max_lines * room * 0.9 / lines.total_px);
       } else {
-        const Box wrapped = measure(frame_, frame_header_, style_name, size, placement + text);
-        if (!advance_at_base) advance_at_base = line_advance(style_name, base_px, text);
-        const double advance = *advance_at_base * size / base_px;
-        const double lines =
-            advance > 0 ? explicit_lines + std::max(0.0, (wrapped.h - natural.h) / advance) : explicit_lines;
-        const long lines_count = std::lround(lines);
-        fits = lines_count <= style_.max_lines && placeable(wrapped, anchor, lift);
-        if (!fits) {
-          // Width of all the text against the room of max_lines lines (wrapping wastes ~15%).
-          const double room = style_.max_lines * safe_w * 0.85;
-          ratio = std::min(0.95, room / std::max(1.0, static_cast<double>(natural.w)) * explicit_lines);
-          if (wrapped.w > safe_w) ratio = std::min(ratio, safe_w / wrapped.w * 0.98);
-        }
+        int lift = 0;
+        const Box placed = measure(frame_, frame_header_, style_name, size, placement + laid);
+        if (placeable(placed, anchor, lift)) return FitResult{size, lift, laid};
       }
-      if (fits) return FitResult{size, lift};
       if (size <= min_px) return std::nullopt;
       size = std::max(min_px, std::floor(size * std::clamp(ratio, 0.5, 0.95)));
     }
@@ -246,6 +248,93 @@ class Fitter {
     setup.default_family = style.font_family;
     setup.font_files = style.font_files;
     return setup;
+  }
+
+  // The fewest lines no wider than `room`, as even as they can be: greedy filling gives the line
+  // count, then the narrowest width that still gives that count (bisection) evens them out.
+  // Hard breaks always break; an unbreakable run wider than the room is its own line, reported
+  // in widest_piece_px.
+  Lines lay_out(const captions::BreakableText& text, const std::string& style_name, double size, int room) {
+    std::map<std::pair<size_t, size_t>, int> cache;
+    const auto width = [&](size_t from, size_t to) {
+      const auto key = std::make_pair(from, to);
+      const auto hit = cache.find(key);
+      if (hit != cache.end()) return hit->second;
+      const int w =
+          measure(wide_, wide_header_, style_name, size, "{\\q2}" + captions::line_text(text, from, to)).w;
+      cache.emplace(key, w);
+      return w;
+    };
+    struct Greedy {
+      std::vector<size_t> breaks;
+      int count = 0;
+      int widest_piece_px = 0;
+      bool overflow = false;
+    };
+    Lines out;
+    size_t paragraph = 0;
+    size_t next_opportunity = 0;
+    for (size_t end = 0; end <= text.chars.size(); ++end) {
+      if (end < text.chars.size() && text.chars[end] != U'\n') continue;
+      std::vector<size_t> candidates;
+      for (; next_opportunity < text.opportunities.size() && text.opportunities[next_opportunity] < end;
+           ++next_opportunity) {
+        if (text.opportunities[next_opportunity] > paragraph)
+          candidates.push_back(text.opportunities[next_opportunity]);
+      }
+      const size_t from = paragraph;
+      paragraph = end + 1;
+      const int whole = width(from, end);
+      out.total_px += whole;
+      if (whole <= room || candidates.empty()) {
+        out.count += 1;
+        if (whole > room) out.widest_piece_px = std::max(out.widest_piece_px, whole);
+        continue;
+      }
+      const auto greedy = [&](int limit) {
+        Greedy g;
+        size_t start = from;
+        size_t next = 0;  // first candidate after `start`
+        while (true) {
+          ++g.count;
+          if (width(start, end) <= limit) break;
+          std::optional<size_t> best;
+          for (size_t j = next; j < candidates.size() && width(start, candidates[j]) <= limit; ++j) best = j;
+          if (!best) {
+            if (next == candidates.size()) {
+              g.overflow = true;
+              g.widest_piece_px = std::max(g.widest_piece_px, width(start, end));
+              break;
+            }
+            g.overflow = true;
+            g.widest_piece_px = std::max(g.widest_piece_px, width(start, candidates[next]));
+            best = next;
+          }
+          g.breaks.push_back(candidates[*best]);
+          start = candidates[*best];
+          next = *best + 1;
+        }
+        return g;
+      };
+      Greedy chosen = greedy(room);
+      if (!chosen.overflow && chosen.count >= 2) {
+        int lo = whole / chosen.count, hi = room;
+        for (int step = 0; step < 6 && hi - lo > 2; ++step) {
+          const int mid = (lo + hi) / 2;
+          Greedy g = greedy(mid);
+          if (!g.overflow && g.count <= chosen.count) {
+            chosen = std::move(g);
+            hi = mid;
+          } else {
+            lo = mid;
+          }
+        }
+      }
+      out.breaks.insert(out.breaks.end(), chosen.breaks.begin(), chosen.breaks.end());
+      out.count += chosen.count;
+      out.widest_piece_px = std::max(out.widest_piece_px, chosen.widest_piece_px);
+    }
+    return out;
   }
 
   // Inside the safe zone, possibly after moving `lift` pixels away from the anchored edge: marks
@@ -263,44 +352,6 @@ class Fitter {
     if (anchor == Anchor::kTop && top < top_limit) lift = top_limit - top;
     const int shift = anchor == Anchor::kBottom ? -lift : lift;
     return top + shift >= top_limit && bottom + shift <= bottom_limit;
-  }
-
-  // The distance between two lines of this text's first visible character at `size`.
-  double line_advance(const std::string& style_name, double size, const std::string& text) {
-    std::string sample;
-    // The first visible character, in the font run it sits in (the \fn before it, if any).
-    std::string font_tag;
-    size_t pos = 0;
-    while (pos < text.size()) {
-      if (text[pos] == '{') {
-        const size_t close = text.find('}', pos);
-        if (close == std::string::npos) break;
-        const std::string block = text.substr(pos, close - pos + 1);
-        const size_t fn = block.rfind("\\fn");
-        if (fn != std::string::npos) font_tag = "{" + block.substr(fn, block.size() - fn - 1) + "}";
-        pos = close + 1;
-        continue;
-      }
-      if (text[pos] == '\\' && pos + 1 < text.size()) {
-        pos += 2;
-        continue;
-      }
-      const size_t at = pos;
-      const auto cp = captions::next_code_point(text, pos);
-      if (!cp) {
-        pos = at + 1;
-        continue;
-      }
-      if (!is_invisible(*cp)) {
-        sample = text.substr(at, pos - at);
-        break;
-      }
-    }
-    if (sample.empty()) sample = "X";
-    const Box one = measure(wide_, wide_header_, style_name, size, "{\\q2}" + font_tag + sample);
-    const Box two =
-        measure(wide_, wide_header_, style_name, size, "{\\q2}" + font_tag + sample + "\\N" + sample);
-    return std::max(1, two.h - one.h);
   }
 
   Box measure(CaptionBurner& burner, const std::string& head, const std::string& style_name, double size,
@@ -635,23 +686,6 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
   return out;
 }
 
-// Khmer, Thai, Lao and Myanmar put no spaces between words; writers mark word boundaries with
-// ZERO WIDTH SPACE. libass (without libunibreak, as in Debian) breaks lines only at spaces, so each
-// ZWSP becomes a space squeezed to zero width: invisible, and a place where the line may wrap.
-std::string breakable_zero_width_spaces(const std::string& text) {
-  static const std::string kZwsp = "\u200B";
-  static const std::string kBreakable = "{\\fscx0} {\\fscx}";
-  std::string out;
-  size_t pos = 0;
-  for (size_t hit = text.find(kZwsp); hit != std::string::npos; hit = text.find(kZwsp, pos)) {
-    out.append(text, pos, hit - pos);
-    out += kBreakable;
-    pos = hit + kZwsp.size();
-  }
-  out.append(text, pos, std::string::npos);
-  return out;
-}
-
 }  // namespace
 
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
@@ -681,7 +715,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   std::optional<Fitter> fitter;
   if ((own_cues && !track.cues.empty()) || has_title || !cards.empty()) fitter.emplace(header, style);
 
-  // Fits prepared ASS text (font runs, breakable ZWSP); returns the size in px.
+  // Fits prepared ASS text (font runs): its size, lift and lines.
   const auto fit = [&](const char* style_name, Anchor anchor, double base_px, const std::string& placement,
                        const std::string& text, const std::string& where) {
     const int explicit_lines = count_lines(text);
@@ -701,7 +735,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     return *size;
   };
   const auto prepare = [&](const std::string& ass_text) {
-    return breakable_zero_width_spaces(apply_font_fallback(ass_text, style.language, style.font_family));
+    return apply_font_fallback(ass_text, style.language, style.font_family);
   };
 
   std::vector<Overlay> overlays;
@@ -716,6 +750,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     const FitResult fitted = fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text, "the " + lang + "title");
     o.size_px = fitted.size_px;
     o.lift_px = fitted.lift_px;
+    o.text = fitted.text;
     overlays.push_back(std::move(o));
   }
   for (size_t i = 0; i < cards.size(); ++i) {
@@ -729,10 +764,11 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.style_px = header.card_size_px;
     o.text = prepare(captions::escape_ass_text(card.text));
     const double base_px = std::max(1.0, std::round(header.values.size_px * card.size_factor));
-    o.size_px = fit(kCardStyle, Anchor::kCentre, base_px,
-                    overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0), o.text,
-                    "the " + lang + "card " + std::to_string(i + 1))
-                    .size_px;
+    const FitResult fitted = fit(kCardStyle, Anchor::kCentre, base_px,
+                                 overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0),
+                                 o.text, "the " + lang + "card " + std::to_string(i + 1));
+    o.size_px = fitted.size_px;
+    o.text = fitted.text;
     overlays.push_back(std::move(o));
   }
   if (!own_cues) return build_from_ass(track, layout, overlays, header);
@@ -745,9 +781,10 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     const FitResult fitted = fit("Default", Anchor::kBottom, header.values.size_px, "", text, where);
     const std::string mv =
         fitted.lift_px > 0 ? std::to_string(header.default_margin_v() + fitted.lift_px) : std::string("0");
-    out += dialogue(
-        "0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", mv, "",
-        fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" + text : text);
+    out +=
+        dialogue("0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", mv, "",
+                 fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" + fitted.text
+                                                        : fitted.text);
   }
   for (const Overlay& o : overlays) {
     const std::string mv =
