@@ -216,9 +216,10 @@ class Fitter {
                                const std::string& placement, const std::string& text) {
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
-    // libass places lines between the margins (safe zone + pad); a line's ink is its advance plus
-    // the outline, so the ink must fit the room between the margins.
-    const int room = layout.width_px - safe.left_px - safe.right_px - 2 * header_.values.pad_px;
+    // libass centres each line between the margins (safe zone + pad, which are symmetric about
+    // the safe area's centre); the measured ink includes the outline, shadow or box, so a line
+    // fits when its ink fits the safe width (2 px each side for antialiasing).
+    const int room = layout.width_px - safe.left_px - safe.right_px - 4;
     const double min_px = std::max(1.0, std::floor(base_px * 0.5));
     const captions::BreakableText breakable = captions::find_line_breaks(text, style_.language);
     double size = base_px;
