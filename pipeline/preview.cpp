@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <opencv2/imgproc.hpp>
-#include <sstream>
+#include <string>
+#include <utility>
 
 #include "filters/caption_burner.h"
 #include "filters/core/error.h"
@@ -24,6 +25,81 @@ void tint(AVFrame& f, cv::Rect r, const Yuv& c, double alpha) {
     roi.convertTo(roi, CV_8UC1, 1.0 - alpha, values[p] * alpha);
   }
 }
+
+constexpr const char* kLabelHeader =
+    "[Script Info]\nScriptType: v4.00+\nPlayResX: {W}\nPlayResY: {H}\nWrapStyle: 2\nScaledBorderAndShadow: "
+    "yes\n\n[V4+ Styles]\n"
+    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+    "Italic, "
+    "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
+    "MarginR, MarginV, Encoding\n"
+    "Style: Label,Noto "
+    "Sans,28,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,1,0,0,0,100,100,0,0,1,0,0,7,0,0,0,1\n"
+    "\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
+
+std::string label_header(int width_px, int height_px) {
+  std::string h = kLabelHeader;
+  h.replace(h.find("{W}"), 3, std::to_string(width_px));
+  h.replace(h.find("{H}"), 3, std::to_string(height_px));
+  return h;
+}
+
+std::string label_event(int x, int y, int size_px, const std::string& text) {
+  return "Dialogue: 0,0:00:00.00,9:00:00.00,Label,,0,0,0,,{\\pos(" + std::to_string(x) + "," +
+         std::to_string(y) + ")\\fs" + std::to_string(size_px) + "}" + text + "\n";
+}
+
+// The UTF-8 text without its last code point.
+std::string drop_last_code_point(std::string text) {
+  while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
+  if (!text.empty()) text.pop_back();
+  return text;
+}
+
+// Labels are measured with the renderer that draws them, on a canvas wider than any label.
+class LabelFitter {
+ public:
+  LabelFitter()
+      : head_(label_header(kCanvasW, kCanvasH)), burner_(head_ + label_event(0, 4, 28, "x"), FontSetup{}) {
+    VideoFormat fmt;
+    fmt.width_px = kCanvasW;
+    fmt.height_px = kCanvasH;
+    fmt.pixel_format = AV_PIX_FMT_YUV420P;
+    burner_.configure(fmt);
+  }
+
+  // `platform · language` in at most max_w_px: at 28 px, else smaller down to 18 px, else with the
+  // platform name cut short by an ellipsis (then the whole text, when even that is too wide).
+  std::pair<int, std::string> fit(const std::string& platform, const std::string& language, int max_w_px) {
+    const std::string sep = " \xC2\xB7 ";
+    const std::string full = platform + sep + language;
+    for (int size = 28; size >= kMinPx; size -= 2) {
+      if (width(size, full) <= max_w_px) return {size, full};
+    }
+    static const std::string kEllipsis = "\xE2\x80\xA6";
+    for (std::string head = drop_last_code_point(platform); !head.empty();
+         head = drop_last_code_point(head)) {
+      const std::string text = head + kEllipsis + sep + language;
+      if (width(kMinPx, text) <= max_w_px) return {kMinPx, text};
+    }
+    for (std::string text = drop_last_code_point(full); !text.empty(); text = drop_last_code_point(text)) {
+      if (width(kMinPx, text + kEllipsis) <= max_w_px) return {kMinPx, text + kEllipsis};
+    }
+    return {kMinPx, ""};
+  }
+
+ private:
+  static constexpr int kCanvasW = 2048, kCanvasH = 64, kMinPx = 18;
+
+  int width(int size, const std::string& text) {
+    burner_.set_script(head_ + label_event(0, 4, size, text));
+    const CaptionBurner::Box box = burner_.measure(0);
+    return box.w == 0 ? 0 : box.x + box.w;  // from the anchor (x 0) to the right edge of the ink
+  }
+
+  std::string head_;
+  CaptionBurner burner_;
+};
 
 }  // namespace
 
@@ -79,17 +155,8 @@ FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, c
   const int sheet_h = gap + rows * (tile_height_px + label_h + gap);
   FramePtr sheet = alloc_video_frame(sheet_w, sheet_h, AV_PIX_FMT_YUV420P);
   fill_yuv420p(*sheet, 32, 128, 128);
-  std::ostringstream ass;
-  ass << "[Script Info]\nScriptType: v4.00+\nPlayResX: " << sheet_w << "\nPlayResY: " << sheet_h
-      << "\nWrapStyle: 2\nScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
-      << "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
-         "Italic, "
-         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
-         "MarginL, "
-         "MarginR, MarginV, Encoding\n"
-      << "Style: Label,Noto "
-         "Sans,28,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,1,0,0,0,100,100,0,0,1,0,0,7,0,0,0,1\n\n"
-      << "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n";
+  std::string ass = label_header(sheet_w, sheet_h);
+  LabelFitter labels_fit;
   for (int row = 0; row < rows; ++row) {
     const std::string& platform = campaign.platforms[static_cast<size_t>(row)];
     const int y = gap + row * (tile_height_px + label_h + gap);
@@ -107,12 +174,13 @@ FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, c
                                          tile_height_px / 2));
         cv::resize(src, dst, dst.size(), 0, 0, cv::INTER_AREA);
       }
-      ass << "Dialogue: 0,0:00:00.00,9:00:00.00,Label,,0,0,0,,{\\pos(" << x << "," << y + 4 << ")}"
-          << platform << " \xC2\xB7 " << lang << "\n";
+      // Each label stays over its own tile: smaller, then elided, where the tile is narrow.
+      const auto [size_px, text] = labels_fit.fit(platform, lang, tile_w[static_cast<size_t>(row)]);
+      ass += label_event(x, y + 4, size_px, text);
     }
   }
   FontSetup fonts;
-  CaptionBurner labels(ass.str(), fonts);
+  CaptionBurner labels(ass, fonts);
   VideoFormat fmt;
   fmt.width_px = sheet_w;
   fmt.height_px = sheet_h;

@@ -414,10 +414,19 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     CaptionStyle style = campaign.brand.caption_style;
     style.font_family = caption_font_for(campaign.brand, r->language);
     style.language = r->language;
-    CaptionLayout layout{p.width_px, p.height_px, p.safe};
+    // Text is laid out once, at the final output's size, even for a review proxy: the script's
+    // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
+    // very lines (and font sizes) that the final output shows.
+    const Preset& final_preset = presets.get(r->platform);
+    CaptionLayout layout{final_preset.width_px, final_preset.height_px, final_preset.safe};
     if (g.logo) {
-      const LogoOverlay::Rect at =
-          LogoOverlay::place(g.logo_placement, g.logo->width_px, g.logo->height_px, p.width_px, p.height_px);
+      LogoPlacement at_final = g.logo_placement;
+      at_final.top_px = final_preset.safe.top_px;
+      at_final.bottom_px = final_preset.safe.bottom_px;
+      at_final.left_px = final_preset.safe.left_px;
+      at_final.right_px = final_preset.safe.right_px;
+      const LogoOverlay::Rect at = LogoOverlay::place(at_final, g.logo->width_px, g.logo->height_px,
+                                                      final_preset.width_px, final_preset.height_px);
       layout.logo = {at.x, at.y, at.w, at.h};
     }
     // A card's text belongs to the card's picture (it fades and crossfades with it): each card

@@ -33,7 +33,8 @@ struct RenderOptions {
   // for every record of the clip afterwards. Used by batch runs for locks and progress.
   std::function<void(std::vector<OutputRecord*>& records)> on_clip_start;
   // Review proxies: 360 px wide, x264 ultrafast crf 28, marked in the report and not checked
-  // against the platform. The units' paths are the proxy plan's (make_plan with proxy).
+  // against the platform. The units' paths are the proxy plan's (make_plan with proxy). Text is
+  // laid out at the final output's size and scaled: a proxy shows the final output's lines.
   bool proxy = false;
 };
 

@@ -134,11 +134,15 @@ struct CardText {
 // a "Title" style at the top of the safe zone, a "Card" style centred in it, margins from the
 // safe zone, smart wrapping. Title and card texts are plain text (escaped here).
 // Margins are the safe zone plus the outline/shadow/box width, so what is drawn stays inside it.
-// Each SRT/WebVTT cue (and the title) is measured with libass at the output size; one that would
-// take more than style.max_lines lines or overflow the safe area gets a smaller {\fsNN}; one that
-// cannot fit even at half size is Error(kInput) "<file>:<line>: ... too long ...".
-// ZERO WIDTH SPACEs (word boundaries in Khmer, Thai, Lao, Myanmar) become places where lines may
-// wrap; such text without any ZWSP or space cannot wrap and is shrunk instead.
+// Each SRT/WebVTT cue (and the title and cards) is laid out here, not by libass: lines break at
+// ICU's line break opportunities for style.language (dictionary word boundaries in Thai, Khmer,
+// Lao and Myanmar, which have no spaces between words; never inside a grapheme cluster), chosen
+// with libass's own measurements at the output size so that each line fits the safe width, in as
+// few lines as possible, evened out. The choice is written as explicit "\N" breaks with libass's
+// wrapping off ({\q2}): rendered at any other frame size (a review proxy), the script shows the
+// same lines, scaled. A text that would take more than style.max_lines lines, or has a word wider
+// than the safe area, gets a smaller {\fsNN}; one that cannot fit even at half size is
+// Error(kInput) "<file>:<line>: ... too long ...".
 // ASS tracks keep their own styles and events (PlayRes kept so libass scales them to the frame);
 // their style and event margins are raised to the safe zone where they were smaller.
 // Throws Error(kInput) for a malformed colour in `style`.

@@ -2,7 +2,10 @@
 // says, and a contact sheet has one tile per platform x language.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <vector>
 
 #include "support/image_io.h"
 #include "support/media_probe.h"
@@ -107,6 +110,89 @@ TEST_F(PreviewFixture, ContactSheetHasATilePerPlatformAndLanguage) {
   // Rows: small-portrait (180 px wide tiles), small-landscape (568 px wide): 2 languages each.
   EXPECT_EQ(img->width, 16 + 2 * (568 + 16));
   EXPECT_EQ(img->height, 16 + 2 * (320 + 44 + 16));
+}
+
+// Checks a contact sheet of 2 languages x rows.size() platforms, rows[i] its tiles' width:
+// no label pixel outside its own tile's area (label band and picture), and each label drawn.
+void expect_labels_inside_their_tiles(const std::filesystem::path& sheet, const std::vector<int>& tile_w,
+                                      int tile_h) {
+  FramePtr img = read_png(sheet);
+  const int gap = 16, label_h = 44, rows = static_cast<int>(tile_w.size()), cols = 2;
+  const int widest = *std::max_element(tile_w.begin(), tile_w.end());
+  ASSERT_EQ(img->width, gap + cols * (widest + gap));
+  ASSERT_EQ(img->height, gap + rows * (tile_h + label_h + gap));
+  auto px = [&](int x, int y, int c) {
+    return static_cast<int>(img->data[0][y * img->linesize[0] + 3 * x + c]);
+  };
+  auto luma = [&](int x, int y) {
+    return 0.2126 * px(x, y, 0) + 0.7152 * px(x, y, 1) + 0.0722 * px(x, y, 2);
+  };
+  const double bg = luma(2, 2);
+  // A tile's area: its label band and its picture, and a 2 px ring around them (converting the
+  // sheet to RGB upsamples chroma with a filter that bleeds a picture's colours a pixel or two).
+  const int ring = 2;
+  auto in_a_tile = [&](int x, int y) {
+    for (int row = 0; row < rows; ++row) {
+      const int y0 = gap + row * (tile_h + label_h + gap);
+      if (y < y0 - ring || y >= y0 + label_h + tile_h + ring) continue;
+      for (int col = 0; col < cols; ++col) {
+        const int x0 = gap + col * (tile_w[row] + gap);
+        if (x >= x0 - ring && x < x0 + tile_w[row] + ring) return true;
+      }
+    }
+    return false;
+  };
+  int outside = 0;
+  int first_x = -1, first_y = -1;
+  for (int y = 0; y < img->height; ++y) {
+    for (int x = 0; x < img->width; ++x) {
+      if (in_a_tile(x, y)) continue;
+      if (std::abs(luma(x, y) - bg) > 4 && outside++ == 0) {
+        first_x = x;
+        first_y = y;
+      }
+    }
+  }
+  EXPECT_EQ(outside, 0) << "label pixels outside the tiles, the first at " << first_x << "," << first_y;
+  // And every label is drawn: bright pixels in each tile's label band.
+  for (int row = 0; row < rows; ++row) {
+    for (int col = 0; col < cols; ++col) {
+      const int x0 = gap + col * (tile_w[row] + gap), y0 = gap + row * (tile_h + label_h + gap);
+      int bright = 0;
+      for (int y = y0; y < y0 + label_h; ++y) {
+        for (int x = x0; x < x0 + tile_w[row]; ++x) bright += luma(x, y) > 200;
+      }
+      EXPECT_GT(bright, 100) << "no label over tile " << row << "," << col;
+    }
+  }
+}
+
+// At --tile 300 (what README uses) a portrait tile is 168 px wide, narrower than its label at
+// full size: labels shrink or are elided, and no label pixel lands outside its own tile.
+TEST_F(PreviewFixture, ContactSheetLabelsStayOverTheirOwnTiles) {
+  const auto sheet = dir / "sheet300.png";
+  const auto r = run_shortpack("preview " + shell_quote(campaign.string()) +
+                               " --clip a --sheet --at 1 --tile 300 -o " + shell_quote(sheet.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Rows: small-portrait (360x640), small-landscape (640x360): 300 x the shape, even.
+  expect_labels_inside_their_tiles(sheet, {168, 534}, 300);
+}
+
+// A platform name too long for its tile even at the smallest label size is cut short with an
+// ellipsis, and still stays over its tile.
+TEST_F(PreviewFixture, ContactSheetElidesLabelsTooLongForTheirTile) {
+  std::filesystem::copy_file(dir / "presets/small-portrait.yaml",
+                             dir / "presets/a-platform-with-a-very-long-name.yaml");
+  const auto long_campaign = dir / "long.yaml";
+  write_text(long_campaign,
+             "name: pv\nlanguages: [en, vi]\nplatforms: [a-platform-with-a-very-long-name]\n"
+             "clips:\n  - id: a\n    source: media/a.mp4\n    start: 0.2\n"
+             "    captions: {en: subs/a.en.srt, vi: subs/a.vi.srt}\n");
+  const auto sheet = dir / "long.png";
+  const auto r = run_shortpack("preview " + shell_quote(long_campaign.string()) +
+                               " --clip a --sheet --at 1 --tile 300 -o " + shell_quote(sheet.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  expect_labels_inside_their_tiles(sheet, {168}, 300);
 }
 
 TEST_F(PreviewFixture, UnknownClipIsAClearInputError) {

@@ -13,6 +13,10 @@
 #include <filesystem>
 #include <regex>
 
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/unistr.h>
+
 #include "filters/caption_burner.h"
 #include "filters/core/error.h"
 #include "pipeline/captions/font_coverage.h"
@@ -392,22 +396,24 @@ INSTANTIATE_TEST_SUITE_P(
                       LongCase{"ar", repeat("الضمان الاجتماعي الطوعي يحميك في الشيخوخة. ", 3)}),
     [](const ::testing::TestParamInfo<LongCase>& info) { return info.param.language; });
 
-TEST(CaptionSafeZoneKhmer, ZeroWidthSpacesLetKhmerWrapAtFullSize) {
+TEST(CaptionSafeZoneKhmer, KhmerWrapsAtFullSizeWithOrWithoutZeroWidthSpaces) {
   const std::string z = "\u200B";
   const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\nការធានារ៉ាប់រង" + z + "សង្គម" + z + "ស្ម័គ្រចិត្ត" +
                                    z + "សម្រាប់" + z + "ប្រជាពលរដ្ឋ" + z + "គ្រប់រូប\n",
                                "km.srt");
   const CaptionLayout layout{1080, 1920, kTikTokSafe};
-  const Rendered wrapped = render_track(track, "km", layout, 1000);
-  expect_inside(wrapped.box, layout);
-  EXPECT_EQ(fitted_size(wrapped.script, 81), 81) << "not shrunk";
-  // The same words without ZWSP cannot wrap: one line, shrunk to the safe width.
+  const Rendered marked = render_track(track, "km", layout, 1000);
+  expect_inside(marked.box, layout);
+  EXPECT_EQ(fitted_size(marked.script, 81), 81) << "not shrunk";
+  // The same words without ZWSP: ICU's dictionary finds the word boundaries itself.
   auto joined = track;
   joined.cues[0].text = "ការធានារ៉ាប់រងសង្គមស្ម័គ្រចិត្តសម្រាប់ប្រជាពលរដ្ឋគ្រប់រូប";
-  const Rendered one_line = render_track(joined, "km", layout, 1000);
-  expect_inside(one_line.box, layout);
-  EXPECT_LT(fitted_size(one_line.script, 81), 81);
-  EXPECT_GT(wrapped.box.h, 1.6 * one_line.box.h) << "two lines against one";
+  const Rendered unmarked = render_track(joined, "km", layout, 1000);
+  expect_inside(unmarked.box, layout);
+  EXPECT_EQ(fitted_size(unmarked.script, 81), 81) << "not shrunk";
+  // Two lines each: far taller than one line of 81 px text, and as tall as each other.
+  EXPECT_GT(marked.box.h, 1.8 * 81);
+  EXPECT_NEAR(unmarked.box.h, marked.box.h, 0.2 * marked.box.h);
 }
 
 TEST(CaptionSafeZoneMarks, MarksStackedFarBelowAndAboveStayInside) {
@@ -508,6 +514,136 @@ TEST(CaptionCard, CardIsCentredInTheSafeArea) {
     EXPECT_NEAR(r.box.y + r.box.h / 2.0, cy, 0.1 * r.box.h);
   }
 }
+
+// ---- Line breaking in scripts without spaces ------------------------------------------------
+
+// The Text field of the script's first Default dialogue.
+std::string first_dialogue_text(const std::string& script) {
+  const size_t at = script.find("Dialogue: 0,");
+  if (at == std::string::npos) return {};
+  const size_t eol = script.find('\n', at);
+  const std::string line = script.substr(at, eol - at);
+  size_t pos = 0;
+  for (int commas = 0; commas < 9 && pos != std::string::npos; ++commas) pos = line.find(',', pos + 1);
+  return pos == std::string::npos ? std::string() : line.substr(pos + 1);
+}
+
+// The lines of an ASS text as laid out: override blocks removed, split at \N.
+std::vector<std::string> laid_out_lines(const std::string& ass_text) {
+  std::vector<std::string> lines(1);
+  for (size_t i = 0; i < ass_text.size(); ++i) {
+    if (ass_text[i] == '{') {
+      i = ass_text.find('}', i);
+      continue;
+    }
+    if (ass_text.compare(i, 2, "\\N") == 0) {
+      lines.emplace_back();
+      ++i;
+      continue;
+    }
+    lines.back() += ass_text[i];
+  }
+  return lines;
+}
+
+// Lines of text on the frame, counted from the pixels: bands of rows where the ink covers at
+// least 40 % as many pixels as in the densest row, i.e. the x-height band (the body of the
+// letters) of each line. Marks above and below are much sparser; in Khmer they can reach the
+// next line, so counting bands of any ink would merge lines.
+int ink_line_count(const AVFrame& frame) {
+  std::vector<int> row_ink(static_cast<size_t>(frame.height), 0);
+  for (int y = 0; y < frame.height; ++y) {
+    for (int x = 0; x < frame.width; ++x)
+      row_ink[static_cast<size_t>(y)] += std::abs(luma(frame, x, y) - kBgY) > 8;
+  }
+  const int densest = *std::max_element(row_ink.begin(), row_ink.end());
+  int bands = 0;
+  bool in_band = false;
+  for (const int ink : row_ink) {
+    const bool dense = densest > 0 && ink >= 0.4 * densest;
+    if (dense && !in_band) ++bands;
+    in_band = dense;
+  }
+  return bands;
+}
+
+// The width of one line of `text` at the caption size of a 1920 px high frame, never wrapped.
+int natural_width_px(const std::string& text, const std::string& language) {
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:05,000\n" + text + "\n", "one.srt");
+  const CaptionLayout wide{8000, 1920, {0, 0, 0, 0}};
+  return render_track(track, language, wide, 1000).box.w;
+}
+
+struct SpacelessCase {
+  std::string language;
+  std::string text;  // no spaces at all
+};
+
+void PrintTo(const SpacelessCase& c, std::ostream* os) { *os << c.language; }
+
+class CaptionSpaceless : public ::testing::TestWithParam<SpacelessCase> {};
+
+const std::string kEnglishTwoLines = "Voluntary social insurance for all";
+
+TEST_P(CaptionSpaceless, WrapsAtWordBoundariesAtTheSizeOfEnglish) {
+  const SpacelessCase& c = GetParam();
+  ASSERT_EQ(c.text.find(' '), std::string::npos);
+  // Texts of similar width, or the comparison would say nothing.
+  const int english_w = natural_width_px(kEnglishTwoLines, "en");
+  const int other_w = natural_width_px(c.text, c.language);
+  ASSERT_GT(other_w, 0.8 * english_w);
+  ASSERT_LT(other_w, 1.25 * english_w);
+
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  const auto srt = [](const std::string& text) {
+    return parse_srt("1\n00:00:00,000 --> 00:00:05,000\n" + text + "\n", "cue.srt");
+  };
+  const Rendered english = render_track(srt(kEnglishTwoLines), "en", layout, 1000);
+  const Rendered other = render_track(srt(c.text), c.language, layout, 1000);
+  ASSERT_TRUE(english.drawn);
+  ASSERT_TRUE(other.drawn);
+  expect_inside(other.box, layout);
+  // The same font size (81 px = 0.042 x 1920, no smaller \fs) and the same number of lines.
+  EXPECT_EQ(fitted_size(english.script, 81), 81) << english.script;
+  EXPECT_EQ(fitted_size(other.script, 81), 81) << other.script;
+  const int english_lines = ink_line_count(*english.frame);
+  EXPECT_EQ(english_lines, 2);
+  EXPECT_EQ(ink_line_count(*other.frame), english_lines) << other.script;
+
+  // Every line break is one of ICU's own line boundaries and never inside a grapheme cluster.
+  const std::vector<std::string> lines = laid_out_lines(first_dialogue_text(other.script));
+  EXPECT_EQ(static_cast<int>(lines.size()), ink_line_count(*other.frame)) << other.script;
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Locale locale = icu::Locale::forLanguageTag(c.language, status);
+  std::unique_ptr<icu::BreakIterator> words(icu::BreakIterator::createLineInstance(locale, status));
+  std::unique_ptr<icu::BreakIterator> clusters(icu::BreakIterator::createCharacterInstance(locale, status));
+  ASSERT_TRUE(U_SUCCESS(status)) << u_errorName(status);
+  const icu::UnicodeString whole = icu::UnicodeString::fromUTF8(c.text);
+  words->setText(whole);
+  clusters->setText(whole);
+  int32_t at = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const icu::UnicodeString line = icu::UnicodeString::fromUTF8(lines[i]);
+    ASSERT_GT(line.length(), 0) << "line " << i << " is empty";
+    ASSERT_EQ(whole.tempSubString(at, line.length()), line)
+        << "line " << i << " is not the text that follows";
+    if (i > 0) {
+      EXPECT_TRUE(words->isBoundary(at))
+          << "line " << i << " starts at " << at << ", not an ICU line boundary";
+      EXPECT_TRUE(clusters->isBoundary(at)) << "line " << i << " starts inside a grapheme cluster";
+    }
+    at += line.length();
+  }
+  EXPECT_EQ(at, whole.length()) << "the lines do not hold the whole text";
+}
+
+INSTANTIATE_TEST_SUITE_P(Scripts, CaptionSpaceless,
+                         ::testing::Values(SpacelessCase{"th", "ประกันสังคมแบบสมัครใจสำหรับทุกคน"},
+                                           SpacelessCase{"km", "ការធានារ៉ាប់រងសង្គមសម្រាប់មនុស្សគ្រប់គ្នា"},
+                                           SpacelessCase{"lo", "ປະກັນສັງຄົມແບບສະໝັກໃຈສຳລັບທຸກຄົນໃນລາວ"}),
+                         [](const ::testing::TestParamInfo<SpacelessCase>& info) {
+                           return info.param.language;
+                         });
 
 // ---- Missing glyphs -------------------------------------------------------------------------
 

@@ -444,7 +444,7 @@ TEST(AssScript, ScriptInfoStyleAndMarginsFromTheSafeZone) {
   const std::string s = build_ass_script(track, style, tiktok_layout(), {"Bảo hiểm xã hội", 3000});
   EXPECT_THAT(s, HasSubstr("PlayResX: 1080\nPlayResY: 1920\n"));
   EXPECT_THAT(s, HasSubstr("ScaledBorderAndShadow: yes\n"));
-  EXPECT_THAT(s, HasSubstr("WrapStyle: 0\n"));
+  EXPECT_THAT(s, HasSubstr("WrapStyle: 2\n"));  // libass never wraps: the lines are ours
   EXPECT_THAT(s, HasSubstr("Language: vi\n"));
   const auto def = fields_of(s, "Style: Default,");
   ASSERT_EQ(def.size(), 22u);
@@ -512,9 +512,34 @@ TEST(AssScript, ZeroWidthSpacesBecomeBreakOpportunities) {
   CaptionStyle style;
   style.language = "km";
   const std::string s = build_ass_script(track, style, tiktok_layout());
-  EXPECT_THAT(s, HasSubstr("ការធានារ៉ាប់រង{\\fscx0} {\\fscx}សង្គម"));
+  // Two lines broken at a ZWSP (which the break swallows), the others kept.
+  const auto cue = fields_of(s, "Dialogue: 0,");
+  ASSERT_EQ(cue.size(), 9u);
+  const std::string& text = cue[8];
+  const size_t br = text.find("\\N");
+  ASSERT_NE(br, std::string::npos) << text;
+  EXPECT_EQ(text.find("\\N", br + 2), std::string::npos) << text;
+  EXPECT_NE(text.find(z), std::string::npos) << text;
+  EXPECT_NE(text.substr(br - z.size(), z.size()), z) << "the ZWSP at the break is dropped";
+  EXPECT_EQ(text.substr(0, br).size() + text.substr(br + 2).size() + z.size(),
+            track.cues[0].text.size() + std::string("{\\fnNoto Sans Khmer}").size());
   EXPECT_THAT(s, Not(::testing::ContainsRegex(R"(\{\\fs[0-9])"))) << "wraps at full size, no shrinking";
   EXPECT_EQ(track.cues[0].plain.find(' '), std::string::npos);  // sidecars keep the ZWSP
+}
+
+TEST(AssScript, LinesBreakAtIcuWordBoundariesWithoutZeroWidthSpaces) {
+  // Thai without any space: ICU's dictionary finds the words; the break falls between two.
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nประกันสังคมแบบสมัครใจสำหรับทุกคน\n", "th.srt");
+  CaptionStyle style;
+  style.language = "th";
+  const std::string s = build_ass_script(track, style, tiktok_layout());
+  EXPECT_THAT(s, HasSubstr(",,{\\fnNoto Sans Thai}ประกันสังคมแบบ\\Nสมัครใจสำหรับทุกคน\n"));
+  // English keeps breaking at spaces, the space at the break dropped.
+  const auto en =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\nVoluntary social insurance for all\n", "en.srt");
+  style.language = "en";
+  EXPECT_THAT(build_ass_script(en, style, tiktok_layout()),
+              HasSubstr(",,Voluntary social\\Ninsurance for all\n"));
 }
 
 TEST(AssScript, LongCueIsShrunkToMaxLines) {
@@ -595,17 +620,19 @@ TEST(AssScript, TitleAfterAnIntroAndCardsCentredInTheSafeArea) {
   ASSERT_EQ(card.size(), 22u);
   EXPECT_EQ(card[1], "130");  // 1.6 x 81
   EXPECT_EQ(card[17], "5");
-  // Centre of the safe area: x 65 + 850 / 2, y 270 + 978 / 2.
+  // Centre of the safe area: x 65 + 850 / 2, y 270 + 978 / 2. At 130 px the card takes two lines,
+  // broken by us (libass never wraps our scripts).
   EXPECT_THAT(
-      s, HasSubstr(
-             "Dialogue: 10,0:00:08.00,0:00:10.50,Card,,0,0,0,,{\\an5\\pos(490,759)}Lương hưu từ 60 tuổi\n"));
+      s,
+      HasSubstr(
+          "Dialogue: 10,0:00:08.00,0:00:10.50,Card,,0,0,0,,{\\an5\\pos(490,759)}Lương hưu\\Ntừ 60 tuổi\n"));
   EXPECT_THAT(
       s, HasSubstr(
              "Dialogue: 10,0:00:11.00,0:00:12.00,Card,,0,0,0,,{\\an5\\pos(490,759)\\fs81}\\{literal\\}\n"));
   // Over an ASS track, positions and sizes are in the track's PlayRes units (1280x720 here).
   const std::string a =
       build_ass_script(parse_ass(kAss, "own.ass"), style, tiktok_layout(), {}, {{"Lương hưu", 0, 1000}});
-  EXPECT_THAT(a, HasSubstr(",Card,,0,0,0,,{\\an5\\pos(580.74,284.62)}Lương hưu\n"));
+  EXPECT_THAT(a, HasSubstr(",Card,,0,0,0,,{\\an5\\pos(580.74,284.62)\\q2}Lương hưu\n"));
   EXPECT_THAT(
       a, HasSubstr(
              "Style: Top,DejaVu Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,"
@@ -636,7 +663,7 @@ TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
   EXPECT_THAT(s, HasSubstr(",Banner;5,Plain, with commas\n"));
   EXPECT_THAT(s, HasSubstr("Dialogue: 1,0:00:00.50,0:00:03.00,Top,Mai,0,0,0,,{\\i1}Hello{\\i0}, world"));
   EXPECT_THAT(s, HasSubstr("Style: Title,"));
-  EXPECT_THAT(s, HasSubstr(",Title,,0,0,0,,Title\n"));
+  EXPECT_THAT(s, HasSubstr(",Title,,0,0,0,,{\\q2}Title\n"));  // our lines, whatever the author's WrapStyle
 }
 
 // ---- Font coverage --------------------------------------------------------------------------
