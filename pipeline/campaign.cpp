@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "filters/core/error.h"
+#include "pipeline/edit_distance.h"
 
 namespace shortpack {
 
@@ -132,21 +133,6 @@ struct Where {
   [[nodiscard]] std::string in() const { return what.empty() ? "the " + doc->kind : what; }
 };
 
-size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // `key:` with nothing after it. yaml-cpp marks such a null at the next token, often the next
 // line, so the key's line is reported. No key of shortpack takes an empty value.
 void reject_missing_value(const Where& w, const std::string& name, const YAML::Node& key,
@@ -182,7 +168,7 @@ class MapReader {
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         std::string fix;
         for (std::string_view candidate : known) {
-          if (edit_distance(name, candidate) <= 2) {
+          if (edit_distance(std::string_view(name), candidate) <= 2) {
             fix = "did you mean '" + std::string(candidate) + "'? ";
             break;
           }

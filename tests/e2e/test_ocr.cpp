@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/edit_distance.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -48,21 +49,6 @@ std::u32string code_points(const std::string& s) {
     if (out[i] == 0x0E4D && out[i + 1] == 0x0E32) out.replace(i, 2, 1, 0x0E33);
   }
   return out;
-}
-
-size_t edit_distance(const std::u32string& a, const std::u32string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 struct OcrCase {
