@@ -41,6 +41,10 @@ class RenderLoudness : public ::testing::Test {
     // programme loudness) with a stricter -2 dBTP ceiling, and -16 LUFS.
     test::write_loudness_test_preset(dir_->path() / "presets", "minus-23", -23.0, -2.0);
     test::write_loudness_test_preset(dir_->path() / "presets", "minus-16", -16.0, -1.0);
+    // A ceiling well away from -1 dBTP: the normaliser limits 1 dB under the ceiling it is
+    // given, so a -1 dBTP ceiling used by mistake lands peaks near -2 dBTP, only just over
+    // minus-23's -2; under -4 dBTP it is 2 dB over.
+    test::write_loudness_test_preset(dir_->path() / "presets", "peak-minus-4", -16.0, -4.0);
   }
   static void TearDownTestSuite() { dir_.reset(); }
 
@@ -167,14 +171,17 @@ TEST_F(RenderLoudness, EachPresetsTargetIsMetFromOneSource) {
                                                         {"small-portrait", "-14 +- 1 LUFS"}}));
 }
 
-// -2 dBTP, not -1: a peaky source raised to -23 LUFS keeps its clicks under the stricter ceiling.
-TEST_F(RenderLoudness, PeakySourceMeetsMinus23LufsAndItsMinus2DbtpCeiling) {
-  // A -33 LUFS tone with a near full-scale one-sample click every 0.25 s: +10 dB would put the
-  // clicks far above -2 dBTP.
-  make_and_render("peaky-23", tone(-33.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"), "[minus-23]");
+// Ceilings other than -1 dBTP: a peaky source raised to -23 LUFS keeps its clicks under -2 dBTP,
+// and raised to -16 LUFS under -4 dBTP.
+TEST_F(RenderLoudness, PeakySourceMeetsStricterTruePeakCeilings) {
+  // A -33 LUFS tone with a near full-scale one-sample click every 0.25 s: +10 dB (or +17 dB)
+  // would put the clicks far above either ceiling.
+  make_and_render("peaky-strict", tone(-33.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"),
+                  "[minus-23, peak-minus-4]");
   EXPECT_GT(source_.true_peak_dbtp - source_.integrated_lufs, 10.0 + 13.0)
       << "the source is not peaky enough";
-  expect_on_target("peaky-23", "minus-23", -23.0, -2.0);
+  expect_on_target("peaky-strict", "minus-23", -23.0, -2.0);
+  expect_on_target("peaky-strict", "peak-minus-4", -16.0, -4.0);
 }
 
 // The brand's music bed: looped under the programme at level_db below the programme's own
