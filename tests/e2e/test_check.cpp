@@ -33,9 +33,10 @@ std::string stereo_tone(double amplitude) {
   return "aevalsrc=" + one + "|" + one + ":s=48000";
 }
 
-// ffmpeg output options that follow `preset` (keyframe interval at 30 fps, fast start, AAC-LC).
-std::string encode_args(const Preset& preset, const std::string& pixel_format = "yuv420p") {
-  const int keyint = int(std::lround(preset.video.keyint_s * 30.0));
+// ffmpeg output options that follow `preset` (keyframe interval at `fps`, fast start, AAC-LC).
+std::string encode_args(const Preset& preset, const std::string& pixel_format = "yuv420p",
+                        double fps = 30.0) {
+  const int keyint = int(std::lround(preset.video.keyint_s * fps));
   return "-c:v libx264 -preset ultrafast -pix_fmt " + pixel_format + " -g " + std::to_string(keyint) +
          " -keyint_min " + std::to_string(keyint) + " -sc_threshold 0 -c:a aac -b:a 128k -ar " +
          std::to_string(preset.audio.sample_rate_hz) + " -ac " + std::to_string(preset.audio.channels) +
@@ -183,6 +184,119 @@ TEST_F(CheckTest, OpenGopFailsClosedGop) {
   EXPECT_EQ(failed_rules(report), std::set<std::string>{"closed-gop"}) << describe_failures(report);
   EXPECT_NE(report.find("closed-gop")->found.find("are not IDR"), std::string::npos)
       << report.find("closed-gop")->found;
+}
+
+// A QuickTime file holds the same streams as an MP4 and is read by the same demuxer
+// ("mov,mp4,..."): only its major brand 'qt  ' tells it apart, and only the container rule fails.
+TEST_F(CheckTest, QuickTimeBrandFailsContainerOnly) {
+  const fs::path file = path("quicktime.mov");
+  ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy -f mov -movflags +faststart " +
+         shell_quote(file.string()));
+  const CheckReport report = check_file(file, tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"container"}) << describe_failures(report);
+  EXPECT_NE(report.find("container")->found.find("major brand 'qt  '"), std::string::npos)
+      << report.find("container")->found;
+}
+
+// Matroska and MPEG-TS have no MP4 boxes at all, so moov-before-mdat fails with the container:
+// that pair is the smallest set such a file can fail. The Matroska copy keeps the MP4's
+// major_brand tag ("isom") as metadata, so it is the demuxer, not the tag, that must fail it;
+// the MPEG-TS copy carries its H.264 as Annex B (start codes), which closed-gop reads too.
+TEST_F(CheckTest, MatroskaAndMpegTsFailContainerAndFastStart) {
+  for (const std::string name : {"remux.mkv", "remux.ts"}) {
+    SCOPED_TRACE(name);
+    const fs::path file = path(name);
+    ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy " + shell_quote(file.string()));
+    const CheckReport report = check_file(file, tiktok());
+    EXPECT_EQ(failed_rules(report), (std::set<std::string>{"container", "moov-before-mdat"}))
+        << describe_failures(report);
+    EXPECT_EQ(report.find("container")->found.rfind(name == "remux.mkv" ? "matroska" : "mpegts", 0), 0u)
+        << report.find("container")->found;
+  }
+}
+
+// MPEG-4 Part 2 video instead of H.264. video-profile ranks H.264 profiles and closed-gop looks
+// for H.264 IDR slices, so any other codec fails both with video-codec: that is the smallest
+// set. video-level passes here only because the check compares the number it reads (Simple
+// Profile level 1) with the preset's level_idc (42) whatever the codec.
+TEST_F(CheckTest, Mpeg4Part2FailsVideoCodecAndTheH264OnlyRules) {
+  const fs::path file = path("mpeg4-part2.mp4");
+  test::make_clip(
+      file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+      "-c:v mpeg4 -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k -ar 48000 -ac 2 -movflags +faststart");
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_EQ(failed_rules(report), (std::set<std::string>{"video-codec", "video-profile", "closed-gop"}))
+      << describe_failures(report);
+  EXPECT_EQ(report.find("video-codec")->found, "mpeg4");
+  EXPECT_EQ(report.find("video-codec")->limit, "h264");
+}
+
+TEST_F(CheckTest, LevelAboveThePresetsFailsVideoLevelOnly) {
+  // x264 writes the level it is given (5.1) into the SPS, whatever the stream needs; TikTok
+  // allows 4.2.
+  const fs::path file = path("level-5.1.mp4");
+  test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+                  encode_args(tiktok()) + " -level 5.1");
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"video-level"}) << describe_failures(report);
+  EXPECT_EQ(report.find("video-level")->found, "5.1");
+  EXPECT_EQ(report.find("video-level")->limit, "<= 4.2");
+}
+
+TEST_F(CheckTest, FrameRatesOutsideThePresetsRangeFailFrameRateOnly) {
+  // TikTok takes 23..60 fps. Each file keeps a keyframe every 2 s at its own rate, so only the
+  // rate itself is wrong.
+  for (const int fps : {15, 120}) {
+    SCOPED_TRACE(fps);
+    const fs::path file = path("fps-" + std::to_string(fps) + ".mp4");
+    test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=" + std::to_string(fps), stereo_tone(0.2),
+                    encode_args(tiktok(), "yuv420p", fps));
+    const CheckReport report = check_file(file, small_tiktok());
+    EXPECT_EQ(failed_rules(report), std::set<std::string>{"frame-rate"}) << describe_failures(report);
+    EXPECT_EQ(report.find("frame-rate")->found, std::to_string(fps) + " fps");
+    EXPECT_EQ(report.find("frame-rate")->limit, "23..60 fps");
+  }
+}
+
+TEST_F(CheckTest, GopLongerThanKeyintFailsKeyframeIntervalOnly) {
+  // TikTok wants a keyframe at least every 2 s; this 4 s file has one every 3 s (frames 0, 90).
+  Preset every_3s = small_tiktok();
+  every_3s.video.keyint_s = 3.0;
+  const fs::path file = path("gop-3s.mp4");
+  test::make_clip(file, 4.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2), encode_args(every_3s));
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"keyframe-interval"}) << describe_failures(report);
+  EXPECT_EQ(report.find("keyframe-interval")->found, "longest 3.000 s (2 keyframes)");
+  // The same file meets a preset that allows 3 s.
+  EXPECT_TRUE(check_file(file, every_3s).passed()) << describe_failures(check_file(file, every_3s));
+}
+
+TEST_F(CheckTest, FileBiggerThanMaxFileBytesFailsFileSizeOnly) {
+  // A preset file whose max_file_bytes is one byte under the file's size, loaded by the CLI like
+  // any preset; at exactly the file's size it passes.
+  const fs::path file = path("small.mp4");
+  test::make_clip(file, 2.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2), encode_args(tiktok()));
+  const auto bytes = int64_t(fs::file_size(file));
+  Preset limited = small_tiktok();
+  limited.max_file_bytes = bytes;
+  EXPECT_TRUE(check_file(file, limited).passed()) << describe_failures(check_file(file, limited));
+  limited.max_file_bytes = bytes - 1;
+  limited.safe = {50, 224, 22, 55};  // TikTok's, scaled to 360x640 (the loader refuses 1920 px margins)
+  const fs::path presets = path("size-presets");
+  test::write_text(presets / "size-limit.yaml", preset_to_yaml(limited));
+  const Preset loaded = load_preset_file(presets / "size-limit.yaml");
+  ASSERT_EQ(loaded.max_file_bytes, bytes - 1);
+  const CheckReport report = check_file(file, loaded);
+  EXPECT_EQ(failed_rules(report), std::set<std::string>{"file-size"}) << describe_failures(report);
+  EXPECT_EQ(report.find("file-size")->found.rfind(std::to_string(bytes) + " bytes", 0), 0u)
+      << report.find("file-size")->found;
+  EXPECT_EQ(report.find("file-size")->limit.rfind("<= " + std::to_string(bytes - 1) + " bytes", 0), 0u)
+      << report.find("file-size")->limit;
+
+  const auto cli = test::run_shortpack("check " + shell_quote(file.string()) +
+                                       " --platform size-limit --presets " + shell_quote(presets.string()));
+  EXPECT_EQ(cli.exit_code, 1) << cli.output;
+  EXPECT_NE(cli.output.find("FAIL  file-size"), std::string::npos) << cli.output;
 }
 
 TEST_F(CheckTest, QuietAudioFailsLoudnessAndMissingAudioFailsAudioRules) {

@@ -1,12 +1,15 @@
 // Loudness normalisation end to end (issue 5): quiet, loud and peaky sources all come out at the
-// preset's target (-14 LUFS +- 1, true peak <= -1 dBTP), measured on the encoded files by two
-// judges: the ffmpeg program's ebur128 filter and libebur128 (LoudnessMeter) on audio decoded
-// here.
+// preset's target (-14 LUFS +- 1, true peak <= -1 dBTP; and presets at -23 LUFS / -2 dBTP,
+// -16 LUFS and -16 LUFS / -4 dBTP, so that a target or ceiling fixed in the code cannot pass),
+// measured on the encoded files by two judges: the ffmpeg program's ebur128 filter and
+// libebur128 (LoudnessMeter) on audio decoded here.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <clocale>
 #include <cmath>
+#include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,23 +37,35 @@ class RenderLoudness : public ::testing::Test {
     std::setlocale(LC_ALL, "C");
     dir_ = std::make_unique<test::ScratchDir>("loudness");
     test::write_test_presets(dir_->path() / "presets");
+    // Targets other than every built-in preset's -14 LUFS / -1 dBTP: -23 LUFS (EBU R 128's
+    // programme loudness) with a stricter -2 dBTP ceiling, and -16 LUFS.
+    test::write_loudness_test_preset(dir_->path() / "presets", "minus-23", -23.0, -2.0);
+    test::write_loudness_test_preset(dir_->path() / "presets", "minus-16", -16.0, -1.0);
+    // A ceiling well away from -1 dBTP: the normaliser limits 1 dB under the ceiling it is
+    // given, so a -1 dBTP ceiling used by mistake lands peaks near -2 dBTP, only just over
+    // minus-23's -2; under -4 dBTP it is 2 dB over.
+    test::write_loudness_test_preset(dir_->path() / "presets", "peak-minus-4", -16.0, -4.0);
   }
   static void TearDownTestSuite() { dir_.reset(); }
 
   static fs::path media(const std::string& name) { return dir_->path() / "media" / name; }
-  static fs::path output(const std::string& clip) {
-    return dir_->path() / "out" / clip / clip / (clip + ".small-portrait.en.mp4");
+  static fs::path output(const std::string& clip, const std::string& platform = "small-portrait") {
+    return dir_->path() / "out" / clip / clip / (clip + "." + platform + ".en.mp4");
   }
 
-  // Makes a 3 s clip with the given sound, checks the source's loudness, renders it.
-  static void make_and_render(const std::string& clip, const std::string& audio) {
+  // Makes a 3 s clip with the given sound, checks the source's loudness, renders it for the
+  // platforms ("[a, b]").
+  static void make_and_render(const std::string& clip, const std::string& audio,
+                              const std::string& platforms = "[small-portrait]") {
     const fs::path root = dir_->path();
     test::make_clip(media(clip + ".mp4"), 3.0, "testsrc2=size=320x240:rate=30", audio);
     source_ = test::ffmpeg_ebur128(media(clip + ".mp4"));
     test::write_text(root / (clip + ".yaml"), "name: " + clip +
                                                   "\n"
                                                   "languages: [en]\n"
-                                                  "platforms: [small-portrait]\n"
+                                                  "platforms: " +
+                                                  platforms +
+                                                  "\n"
                                                   "clips:\n"
                                                   "  - {id: " +
                                                   clip + ", source: media/" + clip +
@@ -73,20 +88,24 @@ class RenderLoudness : public ::testing::Test {
     }
   }
 
-  static void expect_on_target(const std::string& clip) {
-    SCOPED_TRACE(clip);
-    ASSERT_TRUE(fs::exists(output(clip)));
-    const test::Ebur128Reading judge = test::ffmpeg_ebur128(output(clip));
-    EXPECT_NEAR(judge.integrated_lufs, -14.0, 1.0);
-    EXPECT_LE(judge.true_peak_dbtp, -1.0);
+  // The output for `platform` measures `lufs` +- 1 LU with a true peak at most `peak_dbtp`.
+  static void expect_on_target(const std::string& clip, const std::string& platform = "small-portrait",
+                               double lufs = -14.0, double peak_dbtp = -1.0) {
+    SCOPED_TRACE(clip + " for " + platform);
+    ASSERT_TRUE(fs::exists(output(clip, platform)));
+    const test::Ebur128Reading judge = test::ffmpeg_ebur128(output(clip, platform));
+    std::cout << clip << "." << platform << ": ebur128 " << judge.integrated_lufs << " LUFS, "
+              << judge.true_peak_dbtp << " dBTP (target " << lufs << " LUFS, <= " << peak_dbtp << " dBTP)\n";
+    EXPECT_NEAR(judge.integrated_lufs, lufs, 1.0);
+    EXPECT_LE(judge.true_peak_dbtp, peak_dbtp);
 
-    const test::DecodedAudio audio = test::decode_audio(output(clip));
+    const test::DecodedAudio audio = test::decode_audio(output(clip, platform));
     ASSERT_EQ(audio.channels, 2);
     ASSERT_EQ(audio.sample_rate_hz, 48000);
     LoudnessMeter meter(audio.channels, audio.sample_rate_hz);
     meter.add_frames(audio.samples.data(), audio.frames());
-    EXPECT_NEAR(meter.integrated_lufs(), -14.0, 1.0);
-    EXPECT_LE(meter.true_peak_dbtp(), -1.0);
+    EXPECT_NEAR(meter.integrated_lufs(), lufs, 1.0);
+    EXPECT_LE(meter.true_peak_dbtp(), peak_dbtp);
   }
 
   static std::unique_ptr<test::ScratchDir> dir_;
@@ -129,6 +148,40 @@ TEST_F(RenderLoudness, PeakySourceMeetsTargetWithPeaksLimitedAndNoPumping) {
   }
   // About +10 dB on the -24 LUFS tone (whose amplitude is 10^(-24/20)).
   EXPECT_NEAR(median, -24.0 + 10.0, 1.5);
+}
+
+// The target is the preset's, not -14: one source rendered for -14, -16 and -23 LUFS comes out
+// at each (the three are 2 and 9 LU apart, more than the 1 LU tolerance), and the report's own
+// check judges each output against its own preset.
+TEST_F(RenderLoudness, EachPresetsTargetIsMetFromOneSource) {
+  make_and_render("targets", tone(-30.0), "[small-portrait, minus-16, minus-23]");
+  EXPECT_NEAR(source_.integrated_lufs, -30.0, 0.5);
+  expect_on_target("targets", "small-portrait", -14.0, -1.0);
+  expect_on_target("targets", "minus-16", -16.0, -1.0);
+  expect_on_target("targets", "minus-23", -23.0, -2.0);
+  const auto report = nlohmann::json::parse(test::read_text(dir_->path() / "out/targets/report.json"));
+  std::map<std::string, std::string> limits;
+  for (const auto& o : report.at("outputs")) {
+    for (const auto& c : o.at("checks")) {
+      if (c.at("rule") == "loudness") limits[o.at("platform").get<std::string>()] = c.at("limit");
+    }
+  }
+  EXPECT_EQ(limits, (std::map<std::string, std::string>{{"minus-16", "-16 +- 1 LUFS"},
+                                                        {"minus-23", "-23 +- 1 LUFS"},
+                                                        {"small-portrait", "-14 +- 1 LUFS"}}));
+}
+
+// Ceilings other than -1 dBTP: a peaky source raised to -23 LUFS keeps its clicks under -2 dBTP,
+// and raised to -16 LUFS under -4 dBTP.
+TEST_F(RenderLoudness, PeakySourceMeetsStricterTruePeakCeilings) {
+  // A -33 LUFS tone with a near full-scale one-sample click every 0.25 s: +10 dB (or +17 dB)
+  // would put the clicks far above either ceiling.
+  make_and_render("peaky-strict", tone(-33.0, "+if(lt(mod(n\\,12000)\\,1)\\,0.95\\,0)"),
+                  "[minus-23, peak-minus-4]");
+  EXPECT_GT(source_.true_peak_dbtp - source_.integrated_lufs, 10.0 + 13.0)
+      << "the source is not peaky enough";
+  expect_on_target("peaky-strict", "minus-23", -23.0, -2.0);
+  expect_on_target("peaky-strict", "peak-minus-4", -16.0, -4.0);
 }
 
 // The brand's music bed: looped under the programme at level_db below the programme's own

@@ -3,8 +3,9 @@
 // region where captions are).
 //
 // Golden PNGs live in tests/data/golden/ and are written only by scripts/make-goldens
-// (SHORTPACK_WRITE_GOLDENS=1); a test never rewrites them. When a comparison fails, the image
-// that was rendered is saved next to the temp folder for review (the failure names the path).
+// (SHORTPACK_WRITE_GOLDENS=1, under which every golden test writes its image and then fails);
+// a test never rewrites them otherwise. When a comparison fails, the image that was rendered is
+// saved next to the temp folder for review (the failure names the path).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -87,8 +88,11 @@ fs::path golden_path(const std::string& name) {
 void expect_matches_golden(const AVFrame& frame, const std::string& name) {
   const fs::path path = golden_path(name);
   if (test::writing_goldens()) {
+    // Writing is never a pass: a golden is a claim someone has to review. scripts/make-goldens
+    // expects exactly this failure (kGoldenWritten) from every golden test and counts them.
     test::write_png(path, frame);
-    std::printf("wrote %s\n", path.c_str());
+    ADD_FAILURE() << test::kGoldenWritten << " " << path
+                  << ": review it and run without SHORTPACK_WRITE_GOLDENS";
     return;
   }
   ASSERT_TRUE(fs::exists(path)) << "no golden image " << path << " (run scripts/make-goldens and review it)";

@@ -40,5 +40,9 @@ double min_tile_psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region
 
 // True when SHORTPACK_WRITE_GOLDENS is set: only scripts/make-goldens sets it.
 bool writing_goldens();
+// The start of the one failure a golden test reports when it has written its golden instead of
+// comparing with it ("golden written <path>: review it and run without SHORTPACK_WRITE_GOLDENS").
+// scripts/make-goldens counts these and rejects any other failure.
+inline constexpr const char* kGoldenWritten = "golden written";
 
 }  // namespace shortpack::test

@@ -375,23 +375,40 @@ std::string sha256sum(const fs::path& path) {
   return r.output.substr(0, 64);
 }
 
+namespace {
+
+struct TestPresetLoudness {
+  double integrated_lufs = -14.0;
+  double true_peak_dbtp = -1.0;
+};
+
+void write_test_preset(const fs::path& folder, const std::string& name, int width_px, int height_px,
+                       double max_s, const TestPresetLoudness& loudness = {}) {
+  std::ostringstream y;
+  y << "label: " << name << " (tests)\n"
+    << "size: {width_px: " << width_px << ", height_px: " << height_px << "}\n"
+    << "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\n"
+    << "duration: {min_s: " << std::min(0.5, max_s / 2) << ", max_s: " << max_s << "}\n"
+    << "video: {codec: h264, profile: high, level: \"3.1\", x264_preset: ultrafast, crf: 23,\n"
+    << "        closed_gop: true, keyint_s: 1, bframes: 0, pixel_format: yuv420p}\n"
+    << "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
+    << "loudness: {integrated_lufs: " << loudness.integrated_lufs
+    << ", true_peak_dbtp: " << loudness.true_peak_dbtp << ", tolerance_lu: 1}\n"
+    << "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n";
+  write_text(folder / (name + ".yaml"), y.str());
+}
+
+}  // namespace
+
 void write_test_presets(const fs::path& folder, double short_max_s) {
-  auto preset = [&](const std::string& name, int width_px, int height_px, double max_s) {
-    std::ostringstream y;
-    y << "label: " << name << " (tests)\n"
-      << "size: {width_px: " << width_px << ", height_px: " << height_px << "}\n"
-      << "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\n"
-      << "duration: {min_s: " << std::min(0.5, max_s / 2) << ", max_s: " << max_s << "}\n"
-      << "video: {codec: h264, profile: high, level: \"3.1\", x264_preset: ultrafast, crf: 23,\n"
-      << "        closed_gop: true, keyint_s: 1, bframes: 0, pixel_format: yuv420p}\n"
-      << "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
-      << "loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}\n"
-      << "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n";
-    write_text(folder / (name + ".yaml"), y.str());
-  };
-  preset("small-portrait", 360, 640, 10.0);
-  preset("small-landscape", 640, 360, 10.0);
-  preset("short-max", 360, 640, short_max_s);
+  write_test_preset(folder, "small-portrait", 360, 640, 10.0);
+  write_test_preset(folder, "small-landscape", 640, 360, 10.0);
+  write_test_preset(folder, "short-max", 360, 640, short_max_s);
+}
+
+void write_loudness_test_preset(const fs::path& folder, const std::string& name, double integrated_lufs,
+                                double true_peak_dbtp) {
+  write_test_preset(folder, name, 360, 640, 10.0, {integrated_lufs, true_peak_dbtp});
 }
 
 std::vector<std::string> list_files(const fs::path& folder) {

@@ -117,6 +117,10 @@ std::string sha256sum(const std::filesystem::path& path);
 //   small-landscape  640x360, otherwise the same
 //   short-max        360x640 like small-portrait but at most `short_max_s` seconds long
 void write_test_presets(const std::filesystem::path& folder, double short_max_s = 1.0);
+// One more preset like small-portrait but for another loudness target (tolerance 1 LU), written
+// as <folder>/<name>.yaml: e.g. EBU R 128's -23 LUFS / -2 dBTP.
+void write_loudness_test_preset(const std::filesystem::path& folder, const std::string& name,
+                                double integrated_lufs, double true_peak_dbtp);
 
 // Every regular file under `folder`, relative to it, sorted; shortpack's own state folder
 // (`.shortpack/`: ledger, locks) is left out.
