@@ -5,9 +5,10 @@
 // Frame n of the output is the latest source frame whose time from start_s, rounded to the
 // output's frame grid (half-way up), is not after n, as FFmpeg's fps filter picks them: 60 -> 30
 // and 50 -> 25 take every second frame, 24 -> 30 repeats one frame in four, 10 -> 30 shows each
-// frame three times; frames are repeated or dropped to make the rate constant. Exactly frame_count() frames come out: a source that ends
-// early is an Error(kMedia) unless it is within half a second of the planned end (then the last
-// frame is held).
+// frame three times; frames are repeated or dropped to make the rate constant.
+// Exactly frame_count() frames come out: a source that ends early is an Error(kMedia) unless it
+// is within half a second of the planned end (then the last frame is held).
+//
 // Thread safety: one reader; not shared.
 #pragma once
 
@@ -46,8 +47,8 @@ class VideoSource {
   int64_t emitted_ = 0;
   VideoFormat format_;
   FramePtr scratch_;
-  SharedFrame current_;     // the frame on screen now
-  FramePtr pending_;        // the next decoded source frame (normalised), if any
+  SharedFrame current_;  // the frame on screen now
+  FramePtr pending_;     // the next decoded source frame (normalised), if any
   double pending_s_ = 0.0;
   bool source_done_ = false;
   double last_source_s_ = 0.0;
