@@ -8,6 +8,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
 #include "support/test_support.h"
 
@@ -540,6 +541,72 @@ TEST(AssScript, LinesBreakAtIcuWordBoundariesWithoutZeroWidthSpaces) {
   style.language = "en";
   EXPECT_THAT(build_ass_script(en, style, tiktok_layout()),
               HasSubstr(",,Voluntary social\\Ninsurance for all\n"));
+}
+
+// ---- Line break opportunities (pipeline/captions/line_breaks.h) ----
+
+std::vector<std::string> lines_at(const captions::BreakableText& t, const std::vector<size_t>& breaks) {
+  std::vector<std::string> out;
+  std::string text = captions::with_line_breaks(t, breaks);
+  for (size_t at = text.find("\\N"); at != std::string::npos; at = text.find("\\N")) {
+    out.push_back(text.substr(0, at));
+    text.erase(0, at + 2);
+  }
+  out.push_back(text);
+  return out;
+}
+
+TEST(LineBreaks, SpacesOverridesAndHardBreaks) {
+  const auto t = captions::find_line_breaks("{\\i1}one two{\\i0} three\\Nfour", "en");
+  // Characters: o n e ' ' t w o ' ' t h r e e '\n' f o u r; breaks before "two" and "three" only
+  // (the hard break always breaks and is not a choice).
+  ASSERT_EQ(t.chars.size(), 18u);
+  EXPECT_EQ(t.opportunities, (std::vector<size_t>{4, 8}));
+  // Breaking drops the space before the break, keeps the override blocks where they apply.
+  EXPECT_EQ(captions::with_line_breaks(t, {8}), "{\\i1}one two{\\i0}\\Nthree\\Nfour");
+  EXPECT_EQ(captions::with_line_breaks(t, {4, 8}), "{\\i1}one\\Ntwo{\\i0}\\Nthree\\Nfour");
+  // One candidate line alone carries the overrides in effect where it starts.
+  EXPECT_EQ(captions::line_text(t, 4, 8), "{\\i1}two");
+  EXPECT_EQ(captions::line_text(t, 8, 13), "{\\i1}{\\i0}three");
+}
+
+TEST(LineBreaks, ThaiKhmerAndLaoBreakBetweenWordsByDictionary) {
+  // No spaces: every opportunity comes from ICU's dictionaries.
+  const auto th = captions::find_line_breaks("ประกันสังคมแบบสมัครใจ", "th");
+  EXPECT_FALSE(th.opportunities.empty());
+  const auto km = captions::find_line_breaks("{\\fnNoto Sans Khmer}សន្តិសុខសង្គម", "km");
+  EXPECT_FALSE(km.opportunities.empty());
+  const auto lo = captions::find_line_breaks("ປະກັນສັງຄົມແບບສະໝັກໃຈສຳລັບທຸກຄົນ", "lo");
+  EXPECT_FALSE(lo.opportunities.empty());
+  // ZWSP is an opportunity, and the break swallows it.
+  const auto z = captions::find_line_breaks("សន្តិសុខ\u200Bសង្គម", "km");
+  std::vector<std::string> lines;
+  for (size_t at : z.opportunities) {
+    if (z.chars[at - 1] == 0x200B) lines = lines_at(z, {at});
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"សន្តិសុខ", "សង្គម"}));
+}
+
+TEST(LineBreaks, NeverInsideAGraphemeCluster) {
+  // e + combining acute, a Khmer consonant + coeng + consonant, a ZWJ emoji sequence: no
+  // opportunity inside any of them, and none next to a no-break space (\h).
+  const auto t =
+      captions::find_line_breaks("cafe\u0301 \u1780\u17D2\u179A \U0001F469\u200D\U0001F4BB a\\hb", "");
+  for (size_t at : t.opportunities) {
+    const char32_t before = t.chars[at - 1], after = t.chars[at];
+    EXPECT_NE(after, 0x0301u);
+    EXPECT_NE(after, 0x17D2u);
+    EXPECT_NE(before, 0x17D2u);
+    EXPECT_NE(after, 0x200Du);
+    EXPECT_NE(before, 0x200Du);
+    EXPECT_NE(before, 0xA0u);
+    EXPECT_NE(after, 0xA0u);
+  }
+  EXPECT_EQ(t.opportunities.size(), 3u);  // after each of the three spaces
+}
+
+TEST(LineBreaks, DrawingsAreNeverBroken) {
+  EXPECT_TRUE(captions::find_line_breaks("{\\p1}m 0 0 l 10 0 10 10{\\p0} x y", "").opportunities.empty());
 }
 
 TEST(AssScript, LongCueIsShrunkToMaxLines) {
