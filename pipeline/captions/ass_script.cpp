@@ -255,7 +255,8 @@ class Fitter {
   }
 
   // The fewest lines no wider than `room`, as even as they can be: greedy filling gives the line
-  // count, then the narrowest width that still gives that count (bisection) evens them out.
+  // count, then the narrowest width that still gives that count (bisection) evens them out, and
+  // filling from the last line up at that width leaves any slack to the top line.
   // Hard breaks always break; an unbreakable run wider than the room is its own line, reported
   // in widest_piece_px.
   Lines lay_out(const captions::BreakableText& text, const std::string& style_name, double size, int room) {
@@ -319,6 +320,26 @@ class Fitter {
         }
         return g;
       };
+      // The same, last line first: each line starts at the earliest opportunity that fits.
+      const auto greedy_from_end = [&](int limit) {
+        Greedy g;
+        size_t stop = end;
+        size_t last = candidates.size();  // candidates before `stop`: [0, last)
+        while (true) {
+          ++g.count;
+          if (width(from, stop) <= limit) break;
+          std::optional<size_t> best;
+          for (size_t j = last; j-- > 0 && width(candidates[j], stop) <= limit;) best = j;
+          if (!best) {
+            g.overflow = true;
+            break;
+          }
+          g.breaks.insert(g.breaks.begin(), candidates[*best]);
+          stop = candidates[*best];
+          last = *best;
+        }
+        return g;
+      };
       Greedy chosen = greedy(room);
       if (!chosen.overflow && chosen.count >= 2) {
         int lo = whole / chosen.count, hi = room;
@@ -332,6 +353,10 @@ class Fitter {
             lo = mid;
           }
         }
+        // At that width, fill the lines from the bottom up: any slack goes to the top line, the
+        // pyramid shape subtitles take (and libass's own smart wrapping gave).
+        Greedy bottom_up = greedy_from_end(hi);
+        if (!bottom_up.overflow && bottom_up.count == chosen.count) chosen = std::move(bottom_up);
       }
       out.breaks.insert(out.breaks.end(), chosen.breaks.begin(), chosen.breaks.end());
       out.count += chosen.count;
