@@ -434,6 +434,25 @@ PlayRes play_res_of(const std::string& header) {
   return res;
 }
 
+// The script's WrapStyle (0 when not given, as libass assumes).
+int wrap_style_of(const std::string& header) {
+  std::istringstream in(header);
+  std::string line;
+  int style = 0;
+  while (std::getline(in, line)) {
+    const std::string_view t = captions::trim(line);
+    constexpr std::string_view kKey = "WrapStyle:";
+    if (t.size() > kKey.size() && captions::iequals(t.substr(0, kKey.size()), kKey)) {
+      try {
+        style = std::stoi(std::string(captions::trim(t.substr(kKey.size()))));
+      } catch (const std::exception&) {
+        style = 0;
+      }
+    }
+  }
+  return style;
+}
+
 enum class VerticalAnchor { kBottom, kMiddle, kTop };
 
 VerticalAnchor anchor_of(int alignment, bool ssa) {
@@ -681,6 +700,7 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
     extra_styles.push_back(style_fields(kCardStyle, own.values, own.card_size_px, 5, 0, layout, sx, sy));
   }
   const AssHeaderResult header = rewrite_ass_header(track.ass_header, safe, extra_styles);
+  const bool author_wraps = wrap_style_of(track.ass_header) != 2;
 
   std::string out = header.text;
   if (!out.empty() && out.back() != '\n') out += '\n';
@@ -703,9 +723,14 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
         placement.anchor == VerticalAnchor::kMiddle
             ? cue.ass_margin_v
             : margin(cue.ass_margin_v, placement.anchor == VerticalAnchor::kTop ? m.top : m.bottom);
+    // libass wraps the author's events itself, at spaces only: it gets ICU's word ends as
+    // places to wrap too (Thai, Khmer, Lao and Myanmar have no spaces), unless wrapping is off.
+    const bool libass_wraps = author_wraps && cue.text.find("\\q2") == std::string::npos;
     out += dialogue(cue.ass_layer, cue.start_ms, cue.end_ms, cue.ass_style, cue.ass_name,
                     margin(cue.ass_margin_l, m.left), margin(cue.ass_margin_r, m.right), mv, cue.ass_effect,
-                    cue.text);
+                    libass_wraps
+                        ? captions::with_wrap_points(captions::find_line_breaks(cue.text, own.style.language))
+                        : cue.text);
   }
   for (const Overlay& o : overlays) {
     const std::string mv =

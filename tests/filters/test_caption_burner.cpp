@@ -640,6 +640,29 @@ INSTANTIATE_TEST_SUITE_P(Scripts, CaptionSpaceless,
                            return info.param.language;
                          });
 
+// An author's ASS event in Thai without spaces, wider than the safe area: libass wraps it at
+// ICU's word ends (inside the safe zone, two lines) instead of running it off the safe area.
+TEST(CaptionSpacelessAss, AuthorsThaiEventWrapsAtWordEnds) {
+  const std::string ass =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\nWrapStyle: 0\n"
+      "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+      "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+      "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Noto Sans Thai,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,"
+      "6,0,2,20,20,20,1\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,ประกันสังคมแบบสมัครใจสำหรับทุกคน\n";
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  ASSERT_GT(natural_width_px("ประกันสังคมแบบสมัครใจสำหรับทุกคน", "th"),
+            layout.width_px - layout.safe.left_px - layout.safe.right_px)
+      << "the event would fit on one line: the test proves nothing";
+  const Rendered r = render_track(parse_ass(ass, "th.ass"), "th", layout, 1000);
+  ASSERT_TRUE(r.drawn);
+  expect_inside(r.box, layout);
+  EXPECT_EQ(ink_line_count(*r.frame), 2) << r.script;
+}
+
 // ---- Missing glyphs -------------------------------------------------------------------------
 
 TEST(CaptionGlyphs, MissingGlyphIsRefusedBeforeRendering) {

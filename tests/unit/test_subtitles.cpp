@@ -605,6 +605,16 @@ TEST(LineBreaks, NeverInsideAGraphemeCluster) {
   EXPECT_EQ(t.opportunities.size(), 3u);  // after each of the three spaces
 }
 
+TEST(LineBreaks, WrapPointsForLibassKeepTheScaleInEffect) {
+  // Opportunities after a space are left to libass; the others get a zero-width breakable space
+  // that restores the \fscx in effect (the style's after a \r).
+  const auto t = captions::find_line_breaks("{\\fscx80}ประกันสังคม{\\r}แบบ", "th");
+  EXPECT_EQ(captions::with_wrap_points(t),
+            "{\\fscx80}ประกัน{\\fscx0} {\\fscx80}สังคม{\\r}{\\fscx0} {\\fscx}แบบ");
+  const auto spaces = captions::find_line_breaks("one two", "en");
+  EXPECT_EQ(captions::with_wrap_points(spaces), "one two");
+}
+
 TEST(LineBreaks, DrawingsAreNeverBroken) {
   EXPECT_TRUE(captions::find_line_breaks("{\\p1}m 0 0 l 10 0 10 10{\\p0} x y", "").opportunities.empty());
 }
@@ -704,6 +714,28 @@ TEST(AssScript, TitleAfterAnIntroAndCardsCentredInTheSafeArea) {
       a, HasSubstr(
              "Style: Top,DejaVu Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,"
              "0,8,86,205,200,1\nStyle: Card,Noto Sans,48.75,"));
+}
+
+TEST(AssScript, AssEventsLibassWrapsGetIcuWordEnds) {
+  const std::string head =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\n{WRAP}\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+      "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+      "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Noto Sans Thai,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,"
+      "2,0,2,20,20,20,1\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,ประกันสังคมแบบสมัครใจ\n";
+  CaptionStyle style;
+  style.language = "th";
+  auto with_wrap = [&](const std::string& wrap) {
+    std::string h = head;
+    h.replace(h.find("{WRAP}"), 6, wrap);
+    return build_ass_script(parse_ass(h, "th.ass"), style, tiktok_layout());
+  };
+  EXPECT_THAT(with_wrap("WrapStyle: 0\n"), HasSubstr(",,ประกัน{\\fscx0} {\\fscx}สังคม"));
+  // The author turned wrapping off: the event is left alone.
+  EXPECT_THAT(with_wrap("WrapStyle: 2\n"), HasSubstr(",,ประกันสังคมแบบสมัครใจ\n"));
 }
 
 TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
