@@ -386,7 +386,7 @@ class Fitter {
               const std::string& text) {
     burner.set_script(head + dialogue("0", 0, 1000, style_name, "", "0", "0", "0", "",
                                       "{\\fs" + number(size) + "}" + text));
-    return burner.measure(500);
+    return burner.measure_ink(500);
   }
 
   const OwnHeader& header_;

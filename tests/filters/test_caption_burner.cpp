@@ -256,6 +256,30 @@ TEST(CaptionBlend, MeasureThenProcessDrawsWhatMeasureSaw) {
   EXPECT_EQ(luma(*empty, 60, 60), 128);
 }
 
+TEST(CaptionBlend, MeasureInkFindsTheBoxThatProcessDraws) {
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  CaptionStyle style;
+  style.language = "vi";
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nBảo hiểm xã hội tự nguyện\n", "v.srt");
+  for (const std::string& script : {square_script(320, 240, 41, 40, 64, "\\1c&HFFFFFF&\\1a&H80&"),
+                                    build_ass_script(track, style, layout)}) {
+    const bool small = script.find("PlayResX: 320") != std::string::npos;
+    CaptionBurner burner(script, FontSetup{});
+    burner.configure(small ? format_of(320, 240) : format_of(1080, 1920));
+    const CaptionBurner::Box ink = burner.measure_ink(1500);
+    EXPECT_GT(ink.w, 0);
+    EXPECT_EQ(burner.measure_ink(500).w, 0);
+    // measure_ink prepared nothing: process() still draws, and what it draws has that box.
+    FramePtr frame = small ? background(320, 240) : background(1080, 1920);
+    ASSERT_TRUE(burner.process(*frame, 1500));
+    const CaptionBurner::Box drawn = burner.last_box();
+    EXPECT_EQ(ink.x, drawn.x);
+    EXPECT_EQ(ink.y, drawn.y);
+    EXPECT_EQ(ink.w, drawn.w);
+    EXPECT_EQ(ink.h, drawn.h);
+  }
+}
+
 TEST(CaptionBlend, RefusesSharedFramesAndOtherFormats) {
   CaptionBurner burner(square_script(64, 64, 0, 0, 8, ""), FontSetup{});
   EXPECT_THROW(burner.configure({64, 64, AV_PIX_FMT_RGB24, {1, 1}, {30, 1}}), Error);
