@@ -194,6 +194,32 @@ struct CaptionBurner::Impl {
     prepared = true;
   }
 
+  // The box prepare() would find, from the coverage alone (no layers): a pixel counts when its
+  // blended alpha, (coverage * opacity + 127) / 255, is not zero.
+  Box ink_box(const ASS_Image* images) const {
+    int x0 = width_px, y0 = height_px, x1 = 0, y1 = 0;
+    for (const ASS_Image* img = images; img != nullptr; img = img->next) {
+      const unsigned opacity = 255u - (img->color & 0xFFu);
+      if (img->w <= 0 || img->h <= 0 || opacity == 0) continue;
+      const int lx0 = std::max(img->dst_x, 0), ly0 = std::max(img->dst_y, 0);
+      const int lx1 = std::min(img->dst_x + img->w, width_px), ly1 = std::min(img->dst_y + img->h, height_px);
+      for (int y = ly0; y < ly1; ++y) {
+        const uint8_t* row = img->bitmap + static_cast<ptrdiff_t>(y - img->dst_y) * img->stride;
+        const auto inked = [&](int x) { return row[x - img->dst_x] * opacity >= 128u; };
+        int first = lx0;
+        while (first < lx1 && !inked(first)) ++first;
+        if (first == lx1) continue;
+        int last = lx1 - 1;
+        while (last > first && !inked(last)) --last;
+        x0 = std::min(x0, first);
+        x1 = std::max(x1, last + 1);
+        y0 = std::min(y0, y);
+        y1 = std::max(y1, y + 1);
+      }
+    }
+    return x1 > x0 && y1 > y0 ? Box{x0, y0, x1 - x0, y1 - y0} : Box{};
+  }
+
   const ASS_Image* render(int64_t time_ms, int& changed) {
     if (width_px <= 0) throw Error(ErrorKind::kInternal, "CaptionBurner used before configure()");
     changed = 0;
@@ -293,6 +319,15 @@ void CaptionBurner::set_script(const std::string& ass_script) { impl_->load_trac
 CaptionBurner::Box CaptionBurner::measure(int64_t time_ms) {
   impl_->prepare_at(time_ms);
   return impl_->box;
+}
+
+CaptionBurner::Box CaptionBurner::measure_ink(int64_t time_ms) {
+  if (impl_->prepared && impl_->prepared_time_ms == time_ms) return impl_->box;
+  int changed = 0;
+  const ASS_Image* images = impl_->render(time_ms, changed);
+  // The layers no longer match what libass rendered last: process() must prepare them again.
+  impl_->prepared = false;
+  return impl_->ink_box(images);
 }
 
 }  // namespace shortpack

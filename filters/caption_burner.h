@@ -56,6 +56,9 @@ class CaptionBurner {
   // measure(t) then process(frame, t) renders once: a branch can ask first and copy the frame
   // only when there is something to draw.
   Box measure(int64_t time_ms);
+  // The same box as measure(), without preparing anything for process(): for layout measurements
+  // that render many candidate scripts and draw none (a later process() renders again).
+  Box measure_ink(int64_t time_ms);
 
  private:
   struct Impl;

@@ -93,7 +93,7 @@ class LabelFitter {
 
   int width(int size, const std::string& text) {
     burner_.set_script(head_ + label_event(0, 4, size, text));
-    const CaptionBurner::Box box = burner_.measure(0);
+    const CaptionBurner::Box box = burner_.measure_ink(0);
     return box.w == 0 ? 0 : box.x + box.w;  // from the anchor (x 0) to the right edge of the ink
   }
 

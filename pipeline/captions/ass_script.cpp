@@ -255,7 +255,8 @@ class Fitter {
   }
 
   // The fewest lines no wider than `room`, as even as they can be: greedy filling gives the line
-  // count, then the narrowest width that still gives that count (bisection) evens them out.
+  // count, then the narrowest width that still gives that count (bisection) evens them out, and
+  // filling from the last line up at that width leaves any slack to the top line.
   // Hard breaks always break; an unbreakable run wider than the room is its own line, reported
   // in widest_piece_px.
   Lines lay_out(const captions::BreakableText& text, const std::string& style_name, double size, int room) {
@@ -319,6 +320,26 @@ class Fitter {
         }
         return g;
       };
+      // The same, last line first: each line starts at the earliest opportunity that fits.
+      const auto greedy_from_end = [&](int limit) {
+        Greedy g;
+        size_t stop = end;
+        size_t last = candidates.size();  // candidates before `stop`: [0, last)
+        while (true) {
+          ++g.count;
+          if (width(from, stop) <= limit) break;
+          std::optional<size_t> best;
+          for (size_t j = last; j-- > 0 && width(candidates[j], stop) <= limit;) best = j;
+          if (!best) {
+            g.overflow = true;
+            break;
+          }
+          g.breaks.insert(g.breaks.begin(), candidates[*best]);
+          stop = candidates[*best];
+          last = *best;
+        }
+        return g;
+      };
       Greedy chosen = greedy(room);
       if (!chosen.overflow && chosen.count >= 2) {
         int lo = whole / chosen.count, hi = room;
@@ -332,6 +353,10 @@ class Fitter {
             lo = mid;
           }
         }
+        // At that width, fill the lines from the bottom up: any slack goes to the top line, the
+        // pyramid shape subtitles take (and libass's own smart wrapping gave).
+        Greedy bottom_up = greedy_from_end(hi);
+        if (!bottom_up.overflow && bottom_up.count == chosen.count) chosen = std::move(bottom_up);
       }
       out.breaks.insert(out.breaks.end(), chosen.breaks.begin(), chosen.breaks.end());
       out.count += chosen.count;
@@ -361,7 +386,7 @@ class Fitter {
               const std::string& text) {
     burner.set_script(head + dialogue("0", 0, 1000, style_name, "", "0", "0", "0", "",
                                       "{\\fs" + number(size) + "}" + text));
-    return burner.measure(500);
+    return burner.measure_ink(500);
   }
 
   const OwnHeader& header_;
@@ -407,6 +432,25 @@ PlayRes play_res_of(const std::string& header) {
     res.x = res.y == 1024 ? 1280 : std::max(1, res.y * 4 / 3);
   }
   return res;
+}
+
+// The script's WrapStyle (0 when not given, as libass assumes).
+int wrap_style_of(const std::string& header) {
+  std::istringstream in(header);
+  std::string line;
+  int style = 0;
+  while (std::getline(in, line)) {
+    const std::string_view t = captions::trim(line);
+    constexpr std::string_view kKey = "WrapStyle:";
+    if (t.size() > kKey.size() && captions::iequals(t.substr(0, kKey.size()), kKey)) {
+      try {
+        style = std::stoi(std::string(captions::trim(t.substr(kKey.size()))));
+      } catch (const std::exception&) {
+        style = 0;
+      }
+    }
+  }
+  return style;
 }
 
 enum class VerticalAnchor { kBottom, kMiddle, kTop };
@@ -656,6 +700,7 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
     extra_styles.push_back(style_fields(kCardStyle, own.values, own.card_size_px, 5, 0, layout, sx, sy));
   }
   const AssHeaderResult header = rewrite_ass_header(track.ass_header, safe, extra_styles);
+  const bool author_wraps = wrap_style_of(track.ass_header) != 2;
 
   std::string out = header.text;
   if (!out.empty() && out.back() != '\n') out += '\n';
@@ -678,9 +723,14 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
         placement.anchor == VerticalAnchor::kMiddle
             ? cue.ass_margin_v
             : margin(cue.ass_margin_v, placement.anchor == VerticalAnchor::kTop ? m.top : m.bottom);
+    // libass wraps the author's events itself, at spaces only: it gets ICU's word ends as
+    // places to wrap too (Thai, Khmer, Lao and Myanmar have no spaces), unless wrapping is off.
+    const bool libass_wraps = author_wraps && cue.text.find("\\q2") == std::string::npos;
     out += dialogue(cue.ass_layer, cue.start_ms, cue.end_ms, cue.ass_style, cue.ass_name,
                     margin(cue.ass_margin_l, m.left), margin(cue.ass_margin_r, m.right), mv, cue.ass_effect,
-                    cue.text);
+                    libass_wraps
+                        ? captions::with_wrap_points(captions::find_line_breaks(cue.text, own.style.language))
+                        : cue.text);
   }
   for (const Overlay& o : overlays) {
     const std::string mv =

@@ -167,4 +167,44 @@ std::string line_text(const BreakableText& text, size_t from, size_t to) {
   return out;
 }
 
+std::string with_wrap_points(const BreakableText& text) {
+  std::string out;
+  size_t copied = 0;
+  std::string scale;   // the \fscx value in effect where we are ("" = the style's)
+  size_t scanned = 0;  // bytes of text.ass whose override blocks were read for \fscx and \r
+  const auto read_scale_up_to = [&](size_t until) {
+    for (size_t open = text.ass.find('{', scanned); open != std::string::npos && open < until;
+         open = text.ass.find('{', open + 1)) {
+      const size_t close = text.ass.find('}', open);
+      if (close == std::string::npos || close >= until) break;
+      const std::string_view block(text.ass.data() + open, close - open + 1);
+      for (size_t i = 0; i + 1 < block.size(); ++i) {
+        if (block[i] != '\\') continue;
+        if (block.compare(i, 5, "\\fscx") == 0) {
+          size_t j = i + 5;
+          while (j < block.size() && (std::isdigit(static_cast<unsigned char>(block[j])) || block[j] == '.'))
+            ++j;
+          scale = std::string(block.substr(i + 5, j - i - 5));
+        } else if (block[i + 1] == 'r') {
+          scale.clear();
+        }
+      }
+      open = close;
+    }
+    scanned = std::max(scanned, until);
+  };
+  for (const size_t at : text.opportunities) {
+    if (collapses_at_break(text.chars[at - 1])) continue;  // libass already breaks there
+    const size_t cut = text.begin[at];
+    // Override blocks before the character belong before the space, so the scale restored after
+    // it is theirs.
+    read_scale_up_to(cut);
+    out.append(text.ass, copied, cut - copied);
+    out += "{\\fscx0} {\\fscx" + scale + "}";
+    copied = cut;
+  }
+  out.append(text.ass, copied, std::string::npos);
+  return out;
+}
+
 }  // namespace shortpack::captions

@@ -48,4 +48,11 @@ std::string with_line_breaks(const BreakableText& text, const std::vector<size_t
 // end removed. For measuring one candidate line.
 std::string line_text(const BreakableText& text, size_t from, size_t to);
 
+// For text that libass wraps itself (the events of an author's ASS file, whose own WrapStyle
+// and styles are kept): a breakable zero-width space, " " squeezed to zero width
+// ({\fscx0} {\fscx<the scale in effect>}), at each opportunity that does not follow a space.
+// libass (without libunibreak, as in Debian) wraps only at spaces; this lets it wrap where ICU
+// says words end. Text without such opportunities comes back unchanged.
+std::string with_wrap_points(const BreakableText& text);
+
 }  // namespace shortpack::captions

@@ -144,7 +144,10 @@ struct CardText {
 // than the safe area, gets a smaller {\fsNN}; one that cannot fit even at half size is
 // Error(kInput) "<file>:<line>: ... too long ...".
 // ASS tracks keep their own styles and events (PlayRes kept so libass scales them to the frame);
-// their style and event margins are raised to the safe zone where they were smaller.
+// their style and event margins are raised to the safe zone where they were smaller. libass still
+// wraps their events (unless the author's WrapStyle or \q2 says not to); it is given ICU's break
+// opportunities that do not follow a space as zero-width breakable spaces, so that Thai, Khmer,
+// Lao and Myanmar events wrap between words too.
 // Throws Error(kInput) for a malformed colour in `style`.
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
                              const CaptionLayout& layout, const TitleText& title = {},

@@ -261,6 +261,30 @@ TEST(CaptionBlend, MeasureThenProcessDrawsWhatMeasureSaw) {
   EXPECT_EQ(luma(*empty, 60, 60), 128);
 }
 
+TEST(CaptionBlend, MeasureInkFindsTheBoxThatProcessDraws) {
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  CaptionStyle style;
+  style.language = "vi";
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nBảo hiểm xã hội tự nguyện\n", "v.srt");
+  for (const std::string& script : {square_script(320, 240, 41, 40, 64, "\\1c&HFFFFFF&\\1a&H80&"),
+                                    build_ass_script(track, style, layout)}) {
+    const bool small = script.find("PlayResX: 320") != std::string::npos;
+    CaptionBurner burner(script, FontSetup{});
+    burner.configure(small ? format_of(320, 240) : format_of(1080, 1920));
+    const CaptionBurner::Box ink = burner.measure_ink(1500);
+    EXPECT_GT(ink.w, 0);
+    EXPECT_EQ(burner.measure_ink(500).w, 0);
+    // measure_ink prepared nothing: process() still draws, and what it draws has that box.
+    FramePtr frame = small ? background(320, 240) : background(1080, 1920);
+    ASSERT_TRUE(burner.process(*frame, 1500));
+    const CaptionBurner::Box drawn = burner.last_box();
+    EXPECT_EQ(ink.x, drawn.x);
+    EXPECT_EQ(ink.y, drawn.y);
+    EXPECT_EQ(ink.w, drawn.w);
+    EXPECT_EQ(ink.h, drawn.h);
+  }
+}
+
 TEST(CaptionBlend, RefusesSharedFramesAndOtherFormats) {
   CaptionBurner burner(square_script(64, 64, 0, 0, 8, ""), FontSetup{});
   EXPECT_THROW(burner.configure({64, 64, AV_PIX_FMT_RGB24, {1, 1}, {30, 1}}), Error);
@@ -648,6 +672,29 @@ INSTANTIATE_TEST_SUITE_P(Scripts, CaptionSpaceless,
                          [](const ::testing::TestParamInfo<SpacelessCase>& info) {
                            return info.param.language;
                          });
+
+// An author's ASS event in Thai without spaces, wider than the safe area: libass wraps it at
+// ICU's word ends (inside the safe zone, two lines) instead of running it off the safe area.
+TEST(CaptionSpacelessAss, AuthorsThaiEventWrapsAtWordEnds) {
+  const std::string ass =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\nWrapStyle: 0\n"
+      "ScaledBorderAndShadow: yes\n\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+      "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+      "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Noto Sans Thai,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,"
+      "6,0,2,20,20,20,1\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,ประกันสังคมแบบสมัครใจสำหรับทุกคน\n";
+  const CaptionLayout layout{1080, 1920, kTikTokSafe};
+  ASSERT_GT(natural_width_px("ประกันสังคมแบบสมัครใจสำหรับทุกคน", "th"),
+            layout.width_px - layout.safe.left_px - layout.safe.right_px)
+      << "the event would fit on one line: the test proves nothing";
+  const Rendered r = render_track(parse_ass(ass, "th.ass"), "th", layout, 1000);
+  ASSERT_TRUE(r.drawn);
+  expect_inside(r.box, layout);
+  EXPECT_EQ(ink_line_count(*r.frame), 2) << r.script;
+}
 
 // ---- Missing glyphs -------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/captions/font_coverage.h"
+#include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
 #include "support/test_support.h"
 
@@ -542,6 +543,82 @@ TEST(AssScript, LinesBreakAtIcuWordBoundariesWithoutZeroWidthSpaces) {
               HasSubstr(",,Voluntary social\\Ninsurance for all\n"));
 }
 
+// ---- Line break opportunities (pipeline/captions/line_breaks.h) ----
+
+std::vector<std::string> lines_at(const captions::BreakableText& t, const std::vector<size_t>& breaks) {
+  std::vector<std::string> out;
+  std::string text = captions::with_line_breaks(t, breaks);
+  for (size_t at = text.find("\\N"); at != std::string::npos; at = text.find("\\N")) {
+    out.push_back(text.substr(0, at));
+    text.erase(0, at + 2);
+  }
+  out.push_back(text);
+  return out;
+}
+
+TEST(LineBreaks, SpacesOverridesAndHardBreaks) {
+  const auto t = captions::find_line_breaks("{\\i1}one two{\\i0} three\\Nfour", "en");
+  // Characters: o n e ' ' t w o ' ' t h r e e '\n' f o u r; breaks before "two" and "three" only
+  // (the hard break always breaks and is not a choice).
+  ASSERT_EQ(t.chars.size(), 18u);
+  EXPECT_EQ(t.opportunities, (std::vector<size_t>{4, 8}));
+  // Breaking drops the space before the break, keeps the override blocks where they apply.
+  EXPECT_EQ(captions::with_line_breaks(t, {8}), "{\\i1}one two{\\i0}\\Nthree\\Nfour");
+  EXPECT_EQ(captions::with_line_breaks(t, {4, 8}), "{\\i1}one\\Ntwo{\\i0}\\Nthree\\Nfour");
+  // One candidate line alone carries the overrides in effect where it starts.
+  EXPECT_EQ(captions::line_text(t, 4, 8), "{\\i1}two");
+  EXPECT_EQ(captions::line_text(t, 8, 13), "{\\i1}{\\i0}three");
+}
+
+TEST(LineBreaks, ThaiKhmerAndLaoBreakBetweenWordsByDictionary) {
+  // No spaces: every opportunity comes from ICU's dictionaries.
+  const auto th = captions::find_line_breaks("ประกันสังคมแบบสมัครใจ", "th");
+  EXPECT_FALSE(th.opportunities.empty());
+  const auto km = captions::find_line_breaks("{\\fnNoto Sans Khmer}សន្តិសុខសង្គម", "km");
+  EXPECT_FALSE(km.opportunities.empty());
+  const auto lo = captions::find_line_breaks("ປະກັນສັງຄົມແບບສະໝັກໃຈສຳລັບທຸກຄົນ", "lo");
+  EXPECT_FALSE(lo.opportunities.empty());
+  // ZWSP is an opportunity, and the break swallows it.
+  const auto z = captions::find_line_breaks("សន្តិសុខ\u200Bសង្គម", "km");
+  std::vector<std::string> lines;
+  for (size_t at : z.opportunities) {
+    if (z.chars[at - 1] == 0x200B) lines = lines_at(z, {at});
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"សន្តិសុខ", "សង្គម"}));
+}
+
+TEST(LineBreaks, NeverInsideAGraphemeCluster) {
+  // e + combining acute, a Khmer consonant + coeng + consonant, a ZWJ emoji sequence: no
+  // opportunity inside any of them, and none next to a no-break space (\h).
+  const auto t =
+      captions::find_line_breaks("cafe\u0301 \u1780\u17D2\u179A \U0001F469\u200D\U0001F4BB a\\hb", "");
+  for (size_t at : t.opportunities) {
+    const char32_t before = t.chars[at - 1], after = t.chars[at];
+    EXPECT_NE(after, 0x0301u);
+    EXPECT_NE(after, 0x17D2u);
+    EXPECT_NE(before, 0x17D2u);
+    EXPECT_NE(after, 0x200Du);
+    EXPECT_NE(before, 0x200Du);
+    EXPECT_NE(before, 0xA0u);
+    EXPECT_NE(after, 0xA0u);
+  }
+  EXPECT_EQ(t.opportunities.size(), 3u);  // after each of the three spaces
+}
+
+TEST(LineBreaks, WrapPointsForLibassKeepTheScaleInEffect) {
+  // Opportunities after a space are left to libass; the others get a zero-width breakable space
+  // that restores the \fscx in effect (the style's after a \r).
+  const auto t = captions::find_line_breaks("{\\fscx80}ประกันสังคม{\\r}แบบ", "th");
+  EXPECT_EQ(captions::with_wrap_points(t),
+            "{\\fscx80}ประกัน{\\fscx0} {\\fscx80}สังคม{\\r}{\\fscx0} {\\fscx}แบบ");
+  const auto spaces = captions::find_line_breaks("one two", "en");
+  EXPECT_EQ(captions::with_wrap_points(spaces), "one two");
+}
+
+TEST(LineBreaks, DrawingsAreNeverBroken) {
+  EXPECT_TRUE(captions::find_line_breaks("{\\p1}m 0 0 l 10 0 10 10{\\p0} x y", "").opportunities.empty());
+}
+
 TEST(AssScript, LongCueIsShrunkToMaxLines) {
   std::string words;
   for (int i = 0; i < 5; ++i) words += "Bảo hiểm xã hội tự nguyện ";
@@ -637,6 +714,28 @@ TEST(AssScript, TitleAfterAnIntroAndCardsCentredInTheSafeArea) {
       a, HasSubstr(
              "Style: Top,DejaVu Sans,40,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,"
              "0,8,86,205,200,1\nStyle: Card,Noto Sans,48.75,"));
+}
+
+TEST(AssScript, AssEventsLibassWrapsGetIcuWordEnds) {
+  const std::string head =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\n{WRAP}\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+      "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+      "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Noto Sans Thai,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,"
+      "2,0,2,20,20,20,1\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,ประกันสังคมแบบสมัครใจ\n";
+  CaptionStyle style;
+  style.language = "th";
+  auto with_wrap = [&](const std::string& wrap) {
+    std::string h = head;
+    h.replace(h.find("{WRAP}"), 6, wrap);
+    return build_ass_script(parse_ass(h, "th.ass"), style, tiktok_layout());
+  };
+  EXPECT_THAT(with_wrap("WrapStyle: 0\n"), HasSubstr(",,ประกัน{\\fscx0} {\\fscx}สังคม"));
+  // The author turned wrapping off: the event is left alone.
+  EXPECT_THAT(with_wrap("WrapStyle: 2\n"), HasSubstr(",,ประกันสังคมแบบสมัครใจ\n"));
 }
 
 TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
