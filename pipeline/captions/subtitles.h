@@ -7,12 +7,19 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/preset.h"
 
 namespace shortpack {
+
+// A point on the frame as fractions of its width and height (0,0 top left).
+struct CuePosition {
+  double x_rel = 0.0;
+  double y_rel = 0.0;
+};
 
 struct Cue {
   int64_t start_ms = 0;
@@ -24,6 +31,12 @@ struct Cue {
   std::string plain;
   int line = 0;    // 1-based line of the file where the cue starts
   std::string id;  // cue number / id as written, may be empty
+  // SRT "{\anN}": where on the frame (numpad 1-9: 7 top left, 8 top centre, 5 middle, 2 bottom
+  // centre); 0: the style's place (bottom centre). Kept inside the safe zone by the script builder.
+  int alignment = 0;
+  // SRT "{\pos(x,y)}", in the 384x288 script that ffmpeg, mpv and VLC give SRT text, as fractions
+  // of the frame; the point the alignment anchors. nullopt: none.
+  std::optional<CuePosition> position;
   // ASS only: the event's other fields, kept as written.
   std::string ass_layer = "0", ass_style = "Default", ass_name, ass_margin_l = "0", ass_margin_r = "0",
               ass_margin_v = "0", ass_effect;
@@ -37,6 +50,10 @@ struct SubtitleTrack {
   std::vector<Cue> cues;  // sorted by start_ms
   // ASS only: everything before [Events] (Script Info, styles, fonts), verbatim.
   std::string ass_header;
+  // What was read differently from what was written, each "<file>:<line>: <what>" (a WebVTT cue
+  // dropped for a bad timing line, an SRT override tag not applied, a stray cue number skipped).
+  // read_subtitles() logs them as warnings.
+  std::vector<std::string> warnings;
 };
 
 struct SubtitleLimits {

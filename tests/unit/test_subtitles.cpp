@@ -122,11 +122,149 @@ TEST(SrtReader, NestedSameTagsCloseOnce) {
   EXPECT_EQ(t.cues[0].text, "{\\i1}a b c{\\i0}");
 }
 
+// Issue 14 changed this: "{\an8}" is an override tag (applied, as ffmpeg, mpv and VLC do);
+// braces that do not open an override block and backslashes outside one are still text.
 TEST(SrtReader, EscapesBracesAndBackslashesSoLibassShowsThemAsText) {
-  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an8}C:\\New \\h a<b\n", "a.srt");
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{x}C:\\New \\h a<b {\\i1\n", "a.srt");
   ASSERT_EQ(t.cues.size(), 1u);
-  EXPECT_EQ(t.cues[0].text, "\\{\\an8\\}C:\\" + kWj + "New \\" + kWj + "h a<b");
-  EXPECT_EQ(t.cues[0].plain, "{\\an8}C:\\New \\h a<b");
+  EXPECT_EQ(t.cues[0].text, "\\{x\\}C:\\" + kWj + "New \\" + kWj + "h a<b \\{\\i1");
+  EXPECT_EQ(t.cues[0].plain, "{x}C:\\New \\h a<b {\\i1");
+}
+
+// ---- SRT override tags (issue 14) ------------------------------------------------------------
+
+TEST(SrtOverrides, AlignmentIsTakenFromTheTextNotDrawn) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an8}Speaker at the top\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].alignment, 8);
+  EXPECT_EQ(t.cues[0].text, "Speaker at the top");
+  EXPECT_EQ(t.cues[0].plain, "Speaker at the top");
+  EXPECT_FALSE(t.cues[0].position.has_value());
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(SrtOverrides, FirstAlignmentWinsAndEveryNumpadValueIsRead) {
+  for (int an = 1; an <= 9; ++an) {
+    const auto t =
+        parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an" + std::to_string(an) + "}a{\\an2}b\n", "a.srt");
+    EXPECT_EQ(t.cues[0].alignment, an);
+    EXPECT_EQ(t.cues[0].plain, "ab");
+  }
+  // The SSA numbering (\a6: top centre, \a10: middle centre).
+  EXPECT_EQ(parse_srt("00:00:01,000 --> 00:00:02,000\n{\\a6}x\n", "a.srt").cues[0].alignment, 8);
+  EXPECT_EQ(parse_srt("00:00:01,000 --> 00:00:02,000\n{\\a10}x\n", "a.srt").cues[0].alignment, 5);
+  // \an0 and \an10 are not alignments: ignored with a warning.
+  const auto bad = parse_srt("00:00:01,000 --> 00:00:02,000\n{\\an0}x\n", "a.srt");
+  EXPECT_EQ(bad.cues[0].alignment, 0);
+  ASSERT_EQ(bad.warnings.size(), 1u);
+  EXPECT_THAT(bad.warnings[0], HasSubstr("a.srt:1: override tags not applied: \\an0"));
+}
+
+TEST(SrtOverrides, StyleTagsAreKeptColoursNormalised) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\i1}it{\\i0} {\\b1}b{\\b0} {\\u1}u{\\u0} {\\s1}s{\\s0} "
+      "{\\c&H00FFFF&}y{\\1c&HFF0000&}b{\\c}w {\\b700\\i}x{\\rAlt}r\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text,
+            "{\\i1}it{\\i0} {\\b1}b{\\b0} {\\u1}u{\\u0} {\\s1}s{\\s0} {\\c&H00FFFF&}y{\\c&HFF0000&}b{\\c}w "
+            "{\\b700\\i}x{\\r}r");
+  EXPECT_EQ(t.cues[0].plain, "it b u s ybw xr");
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(SrtOverrides, PositionIsReadInTheSrtScriptSize) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an7\\pos(96, 72)}corner\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].alignment, 7);
+  ASSERT_TRUE(t.cues[0].position.has_value());
+  EXPECT_DOUBLE_EQ(t.cues[0].position->x_rel, 0.25);  // 96 / 384
+  EXPECT_DOUBLE_EQ(t.cues[0].position->y_rel, 0.25);  // 72 / 288
+  EXPECT_EQ(t.cues[0].text, "corner");
+  // A malformed \pos is ignored with a warning, never a crash.
+  const auto bad = parse_srt("00:00:01,000 --> 00:00:02,000\n{\\pos(1e999,x)}x\n", "a.srt");
+  EXPECT_FALSE(bad.cues[0].position.has_value());
+  EXPECT_EQ(bad.warnings.size(), 1u);
+}
+
+TEST(SrtOverrides, TagsThatWouldLeaveTheBrandOrTheSafeZoneAreDroppedWithAWarning) {
+  const auto t =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\fs80\\fnComic Sans\\move(0,0,10,10)\\t(\\fs20)\\i1}x\n",
+                "s/a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text, "{\\i1}x");
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s/a.srt:2: override tags not applied: \\fs80 \\fnComic Sans "
+                                       "\\move(0,0,10,10) \\t(\\fs20)"));
+}
+
+TEST(SrtOverrides, HtmlAndAssTagsMix) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\an9}<i>top right</i>\n<font color=\"#00FF00\">g</font>\n",
+      "a.srt");
+  EXPECT_EQ(t.cues[0].alignment, 9);
+  EXPECT_EQ(t.cues[0].text, "{\\i1}top right{\\i0}\\N{\\c&H00FF00&}g{\\c}");
+}
+
+// ---- SRT timings as common readers take them (issue 14) --------------------------------------
+
+TEST(SrtTimings, MissingMillisecondsAndSpacesInsideTimes) {
+  const auto t = parse_srt(
+      "1\n00:01:39 --> 00:01:41\na\n\n2\n00: 00: 12,083 --> 00: 00: 13 , 5\nb\n\n"
+      "3\n00:00:20,1 --> 00:00:21,12\nc\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 3u);
+  EXPECT_EQ(t.cues[0].plain, "b");
+  EXPECT_EQ(t.cues[0].start_ms, 12083);
+  EXPECT_EQ(t.cues[0].end_ms, 13500);
+  EXPECT_EQ(t.cues[1].start_ms, 20100);
+  EXPECT_EQ(t.cues[1].end_ms, 21120);
+  EXPECT_EQ(t.cues[2].start_ms, 99000);
+  EXPECT_EQ(t.cues[2].end_ms, 101000);
+}
+
+TEST(SrtTimings, ArrowVariantsStartTheirOwnCue) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\nfirst\n"
+      "2\n00:00:03,000 -- > 00:00:04,000\nsecond\n\n"
+      "3\n00:00:05,000 ---> 00:00:06,000\nthird\n\n"
+      "00:00:07,000 - -> 00:00:08,000\nfourth\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 4u);
+  EXPECT_EQ(t.cues[0].plain, "first");
+  EXPECT_EQ(t.cues[1].plain, "second");
+  EXPECT_EQ(t.cues[1].start_ms, 3000);
+  EXPECT_EQ(t.cues[1].id, "2");
+  EXPECT_EQ(t.cues[2].plain, "third");
+  EXPECT_EQ(t.cues[3].plain, "fourth");
+  EXPECT_EQ(t.cues[3].end_ms, 8000);
+}
+
+TEST(SrtTimings, StillRefusedWhatNoReaderCanTime) {
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,000 -> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:1: expected a cue number or a timing line"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,0000 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01:000 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp"));
+}
+
+TEST(SrtReader, StrayCueNumbersAreNotText) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n\n3\n00:00:03,000 --> 00:00:04,000\nWorld\n\n4\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "Hello");
+  EXPECT_EQ(t.cues[1].plain, "World");
+  ASSERT_EQ(t.warnings.size(), 2u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("a.srt:5: the stray cue number '2'"));
+  EXPECT_THAT(t.warnings[1], HasSubstr("a.srt:11: the stray cue number '4'"));
+  // A number that is a cue's text stays text.
+  const auto count =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\n3\n\n2\n00:00:02,000 --> 00:00:03,000\n2\n", "a.srt");
+  ASSERT_EQ(count.cues.size(), 2u);
+  EXPECT_EQ(count.cues[0].plain, "3");
+  EXPECT_EQ(count.cues[1].plain, "2");
 }
 
 TEST(SrtReader, BackslashBeforeATagIsKeptApart) {
@@ -144,8 +282,9 @@ TEST(SrtReader, BadTimestampNamesFileLineAndFix) {
 }
 
 TEST(SrtReader, GarbageTimingIsRefused) {
-  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01 --> 00:00:02,000\na\n", "x.srt"); }),
-              HasSubstr("x.srt:2: bad timestamp '00:00:01': the fraction of a second is missing"));
+  // Issue 14 changed this: "00:00:01" (no milliseconds) is read, as every common reader does.
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01x --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp '00:00:01x': unexpected text after the time"));
   EXPECT_THAT(error_of([] { parse_srt("1\n00:01,000 --> 00:00:02,000\na\n", "x.srt"); }),
               HasSubstr("x.srt:2: bad timestamp"));
   EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,000 --> soon\na\n", "x.srt"); }),
@@ -468,6 +607,32 @@ TEST(AssScript, ScriptInfoStyleAndMarginsFromTheSafeZone) {
   EXPECT_EQ(title[20], std::to_string(270 + pad));
   EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Xin chào{\\i0}\n"));
   EXPECT_THAT(s, HasSubstr("Dialogue: 10,0:00:00.00,0:00:03.00,Title,,0,0,0,,Bảo hiểm xã hội\n"));
+}
+
+TEST(AssScript, SrtAlignmentPlacesTheCueInsideTheSafeZone) {
+  const auto track = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\an8}top\n\n2\n00:00:03,000 --> 00:00:04,000\n{\\an7}left\n\n"
+      "3\n00:00:05,000 --> 00:00:06,000\n{\\an5}middle\n\n"
+      "4\n00:00:07,000 --> 00:00:08,000\n{\\an3}bottom right\n\n"
+      "5\n00:00:09,000 --> 00:00:10,000\n{\\pos(0,0)}clamped\n",
+      "p.srt");
+  const std::string s = build_ass_script(track, CaptionStyle{}, tiktok_layout());
+  const auto top = fields_of(s, "Style: Top,");
+  ASSERT_EQ(top.size(), 22u);
+  EXPECT_EQ(top[1], "81");                       // the caption size, not the title's
+  EXPECT_EQ(top[17], "8");                       // top centre
+  EXPECT_EQ(top[20], std::to_string(270 + 12));  // the safe zone's top, like the title
+  EXPECT_EQ(fields_of(s, "Style: Middle,")[17], "5");
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.00,Top,,0,0,0,,top\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:03.00,0:00:04.00,Top,,0,0,0,,{\\an7}left\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:05.00,0:00:06.00,Middle,,0,0,0,,middle\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:07.00,0:00:08.00,Default,,0,0,0,,{\\an3}bottom right\n"));
+  // \pos(0,0) of the 384x288 SRT script is the frame's corner: moved to the safe area's corner, and
+  // bottom-centre anchored there it would overflow, so the cue falls back to its alignment.
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:09.00,0:00:10.00,Default,,0,0,0,,clamped\n"));
+  const auto placed = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an5\\pos(192,144)}centre\n", "p.srt");
+  EXPECT_THAT(build_ass_script(placed, CaptionStyle{}, tiktok_layout()),
+              HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an5\\pos(540,960)}centre\n"));
 }
 
 TEST(AssScript, BoxStyleAndColours) {
