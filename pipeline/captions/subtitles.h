@@ -66,12 +66,16 @@ struct SubtitleLimits {
 // Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line, or
 // Error(kLimit) when the file, one of its lines or its cue count is over `limits`.
 // Accepted: UTF-8 with or without BOM (UTF-16 and invalid UTF-8 are refused, naming the line and
-// column), LF / CRLF / CR line ends, no NUL bytes.
-//  - SRT: missing or wrong cue numbers, ',' or '.' before the milliseconds, hours >= 100,
-//    <i> <b> <u> <s> <font color="#rrggbb|name">; any other '<' is text.
-//  - WebVTT: WEBVTT header, NOTE / STYLE / REGION blocks skipped, cue ids, cue settings (ignored),
-//    MM:SS.mmm timings, <i> <b> <u> <c.class> <v Name> <lang> tags (colour classes kept),
-//    entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
+// column), LF / CRLF / CR line ends, no NUL bytes. The track's warnings are logged (spdlog warn).
+//  - SRT (as ffmpeg and Subtitle Edit read it): missing, wrong or stray cue numbers, ',' or '.'
+//    before 1-3 digits of milliseconds or none, spaces inside times, "-- >" arrows, hours >= 100,
+//    <i> <b> <u> <s> <font color="#rrggbb|name">, ASS override blocks {\an1-9} {\pos(x,y)} (to
+//    Cue::alignment / position) and {\i \b \u \s \c \1c \r} (kept); other override tags are
+//    dropped with a warning; any other '<' or '{' is text.
+//  - WebVTT: the W3C specification's parser (see vtt.cpp): signature, header, NOTE / STYLE /
+//    REGION blocks, cue ids, cue settings (ignored), timings; a cue that cannot be timed is dropped
+//    with a warning; only a bad signature refuses the file. <i> <b> <u> <c.class> <v Name> <lang>
+//    tags (colour classes kept), entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
 //  - ASS/SSA: everything but [Events] kept verbatim in ass_header; Dialogue lines parsed by the
 //    section's Format line.
 // Literal '{', '}' and '\' in SRT/WebVTT text are escaped so libass never reads them as overrides.

@@ -379,13 +379,220 @@ TEST(VttReader, HeaderIsRequired) {
   EXPECT_THAT(error_of([] { parse_vtt("WEBVTTX\n", "s.vtt"); }), HasSubstr("s.vtt:1:"));
 }
 
-TEST(VttReader, IdWithoutTimingAndBadTimesAreRefused) {
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\nintro\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: expected a timing line"));
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:01.000 --> 00:0x.000\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: bad timestamp"));
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:03.000 --> 00:02.000\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: the cue ends (00:00:02.000) before it starts (00:00:03.000)"));
+// Issue 14 changed this: the WebVTT parser drops a cue it cannot time (with a warning) and keeps
+// the rest, instead of refusing the file.
+TEST(VttReader, IdWithoutTimingAndBadTimesAreDroppedWithAWarning) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nintro\nhello\n\n00:01.000 --> 00:0x.000\nbad\n\n00:03.000 --> 00:02.000\nbackwards\n\n"
+      "00:04.000 --> 00:05.000\nkept\n",
+      "s.vtt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "kept");
+  ASSERT_EQ(t.warnings.size(), 3u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:3: the text 'intro' is not in a cue and is skipped"));
+  EXPECT_THAT(t.warnings[1], HasSubstr("s.vtt:6: the cue is dropped: bad end time"));
+  EXPECT_THAT(
+      t.warnings[2],
+      HasSubstr(
+          "s.vtt:9: the cue is dropped: it ends (00:00:02.000) before or when it starts (00:00:03.000)"));
+}
+
+// ---- WebVTT conformance: one test per rule of the specification's parser ---------------------
+// https://www.w3.org/TR/webvtt1/#file-parsing
+
+std::vector<std::string> plains(const SubtitleTrack& t) {
+  std::vector<std::string> out;
+  for (const Cue& c : t.cues) out.push_back(c.plain);
+  return out;
+}
+
+using Plains = std::vector<std::string>;
+
+TEST(VttSpec, SignatureIsWebvttAloneOrFollowedBySpaceOrTab) {
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT Some title\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\tx\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("\xEF\xBB\xBFWEBVTT\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  for (const char* bad : {"WEBVTTX\n\n00:01.000 --> 00:02.000\na\n", "webvtt\n", "WEBVTT\f\n", "\nWEBVTT\n",
+                          "WEB VTT\n", " WEBVTT\n", ""}) {
+    EXPECT_THAT(error_of([&] { parse_vtt(bad, "s.vtt"); }),
+                HasSubstr("s.vtt:1: a WebVTT file must start with"))
+        << bad;
+  }
+}
+
+TEST(VttSpec, SignatureAloneIsAFileWithoutCues) {
+  EXPECT_TRUE(parse_vtt("WEBVTT", "s.vtt").cues.empty());
+  EXPECT_TRUE(parse_vtt("WEBVTT\n", "s.vtt").cues.empty());
+  EXPECT_TRUE(parse_vtt("WEBVTT\n\n\n", "s.vtt").cues.empty());
+}
+
+TEST(VttSpec, HeaderLinesRunToABlankLineOrToACueTimingLine) {
+  // Header lines (old "Kind:", "Language:", "Region:" settings) are not cues.
+  const auto a =
+      parse_vtt("WEBVTT\nKind: captions\nRegion: id=fred width=40%\n\n00:01.000 --> 00:02.000\na\n", "s.vtt");
+  EXPECT_EQ(plains(a), Plains{"a"});
+  EXPECT_TRUE(a.warnings.empty());
+  // A cue right after the signature, no blank line (read 0 cues before issue 14).
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n00:01.000 --> 00:02.000\nfirst\n\n00:03.000 --> 00:04.000\nsecond\n",
+                             "s.vtt")),
+            (Plains{"first", "second"}));
+  // Header lines then a timing line without a blank line: the header ends before it.
+  const auto c = parse_vtt("WEBVTT\nKind: captions\n00:01.000 --> 00:02.000\nx\n", "s.vtt");
+  EXPECT_EQ(plains(c), Plains{"x"});
+  EXPECT_EQ(c.cues[0].line, 3);
+}
+
+TEST(VttSpec, LineTerminatorsLfCrlfAndCr) {
+  for (const char* nl : {"\n", "\r\n", "\r"}) {
+    const std::string n = nl;
+    const auto t = parse_vtt("WEBVTT" + n + n + "00:01.000 --> 00:02.000" + n + "a" + n + "b" + n + n +
+                                 "00:03.000 --> 00:04.000" + n + "c" + n,
+                             "s.vtt");
+    EXPECT_EQ(plains(t), (Plains{"a\nb", "c"}));
+    EXPECT_EQ(t.cues[1].line, 7);
+  }
+}
+
+TEST(VttSpec, BlocksAreSeparatedByOneOrMoreBlankLines) {
+  const auto t =
+      parse_vtt("WEBVTT\n\n\n\n00:01.000 --> 00:02.000\na\n\n\n\n00:03.000 --> 00:04.000\nb\n\n\n", "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"a", "b"}));
+  EXPECT_EQ(t.cues[0].line, 5);
+}
+
+TEST(VttSpec, ATimingLineInsideACueStartsTheNextCue) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n00:01.000 --> 00:02.000\na\n00:03.000 --> 00:04.000\nb\nid\n00:05.000 --> 00:06.000\nc\n",
+      "s.vtt");
+  // "id" is text of the second cue: a timing line on a block's third line starts a new block, and
+  // that block's first line is the timing line (no id).
+  EXPECT_EQ(plains(t), (Plains{"a", "b\nid", "c"}));
+  EXPECT_EQ(t.cues[2].id, "");
+}
+
+TEST(VttSpec, IdentifierIsTheLineBeforeTheTiming) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nintro – part 1\n00:01.000 --> 00:02.000\na\n\n1\n00:03.000 --> 00:04.000\nb\n", "s.vtt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].id, "intro – part 1");
+  EXPECT_EQ(t.cues[0].line, 4);
+  EXPECT_EQ(t.cues[1].id, "1");
+}
+
+TEST(VttSpec, TimingOnTheThirdLineOfABlockIsNotACue) {
+  const auto t = parse_vtt("WEBVTT\n\nline one\nline two\n00:01.000 --> 00:02.000\nx\n", "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"x"});  // the timing line starts a block of its own
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:3: the text 'line one' is not in a cue"));
+}
+
+TEST(VttSpec, TimestampsFollowTheSpecDigitRules) {
+  const auto time_of = [](const std::string& start) {
+    const auto t = parse_vtt("WEBVTT\n\n" + start + " --> 999:00:00.000\nx\n", "s.vtt");
+    return t.cues.empty() ? int64_t{-1} : t.cues[0].start_ms;
+  };
+  EXPECT_EQ(time_of("01:02.003"), 62003);
+  EXPECT_EQ(time_of("01:02:03.004"), 3723004);
+  EXPECT_EQ(time_of("100:00:00.000"), 360000000);  // hours may have more than two digits
+  EXPECT_EQ(time_of("1:02:03.004"), 3723004);      // and fewer
+  EXPECT_EQ(time_of("1:02.003"), -1);              // one digit first: hours, so seconds are missing
+  EXPECT_EQ(time_of("60:00.000"), -1);             // over 59 first: hours, seconds missing
+  EXPECT_EQ(time_of("00:1.000"), -1);              // two digits exactly
+  EXPECT_EQ(time_of("00:01.00"), -1);              // three digits of milliseconds exactly
+  EXPECT_EQ(time_of("00:01.0000"), -1);
+  EXPECT_EQ(time_of("00:01,000"), -1);  // ',' is SRT's
+  EXPECT_EQ(time_of("00:60.000"), -1);  // seconds below 60
+  EXPECT_EQ(time_of("00:60:00.000"), -1);
+  EXPECT_EQ(time_of("00:01"), -1);  // the fraction is required
+}
+
+TEST(VttSpec, WhitespaceAroundTheArrowIsAsciiWhitespaceIncludingFormFeed) {
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n00:01.000-->00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n\t00:01.000\t-->\f00:02.000\f\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(
+      plains(parse_vtt("WEBVTT\n\n00:01.000 - -> 00:02.000\na\n\n00:03.000 --> 00:04.000\nb\n", "s.vtt")),
+      Plains{"b"});  // '-->' is three characters together
+}
+
+TEST(VttSpec, CueSettingsAreAcceptedAndIgnored) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n00:01.000 --> 00:02.000 line:0 position:10%,line-left align:start size:50% vertical:rl "
+      "region:r "
+      "nonsense x:y:z\na\n\n00:03.000 --> 00:04.000line:0\nb\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"a", "b"}));
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(VttSpec, AnInvalidCueIsDroppedWithItsTextAndTheOthersKept) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n1\n00:01.000 --> 00:02.000\nfirst\n\n2\n00:02.000 -> 00:03.000\nlost\nlost too\n\n"
+      "3\n00:04.000 --> 00:05.000\nthird\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"first", "third"}));
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:7: the text '2' is not in a cue"));
+  const auto u =
+      parse_vtt("WEBVTT\n\n2\n00:02.000 --> 00:03\nlost\n\n00:04.000 --> 00:05.000\nkept\n", "s.vtt");
+  EXPECT_EQ(plains(u), Plains{"kept"});
+  ASSERT_EQ(u.warnings.size(), 1u);
+  EXPECT_THAT(u.warnings[0], HasSubstr("s.vtt:4: the cue is dropped: bad end time"));
+}
+
+TEST(VttSpec, NoteBlocksAreComments) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nNOTE\n\nNOTE one line\n\nNOTE\nmany\nlines\n\nNOTE\tx\nthis --> that (an arrow in a "
+      "note)\n\n"
+      "00:01.000 --> 00:02.000\na\n\nNOTE after a cue\n\nNOTES are not notes\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"a"});
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:19: the text 'NOTES are not notes'"));
+}
+
+TEST(VttSpec, StyleBlocksBeforeTheFirstCueAreStyleSheets) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nSTYLE\n::cue { color: yellow }\n\n::cue(b) {\n  color: peachpuff;\n}\n\nSTYLE \t\n::cue "
+      "{}\n\n"
+      "00:01.000 --> 00:02.000\na\n",
+      "s.vtt");
+  // A blank line inside a STYLE block ends it; the rest is not a cue either (no longer refused).
+  EXPECT_EQ(plains(t), Plains{"a"});
+  EXPECT_TRUE(t.warnings.empty());
+  // After a cue, "STYLE" is text that is not a cue.
+  const auto late = parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n\nSTYLE\n::cue {}\n", "s.vtt");
+  EXPECT_EQ(plains(late), Plains{"a"});
+  EXPECT_EQ(late.warnings.size(), 1u);
+}
+
+TEST(VttSpec, RegionBlocksAreRegionDefinitions) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nREGION\nid:fred\nwidth:40%\nlines:3\nregionanchor:0%,100%\n\n"
+      "00:01.000 --> 00:02.000 region:fred\na\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"a"});
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(VttSpec, CueTextIsKeptAsWrittenEmptyTextToo) {
+  const auto t =
+      parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\n\n00:03.000 --> 00:04.000\n  indented\n", "s.vtt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "");
+  EXPECT_EQ(t.cues[1].plain, "  indented");
+}
+
+TEST(VttSpec, LimitsStillApply) {
+  SubtitleLimits limits;
+  limits.max_cues = 1;
+  EXPECT_THAT(error_of(
+                  [&] {
+                    parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n\n00:03.000 --> 00:04.000\nb\n", "s.vtt",
+                              limits);
+                  },
+                  ErrorKind::kLimit),
+              HasSubstr("s.vtt:6: more than 1 cues"));
 }
 
 // ---- ASS ------------------------------------------------------------------------------------
