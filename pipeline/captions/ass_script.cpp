@@ -9,6 +9,8 @@
 #include <optional>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "filters/caption_burner.h"
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
@@ -30,6 +32,10 @@ constexpr const char* kEventFormat =
     "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text";
 constexpr const char* kTitleStyle = "Title";
 constexpr const char* kCardStyle = "Card";
+// SRT cues placed by "{\an7}".."{\an9}" / "{\an4}".."{\an6}": the Default look, at the top of
+// the safe zone (where the title goes) or in its middle.
+constexpr const char* kTopStyle = "Top";
+constexpr const char* kMiddleStyle = "Middle";
 
 std::string number(double v) {
   std::array<char, 32> buf{};
@@ -164,6 +170,12 @@ struct OwnHeader {
                     safe.right_px + values.pad_px, title_margin_v())
       << "\n"
       << style_line(kCardStyle, values, card_size_px, 5, safe.left_px + values.pad_px,
+                    safe.right_px + values.pad_px, 0)
+      << "\n"
+      << style_line(kTopStyle, values, values.size_px, 8, safe.left_px + values.pad_px,
+                    safe.right_px + values.pad_px, title_margin_v())
+      << "\n"
+      << style_line(kMiddleStyle, values, values.size_px, 5, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, 0)
       << "\n\n[Events]\n"
       << kEventFormat << "\n";
@@ -834,13 +846,41 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     if (cue.end_ms <= cue.start_ms || cue.plain.empty()) continue;
     const std::string where = track.source.string() + ":" + std::to_string(cue.line);
     const std::string text = prepare(cue.text);
-    const FitResult fitted = fit("Default", Anchor::kBottom, header.values.size_px, "", text, where);
-    const std::string mv =
-        fitted.lift_px > 0 ? std::to_string(header.default_margin_v() + fitted.lift_px) : std::string("0");
-    out +=
-        dialogue("0", cue.start_ms, cue.end_ms, "Default", "", "0", "0", mv, "",
-                 fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" + fitted.text
-                                                        : fitted.text);
+    // SRT placement ({\anN}, {\pos}): the row picks the style (so that the safe zone's top or
+    // bottom margin applies), the column the \an tag; a \pos point is kept inside the safe area.
+    const int alignment = cue.alignment >= 1 && cue.alignment <= 9 ? cue.alignment : 2;
+    const char* style_name = alignment >= 7 ? kTopStyle : alignment >= 4 ? kMiddleStyle : "Default";
+    const Anchor anchor = alignment >= 7 ? Anchor::kTop : alignment >= 4 ? Anchor::kCentre : Anchor::kBottom;
+    const int base_margin_v = alignment >= 7 ? header.title_margin_v() : header.default_margin_v();
+    std::string placement = alignment == 2 || alignment == 8 || alignment == 5
+                                ? std::string()
+                                : "{\\an" + std::to_string(alignment) + "}";
+    std::optional<FitResult> fitted;
+    if (cue.position) {
+      const double x = std::clamp(cue.position->x_rel * layout.width_px, static_cast<double>(safe.left_px),
+                                  static_cast<double>(layout.width_px - safe.right_px));
+      const double y = std::clamp(cue.position->y_rel * layout.height_px, static_cast<double>(safe.top_px),
+                                  static_cast<double>(layout.height_px - safe.bottom_px));
+      const std::string at =
+          "{\\an" + std::to_string(alignment) + "\\pos(" + number(x) + "," + number(y) + ")}";
+      fitted = fitter->fit("Default", Anchor::kCentre, header.values.size_px, at, text);
+      if (fitted) {
+        style_name = "Default";
+        placement = at;
+        fitted->lift_px = 0;
+      } else {
+        spdlog::warn("{}: the cue's \\pos would put it outside the safe zone; it is placed by its alignment",
+                     where);
+      }
+    }
+    if (!fitted) fitted = fit(style_name, anchor, header.values.size_px, placement, text, where);
+    const std::string mv = fitted->lift_px > 0 && anchor != Anchor::kCentre
+                               ? std::to_string(base_margin_v + fitted->lift_px)
+                               : std::string("0");
+    out += dialogue("0", cue.start_ms, cue.end_ms, style_name, "", "0", "0", mv, "",
+                    placement + (fitted->size_px < header.values.size_px
+                                     ? "{\\fs" + number(fitted->size_px) + "}" + fitted->text
+                                     : fitted->text));
   }
   for (const Overlay& o : overlays) {
     const std::string mv =

@@ -1,6 +1,8 @@
-// SubRip reader. Real files come from many tools: cue numbers missing, repeated or wrong,
-// '.' instead of ',', blank lines inside a cue's text, no blank line between cues. The reader
-// accepts all of those and refuses only what it cannot time: a malformed timing line.
+// SubRip reader. Real files come from many tools: cue numbers missing, repeated, wrong or stray,
+// '.' instead of ',', times without milliseconds or with spaces, "-- >" arrows, blank lines inside
+// a cue's text, no blank line between cues, ASS override tags ({\an8}). The reader accepts all
+// of those (as ffmpeg and Subtitle Edit do) and refuses only what it cannot time: a malformed
+// timing line.
 #include <algorithm>
 #include <string>
 
@@ -23,9 +25,11 @@ bool is_number(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// "00:00:01,000 --> 00:00:02,500" with optional trailing coordinates ("X1:... Y2:...").
+// "00:00:01,000 --> 00:00:02,500" with optional trailing coordinates ("X1:... Y2:..."), read as
+// tolerantly as ffmpeg and Subtitle Edit do: "-- >", spaces inside the times, no milliseconds.
 Timing parse_timing(std::string_view line, const std::filesystem::path& source, int line_no) {
-  const size_t arrow = line.find("-->");
+  size_t arrow_length = 0;
+  const size_t arrow = captions::find_srt_arrow(line, arrow_length);
   std::string why;
   size_t used = 0;
   const auto bad = [&](std::string_view part, const std::string& reason) {
@@ -34,11 +38,11 @@ Timing parse_timing(std::string_view line, const std::filesystem::path& source, 
                 " (write it as HH:MM:SS,mmm, e.g. 00:01:02,500)");
   };
   const std::string_view left = line.substr(0, arrow);
-  const auto start = captions::parse_clock(left, true, used, why);
+  const auto start = captions::parse_clock(left, true, used, why, true);
   if (!start) bad(left, why);
   if (!captions::trim(left.substr(used)).empty()) bad(left, "unexpected text after the time");
-  const std::string_view right = line.substr(arrow + 3);
-  const auto end = captions::parse_clock(right, true, used, why);
+  const std::string_view right = line.substr(arrow + arrow_length);
+  const auto end = captions::parse_clock(right, true, used, why, true);
   if (!end) bad(right.substr(0, right.find_first_of(" \t", right.find_first_not_of(" \t"))), why);
   const std::string_view tail = right.substr(used);
   if (!tail.empty() && tail.front() != ' ' && tail.front() != '\t')
@@ -65,7 +69,12 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
   captions::validate_text(text, source, limits);
   const std::vector<std::string_view> lines = captions::split_lines(text);
   const size_t n = lines.size();
-  const auto is_timing = [&](size_t i) { return i < n && lines[i].find("-->") != std::string_view::npos; };
+  const auto is_timing = [&](size_t i) {
+    size_t length = 0;
+    return i < n && captions::find_srt_arrow(lines[i], length) != std::string_view::npos;
+  };
+  const auto blank_or_end = [&](size_t i) { return i >= n || captions::trim(lines[i]).empty(); };
+  std::vector<std::string> warnings;
 
   std::vector<RawCue> raw;
   size_t i = 0;
@@ -76,6 +85,13 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
     }
     RawCue cue;
     if (!is_timing(i)) {
+      if (is_number(lines[i]) && blank_or_end(i + 1)) {
+        // A cue number alone between blank lines (a deleted cue, an editor's leftover): not text.
+        warnings.push_back(source.string() + ":" + std::to_string(i + 1) + ": the stray cue number '" +
+                           std::string(captions::trim(lines[i])) + "' (no timing line after it) is skipped");
+        ++i;
+        continue;
+      }
       if (is_timing(i + 1)) {
         cue.id = std::string(captions::trim(lines[i]));  // a cue number, right or wrong
         ++i;
@@ -112,6 +128,7 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
   SubtitleTrack track;
   track.format = SubtitleFormat::kSrt;
   track.source = source;
+  track.warnings = std::move(warnings);
   track.cues.reserve(raw.size());
   for (RawCue& r : raw) {
     while (!r.text.empty() && captions::trim(r.text.back()).empty()) r.text.pop_back();
@@ -126,6 +143,15 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
     cue.plain = std::move(converted.plain);
     cue.line = r.line;
     cue.id = std::move(r.id);
+    cue.alignment = converted.alignment;
+    cue.position = converted.position;
+    if (!converted.ignored_tags.empty()) {
+      std::string tags;
+      for (const auto& t : converted.ignored_tags) tags += (tags.empty() ? "" : " ") + t;
+      track.warnings.push_back(source.string() + ":" + std::to_string(r.line) +
+                               ": override tags not applied: " + tags +
+                               " (captions keep the brand's font and size, and stay in the safe zone)");
+    }
     track.cues.push_back(std::move(cue));
   }
   std::stable_sort(track.cues.begin(), track.cues.end(),

@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "pipeline/captions/text_util.h"
 
 namespace shortpack {
@@ -30,9 +32,11 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
   std::string text(static_cast<size_t>(size), '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (ext == ".srt") return parse_srt(text, path, limits);
-  if (ext == ".vtt") return parse_vtt(text, path, limits);
-  return parse_ass(text, path, limits);
+  SubtitleTrack track = ext == ".srt"   ? parse_srt(text, path, limits)
+                        : ext == ".vtt" ? parse_vtt(text, path, limits)
+                                        : parse_ass(text, path, limits);
+  for (const std::string& warning : track.warnings) spdlog::warn("{}", warning);
+  return track;
 }
 
 SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_ms, int64_t offset_ms) {

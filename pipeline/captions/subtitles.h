@@ -7,12 +7,19 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "pipeline/preset.h"
 
 namespace shortpack {
+
+// A point on the frame as fractions of its width and height (0,0 top left).
+struct CuePosition {
+  double x_rel = 0.0;
+  double y_rel = 0.0;
+};
 
 struct Cue {
   int64_t start_ms = 0;
@@ -24,6 +31,12 @@ struct Cue {
   std::string plain;
   int line = 0;    // 1-based line of the file where the cue starts
   std::string id;  // cue number / id as written, may be empty
+  // SRT "{\anN}": where on the frame (numpad 1-9: 7 top left, 8 top centre, 5 middle, 2 bottom
+  // centre); 0: the style's place (bottom centre). Kept inside the safe zone by the script builder.
+  int alignment = 0;
+  // SRT "{\pos(x,y)}", in the 384x288 script that ffmpeg, mpv and VLC give SRT text, as fractions
+  // of the frame; the point the alignment anchors. nullopt: none.
+  std::optional<CuePosition> position;
   // ASS only: the event's other fields, kept as written.
   std::string ass_layer = "0", ass_style = "Default", ass_name, ass_margin_l = "0", ass_margin_r = "0",
               ass_margin_v = "0", ass_effect;
@@ -37,6 +50,10 @@ struct SubtitleTrack {
   std::vector<Cue> cues;  // sorted by start_ms
   // ASS only: everything before [Events] (Script Info, styles, fonts), verbatim.
   std::string ass_header;
+  // What was read differently from what was written, each "<file>:<line>: <what>" (a WebVTT cue
+  // dropped for a bad timing line, an SRT override tag not applied, a stray cue number skipped).
+  // read_subtitles() logs them as warnings.
+  std::vector<std::string> warnings;
 };
 
 struct SubtitleLimits {
@@ -49,12 +66,16 @@ struct SubtitleLimits {
 // Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line, or
 // Error(kLimit) when the file, one of its lines or its cue count is over `limits`.
 // Accepted: UTF-8 with or without BOM (UTF-16 and invalid UTF-8 are refused, naming the line and
-// column), LF / CRLF / CR line ends, no NUL bytes.
-//  - SRT: missing or wrong cue numbers, ',' or '.' before the milliseconds, hours >= 100,
-//    <i> <b> <u> <s> <font color="#rrggbb|name">; any other '<' is text.
-//  - WebVTT: WEBVTT header, NOTE / STYLE / REGION blocks skipped, cue ids, cue settings (ignored),
-//    MM:SS.mmm timings, <i> <b> <u> <c.class> <v Name> <lang> tags (colour classes kept),
-//    entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
+// column), LF / CRLF / CR line ends, no NUL bytes. The track's warnings are logged (spdlog warn).
+//  - SRT (as ffmpeg and Subtitle Edit read it): missing, wrong or stray cue numbers, ',' or '.'
+//    before 1-3 digits of milliseconds or none, spaces inside times, "-- >" arrows, hours >= 100,
+//    <i> <b> <u> <s> <font color="#rrggbb|name">, ASS override blocks {\an1-9} {\pos(x,y)} (to
+//    Cue::alignment / position) and {\i \b \u \s \c \1c \r} (kept); other override tags are
+//    dropped with a warning; any other '<' or '{' is text.
+//  - WebVTT: the W3C specification's parser (see vtt.cpp): signature, header, NOTE / STYLE /
+//    REGION blocks, cue ids, cue settings (ignored), timings; a cue that cannot be timed is dropped
+//    with a warning; only a bad signature refuses the file. <i> <b> <u> <c.class> <v Name> <lang>
+//    tags (colour classes kept), entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
 //  - ASS/SSA: everything but [Events] kept verbatim in ass_header; Dialogue lines parsed by the
 //    section's Format line.
 // Literal '{', '}' and '\' in SRT/WebVTT text are escaped so libass never reads them as overrides.

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace shortpack::captions {
 
@@ -196,10 +198,14 @@ size_t read_digits(std::string_view s, size_t pos, size_t max_digits, int64_t& v
 
 }  // namespace
 
-std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_t& consumed,
-                                   std::string& why) {
+std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_t& consumed, std::string& why,
+                                   bool lenient) {
   size_t pos = 0;
-  while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t')) ++pos;
+  const auto skip_blanks = [&](size_t at) {
+    while (at < s.size() && (s[at] == ' ' || s[at] == '\t')) ++at;
+    return at;
+  };
+  pos = skip_blanks(pos);
   // Up to three colon-separated integer fields, then a fraction.
   std::array<int64_t, 3> fields{};
   std::array<size_t, 3> widths{};
@@ -219,8 +225,9 @@ std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_
     widths[count] = n;
     ++count;
     pos += n;
-    if (pos < s.size() && s[pos] == ':' && count < 3) {
-      ++pos;
+    const size_t colon = lenient ? skip_blanks(pos) : pos;
+    if (colon < s.size() && s[colon] == ':' && count < 3) {
+      pos = lenient ? skip_blanks(colon + 1) : colon + 1;
       continue;
     }
     break;
@@ -241,8 +248,9 @@ std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_
     return std::nullopt;
   }
   int64_t millis = 0;
-  if (pos < s.size() && (s[pos] == ',' || s[pos] == '.')) {
-    ++pos;
+  const size_t separator = lenient ? skip_blanks(pos) : pos;
+  if (separator < s.size() && (s[separator] == ',' || s[separator] == '.')) {
+    pos = lenient ? skip_blanks(separator + 1) : separator + 1;
     int64_t frac = 0;
     const size_t n = read_digits(s, pos, 3, frac);
     if (n == 0) {
@@ -255,12 +263,30 @@ std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_
     }
     millis = n == 1 ? frac * 100 : n == 2 ? frac * 10 : frac;
     pos += n;
-  } else {
+  } else if (!lenient) {
     why = "the fraction of a second is missing";
     return std::nullopt;
   }
   consumed = pos;
   return ((hours * 60 + minutes) * 60 + seconds) * 1000 + millis;
+}
+
+size_t find_srt_arrow(std::string_view line, size_t& length) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '-') continue;
+    size_t j = i;
+    int dashes = 0;
+    while (j < line.size() && (line[j] == '-' || line[j] == ' ')) {
+      if (line[j] == '-') ++dashes;
+      ++j;
+    }
+    if (dashes >= 2 && j < line.size() && line[j] == '>') {
+      length = j + 1 - i;
+      return i;
+    }
+    i = j == i ? i : j - 1;
+  }
+  return std::string_view::npos;
 }
 
 namespace {
@@ -458,9 +484,133 @@ std::optional<char32_t> decode_entity(std::string_view name) {
 
 bool is_tag_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
+bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c); });
+}
+
+// "&H00FFFF&", "&HFFFF", "H00FF00&" -> "&HBBGGRR&" (alpha dropped); nullopt when malformed.
+std::optional<std::string> ass_colour_argument(std::string_view arg) {
+  if (!arg.empty() && arg.front() == '&') arg.remove_prefix(1);
+  if (arg.empty() || (arg.front() != 'H' && arg.front() != 'h')) return std::nullopt;
+  arg.remove_prefix(1);
+  if (!arg.empty() && arg.back() == '&') arg.remove_suffix(1);
+  if (arg.empty() || arg.size() > 8 || !std::all_of(arg.begin(), arg.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c));
+      })) {
+    return std::nullopt;
+  }
+  const unsigned long value = std::stoul(std::string(arg), nullptr, 16) & 0xFFFFFF;
+  std::array<char, 16> buf{};
+  std::snprintf(buf.data(), buf.size(), "&H%06lX&", value);
+  return std::string(buf.data());
+}
+
+// "(192, 30)" -> the point; nullopt when malformed.
+std::optional<std::pair<double, double>> pos_argument(std::string_view arg) {
+  arg = trim(arg);
+  if (arg.size() < 5 || arg.front() != '(' || arg.back() != ')') return std::nullopt;
+  arg = arg.substr(1, arg.size() - 2);
+  const size_t comma = arg.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  const auto number = [](std::string_view v) -> std::optional<double> {
+    const std::string text(trim(v));
+    if (text.empty() || text.size() > 24) return std::nullopt;
+    char* end = nullptr;
+    const double d = std::strtod(text.c_str(), &end);
+    if (end != text.c_str() + text.size() || !std::isfinite(d)) return std::nullopt;
+    return d;
+  };
+  const auto x = number(arg.substr(0, comma));
+  const auto y = number(arg.substr(comma + 1));
+  if (!x || !y) return std::nullopt;
+  return std::make_pair(*x, *y);
+}
+
+// The script size that ffmpeg, mpv and VLC give SRT text: where SRT \pos coordinates live.
+constexpr double kSrtPlayResX = 384.0;
+constexpr double kSrtPlayResY = 288.0;
+
+// One SRT "{\...}" block (without the braces): the tags libass may apply to a caption are kept
+// in the returned override text, placement goes to `out`, the rest is listed as ignored.
+std::string srt_override_block(std::string_view block, ConvertedText& out) {
+  // Tags split at backslashes outside parentheses (\t(\fs20) holds one inside).
+  std::vector<std::string_view> tags;
+  int depth = 0;
+  size_t start = std::string_view::npos;
+  for (size_t i = 0; i < block.size(); ++i) {
+    const char c = block[i];
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (c == '\\' && depth == 0) {
+      if (start != std::string_view::npos) tags.push_back(block.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  if (start != std::string_view::npos) tags.push_back(block.substr(start));
+
+  std::string kept;
+  for (std::string_view tag : tags) {
+    tag = trim(tag);
+    if (tag.empty()) continue;
+    size_t n = 0;
+    if (is_digit(tag[0])) n = 1;  // \1c
+    while (n < tag.size() && is_alpha(tag[n])) ++n;
+    const std::string_view name = tag.substr(0, n);
+    const std::string_view arg = trim(tag.substr(n));
+    bool applied = true;
+    if (name == "an" && arg.size() == 1 && arg[0] >= '1' && arg[0] <= '9') {
+      if (out.alignment == 0) out.alignment = arg[0] - '0';
+    } else if (name == "a" && all_digits(arg) && arg.size() <= 2) {
+      // SSA numbering: 1-3 bottom, 5-7 top, 9-11 middle (left, centre, right).
+      static constexpr std::array<int, 12> kFromSsa = {0, 1, 2, 3, 0, 7, 8, 9, 0, 4, 5, 6};
+      const int v = std::stoi(std::string(arg));
+      if (v >= 1 && v <= 11 && kFromSsa[static_cast<size_t>(v)] != 0) {
+        if (out.alignment == 0) out.alignment = kFromSsa[static_cast<size_t>(v)];
+      } else {
+        applied = false;
+      }
+    } else if (name == "pos") {
+      if (const auto p = pos_argument(arg)) {
+        if (!out.position) out.position = CuePosition{p->first / kSrtPlayResX, p->second / kSrtPlayResY};
+      } else {
+        applied = false;
+      }
+    } else if (name == "i" || name == "u" || name == "s") {
+      if (arg.empty() || arg == "0" || arg == "1") {
+        kept += "\\" + std::string(name) + std::string(arg);
+      } else {
+        applied = false;
+      }
+    } else if (name == "b") {
+      if (arg.empty() || (all_digits(arg) && arg.size() <= 3)) {
+        kept += "\\b" + std::string(arg);
+      } else {
+        applied = false;
+      }
+    } else if (name == "c" || name == "1c") {
+      if (arg.empty()) {
+        kept += "\\c";
+      } else if (const auto colour = ass_colour_argument(arg)) {
+        kept += "\\c" + *colour;
+      } else {
+        applied = false;
+      }
+    } else if (!name.empty() && name[0] == 'r') {  // \r or \rStyleName: no other tag starts with r
+      kept += "\\r";  // back to the caption style (a style name is not ours to switch to)
+    } else {
+      applied = false;
+    }
+    if (!applied) out.ignored_tags.push_back("\\" + std::string(tag.substr(0, 24)));
+  }
+  return kept;
+}
+
 }  // namespace
 
 ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialect dialect) {
+  ConvertedText result;
   AssWriter ass;
   std::string plain;
   int italic = 0, bold = 0, underline = 0, strike = 0;
@@ -508,6 +658,15 @@ ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialec
     size_t pos = 0;
     while (pos < line.size()) {
       const char c = line[pos];
+      if (c == '{' && dialect == MarkupDialect::kSrt && pos + 1 < line.size() && line[pos + 1] == '\\') {
+        const size_t close = line.find('}', pos + 1);
+        if (close != std::string_view::npos) {
+          const std::string kept = srt_override_block(line.substr(pos + 1, close - pos - 1), result);
+          if (!kept.empty()) ass.tag(kept);
+          pos = close + 1;
+          continue;
+        }
+      }
       if (c == '<') {
         const size_t close = line.find('>', pos + 1);
         if (close != std::string_view::npos) {
@@ -576,7 +735,9 @@ ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialec
       append_utf8(plain, cp);
     }
   }
-  return {ass.take(), plain};
+  result.ass = ass.take();
+  result.plain = std::move(plain);
+  return result;
 }
 
 std::string escape_ass_text(std::string_view plain) {

@@ -40,10 +40,17 @@ bool starts_with_word(std::string_view line, std::string_view word);  // word th
 bool iequals(std::string_view a, std::string_view b);
 
 // Parses a clock time "[H+:]MM:SS(.|,)f{1,3}" at the start of `s` (after optional spaces).
-// `require_hours`: SRT always has hours; WebVTT may omit them. On success returns the time and
-// sets `consumed`; on failure returns nullopt with a human reason in `why`.
-std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_t& consumed,
-                                   std::string& why);
+// `require_hours`: SRT and ASS always have hours. `lenient` (SRT, as ffmpeg and Subtitle Edit
+// read it): spaces around ':' and ',' ("00: 00: 12,083"), and the fraction may be missing
+// ("00:01:39"). On success returns the time and sets `consumed`; on failure returns nullopt with
+// a human reason in `why`.
+std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_t& consumed, std::string& why,
+                                   bool lenient = false);
+
+// The SRT arrow between two times: "-->" and the variants common readers accept ("-- >",
+// "--->", "- ->": two or more '-' with spaces between, then '>'). Returns its position and sets
+// `length`, or npos.
+size_t find_srt_arrow(std::string_view line, size_t& length);
 
 // Timestamps for writers.
 std::string format_srt_time(int64_t ms);  // 00:00:01,000
@@ -55,9 +62,18 @@ enum class MarkupDialect { kSrt, kVtt };
 struct ConvertedText {
   std::string ass;    // ASS-ready: overrides for tags, "\N" between lines, literal braces escaped
   std::string plain;  // no tags, entities decoded, lines joined by '\n'
+  // SRT only, from ASS override blocks in the text ("{\an8}", "{\pos(192,30)}"); the first of
+  // each wins, as in libass. Not part of `ass`: the script builder places the cue.
+  int alignment = 0;  // numpad 1-9; 0: not given
+  std::optional<CuePosition> position;
+  // SRT override tags that are not applied (\fs, \move, \p, ...), as written ("\fs40").
+  std::vector<std::string> ignored_tags;
 };
 
-// Converts the text lines of one SRT or WebVTT cue.
+// Converts the text lines of one SRT or WebVTT cue. SRT text may carry ASS override blocks
+// "{\...}" as Aegisub, Subtitle Edit and YouTube write them: \i \b \u \s \c \1c \r are kept in
+// `ass`, \an \a \pos go to `alignment` / `position`, other tags are dropped (`ignored_tags`).
+// Braces that do not open an override block ("{x}") stay text.
 ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialect dialect);
 
 // Escapes literal text so libass shows it as written (braces, backslashes, newlines -> \N).

@@ -485,7 +485,7 @@ TEST(CaptionTitle, TextKeepsClearOfTheLogo) {
   CaptionStyle style;
   style.language = "vi";
   const TitleText title{"Bảo hiểm xã hội tự nguyện cho mọi người", 3000};
-  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}};
+  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}, {}};
   auto overlaps = [](const CaptionBurner::Box& t, const CaptionLayout::Box& l) {
     return t.x < l.x + l.w && l.x < t.x + t.w && t.y < l.y + l.h && l.y < t.y + t.h;
   };
@@ -524,7 +524,7 @@ TEST(CaptionTitle, TextKeepsClearOfTheLogo) {
 }
 
 TEST(CaptionCard, CardIsCentredInTheSafeArea) {
-  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}};
+  const SubtitleTrack none{SubtitleFormat::kSrt, "none.srt", {}, {}, {}};
   for (const CaptionLayout& layout :
        {CaptionLayout{1080, 1920, kTikTokSafe}, CaptionLayout{1920, 1080, kYouTubeSafe}}) {
     CaptionStyle style;

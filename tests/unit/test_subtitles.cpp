@@ -123,11 +123,149 @@ TEST(SrtReader, NestedSameTagsCloseOnce) {
   EXPECT_EQ(t.cues[0].text, "{\\i1}a b c{\\i0}");
 }
 
+// Issue 14 changed this: "{\an8}" is an override tag (applied, as ffmpeg, mpv and VLC do);
+// braces that do not open an override block and backslashes outside one are still text.
 TEST(SrtReader, EscapesBracesAndBackslashesSoLibassShowsThemAsText) {
-  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an8}C:\\New \\h a<b\n", "a.srt");
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{x}C:\\New \\h a<b {\\i1\n", "a.srt");
   ASSERT_EQ(t.cues.size(), 1u);
-  EXPECT_EQ(t.cues[0].text, "\\{\\an8\\}C:\\" + kWj + "New \\" + kWj + "h a<b");
-  EXPECT_EQ(t.cues[0].plain, "{\\an8}C:\\New \\h a<b");
+  EXPECT_EQ(t.cues[0].text, "\\{x\\}C:\\" + kWj + "New \\" + kWj + "h a<b \\{\\i1");
+  EXPECT_EQ(t.cues[0].plain, "{x}C:\\New \\h a<b {\\i1");
+}
+
+// ---- SRT override tags (issue 14) ------------------------------------------------------------
+
+TEST(SrtOverrides, AlignmentIsTakenFromTheTextNotDrawn) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an8}Speaker at the top\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].alignment, 8);
+  EXPECT_EQ(t.cues[0].text, "Speaker at the top");
+  EXPECT_EQ(t.cues[0].plain, "Speaker at the top");
+  EXPECT_FALSE(t.cues[0].position.has_value());
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(SrtOverrides, FirstAlignmentWinsAndEveryNumpadValueIsRead) {
+  for (int an = 1; an <= 9; ++an) {
+    const auto t =
+        parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an" + std::to_string(an) + "}a{\\an2}b\n", "a.srt");
+    EXPECT_EQ(t.cues[0].alignment, an);
+    EXPECT_EQ(t.cues[0].plain, "ab");
+  }
+  // The SSA numbering (\a6: top centre, \a10: middle centre).
+  EXPECT_EQ(parse_srt("00:00:01,000 --> 00:00:02,000\n{\\a6}x\n", "a.srt").cues[0].alignment, 8);
+  EXPECT_EQ(parse_srt("00:00:01,000 --> 00:00:02,000\n{\\a10}x\n", "a.srt").cues[0].alignment, 5);
+  // \an0 and \an10 are not alignments: ignored with a warning.
+  const auto bad = parse_srt("00:00:01,000 --> 00:00:02,000\n{\\an0}x\n", "a.srt");
+  EXPECT_EQ(bad.cues[0].alignment, 0);
+  ASSERT_EQ(bad.warnings.size(), 1u);
+  EXPECT_THAT(bad.warnings[0], HasSubstr("a.srt:1: override tags not applied: \\an0"));
+}
+
+TEST(SrtOverrides, StyleTagsAreKeptColoursNormalised) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\i1}it{\\i0} {\\b1}b{\\b0} {\\u1}u{\\u0} {\\s1}s{\\s0} "
+      "{\\c&H00FFFF&}y{\\1c&HFF0000&}b{\\c}w {\\b700\\i}x{\\rAlt}r\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text,
+            "{\\i1}it{\\i0} {\\b1}b{\\b0} {\\u1}u{\\u0} {\\s1}s{\\s0} {\\c&H00FFFF&}y{\\c&HFF0000&}b{\\c}w "
+            "{\\b700\\i}x{\\r}r");
+  EXPECT_EQ(t.cues[0].plain, "it b u s ybw xr");
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(SrtOverrides, PositionIsReadInTheSrtScriptSize) {
+  const auto t = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an7\\pos(96, 72)}corner\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].alignment, 7);
+  ASSERT_TRUE(t.cues[0].position.has_value());
+  EXPECT_DOUBLE_EQ(t.cues[0].position->x_rel, 0.25);  // 96 / 384
+  EXPECT_DOUBLE_EQ(t.cues[0].position->y_rel, 0.25);  // 72 / 288
+  EXPECT_EQ(t.cues[0].text, "corner");
+  // A malformed \pos is ignored with a warning, never a crash.
+  const auto bad = parse_srt("00:00:01,000 --> 00:00:02,000\n{\\pos(1e999,x)}x\n", "a.srt");
+  EXPECT_FALSE(bad.cues[0].position.has_value());
+  EXPECT_EQ(bad.warnings.size(), 1u);
+}
+
+TEST(SrtOverrides, TagsThatWouldLeaveTheBrandOrTheSafeZoneAreDroppedWithAWarning) {
+  const auto t =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\fs80\\fnComic Sans\\move(0,0,10,10)\\t(\\fs20)\\i1}x\n",
+                "s/a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].text, "{\\i1}x");
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s/a.srt:2: override tags not applied: \\fs80 \\fnComic Sans "
+                                       "\\move(0,0,10,10) \\t(\\fs20)"));
+}
+
+TEST(SrtOverrides, HtmlAndAssTagsMix) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\an9}<i>top right</i>\n<font color=\"#00FF00\">g</font>\n",
+      "a.srt");
+  EXPECT_EQ(t.cues[0].alignment, 9);
+  EXPECT_EQ(t.cues[0].text, "{\\i1}top right{\\i0}\\N{\\c&H00FF00&}g{\\c}");
+}
+
+// ---- SRT timings as common readers take them (issue 14) --------------------------------------
+
+TEST(SrtTimings, MissingMillisecondsAndSpacesInsideTimes) {
+  const auto t = parse_srt(
+      "1\n00:01:39 --> 00:01:41\na\n\n2\n00: 00: 12,083 --> 00: 00: 13 , 5\nb\n\n"
+      "3\n00:00:20,1 --> 00:00:21,12\nc\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 3u);
+  EXPECT_EQ(t.cues[0].plain, "b");
+  EXPECT_EQ(t.cues[0].start_ms, 12083);
+  EXPECT_EQ(t.cues[0].end_ms, 13500);
+  EXPECT_EQ(t.cues[1].start_ms, 20100);
+  EXPECT_EQ(t.cues[1].end_ms, 21120);
+  EXPECT_EQ(t.cues[2].start_ms, 99000);
+  EXPECT_EQ(t.cues[2].end_ms, 101000);
+}
+
+TEST(SrtTimings, ArrowVariantsStartTheirOwnCue) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\nfirst\n"
+      "2\n00:00:03,000 -- > 00:00:04,000\nsecond\n\n"
+      "3\n00:00:05,000 ---> 00:00:06,000\nthird\n\n"
+      "00:00:07,000 - -> 00:00:08,000\nfourth\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 4u);
+  EXPECT_EQ(t.cues[0].plain, "first");
+  EXPECT_EQ(t.cues[1].plain, "second");
+  EXPECT_EQ(t.cues[1].start_ms, 3000);
+  EXPECT_EQ(t.cues[1].id, "2");
+  EXPECT_EQ(t.cues[2].plain, "third");
+  EXPECT_EQ(t.cues[3].plain, "fourth");
+  EXPECT_EQ(t.cues[3].end_ms, 8000);
+}
+
+TEST(SrtTimings, StillRefusedWhatNoReaderCanTime) {
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,000 -> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:1: expected a cue number or a timing line"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,0000 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp"));
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01:000 --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp"));
+}
+
+TEST(SrtReader, StrayCueNumbersAreNotText) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\nHello\n\n2\n\n3\n00:00:03,000 --> 00:00:04,000\nWorld\n\n4\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "Hello");
+  EXPECT_EQ(t.cues[1].plain, "World");
+  ASSERT_EQ(t.warnings.size(), 2u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("a.srt:5: the stray cue number '2'"));
+  EXPECT_THAT(t.warnings[1], HasSubstr("a.srt:11: the stray cue number '4'"));
+  // A number that is a cue's text stays text.
+  const auto count =
+      parse_srt("1\n00:00:01,000 --> 00:00:02,000\n3\n\n2\n00:00:02,000 --> 00:00:03,000\n2\n", "a.srt");
+  ASSERT_EQ(count.cues.size(), 2u);
+  EXPECT_EQ(count.cues[0].plain, "3");
+  EXPECT_EQ(count.cues[1].plain, "2");
 }
 
 TEST(SrtReader, BackslashBeforeATagIsKeptApart) {
@@ -145,8 +283,9 @@ TEST(SrtReader, BadTimestampNamesFileLineAndFix) {
 }
 
 TEST(SrtReader, GarbageTimingIsRefused) {
-  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01 --> 00:00:02,000\na\n", "x.srt"); }),
-              HasSubstr("x.srt:2: bad timestamp '00:00:01': the fraction of a second is missing"));
+  // Issue 14 changed this: "00:00:01" (no milliseconds) is read, as every common reader does.
+  EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01x --> 00:00:02,000\na\n", "x.srt"); }),
+              HasSubstr("x.srt:2: bad timestamp '00:00:01x': unexpected text after the time"));
   EXPECT_THAT(error_of([] { parse_srt("1\n00:01,000 --> 00:00:02,000\na\n", "x.srt"); }),
               HasSubstr("x.srt:2: bad timestamp"));
   EXPECT_THAT(error_of([] { parse_srt("1\n00:00:01,000 --> soon\na\n", "x.srt"); }),
@@ -241,13 +380,220 @@ TEST(VttReader, HeaderIsRequired) {
   EXPECT_THAT(error_of([] { parse_vtt("WEBVTTX\n", "s.vtt"); }), HasSubstr("s.vtt:1:"));
 }
 
-TEST(VttReader, IdWithoutTimingAndBadTimesAreRefused) {
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\nintro\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: expected a timing line"));
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:01.000 --> 00:0x.000\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: bad timestamp"));
-  EXPECT_THAT(error_of([] { parse_vtt("WEBVTT\n\n00:03.000 --> 00:02.000\nhello\n", "s.vtt"); }),
-              HasSubstr("s.vtt:3: the cue ends (00:00:02.000) before it starts (00:00:03.000)"));
+// Issue 14 changed this: the WebVTT parser drops a cue it cannot time (with a warning) and keeps
+// the rest, instead of refusing the file.
+TEST(VttReader, IdWithoutTimingAndBadTimesAreDroppedWithAWarning) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nintro\nhello\n\n00:01.000 --> 00:0x.000\nbad\n\n00:03.000 --> 00:02.000\nbackwards\n\n"
+      "00:04.000 --> 00:05.000\nkept\n",
+      "s.vtt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "kept");
+  ASSERT_EQ(t.warnings.size(), 3u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:3: the text 'intro' is not in a cue and is skipped"));
+  EXPECT_THAT(t.warnings[1], HasSubstr("s.vtt:6: the cue is dropped: bad end time"));
+  EXPECT_THAT(
+      t.warnings[2],
+      HasSubstr(
+          "s.vtt:9: the cue is dropped: it ends (00:00:02.000) before or when it starts (00:00:03.000)"));
+}
+
+// ---- WebVTT conformance: one test per rule of the specification's parser ---------------------
+// https://www.w3.org/TR/webvtt1/#file-parsing
+
+std::vector<std::string> plains(const SubtitleTrack& t) {
+  std::vector<std::string> out;
+  for (const Cue& c : t.cues) out.push_back(c.plain);
+  return out;
+}
+
+using Plains = std::vector<std::string>;
+
+TEST(VttSpec, SignatureIsWebvttAloneOrFollowedBySpaceOrTab) {
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT Some title\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\tx\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("\xEF\xBB\xBFWEBVTT\n\n00:01.000 --> 00:02.000\na\n", "s.vtt")), Plains{"a"});
+  for (const char* bad : {"WEBVTTX\n\n00:01.000 --> 00:02.000\na\n", "webvtt\n", "WEBVTT\f\n", "\nWEBVTT\n",
+                          "WEB VTT\n", " WEBVTT\n", ""}) {
+    EXPECT_THAT(error_of([&] { parse_vtt(bad, "s.vtt"); }),
+                HasSubstr("s.vtt:1: a WebVTT file must start with"))
+        << bad;
+  }
+}
+
+TEST(VttSpec, SignatureAloneIsAFileWithoutCues) {
+  EXPECT_TRUE(parse_vtt("WEBVTT", "s.vtt").cues.empty());
+  EXPECT_TRUE(parse_vtt("WEBVTT\n", "s.vtt").cues.empty());
+  EXPECT_TRUE(parse_vtt("WEBVTT\n\n\n", "s.vtt").cues.empty());
+}
+
+TEST(VttSpec, HeaderLinesRunToABlankLineOrToACueTimingLine) {
+  // Header lines (old "Kind:", "Language:", "Region:" settings) are not cues.
+  const auto a =
+      parse_vtt("WEBVTT\nKind: captions\nRegion: id=fred width=40%\n\n00:01.000 --> 00:02.000\na\n", "s.vtt");
+  EXPECT_EQ(plains(a), Plains{"a"});
+  EXPECT_TRUE(a.warnings.empty());
+  // A cue right after the signature, no blank line (read 0 cues before issue 14).
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n00:01.000 --> 00:02.000\nfirst\n\n00:03.000 --> 00:04.000\nsecond\n",
+                             "s.vtt")),
+            (Plains{"first", "second"}));
+  // Header lines then a timing line without a blank line: the header ends before it.
+  const auto c = parse_vtt("WEBVTT\nKind: captions\n00:01.000 --> 00:02.000\nx\n", "s.vtt");
+  EXPECT_EQ(plains(c), Plains{"x"});
+  EXPECT_EQ(c.cues[0].line, 3);
+}
+
+TEST(VttSpec, LineTerminatorsLfCrlfAndCr) {
+  for (const char* nl : {"\n", "\r\n", "\r"}) {
+    const std::string n = nl;
+    const auto t = parse_vtt("WEBVTT" + n + n + "00:01.000 --> 00:02.000" + n + "a" + n + "b" + n + n +
+                                 "00:03.000 --> 00:04.000" + n + "c" + n,
+                             "s.vtt");
+    EXPECT_EQ(plains(t), (Plains{"a\nb", "c"}));
+    EXPECT_EQ(t.cues[1].line, 7);
+  }
+}
+
+TEST(VttSpec, BlocksAreSeparatedByOneOrMoreBlankLines) {
+  const auto t =
+      parse_vtt("WEBVTT\n\n\n\n00:01.000 --> 00:02.000\na\n\n\n\n00:03.000 --> 00:04.000\nb\n\n\n", "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"a", "b"}));
+  EXPECT_EQ(t.cues[0].line, 5);
+}
+
+TEST(VttSpec, ATimingLineInsideACueStartsTheNextCue) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n00:01.000 --> 00:02.000\na\n00:03.000 --> 00:04.000\nb\nid\n00:05.000 --> 00:06.000\nc\n",
+      "s.vtt");
+  // "id" is text of the second cue: a timing line on a block's third line starts a new block, and
+  // that block's first line is the timing line (no id).
+  EXPECT_EQ(plains(t), (Plains{"a", "b\nid", "c"}));
+  EXPECT_EQ(t.cues[2].id, "");
+}
+
+TEST(VttSpec, IdentifierIsTheLineBeforeTheTiming) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nintro – part 1\n00:01.000 --> 00:02.000\na\n\n1\n00:03.000 --> 00:04.000\nb\n", "s.vtt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].id, "intro – part 1");
+  EXPECT_EQ(t.cues[0].line, 4);
+  EXPECT_EQ(t.cues[1].id, "1");
+}
+
+TEST(VttSpec, TimingOnTheThirdLineOfABlockIsNotACue) {
+  const auto t = parse_vtt("WEBVTT\n\nline one\nline two\n00:01.000 --> 00:02.000\nx\n", "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"x"});  // the timing line starts a block of its own
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:3: the text 'line one' is not in a cue"));
+}
+
+TEST(VttSpec, TimestampsFollowTheSpecDigitRules) {
+  const auto time_of = [](const std::string& start) {
+    const auto t = parse_vtt("WEBVTT\n\n" + start + " --> 999:00:00.000\nx\n", "s.vtt");
+    return t.cues.empty() ? int64_t{-1} : t.cues[0].start_ms;
+  };
+  EXPECT_EQ(time_of("01:02.003"), 62003);
+  EXPECT_EQ(time_of("01:02:03.004"), 3723004);
+  EXPECT_EQ(time_of("100:00:00.000"), 360000000);  // hours may have more than two digits
+  EXPECT_EQ(time_of("1:02:03.004"), 3723004);      // and fewer
+  EXPECT_EQ(time_of("1:02.003"), -1);              // one digit first: hours, so seconds are missing
+  EXPECT_EQ(time_of("60:00.000"), -1);             // over 59 first: hours, seconds missing
+  EXPECT_EQ(time_of("00:1.000"), -1);              // two digits exactly
+  EXPECT_EQ(time_of("00:01.00"), -1);              // three digits of milliseconds exactly
+  EXPECT_EQ(time_of("00:01.0000"), -1);
+  EXPECT_EQ(time_of("00:01,000"), -1);  // ',' is SRT's
+  EXPECT_EQ(time_of("00:60.000"), -1);  // seconds below 60
+  EXPECT_EQ(time_of("00:60:00.000"), -1);
+  EXPECT_EQ(time_of("00:01"), -1);  // the fraction is required
+}
+
+TEST(VttSpec, WhitespaceAroundTheArrowIsAsciiWhitespaceIncludingFormFeed) {
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n00:01.000-->00:02.000\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(plains(parse_vtt("WEBVTT\n\n\t00:01.000\t-->\f00:02.000\f\na\n", "s.vtt")), Plains{"a"});
+  EXPECT_EQ(
+      plains(parse_vtt("WEBVTT\n\n00:01.000 - -> 00:02.000\na\n\n00:03.000 --> 00:04.000\nb\n", "s.vtt")),
+      Plains{"b"});  // '-->' is three characters together
+}
+
+TEST(VttSpec, CueSettingsAreAcceptedAndIgnored) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n00:01.000 --> 00:02.000 line:0 position:10%,line-left align:start size:50% vertical:rl "
+      "region:r "
+      "nonsense x:y:z\na\n\n00:03.000 --> 00:04.000line:0\nb\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"a", "b"}));
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(VttSpec, AnInvalidCueIsDroppedWithItsTextAndTheOthersKept) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\n1\n00:01.000 --> 00:02.000\nfirst\n\n2\n00:02.000 -> 00:03.000\nlost\nlost too\n\n"
+      "3\n00:04.000 --> 00:05.000\nthird\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), (Plains{"first", "third"}));
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:7: the text '2' is not in a cue"));
+  const auto u =
+      parse_vtt("WEBVTT\n\n2\n00:02.000 --> 00:03\nlost\n\n00:04.000 --> 00:05.000\nkept\n", "s.vtt");
+  EXPECT_EQ(plains(u), Plains{"kept"});
+  ASSERT_EQ(u.warnings.size(), 1u);
+  EXPECT_THAT(u.warnings[0], HasSubstr("s.vtt:4: the cue is dropped: bad end time"));
+}
+
+TEST(VttSpec, NoteBlocksAreComments) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nNOTE\n\nNOTE one line\n\nNOTE\nmany\nlines\n\nNOTE\tx\nthis --> that (an arrow in a "
+      "note)\n\n"
+      "00:01.000 --> 00:02.000\na\n\nNOTE after a cue\n\nNOTES are not notes\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"a"});
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("s.vtt:19: the text 'NOTES are not notes'"));
+}
+
+TEST(VttSpec, StyleBlocksBeforeTheFirstCueAreStyleSheets) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nSTYLE\n::cue { color: yellow }\n\n::cue(b) {\n  color: peachpuff;\n}\n\nSTYLE \t\n::cue "
+      "{}\n\n"
+      "00:01.000 --> 00:02.000\na\n",
+      "s.vtt");
+  // A blank line inside a STYLE block ends it; the rest is not a cue either (no longer refused).
+  EXPECT_EQ(plains(t), Plains{"a"});
+  EXPECT_TRUE(t.warnings.empty());
+  // After a cue, "STYLE" is text that is not a cue.
+  const auto late = parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n\nSTYLE\n::cue {}\n", "s.vtt");
+  EXPECT_EQ(plains(late), Plains{"a"});
+  EXPECT_EQ(late.warnings.size(), 1u);
+}
+
+TEST(VttSpec, RegionBlocksAreRegionDefinitions) {
+  const auto t = parse_vtt(
+      "WEBVTT\n\nREGION\nid:fred\nwidth:40%\nlines:3\nregionanchor:0%,100%\n\n"
+      "00:01.000 --> 00:02.000 region:fred\na\n",
+      "s.vtt");
+  EXPECT_EQ(plains(t), Plains{"a"});
+  EXPECT_TRUE(t.warnings.empty());
+}
+
+TEST(VttSpec, CueTextIsKeptAsWrittenEmptyTextToo) {
+  const auto t =
+      parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\n\n00:03.000 --> 00:04.000\n  indented\n", "s.vtt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "");
+  EXPECT_EQ(t.cues[1].plain, "  indented");
+}
+
+TEST(VttSpec, LimitsStillApply) {
+  SubtitleLimits limits;
+  limits.max_cues = 1;
+  EXPECT_THAT(error_of(
+                  [&] {
+                    parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000\na\n\n00:03.000 --> 00:04.000\nb\n", "s.vtt",
+                              limits);
+                  },
+                  ErrorKind::kLimit),
+              HasSubstr("s.vtt:6: more than 1 cues"));
 }
 
 // ---- ASS ------------------------------------------------------------------------------------
@@ -469,6 +815,32 @@ TEST(AssScript, ScriptInfoStyleAndMarginsFromTheSafeZone) {
   EXPECT_EQ(title[20], std::to_string(270 + pad));
   EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\\i1}Xin chào{\\i0}\n"));
   EXPECT_THAT(s, HasSubstr("Dialogue: 10,0:00:00.00,0:00:03.00,Title,,0,0,0,,Bảo hiểm xã hội\n"));
+}
+
+TEST(AssScript, SrtAlignmentPlacesTheCueInsideTheSafeZone) {
+  const auto track = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\n{\\an8}top\n\n2\n00:00:03,000 --> 00:00:04,000\n{\\an7}left\n\n"
+      "3\n00:00:05,000 --> 00:00:06,000\n{\\an5}middle\n\n"
+      "4\n00:00:07,000 --> 00:00:08,000\n{\\an3}bottom right\n\n"
+      "5\n00:00:09,000 --> 00:00:10,000\n{\\pos(0,0)}clamped\n",
+      "p.srt");
+  const std::string s = build_ass_script(track, CaptionStyle{}, tiktok_layout());
+  const auto top = fields_of(s, "Style: Top,");
+  ASSERT_EQ(top.size(), 22u);
+  EXPECT_EQ(top[1], "81");                       // the caption size, not the title's
+  EXPECT_EQ(top[17], "8");                       // top centre
+  EXPECT_EQ(top[20], std::to_string(270 + 12));  // the safe zone's top, like the title
+  EXPECT_EQ(fields_of(s, "Style: Middle,")[17], "5");
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.00,Top,,0,0,0,,top\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:03.00,0:00:04.00,Top,,0,0,0,,{\\an7}left\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:05.00,0:00:06.00,Middle,,0,0,0,,middle\n"));
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:07.00,0:00:08.00,Default,,0,0,0,,{\\an3}bottom right\n"));
+  // \pos(0,0) of the 384x288 SRT script is the frame's corner: moved to the safe area's corner, and
+  // bottom-centre anchored there it would overflow, so the cue falls back to its alignment.
+  EXPECT_THAT(s, HasSubstr("Dialogue: 0,0:00:09.00,0:00:10.00,Default,,0,0,0,,clamped\n"));
+  const auto placed = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n{\\an5\\pos(192,144)}centre\n", "p.srt");
+  EXPECT_THAT(build_ass_script(placed, CaptionStyle{}, tiktok_layout()),
+              HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an5\\pos(540,960)}centre\n"));
 }
 
 TEST(AssScript, BoxStyleAndColours) {
