@@ -806,6 +806,32 @@ TEST(SubtitleFiles, EmptyFilesAndFilesWithoutCuesAreErrors) {
               HasSubstr("no cue with text (every cue was dropped, see the warnings)"));
 }
 
+// The examples of README "Subtitle files" read as the README says.
+TEST(SubtitleFiles, ReadmeExamplesReadAsDocumented) {
+  const auto srt = parse_srt(
+      "1\n00:00:01 -- > 00:00:03,5\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
+      "00: 00: 04,000 --> 00:00:06,000\nBack at the bottom\n",
+      "subs/x.vi.srt");
+  ASSERT_EQ(srt.cues.size(), 2u);
+  EXPECT_EQ(srt.cues[0].alignment, 8);
+  EXPECT_EQ(srt.cues[0].end_ms, 3500);
+  EXPECT_EQ(srt.cues[0].text, "{\\i1}Speaker at the top{\\i0}");
+  EXPECT_EQ(srt.cues[1].alignment, 0);
+  EXPECT_EQ(srt.cues[1].start_ms, 4000);
+  ASSERT_EQ(srt.warnings.size(), 1u);
+  EXPECT_THAT(srt.warnings[0], HasSubstr("subs/x.vi.srt:5: the stray cue number '2'"));
+  const auto vtt = parse_vtt(
+      "WEBVTT\n00:00.000 --> 00:02.000\nFirst\n\n00:02.000 --> 00:03.5\nDropped\n\n00:04.000 --> "
+      "00:05.000\nKept\n",
+      "subs/x.en.vtt");
+  EXPECT_EQ(plains(vtt), (Plains{"First", "Kept"}));
+  ASSERT_EQ(vtt.warnings.size(), 1u);
+  EXPECT_THAT(
+      vtt.warnings[0],
+      HasSubstr(
+          "subs/x.en.vtt:5: the cue is dropped: bad end time: the milliseconds have exactly three digits"));
+}
+
 // ---- Retiming and sidecars ------------------------------------------------------------------
 
 SubtitleTrack four_cues() {
