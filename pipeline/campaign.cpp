@@ -610,8 +610,10 @@ Brand load_brand_file(const fs::path& display, const CampaignLimits& limits) {
 
 // Keys of a clip and of a segment, in the order messages list them.
 const std::vector<std::string_view> kClipKeys = {
-    "id",       "source",    "start",          "end",   "segments",       "reframe",
-    "captions", "voiceover", "voiceover_duck", "title", "title_duration", "bumpers"};
+    "id",        "source",         "start",    "end",
+    "segments",  "reframe",        "captions", "captions_encoding",
+    "voiceover", "voiceover_duck", "title",    "title_duration",
+    "bumpers"};
 const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end",    "card",       "duration",
                                                     "background", "image", "motion", "transition", "reframe"};
 
@@ -898,6 +900,10 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
         w, *captions, "captions", &languages, static_cast<int>(languages.size()),
         "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
         [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+          if (value.IsScalar() && value.Scalar() == "none") {
+            clip.captions_none_for.insert(tag);  // this language has no captions, on purpose
+            return;
+          }
           const fs::path file = resolve_file(w, value, "captions: " + tag);
           std::string ext = file.extension().string();
           std::transform(ext.begin(), ext.end(), ext.begin(),
@@ -909,13 +915,35 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
           clip.captions[tag] = file;
         });
   }
+  if (const auto* v = m.find("captions_encoding")) {
+    const auto check = [&](const YAML::Node& value, const std::string& key) {
+      const std::string name = need_text(w, value, key, "an encoding name, e.g. windows-1258");
+      if (!subtitle_encoding_known(name)) {
+        w.fail(
+            value, "'" + key + "' names an unknown encoding: " + shown(name),
+            "use a name iconv knows, e.g. windows-1258, windows-1252, iso-8859-1, utf-16le (iconv -l lists "
+            "them)");
+      }
+      return name;
+    };
+    if (v->IsScalar()) {
+      const std::string name = check(*v, "captions_encoding");
+      for (const std::string& tag : languages) clip.captions_encoding[tag] = name;
+    } else {
+      for_each_language(w, *v, "captions_encoding", &languages, static_cast<int>(languages.size()),
+                        "e.g. captions_encoding: windows-1258, or captions_encoding: {vi: windows-1258}",
+                        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                          clip.captions_encoding[tag] = check(value, "captions_encoding: " + tag);
+                        });
+    }
+  }
   if (!clip.captions_none) {
     for (const std::string& tag : languages) {
-      if (clip.captions.count(tag) == 0) {
+      if (clip.captions.count(tag) == 0 && clip.captions_none_for.count(tag) == 0) {
         w.fail(captions != nullptr ? *captions : node, "no captions for '" + tag + "'",
                "every campaign language needs captions; add " + tag +
-                   ": FILE to the clip's captions, or write "
-                   "captions: none");
+                   ": FILE to the clip's captions, or write " + tag +
+                   ": none there (or captions: none for the whole clip)");
       }
     }
   }
@@ -937,6 +965,7 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
     }
   }
   if (const auto* v = m.find("title")) {
+    clip.title_line = line_of(*v);
     for_each_language(w, *v, "title", &languages, static_cast<int>(languages.size()),
                       "e.g. title: {vi: \"...\", en: \"...\"}",
                       [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -70,11 +71,16 @@ struct Clip {
   std::string id;                 // [a-z0-9_-]+
   std::vector<Segment> segments;  // a plain `source:` clip is one kMedia segment
   ReframeMode reframe = ReframeMode::kFitBlur;
-  bool captions_none = false;                              // `captions: none`
-  std::map<std::string, std::filesystem::path> captions;   // language -> subtitle file
+  bool captions_none = false;                             // `captions: none`
+  std::map<std::string, std::filesystem::path> captions;  // language -> subtitle file
+  std::set<std::string> captions_none_for;                // `captions: {en: none}`: no file, on purpose
+  // language -> encoding of its subtitle file (`captions_encoding: windows-1258` for all of the
+  // clip's files, or `captions_encoding: {vi: windows-1258}`); absent: UTF-8 (or a UTF-16/32 BOM).
+  std::map<std::string, std::string> captions_encoding;
   std::map<std::string, std::filesystem::path> voiceover;  // language -> audio file
   double voiceover_duck_db = -12.0;          // programme level under the voice (`voiceover_duck: -12`, dB)
   std::map<std::string, std::string> title;  // language -> headline
+  int title_line = 0;                        // line of `title:` in the campaign file
   double title_duration_s = 4.0;
   bool use_bumpers = true;  // brand intro/outro around this clip
   int line = 0;

@@ -142,21 +142,39 @@ void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, 
   }
 }
 
+// Every problem of the campaign's texts (subtitle files that cannot be read, characters no font
+// covers, in captions, titles and cards) is gathered and reported in one error, so that one run
+// shows all that must be fixed.
 PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits) {
   PreparedInputs in;
   if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo, limits.image_pixels);
   check_brand_assets(campaign, presets, in);
+  std::vector<std::string> problems;
+  const auto add = [&](std::vector<std::string> more) {
+    for (auto& p : more) problems.push_back(std::move(p));
+  };
+  const std::string campaign_file = campaign.source_file.string();
   for (const Clip& clip : campaign.clips) {
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
-      SubtitleTrack track = read_subtitles(path, subtitle_limits(limits));
+      const auto encoding = clip.captions_encoding.find(lang);
+      SubtitleTrack track;
+      try {
+        track = read_subtitles(path, subtitle_limits(limits),
+                               encoding == clip.captions_encoding.end() ? std::string() : encoding->second);
+      } catch (const Error& e) {
+        if (e.kind() != ErrorKind::kInput) throw;
+        problems.push_back(std::string(e.what()) + " (clip '" + clip.id + "', '" + lang + "' captions)");
+        continue;
+      }
       const std::string font = caption_font_for(campaign.brand, lang);
-      check_glyph_coverage(track, lang, font);
+      add(glyph_coverage_problems(track, lang, font));
       in.subtitles.emplace(std::make_pair(clip.id, lang), std::move(track));
     }
     for (const auto& [lang, text] : clip.title) {
-      check_text_coverage(text, lang, caption_font_for(campaign.brand, lang),
-                          "the title of clip '" + clip.id + "'");
+      add(text_coverage_problems(
+          text, lang, caption_font_for(campaign.brand, lang),
+          campaign_file + ":" + std::to_string(clip.title_line) + ": the title of clip '" + clip.id + "'"));
     }
     for (size_t i = 0; i < clip.segments.size(); ++i) {
       const Segment& seg = clip.segments[i];
@@ -169,10 +187,18 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
         }
       }
       for (const auto& [lang, text] : seg.card_text) {
-        check_text_coverage(text, lang, caption_font_for(campaign.brand, lang),
-                            "the card of clip '" + clip.id + "' segment " + std::to_string(i + 1));
+        add(text_coverage_problems(text, lang, caption_font_for(campaign.brand, lang),
+                                   campaign_file + ":" + std::to_string(seg.line) + ": the card of clip '" +
+                                       clip.id + "' segment " + std::to_string(i + 1)));
       }
     }
+  }
+  if (problems.size() == 1) throw Error(ErrorKind::kInput, problems.front());
+  if (!problems.empty()) {
+    std::string all =
+        std::to_string(problems.size()) + " problems in the campaign's captions, titles and cards:";
+    for (const std::string& p : problems) all += "\n  " + p;
+    throw Error(ErrorKind::kInput, all);
   }
   return in;
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include "filters/core/error.h"
 #include "pipeline/captions/text_util.h"
@@ -276,31 +277,49 @@ bool is_invisible(char32_t cp) {
          (cp >= 0xE0000 && cp <= 0xE0FFF);
 }
 
-void check_text_coverage(const std::string& text, const std::string& language, const std::string& font_family,
-                         const std::string& where) {
+std::vector<std::string> text_coverage_problems(const std::string& text, const std::string& language,
+                                                const std::string& font_family, const std::string& where) {
+  std::vector<std::string> problems;
+  std::set<char32_t> reported;
   const std::vector<std::string> base = font_chain(language, font_family);
   for (char32_t cp : captions::decode_utf8(text)) {
-    if (is_invisible(cp)) continue;
+    if (is_invisible(cp) || reported.count(cp) != 0) continue;
     const std::vector<std::string> chain = chain_for(base, cp);
     if (!first_covering(chain, cp).empty()) continue;
+    reported.insert(cp);
     std::string shown;
     captions::append_utf8(shown, cp);
     // No tofu ever ships: a character without a font is refused before anything is encoded.
-    throw Error(ErrorKind::kInput,
-                where + ": the '" + language + "' text has '" + shown + "' (" +
-                    captions::code_point_name(cp) +
-                    "), which no installed font covers (tried: " + join(chain) +
-                    "); change the text, or install a font that has it and name it in the brand's fonts");
+    problems.push_back(where + ": the '" + language + "' text has '" + shown + "' (" +
+                       captions::code_point_name(cp) +
+                       "), which no installed font covers (tried: " + join(chain) +
+                       "); change the text, or install a font that has it and name it in the brand's fonts");
   }
+  return problems;
+}
+
+void check_text_coverage(const std::string& text, const std::string& language, const std::string& font_family,
+                         const std::string& where) {
+  const auto problems = text_coverage_problems(text, language, font_family, where);
+  if (!problems.empty()) throw Error(ErrorKind::kInput, problems.front());
+}
+
+std::vector<std::string> glyph_coverage_problems(const SubtitleTrack& track, const std::string& language,
+                                                 const std::string& font_family) {
+  std::vector<std::string> problems;
+  for (const Cue& cue : track.cues) {
+    std::string where = track.source.string() + ":" + std::to_string(cue.line);
+    if (!cue.id.empty()) where += " (cue " + cue.id + ")";
+    for (auto& p : text_coverage_problems(cue.plain, language, font_family, where))
+      problems.push_back(std::move(p));
+  }
+  return problems;
 }
 
 void check_glyph_coverage(const SubtitleTrack& track, const std::string& language,
                           const std::string& font_family) {
-  for (const Cue& cue : track.cues) {
-    std::string where = track.source.string() + ":" + std::to_string(cue.line);
-    if (!cue.id.empty()) where += " (cue " + cue.id + ")";
-    check_text_coverage(cue.plain, language, font_family, where);
-  }
+  const auto problems = glyph_coverage_problems(track, language, font_family);
+  if (!problems.empty()) throw Error(ErrorKind::kInput, problems.front());
 }
 
 std::string apply_font_fallback(const std::string& ass_text, const std::string& language,

@@ -54,6 +54,13 @@ void check_text_coverage(const std::string& text, const std::string& language, c
 void check_glyph_coverage(const SubtitleTrack& track, const std::string& language,
                           const std::string& font_family);
 
+// Every problem instead of the first (one message per character not covered, once per text or
+// cue), for a pre-flight that reports a whole campaign in one run.
+std::vector<std::string> text_coverage_problems(const std::string& text, const std::string& language,
+                                                const std::string& font_family, const std::string& where);
+std::vector<std::string> glyph_coverage_problems(const SubtitleTrack& track, const std::string& language,
+                                                 const std::string& font_family);
+
 // Rewrites ASS text (override blocks and escapes kept) so that each run of characters carries a
 // {\fn<family>} of the first family of its chain that covers it, starting from `font_family`
 // (the style's font). Combining marks and invisible characters stay in the run of their base.

@@ -1,8 +1,14 @@
 #include "pipeline/captions/subtitles.h"
 
+#include <iconv.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -11,7 +17,8 @@
 
 namespace shortpack {
 
-SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits) {
+SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
+                             const std::string& encoding) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
@@ -29,14 +36,181 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(ErrorKind::kInput, path.string() + ": cannot open the subtitle file");
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  text.resize(static_cast<size_t>(in.gcount()));
+  std::string bytes(static_cast<size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  bytes.resize(static_cast<size_t>(in.gcount()));
+  if (bytes.empty()) {
+    throw Error(ErrorKind::kInput, path.string() +
+                                       ": the subtitle file is empty (0 bytes); give the clip's captions, or "
+                                       "write captions: {LANG: none} for a language that has none");
+  }
+  const std::string text = decode_subtitle_bytes(bytes, path, encoding);
   SubtitleTrack track = ext == ".srt"   ? parse_srt(text, path, limits)
                         : ext == ".vtt" ? parse_vtt(text, path, limits)
                                         : parse_ass(text, path, limits);
   for (const std::string& warning : track.warnings) spdlog::warn("{}", warning);
+  const bool shows_text = std::any_of(track.cues.begin(), track.cues.end(), [](const Cue& c) {
+    return c.end_ms > c.start_ms && !captions::trim(c.plain).empty();
+  });
+  if (!shows_text) {
+    throw Error(
+        ErrorKind::kInput,
+        path.string() + ": the subtitle file has no cue with text" +
+            (track.warnings.empty() ? std::string() : " (every cue was dropped, see the warnings)") +
+            "; give the clip's captions, or write captions: {LANG: none} for a language that has none");
+  }
   return track;
+}
+
+namespace {
+
+// Line and column (1-based, column in bytes of the original encoding) of byte `offset`.
+std::string position_of(const std::string& bytes, size_t offset, size_t unit) {
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i + unit <= offset && i < bytes.size(); i += unit) {
+    // A LF in the unit's low byte (UTF-16/32 LE) or high byte (BE) or alone (8-bit).
+    bool lf = false;
+    if (unit == 1) {
+      lf = bytes[i] == '\n';
+    } else {
+      bool others_zero = true;
+      int lf_at = -1;
+      for (size_t k = 0; k < unit; ++k) {
+        if (bytes[i + k] == '\n')
+          lf_at = static_cast<int>(k);
+        else if (bytes[i + k] != '\0')
+          others_zero = false;
+      }
+      lf = lf_at >= 0 && others_zero;
+    }
+    if (lf) {
+      ++line;
+      line_start = i + unit;
+    }
+  }
+  return std::to_string(line) + ":" + std::to_string((offset - line_start) / unit + 1);
+}
+
+[[noreturn]] void bad_bytes(const std::filesystem::path& source, const std::string& bytes, size_t offset,
+                            size_t unit, const std::string& encoding) {
+  std::array<char, 8> hex{};
+  std::snprintf(hex.data(), hex.size(), "0x%02X", static_cast<unsigned char>(bytes[offset]));
+  throw Error(ErrorKind::kInput, source.string() + ":" + position_of(bytes, offset, unit) + ": byte " +
+                                     hex.data() + " is not " + encoding +
+                                     " (is the file in another encoding? declare it with captions_encoding: "
+                                     "NAME in the clip, e.g. captions_encoding: windows-1258)");
+}
+
+// UTF-16 / UTF-32 after a BOM, decoded here (no iconv needed, and every error has a position).
+std::string decode_utf16_32(const std::string& bytes, const std::filesystem::path& source, size_t unit,
+                            bool big_endian) {
+  const std::string name = std::string(unit == 2 ? "UTF-16" : "UTF-32") + (big_endian ? "BE" : "LE");
+  std::string out;
+  out.reserve(bytes.size());
+  const auto unit_at = [&](size_t i) {
+    uint32_t v = 0;
+    for (size_t k = 0; k < unit; ++k) {
+      const auto b = static_cast<unsigned char>(bytes[i + (big_endian ? k : unit - 1 - k)]);
+      v = (v << 8) | b;
+    }
+    return v;
+  };
+  size_t i = unit == 2 ? 2 : 4;  // after the BOM
+  while (i < bytes.size()) {
+    if (i + unit > bytes.size())
+      bad_bytes(source, bytes, i, unit, name + " (the file ends inside a character)");
+    uint32_t cp = unit_at(i);
+    size_t used = unit;
+    if (unit == 2 && cp >= 0xD800 && cp <= 0xDBFF) {
+      if (i + 4 > bytes.size()) bad_bytes(source, bytes, i, unit, name + " (a lone surrogate)");
+      const uint32_t low = unit_at(i + 2);
+      if (low < 0xDC00 || low > 0xDFFF) bad_bytes(source, bytes, i, unit, name + " (a lone surrogate)");
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+      used = 4;
+    } else if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+      bad_bytes(source, bytes, i, unit, name + " (not a character)");
+    }
+    captions::append_utf8(out, static_cast<char32_t>(cp));
+    i += used;
+  }
+  return out;
+}
+
+struct IconvDeleter {
+  void operator()(void* cd) const {
+    if (cd != nullptr) iconv_close(static_cast<iconv_t>(cd));
+  }
+};
+using IconvHandle = std::unique_ptr<void, IconvDeleter>;
+
+IconvHandle open_iconv(const std::string& encoding) {
+  iconv_t cd = iconv_open("UTF-8", encoding.c_str());
+  if (cd == reinterpret_cast<iconv_t>(-1)) return nullptr;
+  return IconvHandle(cd);
+}
+
+std::string lower_ascii(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool is_utf8_name(const std::string& encoding) {
+  const std::string e = lower_ascii(encoding);
+  return e.empty() || e == "utf-8" || e == "utf8";
+}
+
+}  // namespace
+
+bool subtitle_encoding_known(const std::string& encoding) {
+  return is_utf8_name(encoding) || open_iconv(encoding) != nullptr;
+}
+
+std::string decode_subtitle_bytes(const std::string& bytes, const std::filesystem::path& source,
+                                  const std::string& encoding) {
+  const auto starts = [&](std::string_view prefix) {
+    return std::string_view(bytes).substr(0, prefix.size()) == prefix;
+  };
+  using namespace std::string_view_literals;
+  if (starts("\xFF\xFE\0\0"sv)) return decode_utf16_32(bytes, source, 4, false);
+  if (starts("\0\0\xFE\xFF"sv)) return decode_utf16_32(bytes, source, 4, true);
+  if (starts("\xFF\xFE"sv)) return decode_utf16_32(bytes, source, 2, false);
+  if (starts("\xFE\xFF"sv)) return decode_utf16_32(bytes, source, 2, true);
+  if (starts("\xEF\xBB\xBF"sv) || is_utf8_name(encoding)) return bytes;  // checked by the parser
+  IconvHandle cd = open_iconv(encoding);
+  if (!cd) {
+    throw Error(ErrorKind::kInput, source.string() + ": the encoding '" + encoding +
+                                       "' is not known (use a name such as windows-1258, windows-1252, "
+                                       "iso-8859-1, utf-16le; `iconv -l` lists them)");
+  }
+  const std::string upper = [&] {
+    std::string u = encoding;
+    std::transform(u.begin(), u.end(), u.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    return u;
+  }();
+  std::string out(bytes.size() * 4 + 16, '\0');
+  std::string in_copy = bytes;  // iconv's input is char*, not const char*
+  char* in_ptr = in_copy.data();
+  size_t in_left = in_copy.size();
+  char* out_ptr = out.data();
+  size_t out_left = out.size();
+  while (in_left > 0) {
+    const size_t r = iconv(static_cast<iconv_t>(cd.get()), &in_ptr, &in_left, &out_ptr, &out_left);
+    if (r != static_cast<size_t>(-1)) break;
+    const size_t offset = static_cast<size_t>(in_ptr - in_copy.data());
+    if (errno == E2BIG) {
+      const size_t done = static_cast<size_t>(out_ptr - out.data());
+      out.resize(out.size() * 2);
+      out_ptr = out.data() + done;
+      out_left = out.size() - done;
+      continue;
+    }
+    bad_bytes(source, bytes, offset, 1, upper);  // EILSEQ, or EINVAL: the file ends inside a character
+  }
+  out.resize(static_cast<size_t>(out_ptr - out.data()));
+  return out;
 }
 
 SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_ms, int64_t offset_ms) {

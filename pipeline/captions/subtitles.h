@@ -79,7 +79,21 @@ struct SubtitleLimits {
 //  - ASS/SSA: everything but [Events] kept verbatim in ass_header; Dialogue lines parsed by the
 //    section's Format line.
 // Literal '{', '}' and '\' in SRT/WebVTT text are escaped so libass never reads them as overrides.
-SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {});
+// Encodings: a UTF-16 LE/BE or UTF-32 LE/BE file with its BOM is decoded whatever `encoding`
+// says; otherwise `encoding` (an iconv name such as "windows-1258", "windows-1252", "utf-16le";
+// empty or "utf-8": UTF-8) is decoded through iconv. Bytes that are not in the encoding are
+// Error(kInput) naming file:line:column and the `captions_encoding` setting.
+// A file without a cue that shows text (0 bytes, only a header, only empty cues) is
+// Error(kInput) naming the file: a clip without captions in a language says `captions: none`.
+SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {},
+                             const std::string& encoding = {});
+
+// The file's bytes as UTF-8 (see read_subtitles for what is decoded). Throws Error(kInput) naming
+// `source`, line and column for bytes not in the encoding, or an encoding iconv does not know.
+std::string decode_subtitle_bytes(const std::string& bytes, const std::filesystem::path& source,
+                                  const std::string& encoding = {});
+// True when iconv knows `encoding` (for the campaign loader).
+bool subtitle_encoding_known(const std::string& encoding);
 SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source,
                         const SubtitleLimits& limits = {});
 SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& source,

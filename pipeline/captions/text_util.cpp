@@ -141,9 +141,12 @@ void validate_text(std::string_view text, const std::filesystem::path& source, c
     if (!next_code_point(text, pos)) {
       std::array<char, 8> hex{};
       std::snprintf(hex.data(), hex.size(), "0x%02X", static_cast<unsigned char>(text[at]));
-      fail_at(source, line,
-              "invalid UTF-8 (byte " + std::string(hex.data()) + " at column " +
-                  std::to_string(at - line_start + 1) + "); save the file as UTF-8");
+      fail_at(
+          source, line,
+          "invalid UTF-8 (byte " + std::string(hex.data()) + " at column " +
+              std::to_string(at - line_start + 1) +
+              "); save the file as UTF-8, or declare its encoding in the campaign with captions_encoding: "
+              "NAME in the clip (e.g. captions_encoding: windows-1258)");
     }
   }
   check_line_length(text.size());

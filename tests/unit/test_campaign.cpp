@@ -495,6 +495,29 @@ TEST_F(CampaignLoader, EveryLanguageNeedsCaptionsUnlessNone) {
   EXPECT_TRUE(c.clips[0].captions_none);
 }
 
+TEST_F(CampaignLoader, CaptionsNoneForOneLanguageAndCaptionsEncoding) {
+  const Campaign c = load(replace(kBase, "km: subs/benefits.km.srt", "km: none"));
+  EXPECT_FALSE(c.clips[0].captions_none);
+  EXPECT_EQ(c.clips[0].captions.count("km"), 0u);
+  EXPECT_EQ(c.clips[0].captions_none_for.count("km"), 1u);
+  EXPECT_EQ(c.clips[0].captions.count("vi"), 1u);
+
+  const std::string captions_line =
+      "    captions: {vi: subs/benefits.vi.srt, en: subs/benefits.en.vtt, km: subs/benefits.km.srt}\n";
+  const Campaign all =
+      load(replace(kBase, captions_line, captions_line + "    captions_encoding: windows-1258\n"));
+  EXPECT_EQ(all.clips[0].captions_encoding.at("vi"), "windows-1258");
+  EXPECT_EQ(all.clips[0].captions_encoding.at("km"), "windows-1258");
+  const Campaign one =
+      load(replace(kBase, captions_line, captions_line + "    captions_encoding: {vi: CP1258}\n"));
+  EXPECT_EQ(one.clips[0].captions_encoding.size(), 1u);
+  EXPECT_EQ(one.clips[0].captions_encoding.at("vi"), "CP1258");
+  const std::string bad = replace(kBase, captions_line, captions_line + "    captions_encoding: klingon-8\n");
+  expect_error(bad, "captions_encoding:", {"unknown encoding: klingon-8", "windows-1258"});
+  expect_error(replace(kBase, captions_line, captions_line + "    captions_encoding: {fr: windows-1258}\n"),
+               "captions_encoding:", {"entry for 'fr'"});
+}
+
 TEST_F(CampaignLoader, TitlesAndVoiceoversFollowTheLanguages) {
   expect_error(replace(kBase, "    start: 2.0\n", "    start: 2.0\n    title: {vi: a, en: b}\n"),
                "title:", {"clip 'benefits': title has no text for 'km'"});

@@ -705,6 +705,134 @@ TEST(SubtitleFiles, DispatchByExtensionAndLimits) {
               HasSubstr("bytes, over the limit of 10"));
 }
 
+// ---- Encodings and empty files (issue 14) ---------------------------------------------------
+
+std::string utf16(const std::u16string& text, bool big_endian, bool bom = true) {
+  std::string out;
+  if (bom) out = big_endian ? "\xFE\xFF" : "\xFF\xFE";
+  for (char16_t u : text) {
+    const char hi = static_cast<char>(u >> 8), lo = static_cast<char>(u & 0xFF);
+    out += big_endian ? std::string{hi, lo} : std::string{lo, hi};
+  }
+  return out;
+}
+
+std::string utf32(const std::u32string& text, bool big_endian) {
+  std::string out = big_endian ? std::string("\0\0\xFE\xFF", 4) : std::string("\xFF\xFE\0\0", 4);
+  for (char32_t u : text) {
+    std::string unit(4, '\0');
+    for (int k = 0; k < 4; ++k) unit[big_endian ? 3 - k : k] = static_cast<char>((u >> (8 * k)) & 0xFF);
+    out += unit;
+  }
+  return out;
+}
+
+const std::u16string kVietSrt16 = u"1\r\n00:00:01,000 --> 00:00:02,000\r\nBảo hiểm xã hội 🇻🇳\r\n";
+const std::string kVietPlain = "Bảo hiểm xã hội 🇻🇳";
+
+TEST(SubtitleEncodings, Utf16AndUtf32WithBomAreDecoded) {
+  test::ScratchDir dir("enc");
+  test::write_text(dir / "le.srt", utf16(kVietSrt16, false));
+  test::write_text(dir / "be.srt", utf16(kVietSrt16, true));
+  test::write_text(dir / "le32.srt", utf32(U"1\n00:00:01,000 --> 00:00:02,000\nBảo hiểm xã hội 🇻🇳\n", false));
+  test::write_text(dir / "be32.vtt", utf32(U"WEBVTT\n\n00:01.000 --> 00:02.000\nBảo hiểm xã hội 🇻🇳\n", true));
+  for (const char* name : {"le.srt", "be.srt", "le32.srt", "be32.vtt"}) {
+    const auto t = read_subtitles(dir / name);
+    ASSERT_EQ(t.cues.size(), 1u) << name;
+    EXPECT_EQ(t.cues[0].plain, kVietPlain) << name;
+  }
+  // A BOM wins over a declared encoding (the file says what it is).
+  EXPECT_EQ(read_subtitles(dir / "le.srt", {}, "windows-1258").cues[0].plain, kVietPlain);
+}
+
+TEST(SubtitleEncodings, BrokenUtf16NamesLineAndColumn) {
+  test::ScratchDir dir("enc");
+  std::u16string lone = u"1\n00:00:01,000 --> 00:00:02,000\nab";
+  lone += static_cast<char16_t>(0xD800);
+  lone += u"c\n";
+  test::write_text(dir / "lone.srt", utf16(lone, false));
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "lone.srt"); }),
+              HasSubstr("lone.srt:3:3: byte 0x00 is not UTF-16LE (a lone surrogate)"));
+  test::write_text(dir / "odd.srt", utf16(u"1\n", false) + "x");
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "odd.srt"); }),
+              HasSubstr("the file ends inside a character"));
+}
+
+TEST(SubtitleEncodings, DeclaredLegacyEncodingsGoThroughIconv) {
+  test::ScratchDir dir("enc");
+  // "Bảo hiểm" in Windows-1258: a, combining hook above (0xD2), and e + combining hook.
+  test::write_text(dir / "vi.srt", "1\n00:00:01,000 --> 00:00:02,000\nBa\xD2o hi\xEA\xD2m\n");
+  const auto t = read_subtitles(dir / "vi.srt", {}, "windows-1258");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "Bảo hiểm");  // glibc composes the combining marks (NFC)
+  test::write_text(dir / "fr.srt", "1\n00:00:01,000 --> 00:00:02,000\nCaf\xE9 \x80\n");
+  EXPECT_EQ(read_subtitles(dir / "fr.srt", {}, "windows-1252").cues[0].plain, "Café €");
+  // UTF-16 without a BOM, when declared.
+  test::write_text(dir / "nobom.srt", utf16(kVietSrt16, false, false));
+  EXPECT_EQ(read_subtitles(dir / "nobom.srt", {}, "UTF-16LE").cues[0].plain, kVietPlain);
+  // Bytes that are not in the declared encoding: file:line:column.
+  test::write_text(dir / "bad.srt", "1\n00:00:01,000 --> 00:00:02,000\nab\x81\n");
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "bad.srt", {}, "windows-1252"); }),
+              HasSubstr("bad.srt:3:3: byte 0x81 is not WINDOWS-1252"));
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "fr.srt", {}, "klingon-8"); }),
+              HasSubstr("the encoding 'klingon-8' is not known"));
+  EXPECT_TRUE(subtitle_encoding_known("windows-1258"));
+  EXPECT_TRUE(subtitle_encoding_known("UTF-8"));
+  EXPECT_FALSE(subtitle_encoding_known("klingon-8"));
+}
+
+TEST(SubtitleEncodings, UndeclaredLegacyBytesAreRefusedNamingTheSetting) {
+  test::ScratchDir dir("enc");
+  test::write_text(dir / "vi.srt", "1\n00:00:01,000 --> 00:00:02,000\nBa\xD2o\n");
+  const std::string m = error_of([&] { read_subtitles(dir / "vi.srt"); });
+  EXPECT_THAT(m, HasSubstr("vi.srt:3: invalid UTF-8 (byte 0xD2 at column 3)"));
+  EXPECT_THAT(m, HasSubstr("captions_encoding: windows-1258"));
+}
+
+TEST(SubtitleFiles, EmptyFilesAndFilesWithoutCuesAreErrors) {
+  test::ScratchDir dir("empty");
+  test::write_text(dir / "zero.srt", "");
+  test::write_text(dir / "blank.srt", "\n\n  \n");
+  test::write_text(dir / "header.vtt", "WEBVTT\n\n");
+  test::write_text(dir / "dropped.vtt", "WEBVTT\n\n00:01.000 --> 00:0x.000\nbad\n");
+  test::write_text(dir / "empty-cue.srt", "1\n00:00:01,000 --> 00:00:02,000\n\n");
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "zero.srt"); }),
+              HasSubstr("zero.srt: the subtitle file is empty (0 bytes)"));
+  for (const char* name : {"blank.srt", "header.vtt", "empty-cue.srt"}) {
+    const std::string m = error_of([&] { read_subtitles(dir / name); });
+    EXPECT_THAT(m, HasSubstr(std::string(name) + ": the subtitle file has no cue with text"));
+    EXPECT_THAT(m, HasSubstr("captions: {LANG: none}"));
+  }
+  EXPECT_THAT(error_of([&] { read_subtitles(dir / "dropped.vtt"); }),
+              HasSubstr("no cue with text (every cue was dropped, see the warnings)"));
+}
+
+// The examples of README "Subtitle files" read as the README says.
+TEST(SubtitleFiles, ReadmeExamplesReadAsDocumented) {
+  const auto srt = parse_srt(
+      "1\n00:00:01 -- > 00:00:03,5\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
+      "00: 00: 04,000 --> 00:00:06,000\nBack at the bottom\n",
+      "subs/x.vi.srt");
+  ASSERT_EQ(srt.cues.size(), 2u);
+  EXPECT_EQ(srt.cues[0].alignment, 8);
+  EXPECT_EQ(srt.cues[0].end_ms, 3500);
+  EXPECT_EQ(srt.cues[0].text, "{\\i1}Speaker at the top{\\i0}");
+  EXPECT_EQ(srt.cues[1].alignment, 0);
+  EXPECT_EQ(srt.cues[1].start_ms, 4000);
+  ASSERT_EQ(srt.warnings.size(), 1u);
+  EXPECT_THAT(srt.warnings[0], HasSubstr("subs/x.vi.srt:5: the stray cue number '2'"));
+  const auto vtt = parse_vtt(
+      "WEBVTT\n00:00.000 --> 00:02.000\nFirst\n\n00:02.000 --> 00:03.5\nDropped\n\n00:04.000 --> "
+      "00:05.000\nKept\n",
+      "subs/x.en.vtt");
+  EXPECT_EQ(plains(vtt), (Plains{"First", "Kept"}));
+  ASSERT_EQ(vtt.warnings.size(), 1u);
+  EXPECT_THAT(
+      vtt.warnings[0],
+      HasSubstr(
+          "subs/x.en.vtt:5: the cue is dropped: bad end time: the milliseconds have exactly three digits"));
+}
+
 // ---- Retiming and sidecars ------------------------------------------------------------------
 
 SubtitleTrack four_cues() {
@@ -1165,6 +1293,21 @@ TEST(FontCoverage, InstalledScriptsPass) {
   // Invisible characters are not checked; a Khmer word in English text finds its script's font.
   EXPECT_NO_THROW(
       check_text_coverage("a\u200Db\u200C\uFEFF\u2060 \u00A0 ក", "en", "No Such Font Family", "t"));
+}
+
+TEST(FontCoverage, EveryMissingCharacterOfEveryCueIsListed) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\na \uE000 b \uE001 \uE000\n\n"
+      "2\n00:00:03,000 --> 00:00:04,000\nc \uE002\n",
+      "e.srt");
+  const auto problems = glyph_coverage_problems(t, "en", "Noto Sans");
+  ASSERT_EQ(problems.size(), 3u);  // each character once per cue
+  EXPECT_THAT(problems[0], HasSubstr("e.srt:2 (cue 1): the 'en' text has"));
+  EXPECT_THAT(problems[0], HasSubstr("U+E000"));
+  EXPECT_THAT(problems[1], HasSubstr("U+E001"));
+  EXPECT_THAT(problems[2], HasSubstr("e.srt:6 (cue 2)"));
+  EXPECT_THAT(problems[2], HasSubstr("U+E002"));
+  EXPECT_TRUE(text_coverage_problems("plain text", "en", "Noto Sans", "x").empty());
 }
 
 TEST(FontCoverage, MissingGlyphNamesLanguageCueCharacterAndCode) {
