@@ -433,7 +433,8 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
     TitleText title;
     if (const auto t = clip.title.find(r->language); t != clip.title.end()) {
-      title = {t->second, title_ms, content_at_ms};
+      title = {t->second, title_ms, content_at_ms,
+               campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
     }
     std::vector<CardText> cards;
     for (const TimelineSegment& ts : timeline.segments) {
@@ -443,6 +444,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       c.text = card->second;
       c.start_ms = std::llround(ts.at_s * 1000.0);
       c.end_ms = std::llround((ts.at_s + ts.duration_s) * 1000.0);
+      c.where = campaign.source_file.string() + ":" + std::to_string(ts.segment->line);
       cards.push_back(std::move(c));
     }
     std::string script;
