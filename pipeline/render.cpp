@@ -435,7 +435,8 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
     TitleText title;
     if (const auto t = clip.title.find(r->language); t != clip.title.end()) {
-      title = {t->second, title_ms, content_at_ms};
+      title = {t->second, title_ms, content_at_ms,
+               campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
     }
     CaptionStyle style = campaign.brand.caption_style;
     style.font_family = caption_font_for(campaign.brand, r->language);
@@ -466,6 +467,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       c.text = card->second;
       c.start_ms = 0;
       c.end_ms = std::llround(ts.duration_s * 1000.0);
+      c.where = campaign.source_file.string() + ":" + std::to_string(ts.segment->line);
       SubtitleTrack none;
       none.format = SubtitleFormat::kSrt;
       card_scripts[si] = build_ass_script(none, style, layout, {}, {c});

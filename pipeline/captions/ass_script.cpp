@@ -815,7 +815,8 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.end_ms = title.start_ms + title.duration_ms;
     o.style_px = header.title_size_px;
     o.text = prepare(captions::escape_ass_text(title.text));
-    const FitResult fitted = fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text, "the " + lang + "title");
+    const FitResult fitted = fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text,
+                                 (title.where.empty() ? "" : title.where + ": ") + "the " + lang + "title");
     o.size_px = fitted.size_px;
     o.lift_px = fitted.lift_px;
     o.text = fitted.text;
@@ -832,9 +833,10 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.style_px = header.card_size_px;
     o.text = prepare(captions::escape_ass_text(card.text));
     const double base_px = std::max(1.0, std::round(header.values.size_px * card.size_factor));
-    const FitResult fitted = fit(kCardStyle, Anchor::kCentre, base_px,
-                                 overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0),
-                                 o.text, "the " + lang + "card " + std::to_string(i + 1));
+    const FitResult fitted =
+        fit(kCardStyle, Anchor::kCentre, base_px,
+            overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0), o.text,
+            (card.where.empty() ? "" : card.where + ": ") + "the " + lang + "card " + std::to_string(i + 1));
     o.size_px = fitted.size_px;
     o.text = fitted.text;
     overlays.push_back(std::move(o));

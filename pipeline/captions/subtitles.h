@@ -154,6 +154,7 @@ struct TitleText {
   std::string text;
   int64_t duration_ms = 0;
   int64_t start_ms = 0;  // e.g. after an intro bumper
+  std::string where{};   // where it is written, for messages ("campaign.yaml:12"); may be empty
 };
 
 // Text centred in the safe area from start_ms to end_ms (the cards of scripted clips), drawn by
@@ -163,6 +164,7 @@ struct CardText {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
   double size_factor = 1.6;  // font size relative to the caption size
+  std::string where{};       // where it is written, for messages ("campaign.yaml:20"); may be empty
 };
 
 // The complete ASS script for libass: PlayRes = output size, a "Default" style from `style`,

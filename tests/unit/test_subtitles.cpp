@@ -971,6 +971,21 @@ TEST(AssScript, SrtAlignmentPlacesTheCueInsideTheSafeZone) {
               HasSubstr("Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\an5\\pos(540,960)}centre\n"));
 }
 
+TEST(AssScript, TitleAndCardErrorsNameWhereTheyAreWritten) {
+  CaptionStyle style;
+  style.language = "vi";
+  std::string huge;
+  for (int i = 0; i < 400; ++i) huge += "chữ ";
+  TitleText title{huge, 3000};
+  title.where = "campaign.yaml:9";
+  EXPECT_THAT(error_of([&] { build_ass_script(SubtitleTrack{}, style, tiktok_layout(), title); }),
+              StartsWith("campaign.yaml:9: the 'vi' title: the text is too long"));
+  CardText card{huge, 0, 2000};
+  card.where = "campaign.yaml:14";
+  EXPECT_THAT(error_of([&] { build_ass_script(SubtitleTrack{}, style, tiktok_layout(), {}, {card}); }),
+              StartsWith("campaign.yaml:14: the 'vi' card 1: the text is too long"));
+}
+
 TEST(AssScript, BoxStyleAndColours) {
   const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\nx\n", "v.srt");
   CaptionStyle style;
