@@ -8,7 +8,7 @@ namespace {
 // the query (the <img>). Live reload: /api/version is polled once a second.
 constexpr std::string_view kPage = R"page(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shortpack studio</title>
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
 <style>
 body{font:14px sans-serif;margin:1em;background:#222;color:#eee}
 label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margin-top:.5em;background:#000}

@@ -3,8 +3,10 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -263,12 +265,19 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
     if (guides != "0" && guides != "1") return reply_error(res, 400, "guides must be 0 or 1.");
     try {
       std::lock_guard lock(s.render_mutex);
+      const auto started = std::chrono::steady_clock::now();
       StillInfo info;
       FramePtr picture = render_still(c, *snap->presets, clip, platform, lang, at_s, &info);
       if (guides == "1") draw_guides(*picture, info.safe);
       res.set_header("X-Frame-Index", std::to_string(info.frame_index));
       res.set_header("X-Frame-Time", std::to_string(info.time_s));
       res.set_content(encode_png(*picture), "image/png");
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+              .count();
+      // One line per frame: what a producer scrubbed and how long it took.
+      std::cout << "studio: frame served: " << clip << " " << platform << " " << lang << " guides=" << guides
+                << " frame " << info.frame_index << " in " << ms << " ms" << std::endl;
     } catch (const Error& e) {
       reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
     }

@@ -1,12 +1,8 @@
 // Studio: the server refuses requests without its token and paths outside its routes, answers bad
 // values with 400, serves the very PNG `shortpack preview` writes, follows edits of the campaign
 // within a second and survives a campaign that fails to load.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -14,72 +10,13 @@
 #include <thread>
 
 #include "support/media_probe.h"
+#include "support/studio_process.h"
 #include "support/test_support.h"
 
 namespace shortpack::test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// `shortpack studio` in a child process; killed (TERM, then KILL) and reaped when this dies.
-class StudioProcess {
- public:
-  StudioProcess(const std::filesystem::path& campaign, const std::filesystem::path& log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      const std::string binary = shortpack_binary();
-      execl(binary.c_str(), binary.c_str(), "studio", campaign.c_str(), "--port", "0",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Bounded wait for the URL line.
-    const auto deadline = Clock::now() + std::chrono::seconds(20);
-    static const std::regex url_line(R"(http://127\.0\.0\.1:([0-9]+)/\?token=([0-9a-f]{32}))");
-    while (Clock::now() < deadline) {
-      std::smatch m;
-      const std::string text = std::filesystem::exists(log) ? read_text(log) : "";
-      if (std::regex_search(text, m, url_line)) {
-        port = std::stoi(m[1].str());
-        token = m[2].str();
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  ~StudioProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    for (int i = 0; i < 40; ++i) {
-      if (waitpid(pid_, nullptr, WNOHANG) == pid_) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  StudioProcess(const StudioProcess&) = delete;
-  StudioProcess& operator=(const StudioProcess&) = delete;
-
-  [[nodiscard]] httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port);
-    c.set_connection_timeout(5);
-    c.set_read_timeout(60);
-    return c;
-  }
-  [[nodiscard]] httplib::Result get(const std::string& path_and_query) const {
-    auto c = client();
-    const char sep = path_and_query.find('?') == std::string::npos ? '?' : '&';
-    return c.Get(path_and_query + sep + "token=" + token);
-  }
-
-  int port = 0;
-  std::string token;
-
- private:
-  pid_t pid_ = -1;
-};
 
 struct StudioFixture : ::testing::Test {
   ScratchDir dir{"studio"};
