@@ -53,8 +53,11 @@ TEST_F(StudioFixture, RefusesRequestsWithoutTheTokenAndOutsideItsRoutes) {
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200);
 
-  for (const char* path : {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd",
-                           "/api/../../c.yaml", "/c.yaml", "/media/a.mp4", "/%2fetc%2fpasswd"}) {
+  // A symlink in the campaign folder that points out of it reaches nothing either.
+  std::filesystem::create_symlink("/etc/passwd", dir / "passwd-link");
+  for (const char* path :
+       {"/passwd-link", "/api/passwd-link", "/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd",
+        "//etc/passwd", "/api/../../c.yaml", "/c.yaml", "/media/a.mp4", "/%2fetc%2fpasswd"}) {
     auto res = studio.get(path);
     if (!res) continue;  // the connection refused outright is a refusal too
     EXPECT_NE(res->status, 200) << path;
