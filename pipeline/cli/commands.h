@@ -15,5 +15,6 @@ void add_render(CLI::App& app, int& exit_code);
 void add_check(CLI::App& app, int& exit_code);
 void add_presets(CLI::App& app, int& exit_code);
 void add_preview(CLI::App& app, int& exit_code);
+void add_studio(CLI::App& app, int& exit_code);
 
 }  // namespace shortpack::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   shortpack::cli::add_check(app, exit_code);
   shortpack::cli::add_presets(app, exit_code);
   shortpack::cli::add_preview(app, exit_code);
+  shortpack::cli::add_studio(app, exit_code);
   app.parse_complete_callback([&] { shortpack::setup_logging(log_level); });
   try {
     app.parse(argc, argv);

@@ -8,7 +8,7 @@
 
 namespace shortpack {
 
-void write_png(const AVFrame& frame, const std::filesystem::path& path) {
+std::string encode_png(const AVFrame& frame) {
   FramePtr rgb = alloc_video_frame(frame.width, frame.height, AV_PIX_FMT_RGB24);
   SwsPtr sws(sws_getContext(frame.width, frame.height, static_cast<AVPixelFormat>(frame.format), frame.width,
                             frame.height, AV_PIX_FMT_RGB24,
@@ -31,8 +31,11 @@ void write_png(const AVFrame& frame, const std::filesystem::path& path) {
   check_av(avcodec_send_frame(ctx.get(), nullptr), ErrorKind::kInternal, "PNG encoding failed");
   PacketPtr packet = make_packet();
   check_av(avcodec_receive_packet(ctx.get(), packet.get()), ErrorKind::kInternal, "PNG encoding failed");
-  write_file_atomically(
-      path, std::string(reinterpret_cast<const char*>(packet->data), static_cast<size_t>(packet->size)));
+  return std::string(reinterpret_cast<const char*>(packet->data), static_cast<size_t>(packet->size));
+}
+
+void write_png(const AVFrame& frame, const std::filesystem::path& path) {
+  write_file_atomically(path, encode_png(frame));
 }
 
 }  // namespace shortpack

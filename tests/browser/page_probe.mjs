@@ -11,12 +11,17 @@
 //
 //   node page_probe.mjs (--file PAGE.html | --url URL) [--json-out FILE] [--screenshot OUT.png]
 //                       [--play] [--timeout-ms 30000] [--width 1280] [--chromium PATH]
+//                       [--eval SCRIPT.js]
+//
+// --eval: after the load, the file's text (an expression, typically an async arrow function's
+// call, that drives the page) is evaluated in the page and awaited; its value (JSON) is
+// reported as `eval_result`, before the other probes and the screenshot.
 //
 // The browser is SHORTPACK_CHROMIUM or /usr/bin/chromium. The JSON goes to --json-out, or stdout.
 // Exit code 0 when the probe ran (whatever it found: the caller judges), 1 when the browser
 // could not be driven (the message is on stderr). PAGE_PROBE_DEBUG=1 logs the steps' times.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,7 +30,7 @@ const t0 = Date.now();
 const debug = (...m) => { if (process.env.PAGE_PROBE_DEBUG) process.stderr.write(`[${Date.now() - t0} ms] ${m.join(' ')}\n`); };
 
 function parseArgs(argv) {
-  const args = { url: '', jsonOut: '', screenshot: '', play: false, timeoutMs: 30000, width: 1280,
+  const args = { url: '', jsonOut: '', screenshot: '', evalFile: '', play: false, timeoutMs: 30000, width: 1280,
                  chromium: process.env.SHORTPACK_CHROMIUM || '/usr/bin/chromium' };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -35,6 +40,7 @@ function parseArgs(argv) {
     else if (a === '--json-out') args.jsonOut = next();
     else if (a === '--screenshot') args.screenshot = next();
     else if (a === '--play') args.play = true;
+    else if (a === '--eval') args.evalFile = next();
     else if (a === '--timeout-ms') args.timeoutMs = Number(next());
     else if (a === '--width') args.width = Number(next());
     else if (a === '--chromium') args.chromium = next();
@@ -257,6 +263,19 @@ async function probe(cdp, args) {
   await loaded;
   debug('page loaded');
 
+  let evalResult = null;
+  if (args.evalFile) {
+    const driven = await s('Runtime.evaluate', {
+      expression: readFileSync(args.evalFile, 'utf8'), awaitPromise: true, returnByValue: true,
+      userGesture: true, timeout: args.timeoutMs,
+    });
+    if (driven.exceptionDetails) {
+      throw new Error(`the --eval script failed: ${JSON.stringify(driven.exceptionDetails)}`);
+    }
+    evalResult = driven.result.value;
+    debug('eval done');
+  }
+
   const evaluated = await s('Runtime.evaluate', {
     expression: PAGE_PROBE(args.play, args.timeoutMs), awaitPromise: true, returnByValue: true,
     userGesture: true, timeout: args.timeoutMs + 10000,
@@ -280,7 +299,7 @@ async function probe(cdp, args) {
     screenshot = args.screenshot;
   }
   return { browser: version.product, user_agent: version.userAgent, url: args.url, console_errors: consoleErrors,
-           requests: [...new Set(requests)].map((u) => (u.length > 200 ? u.slice(0, 200) + '…' : u)), screenshot, ...page };
+           requests: [...new Set(requests)].map((u) => (u.length > 200 ? u.slice(0, 200) + '…' : u)), screenshot, eval_result: evalResult, ...page };
 }
 
 process.on('exit', () => debug('exit'));

@@ -1,0 +1,59 @@
+// `shortpack studio`: a local web server that previews a campaign's outputs frame by frame with
+// the same code as `preview` and `render` (render_still, draw_guides, encode_png).
+//
+// Safety contract: the server binds to `host` (127.0.0.1 unless the user asks otherwise) and every
+// request, the page included, must carry the random token (query `token=` or header
+// `X-Shortpack-Token`), compared in constant time; otherwise 403. Only fixed routes exist (the
+// embedded page and /api/*): no file is served from disk, so `..`, absolute paths and symlinks
+// cannot reach anything. Bad query values are 400 with one sentence. A campaign that fails to
+// load is reported through /api/campaign; the server keeps running.
+//
+// Threads: httplib answers on its own worker threads; the campaign state is guarded by a mutex
+// and frames are rendered one at a time.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shortpack::studio {
+
+struct StudioOptions {
+  std::filesystem::path campaign_file;
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0: any free port
+  std::vector<std::filesystem::path> preset_dirs;
+  // Called once the socket is bound, with the URL to open (token included).
+  std::function<void(const std::string& url)> on_ready;
+};
+
+// 32 hex characters (128 bits) from /dev/urandom. Throws Error(kIo) when it cannot be read.
+std::string random_token();
+
+// Compares in time that depends only on the lengths, not on where the strings differ.
+bool tokens_equal(std::string_view a, std::string_view b) noexcept;
+
+// Parses a query time in seconds: a finite, non-negative decimal number. False otherwise.
+bool parse_seconds(const std::string& text, double& seconds);
+
+// Binds and serves until stop() is called from another thread (or the process ends).
+// Throws Error(kIo) when the address cannot be bound.
+class StudioServer {
+ public:
+  explicit StudioServer(StudioOptions options);
+  ~StudioServer();
+  StudioServer(const StudioServer&) = delete;
+  StudioServer& operator=(const StudioServer&) = delete;
+
+  void run();
+  void stop();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace shortpack::studio

@@ -1,0 +1,35 @@
+// Drives the studio page (evaluated in it by page_probe.mjs --eval; the test replaces the
+// @PLATFORM@, @LANG@ and @FRAME@ placeholders): picks a platform and a language, scrubs to a
+// frame, turns the guides on, and returns the bytes of the image then shown; then waits for the
+// campaign's name to change on the page (the test edits the file meanwhile).
+(async () => {
+  const $ = (id) => document.getElementById(id);
+  const until = async (pred, ms, what) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      if (pred()) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('timed out waiting for ' + what);
+  };
+  await until(() => $('platform').options.length > 0, 15000, 'the campaign');
+  const out = { first_name: $('name').textContent, platforms: [...$('platform').options].map((o) => o.value) };
+  const set = (id, v) => { $(id).value = v; $(id).dispatchEvent(new Event('change')); };
+  set('platform', '@PLATFORM@');
+  set('lang', '@LANG@');
+  $('slider').value = '@FRAME@';
+  $('slider').dispatchEvent(new Event('input'));
+  $('guides').checked = true;
+  $('guides').dispatchEvent(new Event('change'));
+  await until(() => document.body.dataset.shown === $('frame').src && $('frame').complete, 30000, 'the frame');
+  out.src = $('frame').src;
+  out.natural_width = $('frame').naturalWidth;
+  out.natural_height = $('frame').naturalHeight;
+  const r = await fetch($('frame').src);
+  out.png = Array.from(new Uint8Array(await r.arrayBuffer()));
+  out.where = $('where').textContent;
+  await until(() => $('name').textContent.includes('renamed'), 30000, 'the live reload');
+  out.reloaded_name = $('name').textContent;
+  out.errors_shown = $('errors').children.length;
+  return out;
+})()

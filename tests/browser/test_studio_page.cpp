@@ -1,0 +1,94 @@
+// The studio page in headless Chromium: switching platform and language, scrubbing and turning
+// the guides on shows the very PNG `shortpack preview` writes for that frame; an edit of the
+// campaign file reaches the open page by itself (live reload).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "browser/browser_support.h"
+#include "support/media_probe.h"
+#include "support/studio_process.h"
+#include "support/test_support.h"
+
+namespace shortpack::test {
+namespace {
+
+std::string replaced(std::string text, const std::string& what, const std::string& with) {
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size())) {
+    text.replace(at, what.size(), with);
+  }
+  return text;
+}
+
+TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
+  const auto dir = artifact_dir("studio");
+  write_test_presets(dir / "presets");
+  make_clip(dir / "media/a.mp4", 2.0, "testsrc2=size=640x360:rate=30");
+  write_text(dir / "subs/a.en.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello, studio\n");
+  write_text(dir / "subs/a.vi.srt", "1\n00:00:00,000 --> 00:00:02,000\nXin chào\n");
+  const auto campaign = dir / "c.yaml";
+  const std::string yaml =
+      "name: st\nlanguages: [en, vi]\nplatforms: [small-portrait, small-landscape]\n"
+      "clips:\n  - id: a\n    source: media/a.mp4\n    captions: {en: subs/a.en.srt, vi: subs/a.vi.srt}\n";
+  write_text(campaign, yaml);
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+
+  const auto scenario = dir / "scenario.js";
+  std::string script =
+      read_text(std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser/studio_scenario.js");
+  script =
+      replaced(replaced(replaced(script, "@PLATFORM@", "small-landscape"), "@LANG@", "vi"), "@FRAME@", "37");
+  write_text(scenario, script);
+
+  // The edit comes once the page has shown its frame (the scenario then waits up to 30 s for it).
+  std::thread editor([&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (std::chrono::steady_clock::now() < deadline &&
+           read_text(dir / "studio.log").find("frame served: a small-landscape vi guides=1") ==
+               std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    write_text(campaign, replaced(yaml, "name: st", "name: st-renamed"));
+  });
+  const auto json_file = dir / "probe.json";
+  const auto run = run_command("node " + shell_quote(SHORTPACK_PAGE_PROBE) + " --chromium " +
+                               shell_quote(chromium_binary()) + " --url " + shell_quote(studio.url()) +
+                               " --eval " + shell_quote(scenario.string()) + " --screenshot " +
+                               shell_quote((dir / "studio.png").string()) + " --json-out " +
+                               shell_quote(json_file.string()) + " --timeout-ms 90000");
+  editor.join();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto probe = nlohmann::json::parse(read_text(json_file));
+  EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
+  const auto& result = probe["eval_result"];
+  ASSERT_TRUE(result.is_object()) << probe.dump();
+  EXPECT_EQ(result["first_name"], "shortpack studio: st");
+  EXPECT_EQ(result["reloaded_name"], "shortpack studio: st-renamed");
+
+  // The frame the page shows, against `shortpack preview` for the time the page asked for.
+  const std::string src = result["src"];
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(src, m, std::regex("[?&]t=([0-9.]+)"))) << src;
+  EXPECT_NE(src.find("platform=small-landscape"), std::string::npos) << src;
+  EXPECT_NE(src.find("lang=vi"), std::string::npos) << src;
+  EXPECT_NE(src.find("guides=1"), std::string::npos) << src;
+  const auto png = dir / "preview.png";
+  const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                     " --clip a --platform small-landscape --lang vi --guides --at " +
+                                     m[1].str() + " -o " + shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_NE(preview.output.find("frame 37 "), std::string::npos) << preview.output;
+  const std::string expected = read_text(png);
+  std::string shown;
+  for (const auto& b : result["png"]) shown.push_back(static_cast<char>(b.get<int>()));
+  EXPECT_GT(expected.size(), 1000u);
+  EXPECT_TRUE(shown == expected) << shown.size() << " bytes shown against " << expected.size();
+  EXPECT_GT(result["natural_width"].get<int>(), 0);
+}
+
+}  // namespace
+}  // namespace shortpack::test
