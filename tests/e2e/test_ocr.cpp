@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/captions/text_util.h"
 #include "pipeline/edit_distance.h"
 #include "support/test_support.h"
 
@@ -27,20 +28,7 @@ using test::write_text;
 // UTF-8 to code points, leaving out white space (OCR places spaces by its own judgement).
 std::u32string code_points(const std::string& s) {
   std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    char32_t cp = c;
-    size_t n = 1;
-    if (c >= 0xF0) {
-      cp = c & 0x07, n = 4;
-    } else if (c >= 0xE0) {
-      cp = c & 0x0F, n = 3;
-    } else if (c >= 0xC0) {
-      cp = c & 0x1F, n = 2;
-    }
-    for (size_t k = 1; k < n && i + k < s.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    i += n;
+  for (const char32_t cp : captions::decode_utf8(s)) {
     if (cp == U' ' || cp == U'\n' || cp == U'\t' || cp == U'\r' || cp == U'\f' || cp == 0x200B) continue;
     out.push_back(cp);
   }
