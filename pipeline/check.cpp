@@ -263,6 +263,274 @@ class AudioMeter {
   std::string error_;
 };
 
+// ---- the file under test ------------------------------------------------------------------
+
+// The opened file, its best video and audio streams, and what one pass over its packets found.
+struct Inspection {
+  InputFormatPtr format;
+  int video_index = -1;
+  int audio_index = -1;
+  const AVStream* video = nullptr;
+  const AVStream* audio = nullptr;
+  VideoScan scan;  // presentation times sorted and unique after scan_packets
+  std::optional<AudioMeter> audio_meter;
+  double fps = 0.0;      // from the presentation times (0 with fewer than two frames)
+  double frame_s = 0.0;  // one frame's duration, 1 / fps (0 with fewer than two frames)
+};
+
+const std::string kNoVideo = "no video stream";
+
+void add(CheckReport& report, std::string name, bool passed, std::string found, std::string limit) {
+  report.rules.push_back({std::move(name), passed, std::move(found), std::move(limit)});
+}
+
+std::string fps_range(const Preset& preset) {
+  return fmt::format("{}..{} fps", number_text(preset.fps_min), number_text(preset.fps_max));
+}
+
+void open_file(Inspection& in, const fs::path& file) {
+  const std::string where = file.string();
+  AVFormatContext* raw = nullptr;
+  check_av(avformat_open_input(&raw, where.c_str(), nullptr, nullptr), ErrorKind::kMedia,
+           where + ": cannot open as a media file");
+  in.format.reset(raw);
+  check_av(avformat_find_stream_info(in.format.get(), nullptr), ErrorKind::kMedia,
+           where + ": cannot read the stream information");
+  in.video_index = av_find_best_stream(in.format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  in.audio_index = av_find_best_stream(in.format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  in.video = in.video_index >= 0 ? in.format->streams[in.video_index] : nullptr;
+  in.audio = in.audio_index >= 0 ? in.format->streams[in.audio_index] : nullptr;
+  if (in.audio) in.audio_meter.emplace(*in.audio, file);
+}
+
+void scan_video_packet(VideoScan& scan, const AVPacket& packet, int nal_length_size) {
+  const int64_t pts = packet.pts != AV_NOPTS_VALUE ? packet.pts : packet.dts;
+  if (pts != AV_NOPTS_VALUE) scan.pts.push_back(pts);
+  if (packet.flags & AV_PKT_FLAG_KEY) {
+    ++scan.keyframes;
+    if (pts != AV_NOPTS_VALUE) scan.key_pts.push_back(pts);
+    if (!has_idr_slice(packet.data, size_t(packet.size), nal_length_size)) ++scan.keyframes_without_idr;
+  }
+}
+
+// One pass over the packets: video timing and keyframes, audio through the loudness meter.
+void scan_packets(Inspection& in, const fs::path& file) {
+  const int nal_length_size = in.video ? nal_length_size_of(*in.video->codecpar) : 0;
+  PacketPtr packet = make_packet();
+  while (true) {
+    const int ret = av_read_frame(in.format.get(), packet.get());
+    if (ret == AVERROR_EOF) break;
+    check_av(ret, ErrorKind::kMedia, file.string() + ": cannot read a packet");
+    if (in.video && packet->stream_index == in.video_index && !(packet->flags & AV_PKT_FLAG_DISCARD)) {
+      scan_video_packet(in.scan, *packet, nal_length_size);
+    } else if (in.audio_meter && packet->stream_index == in.audio_index) {
+      in.audio_meter->send(packet.get());
+    }
+    av_packet_unref(packet.get());
+  }
+  if (in.audio_meter) in.audio_meter->finish();
+  std::vector<int64_t>& pts = in.scan.pts;
+  std::sort(pts.begin(), pts.end());
+  pts.erase(std::unique(pts.begin(), pts.end()), pts.end());
+  if (in.video && pts.size() >= 2) {
+    const double span_s = double(pts.back() - pts.front()) * av_q2d(in.video->time_base);
+    in.fps = double(pts.size() - 1) / span_s;
+    in.frame_s = 1.0 / in.fps;
+  }
+}
+
+// ---- the rules, in report order -----------------------------------------------------------
+
+void add_container_rule(CheckReport& report, const Inspection& in) {
+  const std::string demuxer = in.format->iformat->name;
+  const AVDictionaryEntry* brand_entry = av_dict_get(in.format->metadata, "major_brand", nullptr, 0);
+  const std::string brand = brand_entry ? brand_entry->value : "";
+  static const std::array<const char*, 10> kMp4Brands = {"isom", "iso2", "iso4", "iso5", "iso6",
+                                                         "mp41", "mp42", "avc1", "dash", "M4V "};
+  const bool is_mp4 =
+      demuxer.find("mp4") != std::string::npos &&
+      std::any_of(kMp4Brands.begin(), kMp4Brands.end(), [&](const char* b) { return brand == b; });
+  add(report, "container", is_mp4,
+      demuxer + (brand.empty() ? ", no major brand" : ", major brand '" + brand + "'"),
+      "MP4 (brand isom/iso2..6/mp41/mp42/avc1)");
+}
+
+void add_video_stream_rules(CheckReport& report, const Inspection& in, const Preset& preset) {
+  const std::string frame_size = fmt::format("{}x{}", preset.width_px, preset.height_px);
+  if (!in.video) {
+    for (const char* name : {"video-codec", "video-profile", "video-level", "pixel-format"}) {
+      add(report, name, false, kNoVideo, "a video stream");
+    }
+    add(report, "frame-size", false, kNoVideo, frame_size);
+    return;
+  }
+  const AVCodecParameters& vpar = *in.video->codecpar;
+  add(report, "video-codec", vpar.codec_id == AV_CODEC_ID_H264, avcodec_get_name(vpar.codec_id),
+      preset.video.codec);
+  const char* profile_name = avcodec_profile_name(vpar.codec_id, vpar.profile);
+  const int rank = vpar.codec_id == AV_CODEC_ID_H264 ? h264_profile_rank_of(vpar.profile) : -1;
+  add(report, "video-profile", rank >= 0 && rank <= h264_profile_rank(preset.video.profile),
+      profile_name ? profile_name : "unknown", "<= " + preset.video.profile + " (8-bit 4:2:0)");
+  add(report, "video-level", vpar.level > 0 && vpar.level <= preset.video.level,
+      vpar.level > 0 ? h264_level_text(vpar.level) : "unknown", "<= " + h264_level_text(preset.video.level));
+  const char* pix = av_get_pix_fmt_name(AVPixelFormat(vpar.format));
+  add(report, "pixel-format", pix != nullptr && preset.video.pixel_format == pix, pix ? pix : "unknown",
+      preset.video.pixel_format);
+  add(report, "frame-size", vpar.width == preset.width_px && vpar.height == preset.height_px,
+      fmt::format("{}x{}", vpar.width, vpar.height), frame_size);
+}
+
+// Steps between presentation times and the frame rate.
+void add_timing_rules(CheckReport& report, const Inspection& in, const Preset& preset) {
+  const std::vector<int64_t>& pts = in.scan.pts;
+  if (!in.video || pts.size() < 2) {
+    const std::string found = in.video ? fmt::format("{} frame(s)", pts.size()) : kNoVideo;
+    add(report, "constant-frame-rate", false, found, "at least 2 frames, all steps equal within 1 tick");
+    add(report, "frame-rate", false, found, fps_range(preset));
+    return;
+  }
+  const double tick_s = av_q2d(in.video->time_base);
+  int64_t min_step = INT64_MAX;
+  int64_t max_step = 0;
+  for (size_t i = 1; i < pts.size(); ++i) {
+    const int64_t step = pts[i] - pts[i - 1];
+    min_step = std::min(min_step, step);
+    max_step = std::max(max_step, step);
+  }
+  const bool constant = max_step - min_step <= 1;
+  const auto ms = [tick_s](int64_t ticks) { return number_text(double(ticks) * tick_s * 1000.0); };
+  add(report, "constant-frame-rate", constant,
+      constant ? fmt::format("every step {} ms", ms(min_step))
+               : fmt::format("steps from {} ms to {} ms", ms(min_step), ms(max_step)),
+      fmt::format("all steps equal within 1 tick ({} ms)", ms(1)));
+  add(report, "frame-rate", in.fps >= preset.fps_min - 0.01 && in.fps <= preset.fps_max + 0.01,
+      fmt::format("{} fps{}", number_text(in.fps), constant ? "" : " (average)"), fps_range(preset));
+}
+
+void add_duration_and_size_rules(CheckReport& report, const Inspection& in, const fs::path& file,
+                                 const Preset& preset) {
+  double duration_s = -1.0;
+  if (in.format->duration != AV_NOPTS_VALUE && in.format->duration > 0) {
+    duration_s = double(in.format->duration) / AV_TIME_BASE;
+  } else if (in.video && !in.scan.pts.empty()) {
+    duration_s = double(in.scan.pts.back() - in.scan.pts.front()) * av_q2d(in.video->time_base) + in.frame_s;
+  }
+  add(report, "duration", duration_s >= preset.duration_min_s && duration_s <= preset.duration_max_s,
+      duration_s >= 0 ? seconds_text(duration_s) : "unknown",
+      fmt::format("{}..{} s", number_text(preset.duration_min_s), number_text(preset.duration_max_s)));
+  std::error_code ec;
+  const auto size = int64_t(fs::file_size(file, ec));
+  if (preset.max_file_bytes > 0) {
+    add(report, "file-size", !ec && size <= preset.max_file_bytes, bytes_text(size),
+        "<= " + bytes_text(preset.max_file_bytes));
+  } else {
+    add(report, "file-size", !ec, bytes_text(size), "no limit stated");
+  }
+}
+
+void add_fast_start_rule(CheckReport& report, const fs::path& file) {
+  const TopLevelBoxes boxes = walk_top_level_boxes(file);
+  std::string found;
+  bool passed = false;
+  if (!boxes.moov_offset) {
+    found = "no top-level moov box";
+  } else if (!boxes.mdat_offset) {
+    found = fmt::format("moov at byte {}, no mdat box", *boxes.moov_offset);
+  } else {
+    passed = *boxes.moov_offset < *boxes.mdat_offset;
+    found = fmt::format("moov at byte {}, first mdat at byte {}", *boxes.moov_offset, *boxes.mdat_offset);
+  }
+  add(report, "moov-before-mdat", passed, found, "moov before mdat (fast start)");
+}
+
+void add_keyframe_interval_rule(CheckReport& report, const Inspection& in, const Preset& preset) {
+  const VideoScan& scan = in.scan;
+  const std::string limit =
+      fmt::format("<= {} (keyint {} s + 1 frame)", seconds_text(preset.video.keyint_s + in.frame_s),
+                  number_text(preset.video.keyint_s));
+  if (!in.video || scan.pts.size() < 2 || scan.key_pts.empty()) {
+    add(report, "keyframe-interval", false, in.video ? "no keyframes" : kNoVideo, limit);
+    return;
+  }
+  const double tick_s = av_q2d(in.video->time_base);
+  // The stream ends one frame after its last presentation time; the first frame must be a
+  // keyframe, so the distance from the start to the first keyframe counts too.
+  std::vector<int64_t> marks = scan.key_pts;
+  std::sort(marks.begin(), marks.end());
+  marks.insert(marks.begin(), scan.pts.front());
+  marks.push_back(scan.pts.back() + int64_t(std::llround(in.frame_s / tick_s)));
+  int64_t longest = 0;
+  for (size_t i = 1; i < marks.size(); ++i) longest = std::max(longest, marks[i] - marks[i - 1]);
+  const double longest_s = double(longest) * tick_s;
+  add(report, "keyframe-interval", longest_s <= preset.video.keyint_s + in.frame_s + tick_s,
+      fmt::format("longest {} ({} keyframes)", seconds_text(longest_s), scan.keyframes), limit);
+}
+
+void add_closed_gop_rule(CheckReport& report, const Inspection& in, const Preset& preset) {
+  const std::string limit = "every keyframe an IDR picture";
+  const VideoScan& scan = in.scan;
+  if (!preset.video.closed_gop) {
+    add(report, "closed-gop", true, "not inspected", "not required by the preset");
+  } else if (!in.video || in.video->codecpar->codec_id != AV_CODEC_ID_H264 || scan.keyframes == 0) {
+    add(report, "closed-gop", false, !in.video ? kNoVideo : "no H.264 keyframes", limit);
+  } else {
+    add(report, "closed-gop", scan.keyframes_without_idr == 0,
+        scan.keyframes_without_idr == 0
+            ? fmt::format("all {} keyframes are IDR", scan.keyframes)
+            : fmt::format("{} of {} keyframes are not IDR (open-GOP recovery points)",
+                          scan.keyframes_without_idr, scan.keyframes),
+        limit);
+  }
+}
+
+void add_loudness_rules(CheckReport& report, const AudioMeter& audio_meter, const LoudnessSpec& loud) {
+  const std::string loudness_limit =
+      fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs), number_text(loud.tolerance_lu));
+  const std::string peak_limit = fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp));
+  const LoudnessMeter* meter = audio_meter.meter();
+  if (meter == nullptr || !audio_meter.error().empty()) {
+    const std::string why = !audio_meter.error().empty() ? audio_meter.error() : "no audio samples decoded";
+    add(report, "loudness", false, why, loudness_limit);
+    add(report, "true-peak", false, why, peak_limit);
+    return;
+  }
+  const double lufs = meter->integrated_lufs();
+  const double peak = meter->true_peak_dbtp();
+  // A silent track (a source without sound) has no programme to normalise: it passes, and says
+  // so; anything audible must meet the target.
+  const bool silent = !std::isfinite(lufs) && !(peak > -60.0);
+  add(report, "loudness",
+      silent || (std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9),
+      silent ? "silent track" : db_text(lufs, "LUFS"), loudness_limit);
+  add(report, "true-peak", peak <= loud.true_peak_dbtp + 1e-9, db_text(peak, "dBTP"), peak_limit);
+}
+
+void add_audio_rules(CheckReport& report, const Inspection& in, const Preset& preset) {
+  const AudioSpec& want = preset.audio;
+  if (!in.audio) {
+    const std::string no_audio = "no audio stream";
+    const LoudnessSpec& loud = preset.loudness;
+    add(report, "audio-codec", false, no_audio, want.codec + " (LC)");
+    add(report, "audio-sample-rate", false, no_audio, fmt::format("{} Hz", want.sample_rate_hz));
+    add(report, "audio-channels", false, no_audio, std::to_string(want.channels));
+    add(report, "loudness", false, no_audio,
+        fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs), number_text(loud.tolerance_lu)));
+    add(report, "true-peak", false, no_audio, fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp)));
+    return;
+  }
+  const AVCodecParameters& apar = *in.audio->codecpar;
+  const bool is_aac = apar.codec_id == AV_CODEC_ID_AAC;
+  const int aot = is_aac ? aac_object_type(apar) : -1;
+  add(report, "audio-codec", is_aac && aot == 2,
+      is_aac ? "aac (" + aac_object_type_name(aot) + ")" : std::string(avcodec_get_name(apar.codec_id)),
+      want.codec + " (LC)");
+  add(report, "audio-sample-rate", apar.sample_rate == want.sample_rate_hz,
+      fmt::format("{} Hz", apar.sample_rate), fmt::format("{} Hz", want.sample_rate_hz));
+  add(report, "audio-channels", apar.ch_layout.nb_channels == want.channels,
+      std::to_string(apar.ch_layout.nb_channels), std::to_string(want.channels));
+  add_loudness_rules(report, *in.audio_meter, preset.loudness);
+}
+
 }  // namespace
 
 bool CheckReport::passed() const {
@@ -287,238 +555,20 @@ std::string describe_failures(const CheckReport& report) {
 }
 
 CheckReport check_file(const fs::path& file, const Preset& preset) {
-  const std::string where = file.string();
   std::error_code ec;
-  if (!fs::is_regular_file(file, ec)) throw Error(ErrorKind::kMedia, where + ": no such file");
-
-  AVFormatContext* raw = nullptr;
-  check_av(avformat_open_input(&raw, where.c_str(), nullptr, nullptr), ErrorKind::kMedia,
-           where + ": cannot open as a media file");
-  InputFormatPtr format(raw);
-  check_av(avformat_find_stream_info(format.get(), nullptr), ErrorKind::kMedia,
-           where + ": cannot read the stream information");
-
-  const int video_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-  const int audio_index = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-  const AVStream* video = video_index >= 0 ? format->streams[video_index] : nullptr;
-  const AVStream* audio = audio_index >= 0 ? format->streams[audio_index] : nullptr;
-
-  // One pass over the packets: video timing and keyframes, audio through the loudness meter.
-  VideoScan scan;
-  const int nal_length_size = video ? nal_length_size_of(*video->codecpar) : 0;
-  std::optional<AudioMeter> audio_meter;
-  if (audio) audio_meter.emplace(*audio, file);
-  PacketPtr packet = make_packet();
-  while (true) {
-    const int ret = av_read_frame(format.get(), packet.get());
-    if (ret == AVERROR_EOF) break;
-    check_av(ret, ErrorKind::kMedia, where + ": cannot read a packet");
-    if (video && packet->stream_index == video_index && !(packet->flags & AV_PKT_FLAG_DISCARD)) {
-      const int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
-      if (pts != AV_NOPTS_VALUE) scan.pts.push_back(pts);
-      if (packet->flags & AV_PKT_FLAG_KEY) {
-        ++scan.keyframes;
-        if (pts != AV_NOPTS_VALUE) scan.key_pts.push_back(pts);
-        if (!has_idr_slice(packet->data, size_t(packet->size), nal_length_size)) ++scan.keyframes_without_idr;
-      }
-    } else if (audio_meter && packet->stream_index == audio_index) {
-      audio_meter->send(packet.get());
-    }
-    av_packet_unref(packet.get());
-  }
-  if (audio_meter) audio_meter->finish();
-
+  if (!fs::is_regular_file(file, ec)) throw Error(ErrorKind::kMedia, file.string() + ": no such file");
+  Inspection in;
+  open_file(in, file);
+  scan_packets(in, file);
   CheckReport report;
-  auto add = [&report](std::string name, bool passed, std::string found, std::string limit) {
-    report.rules.push_back({std::move(name), passed, std::move(found), std::move(limit)});
-  };
-
-  // Container.
-  {
-    const std::string demuxer = format->iformat->name;
-    const AVDictionaryEntry* brand_entry = av_dict_get(format->metadata, "major_brand", nullptr, 0);
-    const std::string brand = brand_entry ? brand_entry->value : "";
-    static const std::array<const char*, 10> kMp4Brands = {"isom", "iso2", "iso4", "iso5", "iso6",
-                                                           "mp41", "mp42", "avc1", "dash", "M4V "};
-    const bool is_mp4 =
-        demuxer.find("mp4") != std::string::npos &&
-        std::any_of(kMp4Brands.begin(), kMp4Brands.end(), [&](const char* b) { return brand == b; });
-    add("container", is_mp4, demuxer + (brand.empty() ? ", no major brand" : ", major brand '" + brand + "'"),
-        "MP4 (brand isom/iso2..6/mp41/mp42/avc1)");
-  }
-
-  // Video stream properties.
-  const std::string no_video = "no video stream";
-  const AVCodecParameters* vpar = video ? video->codecpar : nullptr;
-  if (vpar) {
-    add("video-codec", vpar->codec_id == AV_CODEC_ID_H264, avcodec_get_name(vpar->codec_id),
-        preset.video.codec);
-    const char* profile_name = avcodec_profile_name(vpar->codec_id, vpar->profile);
-    const int rank = vpar->codec_id == AV_CODEC_ID_H264 ? h264_profile_rank_of(vpar->profile) : -1;
-    add("video-profile", rank >= 0 && rank <= h264_profile_rank(preset.video.profile),
-        profile_name ? profile_name : "unknown", "<= " + preset.video.profile + " (8-bit 4:2:0)");
-    add("video-level", vpar->level > 0 && vpar->level <= preset.video.level,
-        vpar->level > 0 ? h264_level_text(vpar->level) : "unknown",
-        "<= " + h264_level_text(preset.video.level));
-    const char* pix = av_get_pix_fmt_name(AVPixelFormat(vpar->format));
-    add("pixel-format", pix != nullptr && preset.video.pixel_format == pix, pix ? pix : "unknown",
-        preset.video.pixel_format);
-    add("frame-size", vpar->width == preset.width_px && vpar->height == preset.height_px,
-        fmt::format("{}x{}", vpar->width, vpar->height),
-        fmt::format("{}x{}", preset.width_px, preset.height_px));
-  } else {
-    for (const char* name : {"video-codec", "video-profile", "video-level", "pixel-format", "frame-size"}) {
-      add(name, false, no_video,
-          name == std::string("frame-size") ? fmt::format("{}x{}", preset.width_px, preset.height_px)
-                                            : "a video stream");
-    }
-  }
-
-  // Timing: steps between presentation times, frame rate, keyframe distances.
-  std::sort(scan.pts.begin(), scan.pts.end());
-  scan.pts.erase(std::unique(scan.pts.begin(), scan.pts.end()), scan.pts.end());
-  double fps = 0.0;
-  double frame_s = 0.0;
-  if (video && scan.pts.size() >= 2) {
-    const double tick_s = av_q2d(video->time_base);
-    int64_t min_step = INT64_MAX;
-    int64_t max_step = 0;
-    for (size_t i = 1; i < scan.pts.size(); ++i) {
-      const int64_t step = scan.pts[i] - scan.pts[i - 1];
-      min_step = std::min(min_step, step);
-      max_step = std::max(max_step, step);
-    }
-    const double span_s = double(scan.pts.back() - scan.pts.front()) * tick_s;
-    fps = double(scan.pts.size() - 1) / span_s;
-    frame_s = 1.0 / fps;
-    const bool constant = max_step - min_step <= 1;
-    add("constant-frame-rate", constant,
-        constant ? fmt::format("every step {} ms", number_text(double(min_step) * tick_s * 1000.0))
-                 : fmt::format("steps from {} ms to {} ms", number_text(double(min_step) * tick_s * 1000.0),
-                               number_text(double(max_step) * tick_s * 1000.0)),
-        fmt::format("all steps equal within 1 tick ({} ms)", number_text(tick_s * 1000.0)));
-    add("frame-rate", fps >= preset.fps_min - 0.01 && fps <= preset.fps_max + 0.01,
-        fmt::format("{} fps{}", number_text(fps), constant ? "" : " (average)"),
-        fmt::format("{}..{} fps", number_text(preset.fps_min), number_text(preset.fps_max)));
-  } else {
-    const std::string found = video ? fmt::format("{} frame(s)", scan.pts.size()) : no_video;
-    add("constant-frame-rate", false, found, "at least 2 frames, all steps equal within 1 tick");
-    add("frame-rate", false, found,
-        fmt::format("{}..{} fps", number_text(preset.fps_min), number_text(preset.fps_max)));
-  }
-
-  // Duration and size.
-  {
-    double duration_s = -1.0;
-    if (format->duration != AV_NOPTS_VALUE && format->duration > 0) {
-      duration_s = double(format->duration) / AV_TIME_BASE;
-    } else if (video && !scan.pts.empty()) {
-      duration_s = double(scan.pts.back() - scan.pts.front()) * av_q2d(video->time_base) + frame_s;
-    }
-    add("duration", duration_s >= preset.duration_min_s && duration_s <= preset.duration_max_s,
-        duration_s >= 0 ? seconds_text(duration_s) : "unknown",
-        fmt::format("{}..{} s", number_text(preset.duration_min_s), number_text(preset.duration_max_s)));
-    const auto size = int64_t(fs::file_size(file, ec));
-    if (preset.max_file_bytes > 0) {
-      add("file-size", !ec && size <= preset.max_file_bytes, bytes_text(size),
-          "<= " + bytes_text(preset.max_file_bytes));
-    } else {
-      add("file-size", !ec, bytes_text(size), "no limit stated");
-    }
-  }
-
-  // Fast start.
-  {
-    const TopLevelBoxes boxes = walk_top_level_boxes(file);
-    std::string found;
-    bool passed = false;
-    if (!boxes.moov_offset) {
-      found = "no top-level moov box";
-    } else if (!boxes.mdat_offset) {
-      found = fmt::format("moov at byte {}, no mdat box", *boxes.moov_offset);
-    } else {
-      passed = *boxes.moov_offset < *boxes.mdat_offset;
-      found = fmt::format("moov at byte {}, first mdat at byte {}", *boxes.moov_offset, *boxes.mdat_offset);
-    }
-    add("moov-before-mdat", passed, found, "moov before mdat (fast start)");
-  }
-
-  // Keyframes.
-  const std::string keyint_limit =
-      fmt::format("<= {} (keyint {} s + 1 frame)", seconds_text(preset.video.keyint_s + frame_s),
-                  number_text(preset.video.keyint_s));
-  if (video && scan.pts.size() >= 2 && !scan.key_pts.empty()) {
-    const double tick_s = av_q2d(video->time_base);
-    std::sort(scan.key_pts.begin(), scan.key_pts.end());
-    // The stream ends one frame after its last presentation time; the first frame must be a
-    // keyframe, so the distance from the start to the first keyframe counts too.
-    std::vector<int64_t> marks = scan.key_pts;
-    marks.insert(marks.begin(), scan.pts.front());
-    marks.push_back(scan.pts.back() + int64_t(std::llround(frame_s / tick_s)));
-    int64_t longest = 0;
-    for (size_t i = 1; i < marks.size(); ++i) longest = std::max(longest, marks[i] - marks[i - 1]);
-    const double longest_s = double(longest) * tick_s;
-    add("keyframe-interval", longest_s <= preset.video.keyint_s + frame_s + tick_s,
-        fmt::format("longest {} ({} keyframes)", seconds_text(longest_s), scan.keyframes), keyint_limit);
-  } else {
-    add("keyframe-interval", false, video ? "no keyframes" : no_video, keyint_limit);
-  }
-  if (!preset.video.closed_gop) {
-    add("closed-gop", true, "not inspected", "not required by the preset");
-  } else if (!vpar || vpar->codec_id != AV_CODEC_ID_H264 || scan.keyframes == 0) {
-    add("closed-gop", false, !vpar ? no_video : "no H.264 keyframes", "every keyframe an IDR picture");
-  } else {
-    add("closed-gop", scan.keyframes_without_idr == 0,
-        scan.keyframes_without_idr == 0
-            ? fmt::format("all {} keyframes are IDR", scan.keyframes)
-            : fmt::format("{} of {} keyframes are not IDR (open-GOP recovery points)",
-                          scan.keyframes_without_idr, scan.keyframes),
-        "every keyframe an IDR picture");
-  }
-
-  // Audio.
-  const AudioSpec& want = preset.audio;
-  const LoudnessSpec& loud = preset.loudness;
-  const std::string loudness_limit =
-      fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs), number_text(loud.tolerance_lu));
-  const std::string peak_limit = fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp));
-  if (audio) {
-    const AVCodecParameters& apar = *audio->codecpar;
-    const bool is_aac = apar.codec_id == AV_CODEC_ID_AAC;
-    const int aot = is_aac ? aac_object_type(apar) : -1;
-    add("audio-codec", is_aac && aot == 2,
-        is_aac ? "aac (" + aac_object_type_name(aot) + ")" : std::string(avcodec_get_name(apar.codec_id)),
-        want.codec + " (LC)");
-    add("audio-sample-rate", apar.sample_rate == want.sample_rate_hz, fmt::format("{} Hz", apar.sample_rate),
-        fmt::format("{} Hz", want.sample_rate_hz));
-    add("audio-channels", apar.ch_layout.nb_channels == want.channels,
-        std::to_string(apar.ch_layout.nb_channels), std::to_string(want.channels));
-    const LoudnessMeter* meter = audio_meter ? audio_meter->meter() : nullptr;
-    const std::string& audio_error = audio_meter->error();
-    if (meter != nullptr && audio_error.empty()) {
-      const double lufs = meter->integrated_lufs();
-      const double peak = meter->true_peak_dbtp();
-      // A silent track (a source without sound) has no programme to normalise: it passes, and
-      // says so; anything audible must meet the target.
-      const bool silent = !std::isfinite(lufs) && !(peak > -60.0);
-      add("loudness",
-          silent ||
-              (std::isfinite(lufs) && std::fabs(lufs - loud.integrated_lufs) <= loud.tolerance_lu + 1e-9),
-          silent ? "silent track" : db_text(lufs, "LUFS"), loudness_limit);
-      add("true-peak", peak <= loud.true_peak_dbtp + 1e-9, db_text(peak, "dBTP"), peak_limit);
-    } else {
-      const std::string why = !audio_error.empty() ? audio_error : "no audio samples decoded";
-      add("loudness", false, why, loudness_limit);
-      add("true-peak", false, why, peak_limit);
-    }
-  } else {
-    const std::string no_audio = "no audio stream";
-    add("audio-codec", false, no_audio, want.codec + " (LC)");
-    add("audio-sample-rate", false, no_audio, fmt::format("{} Hz", want.sample_rate_hz));
-    add("audio-channels", false, no_audio, std::to_string(want.channels));
-    add("loudness", false, no_audio, loudness_limit);
-    add("true-peak", false, no_audio, peak_limit);
-  }
+  add_container_rule(report, in);
+  add_video_stream_rules(report, in, preset);
+  add_timing_rules(report, in, preset);
+  add_duration_and_size_rules(report, in, file, preset);
+  add_fast_start_rule(report, file);
+  add_keyframe_interval_rule(report, in, preset);
+  add_closed_gop_rule(report, in, preset);
+  add_audio_rules(report, in, preset);
   return report;
 }
 
