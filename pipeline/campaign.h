@@ -103,10 +103,6 @@ struct Campaign {
   bool sidecar_captions = false;  // write .srt/.vtt beside each output
 };
 
-struct LoadOptions {
-  std::vector<std::filesystem::path> preset_folders;  // --presets DIR (in addition to built-ins)
-};
-
 // Bounds on what a campaign or brand file may ask for, so that a hostile or runaway file
 // (a YAML alias bomb, 10,000 clips) is refused with Error(kLimit) instead of exhausting the machine.
 struct CampaignLimits {

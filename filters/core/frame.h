@@ -3,8 +3,8 @@
 // Ownership: a FramePtr owns one AVFrame (and through it refcounted buffers). A frame that
 // several branches read is published as SharedFrame (shared_ptr<const AVFrame>) and never
 // written again; a branch that draws calls make_writable_copy() first.
-// Metadata that the pipeline needs beside a frame (sequence number, time) travels in
-// FrameMeta, never in AVFrame::opaque.
+// Metadata that the pipeline needs beside a frame (sequence number, time) travels in the
+// graph's own messages (pipeline/graph/), never in AVFrame::opaque.
 #pragma once
 
 #include <cstdint>
@@ -49,11 +49,6 @@ struct VideoFormat {
 
   [[nodiscard]] bool operator==(const VideoFormat& o) const noexcept;
   [[nodiscard]] std::string describe() const;
-};
-
-// Per-frame pipeline metadata.
-struct FrameMeta {
-  int64_t index = 0;  // output frame number from 0, at the stream's frame_rate
 };
 
 // Fills a yuv420p frame with one colour (Y, U, V values).

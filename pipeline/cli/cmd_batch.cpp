@@ -10,6 +10,7 @@
 #include "pipeline/batch/shard.h"
 #include "pipeline/campaign.h"
 #include "pipeline/cli/batch_commands.h"
+#include "pipeline/cli/commands.h"
 #include "pipeline/plan.h"
 #include "pipeline/report.h"
 #include "pipeline/report_html.h"

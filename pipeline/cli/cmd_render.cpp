@@ -67,20 +67,81 @@ PresetCatalog load_presets_for(const fs::path& campaign_file, const std::vector<
   return PresetCatalog::load(folders);
 }
 
+namespace {
+
+struct RenderOptions {
+  std::string campaign;
+  std::string out = "out";
+  std::vector<std::string> preset_dirs;
+  int threads = 0;
+  std::string shard;
+  bool force = false;
+  bool proxy = false;
+  std::string progress = "auto";
+  std::vector<std::string> limits;  // --limit NAME=VALUE
+};
+
+// What the user reads at the end: the JSON summary event, then a line on stderr or stdout.
+void print_summary(const BatchResult& result, const ShardSpec& shard, Progress& progress, int exit_code) {
+  nlohmann::ordered_json summary;
+  summary["outputs"] = result.report.outputs.size();
+  summary["rendered"] = result.rendered;
+  summary["skipped"] = result.skipped;
+  summary["failed"] = result.failed;
+  summary["report"] = result.report_file.string();
+  summary["exit_code"] = exit_code;
+  if (!result.io_error.empty()) summary["error"] = result.io_error;
+  progress.done(summary);
+  if (!result.io_error.empty()) {
+    std::cerr << "shortpack: " << result.io_error << "\n";
+  } else if (result.cancelled) {
+    std::cerr << "shortpack: interrupted; " << result.failed
+              << " output(s) not rendered; report: " << result.report_file.string() << "\n";
+  }
+  if (progress.mode() != ProgressMode::kJson && result.io_error.empty()) {
+    std::cout << (result.rendered + result.skipped) << " of " << result.report.outputs.size()
+              << " outputs ok (" << result.rendered << " rendered, " << result.skipped << " up to date, "
+              << result.failed << " failed)" << (shard.whole() ? "" : " in shard " + shard.text())
+              << "; report: " << result.report_file.string() << "\n";
+  }
+}
+
+int run_render(const RenderOptions& opt) {
+  // The shard first: a bad spec is a usage error, whatever the campaign says.
+  const ShardSpec shard =
+      opt.shard.empty() ? ShardSpec{} : parse_shard_spec(opt.shard, process_environment());
+  const fs::path campaign_file = fs::absolute(opt.campaign);
+  const PresetCatalog presets = load_presets_for(campaign_file, opt.preset_dirs);
+  const Limits limits = parse_limits(opt.limits);
+  const Campaign campaign = load_campaign(campaign_file, presets, campaign_limits(limits));
+  const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt.out), opt.proxy);
+  check_output_tree(plan);  // before anything is written, also the batch state folder
+
+  Progress progress(parse_progress_mode(opt.progress));
+  BatchOptions options;
+  options.shard = shard;
+  options.force = opt.force;
+  options.render.encoder_threads = opt.threads;
+  options.render.limits = limits;
+  options.render.max_frames_in_flight = static_cast<int>(limits.frames_in_flight);
+  options.progress = &progress;
+  g_cancel.store(false);
+  options.cancel = &g_cancel;
+  BatchResult result;
+  {
+    const StopSignals signals;
+    result = render_batch(campaign, presets, plan, options);
+  }
+  const int exit_code = result.exit_code();
+  print_summary(result, shard, progress, exit_code);
+  return exit_code;
+}
+
+}  // namespace
+
 void add_render(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("render", "Render every clip x platform x language of a campaign");
-  struct Options {
-    std::string campaign;
-    std::string out = "out";
-    std::vector<std::string> preset_dirs;
-    int threads = 0;
-    std::string shard;
-    bool force = false;
-    bool proxy = false;
-    std::string progress = "auto";
-    std::vector<std::string> limits;  // --limit NAME=VALUE
-  };
-  auto opt = std::make_shared<Options>();
+  auto opt = std::make_shared<RenderOptions>();
   cmd->add_option("campaign", opt->campaign, "Campaign YAML file")->required();
   cmd->add_option("--out,-o", opt->out, "Output root; files go to OUT/<campaign name>/")
       ->capture_default_str();
@@ -101,58 +162,7 @@ void add_render(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
       ->capture_default_str();
   add_limit_option(cmd, opt->limits);
-  cmd->callback([opt, &exit_code] {
-    // The shard first: a bad spec is a usage error, whatever the campaign says.
-    const ShardSpec shard =
-        opt->shard.empty() ? ShardSpec{} : parse_shard_spec(opt->shard, process_environment());
-    const fs::path campaign_file = fs::absolute(opt->campaign);
-    const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
-    const Limits limits = parse_limits(opt->limits);
-    const Campaign campaign = load_campaign(campaign_file, presets, campaign_limits(limits));
-    const RenderPlan plan = make_plan(campaign, presets, fs::absolute(opt->out), opt->proxy);
-    check_output_tree(plan);  // before anything is written, also the batch state folder
-
-    Progress progress(parse_progress_mode(opt->progress));
-    BatchOptions options;
-    options.shard = shard;
-    options.force = opt->force;
-    options.render.encoder_threads = opt->threads;
-    options.render.limits = limits;
-    options.render.max_frames_in_flight = static_cast<int>(limits.frames_in_flight);
-    options.progress = &progress;
-    g_cancel.store(false);
-    options.cancel = &g_cancel;
-    BatchResult result;
-    {
-      const StopSignals signals;
-      result = render_batch(campaign, presets, plan, options);
-    }
-    exit_code = result.exit_code();
-    nlohmann::ordered_json summary;
-    summary["outputs"] = result.report.outputs.size();
-    summary["rendered"] = result.rendered;
-    summary["skipped"] = result.skipped;
-    summary["failed"] = result.failed;
-    summary["report"] = result.report_file.string();
-    summary["exit_code"] = exit_code;
-    if (!result.io_error.empty()) summary["error"] = result.io_error;
-    progress.done(summary);
-    if (!result.io_error.empty()) {
-      std::cerr << "shortpack: " << result.io_error << "\n";
-    } else if (result.cancelled) {
-      std::cerr << "shortpack: interrupted; " << result.failed
-                << " output(s) not rendered; report: " << result.report_file.string() << "\n";
-    }
-    if (progress.mode() != ProgressMode::kJson && result.io_error.empty()) {
-      std::cout << (result.rendered + result.skipped) << " of " << result.report.outputs.size()
-                << " outputs ok (" << result.rendered << " rendered, " << result.skipped << " up to date, "
-                << result.failed << " failed)" << (shard.whole() ? "" : " in shard " + shard.text())
-                << "; report: " << result.report_file.string() << "\n";
-    }
-  });
-  add_plan(app, exit_code);
-  add_report(app, exit_code);
-  add_ledger(app, exit_code);
+  cmd->callback([opt, &exit_code] { exit_code = run_render(*opt); });
 }
 
 }  // namespace shortpack::cli

@@ -1,20 +1,21 @@
-// The CLI's subcommands. Each file cmd_<name>.cpp adds one subcommand to the app and returns
-// the callback's exit code through `exit_code`.
+// The CLI's subcommands. Each file cmd_<name>.cpp adds its subcommand(s) to the app; main.cpp
+// registers every one of them, in the order `shortpack --help` lists them. A callback returns
+// its exit code through `exit_code`.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 namespace shortpack::cli {
 
-// Options shared by every subcommand.
-struct GlobalOptions {
-  std::string log_level = "warn";
-};
+using AddCommand = void (*)(CLI::App& app, int& exit_code);
 
-void add_render(CLI::App& app, int& exit_code);
-void add_check(CLI::App& app, int& exit_code);
-void add_presets(CLI::App& app, int& exit_code);
-void add_preview(CLI::App& app, int& exit_code);
-void add_studio(CLI::App& app, int& exit_code);
+void add_render(CLI::App& app, int& exit_code);   // cmd_render.cpp
+void add_plan(CLI::App& app, int& exit_code);     // cmd_batch.cpp
+void add_report(CLI::App& app, int& exit_code);   // cmd_batch.cpp
+void add_ledger(CLI::App& app, int& exit_code);   // cmd_batch.cpp
+void add_check(CLI::App& app, int& exit_code);    // cmd_check.cpp
+void add_presets(CLI::App& app, int& exit_code);  // cmd_presets.cpp
+void add_preview(CLI::App& app, int& exit_code);  // cmd_preview.cpp
+void add_studio(CLI::App& app, int& exit_code);   // cmd_studio.cpp
 
 }  // namespace shortpack::cli

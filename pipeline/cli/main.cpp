@@ -14,11 +14,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace | debug | info | warn | error | off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
   int exit_code = 0;
-  shortpack::cli::add_render(app, exit_code);
-  shortpack::cli::add_check(app, exit_code);
-  shortpack::cli::add_presets(app, exit_code);
-  shortpack::cli::add_preview(app, exit_code);
-  shortpack::cli::add_studio(app, exit_code);
+  namespace cli = shortpack::cli;
+  for (cli::AddCommand add : {cli::add_render, cli::add_plan, cli::add_report, cli::add_ledger,
+                              cli::add_check, cli::add_presets, cli::add_preview, cli::add_studio}) {
+    add(app, exit_code);
+  }
   app.parse_complete_callback([&] { shortpack::setup_logging(log_level); });
   try {
     app.parse(argc, argv);
