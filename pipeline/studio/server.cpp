@@ -7,6 +7,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -66,7 +67,7 @@ namespace {
 
 // One loaded campaign; immutable once published, so a frame can be rendered outside the lock.
 struct Snapshot {
-  std::unique_ptr<PresetCatalog> presets;
+  std::shared_ptr<const PresetCatalog> presets;
   std::unique_ptr<Campaign> campaign;
   std::unique_ptr<RenderPlan> proxy_plan;  // where `render --proxy --out OUT` writes each unit
   json description;
@@ -184,6 +185,18 @@ struct ScratchFolder {
   ScratchFolder& operator=(const ScratchFolder&) = delete;
 };
 
+// A unit's renderer kept warm between requests (decoders and caption renderers open), with what
+// it renders from: the snapshot, and the try-out's preset catalog and campaign when there is one.
+struct WarmUnit {
+  std::string key;  // version|clip|platform|language|try-out
+  std::shared_ptr<const Snapshot> snap;
+  std::shared_ptr<const PresetCatalog> presets;
+  std::unique_ptr<Campaign> tried;
+  std::unique_ptr<StillRenderer> renderer;
+};
+// Enough for a producer flipping between a few outputs; each holds open decoders.
+constexpr size_t kWarmUnits = 4;
+
 }  // namespace
 
 struct StudioServer::State {
@@ -196,8 +209,7 @@ struct StudioServer::State {
   std::shared_ptr<const Snapshot> snapshot;
   std::mutex render_mutex;  // one frame at a time; guards the fields below
   ScratchFolder scratch;
-  std::string tried_key;  // the try-out the cached catalog is for (with the campaign version)
-  std::shared_ptr<const PresetCatalog> tried_presets;
+  std::list<WarmUnit> warm;  // most recently used first, at most kWarmUnits
 
   [[nodiscard]] fs::path campaign_presets() const { return options.campaign_file.parent_path() / "presets"; }
 
@@ -236,7 +248,7 @@ struct StudioServer::State {
     d["languages"] = json::array();
     std::vector<fs::path> next_files{options.campaign_file};
     try {
-      next->presets = std::make_unique<PresetCatalog>(PresetCatalog::load(preset_folders()));
+      next->presets = std::make_shared<const PresetCatalog>(PresetCatalog::load(preset_folders()));
       next->campaign = std::make_unique<Campaign>(load_campaign(options.campaign_file, *next->presets));
       const Campaign& c = *next->campaign;
       d["name"] = c.name;
@@ -284,8 +296,10 @@ struct StudioServer::State {
     return snapshot;
   }
 
-  std::string frame_png(const Snapshot& snap, const UnitQuery& u, double at_s, bool guides,
-                        const TryOut& tryout, StillInfo& info);
+  StillRenderer& warm_renderer(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u,
+                               const TryOut& tryout);
+  std::string frame_png(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u, double at_s,
+                        bool guides, const TryOut& tryout, StillInfo& info);
   void serve_frame(const httplib::Request& req, httplib::Response& res);
   void serve_proxy(const httplib::Request& req, httplib::Response& res);
   void save_preset(const httplib::Request& req, httplib::Response& res);
@@ -329,28 +343,46 @@ std::string read_bytes(const fs::path& path) {
 
 }  // namespace
 
-// The frame of one unit (with the try-out's values, when the request has any), as PNG bytes.
-std::string StudioServer::State::frame_png(const Snapshot& snap, const UnitQuery& u, double at_s, bool guides,
-                                           const TryOut& tryout, StillInfo& info) {
-  std::lock_guard lock(render_mutex);
-  const PresetCatalog* presets = snap.presets.get();
-  if (tryout.changes_preset()) {
-    const std::string key =
-        snap.description["version"].get<std::string>() + "|" + u.platform + "|" + tryout.key();
-    if (key != tried_key) {
-      const std::string yaml = tried_preset_yaml(snap.presets->get(u.platform), tryout);
-      tried_presets = std::make_shared<const PresetCatalog>(
-          tried_catalog(preset_folders(), u.platform, yaml, scratch.path));
-      tried_key = key;
+// The warm renderer of one unit (with the try-out's values, when the request has any), made on
+// first use and kept for the next frames of the campaign's version. Called with render_mutex held.
+StillRenderer& StudioServer::State::warm_renderer(const std::shared_ptr<const Snapshot>& snap,
+                                                  const UnitQuery& u, const TryOut& tryout) {
+  const std::string version = snap->description["version"].get<std::string>();
+  const std::string key = version + "|" + u.clip + "|" + u.platform + "|" + u.lang + "|" + tryout.key();
+  warm.remove_if([&](const WarmUnit& w) { return w.snap != snap; });  // an older version's
+  for (auto it = warm.begin(); it != warm.end(); ++it) {
+    if (it->key == key) {
+      warm.splice(warm.begin(), warm, it);
+      return *warm.front().renderer;
     }
-    presets = tried_presets.get();
   }
+  WarmUnit w;
+  w.key = key;
+  w.snap = snap;
+  w.presets = snap->presets;
+  if (tryout.changes_preset()) {
+    const std::string yaml = tried_preset_yaml(snap->presets->get(u.platform), tryout);
+    w.presets = std::make_shared<const PresetCatalog>(
+        tried_catalog(preset_folders(), u.platform, yaml, scratch.path));
+  }
+  if (tryout.changes_brand()) w.tried = std::make_unique<Campaign>(tried_campaign(*snap->campaign, tryout));
+  w.renderer = std::make_unique<StillRenderer>(w.tried ? *w.tried : *snap->campaign, *w.presets, u.clip,
+                                               u.platform, u.lang);
+  warm.push_front(std::move(w));
+  if (warm.size() > kWarmUnits) warm.pop_back();
+  return *warm.front().renderer;
+}
+
+// The frame as PNG bytes: the same render_still frame, draw_guides and encode_png as `preview`.
+std::string StudioServer::State::frame_png(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u,
+                                           double at_s, bool guides, const TryOut& tryout, StillInfo& info) {
+  std::lock_guard lock(render_mutex);
   FramePtr picture;
-  if (tryout.changes_brand()) {
-    const Campaign tried = tried_campaign(*snap.campaign, tryout);
-    picture = render_still(tried, *presets, u.clip, u.platform, u.lang, at_s, &info);
-  } else {
-    picture = render_still(*snap.campaign, *presets, u.clip, u.platform, u.lang, at_s, &info);
+  try {
+    picture = warm_renderer(snap, u, tryout).at(at_s, &info);
+  } catch (...) {
+    warm.clear();  // a renderer that failed is not kept
+    throw;
   }
   if (guides) draw_guides(*picture, info.safe);
   return encode_png(*picture);
@@ -372,7 +404,7 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
     const TryOut tryout = parse_tryout(req.params);
     const auto started = std::chrono::steady_clock::now();
     StillInfo info;
-    res.set_content(frame_png(*snap, u, at_s, guides == "1", tryout, info), "image/png");
+    res.set_content(frame_png(snap, u, at_s, guides == "1", tryout, info), "image/png");
     res.set_header("X-Frame-Index", std::to_string(info.frame_index));
     res.set_header("X-Frame-Time", std::to_string(info.time_s));
     const auto ms =
