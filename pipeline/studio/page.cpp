@@ -47,7 +47,7 @@ label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margi
 <span id="brandFile"></span>): tried here, copied into the brand file by hand; "save" writes the safe zone.</div>
 </fieldset>
 <div id="tryError" class="note" style="color:#f88"></div>
-<b>Review proxy</b><div><video id="proxy" controls muted playsinline></video></div>
+<b>Review proxy</b><div id="proxyBox"></div>
 <div id="proxyNote" class="note"></div>
 </div></div>
 <script>
@@ -111,11 +111,16 @@ async function showProxy() {
   if (q + version === proxyFor) return;
   proxyFor = q + version;
   const status = await api("/api/proxy?status=1&" + q);
+  // The <video> exists only while there is a proxy to play.
+  if ($("proxy")) $("proxy").remove();
   if (status.available) {
+    const v = document.createElement("video");
+    v.id = "proxy";
+    v.controls = v.muted = v.playsInline = true;
+    v.src = "/api/proxy?" + q;
+    $("proxyBox").appendChild(v);
     $("proxyNote").textContent = u.clip + " " + u.platform + " " + u.lang + " (render --proxy)";
-    $("proxy").src = "/api/proxy?" + q;
   } else {
-    $("proxy").removeAttribute("src");
     $("proxyNote").textContent = status.message || status.error;
   }
   document.body.dataset.proxy = status.available ? "1" : "0";
