@@ -247,8 +247,8 @@ TEST_F(StudioBrandFixture, TriedSafeZoneSavedIsWhatPreviewAndRenderUse) {
   EXPECT_NE(bigger->body, plain->body);
 
   // Bad try-out values are 400 with a sentence, the preset's own rules included (no room left).
-  for (const std::string& bad : {"&top_px=abc", "&top_px=-2", "&top_px=600", "&caption_size=0.5",
-                                 "&logo_width=x", "&logo_position=middle"}) {
+  for (const char* bad : {"&top_px=abc", "&top_px=-2", "&top_px=600", "&caption_size=0.5", "&logo_width=x",
+                          "&logo_position=middle"}) {
     auto res = studio.get(frame + bad);
     ASSERT_TRUE(res) << bad;
     EXPECT_EQ(res->status, 400) << bad;
