@@ -118,6 +118,24 @@ TEST_F(StudioFixture, FrameIsThePreviewPngByteForByte) {
   }
 }
 
+// The warm renderer: frames asked in frame order decode on from the last one, a frame behind or
+// far ahead seeks; every one is still `preview`'s PNG.
+TEST_F(StudioFixture, WarmScrubFramesAreThePreviewPngs) {
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  for (const char* at : {"0.35", "0.385", "0.42", "0.9", "0.1", "1.75", "1.72"}) {
+    auto res = studio.get(std::string("/api/frame?clip=a&platform=small-portrait&lang=en&guides=1&t=") + at);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto png = dir / "still.png";
+    const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                       " --clip a --platform small-portrait --lang en --guides --at " + at +
+                                       " -o " + shell_quote(png.string()));
+    ASSERT_EQ(preview.exit_code, 0) << preview.output;
+    EXPECT_TRUE(res->body == read_text(png)) << "t=" << at << ": the studio's frame differs from preview's";
+  }
+}
+
 TEST_F(StudioFixture, FollowsEditsWithinASecondAndSurvivesABrokenCampaign) {
   StudioProcess studio(campaign, dir / "studio.log");
   ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
