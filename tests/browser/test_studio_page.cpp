@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "browser/browser_support.h"
+#include "support/green_pixels.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -178,12 +179,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
                                     shell_quote((dir / "out").string()));
   ASSERT_EQ(render.exit_code, 0) << render.output;
   const auto pics = decode_frames(dir / "out/st/a/a.small-portrait.en.mp4", {30});
-  int top = -1;
-  for (int y = 0; y < pics[0].height_px && top < 0; ++y) {
-    for (int x = pics[0].width_px / 2; x < pics[0].width_px; ++x) {
-      if (pics[0].cb(x, y) < 90 && pics[0].cr(x, y) < 90) top = y;
-    }
-  }
+  const int top = first_green_row(pics[0]);
   EXPECT_GE(top, 198) << "the rendered logo is not below the saved safe zone's top (200 px)";
   EXPECT_LE(top, 202);
 }

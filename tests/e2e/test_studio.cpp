@@ -12,6 +12,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/green_pixels.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -196,16 +197,6 @@ bool poll_until(const std::function<bool()>& done, double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
-}
-
-// The first row with a saturated green pixel (the logo's colour; the source is grey), -1 if none.
-int first_green_row(const YuvPicture& pic) {
-  for (int y = 0; y < pic.height_px; ++y) {
-    for (int x = 0; x < pic.width_px; ++x) {
-      if (pic.cb(x, y) < 90 && pic.cr(x, y) < 90) return y;
-    }
-  }
-  return -1;
 }
 
 // A grey clip with an opaque green 64x32 logo at the top right, and subtitles whose WebVTT file
