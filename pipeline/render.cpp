@@ -738,46 +738,81 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   return report;
 }
 
-FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip_id,
-                      const std::string& platform, const std::string& language, double at_s,
-                      StillInfo* info) {
+struct StillRenderer::State {
+  PreparedInputs inputs;
+  OutputRecord record;
+  std::unique_ptr<ClipJob> job;
+  std::optional<GeometryStage> stage;
+  std::unique_ptr<LanguageStage> text;
+  std::unique_ptr<TimelineSource> source;  // positioned at next_index
+  int64_t next_index = 0;
+  SafeZone safe;
+};
+
+StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& presets,
+                             const std::string& clip_id, const std::string& platform,
+                             const std::string& language)
+    : state_(std::make_unique<State>()) {
   const Clip* clip = nullptr;
   for (const Clip& c : campaign.clips) {
     if (c.id == clip_id) clip = &c;
   }
   if (clip == nullptr) throw Error(ErrorKind::kInput, "the campaign has no clip '" + clip_id + "'");
-  const Preset& preset = presets.get(platform);
+  state_->safe = presets.get(platform).safe;
   if (std::find(campaign.languages.begin(), campaign.languages.end(), language) == campaign.languages.end()) {
     throw Error(ErrorKind::kInput, "the campaign has no language '" + language + "'");
   }
-  const PreparedInputs inputs = prepare_inputs(campaign, presets, Limits{});
-  OutputRecord record;
-  record.clip = clip_id;
-  record.platform = platform;
-  record.language = language;
-  std::unique_ptr<ClipJob> job = prepare_clip(campaign, presets, *clip, {&record}, inputs, RenderOptions{});
-  if (job->failed || job->active.empty()) throw Error(ErrorKind::kMedia, record.error);
-  ClipGraphSpec& spec = job->spec;
+  State& s = *state_;
+  s.inputs = prepare_inputs(campaign, presets, Limits{});
+  s.record.clip = clip_id;
+  s.record.platform = platform;
+  s.record.language = language;
+  s.job = prepare_clip(campaign, presets, *clip, {&s.record}, s.inputs, RenderOptions{});
+  if (s.job->failed || s.job->active.empty()) throw Error(ErrorKind::kMedia, s.record.error);
+  ClipGraphSpec& spec = s.job->spec;
   attach_crop_paths(spec);
+  // The one geometry and language branch of this output: the same stages the render graph runs.
+  s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, 0);
+  s.stage.emplace(spec.geometries.at(0), *s.source);
+  s.text = std::make_unique<LanguageStage>(spec.geometries.at(0).languages.at(0), *s.stage, spec.frame_rate);
+}
+
+StillRenderer::~StillRenderer() = default;
+
+FramePtr StillRenderer::at(double at_s, StillInfo* info) {
+  State& s = *state_;
+  const ClipGraphSpec& spec = s.job->spec;
   const double fps = av_q2d(spec.frame_rate);
   const int64_t index =
       std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
-  // The one geometry and language branch of this output: the same stages the render graph runs.
-  const GeometryBranchSpec& geometry = spec.geometries.at(0);
-  const LanguageBranchSpec& branch = geometry.languages.at(0);
-  TimelineSource source(spec.segments, spec.frame_rate, spec.frame_count, 0, index);
-  const GeometryStage stage(geometry, source);
-  std::optional<TimelineFrame> frame = source.next();
-  if (!frame) throw Error(ErrorKind::kMedia, "no picture at " + std::to_string(at_s) + " s");
-  LanguageStage text(branch, stage, spec.frame_rate);
-  FramePtr out = make_writable_copy(*text.process(stage.process(*frame)));
+  // Decoding on from the last frame is cheaper than a seek for up to a keyframe interval or so;
+  // the pictures are the same either way (decoding is exact).
+  const int64_t max_forward = std::max<int64_t>(30, std::llround(2.0 * fps));
+  if (index < s.next_index || index - s.next_index > max_forward) {
+    s.source.reset();
+    s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, index);
+    s.next_index = index;
+  }
+  std::optional<TimelineFrame> frame;
+  while (s.next_index <= index) {
+    frame = s.source->next();
+    if (!frame) throw Error(ErrorKind::kMedia, "no picture at " + std::to_string(at_s) + " s");
+    ++s.next_index;
+  }
+  FramePtr out = make_writable_copy(*s.text->process(s.stage->process(*frame)));
   if (info != nullptr) {
     info->frame_index = index;
     info->time_s = static_cast<double>(index) / fps;
-    info->duration_s = job->timeline.duration_s;
-    info->safe = preset.safe;
+    info->duration_s = s.job->timeline.duration_s;
+    info->safe = s.safe;
   }
   return out;
+}
+
+FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip_id,
+                      const std::string& platform, const std::string& language, double at_s,
+                      StillInfo* info) {
+  return StillRenderer(campaign, presets, clip_id, platform, language).at(at_s, info);
 }
 
 }  // namespace shortpack

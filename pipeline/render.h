@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -91,5 +92,25 @@ struct StillInfo {
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
                       const std::string& platform, const std::string& language, double at_s,
                       StillInfo* info = nullptr);
+
+// render_still with its state kept between frames of one output (the studio's scrubbing): the
+// clip's preparation, the stages with their caption renderers and the decoders stay open, so a
+// later frame up to about a keyframe interval ahead decodes on from the last one instead of
+// seeking again; any other frame seeks as render_still does. The frames are render_still's, byte
+// for byte. `campaign` and `presets` must outlive the object. Not thread-safe.
+class StillRenderer {
+ public:
+  // Throws as render_still does (an unknown clip or language, media that cannot be read).
+  StillRenderer(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
+                const std::string& platform, const std::string& language);
+  ~StillRenderer();
+  StillRenderer(const StillRenderer&) = delete;
+  StillRenderer& operator=(const StillRenderer&) = delete;
+  FramePtr at(double at_s, StillInfo* info = nullptr);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace shortpack

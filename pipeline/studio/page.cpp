@@ -5,14 +5,18 @@ namespace shortpack::studio {
 namespace {
 
 // The token travels in the page's own URL; every API call sends it back in a header (fetch) or
-// the query (the <img>). Live reload: /api/version is polled once a second.
+// the query (the <img>, the <video>). Live reload: /api/version is polled once a second. The
+// output on show is one structure, unit() (clip, platform, language), used by every request.
 constexpr std::string_view kPage = R"page(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shortpack studio</title>
 <meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
 <style>
 body{font:14px sans-serif;margin:1em;background:#222;color:#eee}
 label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margin-top:.5em;background:#000}
-#errors li{color:#f88}#slider{width:60%}
+#errors li.error{color:#f88}#errors li.warning{color:#fd6}#slider{width:60%}
+#views{display:flex;gap:1.5em;align-items:flex-start}#tryout input[type=number]{width:5em}
+#tryout fieldset{border:1px solid #555;margin:.4em 0}#proxy{max-height:60vh;max-width:360px;background:#000}
+.note{color:#aaa;font-size:12px;max-width:28em}
 </style></head><body>
 <h1 id="name">shortpack studio</h1>
 <div>
@@ -24,14 +28,37 @@ label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margi
 <div><input type="range" id="slider" min="0" max="0" value="0" step="1">
 <span id="where">frame 0</span></div>
 <ul id="errors"></ul>
-<img id="frame" alt="frame">
+<div id="views">
+<div><img id="frame" alt="frame"></div>
+<div id="tryout"><b>Preset try-out</b>
+<fieldset><legend>safe zone of <span id="tryPlatform"></span> (px)</legend>
+<label>top <input type="number" id="top_px" min="0" step="2"></label>
+<label>bottom <input type="number" id="bottom_px" min="0" step="2"></label><br>
+<label>left <input type="number" id="left_px" min="0" step="2"></label>
+<label>right <input type="number" id="right_px" min="0" step="2"></label><br>
+<button id="save">save preset override</button> <button id="reset">reset</button>
+<div id="saved" class="note"></div></fieldset>
+<fieldset><legend>brand (every platform)</legend>
+<label>caption size <input type="number" id="caption_size" min="0.01" max="0.2" step="0.002"></label><br>
+<label>logo width <input type="number" id="logo_width" min="0.02" max="0.5" step="0.01"></label>
+<label>logo <select id="logo_position"><option>top-left</option><option>top-right</option>
+<option>bottom-left</option><option>bottom-right</option></select></label>
+<div class="note">Caption size and logo are brand settings (captions.size, logo_width, logo_position in
+<span id="brandFile"></span>): tried here, copied into the brand file by hand; "save" writes the safe zone.</div>
+</fieldset>
+<div id="tryError" class="note" style="color:#f88"></div>
+<b>Review proxy</b><div id="proxyBox"></div>
+<div id="proxyNote" class="note"></div>
+</div></div>
 <script>
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
 const $ = (id) => document.getElementById(id);
-let campaign = null, version = null, shownSrc = "";
-async function api(path) {
-  const r = await fetch(path, {headers: {"X-Shortpack-Token": token}});
+const safeKeys = ["top_px", "bottom_px", "left_px", "right_px"];
+const brandKeys = ["caption_size", "logo_width", "logo_position"];
+let campaign = null, version = null, shownSrc = "", proxyFor = "";
+async function api(path, init) {
+  const r = await fetch(path, Object.assign({headers: {"X-Shortpack-Token": token}}, init || {}));
   return r.json();
 }
 function fill(sel, values) {
@@ -40,14 +67,32 @@ function fill(sel, values) {
   for (const v of values) { const o = document.createElement("option"); o.value = o.textContent = v; sel.appendChild(o); }
   if (values.includes(keep)) sel.value = keep;
 }
+function unit() { return {clip: $("clip").value, platform: $("platform").value, lang: $("lang").value}; }
 function timing() {
-  const clip = campaign && campaign.clips.find((c) => c.id === $("clip").value);
-  return clip && clip.platforms[$("platform").value];
+  const u = unit();
+  const clip = campaign && campaign.clips.find((c) => c.id === u.clip);
+  return clip && clip.platforms[u.platform];
 }
 function frameTime() {
   const t = timing();
   if (!t) return 0;
   return (Number($("slider").value) + 0.5) / t.fps;
+}
+// The try-out values that differ from the campaign's (none: the frame is exactly `preview`'s).
+function tryout() {
+  const out = {};
+  const preset = campaign.presets && campaign.presets[unit().platform];
+  if (preset) for (const k of safeKeys) if (Number($(k).value) !== preset.safe[k]) out[k] = $(k).value;
+  const brand = campaign.brand;
+  if (brand) for (const k of brandKeys) if (String($(k).value) !== String(brand[k])) out[k] = $(k).value;
+  return out;
+}
+function fillTryout() {
+  const preset = campaign.presets && campaign.presets[unit().platform];
+  $("tryPlatform").textContent = unit().platform;
+  for (const k of safeKeys) $(k).value = preset ? preset.safe[k] : "";
+  for (const k of brandKeys) $(k).value = campaign.brand ? campaign.brand[k] : "";
+  $("brandFile").textContent = campaign.brand ? campaign.brand.file : "";
 }
 function showFrame() {
   const t = timing();
@@ -55,31 +100,75 @@ function showFrame() {
   $("slider").max = Math.max(0, t.frame_count - 1);
   const at = frameTime();
   $("where").textContent = "frame " + $("slider").value + " / " + (t.frame_count - 1) + " at " + at.toFixed(3) + " s";
-  const q = new URLSearchParams({clip: $("clip").value, platform: $("platform").value, lang: $("lang").value,
-    t: at.toFixed(6), guides: $("guides").checked ? "1" : "0", v: version || "", token: token});
+  const q = new URLSearchParams(Object.assign(unit(), {t: at.toFixed(6), guides: $("guides").checked ? "1" : "0"},
+    tryout(), {v: version || "", token: token}));
   const src = "/api/frame?" + q.toString();
-  if (src !== shownSrc) { shownSrc = src; $("frame").src = src; }
+  if (src !== shownSrc) { shownSrc = src; $("tryError").textContent = ""; $("frame").src = src; }
+}
+async function showProxy() {
+  const u = unit();
+  const q = new URLSearchParams(Object.assign({}, u, {token: token})).toString();
+  if (q + version === proxyFor) return;
+  proxyFor = q + version;
+  const status = await api("/api/proxy?status=1&" + q);
+  // The <video> exists only while there is a proxy to play.
+  if ($("proxy")) $("proxy").remove();
+  if (status.available) {
+    const v = document.createElement("video");
+    v.id = "proxy";
+    v.controls = v.muted = v.playsInline = true;
+    v.src = "/api/proxy?" + q;
+    $("proxyBox").appendChild(v);
+    $("proxyNote").textContent = u.clip + " " + u.platform + " " + u.lang + " (render --proxy)";
+  } else {
+    $("proxyNote").textContent = status.message || status.error;
+  }
+  document.body.dataset.proxy = status.available ? "1" : "0";
+}
+function listProblems() {
+  const errors = $("errors");
+  errors.innerHTML = "";
+  for (const [kind, list] of [["error", campaign.errors], ["warning", campaign.warnings]]) {
+    for (const e of list) {
+      const li = document.createElement("li");
+      li.className = kind;
+      li.textContent = kind + ": " + e.text;
+      errors.appendChild(li);
+    }
+  }
 }
 async function load() {
   campaign = await api("/api/campaign");
   version = campaign.version;
   $("name").textContent = "shortpack studio: " + (campaign.name || campaign.file);
-  const errors = $("errors");
-  errors.innerHTML = "";
-  for (const e of campaign.errors.concat(campaign.warnings)) {
-    const li = document.createElement("li");
-    li.textContent = e.text;
-    errors.appendChild(li);
-  }
+  listProblems();
   fill($("clip"), campaign.clips.map((c) => c.id));
   fill($("platform"), campaign.platforms);
   fill($("lang"), campaign.languages);
+  fillTryout();
   document.body.dataset.version = version;
   showFrame();
+  showProxy();
 }
-for (const id of ["clip", "platform", "lang", "guides"]) $(id).addEventListener("change", showFrame);
+async function save() {
+  const q = new URLSearchParams({platform: unit().platform});
+  for (const k of safeKeys) q.set(k, $(k).value);
+  const r = await api("/api/preset?" + q.toString(), {method: "POST"});
+  $("saved").textContent = r.saved ? "saved " + r.saved : r.error;
+  document.body.dataset.saved = r.saved || "";
+}
+for (const id of ["clip", "lang"]) $(id).addEventListener("change", () => { showFrame(); showProxy(); });
+$("platform").addEventListener("change", () => { fillTryout(); showFrame(); showProxy(); });
+$("guides").addEventListener("change", showFrame);
+for (const id of safeKeys.concat(brandKeys)) $(id).addEventListener("change", showFrame);
 $("slider").addEventListener("input", showFrame);
+$("save").addEventListener("click", save);
+$("reset").addEventListener("click", () => { fillTryout(); showFrame(); });
 $("frame").addEventListener("load", () => { document.body.dataset.shown = $("frame").src; });
+$("frame").addEventListener("error", async () => {
+  const r = await fetch($("frame").src);
+  if (!r.ok) $("tryError").textContent = (await r.json()).error;
+});
 setInterval(async () => {
   try { const v = await api("/api/version"); if (v.version !== version) await load(); } catch (e) {}
 }, 1000);

@@ -7,18 +7,23 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <sstream>
 
 #include "filters/core/error.h"
 #include "pipeline/campaign.h"
+#include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_writer.h"
+#include "pipeline/plan.h"
 #include "pipeline/preset.h"
 #include "pipeline/preview.h"
 #include "pipeline/render.h"
 #include "pipeline/studio/page.h"
+#include "pipeline/studio/tryout.h"
 #include "pipeline/timeline.h"
 
 namespace shortpack::studio {
@@ -62,8 +67,9 @@ namespace {
 
 // One loaded campaign; immutable once published, so a frame can be rendered outside the lock.
 struct Snapshot {
-  std::unique_ptr<PresetCatalog> presets;
+  std::shared_ptr<const PresetCatalog> presets;
   std::unique_ptr<Campaign> campaign;
+  std::unique_ptr<RenderPlan> proxy_plan;  // where `render --proxy --out OUT` writes each unit
   json description;
 };
 
@@ -95,6 +101,102 @@ std::string stamp_of(const fs::path& path) {
          ";";
 }
 
+// What the page needs of each platform's preset for the try-out: size, safe zone, where it is from.
+json preset_entry(const Preset& p, const fs::path& campaign_presets) {
+  return {{"width_px", p.width_px},
+          {"height_px", p.height_px},
+          {"safe",
+           {{"top_px", p.safe.top_px},
+            {"bottom_px", p.safe.bottom_px},
+            {"left_px", p.safe.left_px},
+            {"right_px", p.safe.right_px}}},
+          {"file", p.source_file.string()},
+          {"override", p.source_file.parent_path() == campaign_presets}};
+}
+
+json brand_entry(const Brand& b) {
+  return {{"caption_size", b.caption_style.size_rel},
+          {"logo_width", b.logo_width_rel},
+          {"logo_position", to_string(b.logo_position)},
+          {"has_logo", !b.logo.empty()},
+          {"file", b.source_file.string()}};
+}
+
+// The subtitle files' warnings (dropped WebVTT cues, tags not applied: "<file>:<line>: <what>")
+// and the errors of files that cannot be read, as the render's preparation would meet them.
+void add_subtitle_findings(const Campaign& c, json& d) {
+  for (const Clip& clip : c.clips) {
+    if (clip.captions_none) continue;
+    for (const auto& [lang, path] : clip.captions) {
+      const auto encoding = clip.captions_encoding.find(lang);
+      try {
+        const SubtitleTrack track = read_subtitles(
+            path, {}, encoding == clip.captions_encoding.end() ? std::string() : encoding->second);
+        for (const std::string& w : track.warnings) d["warnings"].push_back(error_entry(w));
+      } catch (const Error& e) {
+        d["errors"].push_back(error_entry(e.what()));
+      }
+    }
+  }
+}
+
+// One output of the campaign, as a request names it (the variant, issue 17, would go here too).
+struct UnitQuery {
+  std::string clip;
+  std::string platform;
+  std::string lang;
+};
+
+// Throws Error(kInput) with one sentence when the request does not name one of the campaign's
+// clips, platforms and languages.
+UnitQuery unit_of(const httplib::Request& req, const Campaign& c) {
+  UnitQuery u{req.get_param_value("clip"), req.get_param_value("platform"), req.get_param_value("lang")};
+  bool known_clip = false;
+  for (const Clip& k : c.clips) known_clip = known_clip || k.id == u.clip;
+  if (!known_clip)
+    throw Error(ErrorKind::kInput, "Unknown clip '" + u.clip + "': pick one of the campaign's clips.");
+  if (std::find(c.platforms.begin(), c.platforms.end(), u.platform) == c.platforms.end()) {
+    throw Error(ErrorKind::kInput,
+                "Unknown platform '" + u.platform + "': pick one of the campaign's platforms.");
+  }
+  if (std::find(c.languages.begin(), c.languages.end(), u.lang) == c.languages.end()) {
+    throw Error(ErrorKind::kInput,
+                "Unknown language '" + u.lang + "': pick one of the campaign's languages.");
+  }
+  return u;
+}
+
+// A temporary folder for the try-out's preset file, removed with the server.
+struct ScratchFolder {
+  fs::path path;
+  ScratchFolder() {
+    std::string pattern = (fs::temp_directory_path() / "shortpack-studio-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      throw Error(ErrorKind::kIo,
+                  "cannot create a temporary folder for the studio in " + fs::temp_directory_path().string());
+    }
+    path = pattern;
+  }
+  ~ScratchFolder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+};
+
+// A unit's renderer kept warm between requests (decoders and caption renderers open), with what
+// it renders from: the snapshot, and the try-out's preset catalog and campaign when there is one.
+struct WarmUnit {
+  std::string key;  // version|clip|platform|language|try-out
+  std::shared_ptr<const Snapshot> snap;
+  std::shared_ptr<const PresetCatalog> presets;
+  std::unique_ptr<Campaign> tried;
+  std::unique_ptr<StillRenderer> renderer;
+};
+// Enough for a producer flipping between a few outputs; each holds open decoders.
+constexpr size_t kWarmUnits = 4;
+
 }  // namespace
 
 struct StudioServer::State {
@@ -105,12 +207,15 @@ struct StudioServer::State {
   std::string version;
   std::vector<fs::path> watched;
   std::shared_ptr<const Snapshot> snapshot;
-  std::mutex render_mutex;  // one frame at a time
+  std::mutex render_mutex;  // one frame at a time; guards the fields below
+  ScratchFolder scratch;
+  std::list<WarmUnit> warm;  // most recently used first, at most kWarmUnits
+
+  [[nodiscard]] fs::path campaign_presets() const { return options.campaign_file.parent_path() / "presets"; }
 
   [[nodiscard]] std::vector<fs::path> preset_folders() const {
     std::vector<fs::path> folders{PresetCatalog::builtin_folder()};
-    const fs::path dir = options.campaign_file.parent_path() / "presets";
-    if (fs::is_directory(dir)) folders.push_back(dir);
+    if (fs::is_directory(campaign_presets())) folders.push_back(campaign_presets());
     for (const auto& d : options.preset_dirs) folders.push_back(d);
     return folders;
   }
@@ -143,12 +248,20 @@ struct StudioServer::State {
     d["languages"] = json::array();
     std::vector<fs::path> next_files{options.campaign_file};
     try {
-      next->presets = std::make_unique<PresetCatalog>(PresetCatalog::load(preset_folders()));
+      next->presets = std::make_shared<const PresetCatalog>(PresetCatalog::load(preset_folders()));
       next->campaign = std::make_unique<Campaign>(load_campaign(options.campaign_file, *next->presets));
       const Campaign& c = *next->campaign;
       d["name"] = c.name;
       d["platforms"] = c.platforms;
       d["languages"] = c.languages;
+      d["brand"] = brand_entry(c.brand);
+      d["presets"] = json::object();
+      for (const std::string& platform : c.platforms) {
+        d["presets"][platform] = preset_entry(next->presets->get(platform), campaign_presets());
+      }
+      next->proxy_plan = std::make_unique<RenderPlan>(make_plan(c, *next->presets, options.out_root, true));
+      d["proxy_dir"] = next->proxy_plan->output_dir.string();
+      add_subtitle_findings(c, d);
       if (!c.brand.source_file.empty()) next_files.push_back(c.brand.source_file);
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
       for (const Clip& clip : c.clips) {
@@ -183,6 +296,14 @@ struct StudioServer::State {
     return snapshot;
   }
 
+  StillRenderer& warm_renderer(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u,
+                               const TryOut& tryout);
+  std::string frame_png(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u, double at_s,
+                        bool guides, const TryOut& tryout, StillInfo& info);
+  void serve_frame(const httplib::Request& req, httplib::Response& res);
+  void serve_proxy(const httplib::Request& req, httplib::Response& res);
+  void save_preset(const httplib::Request& req, httplib::Response& res);
+
   [[nodiscard]] bool authorised(const httplib::Request& req) const {
     std::string given = req.get_header_value("X-Shortpack-Token");
     if (given.empty()) given = req.get_param_value("token");
@@ -197,11 +318,169 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
   res.set_content(json{{"error", message}}.dump() + "\n", "application/json");
 }
 
+// The review proxy of a unit: the plan's path, a regular file (not a symlink) inside the plan's
+// proxy folder. Empty when there is none.
+fs::path proxy_file(const RenderPlan& plan, const UnitQuery& u) {
+  for (const RenderUnit& unit : plan.units) {
+    if (unit.clip_id != u.clip || unit.platform != u.platform || unit.language != u.lang) continue;
+    std::error_code ec;
+    if (fs::is_symlink(unit.output_path, ec) || !fs::is_regular_file(unit.output_path, ec)) return {};
+    const fs::path real = fs::canonical(unit.output_path, ec);
+    const fs::path folder = fs::canonical(plan.output_dir, ec);
+    if (ec || real.parent_path().parent_path() != folder) return {};
+    return real;
+  }
+  return {};
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw Error(ErrorKind::kIo, "cannot read " + path.string());
+  return text.str();
+}
+
 }  // namespace
+
+// The warm renderer of one unit (with the try-out's values, when the request has any), made on
+// first use and kept for the next frames of the campaign's version. Called with render_mutex held.
+StillRenderer& StudioServer::State::warm_renderer(const std::shared_ptr<const Snapshot>& snap,
+                                                  const UnitQuery& u, const TryOut& tryout) {
+  const std::string version = snap->description["version"].get<std::string>();
+  const std::string key = version + "|" + u.clip + "|" + u.platform + "|" + u.lang + "|" + tryout.key();
+  warm.remove_if([&](const WarmUnit& w) { return w.snap != snap; });  // an older version's
+  for (auto it = warm.begin(); it != warm.end(); ++it) {
+    if (it->key == key) {
+      warm.splice(warm.begin(), warm, it);
+      return *warm.front().renderer;
+    }
+  }
+  WarmUnit w;
+  w.key = key;
+  w.snap = snap;
+  w.presets = snap->presets;
+  if (tryout.changes_preset()) {
+    const std::string yaml = tried_preset_yaml(snap->presets->get(u.platform), tryout);
+    w.presets = std::make_shared<const PresetCatalog>(
+        tried_catalog(preset_folders(), u.platform, yaml, scratch.path));
+  }
+  if (tryout.changes_brand()) w.tried = std::make_unique<Campaign>(tried_campaign(*snap->campaign, tryout));
+  w.renderer = std::make_unique<StillRenderer>(w.tried ? *w.tried : *snap->campaign, *w.presets, u.clip,
+                                               u.platform, u.lang);
+  warm.push_front(std::move(w));
+  if (warm.size() > kWarmUnits) warm.pop_back();
+  return *warm.front().renderer;
+}
+
+// The frame as PNG bytes: the same render_still frame, draw_guides and encode_png as `preview`.
+std::string StudioServer::State::frame_png(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u,
+                                           double at_s, bool guides, const TryOut& tryout, StillInfo& info) {
+  std::lock_guard lock(render_mutex);
+  FramePtr picture;
+  try {
+    picture = warm_renderer(snap, u, tryout).at(at_s, &info);
+  } catch (...) {
+    warm.clear();  // a renderer that failed is not kept
+    throw;
+  }
+  if (guides) draw_guides(*picture, info.safe);
+  return encode_png(*picture);
+}
+
+void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Response& res) {
+  const auto snap = current();
+  if (!snap->campaign) {
+    return reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
+  }
+  const std::string guides = req.has_param("guides") ? req.get_param_value("guides") : "0";
+  double at_s = 0.0;
+  try {
+    const UnitQuery u = unit_of(req, *snap->campaign);
+    if (!parse_seconds(req.get_param_value("t"), at_s)) {
+      return reply_error(res, 400, "t must be a time in seconds, a number not below 0.");
+    }
+    if (guides != "0" && guides != "1") return reply_error(res, 400, "guides must be 0 or 1.");
+    const TryOut tryout = parse_tryout(req.params);
+    const auto started = std::chrono::steady_clock::now();
+    StillInfo info;
+    res.set_content(frame_png(snap, u, at_s, guides == "1", tryout, info), "image/png");
+    res.set_header("X-Frame-Index", std::to_string(info.frame_index));
+    res.set_header("X-Frame-Time", std::to_string(info.time_s));
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    // One line per frame: what a producer scrubbed and how long it took.
+    std::cout << "studio: frame served: " << u.clip << " " << u.platform << " " << u.lang
+              << " guides=" << guides << (tryout.changes_preset() || tryout.changes_brand() ? " try-out" : "")
+              << " frame " << info.frame_index << " in " << ms << " ms" << std::endl;
+  } catch (const Error& e) {
+    reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
+  }
+}
+
+// The unit's review proxy (httplib answers Range requests on it, so <video> can seek), or 404
+// saying how to make it. With status=1: always 200, {"available": bool, "message": ...}, so that
+// the page can ask without a failed load in its console.
+void StudioServer::State::serve_proxy(const httplib::Request& req, httplib::Response& res) {
+  const auto snap = current();
+  if (!snap->campaign) {
+    return reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
+  }
+  try {
+    const UnitQuery u = unit_of(req, *snap->campaign);
+    const fs::path file = proxy_file(*snap->proxy_plan, u);
+    const std::string missing = "No review proxy of " + u.clip + " " + u.platform + " " + u.lang + " in " +
+                                snap->proxy_plan->output_dir.string() + ": make it with `shortpack render " +
+                                options.campaign_file.string() + " --proxy --out " +
+                                options.out_root.string() + "`.";
+    if (req.get_param_value("status") == "1") {
+      const json status{{"available", !file.empty()}, {"message", file.empty() ? missing : file.string()}};
+      return res.set_content(status.dump() + "\n", "application/json");
+    }
+    if (file.empty()) return reply_error(res, 404, missing);
+    res.set_content(read_bytes(file), "video/mp4");
+  } catch (const Error& e) {
+    reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
+  }
+}
+
+// POST /api/preset: validates the try-out's safe zone as a preset file and writes it to the
+// campaign's presets/ folder; the next refresh loads it like any preset.
+void StudioServer::State::save_preset(const httplib::Request& req, httplib::Response& res) {
+  const auto snap = current();
+  if (!snap->campaign) {
+    return reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
+  }
+  const std::string platform = req.get_param_value("platform");
+  const auto& platforms = snap->campaign->platforms;
+  if (std::find(platforms.begin(), platforms.end(), platform) == platforms.end()) {
+    return reply_error(res, 400,
+                       "Unknown platform '" + platform + "': pick one of the campaign's platforms.");
+  }
+  try {
+    const TryOut tryout = parse_tryout(req.params);
+    if (!tryout.changes_preset()) {
+      return reply_error(res, 400, "Nothing to save: give top_px, bottom_px, left_px or right_px.");
+    }
+    const std::string yaml = tried_preset_yaml(snap->presets->get(platform), tryout);
+    fs::path written;
+    {
+      std::lock_guard lock(render_mutex);
+      (void)tried_catalog(preset_folders(), platform, yaml, scratch.path);  // validated first
+      written = save_preset_override(campaign_presets(), platform, yaml);
+    }
+    std::cout << "studio: preset override saved: " << written.string() << std::endl;
+    res.set_content(json{{"saved", written.string()}}.dump() + "\n", "application/json");
+  } catch (const Error& e) {
+    reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
+  }
+}
 
 StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<State>()) {
   state_->options = std::move(options);
   state_->options.campaign_file = fs::absolute(state_->options.campaign_file);
+  state_->options.out_root = fs::absolute(state_->options.out_root);
   state_->token = random_token();
   State& s = *state_;
   auto& svr = s.server;
@@ -210,8 +489,8 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("Referrer-Policy", "no-referrer");
-    if (req.method != "GET") {
-      reply_error(res, 405, "The studio answers GET requests only.");
+    if (req.method != "GET" && !(req.method == "POST" && req.path == "/api/preset")) {
+      reply_error(res, 405, "The studio answers GET requests only (and POST /api/preset).");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!s.authorised(req)) {
@@ -225,63 +504,20 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
   svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(page_html()), "text/html; charset=utf-8");
   });
-
   svr.Get("/api/version", [&s](const httplib::Request&, httplib::Response& res) {
     const auto snap = s.current();
     res.set_content(json{{"version", snap->description["version"]}}.dump() + "\n", "application/json");
   });
-
   svr.Get("/api/campaign", [&s](const httplib::Request&, httplib::Response& res) {
     const auto snap = s.current();
     res.set_content(snap->description.dump(2) + "\n", "application/json");
   });
-
-  svr.Get("/api/frame", [&s](const httplib::Request& req, httplib::Response& res) {
-    const auto snap = s.current();
-    if (!snap->campaign) {
-      reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
-      return;
-    }
-    const Campaign& c = *snap->campaign;
-    const std::string clip = req.get_param_value("clip");
-    const std::string platform = req.get_param_value("platform");
-    const std::string lang = req.get_param_value("lang");
-    const std::string guides = req.has_param("guides") ? req.get_param_value("guides") : "0";
-    double at_s = 0.0;
-    bool known_clip = false;
-    for (const Clip& k : c.clips) known_clip = known_clip || k.id == clip;
-    if (!known_clip)
-      return reply_error(res, 400, "Unknown clip '" + clip + "': pick one of the campaign's clips.");
-    if (std::find(c.platforms.begin(), c.platforms.end(), platform) == c.platforms.end()) {
-      return reply_error(res, 400,
-                         "Unknown platform '" + platform + "': pick one of the campaign's platforms.");
-    }
-    if (std::find(c.languages.begin(), c.languages.end(), lang) == c.languages.end()) {
-      return reply_error(res, 400, "Unknown language '" + lang + "': pick one of the campaign's languages.");
-    }
-    if (!parse_seconds(req.get_param_value("t"), at_s)) {
-      return reply_error(res, 400, "t must be a time in seconds, a number not below 0.");
-    }
-    if (guides != "0" && guides != "1") return reply_error(res, 400, "guides must be 0 or 1.");
-    try {
-      std::lock_guard lock(s.render_mutex);
-      const auto started = std::chrono::steady_clock::now();
-      StillInfo info;
-      FramePtr picture = render_still(c, *snap->presets, clip, platform, lang, at_s, &info);
-      if (guides == "1") draw_guides(*picture, info.safe);
-      res.set_header("X-Frame-Index", std::to_string(info.frame_index));
-      res.set_header("X-Frame-Time", std::to_string(info.time_s));
-      res.set_content(encode_png(*picture), "image/png");
-      const auto ms =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
-              .count();
-      // One line per frame: what a producer scrubbed and how long it took.
-      std::cout << "studio: frame served: " << clip << " " << platform << " " << lang << " guides=" << guides
-                << " frame " << info.frame_index << " in " << ms << " ms" << std::endl;
-    } catch (const Error& e) {
-      reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
-    }
-  });
+  svr.Get("/api/frame",
+          [&s](const httplib::Request& req, httplib::Response& res) { s.serve_frame(req, res); });
+  svr.Get("/api/proxy",
+          [&s](const httplib::Request& req, httplib::Response& res) { s.serve_proxy(req, res); });
+  svr.Post("/api/preset",
+           [&s](const httplib::Request& req, httplib::Response& res) { s.save_preset(req, res); });
 }
 
 StudioServer::~StudioServer() = default;

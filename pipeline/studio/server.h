@@ -4,9 +4,12 @@
 // Safety contract: the server binds to `host` (127.0.0.1 unless the user asks otherwise) and every
 // request, the page included, must carry the random token (query `token=` or header
 // `X-Shortpack-Token`), compared in constant time; otherwise 403. Only fixed routes exist (the
-// embedded page and /api/*): no file is served from disk, so `..`, absolute paths and symlinks
-// cannot reach anything. Bad query values are 400 with one sentence. A campaign that fails to
-// load is reported through /api/campaign; the server keeps running.
+// embedded page and /api/*). The one file served from disk is a unit's review proxy, at the path
+// the proxy plan gives for a clip, platform and language of the campaign, refused when it is a
+// symlink or resolves outside the plan's proxy folder: `..`, absolute paths and symlinks cannot
+// reach anything. The one write is POST /api/preset: a validated preset file into the campaign's
+// presets/ folder (temporary file + rename). Bad query values are 400 with one sentence. A campaign that
+// fails to load is reported through /api/campaign; the server keeps running.
 //
 // Threads: httplib answers on its own worker threads; the campaign state is guarded by a mutex
 // and frames are rendered one at a time.
@@ -26,6 +29,8 @@ struct StudioOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   std::vector<std::filesystem::path> preset_dirs;
+  // Where `render --proxy --out OUT` wrote the review proxies (OUT/<campaign>/proxy/...).
+  std::filesystem::path out_root = "out";
   // Called once the socket is bound, with the URL to open (token included).
   std::function<void(const std::string& url)> on_ready;
 };

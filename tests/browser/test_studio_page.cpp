@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "browser/browser_support.h"
+#include "support/green_pixels.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -88,6 +89,99 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   EXPECT_GT(expected.size(), 1000u);
   EXPECT_TRUE(shown == expected) << shown.size() << " bytes shown against " << expected.size();
   EXPECT_GT(result["natural_width"].get<int>(), 0);
+}
+
+std::string bytes_of(const nlohmann::json& array) {
+  std::string out;
+  for (const auto& b : array) out.push_back(static_cast<char>(b.get<int>()));
+  return out;
+}
+
+TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
+  const auto dir = artifact_dir("studio-tryout");
+  write_test_presets(dir / "presets");
+  make_clip(dir / "media/a.mp4", 2.0, "color=c=gray:size=640x360:rate=30");
+  std::filesystem::create_directories(dir / "brand");
+  ASSERT_EQ(run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
+                        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
+                        shell_quote((dir / "brand/logo.png").string()))
+                .exit_code,
+            0);
+  write_text(
+      dir / "subs/a.en.vtt",
+      "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, studio\n\n00:00:01.500 --> 00:00:01.000\nBack\n");
+  const auto campaign = dir / "c.yaml";
+  write_text(campaign,
+             "name: st\nlanguages: [en]\nplatforms: [small-portrait]\n"
+             "brand: {logo: brand/logo.png, logo_position: top-right}\n"
+             "clips:\n  - id: a\n    source: media/a.mp4\n    captions: {en: subs/a.en.vtt}\n");
+  const auto render_proxy = run_shortpack("render " + shell_quote(campaign.string()) + " --proxy --out " +
+                                          shell_quote((dir / "out").string()));
+  ASSERT_EQ(render_proxy.exit_code, 0) << render_proxy.output;
+  StudioProcess studio(campaign, dir / "studio.log", {"--out", (dir / "out").string()});
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+
+  const auto scenario = dir / "scenario.js";
+  std::string script =
+      read_text(std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser/studio_tryout_scenario.js");
+  write_text(scenario, replaced(script, "@FRAME@", "30"));
+  const auto json_file = dir / "probe.json";
+  const auto run = run_command("node " + shell_quote(SHORTPACK_PAGE_PROBE) + " --chromium " +
+                               shell_quote(chromium_binary()) + " --url " + shell_quote(studio.url()) +
+                               " --eval " + shell_quote(scenario.string()) + " --play --screenshot " +
+                               shell_quote((dir / "studio.png").string()) + " --json-out " +
+                               shell_quote(json_file.string()) + " --timeout-ms 90000");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto probe = nlohmann::json::parse(read_text(json_file));
+  EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
+  const auto& result = probe["eval_result"];
+  ASSERT_TRUE(result.is_object()) << probe.dump();
+
+  // The warning of the dropped cue, with its file and line, and no error.
+  ASSERT_EQ(result["warnings"].size(), 1u) << result.dump();
+  EXPECT_NE(result["warnings"][0].get<std::string>().find((dir / "subs/a.en.vtt").string() + ":6: "),
+            std::string::npos)
+      << result["warnings"][0];
+  EXPECT_TRUE(result["errors"].empty()) << result["errors"].dump();
+
+  // The review proxy plays: metadata, frames presented, its clock moving.
+  EXPECT_EQ(result["proxy_available"], "1") << result["proxy_note"];
+  const nlohmann::json* video = nullptr;
+  for (const auto& v : probe["videos"]) {
+    if (v["id"] == "proxy") video = &v;
+  }
+  ASSERT_NE(video, nullptr) << probe.dump();
+  EXPECT_GE(video->at("ready_state").get<int>(), 1) << video->dump();
+  EXPECT_EQ(video->at("video_width").get<int>(), 360) << video->dump();
+  EXPECT_GE(video->at("frames_presented").get<int>(), 3) << video->dump();
+  EXPECT_GE(video->at("current_time_s").get<double>(), 0.3) << video->dump();
+
+  // Tried, saved, reloaded: the frame drawn from the saved preset is the tried one, and it is the
+  // very PNG `shortpack preview` writes now.
+  EXPECT_EQ(result["top_before"], "50");
+  EXPECT_EQ(result["top_after"], "200");
+  EXPECT_EQ(result["saved"], (dir / "presets/small-portrait.yaml").string());
+  const std::string tried = bytes_of(result["tried_png"]);
+  EXPECT_GT(tried.size(), 1000u);
+  EXPECT_TRUE(bytes_of(result["after_png"]) == tried) << "the saved preset does not show the tried frame";
+  const std::string after_src = result["after_src"];
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(after_src, m, std::regex("[?&]t=([0-9.]+)"))) << after_src;
+  const auto png = dir / "preview.png";
+  const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                     " --clip a --platform small-portrait --lang en --guides --at " +
+                                     m[1].str() + " -o " + shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_TRUE(read_text(png) == tried) << "the page's try-out differs from `shortpack preview`";
+
+  // `render` uses the saved preset: the logo's top edge is at the new safe-zone top.
+  const auto render = run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
+                                    shell_quote((dir / "out").string()));
+  ASSERT_EQ(render.exit_code, 0) << render.output;
+  const auto pics = decode_frames(dir / "out/st/a/a.small-portrait.en.mp4", {30});
+  const int top = first_green_row(pics[0]);
+  EXPECT_GE(top, 198) << "the rendered logo is not below the saved safe zone's top (200 px)";
+  EXPECT_LE(top, 202);
 }
 
 }  // namespace

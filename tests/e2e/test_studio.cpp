@@ -1,14 +1,18 @@
 // Studio: the server refuses requests without its token and paths outside its routes, answers bad
 // values with 400, serves the very PNG `shortpack preview` writes, follows edits of the campaign
-// within a second and survives a campaign that fails to load.
+// within a second and survives a campaign that fails to load; a preset try-out saved from it is
+// what `render` then uses; it serves the review proxy with byte ranges; it lists the subtitle
+// files' warnings with file:line.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
+#include "support/green_pixels.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -115,6 +119,24 @@ TEST_F(StudioFixture, FrameIsThePreviewPngByteForByte) {
   }
 }
 
+// The warm renderer: frames asked in frame order decode on from the last one, a frame behind or
+// far ahead seeks; every one is still `preview`'s PNG.
+TEST_F(StudioFixture, WarmScrubFramesAreThePreviewPngs) {
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  for (const char* at : {"0.35", "0.385", "0.42", "0.9", "0.1", "1.75", "1.72"}) {
+    auto res = studio.get(std::string("/api/frame?clip=a&platform=small-portrait&lang=en&guides=1&t=") + at);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    const auto png = dir / "still.png";
+    const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                       " --clip a --platform small-portrait --lang en --guides --at " + at +
+                                       " -o " + shell_quote(png.string()));
+    ASSERT_EQ(preview.exit_code, 0) << preview.output;
+    EXPECT_TRUE(res->body == read_text(png)) << "t=" << at << ": the studio's frame differs from preview's";
+  }
+}
+
 TEST_F(StudioFixture, FollowsEditsWithinASecondAndSurvivesABrokenCampaign) {
   StudioProcess studio(campaign, dir / "studio.log");
   ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
@@ -165,6 +187,159 @@ TEST_F(StudioFixture, FollowsEditsWithinASecondAndSurvivesABrokenCampaign) {
 
   write_text(campaign, yaml);
   EXPECT_TRUE(wait_for([](const nlohmann::json& j) { return j["ok"].get<bool>() && j["name"] == "st"; }));
+}
+
+// Polls `done` every 50 ms until `done` holds, for at most `seconds` (times the time factor).
+bool poll_until(const std::function<bool()>& done, double seconds) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < std::chrono::duration<double>(seconds * time_factor())) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// A grey clip with an opaque green 64x32 logo at the top right, and subtitles whose WebVTT file
+// has a cue that ends before it starts (dropped with a warning naming line 6).
+struct StudioBrandFixture : ::testing::Test {
+  ScratchDir dir{"studio-brand"};
+  std::filesystem::path campaign;
+
+  void SetUp() override {
+    write_test_presets(dir / "presets");
+    make_clip(dir / "media/a.mp4", 2.0, "color=c=gray:size=640x360:rate=30");
+    std::filesystem::create_directories(dir / "brand");
+    ASSERT_EQ(run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
+                          "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
+                          shell_quote((dir / "brand/logo.png").string()))
+                  .exit_code,
+              0);
+    write_text(dir / "subs/a.en.vtt",
+               "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, studio\n\n"
+               "00:00:01.500 --> 00:00:01.000\nBackwards\n");
+    campaign = dir / "c.yaml";
+    write_text(campaign,
+               "name: sb\nlanguages: [en]\nplatforms: [small-portrait]\n"
+               "brand: {logo: brand/logo.png, logo_position: top-right}\n"
+               "clips:\n  - id: a\n    source: media/a.mp4\n    captions: {en: subs/a.en.vtt}\n");
+  }
+};
+
+TEST_F(StudioBrandFixture, ListsSubtitleWarningsWithFileAndLine) {
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  const auto body = nlohmann::json::parse(studio.get("/api/campaign")->body);
+  EXPECT_TRUE(body["ok"].get<bool>()) << body.dump();
+  ASSERT_EQ(body["warnings"].size(), 1u) << body.dump();
+  const auto& w = body["warnings"][0];
+  EXPECT_EQ(w["file"], (dir / "subs/a.en.vtt").string());
+  EXPECT_EQ(w["line"], 6);
+  EXPECT_NE(w["message"].get<std::string>().find("dropped"), std::string::npos) << w.dump();
+}
+
+TEST_F(StudioBrandFixture, TriedSafeZoneSavedIsWhatPreviewAndRenderUse) {
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  auto body = nlohmann::json::parse(studio.get("/api/campaign")->body);
+  ASSERT_EQ(body["presets"]["small-portrait"]["safe"]["top_px"], 50) << body.dump();
+  EXPECT_NEAR(body["brand"]["logo_width"].get<double>(), 0.18, 1e-9);
+
+  const std::string frame = "/api/frame?clip=a&platform=small-portrait&lang=en&t=1.0";
+  const auto plain = studio.get(frame);
+  const auto tried = studio.get(frame + "&top_px=200");
+  const auto bigger = studio.get(frame + "&caption_size=0.08&logo_position=bottom-left");
+  for (const auto* r : {&plain, &tried, &bigger}) {
+    ASSERT_TRUE(*r);
+    ASSERT_EQ((*r)->status, 200) << (*r)->body;
+  }
+  EXPECT_NE(tried->body, plain->body);
+  EXPECT_NE(bigger->body, plain->body);
+
+  // Bad try-out values are 400 with a sentence, the preset's own rules included (no room left).
+  for (const char* bad : {"&top_px=abc", "&top_px=-2", "&top_px=600", "&caption_size=0.5", "&logo_width=x",
+                          "&logo_position=middle"}) {
+    auto res = studio.get(frame + bad);
+    ASSERT_TRUE(res) << bad;
+    EXPECT_EQ(res->status, 400) << bad;
+    EXPECT_FALSE(nlohmann::json::parse(res->body).value("error", "").empty()) << bad;
+  }
+  const auto preset_file = dir / "presets/small-portrait.yaml";
+  const std::string before = read_text(preset_file);
+  auto c = studio.client();
+  auto refused = c.Post("/api/preset?platform=small-portrait&top_px=600&token=" + studio.token);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  EXPECT_NE(refused->body.find("safe_zone"), std::string::npos) << refused->body;
+  EXPECT_EQ(read_text(preset_file), before) << "a refused save changed the preset file";
+  auto no_token = c.Post("/api/preset?platform=small-portrait&top_px=200");
+  ASSERT_TRUE(no_token);
+  EXPECT_EQ(no_token->status, 403);
+
+  auto saved = c.Post("/api/preset?platform=small-portrait&top_px=200&token=" + studio.token);
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->status, 200) << saved->body;
+  EXPECT_EQ(nlohmann::json::parse(saved->body)["saved"], preset_file.string());
+  EXPECT_NE(read_text(preset_file).find("top_px: 200"), std::string::npos);
+  EXPECT_TRUE(list_files(dir / "presets", ".part").empty()) << "a temporary file was left behind";
+  EXPECT_TRUE(poll_until(
+      [&] {
+        const auto j = nlohmann::json::parse(studio.get("/api/campaign")->body);
+        return j["presets"]["small-portrait"]["safe"]["top_px"] == 200;
+      },
+      2.0));
+
+  // `preview` now shows the tried frame byte for byte, and `render` puts the logo below 200 px.
+  const auto png = dir / "after.png";
+  const auto preview =
+      run_shortpack("preview " + shell_quote(campaign.string()) +
+                    " --clip a --platform small-portrait --lang en --at 1.0 -o " + shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_TRUE(read_text(png) == tried->body) << "the saved preset does not give the tried frame";
+  const auto render = run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
+                                    shell_quote((dir / "out").string()));
+  ASSERT_EQ(render.exit_code, 0) << render.output;
+  const auto pics = decode_frames(dir / "out/sb/a/a.small-portrait.en.mp4", {30});
+  const int top = first_green_row(pics[0]);
+  EXPECT_GE(top, 198) << "the logo is not below the saved safe zone's top (200 px)";
+  EXPECT_LE(top, 202);
+}
+
+TEST_F(StudioBrandFixture, ServesTheReviewProxyWithRangesAndSaysHowToMakeIt) {
+  const auto out = dir / "out";
+  const auto render = run_shortpack("render " + shell_quote(campaign.string()) + " --proxy --out " +
+                                    shell_quote(out.string()));
+  ASSERT_EQ(render.exit_code, 0) << render.output;
+  const auto file = out / "sb/proxy/a/a.small-portrait.en.proxy.mp4";
+  ASSERT_TRUE(std::filesystem::exists(file)) << render.output;
+  const std::string bytes = read_text(file);
+  StudioProcess studio(campaign, dir / "studio.log", {"--out", out.string()});
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  const std::string unit = "clip=a&platform=small-portrait&lang=en&token=" + studio.token;
+  auto c = studio.client();
+  auto status = c.Get("/api/proxy?status=1&" + unit);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(nlohmann::json::parse(status->body)["available"].get<bool>()) << status->body;
+  auto part = c.Get("/api/proxy?" + unit, {{"Range", "bytes=100-199"}});
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->get_header_value("Content-Range"), "bytes 100-199/" + std::to_string(bytes.size()));
+  EXPECT_TRUE(part->body == bytes.substr(100, 100));
+  auto whole = c.Get("/api/proxy?" + unit);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 200);
+  EXPECT_EQ(whole->get_header_value("Content-Type"), "video/mp4");
+  EXPECT_TRUE(whole->body == bytes);
+
+  // A proxy replaced by a symlink out of the folder is not followed.
+  std::filesystem::remove(file);
+  std::filesystem::create_symlink("/etc/passwd", file);
+  auto link = c.Get("/api/proxy?" + unit);
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->status, 404);
+  EXPECT_EQ(link->body.find("root:"), std::string::npos);
+  const auto missing = nlohmann::json::parse(c.Get("/api/proxy?status=1&" + unit)->body);
+  EXPECT_FALSE(missing["available"].get<bool>());
+  EXPECT_NE(missing["message"].get<std::string>().find("--proxy --out"), std::string::npos) << missing.dump();
 }
 
 }  // namespace

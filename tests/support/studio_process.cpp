@@ -15,15 +15,21 @@ namespace shortpack::test {
 
 using Clock = std::chrono::steady_clock;
 
-StudioProcess::StudioProcess(const std::filesystem::path& campaign, const std::filesystem::path& log) {
+StudioProcess::StudioProcess(const std::filesystem::path& campaign, const std::filesystem::path& log,
+                             const std::vector<std::string>& extra_args) {
+  // The argument vector is made before the fork (the child only calls async-signal-safe functions).
+  const std::string binary = shortpack_binary();
+  std::vector<std::string> args{binary, "studio", campaign.string(), "--port", "0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
-    const std::string binary = shortpack_binary();
-    execl(binary.c_str(), binary.c_str(), "studio", campaign.c_str(), "--port", "0",
-          static_cast<char*>(nullptr));
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   const auto deadline = Clock::now() + std::chrono::seconds(20);

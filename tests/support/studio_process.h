@@ -7,13 +7,16 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace shortpack::test {
 
 class StudioProcess {
  public:
-  // Leaves port 0 when the URL did not appear within 20 s (the log then says why).
-  StudioProcess(const std::filesystem::path& campaign, const std::filesystem::path& log);
+  // Leaves port 0 when the URL did not appear within 20 s (the log then says why). `extra_args`
+  // follow `studio CAMPAIGN --port 0` (e.g. --out DIR).
+  StudioProcess(const std::filesystem::path& campaign, const std::filesystem::path& log,
+                const std::vector<std::string>& extra_args = {});
   ~StudioProcess();
   StudioProcess(const StudioProcess&) = delete;
   StudioProcess& operator=(const StudioProcess&) = delete;

@@ -1,9 +1,13 @@
-// Studio helpers: the token (random, hex), its comparison, and the parsing of query times.
+// Studio helpers: the token (random, hex), its comparison, the parsing of query times, and the
+// preset try-out (its query values, the tried preset validated as a preset file, the save).
 #include <gtest/gtest.h>
 
 #include <clocale>
 
+#include "filters/core/error.h"
 #include "pipeline/studio/server.h"
+#include "pipeline/studio/tryout.h"
+#include "support/test_support.h"
 
 namespace shortpack::studio {
 namespace {
@@ -39,6 +43,82 @@ TEST(StudioQuery, SecondsAreFiniteNonNegativeDecimals) {
     EXPECT_FALSE(parse_seconds(bad, s)) << bad;
     EXPECT_EQ(s, 7.0) << bad;
   }
+}
+
+TEST(StudioTryOut, QueryValuesAreCheckedWithOneSentenceEach) {
+  std::setlocale(LC_NUMERIC, "C");
+  const TryOut t = parse_tryout({{"top_px", "200"},
+                                 {"right_px", "0"},
+                                 {"left_px", ""},
+                                 {"caption_size", "0.05"},
+                                 {"logo_position", "bottom-left"},
+                                 {"clip", "a"}});
+  EXPECT_EQ(t.top_px, 200);
+  EXPECT_EQ(t.right_px, 0);
+  EXPECT_FALSE(t.left_px.has_value());
+  EXPECT_FALSE(t.bottom_px.has_value());
+  EXPECT_EQ(t.caption_size_rel, 0.05);
+  EXPECT_EQ(t.logo_position, LogoPosition::kBottomLeft);
+  EXPECT_TRUE(t.changes_preset());
+  EXPECT_TRUE(t.changes_brand());
+  EXPECT_FALSE(parse_tryout({{"clip", "a"}}).changes_preset());
+  EXPECT_NE(t.key(), parse_tryout({{"top_px", "202"}}).key());
+  for (const auto& [key, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"top_px", "-2"},
+                                                        {"top_px", "1.5"},
+                                                        {"top_px", "9000"},
+                                                        {"bottom_px", "x"},
+                                                        {"caption_size", "0.5"},
+                                                        {"caption_size", "nan"},
+                                                        {"logo_width", "0.01"},
+                                                        {"logo_position", "middle"}}) {
+    try {
+      (void)parse_tryout({{key, bad}});
+      ADD_FAILURE() << key << "=" << bad << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kInput);
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(StudioTryOut, TriedPresetIsValidatedAsAPresetFileAndSavedWhole) {
+  const test::ScratchDir dir("studio-tryout");
+  const PresetCatalog builtin = PresetCatalog::load({});
+  const Preset& tiktok = builtin.get("tiktok");
+  const std::string yaml = tried_preset_yaml(tiktok, parse_tryout({{"top_px", "300"}}));
+  const PresetCatalog tried =
+      tried_catalog({PresetCatalog::builtin_folder()}, "tiktok", yaml, dir / "scratch");
+  EXPECT_EQ(tried.get("tiktok").safe.top_px, 300);
+  EXPECT_EQ(tried.get("tiktok").safe.bottom_px, tiktok.safe.bottom_px);
+  EXPECT_EQ(tried.get("tiktok").video.crf, tiktok.video.crf);
+  EXPECT_NE(tried.find("youtube-shorts"), nullptr);
+
+  const std::string no_room = tried_preset_yaml(tiktok, parse_tryout({{"top_px", "1800"}}));
+  try {
+    (void)tried_catalog({PresetCatalog::builtin_folder()}, "tiktok", no_room, dir / "scratch");
+    ADD_FAILURE() << "a safe zone with no room was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("safe_zone"), std::string::npos) << e.what();
+  }
+
+  const auto written = save_preset_override(dir / "presets", "tiktok", yaml);
+  EXPECT_EQ(written, dir / "presets/tiktok.yaml");
+  EXPECT_EQ(test::read_text(written), yaml);
+  EXPECT_EQ(load_preset_file(written).safe.top_px, 300);
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir / "presets"))
+    files += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 1u) << "a temporary file was left behind";
+
+  // Symlinks are not written through.
+  std::filesystem::create_directories(dir / "elsewhere");
+  std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "linked");
+  EXPECT_THROW((void)save_preset_override(dir / "linked", "tiktok", yaml), Error);
+  std::filesystem::remove(written);
+  std::filesystem::create_symlink(dir / "elsewhere/target.yaml", written);
+  EXPECT_THROW((void)save_preset_override(dir / "presets", "tiktok", yaml), Error);
+  EXPECT_FALSE(std::filesystem::exists(dir / "elsewhere/target.yaml"));
 }
 
 }  // namespace
