@@ -521,9 +521,10 @@ void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   if (const auto* v = m.find("max_lines"))
     style.max_lines = static_cast<int>(need_integer_in(w, *v, "max_lines", 1, 3));
   if (const auto* v = m.find("animation")) {
-    style.animation = need_choice<CaptionStyle::Animation>(
-        w, *v, "animation",
-        {{"none", CaptionStyle::Animation::kNone}, {"word-highlight", CaptionStyle::Animation::kWordHighlight}});
+    style.animation =
+        need_choice<CaptionStyle::Animation>(w, *v, "animation",
+                                             {{"none", CaptionStyle::Animation::kNone},
+                                              {"word-highlight", CaptionStyle::Animation::kWordHighlight}});
   }
   if (const auto* v = m.find("highlight_colour"))
     style.highlight_colour = need_colour(w, *v, "highlight_colour", brand.colours);

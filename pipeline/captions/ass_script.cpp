@@ -450,7 +450,8 @@ std::string page_text(const std::vector<CueWord>& words, size_t from, size_t to,
 // Splits words [from, to) into pages that fit at full size (`fits`), halving by grapheme-free
 // byte length at word boundaries; a single word is a page whatever its size.
 void split_pages(const std::vector<CueWord>& words, size_t from, size_t to,
-                 const std::function<bool(size_t, size_t)>& fits, std::vector<std::pair<size_t, size_t>>& pages) {
+                 const std::function<bool(size_t, size_t)>& fits,
+                 std::vector<std::pair<size_t, size_t>>& pages) {
   if (to - from <= 1 || fits(from, to)) {
     pages.emplace_back(from, to);
     return;
@@ -751,7 +752,7 @@ std::string overlay_text(const Overlay& o, const CaptionLayout& layout, double s
 }
 
 std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layout,
-                           const std::vector<Overlay>& overlays, const OwnHeader& own) {
+                           const std::vector<Overlay>& overlays, const OwnHeader& own, EmojiKeys& emoji) {
   const PlayRes res = play_res_of(track.ass_header);
   const double sx = static_cast<double>(res.x) / layout.width_px;
   const double sy = static_cast<double>(res.y) / layout.height_px;
@@ -792,11 +793,12 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
     // libass wraps the author's events itself, at spaces only: it gets ICU's word ends as
     // places to wrap too (Thai, Khmer, Lao and Myanmar have no spaces), unless wrapping is off.
     const bool libass_wraps = author_wraps && cue.text.find("\\q2") == std::string::npos;
+    const std::string text = apply_font_fallback(cue.text, own.style.language, "", &emoji);  // emoji only
     out += dialogue(cue.ass_layer, cue.start_ms, cue.end_ms, cue.ass_style, cue.ass_name,
                     margin(cue.ass_margin_l, m.left), margin(cue.ass_margin_r, m.right), mv, cue.ass_effect,
                     libass_wraps
-                        ? captions::with_wrap_points(captions::find_line_breaks(cue.text, own.style.language))
-                        : cue.text);
+                        ? captions::with_wrap_points(captions::find_line_breaks(text, own.style.language))
+                        : text);
   }
   for (const Overlay& o : overlays) {
     const std::string mv =
@@ -856,8 +858,9 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     }
     return *size;
   };
+  EmojiKeys emoji;  // colour emoji placeholders of the whole script, listed at its end
   const auto prepare = [&](const std::string& ass_text) {
-    return apply_font_fallback(ass_text, style.language, style.font_family);
+    return apply_font_fallback(ass_text, style.language, style.font_family, &emoji);
   };
 
   std::vector<Overlay> overlays;
@@ -895,22 +898,27 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.text = fitted.text;
     overlays.push_back(std::move(o));
   }
-  if (!own_cues) return build_from_ass(track, layout, overlays, header);
+  if (!own_cues) return build_from_ass(track, layout, overlays, header, emoji) + emoji.table();
 
   // Word highlight: one event per word, each showing the word's page (the whole cue, or the run
   // of words that fits at full size) laid out once, with the spoken word in the highlight colour.
   // Colour overrides do not move glyphs, so every event of a page has the same lines.
-  const std::string highlight = "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
+  const std::string highlight =
+      "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
   const auto highlight_events = [&](const Cue& cue, const char* style_name, Anchor anchor,
-                                    const std::string& placement, int base_margin_v, const std::string& where) {
+                                    const std::string& placement, int base_margin_v,
+                                    const std::string& where) {
     const std::vector<CueWord> words = spoken_words(cue, style.language);
     const size_t none = words.size();
     std::vector<std::pair<size_t, size_t>> pages;
-    split_pages(words, 0, words.size(), [&](size_t from, size_t to) {
-      const auto f = fitter->fit(style_name, anchor, header.values.size_px, placement,
-                                 prepare(page_text(words, from, to, none, highlight)));
-      return f && f->size_px >= header.values.size_px;
-    }, pages);
+    split_pages(
+        words, 0, words.size(),
+        [&](size_t from, size_t to) {
+          const auto f = fitter->fit(style_name, anchor, header.values.size_px, placement,
+                                     prepare(page_text(words, from, to, none, highlight)));
+          return f && f->size_px >= header.values.size_px;
+        },
+        pages);
     std::string events;
     for (size_t p = 0; p < pages.size(); ++p) {
       const auto [from, to] = pages[p];
@@ -928,10 +936,10 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
         const int64_t end = k + 1 == to ? page_end : words[k + 1].start_ms;
         if (end <= start) continue;
         const std::string lit = prepare(page_text(words, from, to, k, highlight));
-        events += dialogue("0", start, end, style_name, "", "0", "0", mv, "",
-                           placement + size +
-                               captions::with_line_breaks(captions::find_line_breaks(lit, style.language),
-                                                          fitted.breaks));
+        events += dialogue(
+            "0", start, end, style_name, "", "0", "0", mv, "",
+            placement + size +
+                captions::with_line_breaks(captions::find_line_breaks(lit, style.language), fitted.breaks));
       }
     }
     return events;
@@ -988,7 +996,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "",
                     overlay_text(o, layout, 1.0, 1.0));
   }
-  return out;
+  return out + emoji.table();
 }
 
 }  // namespace shortpack

@@ -21,7 +21,8 @@ bool is_words_json_path(const std::filesystem::path& path) {
   std::string name = path.filename().string();
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   constexpr std::string_view kSuffix = ".words.json";
-  return name.size() > kSuffix.size() && name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  return name.size() > kSuffix.size() &&
+         name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
@@ -246,7 +247,8 @@ SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_m
         }
         continue;
       }
-      c.words.push_back({before + w.text, std::max(w.start_ms, start_ms) + shift, std::min(w.end_ms, end_ms) + shift});
+      c.words.push_back(
+          {before + w.text, std::max(w.start_ms, start_ms) + shift, std::min(w.end_ms, end_ms) + shift});
       before.clear();
     }
     out.cues.push_back(std::move(c));

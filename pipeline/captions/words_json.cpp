@@ -19,8 +19,8 @@ using captions::fail_at;
 
 namespace {
 
-constexpr int64_t kPauseMs = 1000;    // a longer pause between words starts a new cue
-constexpr int64_t kMaxCueMs = 4000;   // a cue is not made longer than this
+constexpr int64_t kPauseMs = 1000;         // a longer pause between words starts a new cue
+constexpr int64_t kMaxCueMs = 4000;        // a cue is not made longer than this
 constexpr int64_t kMaxTimeMs = 360000000;  // 100 hours
 
 // 1-based line of each element of the top-level array (the position of its first byte).
@@ -77,7 +77,8 @@ int64_t need_ms(const nlohmann::json& entry, const char* key, const std::filesys
 
 CueWord read_word(const nlohmann::json& entry, const std::filesystem::path& source, int line) {
   if (!entry.is_object()) {
-    fail_at(source, line, "an entry is not an object (each is {\"text\": \" word\", \"startMs\": 0, \"endMs\": 320})");
+    fail_at(source, line,
+            "an entry is not an object (each is {\"text\": \" word\", \"startMs\": 0, \"endMs\": 320})");
   }
   for (const auto& [key, unused] : entry.items()) {
     if (key != "text" && key != "startMs" && key != "endMs" && key != "timestampMs" && key != "confidence") {
@@ -93,8 +94,9 @@ CueWord read_word(const nlohmann::json& entry, const std::filesystem::path& sour
   CueWord word{text->get<std::string>(), need_ms(entry, "startMs", source, line),
                need_ms(entry, "endMs", source, line)};
   if (word.end_ms < word.start_ms) {
-    fail_at(source, line, "the word ends (endMs " + std::to_string(word.end_ms) + ") before it starts (startMs " +
-                              std::to_string(word.start_ms) + "); fix its times");
+    fail_at(source, line,
+            "the word ends (endMs " + std::to_string(word.end_ms) + ") before it starts (startMs " +
+                std::to_string(word.start_ms) + "); fix its times");
   }
   return word;
 }
@@ -151,8 +153,9 @@ SubtitleTrack parse_words_json(const std::string& text, const std::filesystem::p
     const int line = i < lines.size() ? lines[i] : 1;
     CueWord word = read_word(doc[i], source, line);
     if (word.start_ms < previous_start_ms) {
-      fail_at(source, line, "the word '" + std::string(captions::trim(word.text)).substr(0, 40) +
-                                "' starts before the word before it; the words must be in time order");
+      fail_at(source, line,
+              "the word '" + std::string(captions::trim(word.text)).substr(0, 40) +
+                  "' starts before the word before it; the words must be in time order");
     }
     previous_start_ms = word.start_ms;
     if (!cue.words.empty()) {
