@@ -80,7 +80,7 @@ struct Layer {
   // A colour emoji: per pixel premultiplied Y'CbCr (w * h; chroma cw * ch, block means) instead
   // of one colour: a pixel becomes dst * (255 - alpha) / 255 + premultiplied.
   bool premultiplied = false;
-  std::vector<uint8_t> y, u, v;
+  std::vector<uint8_t> py, pu, pv;
 };
 
 struct FcPatternDeleter {
@@ -302,7 +302,7 @@ struct CaptionBurner::Impl {
     layer.h = ly1 - ly0;
     const size_t n = static_cast<size_t>(layer.w) * layer.h;
     layer.alpha.resize(n);
-    layer.y.resize(n);
+    layer.py.resize(n);
     std::vector<uint8_t> u(n), v(n);
     for (int row = 0; row < layer.h; ++row) {
       for (int col = 0; col < layer.w; ++col) {
@@ -313,14 +313,14 @@ struct CaptionBurner::Impl {
         const Yuv full = rgb_to_yuv(p[2], p[1], p[0], bt601_colours);
         const double a = p[3] / 255.0;
         layer.alpha[i] = p[3];
-        layer.y[i] = clamp_byte(full.y - 16.0 * (1.0 - a));
+        layer.py[i] = clamp_byte(full.y - 16.0 * (1.0 - a));
         u[i] = clamp_byte(full.u - 128.0 * (1.0 - a));
         v[i] = clamp_byte(full.v - 128.0 * (1.0 - a));
       }
     }
     set_chroma_alpha(layer);
-    layer.u.assign(static_cast<size_t>(layer.cw) * layer.ch, 0);
-    layer.v.assign(layer.u.size(), 0);
+    layer.pu.assign(static_cast<size_t>(layer.cw) * layer.ch, 0);
+    layer.pv.assign(layer.pu.size(), 0);
     for (int crow = 0; crow < layer.ch; ++crow) {
       for (int ccol = 0; ccol < layer.cw; ++ccol) {
         unsigned su = 0, sv = 0, count = 0;
@@ -336,8 +336,8 @@ struct CaptionBurner::Impl {
           }
         }
         const size_t c = static_cast<size_t>(crow) * layer.cw + ccol;
-        layer.u[c] = static_cast<uint8_t>(count ? (su + count / 2) / count : 0);
-        layer.v[c] = static_cast<uint8_t>(count ? (sv + count / 2) / count : 0);
+        layer.pu[c] = static_cast<uint8_t>(count ? (su + count / 2) / count : 0);
+        layer.pv[c] = static_cast<uint8_t>(count ? (sv + count / 2) / count : 0);
       }
     }
     return true;
@@ -394,15 +394,15 @@ struct CaptionBurner::Impl {
       uint8_t* dst = frame.data[0] + static_cast<ptrdiff_t>(layer.y + row) * frame.linesize[0] + layer.x;
       const size_t at = static_cast<size_t>(row) * layer.w;
       for (int col = 0; col < layer.w; ++col)
-        dst[col] = over(dst[col], layer.y[at + col], layer.alpha[at + col]);
+        dst[col] = over(dst[col], layer.py[at + col], layer.alpha[at + col]);
     }
     for (int row = 0; row < layer.ch; ++row) {
       uint8_t* u = frame.data[1] + static_cast<ptrdiff_t>(layer.cy + row) * frame.linesize[1] + layer.cx;
       uint8_t* v = frame.data[2] + static_cast<ptrdiff_t>(layer.cy + row) * frame.linesize[2] + layer.cx;
       const size_t at = static_cast<size_t>(row) * layer.cw;
       for (int col = 0; col < layer.cw; ++col) {
-        u[col] = over(u[col], layer.u[at + col], layer.chroma_alpha[at + col]);
-        v[col] = over(v[col], layer.v[at + col], layer.chroma_alpha[at + col]);
+        u[col] = over(u[col], layer.pu[at + col], layer.chroma_alpha[at + col]);
+        v[col] = over(v[col], layer.pv[at + col], layer.chroma_alpha[at + col]);
       }
     }
   }

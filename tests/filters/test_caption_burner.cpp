@@ -27,6 +27,7 @@
 #include "pipeline/captions/subtitles.h"
 #include "support/fonts.h"
 #include "support/image_io.h"
+#include "support/test_support.h"
 
 namespace shortpack {
 namespace {
@@ -903,6 +904,82 @@ INSTANTIATE_TEST_SUITE_P(
                        "\u179F\u17BD\u179F\u17D2\u178F\u17B8\u1796\u17B7\u1797\u1796\u179B"
                        "\u17C4\u1780\u179F\u1793\u17D2\u178F\u17B7\u1797\u17B6\u1796")),
     [](const auto& info) { return std::string(info.param.first); });
+
+// ---- colour emoji ------------------------------------------------------------------------------
+
+struct Colours {
+  int green = 0;      // clearly green: the ✅ box of Noto Color Emoji
+  int colourful = 0;  // far from grey and from the teal background
+  int dark = 0;       // near black: a placeholder glyph blended as text would be (key colour #01xxxx)
+  int x_min = INT_MAX;
+};
+Colours colours_in(const AVFrame& frame) {
+  const FramePtr rgb = test::to_rgb24(frame);
+  Colours c;
+  for (int y = 0; y < rgb->height; ++y) {
+    const uint8_t* row = rgb->data[0] + y * rgb->linesize[0];
+    for (int x = 0; x < rgb->width; ++x) {
+      const int r = row[3 * x], g = row[3 * x + 1], b = row[3 * x + 2];
+      if (g > r + 30 && g > b + 50) {
+        ++c.green;
+        c.x_min = std::min(c.x_min, x);
+      }
+      if (std::max({r, g, b}) - std::min({r, g, b}) > 90) ++c.colourful;
+      if (r + g + b < 60) ++c.dark;
+    }
+  }
+  return c;
+}
+
+TEST(CaptionEmoji, ACheckMarkEmojiIsDrawnInColourWhereLibassPutIt) {
+  if (!colour_emoji_covers("\u2705"))
+    SHORTPACK_SKIP_OR_FAIL("the colour emoji font (fonts-noto-color-emoji) is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  CaptionStyle style;
+  style.outline_rel = 0.0;  // no black outline: any dark pixel would be the placeholder
+  const auto with = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone \u2705\n", "e.srt");
+  check_glyph_coverage(with, "en", style.font_family);  // the pre-flight accepts it
+  const std::string script = build_ass_script(with, style, layout);
+  EXPECT_THAT(script, HasSubstr("; shortpack-emoji 010001 \u2705"));
+  const Rendered r = render(script, 1280, 720, 1000);
+  const Colours c = colours_in(*r.frame);
+  EXPECT_GT(c.green, 150);
+  EXPECT_EQ(c.dark, 0) << "the placeholder was blended (a tofu box)";
+  // The emoji sits after the word, where libass laid out the placeholder.
+  const auto text_only = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone\n", "t.srt");
+  const Rendered plain = render(build_ass_script(text_only, style, layout), 1280, 720, 1000);
+  EXPECT_EQ(colours_in(*plain.frame).green, 0);
+  ASSERT_GT(plain.box.w, 0);
+  EXPECT_GT(c.x_min, plain.box.x + plain.box.w / 2);
+  EXPECT_TRUE(r.box.w > plain.box.w);
+  EXPECT_LE(r.box.y + r.box.h, 720 - layout.safe.bottom_px);
+}
+
+TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
+  if (!colour_emoji_covers("\U0001F389")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const SubtitleTrack none;
+  const auto colourful_at = [&](double size_rel) {
+    CaptionStyle style;
+    style.size_rel = size_rel;
+    const std::string script = build_ass_script(none, style, layout, TitleText{"Sale \U0001F389", 2000, 0});
+    const Rendered r = render(script, 1280, 720, 1000);
+    EXPECT_LE(r.box.y + r.box.h, 360) << "the title is at the top";
+    return colours_in(*r.frame).colourful;
+  };
+  const int small = colourful_at(0.04);
+  const int large = colourful_at(0.08);
+  EXPECT_GT(small, 100);
+  EXPECT_GT(large, 3 * small);  // twice the size, four times the area
+}
+
+TEST(CaptionEmoji, PreflightAcceptsCoveredEmojiAndStillRefusesWhatNoFontHas) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  EXPECT_NO_THROW(
+      check_text_coverage("Yes \u2705 \U0001F44D\U0001F3FD \U0001F1FB\U0001F1F3", "vi", "Noto Sans", "t"));
+  EXPECT_THAT(text_coverage_problems("a \uE000 \u2705", "en", "Noto Sans", "c.yaml:3"),
+              ::testing::ElementsAre(HasSubstr("c.yaml:3: the 'en' text has '\uE000' (U+E000)")));
+}
 
 }  // namespace
 }  // namespace shortpack

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "filters/core/error.h"
+#include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
 
@@ -173,6 +174,20 @@ TEST(WordSegments, ThaiAndKhmerAreSegmentedIntoDictionaryWords) {
   EXPECT_EQ(latin[0].text, "Hi, ");
   EXPECT_EQ(latin[2].text, "there!");
   EXPECT_EQ(latin[2].graphemes, 5u);
+}
+
+TEST(EmojiClusters, FindsWholeClustersAndLeavesTextPresentationAlone) {
+  const auto len = [](const std::string& s) { return emoji_cluster_at(s, 0); };
+  EXPECT_EQ(len("\u2705 ok"), 3u);
+  EXPECT_EQ(len("\U0001F44D\U0001F3FDx"), 8u);                         // skin tone
+  EXPECT_EQ(len("\U0001F468\u200D\U0001F469\u200D\U0001F467!"), 18u);  // ZWJ family
+  EXPECT_EQ(len("\U0001F1FB\U0001F1F3\U0001F1FA"), 8u);                // one flag, then a lone indicator
+  EXPECT_EQ(len("1\uFE0F\u20E3"), 7u);                                 // keycap
+  EXPECT_EQ(len("\u2764\uFE0F"), 6u);                                  // heart with VS16
+  EXPECT_EQ(len("\u2764 love"), 0u);                                   // text presentation
+  EXPECT_EQ(len("\u00A9 2026"), 0u);
+  EXPECT_EQ(len("1 2"), 0u);
+  EXPECT_EQ(len("\U0001F1FB"), 0u);
 }
 
 }  // namespace
