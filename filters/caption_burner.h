@@ -30,8 +30,9 @@ namespace shortpack {
 // 0x01GGBB (#01GGBB: R = 1, G and B the key's number) unique to that occurrence, and lists the keys
 // in lines "; shortpack-emoji 01GGBB <cluster UTF-8>" at the end of the script. The burner does not
 // blend an image in a listed key colour: it draws the cluster's colour glyph from
-// kEmojiFamily (FreeType, CBDT bitmaps) into a square centred on the placeholder's ink, as wide
-// as the placeholder's advance. Without the emoji font the placeholder is skipped (nothing drawn).
+// kEmojiFamily (FreeType, CBDT bitmaps) into a square centred on the placeholder's ink, as large
+// as the ink's longer side (so it scales with the text). Without the emoji font the placeholder
+// is skipped (nothing drawn). measure() counts the emoji's square, measure_ink() the placeholder.
 inline constexpr const char* kEmojiFamily = "Noto Color Emoji";
 inline constexpr const char* kEmojiPlaceholder = "\u25A0";  // BLACK SQUARE
 inline constexpr const char* kEmojiPlaceholderFont = "DejaVu Sans";

@@ -493,7 +493,7 @@ void for_each_language(
 void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   const MapReader m(w, node,
                     {"font", "size", "colour", "outline_colour", "outline", "shadow", "box", "box_colour",
-                     "bold", "max_lines", "fonts", "animation", "highlight_colour"},
+                     "bold", "max_lines", "fonts", "animation", "highlight_colour", "highlight_box"},
                     "e.g. captions: {font: Noto Sans, size: 0.045, colour: \"#FFFFFF\"}");
   CaptionStyle& style = brand.caption_style;
   if (const auto* v = m.find("font"))
@@ -528,6 +528,7 @@ void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   }
   if (const auto* v = m.find("highlight_colour"))
     style.highlight_colour = need_colour(w, *v, "highlight_colour", brand.colours);
+  if (const auto* v = m.find("highlight_box")) style.highlight_box = need_bool(w, *v, "highlight_box");
   if (const auto* v = m.find("fonts")) {
     for_each_language(w, *v, "fonts", nullptr, kMaxFontOverrides, "e.g. fonts: {km: Noto Sans Khmer}",
                       [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {

@@ -47,6 +47,7 @@ void add_style(Sha256& h, const CaptionStyle& s) {
   if (s.animation != CaptionStyle::Animation::kNone) {
     h.field("animation", std::to_string(static_cast<int>(s.animation)))
         .field("highlight", s.highlight_colour);
+    h.field("highlight_box", s.highlight_box ? "1" : "0");
   }
 }
 

@@ -153,6 +153,22 @@ struct OwnHeader {
   }
   bool logo_at_bottom() const { return layout.logo.w > 0 && !logo_at_top(); }
 
+  // The highlight box styles (captions' word-highlight with highlight_box): Default, Top and
+  // Middle as opaque boxes (BorderStyle 3) in the highlight colour, padded by 0.15 em.
+  std::string box_styles() const {
+    if (style.animation != CaptionStyle::Animation::kWordHighlight || !style.highlight_box) return {};
+    StyleValues box = values;
+    box.border_style = 3;
+    box.outline = box.back = captions::ass_colour(style.highlight_colour, "the highlight colour");
+    box.outline_px = 0.15 * values.size_px;
+    box.shadow_px = 0;
+    const SafeZone& safe = layout.safe;
+    const int l = safe.left_px + values.pad_px, r = safe.right_px + values.pad_px;
+    return style_line(std::string("Default") + "Box", box, values.size_px, 2, l, r, default_margin_v()) +
+           "\n" + style_line(std::string(kTopStyle) + "Box", box, values.size_px, 8, l, r, title_margin_v()) +
+           "\n" + style_line(std::string(kMiddleStyle) + "Box", box, values.size_px, 5, l, r, 0) + "\n";
+  }
+
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;
     std::ostringstream s;
@@ -178,7 +194,8 @@ struct OwnHeader {
       << "\n"
       << style_line(kMiddleStyle, values, values.size_px, 5, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, 0)
-      << "\n\n[Events]\n"
+      << "\n"
+      << box_styles() << "\n[Events]\n"
       << kEventFormat << "\n";
     return s.str();
   }
@@ -433,16 +450,19 @@ std::vector<CueWord> spoken_words(const Cue& cue, const std::string& language) {
   return words;
 }
 
-// ASS text of words [from, to), word `lit` (if in range) between the highlight colour and the
-// style's own colour; the page's leading spaces are not shown.
+// ASS text of words [from, to), word `lit` (if in range) between the override tags `on` and
+// `off`; the page's leading spaces are not shown.
 std::string page_text(const std::vector<CueWord>& words, size_t from, size_t to, size_t lit,
-                      const std::string& highlight) {
+                      const std::string& on, const std::string& off) {
   std::string out;
   for (size_t i = from; i < to; ++i) {
     std::string_view text = words[i].text;
     if (i == from) text.remove_prefix(std::min(text.size(), text.find_first_not_of(" \t\n")));
-    const std::string piece = captions::escape_ass_text(text);
-    out += i == lit ? "{\\1c" + highlight + "}" + piece + "{\\1c}" : piece;
+    // The spaces after the word are not part of it (a box must not run into the next word).
+    const size_t spoken = text.find_last_not_of(" \t\n") + 1;
+    const std::string piece = captions::escape_ass_text(text.substr(0, spoken));
+    const std::string rest = captions::escape_ass_text(text.substr(spoken));
+    out += i == lit ? "{" + on + "}" + piece + "{" + off + "}" + rest : piece + rest;
   }
   return out;
 }
@@ -905,6 +925,12 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   // Colour overrides do not move glyphs, so every event of a page has the same lines.
   const std::string highlight =
       "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
+  // With a box, the spoken word keeps the text colour and a box in the highlight colour is drawn
+  // under it: the same page in the "<style>Box" style (BorderStyle 3), in a lower layer (libass
+  // moves overlapping events of one layer apart), everything transparent but the word's box.
+  const std::string on = style.highlight_box ? std::string() : "\\1c" + highlight;
+  const std::string off = style.highlight_box ? std::string() : "\\1c";
+  const std::string text_layer = style.highlight_box ? "1" : "0";
   const auto highlight_events = [&](const Cue& cue, const char* style_name, Anchor anchor,
                                     const std::string& placement, int base_margin_v,
                                     const std::string& where) {
@@ -915,7 +941,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
         words, 0, words.size(),
         [&](size_t from, size_t to) {
           const auto f = fitter->fit(style_name, anchor, header.values.size_px, placement,
-                                     prepare(page_text(words, from, to, none, highlight)));
+                                     prepare(page_text(words, from, to, none, on, off)));
           return f && f->size_px >= header.values.size_px;
         },
         pages);
@@ -923,7 +949,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     for (size_t p = 0; p < pages.size(); ++p) {
       const auto [from, to] = pages[p];
       const FitResult fitted = fit(style_name, anchor, header.values.size_px, placement,
-                                   prepare(page_text(words, from, to, none, highlight)), where);
+                                   prepare(page_text(words, from, to, none, on, off)), where);
       const std::string mv = fitted.lift_px > 0 && anchor != Anchor::kCentre
                                  ? std::to_string(base_margin_v + fitted.lift_px)
                                  : std::string("0");
@@ -935,11 +961,18 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
         const int64_t start = k == from ? page_start : words[k].start_ms;
         const int64_t end = k + 1 == to ? page_end : words[k + 1].start_ms;
         if (end <= start) continue;
-        const std::string lit = prepare(page_text(words, from, to, k, highlight));
-        events += dialogue(
-            "0", start, end, style_name, "", "0", "0", mv, "",
-            placement + size +
-                captions::with_line_breaks(captions::find_line_breaks(lit, style.language), fitted.breaks));
+        const auto laid = [&](const std::string& text) {
+          return placement + size +
+                 captions::with_line_breaks(captions::find_line_breaks(text, style.language), fitted.breaks);
+        };
+        if (style.highlight_box) {
+          events += dialogue(
+              "0", start, end, std::string(style_name) + "Box", "", "0", "0", mv, "",
+              laid("{\\alpha&HFF&}" +
+                   prepare(page_text(words, from, to, k, "\\3a&H00&\\4a&H00&", "\\3a&HFF&\\4a&HFF&"))));
+        }
+        events += dialogue(text_layer, start, end, style_name, "", "0", "0", mv, "",
+                           laid(prepare(page_text(words, from, to, k, on, off))));
       }
     }
     return events;

@@ -162,6 +162,8 @@ struct CaptionStyle {
   enum class Animation { kInvalid = 0, kNone, kWordHighlight };
   Animation animation = Animation::kNone;
   std::string highlight_colour = "#FFD400";
+  // The spoken word keeps the text colour on an opaque box in highlight_colour.
+  bool highlight_box = false;
 };
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.

@@ -798,6 +798,38 @@ TEST(CaptionWordHighlight, TheSpokenWordIsInTheHighlightColourAndMovesOn) {
   EXPECT_EQ(lit(in_one, 1) + lit(in_one, 2), 0);
 }
 
+TEST(CaptionWordHighlight, WithABoxTheSpokenWordSitsOnABoxInTheHighlightColour) {
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const auto track =
+      parse_vtt("WEBVTT\n\n00:00.000 --> 00:03.000\nAlpha <00:01.000>Bravo <00:02.000>Charlie\n", "w.vtt");
+  const CaptionStyle plain_style = highlight_style("en");
+  const auto words =
+      ink_runs(*render(build_ass_script(track, plain_style, layout), 1280, 720, 1500).frame, 5);
+  ASSERT_EQ(words.size(), 3u);
+  CaptionStyle style = plain_style;
+  style.highlight_box = true;
+  const std::string script = build_ass_script(track, style, layout);
+  const Rendered r = render(script, 1280, 720, 1500);
+  const auto lit = [&](size_t word) {
+    return highlight_in(*r.frame, words[word].first, words[word].second + 1).count;
+  };
+  // The box fills the word's cell around its (white) letters: far more yellow than letters alone.
+  const int word_px = (words[1].second - words[1].first + 1);
+  EXPECT_GT(lit(1), word_px * 10) << script;
+  EXPECT_EQ(lit(0), 0);
+  EXPECT_EQ(lit(2), 0);
+  // The letters of the spoken word stay white on it.
+  const FramePtr rgb = test::to_rgb24(*r.frame);
+  int white = 0;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = words[1].first; x <= words[1].second; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      white += p[0] > 230 && p[1] > 230 && p[2] > 230;
+    }
+  }
+  EXPECT_GT(white, 40);
+}
+
 TEST(CaptionWordHighlight, WithoutTheAnimationNothingIsHighlighted) {
   const CaptionLayout layout(1280, 720, kYouTubeSafe);
   const auto track = parse_vtt("WEBVTT\n\n00:00.000 --> 00:03.000\nAlpha <00:01.000>Bravo\n", "w.vtt");
