@@ -308,9 +308,13 @@ namespace {
 std::string vtt_words(const Cue& cue) {
   std::string text;
   for (size_t i = 0; i < cue.words.size(); ++i) {
+    // Spaces before a word go before its timestamp ("Hello <00:00:00.800>world").
+    const std::string& word = cue.words[i].text;
+    const size_t lead = std::min(word.find_first_not_of(" \t"), word.size());
+    text += word.substr(0, lead);
     if (i > 0 && cue.words[i].start_ms > cue.start_ms && cue.words[i].start_ms < cue.end_ms)
       text += "<" + captions::format_vtt_time(cue.words[i].start_ms) + ">";
-    text += vtt_escape(cue.words[i].text);
+    text += vtt_escape(word.substr(lead));
   }
   std::string out;
   for (const std::string& line : sidecar_lines(text)) out += line + "\n";

@@ -341,8 +341,7 @@ TEST_F(RenderScripted, WordHighlightMovesFromWordToWordAndTheSidecarKeepsTheWord
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const fs::path out = root() / "out-hw/hw/hw";
   const std::string vtt = test::read_text(out / "hw.small-portrait.en.vtt");
-  EXPECT_NE(vtt.find("00:00:00.000 --> 00:00:01.800\nHello <00:00:00.800> world\n"), std::string::npos)
-      << vtt;
+  EXPECT_NE(vtt.find("00:00:00.000 --> 00:00:01.800\nHello <00:00:00.800>world\n"), std::string::npos) << vtt;
   const auto pics = test::decode_frames(out / "hw.small-portrait.en.mp4", {12, 36});
   // Red chroma blocks (Cr far above the blue background's and the white text's): their count
   // and mean column.
