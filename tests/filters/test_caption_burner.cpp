@@ -987,6 +987,35 @@ TEST(CaptionEmoji, ACheckMarkEmojiIsDrawnInColourWhereLibassPutIt) {
   EXPECT_LE(r.box.y + r.box.h, 720 - layout.safe.bottom_px);
 }
 
+TEST(CaptionEmoji, TheTextKeepsItsOutlineAndTheEmojiGetsNone) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const CaptionStyle style;  // the default black outline
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone \u2705 done\n", "e.srt");
+  const Rendered r = render(build_ass_script(track, style, layout), 1280, 720, 1000);
+  const FramePtr rgb = test::to_rgb24(*r.frame);
+  const Colours c = colours_in(*r.frame);
+  ASSERT_GT(c.green, 150);
+  // Dark (outline) pixels: plenty around the words, none on the columns of the emoji's square.
+  int green_x_max = -1;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = 0; x < rgb->width; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      if (p[1] > p[0] + 30 && p[1] > p[2] + 50) green_x_max = std::max(green_x_max, x);
+    }
+  }
+  int dark_text = 0, dark_emoji = 0;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = 0; x < rgb->width; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      if (p[0] + p[1] + p[2] >= 60) continue;
+      (x >= c.x_min && x <= green_x_max ? dark_emoji : dark_text) += 1;
+    }
+  }
+  EXPECT_GT(dark_text, 200);
+  EXPECT_EQ(dark_emoji, 0);
+}
+
 TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
   if (!colour_emoji_covers("\U0001F389")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
   const CaptionLayout layout(1280, 720, kYouTubeSafe);
