@@ -12,7 +12,12 @@
 extern "C" {
 #include <ass/ass.h>
 }
+#include <fontconfig/fontconfig.h>
 
+#include <map>
+#include <sstream>
+
+#include "filters/colour_emoji.h"
 #include "filters/core/error.h"
 
 namespace shortpack {
@@ -72,7 +77,49 @@ struct Layer {
   Yuv colour{};
   std::vector<uint8_t> alpha;         // w * h
   std::vector<uint8_t> chroma_alpha;  // cw * ch
+  // A colour emoji: per pixel premultiplied Y'CbCr (w * h; chroma cw * ch, block means) instead
+  // of one colour: a pixel becomes dst * (255 - alpha) / 255 + premultiplied.
+  bool premultiplied = false;
+  std::vector<uint8_t> py, pu, pv;
 };
+
+struct FcPatternDeleter {
+  void operator()(FcPattern* p) const noexcept { FcPatternDestroy(p); }
+};
+using FcPatternPtr = std::unique_ptr<FcPattern, FcPatternDeleter>;
+
+// The file of the colour emoji family, "" when fontconfig has no font of that family.
+std::string emoji_font_file() {
+  FcPatternPtr pattern(FcPatternCreate());
+  FcPatternAddString(pattern.get(), FC_FAMILY, reinterpret_cast<const FcChar8*>(kEmojiFamily));
+  FcConfigSubstitute(nullptr, pattern.get(), FcMatchPattern);
+  FcDefaultSubstitute(pattern.get());
+  FcResult result = FcResultNoMatch;
+  FcPatternPtr match(FcFontMatch(nullptr, pattern.get(), &result));
+  FcChar8* family = nullptr;
+  FcChar8* file = nullptr;
+  if (!match || FcPatternGetString(match.get(), FC_FAMILY, 0, &family) != FcResultMatch ||
+      std::string(reinterpret_cast<const char*>(family)) != kEmojiFamily ||
+      FcPatternGetString(match.get(), FC_FILE, 0, &file) != FcResultMatch) {
+    return {};
+  }
+  return reinterpret_cast<const char*>(file);
+}
+
+// The "; shortpack-emoji 01GGBB <cluster>" lines of a script: key colour (0x01GGBB) -> cluster.
+std::map<uint32_t, std::string> emoji_keys_of(const std::string& script) {
+  std::map<uint32_t, std::string> keys;
+  const std::string_view prefix = kEmojiTableLine;
+  for (size_t at = script.find(prefix); at != std::string::npos; at = script.find(prefix, at + 1)) {
+    if (at != 0 && script[at - 1] != '\n') continue;
+    const size_t eol = std::min(script.find('\n', at), script.size());
+    const std::string line = script.substr(at + prefix.size(), eol - at - prefix.size());
+    const size_t space = line.find(' ');
+    if (space != 6 || space + 1 >= line.size()) continue;
+    keys[static_cast<uint32_t>(std::stoul(line.substr(0, 6), nullptr, 16))] = line.substr(space + 1);
+  }
+  return keys;
+}
 
 }  // namespace
 
@@ -92,8 +139,17 @@ struct CaptionBurner::Impl {
   // and for scripts without the header); our frames are BT.709, so convert them with BT.601
   // coefficients to show what the author saw. "None" and TV.709 convert with BT.709.
   bool bt601_colours = false;
+  std::map<uint32_t, std::string> emoji_keys;  // placeholder key colour -> emoji cluster
+  std::unique_ptr<ColourEmoji> emoji;          // opened when a script first has emoji
+  bool emoji_missing = false;                  // no colour emoji font installed
 
   void load_track(const std::string& script) {
+    emoji_keys = emoji_keys_of(script);
+    if (!emoji_keys.empty() && !emoji && !emoji_missing) {
+      const std::string file = emoji_font_file();
+      emoji_missing = file.empty();
+      if (!emoji_missing) emoji = std::make_unique<ColourEmoji>(file);
+    }
     std::string buffer = script;  // ass_read_memory wants a mutable buffer; it copies what it keeps
     TrackPtr t(ass_read_memory(library.get(), buffer.data(), buffer.size(), nullptr));
     if (!t) throw Error(ErrorKind::kInternal, "libass could not read the caption script");
@@ -122,12 +178,23 @@ struct CaptionBurner::Impl {
     for (const ASS_Image* img = images; img != nullptr; img = img->next) {
       const unsigned opacity = 255u - (img->color & 0xFFu);
       if (img->w <= 0 || img->h <= 0 || opacity == 0) continue;
+      if (const auto key = emoji_keys.find(img->color >> 8); key != emoji_keys.end()) {
+        if (add_emoji(*img, key->second)) {
+          const Layer& e = layers[layer_count - 1];
+          x0 = std::min(x0, e.x);
+          y0 = std::min(y0, e.y);
+          x1 = std::max(x1, e.x + e.w);
+          y1 = std::max(y1, e.y + e.h);
+        }
+        continue;
+      }
       // libass places images inside the frame; clip anyway so a bad script can never write outside.
       const int lx0 = std::max(img->dst_x, 0), ly0 = std::max(img->dst_y, 0);
       const int lx1 = std::min(img->dst_x + img->w, width_px), ly1 = std::min(img->dst_y + img->h, height_px);
       if (lx1 <= lx0 || ly1 <= ly0) continue;
       if (layer_count == layers.size()) layers.emplace_back();
       Layer& layer = layers[layer_count++];
+      layer.premultiplied = false;
       layer.x = lx0;
       layer.y = ly0;
       layer.w = lx1 - lx0;
@@ -164,34 +231,116 @@ struct CaptionBurner::Impl {
         --layer_count;
         continue;
       }
-      // Chroma: the mean coverage of the luma pixels of each 2x2 block inside the frame.
-      layer.cx = layer.x / 2;
-      layer.cy = layer.y / 2;
-      layer.cw = (layer.x + layer.w - 1) / 2 - layer.cx + 1;
-      layer.ch = (layer.y + layer.h - 1) / 2 - layer.cy + 1;
-      layer.chroma_alpha.resize(static_cast<size_t>(layer.cw) * layer.ch);
-      for (int crow = 0; crow < layer.ch; ++crow) {
-        for (int ccol = 0; ccol < layer.cw; ++ccol) {
-          unsigned sum = 0, count = 0;
-          for (int dy = 0; dy < 2; ++dy) {
-            const int ly = 2 * (layer.cy + crow) + dy;
-            if (ly >= height_px) continue;
-            for (int dx = 0; dx < 2; ++dx) {
-              const int lx = 2 * (layer.cx + ccol) + dx;
-              if (lx >= width_px) continue;
-              ++count;
-              if (lx >= layer.x && lx < layer.x + layer.w && ly >= layer.y && ly < layer.y + layer.h) {
-                sum += layer.alpha[static_cast<size_t>(ly - layer.y) * layer.w + (lx - layer.x)];
-              }
-            }
-          }
-          layer.chroma_alpha[static_cast<size_t>(crow) * layer.cw + ccol] =
-              static_cast<uint8_t>(count ? (sum + count / 2) / count : 0);
-        }
-      }
+      set_chroma_alpha(layer);
     }
     box = x1 > x0 && y1 > y0 ? Box{x0, y0, x1 - x0, y1 - y0} : Box{};
     prepared = true;
+  }
+
+  // Chroma: the mean coverage of the luma pixels of each 2x2 block inside the frame.
+  void set_chroma_alpha(Layer& layer) const {
+    layer.cx = layer.x / 2;
+    layer.cy = layer.y / 2;
+    layer.cw = (layer.x + layer.w - 1) / 2 - layer.cx + 1;
+    layer.ch = (layer.y + layer.h - 1) / 2 - layer.cy + 1;
+    layer.chroma_alpha.resize(static_cast<size_t>(layer.cw) * layer.ch);
+    for (int crow = 0; crow < layer.ch; ++crow) {
+      for (int ccol = 0; ccol < layer.cw; ++ccol) {
+        unsigned sum = 0, count = 0;
+        for (int dy = 0; dy < 2; ++dy) {
+          const int ly = 2 * (layer.cy + crow) + dy;
+          if (ly >= height_px) continue;
+          for (int dx = 0; dx < 2; ++dx) {
+            const int lx = 2 * (layer.cx + ccol) + dx;
+            if (lx >= width_px) continue;
+            ++count;
+            if (lx >= layer.x && lx < layer.x + layer.w && ly >= layer.y && ly < layer.y + layer.h) {
+              sum += layer.alpha[static_cast<size_t>(ly - layer.y) * layer.w + (lx - layer.x)];
+            }
+          }
+        }
+        layer.chroma_alpha[static_cast<size_t>(crow) * layer.cw + ccol] =
+            static_cast<uint8_t>(count ? (sum + count / 2) / count : 0);
+      }
+    }
+  }
+
+  // The placeholder image's ink (coverage of at least half) as a box.
+  static Box placeholder_ink(const ASS_Image& img) {
+    int x0 = img.w, y0 = img.h, x1 = -1, y1 = -1;
+    for (int y = 0; y < img.h; ++y) {
+      for (int x = 0; x < img.w; ++x) {
+        if (img.bitmap[static_cast<ptrdiff_t>(y) * img.stride + x] < 128) continue;
+        x0 = std::min(x0, x);
+        y0 = std::min(y0, y);
+        x1 = std::max(x1, x);
+        y1 = std::max(y1, y);
+      }
+    }
+    if (x1 < x0) return {};
+    return {img.dst_x + x0, img.dst_y + y0, x1 - x0 + 1, y1 - y0 + 1};
+  }
+
+  // A layer with the cluster's colour glyph in a square centred on the placeholder's ink, as
+  // large as the ink's longer side. False when nothing is drawn (no font, no glyph, off frame).
+  bool add_emoji(const ASS_Image& img, const std::string& cluster) {
+    const Box ink = placeholder_ink(img);
+    if (!emoji || ink.w == 0) return false;
+    const ColourEmoji::Bitmap& bm = emoji->render(cluster, std::max(ink.w, ink.h));
+    if (bm.w == 0) return false;
+    const int bx = ink.x + (ink.w - bm.w) / 2, by = ink.y + (ink.h - bm.h) / 2;
+    const int lx0 = std::max(bx, 0), ly0 = std::max(by, 0);
+    const int lx1 = std::min(bx + bm.w, width_px), ly1 = std::min(by + bm.h, height_px);
+    if (lx1 <= lx0 || ly1 <= ly0) return false;
+    if (layer_count == layers.size()) layers.emplace_back();
+    Layer& layer = layers[layer_count++];
+    layer = Layer{};
+    layer.premultiplied = true;
+    layer.x = lx0;
+    layer.y = ly0;
+    layer.w = lx1 - lx0;
+    layer.h = ly1 - ly0;
+    const size_t n = static_cast<size_t>(layer.w) * layer.h;
+    layer.alpha.resize(n);
+    layer.py.resize(n);
+    std::vector<uint8_t> u(n), v(n);
+    for (int row = 0; row < layer.h; ++row) {
+      for (int col = 0; col < layer.w; ++col) {
+        const uint8_t* p =
+            bm.bgra.data() + (static_cast<size_t>(row + ly0 - by) * bm.w + (col + lx0 - bx)) * 4;
+        const size_t i = static_cast<size_t>(row) * layer.w + col;
+        // Premultiplied colour: the conversion is linear, so its offsets scale with alpha.
+        const Yuv full = rgb_to_yuv(p[2], p[1], p[0], bt601_colours);
+        const double a = p[3] / 255.0;
+        layer.alpha[i] = p[3];
+        layer.py[i] = clamp_byte(full.y - 16.0 * (1.0 - a));
+        u[i] = clamp_byte(full.u - 128.0 * (1.0 - a));
+        v[i] = clamp_byte(full.v - 128.0 * (1.0 - a));
+      }
+    }
+    set_chroma_alpha(layer);
+    layer.pu.assign(static_cast<size_t>(layer.cw) * layer.ch, 0);
+    layer.pv.assign(layer.pu.size(), 0);
+    for (int crow = 0; crow < layer.ch; ++crow) {
+      for (int ccol = 0; ccol < layer.cw; ++ccol) {
+        unsigned su = 0, sv = 0, count = 0;
+        for (int dy = 0; dy < 2; ++dy) {
+          for (int dx = 0; dx < 2; ++dx) {
+            const int lx = 2 * (layer.cx + ccol) + dx, ly = 2 * (layer.cy + crow) + dy;
+            if (lx >= width_px || ly >= height_px) continue;
+            ++count;
+            if (lx < layer.x || lx >= layer.x + layer.w || ly < layer.y || ly >= layer.y + layer.h) continue;
+            const size_t i = static_cast<size_t>(ly - layer.y) * layer.w + (lx - layer.x);
+            su += u[i];
+            sv += v[i];
+          }
+        }
+        const size_t c = static_cast<size_t>(crow) * layer.cw + ccol;
+        layer.pu[c] = static_cast<uint8_t>(count ? (su + count / 2) / count : 0);
+        layer.pv[c] = static_cast<uint8_t>(count ? (sv + count / 2) / count : 0);
+      }
+    }
+    return true;
   }
 
   // The box prepare() would find, from the coverage alone (no layers): a pixel counts when its
@@ -237,9 +386,34 @@ struct CaptionBurner::Impl {
     prepared_time_ms = time_ms;
   }
 
+  static void blend_premultiplied(AVFrame& frame, const Layer& layer) {
+    const auto over = [](uint8_t dst, uint8_t src, unsigned alpha) {
+      return static_cast<uint8_t>(std::min(255u, (dst * (255u - alpha) + 127u) / 255u + src));
+    };
+    for (int row = 0; row < layer.h; ++row) {
+      uint8_t* dst = frame.data[0] + static_cast<ptrdiff_t>(layer.y + row) * frame.linesize[0] + layer.x;
+      const size_t at = static_cast<size_t>(row) * layer.w;
+      for (int col = 0; col < layer.w; ++col)
+        dst[col] = over(dst[col], layer.py[at + col], layer.alpha[at + col]);
+    }
+    for (int row = 0; row < layer.ch; ++row) {
+      uint8_t* u = frame.data[1] + static_cast<ptrdiff_t>(layer.cy + row) * frame.linesize[1] + layer.cx;
+      uint8_t* v = frame.data[2] + static_cast<ptrdiff_t>(layer.cy + row) * frame.linesize[2] + layer.cx;
+      const size_t at = static_cast<size_t>(row) * layer.cw;
+      for (int col = 0; col < layer.cw; ++col) {
+        u[col] = over(u[col], layer.pu[at + col], layer.chroma_alpha[at + col]);
+        v[col] = over(v[col], layer.pv[at + col], layer.chroma_alpha[at + col]);
+      }
+    }
+  }
+
   void blend(AVFrame& frame) const {
     for (size_t i = 0; i < layer_count; ++i) {
       const Layer& layer = layers[i];
+      if (layer.premultiplied) {
+        blend_premultiplied(frame, layer);
+        continue;
+      }
       for (int row = 0; row < layer.h; ++row) {
         uint8_t* dst = frame.data[0] + static_cast<ptrdiff_t>(layer.y + row) * frame.linesize[0] + layer.x;
         const uint8_t* a = layer.alpha.data() + static_cast<size_t>(row) * layer.w;

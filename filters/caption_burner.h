@@ -24,6 +24,21 @@
 
 namespace shortpack {
 
+// Colour emoji (libass draws no colour glyphs). The script builder writes each emoji cluster as a
+// placeholder glyph that libass lays out like text: kEmojiPlaceholder in kEmojiPlaceholderFont,
+// scaled by kEmojiPlaceholderScale percent, no outline or shadow, opaque, in a key colour
+// 0x01GGBB (#01GGBB: R = 1, G and B the key's number) unique to that occurrence, and lists the keys
+// in lines "; shortpack-emoji 01GGBB <cluster UTF-8>" at the end of the script. The burner does not
+// blend an image in a listed key colour: it draws the cluster's colour glyph from
+// kEmojiFamily (FreeType, CBDT bitmaps) into a square centred on the placeholder's ink, as large
+// as the ink's longer side (so it scales with the text). Without the emoji font the placeholder
+// is skipped (nothing drawn). measure() counts the emoji's square, measure_ink() the placeholder.
+inline constexpr const char* kEmojiFamily = "Noto Color Emoji";
+inline constexpr const char* kEmojiPlaceholder = "\u25A0";  // BLACK SQUARE
+inline constexpr const char* kEmojiPlaceholderFont = "DejaVu Sans";
+inline constexpr int kEmojiPlaceholderScale = 125;
+inline constexpr const char* kEmojiTableLine = "; shortpack-emoji ";
+
 struct FontSetup {
   std::string default_family = "Noto Sans";  // fontconfig family used when a style's font is missing
   std::vector<std::string> font_files;       // extra font files to load (e.g. the brand's)

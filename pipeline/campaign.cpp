@@ -493,7 +493,7 @@ void for_each_language(
 void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   const MapReader m(w, node,
                     {"font", "size", "colour", "outline_colour", "outline", "shadow", "box", "box_colour",
-                     "bold", "max_lines", "fonts"},
+                     "bold", "max_lines", "fonts", "animation", "highlight_colour", "highlight_box"},
                     "e.g. captions: {font: Noto Sans, size: 0.045, colour: \"#FFFFFF\"}");
   CaptionStyle& style = brand.caption_style;
   if (const auto* v = m.find("font"))
@@ -520,6 +520,15 @@ void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   if (const auto* v = m.find("bold")) style.bold = need_bool(w, *v, "bold");
   if (const auto* v = m.find("max_lines"))
     style.max_lines = static_cast<int>(need_integer_in(w, *v, "max_lines", 1, 3));
+  if (const auto* v = m.find("animation")) {
+    style.animation =
+        need_choice<CaptionStyle::Animation>(w, *v, "animation",
+                                             {{"none", CaptionStyle::Animation::kNone},
+                                              {"word-highlight", CaptionStyle::Animation::kWordHighlight}});
+  }
+  if (const auto* v = m.find("highlight_colour"))
+    style.highlight_colour = need_colour(w, *v, "highlight_colour", brand.colours);
+  if (const auto* v = m.find("highlight_box")) style.highlight_box = need_bool(w, *v, "highlight_box");
   if (const auto* v = m.find("fonts")) {
     for_each_language(w, *v, "fonts", nullptr, kMaxFontOverrides, "e.g. fonts: {km: Noto Sans Khmer}",
                       [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
@@ -908,9 +917,9 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
           std::string ext = file.extension().string();
           std::transform(ext.begin(), ext.end(), ext.begin(),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
+          if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !is_words_json_path(file)) {
             w.fail(value, "captions for '" + tag + "' are not a subtitle file: " + shown(value.Scalar()),
-                   "use .srt, .vtt, .ass or .ssa");
+                   "use .srt, .vtt, .ass, .ssa or a word-timestamp file *.words.json");
           }
           clip.captions[tag] = file;
         });

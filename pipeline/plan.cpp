@@ -44,6 +44,11 @@ void add_style(Sha256& h, const CaptionStyle& s) {
   h.field("outline_colour", s.outline_colour).field("outline", number(s.outline_rel));
   h.field("shadow", number(s.shadow_rel)).field("box", s.box ? "1" : "0").field("box_colour", s.box_colour);
   h.field("bold", s.bold ? "1" : "0").field("max_lines", std::to_string(s.max_lines));
+  if (s.animation != CaptionStyle::Animation::kNone) {
+    h.field("animation", std::to_string(static_cast<int>(s.animation)))
+        .field("highlight", s.highlight_colour);
+    h.field("highlight_box", s.highlight_box ? "1" : "0");
+  }
 }
 
 }  // namespace

@@ -1,7 +1,11 @@
 // ASS/SSA reader. The script's look (Script Info, styles, embedded fonts) is the author's and is
 // kept verbatim; only the events are parsed, so that they can be retimed to the trim.
 #include <algorithm>
+#include <cctype>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
@@ -46,6 +50,81 @@ int64_t parse_ass_time(std::string_view field, const std::filesystem::path& sour
                 " (write it as H:MM:SS.cc, e.g. 0:01:02.50)");
   }
   return *t;
+}
+
+}  // namespace
+
+namespace {
+
+// The karaoke duration (centiseconds) set in one override block (\k \kf \K \ko; not \kt),
+// the last one winning as in libass; nullopt when the block sets none.
+std::optional<int64_t> karaoke_cs(std::string_view block) {
+  std::optional<int64_t> cs;
+  for (size_t i = 0; i + 1 < block.size(); ++i) {
+    if (block[i] != '\\' || (block[i + 1] != 'k' && block[i + 1] != 'K')) continue;
+    size_t j = i + 2;
+    if (j < block.size() && (block[j] == 'f' || block[j] == 'o')) ++j;
+    if (j >= block.size() || !std::isdigit(static_cast<unsigned char>(block[j]))) continue;
+    int64_t v = 0;
+    while (j < block.size() && std::isdigit(static_cast<unsigned char>(block[j])) && v < 100000000)
+      v = v * 10 + (block[j++] - '0');
+    cs = v;
+  }
+  return cs;
+}
+
+// The syllables of an event with karaoke tags, each from the end of the one before for its
+// \k duration. Text before the first tag joins the first syllable; a syllable of no time (\k0,
+// or past the event's end) joins the one after it (the last one: the one before).
+std::vector<CueWord> karaoke_words(const Cue& cue) {
+  std::vector<CueWord> words;
+  std::string pending;  // ASS text not yet in a syllable
+  int64_t at_ms = cue.start_ms;
+  std::optional<int64_t> duration_ms;
+  const auto flush = [&]() {
+    const std::string plain = captions::ass_plain_text(pending);
+    pending.clear();
+    if (!duration_ms) return;  // before the first tag: kept in `pending` by the caller
+    const int64_t end_ms = std::min(cue.end_ms, at_ms + *duration_ms);
+    words.push_back({plain, at_ms, end_ms});
+    at_ms = end_ms;
+  };
+  const std::string_view text = cue.text;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t open = text.find('{', pos);
+    const size_t close = open == std::string_view::npos ? open : text.find('}', open);
+    if (close == std::string_view::npos) break;
+    const std::optional<int64_t> cs = karaoke_cs(text.substr(open + 1, close - open - 1));
+    if (cs) {
+      pending.append(text.substr(pos, open - pos));
+      if (duration_ms) flush();
+      duration_ms = *cs * 10;
+      pos = open;  // the block belongs to the syllable it starts
+      pending.append(text.substr(pos, close + 1 - pos));
+      pos = close + 1;
+      continue;
+    }
+    pending.append(text.substr(pos, close + 1 - pos));
+    pos = close + 1;
+  }
+  if (!duration_ms) return words;
+  pending.append(text.substr(pos));
+  flush();
+  std::vector<CueWord> merged;
+  std::string carry;
+  for (CueWord& w : words) {
+    w.text = carry + w.text;
+    carry.clear();
+    if (w.end_ms > w.start_ms) {
+      merged.push_back(std::move(w));
+    } else {
+      carry = w.text;
+      if (merged.empty()) continue;
+    }
+  }
+  if (!carry.empty() && !merged.empty()) merged.back().text += carry;
+  return merged;
 }
 
 }  // namespace
@@ -165,6 +244,7 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
                   captions::format_ass_time(cue.start_ms) + "); fix its Start and End");
     }
     cue.plain = captions::ass_plain_text(cue.text);
+    cue.words = karaoke_words(cue);
     if (static_cast<int64_t>(track.cues.size()) >= limits.max_cues) {
       fail_at(source, line_no,
               "more than " + std::to_string(limits.max_cues) +

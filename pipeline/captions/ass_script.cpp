@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -152,6 +153,22 @@ struct OwnHeader {
   }
   bool logo_at_bottom() const { return layout.logo.w > 0 && !logo_at_top(); }
 
+  // The highlight box styles (captions' word-highlight with highlight_box): Default, Top and
+  // Middle as opaque boxes (BorderStyle 3) in the highlight colour, padded by 0.15 em.
+  std::string box_styles() const {
+    if (style.animation != CaptionStyle::Animation::kWordHighlight || !style.highlight_box) return {};
+    StyleValues box = values;
+    box.border_style = 3;
+    box.outline = box.back = captions::ass_colour(style.highlight_colour, "the highlight colour");
+    box.outline_px = 0.15 * values.size_px;
+    box.shadow_px = 0;
+    const SafeZone& safe = layout.safe;
+    const int l = safe.left_px + values.pad_px, r = safe.right_px + values.pad_px;
+    return style_line(std::string("Default") + "Box", box, values.size_px, 2, l, r, default_margin_v()) +
+           "\n" + style_line(std::string(kTopStyle) + "Box", box, values.size_px, 8, l, r, title_margin_v()) +
+           "\n" + style_line(std::string(kMiddleStyle) + "Box", box, values.size_px, 5, l, r, 0) + "\n";
+  }
+
   std::string text(int play_res_x) const {
     const SafeZone& safe = layout.safe;
     std::ostringstream s;
@@ -177,7 +194,8 @@ struct OwnHeader {
       << "\n"
       << style_line(kMiddleStyle, values, values.size_px, 5, safe.left_px + values.pad_px,
                     safe.right_px + values.pad_px, 0)
-      << "\n\n[Events]\n"
+      << "\n"
+      << box_styles() << "\n[Events]\n"
       << kEventFormat << "\n";
     return s.str();
   }
@@ -192,6 +210,7 @@ struct FitResult {
   // own wrapping off (WrapStyle 2; {\q2} for our overlays on an ASS track), so that any frame
   // size the script is rendered at shows the same lines.
   std::string text;
+  std::vector<size_t> breaks;  // where `text` breaks its lines (BreakableText character indices)
 };
 
 // Lines chosen for a text at one size.
@@ -239,7 +258,7 @@ class Fitter {
       const Lines lines = lay_out(breakable, style_name, size, room);
       const std::string laid = captions::with_line_breaks(breakable, lines.breaks);
       double ratio = 0.9;
-      if (lines.total_px == 0) return FitResult{size, 0, laid};  // nothing visible
+      if (lines.total_px == 0) return FitResult{size, 0, laid, lines.breaks};  // nothing visible
       if (lines.widest_piece_px > room) {
         ratio = std::min(0.95, 0.98 * room / lines.widest_piece_px);
       } else if (lines.count > style_.max_lines) {
@@ -248,7 +267,7 @@ class Fitter {
       } else {
         int lift = 0;
         const Box placed = measure(frame_, frame_header_, style_name, size, placement + laid);
-        if (placeable(placed, anchor, lift)) return FitResult{size, lift, laid};
+        if (placeable(placed, anchor, lift)) return FitResult{size, lift, laid, lines.breaks};
       }
       if (size <= min_px) return std::nullopt;
       size = std::max(min_px, std::floor(size * std::clamp(ratio, 0.5, 0.95)));
@@ -408,6 +427,62 @@ class Fitter {
   CaptionBurner frame_;
   CaptionBurner wide_;
 };
+
+// --- word highlight ------------------------------------------------------------------------------
+
+// The cue's timed words, or else ICU's words with the cue's time shared by grapheme count.
+std::vector<CueWord> spoken_words(const Cue& cue, const std::string& language) {
+  if (!cue.words.empty()) return cue.words;
+  const std::vector<captions::WordSegment> segments = captions::word_segments(cue.plain, language);
+  size_t total = 0;
+  for (const auto& s : segments) total += s.graphemes;
+  if (total == 0) return {{cue.plain, cue.start_ms, cue.end_ms}};
+  std::vector<CueWord> words;
+  const int64_t duration_ms = cue.end_ms - cue.start_ms;
+  size_t before = 0;
+  for (const auto& s : segments) {
+    const auto at = [&](size_t graphemes) {
+      return cue.start_ms + duration_ms * static_cast<int64_t>(graphemes) / static_cast<int64_t>(total);
+    };
+    words.push_back({s.text, at(before), at(before + s.graphemes)});
+    before += s.graphemes;
+  }
+  return words;
+}
+
+// ASS text of words [from, to), word `lit` (if in range) between the override tags `on` and
+// `off`; the page's leading spaces are not shown.
+std::string page_text(const std::vector<CueWord>& words, size_t from, size_t to, size_t lit,
+                      const std::string& on, const std::string& off) {
+  std::string out;
+  for (size_t i = from; i < to; ++i) {
+    std::string_view text = words[i].text;
+    if (i == from) text.remove_prefix(std::min(text.size(), text.find_first_not_of(" \t\n")));
+    // The spaces after the word are not part of it (a box must not run into the next word).
+    const size_t spoken = text.find_last_not_of(" \t\n") + 1;
+    const std::string piece = captions::escape_ass_text(text.substr(0, spoken));
+    const std::string rest = captions::escape_ass_text(text.substr(spoken));
+    out += i == lit ? "{" + on + "}" + piece + "{" + off + "}" + rest : piece + rest;
+  }
+  return out;
+}
+
+// Splits words [from, to) into pages that fit at full size (`fits`), halving by grapheme-free
+// byte length at word boundaries; a single word is a page whatever its size.
+void split_pages(const std::vector<CueWord>& words, size_t from, size_t to,
+                 const std::function<bool(size_t, size_t)>& fits,
+                 std::vector<std::pair<size_t, size_t>>& pages) {
+  if (to - from <= 1 || fits(from, to)) {
+    pages.emplace_back(from, to);
+    return;
+  }
+  size_t total = 0;
+  for (size_t i = from; i < to; ++i) total += words[i].text.size();
+  size_t mid = from + 1, acc = words[from].text.size();
+  while (mid + 1 < to && acc + words[mid].text.size() <= total / 2) acc += words[mid++].text.size();
+  split_pages(words, from, mid, fits, pages);
+  split_pages(words, mid, to, fits, pages);
+}
 
 // --- ASS input: the author's header with margins raised to the safe zone -------------------------
 
@@ -697,7 +772,7 @@ std::string overlay_text(const Overlay& o, const CaptionLayout& layout, double s
 }
 
 std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layout,
-                           const std::vector<Overlay>& overlays, const OwnHeader& own) {
+                           const std::vector<Overlay>& overlays, const OwnHeader& own, EmojiKeys& emoji) {
   const PlayRes res = play_res_of(track.ass_header);
   const double sx = static_cast<double>(res.x) / layout.width_px;
   const double sy = static_cast<double>(res.y) / layout.height_px;
@@ -738,11 +813,12 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
     // libass wraps the author's events itself, at spaces only: it gets ICU's word ends as
     // places to wrap too (Thai, Khmer, Lao and Myanmar have no spaces), unless wrapping is off.
     const bool libass_wraps = author_wraps && cue.text.find("\\q2") == std::string::npos;
+    const std::string text = apply_font_fallback(cue.text, own.style.language, "", &emoji);  // emoji only
     out += dialogue(cue.ass_layer, cue.start_ms, cue.end_ms, cue.ass_style, cue.ass_name,
                     margin(cue.ass_margin_l, m.left), margin(cue.ass_margin_r, m.right), mv, cue.ass_effect,
                     libass_wraps
-                        ? captions::with_wrap_points(captions::find_line_breaks(cue.text, own.style.language))
-                        : cue.text);
+                        ? captions::with_wrap_points(captions::find_line_breaks(text, own.style.language))
+                        : text);
   }
   for (const Overlay& o : overlays) {
     const std::string mv =
@@ -802,8 +878,9 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     }
     return *size;
   };
+  EmojiKeys emoji;  // colour emoji placeholders of the whole script, listed at its end
   const auto prepare = [&](const std::string& ass_text) {
-    return apply_font_fallback(ass_text, style.language, style.font_family);
+    return apply_font_fallback(ass_text, style.language, style.font_family, &emoji);
   };
 
   std::vector<Overlay> overlays;
@@ -841,7 +918,65 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.text = fitted.text;
     overlays.push_back(std::move(o));
   }
-  if (!own_cues) return build_from_ass(track, layout, overlays, header);
+  if (!own_cues) return build_from_ass(track, layout, overlays, header, emoji) + emoji.table();
+
+  // Word highlight: one event per word, each showing the word's page (the whole cue, or the run
+  // of words that fits at full size) laid out once, with the spoken word in the highlight colour.
+  // Colour overrides do not move glyphs, so every event of a page has the same lines.
+  const std::string highlight =
+      "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
+  // With a box, the spoken word keeps the text colour and a box in the highlight colour is drawn
+  // under it: the same page in the "<style>Box" style (BorderStyle 3), in a lower layer (libass
+  // moves overlapping events of one layer apart), everything transparent but the word's box.
+  const std::string on = style.highlight_box ? std::string() : "\\1c" + highlight;
+  const std::string off = style.highlight_box ? std::string() : "\\1c";
+  const std::string text_layer = style.highlight_box ? "1" : "0";
+  const auto highlight_events = [&](const Cue& cue, const char* style_name, Anchor anchor,
+                                    const std::string& placement, int base_margin_v,
+                                    const std::string& where) {
+    const std::vector<CueWord> words = spoken_words(cue, style.language);
+    const size_t none = words.size();
+    std::vector<std::pair<size_t, size_t>> pages;
+    split_pages(
+        words, 0, words.size(),
+        [&](size_t from, size_t to) {
+          const auto f = fitter->fit(style_name, anchor, header.values.size_px, placement,
+                                     prepare(page_text(words, from, to, none, on, off)));
+          return f && f->size_px >= header.values.size_px;
+        },
+        pages);
+    std::string events;
+    for (size_t p = 0; p < pages.size(); ++p) {
+      const auto [from, to] = pages[p];
+      const FitResult fitted = fit(style_name, anchor, header.values.size_px, placement,
+                                   prepare(page_text(words, from, to, none, on, off)), where);
+      const std::string mv = fitted.lift_px > 0 && anchor != Anchor::kCentre
+                                 ? std::to_string(base_margin_v + fitted.lift_px)
+                                 : std::string("0");
+      const std::string size =
+          fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" : std::string();
+      const int64_t page_start = p == 0 ? cue.start_ms : words[from].start_ms;
+      const int64_t page_end = p + 1 == pages.size() ? cue.end_ms : words[to].start_ms;
+      for (size_t k = from; k < to; ++k) {
+        const int64_t start = k == from ? page_start : words[k].start_ms;
+        const int64_t end = k + 1 == to ? page_end : words[k + 1].start_ms;
+        if (end <= start) continue;
+        const auto laid = [&](const std::string& text) {
+          return placement + size +
+                 captions::with_line_breaks(captions::find_line_breaks(text, style.language), fitted.breaks);
+        };
+        if (style.highlight_box) {
+          events += dialogue(
+              "0", start, end, std::string(style_name) + "Box", "", "0", "0", mv, "",
+              laid("{\\alpha&HFF&}" +
+                   prepare(page_text(words, from, to, k, "\\3a&H00&\\4a&H00&", "\\3a&HFF&\\4a&HFF&"))));
+        }
+        events += dialogue(text_layer, start, end, style_name, "", "0", "0", mv, "",
+                           laid(prepare(page_text(words, from, to, k, on, off))));
+      }
+    }
+    return events;
+  };
 
   std::string out = header.text(layout.width_px);
   for (const Cue& cue : track.cues) {
@@ -857,6 +992,10 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     std::string placement = alignment == 2 || alignment == 8 || alignment == 5
                                 ? std::string()
                                 : "{\\an" + std::to_string(alignment) + "}";
+    if (style.animation == CaptionStyle::Animation::kWordHighlight) {
+      out += highlight_events(cue, style_name, anchor, placement, base_margin_v, where);
+      continue;
+    }
     std::optional<FitResult> fitted;
     if (cue.position) {
       const double x = std::clamp(cue.position->x_rel * layout.width_px, static_cast<double>(safe.left_px),
@@ -890,7 +1029,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "",
                     overlay_text(o, layout, 1.0, 1.0));
   }
-  return out;
+  return out + emoji.table();
 }
 
 }  // namespace shortpack

@@ -2,14 +2,17 @@
 
 #include <fontconfig/fontconfig.h>
 #include <spdlog/spdlog.h>
+#include <unicode/uchar.h>
 
 #include <algorithm>
 #include <array>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 
+#include "filters/caption_burner.h"
 #include "filters/core/error.h"
 #include "pipeline/captions/text_util.h"
 
@@ -282,7 +285,18 @@ std::vector<std::string> text_coverage_problems(const std::string& text, const s
   std::vector<std::string> problems;
   std::set<char32_t> reported;
   const std::vector<std::string> base = font_chain(language, font_family);
-  for (char32_t cp : captions::decode_utf8(text)) {
+  std::string rest;  // the text with the clusters drawn by the colour emoji font left out
+  for (size_t pos = 0; pos < text.size();) {
+    const size_t emoji = emoji_cluster_at(text, pos);
+    if (emoji > 0 && colour_emoji_covers(std::string_view(text).substr(pos, emoji))) {
+      pos += emoji;
+      continue;
+    }
+    const size_t n = emoji > 0 ? emoji : 1;
+    rest.append(text, pos, n);
+    pos += n;
+  }
+  for (char32_t cp : captions::decode_utf8(rest)) {
     if (is_invisible(cp) || reported.count(cp) != 0) continue;
     const std::vector<std::string> chain = chain_for(base, cp);
     if (!first_covering(chain, cp).empty()) continue;
@@ -322,16 +336,97 @@ void check_glyph_coverage(const SubtitleTrack& track, const std::string& languag
   if (!problems.empty()) throw Error(ErrorKind::kInput, problems.front());
 }
 
+namespace {
+
+char32_t code_point_at(std::string_view text, size_t& pos) {
+  const size_t at = pos;
+  if (auto cp = captions::next_code_point(text, pos)) return *cp;
+  pos = at + 1;
+  return 0xFFFD;
+}
+
+bool has(char32_t cp, UProperty property) {
+  return u_hasBinaryProperty(static_cast<UChar32>(cp), property) != 0;
+}
+
+// The colour of the last \c or \1c of an override block ("" when the block sets none, "\1c" with
+// no value: the style's colour), written as a tag to put it back.
+std::optional<std::string> primary_colour_tag(std::string_view block) {
+  std::optional<std::string> found;
+  for (size_t at = block.find('\\'); at != std::string_view::npos; at = block.find('\\', at + 1)) {
+    const std::string_view tag = block.substr(at + 1);
+    const size_t name = tag.substr(0, 2) == "1c" ? 2 : tag.substr(0, 1) == "c" ? 1 : 0;
+    if (name == 0) continue;
+    const size_t end = tag.find_first_of("\\}");
+    found = "\\1c" + std::string(captions::trim(tag.substr(name, end - name)));
+  }
+  return found;
+}
+
+}  // namespace
+
+size_t emoji_cluster_at(std::string_view text, size_t pos) {
+  size_t p = pos;
+  const char32_t first = code_point_at(text, p);
+  const auto peek = [&](size_t& q) { return q < text.size() ? code_point_at(text, q) : char32_t{0}; };
+  size_t q = p;
+  const char32_t second = peek(q);
+  bool emoji = false;
+  if (has(first, UCHAR_REGIONAL_INDICATOR)) {
+    if (!has(second, UCHAR_REGIONAL_INDICATOR)) return 0;
+    return q - pos;  // a flag: two regional indicators
+  }
+  const bool keycap_base = (first >= '0' && first <= '9') || first == '#' || first == '*';
+  if (has(first, UCHAR_EMOJI_PRESENTATION)) emoji = true;
+  if ((has(first, UCHAR_EXTENDED_PICTOGRAPHIC) || keycap_base) && second == 0xFE0F) emoji = true;
+  if (!emoji) return 0;
+  // Modifiers, VS16, keycap, tags, and ZWJ + pictograph, as long as they follow.
+  while (p < text.size()) {
+    size_t r = p;
+    const char32_t cp = code_point_at(text, r);
+    if (cp == 0xFE0F || cp == 0x20E3 || has(cp, UCHAR_EMOJI_MODIFIER) || (cp >= 0xE0020 && cp <= 0xE007F)) {
+      p = r;
+    } else if (cp == 0x200D && r < text.size()) {
+      size_t t = r;
+      if (!has(code_point_at(text, t), UCHAR_EXTENDED_PICTOGRAPHIC)) break;
+      p = t;
+    } else {
+      break;
+    }
+  }
+  return p - pos;
+}
+
+bool colour_emoji_covers(std::string_view cluster) {
+  if (!family_installed(kEmojiFamily)) return false;
+  for (char32_t cp : captions::decode_utf8(cluster)) {
+    if (cp != 0x200D && cp != 0xFE0F && !(cp >= 0xE0020 && cp <= 0xE007F) && !family_covers(kEmojiFamily, cp))
+      return false;
+  }
+  return true;
+}
+
+std::string EmojiKeys::table() const {
+  std::string out;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    std::array<char, 16> key{};
+    std::snprintf(key.data(), key.size(), "01%04X", static_cast<unsigned>(i + 1));
+    out += std::string(kEmojiTableLine) + key.data() + " " + clusters[i] + "\n";
+  }
+  return out;
+}
+
 std::string apply_font_fallback(const std::string& ass_text, const std::string& language,
-                                const std::string& font_family) {
+                                const std::string& font_family, EmojiKeys* emoji) {
   const std::vector<std::string> base = font_chain(language, font_family);
   std::string out;
   out.reserve(ass_text.size() + 32);
   std::string current = font_family;
+  std::string colour_tag = "\\1c";  // what puts the colour in effect back after a placeholder
   const std::string_view text = ass_text;
   size_t pos = 0;
   const auto visit = [&](char32_t cp, std::string_view raw) {
-    if (!is_invisible(cp) && !(is_generic_mark(cp) && family_covers(current, cp))) {
+    if (!font_family.empty() && !is_invisible(cp) && !(is_generic_mark(cp) && family_covers(current, cp))) {
       const std::string family = first_covering(chain_for(base, cp), cp);
       if (!family.empty() && family != current) {
         out += "{\\fn" + family + "}";
@@ -354,6 +449,7 @@ std::string apply_font_fallback(const std::string& ass_text, const std::string& 
           current = captions::trim(named).empty() ? font_family : std::string(captions::trim(named));
         }
         if (block.find("\\r") != std::string_view::npos) current = font_family;
+        if (auto colour = primary_colour_tag(block)) colour_tag = *colour;
         out.append(block);
         pos = close + 1;
         continue;
@@ -372,13 +468,22 @@ std::string apply_font_fallback(const std::string& ass_text, const std::string& 
         continue;
       }
     }
-    const size_t at = pos;
-    char32_t cp = 0xFFFD;
-    if (auto decoded = captions::next_code_point(text, pos)) {
-      cp = *decoded;
-    } else {
-      pos = at + 1;
+    const size_t cluster =
+        emoji != nullptr && emoji->clusters.size() < 0xFFFF ? emoji_cluster_at(text, pos) : 0;
+    if (cluster > 0 && colour_emoji_covers(text.substr(pos, cluster))) {
+      emoji->clusters.emplace_back(text.substr(pos, cluster));
+      std::array<char, 16> key{};
+      const unsigned n = static_cast<unsigned>(emoji->clusters.size());
+      std::snprintf(key.data(), key.size(), "&H%02X%02X01&", n & 0xFF, n >> 8);  // &HBBGGRR&
+      out += "{\\fn" + std::string(kEmojiPlaceholderFont) + "\\fscx" +
+             std::to_string(kEmojiPlaceholderScale) + "\\fscy" + std::to_string(kEmojiPlaceholderScale) +
+             "\\bord0\\shad0\\1a&H00&\\1c" + key.data() + "}" + kEmojiPlaceholder + "{\\fn" + current +
+             "\\fscx\\fscy\\bord\\shad\\1a" + colour_tag + "}";
+      pos += cluster;
+      continue;
     }
+    const size_t at = pos;
+    const char32_t cp = code_point_at(text, pos);
     visit(cp, text.substr(at, pos - at));
   }
   return out;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pipeline/captions/subtitles.h"
@@ -61,10 +62,30 @@ std::vector<std::string> text_coverage_problems(const std::string& text, const s
 std::vector<std::string> glyph_coverage_problems(const SubtitleTrack& track, const std::string& language,
                                                  const std::string& font_family);
 
+// The length in bytes of the colour emoji cluster that starts at text[pos], 0 when none: an
+// Emoji_Presentation character, or an Extended_Pictographic one or a keycap base (0-9 # *)
+// followed by VS16 (U+FE0F), or a pair of regional indicators (a flag); with its skin tone
+// modifiers, VS16, keycap mark, tag characters and ZWJ-joined pictographs. A pictograph without
+// VS16 that has text presentation by default (© ™ ❤) is not one: it is text.
+size_t emoji_cluster_at(std::string_view text, size_t pos);
+// True when the colour emoji font (kEmojiFamily) is installed and has every visible character of
+// the cluster: such a cluster passes the glyph pre-flight and is drawn in colour.
+bool colour_emoji_covers(std::string_view cluster);
+
+// The emoji clusters of one ASS script, each occurrence with its key (see caption_burner.h).
+struct EmojiKeys {
+  std::vector<std::string> clusters;  // key number i + 1 is clusters[i]
+  // "; shortpack-emoji 01GGBB <cluster>" lines, for the end of the script.
+  [[nodiscard]] std::string table() const;
+};
+
 // Rewrites ASS text (override blocks and escapes kept) so that each run of characters carries a
 // {\fn<family>} of the first family of its chain that covers it, starting from `font_family`
 // (the style's font). Combining marks and invisible characters stay in the run of their base.
+// With `emoji`, each colour emoji cluster the emoji font covers becomes a placeholder keyed in
+// `emoji` (font, scale, outline, shadow and colour restored after it). An empty `font_family`
+// writes no font runs, only the placeholders (for the events of an author's ASS file).
 std::string apply_font_fallback(const std::string& ass_text, const std::string& language,
-                                const std::string& font_family);
+                                const std::string& font_family, EmojiKeys* emoji = nullptr);
 
 }  // namespace shortpack

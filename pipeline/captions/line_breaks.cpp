@@ -2,6 +2,7 @@
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
+#include <unicode/ubrk.h>
 #include <unicode/unistr.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@ namespace {
 struct Iterators {
   std::unique_ptr<icu::BreakIterator> line;
   std::unique_ptr<icu::BreakIterator> grapheme;
+  std::unique_ptr<icu::BreakIterator> word;
 };
 
 Iterators& iterators_for(const std::string& language) {
@@ -38,7 +40,8 @@ Iterators& iterators_for(const std::string& language) {
   Iterators made;
   made.line.reset(icu::BreakIterator::createLineInstance(locale, status));
   if (U_SUCCESS(status)) made.grapheme.reset(icu::BreakIterator::createCharacterInstance(locale, status));
-  if (U_FAILURE(status) || !made.line || !made.grapheme) {
+  if (U_SUCCESS(status)) made.word.reset(icu::BreakIterator::createWordInstance(locale, status));
+  if (U_FAILURE(status) || !made.line || !made.grapheme || !made.word) {
     throw Error(ErrorKind::kInternal, std::string("ICU could not create its line breaking rules for '") +
                                           language + "': " + u_errorName(status));
   }
@@ -204,6 +207,41 @@ std::string with_wrap_points(const BreakableText& text) {
     copied = cut;
   }
   out.append(text.ass, copied, std::string::npos);
+  return out;
+}
+
+std::vector<WordSegment> word_segments(const std::string& plain, const std::string& language) {
+  std::vector<WordSegment> out;
+  const icu::UnicodeString u16 = icu::UnicodeString::fromUTF8(plain);
+  if (u16.isEmpty()) return out;
+  Iterators& it = iterators_for(language);
+  it.word->setText(u16);
+  it.grapheme->setText(u16);
+  const auto graphemes = [&](int32_t from, int32_t to) {
+    size_t n = 0;
+    for (int32_t b = it.grapheme->following(from); b != icu::BreakIterator::DONE && b <= to;
+         b = it.grapheme->next()) {
+      ++n;
+    }
+    return n;
+  };
+  int32_t start = it.word->first();
+  for (int32_t end = it.word->next(); end != icu::BreakIterator::DONE; start = end, end = it.word->next()) {
+    // Spaces and punctuation (rule status "none") go with the word before them.
+    const bool is_word = it.word->getRuleStatus() != UBRK_WORD_NONE;
+    std::string text;
+    u16.tempSubStringBetween(start, end).toUTF8String(text);
+    if (is_word || out.empty()) {
+      out.push_back({std::move(text), is_word ? graphemes(start, end) : 0});
+    } else {
+      out.back().text += text;
+    }
+  }
+  // Leading spaces or punctuation alone: joined to the first word.
+  if (out.size() > 1 && out.front().graphemes == 0) {
+    out[1].text = out.front().text + out[1].text;
+    out.erase(out.begin());
+  }
   return out;
 }
 

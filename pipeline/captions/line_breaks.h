@@ -55,4 +55,15 @@ std::string line_text(const BreakableText& text, size_t from, size_t to);
 // says words end. Text without such opportunities comes back unchanged.
 std::string with_wrap_points(const BreakableText& text);
 
+// A word of plain text as ICU's word segmentation finds it (UAX #29, with dictionaries for Thai,
+// Khmer, Lao and Myanmar), the spaces and punctuation after it included; never splits a
+// grapheme cluster. `graphemes`: its grapheme clusters that are part of the word itself.
+struct WordSegment {
+  std::string text;
+  size_t graphemes = 0;
+};
+// The words of `plain` for `language` (as find_line_breaks picks the locale); their texts joined
+// are `plain`. Throws Error(kInternal) when ICU cannot create its iterators.
+std::vector<WordSegment> word_segments(const std::string& plain, const std::string& language);
+
 }  // namespace shortpack::captions

@@ -17,13 +17,22 @@
 
 namespace shortpack {
 
+bool is_words_json_path(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  constexpr std::string_view kSuffix = ".words.json";
+  return name.size() > kSuffix.size() &&
+         name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
                              const std::string& encoding) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
-    throw Error(ErrorKind::kInput,
-                path.string() + ": unknown subtitle format '" + ext + "' (use .srt, .vtt, .ass or .ssa)");
+  const bool words = is_words_json_path(path);
+  if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !words) {
+    throw Error(ErrorKind::kInput, path.string() + ": unknown subtitle format '" + ext +
+                                       "' (use .srt, .vtt, .ass, .ssa or .words.json)");
   }
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
@@ -45,7 +54,8 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
                                        "write captions: {LANG: none} for a language that has none");
   }
   const std::string text = decode_subtitle_bytes(bytes, path, encoding);
-  SubtitleTrack track = ext == ".srt"   ? parse_srt(text, path, limits)
+  SubtitleTrack track = words           ? parse_words_json(text, path, limits)
+                        : ext == ".srt" ? parse_srt(text, path, limits)
                         : ext == ".vtt" ? parse_vtt(text, path, limits)
                                         : parse_ass(text, path, limits);
   for (const std::string& warning : track.warnings) spdlog::warn("{}", warning);
@@ -224,6 +234,23 @@ SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_m
     Cue c = cue;
     c.start_ms = std::max(cue.start_ms, start_ms) + shift;
     c.end_ms = std::min(cue.end_ms, end_ms) + shift;
+    // Words outside the range are cut off, but their text stays in the cue (as `plain` does):
+    // it joins the first or last word that is kept.
+    c.words.clear();
+    std::string before;
+    for (const CueWord& w : cue.words) {
+      if (w.end_ms <= start_ms || w.start_ms >= end_ms) {
+        if (c.words.empty()) {
+          before += w.text;
+        } else {
+          c.words.back().text += w.text;
+        }
+        continue;
+      }
+      c.words.push_back(
+          {before + w.text, std::max(w.start_ms, start_ms) + shift, std::min(w.end_ms, end_ms) + shift});
+      before.clear();
+    }
     out.cues.push_back(std::move(c));
   }
   return out;
@@ -274,13 +301,39 @@ std::string to_srt(const SubtitleTrack& track) {
   return out;
 }
 
+namespace {
+
+// The cue's lines with an inline timestamp before each word but the first (blank lines dropped
+// as sidecar_lines() does; a timestamp never starts a line it would leave otherwise empty).
+std::string vtt_words(const Cue& cue) {
+  std::string text;
+  for (size_t i = 0; i < cue.words.size(); ++i) {
+    // Spaces before a word go before its timestamp ("Hello <00:00:00.800>world").
+    const std::string& word = cue.words[i].text;
+    const size_t lead = std::min(word.find_first_not_of(" \t"), word.size());
+    text += word.substr(0, lead);
+    if (i > 0 && cue.words[i].start_ms > cue.start_ms && cue.words[i].start_ms < cue.end_ms)
+      text += "<" + captions::format_vtt_time(cue.words[i].start_ms) + ">";
+    text += vtt_escape(word.substr(lead));
+  }
+  std::string out;
+  for (const std::string& line : sidecar_lines(text)) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
 std::string to_vtt(const SubtitleTrack& track) {
   std::string out = "WEBVTT\n\n";
   for (const Cue& cue : track.cues) {
     const auto lines = sidecar_lines(cue.plain);
     if (lines.empty() || cue.end_ms <= cue.start_ms) continue;
     out += captions::format_vtt_time(cue.start_ms) + " --> " + captions::format_vtt_time(cue.end_ms) + "\n";
-    for (const auto& l : lines) out += vtt_escape(l) + "\n";
+    out += cue.words.size() > 1 ? vtt_words(cue) : [&] {
+      std::string text;
+      for (const auto& l : lines) text += vtt_escape(l) + "\n";
+      return text;
+    }();
     out += "\n";
   }
   return out;

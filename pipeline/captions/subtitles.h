@@ -21,6 +21,15 @@ struct CuePosition {
   double y_rel = 0.0;
 };
 
+// A word (or syllable, or a run of words) of a cue with its own time: WebVTT inline timestamps,
+// ASS karaoke (\k \kf \K \ko) or a *.words.json entry. Times are on the cue's timeline (moved
+// by retime() with the cue), start_ms < end_ms, ascending, inside the cue.
+struct CueWord {
+  std::string text;  // plain UTF-8 as in Cue::plain, with the spaces before it ("\n" between lines)
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+};
+
 struct Cue {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
@@ -29,6 +38,8 @@ struct Cue {
   std::string text;
   // Plain text without any tags or "\N" (for glyph checks and sidecars), lines joined by '\n'.
   std::string plain;
+  // Word timings; empty when the file gives none. The words' texts joined are `plain`.
+  std::vector<CueWord> words;
   int line = 0;    // 1-based line of the file where the cue starts
   std::string id;  // cue number / id as written, may be empty
   // SRT "{\anN}": where on the frame (numpad 1-9: 7 top left, 8 top centre, 5 middle, 2 bottom
@@ -42,7 +53,8 @@ struct Cue {
               ass_margin_v = "0", ass_effect;
 };
 
-enum class SubtitleFormat { kInvalid = 0, kSrt, kVtt, kAss };
+// kWords: a word-timestamp JSON file (*.words.json, see parse_words_json).
+enum class SubtitleFormat { kInvalid = 0, kSrt, kVtt, kAss, kWords };
 
 struct SubtitleTrack {
   SubtitleFormat format = SubtitleFormat::kInvalid;
@@ -63,7 +75,7 @@ struct SubtitleLimits {
   int64_t max_line_bytes = 64 * 1024;
 };
 
-// Reads by extension (.srt, .vtt, .ass, .ssa). Throws Error(kInput) with file:line, or
+// Reads by extension (.srt, .vtt, .ass, .ssa, .words.json). Throws Error(kInput) with file:line, or
 // Error(kLimit) when the file, one of its lines or its cue count is over `limits`.
 // Accepted: UTF-8 with or without BOM (UTF-16 and invalid UTF-8 are refused, naming the line and
 // column), LF / CRLF / CR line ends, no NUL bytes. The track's warnings are logged (spdlog warn).
@@ -77,7 +89,11 @@ struct SubtitleLimits {
 //    with a warning; only a bad signature refuses the file. <i> <b> <u> <c.class> <v Name> <lang>
 //    tags (colour classes kept), entities (&amp; &lt; &gt; &nbsp; &lrm; &rlm; &#NN;).
 //  - ASS/SSA: everything but [Events] kept verbatim in ass_header; Dialogue lines parsed by the
-//    section's Format line.
+//    section's Format line. Karaoke tags (\k \kf \K \ko, centiseconds) give Cue::words.
+//  - *.words.json: see parse_words_json.
+//  WebVTT inline timestamps (<00:00:01.200>) give Cue::words: the text from one timestamp to the
+//  next is one word; a timestamp outside the cue or not after the one before is a warning and
+//  ignored.
 // Literal '{', '}' and '\' in SRT/WebVTT text are escaped so libass never reads them as overrides.
 // Encodings: a UTF-16 LE/BE or UTF-32 LE/BE file with its BOM is decoded whatever `encoding`
 // says; otherwise `encoding` (an iconv name such as "windows-1258", "windows-1252", "utf-16le";
@@ -87,6 +103,9 @@ struct SubtitleLimits {
 // Error(kInput) naming the file: a clip without captions in a language says `captions: none`.
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {},
                              const std::string& encoding = {});
+
+// True for a file name ending in ".words.json" (any case): a word-timestamp file.
+bool is_words_json_path(const std::filesystem::path& path);
 
 // The file's bytes as UTF-8 (see read_subtitles for what is decoded). Throws Error(kInput) naming
 // `source`, line and column for bytes not in the encoding, or an encoding iconv does not know.
@@ -100,6 +119,14 @@ SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& so
                         const SubtitleLimits& limits = {});
 SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source,
                         const SubtitleLimits& limits = {});
+// A word-timestamp file, the shape Remotion's Caption type and WhisperX-style tools write:
+// [{"text": " Bảo", "startMs": 0, "endMs": 320}, ...] ("timestampMs" and "confidence" allowed and
+// ignored). Words are grouped into cues: a new cue after a pause of more than 1 s, after a word
+// ending a sentence (. ! ? and their CJK forms), or when the cue would pass 4 s. Errors name the
+// file and the line of the entry: not JSON, not an array of objects, a missing or mistyped key,
+// an unknown key, endMs before startMs, a word starting before the one before it.
+SubtitleTrack parse_words_json(const std::string& text, const std::filesystem::path& source,
+                               const SubtitleLimits& limits = {});
 
 // Keeps the cues that overlap [start_ms, end_ms) of the source, clipped to it, and shifts them
 // by offset_ms - start_ms (offset_ms: where the trimmed range starts on the output timeline).
@@ -127,6 +154,16 @@ struct CaptionStyle {
   // that the fitting of long cues measures with the same fonts.
   std::vector<std::string> font_files;
   double title_size_factor = 1.2;  // title font size relative to the caption size
+  // word-highlight: the word being spoken is drawn in highlight_colour, the others as usual.
+  // Words come from the cue's timings, or else from ICU word segmentation for `language`
+  // (Thai, Khmer, Lao, Myanmar by dictionary) with the cue's time shared by grapheme count.
+  // A cue too long for max_lines at full size is shown in pages of whole words that fit.
+  // SRT/WebVTT/words.json cues only: an ASS file's own karaoke is drawn by libass as written.
+  enum class Animation { kInvalid = 0, kNone, kWordHighlight };
+  Animation animation = Animation::kNone;
+  std::string highlight_colour = "#FFD400";
+  // The spoken word keeps the text colour on an opaque box in highlight_colour.
+  bool highlight_box = false;
 };
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.
@@ -192,6 +229,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
 
 // Sidecar files for platforms that take caption files.
 std::string to_srt(const SubtitleTrack& track);
+// Cue words are written as WebVTT inline timestamps ("one <00:00:01.200>two").
 std::string to_vtt(const SubtitleTrack& track);
 
 }  // namespace shortpack

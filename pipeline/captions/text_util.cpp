@@ -705,7 +705,10 @@ ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialec
                                                                                : rest.substr(1)));
             }
           } else if (dialect == MarkupDialect::kVtt) {
-            // <v Speaker>, <lang xx>, <ruby>, <rt>, timestamps <00:01.000> and unknown tags carry no style.
+            // <v Speaker>, <lang xx>, <ruby>, <rt> and unknown tags carry no style; timestamps
+            // <00:01.000> time the words that follow.
+            if (!closing && !body.empty() && is_digit(body.front()))
+              result.timestamps.emplace_back(plain.size(), std::string(body));
             handled = true;
           } else {
             handled = false;  // SRT: "<" that is not one of our tags is text

@@ -68,6 +68,9 @@ struct ConvertedText {
   std::optional<CuePosition> position;
   // SRT override tags that are not applied (\fs, \move, \p, ...), as written ("\fs40").
   std::vector<std::string> ignored_tags;
+  // WebVTT only: inline timestamp tags ("<00:01.200>"), each as (byte offset in `plain` where
+  // the text it times begins, the tag's body as written). The caller parses the times.
+  std::vector<std::pair<size_t, std::string>> timestamps;
 };
 
 // Converts the text lines of one SRT or WebVTT cue. SRT text may carry ASS override blocks

@@ -309,7 +309,45 @@ class VttParser {
     captions::ConvertedText converted = captions::convert_markup(block.text, captions::MarkupDialect::kVtt);
     cue.text = std::move(converted.ass);
     cue.plain = std::move(converted.plain);
+    cue.words = words_of(cue, converted.timestamps);
     track_.cues.push_back(std::move(cue));
+  }
+
+  // The cue's text cut at its inline timestamps: each piece is a word timed from its timestamp
+  // (the first from the cue's start) to the next one (the last to the cue's end). As the
+  // specification requires, a timestamp must be after the one before and before the cue's end;
+  // one that is not is ignored with a warning.
+  std::vector<CueWord> words_of(const Cue& cue, const std::vector<std::pair<size_t, std::string>>& stamps) {
+    std::vector<CueWord> words;
+    if (stamps.empty()) return words;
+    std::vector<std::pair<size_t, int64_t>> cuts{{0, cue.start_ms}};
+    for (const auto& [offset, body] : stamps) {
+      std::string why;
+      size_t pos = 0;
+      std::optional<int64_t> t = collect_timestamp(body, pos, why);
+      if (t && pos != body.size()) why = "unexpected text after the time";
+      if (t && why.empty() && (*t <= cuts.back().second || *t >= cue.end_ms)) {
+        why = "it is not inside the cue (" + captions::format_vtt_time(cue.start_ms) + " --> " +
+              captions::format_vtt_time(cue.end_ms) + ") or not after the timestamp before it";
+      }
+      if (!t || !why.empty()) {
+        warn(cue.line, "the inline timestamp <" + body.substr(0, 40) + "> is ignored: " + why);
+        continue;
+      }
+      if (offset == cuts.back().first) {
+        cuts.back().second = *t;  // nothing before it: it times the same word
+      } else {
+        cuts.emplace_back(offset, *t);
+      }
+    }
+    if (cuts.size() == 1 && cuts[0].second == cue.start_ms) return words;
+    for (size_t i = 0; i < cuts.size(); ++i) {
+      const size_t end = i + 1 < cuts.size() ? cuts[i + 1].first : cue.plain.size();
+      const int64_t end_ms = i + 1 < cuts.size() ? cuts[i + 1].second : cue.end_ms;
+      if (end > cuts[i].first)
+        words.push_back({cue.plain.substr(cuts[i].first, end - cuts[i].first), cuts[i].second, end_ms});
+    }
+    return words;
   }
 
   const std::vector<std::string_view>& lines_;

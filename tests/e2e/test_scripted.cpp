@@ -317,6 +317,74 @@ TEST_F(RenderScripted, SidecarCaptionsMatchTheBurnedInTiming) {
   EXPECT_EQ(caption_pixels(3), 0) << "caption at 1.0 s";
 }
 
+// Word highlight (issue 18) through the whole pipeline: a *.words.json caption file, the brand's
+// `animation: word-highlight` with a brand colour name; the spoken word is red on the encoded
+// frames (chroma read back by an independent decoder) and moves from "Hello" to "world"; the
+// .vtt sidecar keeps the word's time.
+TEST_F(RenderScripted, WordHighlightMovesFromWordToWordAndTheSidecarKeepsTheWords) {
+  need_small_media();
+  write_text(root() / "subs/hw.en.words.json",
+             "[{\"text\": \"Hello\", \"startMs\": 0, \"endMs\": 800},\n"
+             " {\"text\": \" world\", \"startMs\": 800, \"endMs\": 1800}]\n");
+  const auto run = render("hw",
+                          "name: hw\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "sidecar_captions: true\n"
+                          "brand:\n"
+                          "  colours: {accent: \"#FF0000\"}\n"
+                          "  captions: {animation: word-highlight, highlight_colour: accent}\n"
+                          "clips:\n"
+                          "  - id: hw\n"
+                          "    source: media/b.mp4\n"
+                          "    captions: {en: subs/hw.en.words.json}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const fs::path out = root() / "out-hw/hw/hw";
+  const std::string vtt = test::read_text(out / "hw.small-portrait.en.vtt");
+  EXPECT_NE(vtt.find("00:00:00.000 --> 00:00:01.800\nHello <00:00:00.800>world\n"), std::string::npos) << vtt;
+  const auto pics = test::decode_frames(out / "hw.small-portrait.en.mp4", {12, 36});
+  // Red chroma blocks (Cr far above the blue background's and the white text's): their count
+  // and mean column.
+  const auto red = [](const test::YuvPicture& p) {
+    const int cw = (p.width_px + 1) / 2;
+    int n = 0;
+    double x_sum = 0;
+    for (size_t i = 0; i < p.v.size(); ++i) {
+      if (p.v[i] > 190) {
+        ++n;
+        x_sum += static_cast<double>(i % static_cast<size_t>(cw)) * 2;
+      }
+    }
+    return std::make_pair(n, n ? x_sum / n : 0.0);
+  };
+  const auto [n_hello, x_hello] = red(pics[0]);
+  const auto [n_world, x_world] = red(pics[1]);
+  EXPECT_GT(n_hello, 20) << "no highlight on frame 12 (inside 'Hello')";
+  EXPECT_GT(n_world, 20) << "no highlight on frame 36 (inside 'world')";
+  EXPECT_LT(x_hello, pics[0].width_px / 2.0) << "'Hello' is left of the centre";
+  EXPECT_GT(x_world, pics[1].width_px / 2.0) << "'world' is right of the centre";
+}
+
+// A brand's highlight colour that is neither #RRGGBB nor a brand colour is refused with its line.
+TEST_F(RenderScripted, AnUnknownHighlightColourIsRefusedWithItsLine) {
+  need_small_media();
+  const auto run = render("hwbad",
+                          "name: hwbad\n"
+                          "languages: [en]\n"
+                          "platforms: [small-portrait]\n"
+                          "brand:\n"
+                          "  colours: {accent: \"#FF0000\"}\n"
+                          "  captions: {animation: word-highlight, highlight_colour: acent}\n"
+                          "clips:\n"
+                          "  - id: a\n"
+                          "    source: media/b.mp4\n"
+                          "    captions: none\n");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("hwbad.yaml:6"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("'highlight_colour' is not a colour"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("accent"), std::string::npos) << run.output;
+}
+
 TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness) {
   need_voice_media();
   const auto run = render("voice",

@@ -9,13 +9,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <regex>
 
 #include <unicode/brkiter.h>
 #include <unicode/locid.h>
+#include <unicode/ubrk.h>
 #include <unicode/unistr.h>
 
 #include "filters/caption_burner.h"
@@ -24,12 +27,14 @@
 #include "pipeline/captions/subtitles.h"
 #include "support/fonts.h"
 #include "support/image_io.h"
+#include "support/test_support.h"
 
 namespace shortpack {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr uint8_t kBgY = 100, kBgU = 136, kBgV = 120;  // a muted teal
 constexpr double kGoldenPsnrDb = 35.0;                 // over the caption region
@@ -713,6 +718,328 @@ TEST(CaptionGlyphs, MissingGlyphIsRefusedBeforeRendering) {
   }
   const auto han = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nBảo hiểm 保险\n", "vi.srt");
   EXPECT_THROW(check_glyph_coverage(han, "vi", "Noto Sans"), Error);
+}
+
+// ---- word highlight ---------------------------------------------------------------------------
+
+// Pixels of the highlight colour (#FFD400, the default) on a frame: bright, saturated yellow,
+// which neither the white text, its black outline nor the teal background comes near.
+struct Highlight {
+  int count = 0;
+  int x_min = INT_MAX, x_max = -1;
+};
+Highlight highlight_in(const AVFrame& frame, int x_from = 0, int x_to = INT_MAX) {
+  const FramePtr rgb = test::to_rgb24(frame);
+  Highlight h;
+  for (int y = 0; y < rgb->height; ++y) {
+    const uint8_t* row = rgb->data[0] + y * rgb->linesize[0];
+    for (int x = std::max(0, x_from); x < std::min(rgb->width, x_to); ++x) {
+      const uint8_t r = row[3 * x], g = row[3 * x + 1], b = row[3 * x + 2];
+      if (r > 190 && g > 150 && b < 110) {
+        ++h.count;
+        h.x_min = std::min(h.x_min, x);
+        h.x_max = std::max(h.x_max, x);
+      }
+    }
+  }
+  return h;
+}
+
+// Runs of columns with ink, split where at least `gap_px` columns have none: the words of a
+// line of Latin text drawn without an outline.
+std::vector<std::pair<int, int>> ink_runs(const AVFrame& frame, int gap_px) {
+  std::vector<std::pair<int, int>> runs;
+  int blank = gap_px;
+  for (int x = 0; x < frame.width; ++x) {
+    bool ink = false;
+    for (int y = 0; y < frame.height && !ink; ++y) ink = std::abs(luma(frame, x, y) - kBgY) > 8;
+    if (ink) {
+      if (blank >= gap_px) runs.emplace_back(x, x);
+      runs.back().second = x;
+      blank = 0;
+    } else {
+      ++blank;
+    }
+  }
+  return runs;
+}
+
+CaptionStyle highlight_style(const std::string& language) {
+  CaptionStyle style;
+  style.language = language;
+  style.animation = CaptionStyle::Animation::kWordHighlight;
+  style.outline_rel = 0.0;  // so that the spaces between words are gaps in the ink
+  return style;
+}
+
+TEST(CaptionWordHighlight, TheSpokenWordIsInTheHighlightColourAndMovesOn) {
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const auto track =
+      parse_vtt("WEBVTT\n\n00:00.000 --> 00:03.000\nAlpha <00:01.000>Bravo <00:02.000>Charlie\n", "w.vtt");
+  const std::string script = build_ass_script(track, highlight_style("en"), layout);
+  const Rendered none = render(script, 1280, 720, 3500);
+  EXPECT_FALSE(none.drawn);
+  const Rendered in_two = render(script, 1280, 720, 1500);
+  const auto words = ink_runs(*in_two.frame, 5);
+  ASSERT_EQ(words.size(), 3u) << script;
+  const auto lit = [&](const Rendered& r, size_t word) {
+    return highlight_in(*r.frame, words[word].first, words[word].second + 1).count;
+  };
+  EXPECT_GT(lit(in_two, 1), 100);
+  EXPECT_EQ(lit(in_two, 0), 0);
+  EXPECT_EQ(lit(in_two, 2), 0);
+  // A frame later in the cue (word 3), the highlight has moved and the text has not.
+  const Rendered in_three = render(script, 1280, 720, 2500);
+  EXPECT_EQ(ink_runs(*in_three.frame, 5), words);
+  EXPECT_GT(lit(in_three, 2), 100);
+  EXPECT_EQ(lit(in_three, 1), 0);
+  const Rendered in_one = render(script, 1280, 720, 400);
+  EXPECT_GT(lit(in_one, 0), 100);
+  EXPECT_EQ(lit(in_one, 1) + lit(in_one, 2), 0);
+}
+
+TEST(CaptionWordHighlight, WithABoxTheSpokenWordSitsOnABoxInTheHighlightColour) {
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const auto track =
+      parse_vtt("WEBVTT\n\n00:00.000 --> 00:03.000\nAlpha <00:01.000>Bravo <00:02.000>Charlie\n", "w.vtt");
+  const CaptionStyle plain_style = highlight_style("en");
+  const auto words =
+      ink_runs(*render(build_ass_script(track, plain_style, layout), 1280, 720, 1500).frame, 5);
+  ASSERT_EQ(words.size(), 3u);
+  CaptionStyle style = plain_style;
+  style.highlight_box = true;
+  const std::string script = build_ass_script(track, style, layout);
+  const Rendered r = render(script, 1280, 720, 1500);
+  const auto lit = [&](size_t word) {
+    return highlight_in(*r.frame, words[word].first, words[word].second + 1).count;
+  };
+  // The box fills the word's cell around its (white) letters: far more yellow than letters alone.
+  const int word_px = (words[1].second - words[1].first + 1);
+  EXPECT_GT(lit(1), word_px * 10) << script;
+  EXPECT_EQ(lit(0), 0);
+  EXPECT_EQ(lit(2), 0);
+  // The letters of the spoken word stay white on it.
+  const FramePtr rgb = test::to_rgb24(*r.frame);
+  int white = 0;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = words[1].first; x <= words[1].second; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      white += p[0] > 230 && p[1] > 230 && p[2] > 230;
+    }
+  }
+  EXPECT_GT(white, 40);
+}
+
+TEST(CaptionWordHighlight, WithoutTheAnimationNothingIsHighlighted) {
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const auto track = parse_vtt("WEBVTT\n\n00:00.000 --> 00:03.000\nAlpha <00:01.000>Bravo\n", "w.vtt");
+  CaptionStyle style = highlight_style("en");
+  style.animation = CaptionStyle::Animation::kNone;
+  const Rendered r = render(build_ass_script(track, style, layout), 1280, 720, 1500);
+  EXPECT_TRUE(r.drawn);
+  EXPECT_EQ(highlight_in(*r.frame).count, 0);
+}
+
+TEST(CaptionWordHighlight, ALongCueIsShownInPagesOfWholeWordsAtFullSize) {
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  std::string text;
+  for (int i = 0; i < 24; ++i) text += (i ? " " : "") + std::string("word") + std::to_string(i);
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:12,000\n" + text + "\n", "long.srt");
+  CaptionStyle style = highlight_style("en");
+  style.max_lines = 1;
+  const std::string script = build_ass_script(track, style, layout);
+  EXPECT_THAT(script, Not(HasSubstr("\\fs")));  // pages, not a smaller font
+  EXPECT_THAT(script, HasSubstr(",word0 word1"));
+  const Rendered first = render(script, 1280, 720, 100);
+  const Rendered last = render(script, 1280, 720, 11900);
+  EXPECT_GT(highlight_in(*first.frame).count, 50);
+  EXPECT_GT(highlight_in(*last.frame).count, 50);
+  EXPECT_EQ(ink_line_count(*first.frame), 1);
+  // The last page does not show the first words: its first ink starts elsewhere or it is shorter.
+  EXPECT_NE(ink_runs(*first.frame, 5), ink_runs(*last.frame, 5));
+}
+
+// The highlighted text of each Default event of a script, override blocks removed, in order,
+// with the event's start and end.
+struct LitEvent {
+  std::string text;
+  int64_t start_ms = 0, end_ms = 0;
+};
+std::vector<LitEvent> lit_events(const std::string& script) {
+  std::vector<LitEvent> out;
+  const std::regex event(
+      R"(Dialogue: 0,(\d+):(\d\d):(\d\d)\.(\d\d),(\d+):(\d\d):(\d\d)\.(\d\d),Default,[^\n]*?\{\\1c&H[0-9A-F]+&\}(.*?)\{\\1c\})");
+  const auto ms = [](const std::smatch& m, int i) {
+    return ((std::stoll(m[i]) * 60 + std::stoll(m[i + 1])) * 60 + std::stoll(m[i + 2])) * 1000 +
+           std::stoll(m[i + 3]) * 10;
+  };
+  for (auto it = std::sregex_iterator(script.begin(), script.end(), event); it != std::sregex_iterator();
+       ++it) {
+    std::string text = std::regex_replace((*it)[9].str(), std::regex(R"(\{[^}]*\}|\\N)"), "");
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out.push_back({text, ms(*it, 1), ms(*it, 5)});
+  }
+  return out;
+}
+
+// ICU's words of `text` (spaces dropped), as the test sees them.
+std::vector<std::string> icu_words(const std::string& text, const char* language) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> words(
+      icu::BreakIterator::createWordInstance(icu::Locale::forLanguageTag(language, status), status));
+  EXPECT_TRUE(U_SUCCESS(status));
+  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
+  words->setText(u);
+  std::vector<std::string> out;
+  for (int32_t a = words->first(), b = words->next(); b != icu::BreakIterator::DONE;
+       a = b, b = words->next()) {
+    if (words->getRuleStatus() == UBRK_WORD_NONE) continue;
+    std::string w;
+    u.tempSubStringBetween(a, b).toUTF8String(w);
+    out.push_back(w);
+  }
+  return out;
+}
+
+class CaptionWordHighlightSpaceless : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(CaptionWordHighlightSpaceless, HighlightsWholeWordsAsIcuSegmentsThem) {
+  const auto [language, text] = GetParam();
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:04,000\n" + std::string(text) + "\n", "s.srt");
+  const std::string script = build_ass_script(track, highlight_style(language), layout);
+  const std::vector<std::string> expected = icu_words(text, language);
+  ASSERT_GE(expected.size(), 3u) << "the test text should have several words";
+  const std::vector<LitEvent> events = lit_events(script);
+  ASSERT_EQ(events.size(), expected.size()) << script;
+  int previous_x = -1;
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].text, expected[i]) << "word " << i;
+    // On the frame: the word's highlight is there, and it is to the right of the one before.
+    const Rendered r = render(script, 1280, 720, (events[i].start_ms + events[i].end_ms) / 2);
+    const Highlight h = highlight_in(*r.frame);
+    EXPECT_GT(h.count, 30) << "word " << i;
+    EXPECT_GT(h.x_min, previous_x) << "word " << i;
+    previous_x = h.x_min;
+  }
+  EXPECT_EQ(events.front().start_ms, 0);
+  EXPECT_EQ(events.back().end_ms, 4000);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ThaiKhmer, CaptionWordHighlightSpaceless,
+    ::testing::Values(
+        std::make_pair("th",
+                       "\u0E2A\u0E27\u0E31\u0E2A\u0E14\u0E35\u0E04\u0E23\u0E31\u0E1A "
+                       "\u0E22\u0E34\u0E19\u0E14\u0E35\u0E15\u0E49\u0E2D\u0E19\u0E23\u0E31\u0E1A"),
+        std::make_pair("km",
+                       "\u179F\u17BD\u179F\u17D2\u178F\u17B8\u1796\u17B7\u1797\u1796\u179B"
+                       "\u17C4\u1780\u179F\u1793\u17D2\u178F\u17B7\u1797\u17B6\u1796")),
+    [](const auto& info) { return std::string(info.param.first); });
+
+// ---- colour emoji ------------------------------------------------------------------------------
+
+struct Colours {
+  int green = 0;      // clearly green: the ✅ box of Noto Color Emoji
+  int colourful = 0;  // far from grey and from the teal background
+  int dark = 0;       // near black: a placeholder glyph blended as text would be (key colour #01xxxx)
+  int x_min = INT_MAX;
+};
+Colours colours_in(const AVFrame& frame) {
+  const FramePtr rgb = test::to_rgb24(frame);
+  Colours c;
+  for (int y = 0; y < rgb->height; ++y) {
+    const uint8_t* row = rgb->data[0] + y * rgb->linesize[0];
+    for (int x = 0; x < rgb->width; ++x) {
+      const int r = row[3 * x], g = row[3 * x + 1], b = row[3 * x + 2];
+      if (g > r + 30 && g > b + 50) {
+        ++c.green;
+        c.x_min = std::min(c.x_min, x);
+      }
+      if (std::max({r, g, b}) - std::min({r, g, b}) > 90) ++c.colourful;
+      if (r + g + b < 60) ++c.dark;
+    }
+  }
+  return c;
+}
+
+TEST(CaptionEmoji, ACheckMarkEmojiIsDrawnInColourWhereLibassPutIt) {
+  if (!colour_emoji_covers("\u2705"))
+    SHORTPACK_SKIP_OR_FAIL("the colour emoji font (fonts-noto-color-emoji) is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  CaptionStyle style;
+  style.outline_rel = 0.0;  // no black outline: any dark pixel would be the placeholder
+  const auto with = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone \u2705\n", "e.srt");
+  check_glyph_coverage(with, "en", style.font_family);  // the pre-flight accepts it
+  const std::string script = build_ass_script(with, style, layout);
+  EXPECT_THAT(script, HasSubstr("; shortpack-emoji 010001 \u2705"));
+  const Rendered r = render(script, 1280, 720, 1000);
+  const Colours c = colours_in(*r.frame);
+  EXPECT_GT(c.green, 150);
+  EXPECT_EQ(c.dark, 0) << "the placeholder was blended (a tofu box)";
+  // The emoji sits after the word, where libass laid out the placeholder.
+  const auto text_only = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone\n", "t.srt");
+  const Rendered plain = render(build_ass_script(text_only, style, layout), 1280, 720, 1000);
+  EXPECT_EQ(colours_in(*plain.frame).green, 0);
+  ASSERT_GT(plain.box.w, 0);
+  EXPECT_GT(c.x_min, plain.box.x + plain.box.w / 2);
+  EXPECT_TRUE(r.box.w > plain.box.w);
+  EXPECT_LE(r.box.y + r.box.h, 720 - layout.safe.bottom_px);
+}
+
+TEST(CaptionEmoji, TheTextKeepsItsOutlineAndTheEmojiGetsNone) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const CaptionStyle style;  // the default black outline
+  const auto track = parse_srt("1\n00:00:00,000 --> 00:00:02,000\nDone \u2705 done\n", "e.srt");
+  const Rendered r = render(build_ass_script(track, style, layout), 1280, 720, 1000);
+  const FramePtr rgb = test::to_rgb24(*r.frame);
+  const Colours c = colours_in(*r.frame);
+  ASSERT_GT(c.green, 150);
+  // Dark (outline) pixels: plenty around the words, none on the columns of the emoji's square.
+  int green_x_max = -1;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = 0; x < rgb->width; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      if (p[1] > p[0] + 30 && p[1] > p[2] + 50) green_x_max = std::max(green_x_max, x);
+    }
+  }
+  int dark_text = 0, dark_emoji = 0;
+  for (int y = 0; y < rgb->height; ++y) {
+    for (int x = 0; x < rgb->width; ++x) {
+      const uint8_t* p = rgb->data[0] + y * rgb->linesize[0] + 3 * x;
+      if (p[0] + p[1] + p[2] >= 60) continue;
+      (x >= c.x_min && x <= green_x_max ? dark_emoji : dark_text) += 1;
+    }
+  }
+  EXPECT_GT(dark_text, 200);
+  EXPECT_EQ(dark_emoji, 0);
+}
+
+TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
+  if (!colour_emoji_covers("\U0001F389")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const SubtitleTrack none;
+  const auto colourful_at = [&](double size_rel) {
+    CaptionStyle style;
+    style.size_rel = size_rel;
+    const std::string script = build_ass_script(none, style, layout, TitleText{"Sale \U0001F389", 2000, 0});
+    const Rendered r = render(script, 1280, 720, 1000);
+    EXPECT_LE(r.box.y + r.box.h, 360) << "the title is at the top";
+    return colours_in(*r.frame).colourful;
+  };
+  const int small = colourful_at(0.04);
+  const int large = colourful_at(0.08);
+  EXPECT_GT(small, 100);
+  EXPECT_GT(large, 3 * small);  // twice the size, four times the area
+}
+
+TEST(CaptionEmoji, PreflightAcceptsCoveredEmojiAndStillRefusesWhatNoFontHas) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  EXPECT_NO_THROW(
+      check_text_coverage("Yes \u2705 \U0001F44D\U0001F3FD \U0001F1FB\U0001F1F3", "vi", "Noto Sans", "t"));
+  EXPECT_THAT(text_coverage_problems("a \uE000 \u2705", "en", "Noto Sans", "c.yaml:3"),
+              ::testing::ElementsAre(HasSubstr("c.yaml:3: the 'en' text has '\uE000' (U+E000)")));
 }
 
 }  // namespace

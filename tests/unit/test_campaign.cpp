@@ -608,6 +608,20 @@ TEST_F(CampaignLoader, TransitionsMustFitBetweenBothNeighbours) {
                {"segment 2: its transitions in (1.5 s) and out (1.5 s) add up to more than its 2.5 s"});
 }
 
+TEST_F(CampaignLoader, WordHighlightTakesABrandColourNameAndWordFiles) {
+  write_text(dir_ / "subs/benefits.en.words.json", "[{\"text\": \"Hi\", \"startMs\": 0, \"endMs\": 500}]\n");
+  const Campaign c =
+      load(replace(replace(kBase, "clips:\n",
+                           "brand:\n  colours: {accent: \"#FFC107\"}\n  captions: {animation: "
+                           "word-highlight, highlight_colour: accent, highlight_box: true}\nclips:\n"),
+                   "subs/benefits.en.vtt", "subs/benefits.en.words.json"));
+  EXPECT_EQ(c.brand.caption_style.animation, CaptionStyle::Animation::kWordHighlight);
+  EXPECT_EQ(c.brand.caption_style.highlight_colour, "#FFC107");
+  EXPECT_TRUE(c.brand.caption_style.highlight_box);
+  EXPECT_EQ(c.clips.at(0).captions.at("en").filename(), "benefits.en.words.json");
+  EXPECT_EQ(load(kBase).brand.caption_style.animation, CaptionStyle::Animation::kNone);
+}
+
 TEST_F(CampaignLoader, BrandValuesAreChecked) {
   const auto with_brand = [](const std::string& brand) {
     return replace(kBase, "clips:\n", "brand:\n" + brand + "clips:\n");
@@ -629,6 +643,12 @@ TEST_F(CampaignLoader, BrandValuesAreChecked) {
                {"'colour' is not a colour"});
   expect_error(with_brand("  captions:\n    fonts: {khmer: Noto Sans Khmer}\n"), "fonts",
                {"'khmer' in 'fonts' is not a language tag"});
+  expect_error(with_brand("  captions:\n    animation: karaoke\n"), "animation",
+               {"brand captions: 'animation' is 'karaoke'", "none, word-highlight"});
+  expect_error(with_brand("  colours: {accent: \"#FFC107\"}\n  captions:\n    highlight_colour: accnt\n"),
+               "highlight_colour", {"'highlight_colour' is not a colour", "accent"});
+  expect_error(with_brand("  captions:\n    highlight_box: maybe\n"), "highlight_box",
+               {"'highlight_box' must be true or false"});
   expect_error(with_brand("  captions:\n    weight: 700\n"), "weight",
                {"unknown key 'weight' in brand captions"});
   expect_error(with_brand("  music: {level_db: -20}\n"), "music",
