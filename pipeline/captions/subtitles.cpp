@@ -18,7 +18,8 @@
 namespace shortpack {
 
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
-                             const std::string& encoding) {
+                             const std::string& encoding,
+                             const std::function<std::string(const std::string&)>& rewrite) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa") {
@@ -44,7 +45,8 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
                                        ": the subtitle file is empty (0 bytes); give the clip's captions, or "
                                        "write captions: {LANG: none} for a language that has none");
   }
-  const std::string text = decode_subtitle_bytes(bytes, path, encoding);
+  const std::string decoded = decode_subtitle_bytes(bytes, path, encoding);
+  const std::string text = rewrite ? rewrite(decoded) : decoded;
   SubtitleTrack track = ext == ".srt"   ? parse_srt(text, path, limits)
                         : ext == ".vtt" ? parse_vtt(text, path, limits)
                                         : parse_ass(text, path, limits);

@@ -40,7 +40,8 @@ TEST(Limits, DefaultsMatchTheComponentsOwnDefaults) {
   const Limits l;
   EXPECT_EQ(campaign_limits(l).max_clips, CampaignLimits{}.max_clips);
   EXPECT_EQ(campaign_limits(l).max_file_bytes, CampaignLimits{}.max_file_bytes);
-  EXPECT_EQ(campaign_limits(l).max_outputs, 10000);
+  EXPECT_EQ(campaign_limits(l).max_outputs, 20000);
+  EXPECT_EQ(campaign_limits(l).max_variants, 1000);
   EXPECT_EQ(subtitle_limits(l).max_file_bytes, 20 * 1024 * 1024);
   EXPECT_EQ(subtitle_limits(l).max_cues, 100000);
   EXPECT_EQ(subtitle_limits(l).max_line_bytes, 65536);
