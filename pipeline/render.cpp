@@ -727,7 +727,21 @@ std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> cli
     if (it != index.end()) groups[it->second].second.push_back(&r);
   }
   std::erase_if(groups, [](const auto& g) { return g.second.empty(); });
-  return groups;
+  // A graph holds one encoder per distinct output at once: a clip with many variants is cut into
+  // graphs of whole variants, about kOutputsPerGraph outputs each (each graph decodes the clip).
+  constexpr size_t kOutputsPerGraph = 24;
+  std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> cut;
+  for (auto& [variants, records] : groups) {
+    cut.emplace_back(variants, std::vector<OutputRecord*>{});
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto& current = cut.back().second;
+      const bool new_variant = i > 0 && records[i]->variant != records[i - 1]->variant;
+      if (new_variant && current.size() >= kOutputsPerGraph)
+        cut.emplace_back(variants, std::vector<OutputRecord*>{});
+      cut.back().second.push_back(records[i]);
+    }
+  }
+  return cut;
 }
 
 }  // namespace

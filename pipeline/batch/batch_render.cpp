@@ -39,7 +39,7 @@ std::string relative_path(const fs::path& path, const fs::path& dir) {
 // The output at the unit's final path is the one the row describes, with the unit's inputs.
 // `not_before`: when set, only rows written at or after that time count (--force).
 bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& dir,
-                const std::string& not_before, DigestCache& digests) {
+                const std::string& not_before, DigestCache* digests) {
   if (row.status != "ok" || row.fingerprint != unit.fingerprint) return false;
   if (!not_before.empty() && row.rendered_at < not_before) return false;
   if (row.path != relative_path(unit.output_path, dir)) return false;
@@ -47,7 +47,8 @@ bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& di
   const auto size = fs::file_size(unit.output_path, ec);
   if (ec || static_cast<int64_t>(size) != row.bytes) return false;
   try {
-    return digests.sha256(unit.output_path) == row.sha256;
+    return (digests != nullptr ? digests->sha256(unit.output_path) : sha256_file(unit.output_path)) ==
+           row.sha256;
   } catch (const Error&) {
     return false;
   }
@@ -128,7 +129,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     for (size_t i : mine) {
       const RenderUnit& u = plan.units[i];
       auto row = known.latest_ok.find(key_of(u));
-      if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before, *plan.digests)) {
+      if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before, plan.digests.get())) {
         fill_skipped(final_records[i], u, row->second, "up to date", plan.proxy);
       } else {
         to_render.push_back(u);
@@ -179,7 +180,8 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
         continue;
       }
       // Again under the lock: another run may have rendered it since step 1.
-      if (auto row = latest_ok_row(dir, key); row && up_to_date(unit, *row, dir, not_before, *plan.digests)) {
+      if (auto row = latest_ok_row(dir, key);
+          row && up_to_date(unit, *row, dir, not_before, plan.digests.get())) {
         fill_skipped(*r, unit, *row,
                      row->pid == ::getpid() && row->host == host ? "up to date" : "rendered by another run",
                      plan.proxy);

@@ -87,6 +87,14 @@ TEST_F(VariantRender, EachRowGetsItsOwnOutputsAndText) {
     EXPECT_EQ(ocr_card(video), hotline) << id;
   }
   for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
+  // The ledger's coverage, per variant too.
+  const auto ledger = test::run_shortpack("ledger " + shell_quote((dir_ / "c.yaml").string()) +
+                                          " --presets " + shell_quote((dir_ / "presets").string()) +
+                                          " --out " + shell_quote((dir_ / "out").string()) + " --json");
+  ASSERT_EQ(ledger.exit_code, 0) << ledger.output;
+  const auto coverage = nlohmann::json::parse(ledger.output);
+  ASSERT_EQ(coverage.at("by_variant").size(), 3u) << ledger.output;
+  for (const auto& v : coverage.at("by_variant")) EXPECT_EQ(v.at("ok"), 1) << v.dump();
 
   // One row's hotline changes: only that row's output is rendered again.
   write_campaign(

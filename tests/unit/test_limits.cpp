@@ -54,7 +54,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   Limits l;
   l.stall_s = 2.5;
   const std::vector<LimitInfo> all = describe_limits(l);
-  ASSERT_EQ(all.size(), 12U);
+  ASSERT_EQ(all.size(), 13U);
   std::map<std::string, std::string> values;
   for (const LimitInfo& i : all) {
     EXPECT_FALSE(i.description.empty()) << i.name;
@@ -64,6 +64,8 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   EXPECT_EQ(values.at("source_duration_s"), "10800");
   EXPECT_EQ(values.at("subtitle_bytes"), "20971520");
   EXPECT_EQ(values.at("frames_in_flight"), "0");
+  EXPECT_EQ(values.at("outputs"), "20000");
+  EXPECT_EQ(values.at("variants"), "1000");
 }
 
 TEST(Limits, SetLimitTakesUnits) {
