@@ -16,13 +16,13 @@ namespace shortpack {
 
 struct RenderUnit {
   std::string clip_id;
-  std::string variant;  // the variants table's row id; empty when the campaign has no variants
   std::string platform;
   std::string language;
   std::filesystem::path output_path;  // final path
   std::string fingerprint;            // sha256 hex
   double duration_s = 0.0;            // expected output duration (0 when the source is unreadable)
   double cost = 0.0;                  // estimated work: duration x output pixels
+  std::string variant;                // the variants table's row id; empty when the campaign has none
 };
 
 struct RenderPlan {
