@@ -1202,7 +1202,9 @@ class ClipExpander {
  public:
   ClipExpander(const Doc& doc, std::vector<std::string>& problems) : doc_(doc), problems_(problems) {}
 
-  Clip expand(const Clip& t, const Variant* v, const std::vector<std::string>& languages) {
+  Clip expand(const Clip& t, const Variant* v, const std::vector<std::string>& languages,
+              bool opted_out = false) {
+    opted_out_ = opted_out;
     Clip c = t;
     c.variant = v != nullptr ? v->id : std::string();
     const auto keep = [&](auto& map) {
@@ -1241,6 +1243,12 @@ class ClipExpander {
     for (const PlaceholderGap& g : gaps) {
       // A column missing from the table is said once per place, not once per row.
       if (g.missing_column && !said_.insert(at + "\n" + what + "\n" + g.column).second) continue;
+      if (v == nullptr && opted_out_) {
+        problems_.push_back(
+            printable(at + ": " + what + " uses {{" + g.column +
+                      "}}, but the clip says variants: false (remove that, or the placeholder)"));
+        continue;
+      }
       problems_.push_back(printable(gap_message(g, v, at, what)));
     }
     return out;
@@ -1265,6 +1273,7 @@ class ClipExpander {
   const Doc& doc_;
   std::vector<std::string>& problems_;
   std::set<std::string> said_;
+  bool opted_out_ = false;  // the clip says `variants: false` in a campaign with variants
 };
 
 // The campaign's clips, one per (clip, variant) with the clip's variants side by side.
@@ -1274,7 +1283,7 @@ std::vector<Clip> expand_clips(const Doc& doc, const Campaign& c, const std::vec
   std::vector<Clip> out;
   for (const Clip& t : templates) {
     if (c.variants.empty() || !t.per_variant) {
-      out.push_back(expander.expand(t, nullptr, c.languages));
+      out.push_back(expander.expand(t, nullptr, c.languages, !c.variants.empty()));
       continue;
     }
     for (const Variant& v : c.variants)

@@ -136,5 +136,19 @@ TEST_F(VariantRender, ABadTableIsRefusedWithFileAndLineBeforeAnythingIsWritten) 
   EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
 }
 
+// The glyph check runs on every row's text: one row's value that no font covers is refused,
+// naming the card's line and the row, before anything renders.
+TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
+  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,B\n");
+  const auto run = render();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' segment 2"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("variant 'hanoi'"), std::string::npos) << run.output;
+  EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
 }  // namespace
 }  // namespace shortpack

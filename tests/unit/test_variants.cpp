@@ -209,6 +209,28 @@ TEST_F(VariantCampaign, InlineRowsAndNoTable) {
           "campaign.yaml:8: the title of clip 'a' (vi) uses {{hotline}}, but the campaign has no variants"));
 }
 
+TEST_F(VariantCampaign, AClipThatSaysVariantsFalseIsMadeOnce) {
+  write_text(dir_ / "regions.csv", "id,hotline\nhanoi,1\nhue,2\n");
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nvariants: regions.csv\nclips:\n"
+             "  - id: same\n    source: media/a.mp4\n    captions: none\n    variants: false\n"
+             "  - id: own\n    source: media/a.mp4\n    captions: none\n    title: {vi: \"{{hotline}}\"}\n");
+  const Campaign c = load_campaign(dir_ / "campaign.yaml", presets_);
+  const RenderPlan plan = make_plan(c, presets_, dir_ / "out");
+  std::vector<std::string> names;
+  for (const RenderUnit& u : plan.units) names.push_back(u.output_path.filename().string());
+  EXPECT_EQ(names, (std::vector<std::string>{"same.tiktok.vi.mp4", "own.hanoi.tiktok.vi.mp4",
+                                             "own.hue.tiktok.vi.mp4"}));
+
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nvariants: regions.csv\nclips:\n"
+             "  - id: same\n    source: media/a.mp4\n    captions: none\n    variants: false\n"
+             "    title: {vi: \"{{hotline}}\"}\n");
+  EXPECT_THAT(error_of([&] { load_campaign(dir_ / "campaign.yaml", presets_); }),
+              HasSubstr("campaign.yaml:10: the title of clip 'same' (vi) uses {{hotline}}, but the clip says "
+                        "variants: false"));
+}
+
 TEST_F(VariantCampaign, WithoutVariantsTheNamesStayAsTheyWere) {
   EXPECT_EQ(output_file_name("benefits", "tiktok", "km"), "benefits.tiktok.km.mp4");
   EXPECT_EQ(output_file_name("benefits", "tiktok", "km", false, "hanoi"), "benefits.hanoi.tiktok.km.mp4");
