@@ -18,6 +18,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/edit_distance.h"
+#include "pipeline/variants.h"
 
 namespace shortpack {
 
@@ -366,13 +367,22 @@ fs::path resolve_file(const Where& w, const YAML::Node& node, const std::string&
   const fs::file_status status = fs::status(path, ec);
   if (!fs::exists(status)) {
     w.fail(node, "file not found: " + shown(text),
-           "paths are relative to the " + w.doc->kind + "; looked for " + path.string());
+           has_placeholder(text)
+               ? "{{column}} placeholders are filled in only in captions and voiceover paths"
+               : "paths are relative to the " + w.doc->kind + "; looked for " + path.string());
   }
   if (!fs::is_regular_file(status)) {
     w.fail(node, "not a regular file: " + shown(text),
            "'" + key + "' must name a file, not a folder or device");
   }
   return path;
+}
+
+// A path that may hold {{column}} placeholders: checked once filled in for each variant.
+fs::path resolve_file_template(const Where& w, const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar() || !has_placeholder(node.Scalar())) return resolve_file(w, node, key);
+  const fs::path written(node.Scalar());
+  return (written.is_absolute() ? written : w.doc->base_dir / written).lexically_normal();
 }
 
 // Notes where a document starts and ignores the rest: used to find out whether a file holds more
@@ -622,7 +632,7 @@ const std::vector<std::string_view> kClipKeys = {
     "id",        "source",         "start",    "end",
     "segments",  "reframe",        "captions", "captions_encoding",
     "voiceover", "voiceover_duck", "title",    "title_duration",
-    "bumpers"};
+    "bumpers",   "variants"};
 const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end",    "card",       "duration",
                                                     "background", "image", "motion", "transition", "reframe"};
 
@@ -905,6 +915,7 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   if (captions != nullptr && captions->IsScalar() && captions->Scalar() == "none") {
     clip.captions_none = true;
   } else if (captions != nullptr) {
+    clip.captions_line = line_of(*captions);
     for_each_language(
         w, *captions, "captions", &languages, static_cast<int>(languages.size()),
         "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
@@ -913,7 +924,7 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
             clip.captions_none_for.insert(tag);  // this language has no captions, on purpose
             return;
           }
-          const fs::path file = resolve_file(w, value, "captions: " + tag);
+          const fs::path file = resolve_file_template(w, value, "captions: " + tag);
           std::string ext = file.extension().string();
           std::transform(ext.begin(), ext.end(), ext.begin(),
                          [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -958,10 +969,11 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   }
 
   if (const auto* v = m.find("voiceover")) {
+    clip.voiceover_line = line_of(*v);
     for_each_language(w, *v, "voiceover", &languages, static_cast<int>(languages.size()),
                       "e.g. voiceover: {vi: vo/x.vi.wav}",
                       [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
-                        clip.voiceover[tag] = resolve_file(w, value, "voiceover: " + tag);
+                        clip.voiceover[tag] = resolve_file_template(w, value, "voiceover: " + tag);
                       });
   }
   if (const auto* v = m.find("voiceover_duck")) {
@@ -993,6 +1005,13 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
     clip.title_duration_s = *default_title_s;
   }
   if (const auto* v = m.find("bumpers")) clip.use_bumpers = need_bool(w, *v, "bumpers");
+  if (const auto* v = m.find("variants")) {
+    if (ctx.campaign->variants.empty()) {
+      w.fail(*v, "'variants' is set but the campaign has no variants table",
+             "add variants: FILE.csv, or remove it");
+    }
+    clip.per_variant = need_bool(w, *v, "variants");
+  }
   return clip;
 }
 
@@ -1014,6 +1033,282 @@ std::vector<std::string> read_name_list(const Where& w, const YAML::Node& node, 
   return out;
 }
 
+// ---- variants -----------------------------------------------------------------------------------
+
+// A `languages` / `platforms` cell: names separated by spaces or commas.
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::string current;
+  for (char c : text + " ") {
+    if (c == ' ' || c == ',' || c == '\t') {
+      if (!current.empty()) out.push_back(current);
+      current.clear();
+    } else {
+      current += c;
+    }
+  }
+  return out;
+}
+
+bool is_column_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+std::vector<Variant> read_variants_csv(const Doc& doc, const Where& top, const YAML::Node& node) {
+  const fs::path path = resolve_file(top, node, "variants");
+  const fs::path display = (fs::path(node.Scalar()).is_absolute() ? fs::path(node.Scalar())
+                                                                  : doc.display.parent_path() / node.Scalar())
+                               .lexically_normal();
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || static_cast<int64_t>(size) > doc.limits->max_file_bytes) {
+    top.fail(node,
+             "the variants table cannot be read or is larger than " +
+                 std::to_string(doc.limits->max_file_bytes) + " bytes",
+             "check the file; raise the limit with --limit campaign_bytes=N",
+             ec ? ErrorKind::kInput : ErrorKind::kLimit);
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(static_cast<size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  const CsvTable table = parse_csv(text, display.string());
+  std::set<std::string> seen;
+  for (const std::string& name : table.header) {
+    if (!is_column_name(name) || !seen.insert(name).second) {
+      throw Error(ErrorKind::kInput, printable(display.string() + ":1: " +
+                                               (is_column_name(name) ? "column '" + name + "' appears twice"
+                                                                     : "bad column name '" + name + "'") +
+                                               " (column names use a-z, A-Z, 0-9, '_' and '-', each once)"));
+    }
+  }
+  if (seen.count("id") == 0) {
+    throw Error(ErrorKind::kInput, display.string() + ":1: the variants table has no 'id' column (add one: " +
+                                       "each row's id names its outputs)");
+  }
+  std::vector<Variant> out;
+  for (const CsvRow& row : table.rows) {
+    Variant v;
+    v.table_file = display;
+    v.line = row.line;
+    v.header_line = 1;
+    for (size_t i = 0; i < row.cells.size(); ++i) v.values[table.header[i]] = row.cells[i];
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::vector<Variant> read_variants_inline(const Doc& doc, const Where& top, const YAML::Node& node) {
+  std::vector<Variant> out;
+  const Where w = top.sub("variants");
+  for (const YAML::Node& row : node) {
+    if (!row.IsMap())
+      w.fail(row, "each row must be a map of column: value",
+             "e.g. - {id: hanoi, hotline: \"024 3946 1234\"}");
+    Variant v;
+    v.table_file = doc.display;
+    v.line = v.header_line = line_of(row);
+    for (auto it = row.begin(); it != row.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar() || !is_column_name(key.Scalar())) {
+        w.fail(key, "a column name uses a-z, A-Z, 0-9, '_' and '-'", "e.g. hotline: \"1900 9068\"");
+      }
+      std::string text;
+      if (value.IsSequence()) {
+        for (const YAML::Node& item : value)
+          text += (item.IsScalar() ? item.Scalar() : std::string("?")) + " ";
+      } else if (value.IsScalar() || value.IsNull()) {
+        text = value.IsNull() ? std::string() : value.Scalar();
+      } else {
+        w.fail(value, "'" + key.Scalar() + "' must be text", "write the value in quotes");
+      }
+      if (!v.values.emplace(key.Scalar(), text).second) {
+        w.fail(key, "column '" + key.Scalar() + "' appears twice in the row", "keep one");
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// A subset of the campaign's names (`languages` / `platforms` of one variant).
+std::vector<std::string> variant_subset(const Variant& v, const std::string& column,
+                                        const std::vector<std::string>& all, bool language_tags,
+                                        std::vector<std::string>& problems) {
+  std::vector<std::string> out;
+  const auto it = v.values.find(column);
+  if (it == v.values.end()) return out;
+  const std::string where = v.table_file.string() + ":" + std::to_string(v.line) + ": variant '" + v.id + "'";
+  for (std::string name : split_names(it->second)) {
+    if (language_tags && is_valid_language_tag(name)) name = canonical_language_tag(name);
+    if (std::find(all.begin(), all.end(), name) == all.end()) {
+      problems.push_back(where + ": '" + name + "' in '" + column + "' is not one of the campaign's " +
+                         column + " (" + join(all) + ")");
+    } else if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  }
+  if (out.empty() && !it->second.empty()) return out;
+  if (out.empty())
+    problems.push_back(where + ": '" + column + "' is empty (name some of the campaign's " + column +
+                       ", or drop the column)");
+  return out;
+}
+
+// Checks ids and the per-variant columns; every problem goes to `problems`.
+void check_variants(std::vector<Variant>& variants, const Campaign& c, std::vector<std::string>& problems) {
+  std::map<std::string, int> first_line;
+  for (Variant& v : variants) {
+    const std::string at = v.table_file.string() + ":" + std::to_string(v.line) + ": ";
+    const auto id = v.values.find("id");
+    v.id = id == v.values.end() ? std::string() : id->second;
+    if (v.id.empty()) {
+      problems.push_back(at + "the row has no id (give every row an id of a-z, 0-9, '_' and '-')");
+    } else if (!is_valid_id(v.id)) {
+      problems.push_back(printable(at + "bad variant id '" + v.id +
+                                   "' (ids use only a-z, 0-9, '_' and '-', do not " +
+                                   "start with '-', at most 64 characters; they name the outputs)"));
+    } else if (auto [it, fresh] = first_line.emplace(v.id, v.line); !fresh) {
+      problems.push_back(at + "duplicate variant id '" + v.id + "' (first on line " +
+                         std::to_string(it->second) + "; ids must be unique)");
+    }
+    if (v.values.count("brand") != 0) {
+      problems.push_back(
+          at + "a per-variant 'brand' is not supported (one brand per campaign; rename the column)");
+    }
+    v.languages = variant_subset(v, "languages", c.languages, true, problems);
+    v.platforms = variant_subset(v, "platforms", c.platforms, false, problems);
+  }
+}
+
+std::vector<Variant> parse_variants(const Doc& doc, const Where& top, const YAML::Node& node,
+                                    const Campaign& c, std::vector<std::string>& problems) {
+  std::vector<Variant> variants;
+  if (node.IsScalar()) {
+    variants = read_variants_csv(doc, top, node);
+  } else if (node.IsSequence()) {
+    variants = read_variants_inline(doc, top, node);
+  } else {
+    top.fail(node, "'variants' must be the path of a CSV table or a list of rows",
+             "e.g. variants: regions.csv, or variants: [{id: hanoi, hotline: \"024 3946 1234\"}]");
+  }
+  if (variants.empty()) top.fail(node, "the variants table has no rows", "add a row per region or audience");
+  if (static_cast<int64_t>(variants.size()) > doc.limits->max_variants) {
+    top.fail(node,
+             "the variants table has " + std::to_string(variants.size()) + " rows, more than the limit of " +
+                 std::to_string(doc.limits->max_variants),
+             "split the campaign, or raise the limit with --limit variants=N", ErrorKind::kLimit);
+  }
+  check_variants(variants, c, problems);
+  return variants;
+}
+
+// Fills the placeholders of one clip's texts and paths for one variant (null: the campaign has
+// none, and a placeholder is a problem). Every gap goes to `problems`, once per place and column.
+class ClipExpander {
+ public:
+  ClipExpander(const Doc& doc, std::vector<std::string>& problems) : doc_(doc), problems_(problems) {}
+
+  Clip expand(const Clip& t, const Variant* v, const std::vector<std::string>& languages,
+              bool opted_out = false) {
+    opted_out_ = opted_out;
+    Clip c = t;
+    c.variant = v != nullptr ? v->id : std::string();
+    const auto keep = [&](auto& map) {
+      for (auto it = map.begin(); it != map.end();) {
+        it = std::find(languages.begin(), languages.end(), it->first) == languages.end() ? map.erase(it)
+                                                                                         : std::next(it);
+      }
+    };
+    keep(c.title);
+    keep(c.captions);
+    keep(c.voiceover);
+    const std::string clip = "clip '" + t.id + "'";
+    for (auto& [lang, text] : c.title)
+      text = text_of(text, v, t.title_line, "the title of " + clip + " (" + lang + ")");
+    for (size_t i = 0; i < c.segments.size(); ++i) {
+      keep(c.segments[i].card_text);
+      for (auto& [lang, text] : c.segments[i].card_text) {
+        text = text_of(text, v, c.segments[i].line,
+                       "the card of " + clip + " segment " + std::to_string(i + 1) + " (" + lang + ")");
+      }
+    }
+    for (auto& [lang, path] : c.captions)
+      path = path_of(path, v, t.captions_line, "the " + lang + " captions of " + clip);
+    for (auto& [lang, path] : c.voiceover)
+      path = path_of(path, v, t.voiceover_line, "the " + lang + " voiceover of " + clip);
+    return c;
+  }
+
+ private:
+  std::string text_of(const std::string& text, const Variant* v, int line, const std::string& what) {
+    if (!has_placeholder(text)) return text;
+    std::vector<PlaceholderGap> gaps;
+    static const std::map<std::string, std::string> kNone;
+    std::string out = expand_placeholders(text, v != nullptr ? v->values : kNone, gaps);
+    const std::string at = doc_.display.string() + ":" + std::to_string(line);
+    for (const PlaceholderGap& g : gaps) {
+      // A column missing from the table is said once per place, not once per row.
+      if (g.missing_column && !said_.insert(at + "\n" + what + "\n" + g.column).second) continue;
+      if (v == nullptr && opted_out_) {
+        problems_.push_back(
+            printable(at + ": " + what + " uses {{" + g.column +
+                      "}}, but the clip says variants: false (remove that, or the placeholder)"));
+        continue;
+      }
+      problems_.push_back(printable(gap_message(g, v, at, what)));
+    }
+    return out;
+  }
+
+  fs::path path_of(const fs::path& path, const Variant* v, int line, const std::string& what) {
+    if (!has_placeholder(path.string())) return path;
+    const size_t before = problems_.size();
+    const fs::path out = text_of(path.string(), v, line, what + " path");
+    if (problems_.size() != before) return out;
+    std::error_code ec;
+    if (!fs::is_regular_file(out, ec)) {
+      problems_.push_back(
+          printable(doc_.display.string() + ":" + std::to_string(line) + ": " + what + " for variant '" +
+                    (v != nullptr ? v->id : std::string()) + "': file not found: " + out.string() + " (" +
+                    (v != nullptr ? v->table_file.string() + ":" + std::to_string(v->line) : "") +
+                    " fills in the path)"));
+    }
+    return out;
+  }
+
+  const Doc& doc_;
+  std::vector<std::string>& problems_;
+  std::set<std::string> said_;
+  bool opted_out_ = false;  // the clip says `variants: false` in a campaign with variants
+};
+
+// The campaign's clips, one per (clip, variant) with the clip's variants side by side.
+std::vector<Clip> expand_clips(const Doc& doc, const Campaign& c, const std::vector<Clip>& templates,
+                               std::vector<std::string>& problems) {
+  ClipExpander expander(doc, problems);
+  std::vector<Clip> out;
+  for (const Clip& t : templates) {
+    if (c.variants.empty() || !t.per_variant) {
+      out.push_back(expander.expand(t, nullptr, c.languages, !c.variants.empty()));
+      continue;
+    }
+    for (const Variant& v : c.variants)
+      out.push_back(expander.expand(t, &v, v.languages.empty() ? c.languages : v.languages));
+  }
+  return out;
+}
+
+void throw_problems(const std::vector<std::string>& problems) {
+  if (problems.empty()) return;
+  if (problems.size() == 1) throw Error(ErrorKind::kInput, problems.front());
+  std::string all = std::to_string(problems.size()) + " problems in the campaign's variants:";
+  for (const std::string& p : problems) all += "\n  " + p;
+  throw Error(ErrorKind::kInput, all);
+}
+
 }  // namespace
 
 // ---- public -------------------------------------------------------------------------------------
@@ -1024,10 +1319,10 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   const Doc doc{file, campaign.source_file.parent_path(), "campaign file", &limits};
   const YAML::Node root = read_yaml(doc, campaign.source_file);
   const Where top{&doc, ""};
-  const MapReader m(
-      top, root,
-      {"name", "languages", "platforms", "encode", "brand", "sidecar_captions", "title_duration", "clips"},
-      "a campaign has name:, languages:, platforms: and clips: at the top level");
+  const MapReader m(top, root,
+                    {"name", "languages", "platforms", "encode", "brand", "sidecar_captions",
+                     "title_duration", "clips", "variants"},
+                    "a campaign has name:, languages:, platforms: and clips: at the top level");
 
   const YAML::Node& name = m.require("name", "e.g. name: may-voluntary-si; it names the output folder");
   campaign.name = need_text(top, name, "name", "e.g. name: may-voluntary-si");
@@ -1129,15 +1424,28 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
                  std::to_string(limits.max_clips),
              "split it into several campaigns, or raise the limit with --limit clips=N", ErrorKind::kLimit);
   }
+  std::vector<std::string> problems;  // of the variants: every one is said in one run
+  if (const auto* v = m.find("variants"))
+    campaign.variants = parse_variants(doc, top, *v, campaign, problems);
   // Checked before any clip is read: the plan (and its fingerprints) grows with this product.
-  const auto outputs =
-      static_cast<int64_t>(clips.size() * campaign.languages.size() * campaign.platforms.size());
+  int64_t per_clip = static_cast<int64_t>(campaign.languages.size() * campaign.platforms.size());
+  if (!campaign.variants.empty()) {
+    per_clip = 0;
+    for (const Variant& v : campaign.variants) {
+      per_clip += static_cast<int64_t>((v.languages.empty() ? campaign.languages : v.languages).size() *
+                                       (v.platforms.empty() ? campaign.platforms : v.platforms).size());
+    }
+  }
+  const auto outputs = static_cast<int64_t>(clips.size()) * per_clip;
   if (outputs > limits.max_outputs) {
     top.fail(clips,
              "the campaign asks for " + std::to_string(outputs) + " outputs (" +
-                 std::to_string(clips.size()) + " clips x " + std::to_string(campaign.platforms.size()) +
-                 " platforms x " + std::to_string(campaign.languages.size()) +
-                 " languages), more than the limit of " + std::to_string(limits.max_outputs),
+                 std::to_string(clips.size()) + " clips x " +
+                 (campaign.variants.empty() ? std::string()
+                                            : std::to_string(campaign.variants.size()) + " variants x ") +
+                 std::to_string(campaign.platforms.size()) + " platforms x " +
+                 std::to_string(campaign.languages.size()) + " languages), more than the limit of " +
+                 std::to_string(limits.max_outputs),
              "split it into several campaigns, or raise the limit with --limit outputs=N", ErrorKind::kLimit);
   }
   ClipContext ctx{&doc, &campaign, &limits};
@@ -1156,7 +1464,26 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     }
     campaign.clips.push_back(std::move(clip));
   }
+  campaign.clips = expand_clips(doc, campaign, campaign.clips, problems);
+  throw_problems(problems);
   return campaign;
+}
+
+const Variant* Campaign::variant(const std::string& id) const {
+  for (const Variant& v : variants) {
+    if (v.id == id) return &v;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string>& Campaign::languages_of(const Clip& clip) const {
+  const Variant* v = clip.variant.empty() ? nullptr : variant(clip.variant);
+  return v != nullptr && !v->languages.empty() ? v->languages : languages;
+}
+
+const std::vector<std::string>& Campaign::platforms_of(const Clip& clip) const {
+  const Variant* v = clip.variant.empty() ? nullptr : variant(clip.variant);
+  return v != nullptr && !v->platforms.empty() ? v->platforms : platforms;
 }
 
 Brand load_brand(const fs::path& file, const CampaignLimits& limits) { return load_brand_file(file, limits); }

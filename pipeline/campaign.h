@@ -15,6 +15,7 @@
 
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/preset.h"
+#include "pipeline/variants.h"
 
 namespace shortpack {
 
@@ -81,9 +82,16 @@ struct Clip {
   double voiceover_duck_db = -12.0;          // programme level under the voice (`voiceover_duck: -12`, dB)
   std::map<std::string, std::string> title;  // language -> headline
   int title_line = 0;                        // line of `title:` in the campaign file
+  int captions_line = 0;                     // line of `captions:`, `voiceover:` (0: absent)
+  int voiceover_line = 0;
   double title_duration_s = 4.0;
   bool use_bumpers = true;  // brand intro/outro around this clip
   int line = 0;
+  // The variant this clip was expanded for (see Variant); empty when the campaign has none. A
+  // campaign with variants holds one Clip per (clip, variant), the clip's variants side by side,
+  // all with the clip's id: their pictures are the same, only text, captions and voice-over differ.
+  std::string variant;
+  bool per_variant = true;  // `variants: false`: one output set, the same for every variant
 };
 
 struct EncodeOverride {
@@ -101,6 +109,11 @@ struct Campaign {
   Brand brand;
   std::vector<Clip> clips;
   bool sidecar_captions = false;  // write .srt/.vtt beside each output
+  std::vector<Variant> variants;  // `variants:` rows in table order; empty: none
+  [[nodiscard]] const Variant* variant(const std::string& id) const;
+  // The variant's languages / platforms (the campaign's when it names none).
+  [[nodiscard]] const std::vector<std::string>& languages_of(const Clip& clip) const;
+  [[nodiscard]] const std::vector<std::string>& platforms_of(const Clip& clip) const;
 };
 
 // Bounds on what a campaign or brand file may ask for, so that a hostile or runaway file
@@ -112,7 +125,8 @@ struct CampaignLimits {
   int max_segments_total = 20000;  // over the whole campaign
   int max_languages = 64;
   int max_platforms = 64;
-  int64_t max_outputs = 10000;  // clips x platforms x languages
+  int64_t max_outputs = 20000;  // clips x variants x platforms x languages
+  int max_variants = 1000;
 };
 
 // Loads, resolves and validates. Checks that every referenced file exists and is a regular file

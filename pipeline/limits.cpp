@@ -30,8 +30,10 @@ const std::vector<Field>& fields() {
        [](Limits& l) -> int64_t& { return l.campaign_bytes; }},
       {"clips", Unit::kCount, "clips in one campaign", nullptr,
        [](Limits& l) -> int64_t& { return l.clips; }},
-      {"outputs", Unit::kCount, "outputs of one campaign (clips x platforms x languages)", nullptr,
+      {"outputs", Unit::kCount, "outputs of one campaign (clips x variants x platforms x languages)", nullptr,
        [](Limits& l) -> int64_t& { return l.outputs; }},
+      {"variants", Unit::kCount, "rows of the campaign's variants table", nullptr,
+       [](Limits& l) -> int64_t& { return l.variants; }},
       {"subtitle_bytes", Unit::kBytes, "size of each subtitle file", nullptr,
        [](Limits& l) -> int64_t& { return l.subtitle_bytes; }},
       {"subtitle_cues", Unit::kCount, "cues (events) in each subtitle file", nullptr,
@@ -147,6 +149,7 @@ CampaignLimits campaign_limits(const Limits& limits) {
   c.max_file_bytes = limits.campaign_bytes;
   c.max_clips = static_cast<int>(std::min<int64_t>(limits.clips, INT32_MAX));
   c.max_outputs = limits.outputs;
+  c.max_variants = static_cast<int>(std::min<int64_t>(limits.variants, INT32_MAX));
   return c;
 }
 

@@ -34,7 +34,8 @@ struct Limits {
   // The campaign file.
   int64_t campaign_bytes = CampaignLimits{}.max_file_bytes;  // each campaign or brand file
   int64_t clips = CampaignLimits{}.max_clips;
-  int64_t outputs = CampaignLimits{}.max_outputs;  // clips x platforms x languages
+  int64_t outputs = CampaignLimits{}.max_outputs;    // clips x variants x platforms x languages
+  int64_t variants = CampaignLimits{}.max_variants;  // rows of the variants table
   // Subtitle files.
   int64_t subtitle_bytes = SubtitleLimits{}.max_file_bytes;
   int64_t subtitle_cues = SubtitleLimits{}.max_cues;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <set>
 #include <system_error>
 
 #include "filters/audio/loudness_meter.h"
@@ -44,6 +45,7 @@ const char* to_string(OutputStatus status) {
 OutputRecord record_of(const RenderUnit& unit, bool proxy) {
   OutputRecord r;
   r.clip = unit.clip_id;
+  r.variant = unit.variant;
   r.platform = unit.platform;
   r.language = unit.language;
   r.path = unit.output_path;
@@ -99,7 +101,7 @@ std::string caption_font_for(const Brand& brand, const std::string& language) {
 
 struct PreparedInputs {
   std::optional<RgbaImage> logo;
-  std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;    // (clip, language)
+  std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;    // (clip_key, language)
   std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
@@ -155,26 +157,31 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
   };
   const std::string campaign_file = campaign.source_file.string();
   for (const Clip& clip : campaign.clips) {
+    const Variant* variant = clip.variant.empty() ? nullptr : campaign.variant(clip.variant);
+    const std::string of_clip =
+        "clip '" + clip.id + "'" + (variant ? " for variant '" + variant->id + "'" : "");
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
       const auto encoding = clip.captions_encoding.find(lang);
       SubtitleTrack track;
       try {
-        track = read_subtitles(path, subtitle_limits(limits),
-                               encoding == clip.captions_encoding.end() ? std::string() : encoding->second);
+        track = read_subtitles(
+            path, subtitle_limits(limits),
+            encoding == clip.captions_encoding.end() ? std::string() : encoding->second,
+            [&](const std::string& text) { return expand_for_variant(text, variant, path.string()); });
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kInput) throw;
-        problems.push_back(std::string(e.what()) + " (clip '" + clip.id + "', '" + lang + "' captions)");
+        problems.push_back(std::string(e.what()) + " (" + of_clip + ", '" + lang + "' captions)");
         continue;
       }
       const std::string font = caption_font_for(campaign.brand, lang);
       add(glyph_coverage_problems(track, lang, font));
-      in.subtitles.emplace(std::make_pair(clip.id, lang), std::move(track));
+      in.subtitles.emplace(std::make_pair(clip_key(clip.id, clip.variant), lang), std::move(track));
     }
     for (const auto& [lang, text] : clip.title) {
       add(text_coverage_problems(
           text, lang, caption_font_for(campaign.brand, lang),
-          campaign_file + ":" + std::to_string(clip.title_line) + ": the title of clip '" + clip.id + "'"));
+          campaign_file + ":" + std::to_string(clip.title_line) + ": the title of " + of_clip));
     }
     for (size_t i = 0; i < clip.segments.size(); ++i) {
       const Segment& seg = clip.segments[i];
@@ -188,8 +195,8 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
       }
       for (const auto& [lang, text] : seg.card_text) {
         add(text_coverage_problems(text, lang, caption_font_for(campaign.brand, lang),
-                                   campaign_file + ":" + std::to_string(seg.line) + ": the card of clip '" +
-                                       clip.id + "' segment " + std::to_string(i + 1)));
+                                   campaign_file + ":" + std::to_string(seg.line) + ": the card of " +
+                                       of_clip + " segment " + std::to_string(i + 1)));
       }
     }
   }
@@ -247,7 +254,9 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
 // graph's shape, every caption script. Preparing all clips first means that bad input found here
 // (a cue that cannot fit, a transition too long) stops the run before anything is written.
 struct ClipJob {
-  const Clip* clip = nullptr;
+  const Clip* clip = nullptr;                   // the first variant: the timeline all of them share
+  std::map<std::string, const Clip*> variants;  // variant id ("" without variants) -> its texts
+  std::vector<const Clip*> variant_list;        // in campaign order
   std::vector<OutputRecord*> records;
   std::vector<OutputRecord*> active;  // not refused by a platform limit
   ClipTimeline timeline;
@@ -256,10 +265,11 @@ struct ClipJob {
   std::vector<std::vector<std::vector<std::string>>> audio_keys;  // same shape
   std::map<std::string, const Preset*> audio_presets;             // audio key -> a preset using it
   std::map<std::string, Preset> presets;                          // platform -> as rendered (proxy: scaled)
-  std::map<std::string, SubtitleTrack> timed_captions;            // language -> on the output timeline
+  std::map<std::pair<std::string, std::string>, SubtitleTrack> timed_captions;  // (variant, language)
   bool proxy = false;
   bool failed = false;
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
+  [[nodiscard]] const Clip& clip_of(const OutputRecord& r) const { return *variants.at(r.variant); }
 
   void fail_all(const std::string& why) {
     failed = true;
@@ -270,19 +280,128 @@ struct ClipJob {
   }
 };
 
+// The sound of one output: the programme, or its voice-over mix (a file may serve several variants).
+std::string mix_key_of(const Clip& clip, const std::string& language) {
+  const auto vo = clip.voiceover.find(language);
+  return vo != clip.voiceover.end() ? "vo:" + vo->second.string() : "programme";
+}
+
 std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& language) {
   const AudioEncodeSettings a{p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps};
-  const std::string mix = clip.voiceover.count(language) != 0 ? "vo:" + language : "programme";
+  const std::string mix = mix_key_of(clip, language);
   return mix + " " + a.key() + " I=" + std::to_string(p.loudness.integrated_lufs) +
          " TP=" + std::to_string(p.loudness.true_peak_dbtp);
 }
 
+// The text of one output (its variant's captions, title and card texts) as a language branch at
+// geometry `g`; the output's timed captions are kept for its sidecar files.
+LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
+                                      const GeometryBranchSpec& g, const PreparedInputs& inputs,
+                                      const OutputRecord& r) {
+  const Clip& clip = job.clip_of(r);
+  const ClipTimeline& timeline = job.timeline;
+  const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
+  const auto content_at_ms = std::llround(timeline.content_at_s * 1000.0);
+  const auto content_ms = std::llround(timeline.content_duration_s * 1000.0);
+  const auto track = inputs.subtitles.find({clip_key(clip.id, clip.variant), r.language});
+  SubtitleTrack timed;
+  if (track != inputs.subtitles.end()) {
+    // A plain clip's captions are timed on its source; a scripted clip's on the assembled clip.
+    const int64_t from_ms =
+        single_source ? std::llround(timeline.segments[timeline.first_content].in_s * 1000.0) : 0;
+    timed = retime(track->second, from_ms, from_ms + content_ms, content_at_ms);
+  } else {
+    timed.format = SubtitleFormat::kSrt;
+  }
+  // The sidecar files carry exactly the cues that are burned in, on the output's timeline.
+  job.timed_captions.emplace(std::make_pair(r.variant, r.language), timed);
+  const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
+  TitleText title;
+  if (const auto t = clip.title.find(r.language); t != clip.title.end()) {
+    title = {t->second, title_ms, content_at_ms,
+             campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
+  }
+  CaptionStyle style = campaign.brand.caption_style;
+  style.font_family = caption_font_for(campaign.brand, r.language);
+  style.language = r.language;
+  // Text is laid out once, at the final output's size, even for a review proxy: the script's
+  // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
+  // very lines (and font sizes) that the final output shows.
+  const Preset& final_preset = presets.get(r.platform);
+  CaptionLayout layout{final_preset.width_px, final_preset.height_px, final_preset.safe};
+  if (g.logo) {
+    LogoPlacement at_final = g.logo_placement;
+    at_final.top_px = final_preset.safe.top_px;
+    at_final.bottom_px = final_preset.safe.bottom_px;
+    at_final.left_px = final_preset.safe.left_px;
+    at_final.right_px = final_preset.safe.right_px;
+    const LogoOverlay::Rect at = LogoOverlay::place(at_final, g.logo->width_px, g.logo->height_px,
+                                                    final_preset.width_px, final_preset.height_px);
+    layout.logo = {at.x, at.y, at.w, at.h};
+  }
+  LanguageBranchSpec l;
+  l.language = r.language;
+  l.fonts.default_family = fallback_family_for_language(r.language);
+  // A card's text belongs to the card's picture (it fades and crossfades with it): each card
+  // gets its own script, timed from the segment's first frame, drawn before the blend. The
+  // timeline is the first variant's; this variant's own segment holds its card's text.
+  l.card_scripts.resize(timeline.segments.size());
+  for (size_t si = 0; si < timeline.segments.size(); ++si) {
+    const TimelineSegment& ts = timeline.segments[si];
+    const Segment* own = ts.segment;
+    const auto index = ts.segment - job.clip->segments.data();
+    if (index >= 0 && static_cast<size_t>(index) < clip.segments.size()) own = &clip.segments[index];
+    const auto card = own->card_text.find(r.language);
+    if (own->kind != Segment::Kind::kCard || card == own->card_text.end()) continue;
+    CardText c;
+    c.text = card->second;
+    c.start_ms = 0;
+    c.end_ms = std::llround(ts.duration_s * 1000.0);
+    c.where = campaign.source_file.string() + ":" + std::to_string(own->line);
+    SubtitleTrack none;
+    none.format = SubtitleFormat::kSrt;
+    l.card_scripts[si] = build_ass_script(none, style, layout, {}, {c});
+  }
+  if (!timed.cues.empty() || !title.text.empty())
+    l.ass_script = build_ass_script(timed, style, layout, title);
+  return l;
+}
+
+// Every voice-over file of the clip's variants (each probed once) fits the clip.
+void check_voiceovers(const std::vector<const Clip*>& variants, const ClipTimeline& timeline,
+                      const RenderOptions& options) {
+  std::set<fs::path> seen;
+  for (const Clip* clip : variants) {
+    for (const auto& [lang, file] : clip->voiceover) {
+      if (!seen.insert(file).second) continue;
+      const std::string of = "clip '" + clip_key(clip->id, clip->variant) + "': the " + lang + " voice-over";
+      double vo_s = 0.0;
+      try {
+        const MediaInfo vo = probe_media(file);
+        check_source_limits(vo, options.limits, of);
+        vo_s = vo.duration_s;
+      } catch (const Error& e) {
+        throw Error(ErrorKind::kInput, of + " cannot be read: " + e.what());
+      }
+      if (vo_s > timeline.content_duration_s + 0.05) {
+        throw Error(ErrorKind::kInput, of + " " + file.filename().string() + " is " + std::to_string(vo_s) +
+                                           " s, longer than the clip (" +
+                                           std::to_string(timeline.content_duration_s) + " s); shorten it");
+      }
+    }
+  }
+}
+
 // Throws Error(kInput) for input that can never render; media that cannot be read fails the job.
 std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets,
-                                      const Clip& clip, const std::vector<OutputRecord*>& records,
-                                      const PreparedInputs& inputs, const RenderOptions& options) {
+                                      const std::vector<const Clip*>& variants,
+                                      const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
+                                      const RenderOptions& options) {
   auto job = std::make_unique<ClipJob>();
+  const Clip& clip = *variants.front();
   job->clip = &clip;
+  job->variant_list = variants;
+  for (const Clip* v : variants) job->variants.emplace(v->variant, v);
   job->records = records;
   auto fail_all = [&](const std::string& why) { job->fail_all(why); };
   job->proxy = options.proxy;
@@ -304,25 +423,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     return job;
   }
   const double fps = av_q2d(timeline.frame_rate);
-  for (const auto& [lang, file] : clip.voiceover) {
-    double vo_s = 0.0;
-    try {
-      const MediaInfo vo = probe_media(file);
-      check_source_limits(vo, options.limits, "clip '" + clip.id + "': the " + lang + " voice-over");
-      vo_s = vo.duration_s;
-    } catch (const Error& e) {
-      throw Error(ErrorKind::kInput,
-                  "clip '" + clip.id + "': the " + lang + " voice-over cannot be read: " + e.what());
-    }
-    if (vo_s > timeline.content_duration_s + 0.05) {
-      throw Error(ErrorKind::kInput, "clip '" + clip.id + "': the " + lang + " voice-over " +
-                                         file.filename().string() + " is " + std::to_string(vo_s) +
-                                         " s, longer than the clip (" +
-                                         std::to_string(timeline.content_duration_s) + " s); shorten it");
-    }
-  }
-  const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
-
+  check_voiceovers(variants, timeline, options);
   // Limits of each platform are stated before any encoding.
   std::vector<OutputRecord*>& active = job->active;
   for (OutputRecord* r : records) {
@@ -385,11 +486,9 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
 
   // Shape the graph like the work: geometry -> language -> distinct encoding.
   std::map<std::string, size_t> geometry_index;
-  std::vector<std::vector<std::string>> language_keys;
+  std::vector<std::map<std::string, size_t>> language_keys;  // per geometry: text -> language branch
   std::vector<std::vector<std::vector<std::string>>> encoder_keys;
   auto& groups = job->groups;
-  const auto content_at_ms = std::llround(timeline.content_at_s * 1000.0);
-  const auto content_ms = std::llround(timeline.content_duration_s * 1000.0);
   for (OutputRecord* r : active) {
     const Preset& p = job->preset(r->platform);
     const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
@@ -419,75 +518,14 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const size_t gi = git->second;
     GeometryBranchSpec& g = spec.geometries[gi];
 
-    // Text of this language at this geometry: captions, title and card texts, one ASS script.
-    const auto track = inputs.subtitles.find({clip.id, r->language});
-    SubtitleTrack timed;
-    if (track != inputs.subtitles.end()) {
-      // A plain clip's captions are timed on its source; a scripted clip's on the assembled clip.
-      const int64_t from_ms =
-          single_source ? std::llround(timeline.segments[timeline.first_content].in_s * 1000.0) : 0;
-      timed = retime(track->second, from_ms, from_ms + content_ms, content_at_ms);
-    } else {
-      timed.format = SubtitleFormat::kSrt;
-    }
-    // The sidecar files carry exactly the cues that are burned in, on the output's timeline.
-    job->timed_captions.emplace(r->language, timed);
-    const int64_t title_ms = std::llround(clip.title_duration_s * 1000.0);
-    TitleText title;
-    if (const auto t = clip.title.find(r->language); t != clip.title.end()) {
-      title = {t->second, title_ms, content_at_ms,
-               campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
-    }
-    CaptionStyle style = campaign.brand.caption_style;
-    style.font_family = caption_font_for(campaign.brand, r->language);
-    style.language = r->language;
-    // Text is laid out once, at the final output's size, even for a review proxy: the script's
-    // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
-    // very lines (and font sizes) that the final output shows.
-    const Preset& final_preset = presets.get(r->platform);
-    CaptionLayout layout{final_preset.width_px, final_preset.height_px, final_preset.safe};
-    if (g.logo) {
-      LogoPlacement at_final = g.logo_placement;
-      at_final.top_px = final_preset.safe.top_px;
-      at_final.bottom_px = final_preset.safe.bottom_px;
-      at_final.left_px = final_preset.safe.left_px;
-      at_final.right_px = final_preset.safe.right_px;
-      const LogoOverlay::Rect at = LogoOverlay::place(at_final, g.logo->width_px, g.logo->height_px,
-                                                      final_preset.width_px, final_preset.height_px);
-      layout.logo = {at.x, at.y, at.w, at.h};
-    }
-    // A card's text belongs to the card's picture (it fades and crossfades with it): each card
-    // gets its own script, timed from the segment's first frame, drawn before the blend.
-    std::vector<std::string> card_scripts(timeline.segments.size());
-    for (size_t si = 0; si < timeline.segments.size(); ++si) {
-      const TimelineSegment& ts = timeline.segments[si];
-      const auto card = ts.segment->card_text.find(r->language);
-      if (ts.segment->kind != Segment::Kind::kCard || card == ts.segment->card_text.end()) continue;
-      CardText c;
-      c.text = card->second;
-      c.start_ms = 0;
-      c.end_ms = std::llround(ts.duration_s * 1000.0);
-      c.where = campaign.source_file.string() + ":" + std::to_string(ts.segment->line);
-      SubtitleTrack none;
-      none.format = SubtitleFormat::kSrt;
-      card_scripts[si] = build_ass_script(none, style, layout, {}, {c});
-    }
-    std::string script;
-    if (!timed.cues.empty() || !title.text.empty()) script = build_ass_script(timed, style, layout, title);
-    std::string lkey = r->language + "\n" + script;
-    for (const std::string& c : card_scripts) lkey += "\n" + c;
-    size_t li = 0;
-    for (; li < language_keys[gi].size(); ++li) {
-      if (language_keys[gi][li] == lkey) break;
-    }
-    if (li == language_keys[gi].size()) {
-      LanguageBranchSpec l;
-      l.language = r->language;
-      l.ass_script = script;
-      l.card_scripts = std::move(card_scripts);
-      l.fonts.default_family = fallback_family_for_language(r->language);
-      g.languages.push_back(std::move(l));
-      language_keys[gi].push_back(lkey);
+    // Text of this output (variant, language) at this geometry: one language branch per distinct text.
+    LanguageBranchSpec text = language_branch_of(*job, campaign, presets, g, inputs, *r);
+    std::string lkey = r->language + "\n" + text.ass_script;
+    for (const std::string& c : text.card_scripts) lkey += "\n" + c;
+    auto [lit, lnew] = language_keys[gi].emplace(lkey, g.languages.size());
+    const size_t li = lit->second;
+    if (lnew) {
+      g.languages.push_back(std::move(text));
       encoder_keys[gi].emplace_back();
       groups[gi].emplace_back();
       job->audio_keys[gi].emplace_back();
@@ -507,7 +545,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * fps)));
     v.bframes = p.video.bframes;
     v.closed_gop = p.video.closed_gop;
-    const std::string akey = audio_key_of(clip, p, r->language);
+    const std::string akey = audio_key_of(job->clip_of(*r), p, r->language);
     job->audio_presets.emplace(akey, &p);
     const std::string ekey = v.key() + "\n" + akey;
     auto& ekeys = encoder_keys[gi][li];
@@ -519,7 +557,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       EncoderBranchSpec e;
       e.video = v;
       e.path = r->path;
-      e.label = clip.id + "." + r->platform + "." + r->language;
+      e.label = clip_key(clip.id, r->variant) + "." + r->platform + "." + r->language;
       g.languages[li].encoders.push_back(std::move(e));
       ekeys.push_back(ekey);
       groups[gi][li].emplace_back();
@@ -555,7 +593,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
 // take caption files.
 void write_sidecars(const ClipJob& job, const OutputRecord& r, bool wanted) {
   if (!wanted || r.status != OutputStatus::kOk) return;
-  const auto it = job.timed_captions.find(r.language);
+  const auto it = job.timed_captions.find({r.variant, r.language});
   if (it == job.timed_captions.end() || it->second.cues.empty()) return;
   write_file_atomically(fs::path(r.path).replace_extension(".srt"), to_srt(it->second));
   write_file_atomically(fs::path(r.path).replace_extension(".vtt"), to_vtt(it->second));
@@ -593,16 +631,16 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
     for (OutputRecord* r : job.active) {
       const Preset& p = job.preset(r->platform);
-      const std::string key = audio_key_of(clip, p, r->language);
+      const Clip& own = job.clip_of(*r);  // the variant's voice-over
+      const std::string key = audio_key_of(own, p, r->language);
       if (audio_by_key.count(key) != 0) continue;
-      const auto vo = clip.voiceover.find(r->language);
-      const std::string mix = vo != clip.voiceover.end() ? "vo:" + r->language : "programme";
+      const auto vo = own.voiceover.find(r->language);
+      const std::string mix = mix_key_of(own, r->language);
       auto it = mixes.find(mix);
       if (it == mixes.end()) {
-        AudioBuffer mixed =
-            vo != clip.voiceover.end()
-                ? mix_voiceover(programme, vo->second, timeline.content_at_s, ducking_of(clip))
-                : programme;
+        AudioBuffer mixed = vo != own.voiceover.end()
+                                ? mix_voiceover(programme, vo->second, timeline.content_at_s, ducking_of(own))
+                                : programme;
         LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
         meter.add_frames(mixed.samples.data(), mixed.frames());
         const double measured = meter.integrated_lufs();
@@ -673,6 +711,39 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   });
 }
 
+// The records of each clip with the clip's variants (one render graph, one decode, per clip), in
+// campaign order. Clips without a record to render are left out.
+std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> clip_groups(
+    const Campaign& campaign, std::vector<OutputRecord>& outputs) {
+  std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> groups;
+  std::map<std::string, size_t> index;
+  for (const Clip& clip : campaign.clips) {
+    auto [it, fresh] = index.emplace(clip.id, groups.size());
+    if (fresh) groups.emplace_back();
+    groups[it->second].first.push_back(&clip);
+  }
+  for (OutputRecord& r : outputs) {
+    const auto it = index.find(r.clip);
+    if (it != index.end()) groups[it->second].second.push_back(&r);
+  }
+  std::erase_if(groups, [](const auto& g) { return g.second.empty(); });
+  // A graph holds one encoder per distinct output at once: a clip with many variants is cut into
+  // graphs of whole variants, about kOutputsPerGraph outputs each (each graph decodes the clip).
+  constexpr size_t kOutputsPerGraph = 24;
+  std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> cut;
+  for (auto& [variants, records] : groups) {
+    cut.emplace_back(variants, std::vector<OutputRecord*>{});
+    for (size_t i = 0; i < records.size(); ++i) {
+      auto& current = cut.back().second;
+      const bool new_variant = i > 0 && records[i]->variant != records[i - 1]->variant;
+      if (new_variant && current.size() >= kOutputsPerGraph)
+        cut.emplace_back(variants, std::vector<OutputRecord*>{});
+      cut.back().second.push_back(records[i]);
+    }
+  }
+  return cut;
+}
+
 }  // namespace
 
 RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
@@ -686,12 +757,8 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   for (const RenderUnit& u : units) report.outputs.push_back(record_of(u, options.proxy));
   // Prepare every clip before encoding any: input errors stop the run with nothing written.
   std::vector<std::unique_ptr<ClipJob>> jobs;
-  for (const Clip& clip : campaign.clips) {
-    std::vector<OutputRecord*> records;
-    for (OutputRecord& r : report.outputs) {
-      if (r.clip == clip.id) records.push_back(&r);
-    }
-    if (!records.empty()) jobs.push_back(prepare_clip(campaign, presets, clip, records, inputs, options));
+  for (const auto& [variants, records] : clip_groups(campaign, report.outputs)) {
+    jobs.push_back(prepare_clip(campaign, presets, variants, records, inputs, options));
   }
   // Nothing is written through a symbolic link planted in the output folder (output_safety.h).
   check_output_tree(plan);
@@ -707,12 +774,12 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
       }
       if (rest.size() != all_records.size()) {
         // Render only what is left: the graph is shaped again for those outputs.
-        const Clip& clip = *job->clip;
+        const std::vector<const Clip*> variants = job->variant_list;
         job = std::make_unique<ClipJob>();
-        job->clip = &clip;
+        job->clip = variants.front();
         if (!rest.empty()) {
           try {
-            job = prepare_clip(campaign, presets, clip, rest, inputs, options);
+            job = prepare_clip(campaign, presets, variants, rest, inputs, options);
           } catch (const Error& e) {
             job->records = rest;
             job->fail_all(e.what());
@@ -754,8 +821,11 @@ StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& pres
                              const std::string& language)
     : state_(std::make_unique<State>()) {
   const Clip* clip = nullptr;
+  std::vector<const Clip*> variants;  // the first variant is shown
   for (const Clip& c : campaign.clips) {
-    if (c.id == clip_id) clip = &c;
+    if (c.id != clip_id) continue;
+    if (clip == nullptr) clip = &c;
+    variants.push_back(&c);
   }
   if (clip == nullptr) throw Error(ErrorKind::kInput, "the campaign has no clip '" + clip_id + "'");
   state_->safe = presets.get(platform).safe;
@@ -767,7 +837,8 @@ StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& pres
   s.record.clip = clip_id;
   s.record.platform = platform;
   s.record.language = language;
-  s.job = prepare_clip(campaign, presets, *clip, {&s.record}, s.inputs, RenderOptions{});
+  s.record.variant = clip->variant;
+  s.job = prepare_clip(campaign, presets, variants, {&s.record}, s.inputs, RenderOptions{});
   if (s.job->failed || s.job->active.empty()) throw Error(ErrorKind::kMedia, s.record.error);
   ClipGraphSpec& spec = s.job->spec;
   attach_crop_paths(spec);

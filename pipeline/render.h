@@ -44,6 +44,7 @@ const char* to_string(OutputStatus status);
 
 struct OutputRecord {
   std::string clip;
+  std::string variant;  // empty when the campaign has no variants
   std::string platform;
   std::string language;
   std::filesystem::path path;
@@ -61,7 +62,7 @@ struct OutputRecord {
   std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
 };
 
-// The record of a unit before it is rendered: clip, platform, language, path, fingerprint,
+// The record of a unit before it is rendered: clip, variant, platform, language, path, fingerprint,
 // proxy, status kFailed (set when it is done).
 OutputRecord record_of(const RenderUnit& unit, bool proxy);
 
@@ -88,7 +89,8 @@ struct StillInfo {
 
 // The frame `render` would produce for one output at `at_s` seconds (the frame on screen then),
 // through the same stages as the render graph: timeline source (seeking to the nearest keyframe
-// and decoding forward), geometry stage, caption burner. Throws Error(kInput / kMedia).
+// and decoding forward), geometry stage, caption burner. A campaign with variants shows the
+// clip's first variant. Throws Error(kInput / kMedia).
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
                       const std::string& platform, const std::string& language, double at_s,
                       StillInfo* info = nullptr);

@@ -50,6 +50,7 @@ nlohmann::ordered_json report_to_json(const RenderReport& report, const ReportRu
     const OutputRecord& o = report.outputs[i];
     nlohmann::ordered_json e;
     e["clip"] = o.clip;
+    if (!o.variant.empty()) e["variant"] = o.variant;
     e["platform"] = o.platform;
     e["language"] = o.language;
     std::error_code ec;
@@ -123,6 +124,7 @@ RenderReport read_report(const fs::path& file, ReportRun* run) {
     for (const auto& e : j.at("outputs")) {
       OutputRecord o;
       o.clip = e.at("clip").get<std::string>();
+      o.variant = e.value("variant", std::string());
       o.platform = e.at("platform").get<std::string>();
       o.language = e.at("language").get<std::string>();
       const fs::path path = e.at("path").get<std::string>();

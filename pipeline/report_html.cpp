@@ -1,5 +1,7 @@
 #include "pipeline/report_html.h"
 
+#include "pipeline/plan.h"
+
 #include <oneapi/tbb/parallel_for.h>
 #include <spdlog/spdlog.h>
 
@@ -74,8 +76,8 @@ std::string file_safe(const std::string& text) {
 }
 
 fs::path thumb_relative(const OutputRecord& o) {
-  return fs::path("thumbs") /
-         (file_safe(o.clip) + "." + file_safe(o.platform) + "." + file_safe(o.language) + ".png");
+  return fs::path("thumbs") / (file_safe(clip_key(o.clip, o.variant)) + "." + file_safe(o.platform) + "." +
+                               file_safe(o.language) + ".png");
 }
 
 // The thumbnail's size for a picture of w x h: kThumbHeightPx high, even width.
@@ -260,10 +262,11 @@ class PageWriter {
     std::set<std::string> seen_l(languages_.begin(), languages_.end());
     for (size_t i = 0; i < report_.outputs.size(); ++i) {
       const OutputRecord& o = report_.outputs[i];
-      append_unique(clips_, seen_c, o.clip);
+      append_unique(clips_, seen_c, clip_key(o.clip, o.variant));  // a variant is a row of its own
       append_unique(platforms_, seen_p, o.platform);
       append_unique(languages_, seen_l, o.language);
-      index_[{o.clip, o.platform, o.language}] = i;  // a later record of the same output wins
+      index_[{clip_key(o.clip, o.variant), o.platform, o.language}] =
+          i;  // a later record of the same output wins
     }
     // Anchors in matrix order.
     for (const auto& c : clips_) {

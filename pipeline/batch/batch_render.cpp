@@ -23,9 +23,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-OutputKey key_of(const RenderUnit& u) { return {u.clip_id, u.platform, u.language}; }
-OutputKey key_of(const OutputRecord& r) { return {r.clip, r.platform, r.language}; }
-std::string label_of(const OutputRecord& r) { return r.clip + "." + r.platform + "." + r.language; }
+// A variant's outputs are keyed (and recorded in the ledger) by "<clip>.<variant>".
+OutputKey key_of(const RenderUnit& u) { return {clip_key(u.clip_id, u.variant), u.platform, u.language}; }
+OutputKey key_of(const OutputRecord& r) { return {clip_key(r.clip, r.variant), r.platform, r.language}; }
+std::string label_of(const OutputRecord& r) {
+  return clip_key(r.clip, r.variant) + "." + r.platform + "." + r.language;
+}
 
 std::string relative_path(const fs::path& path, const fs::path& dir) {
   std::error_code ec;
@@ -36,7 +39,7 @@ std::string relative_path(const fs::path& path, const fs::path& dir) {
 // The output at the unit's final path is the one the row describes, with the unit's inputs.
 // `not_before`: when set, only rows written at or after that time count (--force).
 bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& dir,
-                const std::string& not_before) {
+                const std::string& not_before, DigestCache* digests) {
   if (row.status != "ok" || row.fingerprint != unit.fingerprint) return false;
   if (!not_before.empty() && row.rendered_at < not_before) return false;
   if (row.path != relative_path(unit.output_path, dir)) return false;
@@ -44,7 +47,8 @@ bool up_to_date(const RenderUnit& unit, const LedgerRow& row, const fs::path& di
   const auto size = fs::file_size(unit.output_path, ec);
   if (ec || static_cast<int64_t>(size) != row.bytes) return false;
   try {
-    return sha256_file(unit.output_path) == row.sha256;
+    return (digests != nullptr ? digests->sha256(unit.output_path) : sha256_file(unit.output_path)) ==
+           row.sha256;
   } catch (const Error&) {
     return false;
   }
@@ -125,7 +129,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     for (size_t i : mine) {
       const RenderUnit& u = plan.units[i];
       auto row = known.latest_ok.find(key_of(u));
-      if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before)) {
+      if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before, plan.digests.get())) {
         fill_skipped(final_records[i], u, row->second, "up to date", plan.proxy);
       } else {
         to_render.push_back(u);
@@ -176,7 +180,8 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
         continue;
       }
       // Again under the lock: another run may have rendered it since step 1.
-      if (auto row = latest_ok_row(dir, key); row && up_to_date(unit, *row, dir, not_before)) {
+      if (auto row = latest_ok_row(dir, key);
+          row && up_to_date(unit, *row, dir, not_before, plan.digests.get())) {
         fill_skipped(*r, unit, *row,
                      row->pid == ::getpid() && row->host == host ? "up to date" : "rendered by another run",
                      plan.proxy);
@@ -191,7 +196,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
   auto row_of = [&](const OutputRecord& r, const char* status) {
     LedgerRow row;
     row.campaign = campaign.name;
-    row.clip = r.clip;
+    row.clip = clip_key(r.clip, r.variant);
     row.platform = r.platform;
     row.language = r.language;
     row.path = relative_path(r.path, dir);
@@ -325,7 +330,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
   // The review page of a whole run (shard parts get theirs from `shortpack report`).
   if (options.shard.whole() && fs::exists(result.report_file)) {
     std::vector<std::string> clips;
-    for (const Clip& c : campaign.clips) clips.push_back(c.id);
+    for (const Clip& c : campaign.clips) clips.push_back(clip_key(c.id, c.variant));
     try {
       write_report_html(result.report, clips, campaign.platforms, campaign.languages, dir);
     } catch (const Error& e) {
@@ -334,6 +339,7 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
       spdlog::warn("{}", e.what());
     }
   }
+  if (plan.digests) plan.digests->save();  // the next run's plan and up-to-date checks read it
   return result;
 }
 

@@ -58,6 +58,32 @@ std::string fixed(double v, int decimals) {
 
 }  // namespace
 
+namespace {
+
+// One output counted into a cell (a platform x language, or a variant).
+void count(CoverageCell& cell, const CoverageItem& item, const LedgerRow* ok) {
+  if (ok != nullptr && ok->rendered_at > cell.last_rendered_at) cell.last_rendered_at = ok->rendered_at;
+  switch (item.state) {
+    case CoverageState::kOk:
+      ++cell.ok;
+      cell.minutes += ok->duration_s / 60.0;
+      break;
+    case CoverageState::kFailed:
+      ++cell.failed;
+      break;
+    case CoverageState::kMissing:
+      ++cell.missing;
+      break;
+    case CoverageState::kStale:
+      ++cell.stale;
+      break;
+    case CoverageState::kInvalid:
+      break;
+  }
+}
+
+}  // namespace
+
 Coverage coverage_of(const fs::path& output_dir, const RenderPlan* plan, bool verify) {
   Coverage cov;
   const std::vector<LedgerRow> rows = read_ledger_rows(output_dir);
@@ -83,7 +109,7 @@ Coverage coverage_of(const fs::path& output_dir, const RenderPlan* plan, bool ve
   if (plan != nullptr) {
     cov.against_plan = true;
     for (const RenderUnit& u : plan->units)
-      expected.push_back({{u.clip_id, u.platform, u.language}, &u.fingerprint});
+      expected.push_back({{clip_key(u.clip_id, u.variant), u.platform, u.language}, &u.fingerprint});
   } else {
     for (const auto& [key, row] : index.latest) expected.push_back({key, nullptr});
   }
@@ -92,6 +118,10 @@ Coverage coverage_of(const fs::path& output_dir, const RenderPlan* plan, bool ve
     CoverageItem item;
     item.key = e.key;
     auto& cell = cov.cells[{std::get<1>(e.key), std::get<2>(e.key)}];
+    // A variant's outputs are keyed "<clip>.<variant>" (ids have no '.').
+    const std::string& clip = std::get<0>(e.key);
+    CoverageCell* variant_cell =
+        clip.find('.') == std::string::npos ? nullptr : &cov.by_variant[clip.substr(clip.find('.') + 1)];
     const auto ok = index.latest_ok.find(e.key);
     const auto latest = index.latest.find(e.key);
     std::string problem;
@@ -114,28 +144,11 @@ Coverage coverage_of(const fs::path& output_dir, const RenderPlan* plan, bool ve
     } else {
       item.state = CoverageState::kOk;
       cov.minutes_ok += ok->second.duration_s / 60.0;
-      cell.minutes += ok->second.duration_s / 60.0;
     }
-    if (ok != index.latest_ok.end() && ok->second.rendered_at > cell.last_rendered_at) {
-      cell.last_rendered_at = ok->second.rendered_at;
-    }
-    switch (item.state) {
-      case CoverageState::kOk:
-        ++cell.ok;
-        ++cov.ok;
-        break;
-      case CoverageState::kFailed:
-        ++cell.failed;
-        break;
-      case CoverageState::kMissing:
-        ++cell.missing;
-        break;
-      case CoverageState::kStale:
-        ++cell.stale;
-        break;
-      case CoverageState::kInvalid:
-        break;
-    }
+    cov.ok += item.state == CoverageState::kOk ? 1 : 0;
+    count(cell, item, ok == index.latest_ok.end() ? nullptr : &ok->second);
+    if (variant_cell != nullptr)
+      count(*variant_cell, item, ok == index.latest_ok.end() ? nullptr : &ok->second);
     ++cov.outputs;
     cov.items.push_back(std::move(item));
   }
@@ -164,6 +177,17 @@ std::string coverage_text(const Coverage& c) {
     std::snprintf(line, sizeof line, "%-20s %-10s %5zu %7zu %8zu %12zu %8s  %s\n", pl.first.c_str(),
                   pl.second.c_str(), cell.ok, cell.failed, cell.missing, cell.stale,
                   fixed(cell.minutes, 2).c_str(),
+                  cell.last_rendered_at.empty() ? "-" : cell.last_rendered_at.c_str());
+    out += line;
+  }
+  if (!c.by_variant.empty()) {
+    std::snprintf(line, sizeof line, "\n%-31s %5s %7s %8s %12s %8s  %s\n", "variant", "ok", "failed",
+                  "missing", "out-of-date", "minutes", "last rendered");
+    out += line;
+  }
+  for (const auto& [variant, cell] : c.by_variant) {
+    std::snprintf(line, sizeof line, "%-31s %5zu %7zu %8zu %12zu %8s  %s\n", variant.c_str(), cell.ok,
+                  cell.failed, cell.missing, cell.stale, fixed(cell.minutes, 2).c_str(),
                   cell.last_rendered_at.empty() ? "-" : cell.last_rendered_at.c_str());
     out += line;
   }
@@ -201,6 +225,18 @@ nlohmann::ordered_json coverage_json(const Coverage& c) {
                      {"out_of_date", cell.stale},
                      {"minutes", cell.minutes},
                      {"last_rendered_at", cell.last_rendered_at}});
+  }
+  if (!c.by_variant.empty()) {
+    auto& variants = j["by_variant"] = nlohmann::ordered_json::array();
+    for (const auto& [variant, cell] : c.by_variant) {
+      variants.push_back({{"variant", variant},
+                          {"ok", cell.ok},
+                          {"failed", cell.failed},
+                          {"missing", cell.missing},
+                          {"out_of_date", cell.stale},
+                          {"minutes", cell.minutes},
+                          {"last_rendered_at", cell.last_rendered_at}});
+    }
   }
   auto& items = j["not_ok"] = nlohmann::ordered_json::array();
   for (const CoverageItem& item : c.items) {

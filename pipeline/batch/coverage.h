@@ -35,7 +35,8 @@ struct Coverage {
   std::string campaign;
   bool against_plan = false;                                          // false: only what the ledgers know
   std::map<std::pair<std::string, std::string>, CoverageCell> cells;  // (platform, language)
-  std::vector<CoverageItem> items;                                    // every output, plan order
+  std::map<std::string, CoverageCell> by_variant;  // variant id (outputs "<clip>.<variant>"); empty: none
+  std::vector<CoverageItem> items;                 // every output, plan order
   size_t outputs = 0;
   size_t ok = 0;
   double minutes_ok = 0.0;        // video minutes of the outputs that are ok now

@@ -27,6 +27,7 @@ nlohmann::ordered_json unit_json(const char* event, const OutputRecord& r) {
   nlohmann::ordered_json j;
   j["event"] = event;
   j["clip"] = r.clip;
+  if (!r.variant.empty()) j["variant"] = r.variant;
   j["platform"] = r.platform;
   j["language"] = r.language;
   j["output"] = r.path.string();

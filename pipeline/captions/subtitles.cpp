@@ -26,7 +26,8 @@ bool is_words_json_path(const std::filesystem::path& path) {
 }
 
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
-                             const std::string& encoding) {
+                             const std::string& encoding,
+                             const std::function<std::string(const std::string&)>& rewrite) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
   const bool words = is_words_json_path(path);
@@ -53,7 +54,8 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
                                        ": the subtitle file is empty (0 bytes); give the clip's captions, or "
                                        "write captions: {LANG: none} for a language that has none");
   }
-  const std::string text = decode_subtitle_bytes(bytes, path, encoding);
+  const std::string decoded = decode_subtitle_bytes(bytes, path, encoding);
+  const std::string text = rewrite ? rewrite(decoded) : decoded;
   SubtitleTrack track = words           ? parse_words_json(text, path, limits)
                         : ext == ".srt" ? parse_srt(text, path, limits)
                         : ext == ".vtt" ? parse_vtt(text, path, limits)

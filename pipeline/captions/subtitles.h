@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,8 +102,11 @@ struct SubtitleLimits {
 // Error(kInput) naming file:line:column and the `captions_encoding` setting.
 // A file without a cue that shows text (0 bytes, only a header, only empty cues) is
 // Error(kInput) naming the file: a clip without captions in a language says `captions: none`.
+// `rewrite`, when set, is applied to the decoded text before it is parsed (a variant's
+// {{column}} placeholders, see pipeline/variants.h); it may throw Error(kInput).
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {},
-                             const std::string& encoding = {});
+                             const std::string& encoding = {},
+                             const std::function<std::string(const std::string&)>& rewrite = {});
 
 // True for a file name ending in ".words.json" (any case): a word-timestamp file.
 bool is_words_json_path(const std::filesystem::path& path);

@@ -266,6 +266,8 @@ struct StudioServer::State {
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
       for (const Clip& clip : c.clips) {
         for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
+        // A clip's variants share its picture: the studio lists the clip once (its first variant).
+        if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) continue;
         json entry{{"id", clip.id}, {"platforms", json::object()}};
         for (const std::string& platform : c.platforms) {
           try {

@@ -314,7 +314,8 @@ TEST_F(Hostile, RunawayCampaignsAreRefusedQuickly) {
 
 TEST_F(Hostile, TooManyOutputsAreRefusedBeforeThePlan) {
   std::string y =
-      "name: hostile\nlanguages: [en, vi, km]\nplatforms: [small-portrait, small-landscape]\nclips:\n";
+      "name: hostile\nlanguages: [en, vi, km, th, fr, de]\nplatforms: [small-portrait, "
+      "small-landscape]\nclips:\n";
   for (int i = 0; i < 1700; ++i) {
     y += "  - {id: c" + std::to_string(i) + ", source: \"" + media("good.mp4").string() +
          "\", captions: none}\n";
@@ -322,7 +323,7 @@ TEST_F(Hostile, TooManyOutputsAreRefusedBeforeThePlan) {
   write_text(dir_ / "many.yaml", y);
   const RunResult run = render_here(dir_ / "many.yaml");
   expect_refused_up_front(
-      run, "asks for 10200 outputs (1700 clips x 2 platforms x 3 languages), more than the limit of 10000");
+      run, "asks for 20400 outputs (1700 clips x 2 platforms x 6 languages), more than the limit of 20000");
   EXPECT_LT(run.seconds, 30.0 * test::time_factor());
 }
 

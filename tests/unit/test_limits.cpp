@@ -40,7 +40,8 @@ TEST(Limits, DefaultsMatchTheComponentsOwnDefaults) {
   const Limits l;
   EXPECT_EQ(campaign_limits(l).max_clips, CampaignLimits{}.max_clips);
   EXPECT_EQ(campaign_limits(l).max_file_bytes, CampaignLimits{}.max_file_bytes);
-  EXPECT_EQ(campaign_limits(l).max_outputs, 10000);
+  EXPECT_EQ(campaign_limits(l).max_outputs, 20000);
+  EXPECT_EQ(campaign_limits(l).max_variants, 1000);
   EXPECT_EQ(subtitle_limits(l).max_file_bytes, 20 * 1024 * 1024);
   EXPECT_EQ(subtitle_limits(l).max_cues, 100000);
   EXPECT_EQ(subtitle_limits(l).max_line_bytes, 65536);
@@ -53,7 +54,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   Limits l;
   l.stall_s = 2.5;
   const std::vector<LimitInfo> all = describe_limits(l);
-  ASSERT_EQ(all.size(), 12U);
+  ASSERT_EQ(all.size(), 13U);
   std::map<std::string, std::string> values;
   for (const LimitInfo& i : all) {
     EXPECT_FALSE(i.description.empty()) << i.name;
@@ -63,6 +64,8 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   EXPECT_EQ(values.at("source_duration_s"), "10800");
   EXPECT_EQ(values.at("subtitle_bytes"), "20971520");
   EXPECT_EQ(values.at("frames_in_flight"), "0");
+  EXPECT_EQ(values.at("outputs"), "20000");
+  EXPECT_EQ(values.at("variants"), "1000");
 }
 
 TEST(Limits, SetLimitTakesUnits) {
@@ -202,8 +205,8 @@ TEST(StallWatchdogDeathTest, StuckWorkEndsTheProcess) {
 RenderPlan plan_in(const fs::path& out) {
   RenderPlan plan;
   plan.output_dir = out / "camp";
-  plan.units.push_back({"a", "tiktok", "en", plan.output_dir / "a/a.tiktok.en.mp4", "", 0, 0});
-  plan.units.push_back({"b", "tiktok", "en", plan.output_dir / "b/b.tiktok.en.mp4", "", 0, 0});
+  plan.units.push_back({"a", "tiktok", "en", plan.output_dir / "a/a.tiktok.en.mp4", "", 0, 0, ""});
+  plan.units.push_back({"b", "tiktok", "en", plan.output_dir / "b/b.tiktok.en.mp4", "", 0, 0, ""});
   return plan;
 }
 

@@ -1,0 +1,154 @@
+// Variants (issue 17) through the CLI: a 3-row table renders 3x the outputs, each with its own
+// row's hotline on the end card (read back by Tesseract OCR from the encoded file); editing one
+// row re-renders only that row's outputs; a bad table is refused with file:line, nothing written.
+#include <gtest/gtest.h>
+
+#include <clocale>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "support/media_probe.h"
+#include "support/test_support.h"
+
+namespace shortpack {
+namespace {
+
+namespace fs = std::filesystem;
+using test::shell_quote;
+using test::write_text;
+
+class VariantRender : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::setlocale(LC_ALL, "C");
+    test::write_test_presets(dir_ / "presets");
+    test::make_clip(dir_ / "src.mp4", 1.0, "color=c=0x405060:s=640x360:r=30");
+    write_text(dir_ / "cue.srt", "1\n00:00:00,000 --> 00:00:00,900\nOffice: {{office}}\n");
+  }
+  void write_campaign(const std::string& table) {
+    write_text(dir_ / "regions.csv", table);
+    write_text(dir_ / "c.yaml",
+               "name: v\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+               "  - id: end\n    segments:\n      - {source: src.mp4}\n"
+               "      - {card: {en: \"{{hotline}}\"}, duration: 1.5, background: \"#0D47A1\"}\n"
+               "    captions: {en: cue.srt}\n");
+  }
+  test::CommandResult render() {
+    return test::run_shortpack("render " + shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+                               shell_quote((dir_ / "presets").string()) + " --out " +
+                               shell_quote((dir_ / "out").string()) + " --progress none");
+  }
+  // status of each output in report.json, by file name
+  std::map<std::string, std::string> statuses() {
+    const auto report = nlohmann::json::parse(test::read_text(dir_ / "out/v/report.json"));
+    std::map<std::string, std::string> out;
+    for (const auto& o : report.at("outputs")) {
+      out[fs::path(o.at("path").get<std::string>()).filename().string()] = o.at("status").get<std::string>();
+    }
+    return out;
+  }
+  // What Tesseract reads on the card (1.8 s: the card alone on screen), upscaled, white on blue
+  // turned black on white.
+  std::string ocr_card(const fs::path& video) {
+    const fs::path png = dir_ / (video.stem().string() + ".png");
+    const auto cut = test::run_command(
+        "ffmpeg -nostdin -hide_banner -loglevel error -y -ss 1.8 -i " + shell_quote(video.string()) +
+        " -frames:v 1 -vf \"scale=iw*3:ih*3,format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " +
+        shell_quote(png.string()));
+    EXPECT_EQ(cut.exit_code, 0) << cut.output;
+    std::string text =
+        test::run_command("tesseract " + shell_quote(png.string()) +
+                          " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
+            .output;
+    std::erase_if(text, [](char c) { return c < '0' || c > '9'; });
+    return text;
+  }
+  test::ScratchDir dir_{"variants-e2e"};
+};
+
+TEST_F(VariantRender, EachRowGetsItsOwnOutputsAndText) {
+  if (test::run_command("tesseract --list-langs").output.find("eng") == std::string::npos) {
+    SHORTPACK_SKIP_OR_FAIL("tesseract with the 'eng' model is not installed (scripts/setup installs it)");
+  }
+  write_campaign(
+      "id,hotline,office\nhanoi,02439461234,Ha Noi\nhue,02343822123,Hue\nhcm,02838295000,Sai Gon\n");
+  const auto first = render();
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const std::map<std::string, std::string> want_text{
+      {"hanoi", "02439461234"}, {"hue", "02343822123"}, {"hcm", "02838295000"}};
+  EXPECT_EQ(test::list_files(dir_ / "out/v/end", ".mp4"),
+            (std::vector<std::string>{"end.hanoi.small-portrait.en.mp4", "end.hcm.small-portrait.en.mp4",
+                                      "end.hue.small-portrait.en.mp4"}));
+  for (const auto& [id, hotline] : want_text) {
+    const fs::path video = dir_ / "out/v/end" / ("end." + id + ".small-portrait.en.mp4");
+    const test::MediaProbe probe = test::probe_file(video);
+    EXPECT_NEAR(probe.duration_s, 2.5, 0.1) << id;
+    EXPECT_EQ(ocr_card(video), hotline) << id;
+  }
+  for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
+  // The ledger's coverage, per variant too.
+  const auto ledger = test::run_shortpack("ledger " + shell_quote((dir_ / "c.yaml").string()) +
+                                          " --presets " + shell_quote((dir_ / "presets").string()) +
+                                          " --out " + shell_quote((dir_ / "out").string()) + " --json");
+  ASSERT_EQ(ledger.exit_code, 0) << ledger.output;
+  const auto coverage = nlohmann::json::parse(ledger.output);
+  ASSERT_EQ(coverage.at("by_variant").size(), 3u) << ledger.output;
+  for (const auto& v : coverage.at("by_variant")) EXPECT_EQ(v.at("ok"), 1) << v.dump();
+
+  // One row's hotline changes: only that row's output is rendered again.
+  write_campaign(
+      "id,hotline,office\nhanoi,02439461234,Ha Noi\nhue,19009068000,Hue\nhcm,02838295000,Sai Gon\n");
+  const auto second = render();
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(statuses(), (std::map<std::string, std::string>{{"end.hanoi.small-portrait.en.mp4", "skipped"},
+                                                            {"end.hcm.small-portrait.en.mp4", "skipped"},
+                                                            {"end.hue.small-portrait.en.mp4", "ok"}}));
+  EXPECT_EQ(ocr_card(dir_ / "out/v/end/end.hue.small-portrait.en.mp4"), "19009068000");
+
+  // A column only the caption file uses is part of the fingerprint too.
+  write_campaign(
+      "id,hotline,office\nhanoi,02439461234,Ha Noi\nhue,19009068000,Hue\nhcm,02838295000,Thu Duc\n");
+  const auto third = render();
+  ASSERT_EQ(third.exit_code, 0) << third.output;
+  EXPECT_EQ(statuses().at("end.hcm.small-portrait.en.mp4"), "ok");
+  EXPECT_EQ(statuses().at("end.hanoi.small-portrait.en.mp4"), "skipped");
+}
+
+TEST_F(VariantRender, ABadTableIsRefusedWithFileAndLineBeforeAnythingIsWritten) {
+  write_campaign("id,hotline,office\nhanoi,1,A\nhanoi,2,B\nHue!,3,C\nhcm,,D\n");
+  const auto run = render();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("regions.csv:3: duplicate variant id 'hanoi'"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("regions.csv:4: bad variant id 'Hue!'"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("regions.csv:5: variant 'hcm' has an empty 'hotline', which "), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("c.yaml:9"), std::string::npos) << run.output;  // the card's line
+  EXPECT_FALSE(fs::exists(dir_ / "out")) << "nothing may be written for a refused campaign";
+
+  // A column the caption file names but the table lacks: found before rendering, with the file's line.
+  write_campaign("id,hotline\nhanoi,1\n");
+  const auto missing = render();
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("cue.srt:3: the subtitle file uses {{office}}, but the variants table"),
+            std::string::npos)
+      << missing.output;
+  EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+// The glyph check runs on every row's text: one row's value that no font covers is refused,
+// naming the card's line and the row, before anything renders.
+TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
+  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,B\n");
+  const auto run = render();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' segment 2"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("variant 'hanoi'"), std::string::npos) << run.output;
+  EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+}  // namespace
+}  // namespace shortpack
