@@ -26,6 +26,7 @@
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/subtitles.h"
 #include "support/fonts.h"
+#include "support/icu_words.h"
 #include "support/image_io.h"
 #include "support/test_support.h"
 
@@ -882,25 +883,6 @@ std::vector<LitEvent> lit_events(const std::string& script) {
   return out;
 }
 
-// ICU's words of `text` (spaces dropped), as the test sees them.
-std::vector<std::string> icu_words(const std::string& text, const char* language) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> words(
-      icu::BreakIterator::createWordInstance(icu::Locale::forLanguageTag(language, status), status));
-  EXPECT_TRUE(U_SUCCESS(status));
-  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
-  words->setText(u);
-  std::vector<std::string> out;
-  for (int32_t a = words->first(), b = words->next(); b != icu::BreakIterator::DONE;
-       a = b, b = words->next()) {
-    if (words->getRuleStatus() == UBRK_WORD_NONE) continue;
-    std::string w;
-    u.tempSubStringBetween(a, b).toUTF8String(w);
-    out.push_back(w);
-  }
-  return out;
-}
-
 class CaptionWordHighlightSpaceless : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(CaptionWordHighlightSpaceless, HighlightsWholeWordsAsIcuSegmentsThem) {
@@ -908,13 +890,13 @@ TEST_P(CaptionWordHighlightSpaceless, HighlightsWholeWordsAsIcuSegmentsThem) {
   const CaptionLayout layout(1280, 720, kYouTubeSafe);
   const auto track = parse_srt("1\n00:00:00,000 --> 00:00:04,000\n" + std::string(text) + "\n", "s.srt");
   const std::string script = build_ass_script(track, highlight_style(language), layout);
-  const std::vector<std::string> expected = icu_words(text, language);
+  const std::vector<test::IcuWord> expected = test::icu_words(text, language);
   ASSERT_GE(expected.size(), 3u) << "the test text should have several words";
   const std::vector<LitEvent> events = lit_events(script);
   ASSERT_EQ(events.size(), expected.size()) << script;
   int previous_x = -1;
   for (size_t i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].text, expected[i]) << "word " << i;
+    EXPECT_EQ(events[i].text, expected[i].text) << "word " << i;
     // On the frame: the word's highlight is there, and it is to the right of the one before.
     const Rendered r = render(script, 1280, 720, (events[i].start_ms + events[i].end_ms) / 2);
     const Highlight h = highlight_in(*r.frame);
