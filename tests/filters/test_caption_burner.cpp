@@ -1016,6 +1016,38 @@ TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
   EXPECT_GT(large, 3 * small);  // twice the size, four times the area
 }
 
+// An author's own ASS event with an emoji (no outline in the author's style, so any dark pixel
+// would be the placeholder): drawn in colour right of the word, at the event's own \\fs size.
+TEST(CaptionEmoji, EmojiInAnAuthorsAssEventIsDrawnInColourAtTheEventsSize) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const auto script_with = [](const std::string& text) {
+    return "[Script Info]\nScriptType: v4.00+\nPlayResX: 1280\nPlayResY: 720\nScaledBorderAndShadow: yes\n\n"
+           "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+           "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, "
+           "Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+           "Style: Default,Noto Sans,48,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,"
+           "0,0,2,20,20,20,1\n\n[Events]\n"
+           "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+           "Dialogue: 0,0:00:00.00,0:00:02.00,Default,,0,0,0,," +
+           text + "\n";
+  };
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const Rendered r = render_track(parse_ass(script_with("Done \u2705"), "e.ass"), "en", layout, 1000);
+  EXPECT_THAT(r.script, HasSubstr("; shortpack-emoji"));
+  const Colours c = colours_in(*r.frame);
+  EXPECT_GT(c.green, 150);
+  EXPECT_EQ(c.dark, 0) << "the placeholder was blended (a tofu box)";
+  const Rendered plain = render_track(parse_ass(script_with("Done"), "t.ass"), "en", layout, 1000);
+  EXPECT_EQ(colours_in(*plain.frame).green, 0);
+  ASSERT_GT(plain.box.w, 0);
+  EXPECT_GT(c.x_min, plain.box.x + plain.box.w / 2) << "the emoji should follow the word";
+  // The event's own size override scales the emoji with the text: twice the size, about four
+  // times the area.
+  const Rendered large =
+      render_track(parse_ass(script_with("{\\fs96}Done \u2705"), "l.ass"), "en", layout, 1000);
+  EXPECT_GT(colours_in(*large.frame).green, 3 * c.green);
+}
+
 TEST(CaptionEmoji, PreflightAcceptsCoveredEmojiAndStillRefusesWhatNoFontHas) {
   if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
   EXPECT_NO_THROW(
