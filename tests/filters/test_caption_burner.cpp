@@ -1017,7 +1017,7 @@ TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
 }
 
 // An author's own ASS event with an emoji (no outline in the author's style, so any dark pixel
-// would be the placeholder): drawn in colour right of the word, at the event's own \\fs size.
+// would be the placeholder): drawn in colour right of the word, at the event's own \fs size.
 TEST(CaptionEmoji, EmojiInAnAuthorsAssEventIsDrawnInColourAtTheEventsSize) {
   if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
   const auto script_with = [](const std::string& text) {
