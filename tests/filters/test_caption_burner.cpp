@@ -1056,5 +1056,29 @@ TEST(CaptionEmoji, PreflightAcceptsCoveredEmojiAndStillRefusesWhatNoFontHas) {
               ::testing::ElementsAre(HasSubstr("c.yaml:3: the 'en' text has '\uE000' (U+E000)")));
 }
 
+// A ZWJ sequence whose every emoji the colour font has, but not the sequence itself (dog + ZWJ +
+// pizza): the burner would draw only the dog, so the pre-flight refuses it, naming the file and
+// the cue's line; sequences the font has a glyph for pass.
+TEST(CaptionEmoji, PreflightRefusesAZwjSequenceTheColourFontHasNoGlyphFor) {
+  if (!colour_emoji_covers("\U0001F436")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const std::string dog_pizza = "\U0001F436\u200D\U0001F355";
+  ASSERT_TRUE(colour_emoji_covers(dog_pizza)) << "the font should have both emoji: the test proves nothing";
+  const auto track =
+      parse_srt("1\n00:00:00,000 --> 00:00:01,000\nFine\n\n2\n00:00:01,000 --> 00:00:02,000\nLunch " +
+                    dog_pizza + " and " + dog_pizza + "\n",
+                "z.en.srt");
+  EXPECT_THAT(glyph_coverage_problems(track, "en", "Noto Sans"),
+              ::testing::ElementsAre(::testing::AllOf(
+                  HasSubstr("z.en.srt:5 (cue 2): the 'en' text has the emoji sequence '" + dog_pizza + "'"),
+                  HasSubstr("(U+1F436 U+200D U+1F355)"), HasSubstr("has no single glyph for"))));
+  EXPECT_THROW(check_glyph_coverage(track, "en", "Noto Sans"), Error);
+  // A family, the rainbow flag, a skin tone and a country flag are single glyphs of the font.
+  EXPECT_THAT(
+      text_coverage_problems("\U0001F468\u200D\U0001F469\u200D\U0001F467 \U0001F3F3\uFE0F\u200D\U0001F308 "
+                             "\U0001F44D\U0001F3FD \U0001F1FB\U0001F1F3",
+                             "en", "Noto Sans", "t"),
+      ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace shortpack
