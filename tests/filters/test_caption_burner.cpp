@@ -1069,7 +1069,7 @@ TEST(CaptionEmoji, PreflightRefusesAZwjSequenceTheColourFontHasNoGlyphFor) {
                 "z.en.srt");
   EXPECT_THAT(glyph_coverage_problems(track, "en", "Noto Sans"),
               ::testing::ElementsAre(::testing::AllOf(
-                  HasSubstr("z.en.srt:5 (cue 2): the 'en' text has the emoji sequence '" + dog_pizza + "'"),
+                  HasSubstr("z.en.srt:6 (cue 2): the 'en' text has the emoji sequence '" + dog_pizza + "'"),
                   HasSubstr("(U+1F436 U+200D U+1F355)"), HasSubstr("has no single glyph for"))));
   EXPECT_THROW(check_glyph_coverage(track, "en", "Noto Sans"), Error);
   // A family, the rainbow flag, a skin tone and a country flag are single glyphs of the font.
