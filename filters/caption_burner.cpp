@@ -88,7 +88,8 @@ struct FcPatternDeleter {
 };
 using FcPatternPtr = std::unique_ptr<FcPattern, FcPatternDeleter>;
 
-// The file of the colour emoji family, "" when fontconfig has no font of that family.
+}  // namespace
+
 std::string emoji_font_file() {
   FcPatternPtr pattern(FcPatternCreate());
   FcPatternAddString(pattern.get(), FC_FAMILY, reinterpret_cast<const FcChar8*>(kEmojiFamily));
@@ -105,6 +106,8 @@ std::string emoji_font_file() {
   }
   return reinterpret_cast<const char*>(file);
 }
+
+namespace {
 
 // The "; shortpack-emoji 01GGBB <cluster>" lines of a script: key colour (0x01GGBB) -> cluster.
 std::map<uint32_t, std::string> emoji_keys_of(const std::string& script) {

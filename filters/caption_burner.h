@@ -38,6 +38,8 @@ inline constexpr const char* kEmojiPlaceholder = "\u25A0";  // BLACK SQUARE
 inline constexpr const char* kEmojiPlaceholderFont = "DejaVu Sans";
 inline constexpr int kEmojiPlaceholderScale = 125;
 inline constexpr const char* kEmojiTableLine = "; shortpack-emoji ";
+// The file of the colour emoji family, "" when fontconfig has no font of that family.
+std::string emoji_font_file();
 
 struct FontSetup {
   std::string default_family = "Noto Sans";  // fontconfig family used when a style's font is missing

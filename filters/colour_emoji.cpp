@@ -66,19 +66,32 @@ struct ColourEmoji::Impl {
   HbFontPtr font;
   std::map<std::pair<std::string, int>, Bitmap> cache;
 
-  // The first glyph HarfBuzz gives the cluster (a sequence the font has no ligature for shapes
-  // to several: its first pictograph is drawn).
-  unsigned glyph_of(const std::string& cluster) const {
+  // The glyphs HarfBuzz gives the cluster (0: none in the font): one for a sequence the font
+  // has a ligature for, several otherwise.
+  std::vector<unsigned> glyphs_of(const std::string& cluster) const {
     HbBufferPtr buffer(hb_buffer_create());
     hb_buffer_add_utf8(buffer.get(), cluster.data(), static_cast<int>(cluster.size()), 0, -1);
     hb_buffer_guess_segment_properties(buffer.get());
     hb_shape(font.get(), buffer.get(), nullptr, 0);
     unsigned count = 0;
     const hb_glyph_info_t* info = hb_buffer_get_glyph_infos(buffer.get(), &count);
-    for (unsigned i = 0; i < count; ++i) {
-      if (info[i].codepoint != 0) return info[i].codepoint;
+    std::vector<unsigned> out;
+    for (unsigned i = 0; i < count; ++i) out.push_back(info[i].codepoint);
+    return out;
+  }
+  // The first glyph of the cluster (a sequence without a ligature: its first pictograph is drawn;
+  // the pre-flight refuses those, see drawn_glyph_count).
+  unsigned glyph_of(const std::string& cluster) const {
+    for (unsigned g : glyphs_of(cluster)) {
+      if (g != 0) return g;
     }
     return 0;
+  }
+  // A glyph with a colour bitmap (a joiner or variation selector shapes to one without).
+  bool has_colour_bitmap(unsigned glyph) const {
+    if (glyph == 0 || FT_Load_Glyph(face.get(), glyph, FT_LOAD_COLOR) != 0) return false;
+    const FT_Bitmap& bm = face->glyph->bitmap;
+    return bm.pixel_mode == FT_PIXEL_MODE_BGRA && bm.width > 0 && bm.rows > 0;
   }
 
   Bitmap make(const std::string& cluster, int size_px) const {
@@ -119,6 +132,12 @@ ColourEmoji::ColourEmoji(const std::string& font_file) : impl_(std::make_unique<
 }
 
 ColourEmoji::~ColourEmoji() = default;
+
+int ColourEmoji::drawn_glyph_count(const std::string& cluster_utf8) {
+  int n = 0;
+  for (unsigned g : impl_->glyphs_of(cluster_utf8)) n += impl_->has_colour_bitmap(g) ? 1 : 0;
+  return n;
+}
 
 const ColourEmoji::Bitmap& ColourEmoji::render(const std::string& cluster_utf8, int size_px) {
   const auto key = std::make_pair(cluster_utf8, size_px);

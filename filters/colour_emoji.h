@@ -30,6 +30,10 @@ class ColourEmoji {
   };
   // Cached per (cluster, size).
   const Bitmap& render(const std::string& cluster_utf8, int size_px);
+  // How many colour glyphs the font shapes the cluster to: 1 when it has the cluster (a ZWJ
+  // sequence with its ligature), more for a sequence it has no ligature for (render() draws
+  // only the first), 0 for none.
+  int drawn_glyph_count(const std::string& cluster_utf8);
 
  private:
   struct Impl;

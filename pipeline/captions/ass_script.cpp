@@ -918,7 +918,11 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     o.text = fitted.text;
     overlays.push_back(std::move(o));
   }
-  if (!own_cues) return build_from_ass(track, layout, overlays, header, emoji) + emoji.table();
+  if (!own_cues) {
+    // Two statements: build_from_ass fills `emoji`, and the operands of + are not sequenced.
+    std::string script = build_from_ass(track, layout, overlays, header, emoji);
+    return script + emoji.table();
+  }
 
   // Word highlight: one event per word, each showing the word's page (the whole cue, or the run
   // of words that fits at full size) laid out once, with the spoken word in the highlight colour.

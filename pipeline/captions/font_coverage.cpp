@@ -13,6 +13,7 @@
 #include <set>
 
 #include "filters/caption_burner.h"
+#include "filters/colour_emoji.h"
 #include "filters/core/error.h"
 #include "pipeline/captions/text_util.h"
 
@@ -227,6 +228,34 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// True unless the colour emoji font shapes the cluster to several colour glyphs (a ZWJ sequence
+// it has no ligature for: the burner would draw only the first). Shaped once per cluster.
+bool emoji_font_draws_whole(const std::string& cluster) {
+  static std::mutex mutex;
+  static std::unique_ptr<ColourEmoji> font;
+  static std::map<std::string, bool> seen;
+  std::lock_guard lock(mutex);
+  if (!font) {
+    const std::string file = emoji_font_file();
+    if (file.empty()) return true;  // nothing is drawn in colour then
+    font = std::make_unique<ColourEmoji>(file);
+  }
+  auto it = seen.find(cluster);
+  if (it == seen.end()) it = seen.emplace(cluster, font->drawn_glyph_count(cluster) <= 1).first;
+  return it->second;
+}
+
+std::string partial_emoji_problem(const std::string& cluster, const std::string& language,
+                                  const std::string& where) {
+  std::string codes;
+  for (char32_t cp : captions::decode_utf8(cluster))
+    codes += (codes.empty() ? "" : " ") + captions::code_point_name(cp);
+  return where + ": the '" + language + "' text has the emoji sequence '" + cluster + "' (" + codes +
+         "), which " + kEmojiFamily +
+         " has no single glyph for (only its first emoji would be drawn); write its emoji " +
+         "without the joiner U+200D, or use a sequence the font has";
+}
+
 }  // namespace
 
 std::string fallback_family_for_language(const std::string& language) {
@@ -286,9 +315,13 @@ std::vector<std::string> text_coverage_problems(const std::string& text, const s
   std::set<char32_t> reported;
   const std::vector<std::string> base = font_chain(language, font_family);
   std::string rest;  // the text with the clusters drawn by the colour emoji font left out
+  std::set<std::string> partial;
   for (size_t pos = 0; pos < text.size();) {
     const size_t emoji = emoji_cluster_at(text, pos);
     if (emoji > 0 && colour_emoji_covers(std::string_view(text).substr(pos, emoji))) {
+      const std::string cluster = text.substr(pos, emoji);
+      if (!emoji_font_draws_whole(cluster) && partial.insert(cluster).second)
+        problems.push_back(partial_emoji_problem(cluster, language, where));
       pos += emoji;
       continue;
     }

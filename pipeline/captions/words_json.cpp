@@ -142,6 +142,15 @@ SubtitleTrack parse_words_json(const std::string& text, const std::filesystem::p
   } catch (const nlohmann::json::parse_error& e) {
     fail_at(source, line_of_offset(text, e.byte > 0 ? e.byte - 1 : 0),
             "not valid JSON (" + std::string(e.what()).substr(0, 160) + ")");
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number past double's range ("number overflow parsing '1e999'"): found by the fuzz target.
+    const std::string what = e.what();
+    const size_t quote = what.find("parsing '");
+    const std::string number =
+        quote == std::string::npos ? std::string() : what.substr(quote + 9, what.size() - quote - 10);
+    const size_t at = number.empty() ? std::string::npos : text.find(number);
+    fail_at(source, line_of_offset(text, at == std::string::npos ? 0 : at),
+            "the number '" + number.substr(0, 40) + "' is too large (times are milliseconds)");
   }
   if (!doc.is_array()) {
     fail_at(source, 1, "a words file is a JSON array of {\"text\", \"startMs\", \"endMs\"} entries");

@@ -26,6 +26,7 @@
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/subtitles.h"
 #include "support/fonts.h"
+#include "support/icu_words.h"
 #include "support/image_io.h"
 #include "support/test_support.h"
 
@@ -882,25 +883,6 @@ std::vector<LitEvent> lit_events(const std::string& script) {
   return out;
 }
 
-// ICU's words of `text` (spaces dropped), as the test sees them.
-std::vector<std::string> icu_words(const std::string& text, const char* language) {
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::BreakIterator> words(
-      icu::BreakIterator::createWordInstance(icu::Locale::forLanguageTag(language, status), status));
-  EXPECT_TRUE(U_SUCCESS(status));
-  const icu::UnicodeString u = icu::UnicodeString::fromUTF8(text);
-  words->setText(u);
-  std::vector<std::string> out;
-  for (int32_t a = words->first(), b = words->next(); b != icu::BreakIterator::DONE;
-       a = b, b = words->next()) {
-    if (words->getRuleStatus() == UBRK_WORD_NONE) continue;
-    std::string w;
-    u.tempSubStringBetween(a, b).toUTF8String(w);
-    out.push_back(w);
-  }
-  return out;
-}
-
 class CaptionWordHighlightSpaceless : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
 TEST_P(CaptionWordHighlightSpaceless, HighlightsWholeWordsAsIcuSegmentsThem) {
@@ -908,13 +890,13 @@ TEST_P(CaptionWordHighlightSpaceless, HighlightsWholeWordsAsIcuSegmentsThem) {
   const CaptionLayout layout(1280, 720, kYouTubeSafe);
   const auto track = parse_srt("1\n00:00:00,000 --> 00:00:04,000\n" + std::string(text) + "\n", "s.srt");
   const std::string script = build_ass_script(track, highlight_style(language), layout);
-  const std::vector<std::string> expected = icu_words(text, language);
+  const std::vector<test::IcuWord> expected = test::icu_words(text, language);
   ASSERT_GE(expected.size(), 3u) << "the test text should have several words";
   const std::vector<LitEvent> events = lit_events(script);
   ASSERT_EQ(events.size(), expected.size()) << script;
   int previous_x = -1;
   for (size_t i = 0; i < events.size(); ++i) {
-    EXPECT_EQ(events[i].text, expected[i]) << "word " << i;
+    EXPECT_EQ(events[i].text, expected[i].text) << "word " << i;
     // On the frame: the word's highlight is there, and it is to the right of the one before.
     const Rendered r = render(script, 1280, 720, (events[i].start_ms + events[i].end_ms) / 2);
     const Highlight h = highlight_in(*r.frame);
@@ -1034,12 +1016,68 @@ TEST(CaptionEmoji, ATitleWithAnEmojiRendersInColourAndScalesWithTheText) {
   EXPECT_GT(large, 3 * small);  // twice the size, four times the area
 }
 
+// An author's own ASS event with an emoji (no outline in the author's style, so any dark pixel
+// would be the placeholder): drawn in colour right of the word, at the event's own \fs size.
+TEST(CaptionEmoji, EmojiInAnAuthorsAssEventIsDrawnInColourAtTheEventsSize) {
+  if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const auto script_with = [](const std::string& text) {
+    return "[Script Info]\nScriptType: v4.00+\nPlayResX: 1280\nPlayResY: 720\nScaledBorderAndShadow: yes\n\n"
+           "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+           "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, "
+           "Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+           "Style: Default,Noto Sans,48,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,"
+           "0,0,2,20,20,20,1\n\n[Events]\n"
+           "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+           "Dialogue: 0,0:00:00.00,0:00:02.00,Default,,0,0,0,," +
+           text + "\n";
+  };
+  const CaptionLayout layout(1280, 720, kYouTubeSafe);
+  const Rendered r = render_track(parse_ass(script_with("Done \u2705"), "e.ass"), "en", layout, 1000);
+  EXPECT_THAT(r.script, HasSubstr("; shortpack-emoji"));
+  const Colours c = colours_in(*r.frame);
+  EXPECT_GT(c.green, 150);
+  EXPECT_EQ(c.dark, 0) << "the placeholder was blended (a tofu box)";
+  const Rendered plain = render_track(parse_ass(script_with("Done"), "t.ass"), "en", layout, 1000);
+  EXPECT_EQ(colours_in(*plain.frame).green, 0);
+  ASSERT_GT(plain.box.w, 0);
+  EXPECT_GT(c.x_min, plain.box.x + plain.box.w / 2) << "the emoji should follow the word";
+  // The event's own size override scales the emoji with the text: twice the size, about four
+  // times the area.
+  const Rendered large =
+      render_track(parse_ass(script_with("{\\fs96}Done \u2705"), "l.ass"), "en", layout, 1000);
+  EXPECT_GT(colours_in(*large.frame).green, 3 * c.green);
+}
+
 TEST(CaptionEmoji, PreflightAcceptsCoveredEmojiAndStillRefusesWhatNoFontHas) {
   if (!colour_emoji_covers("\u2705")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
   EXPECT_NO_THROW(
       check_text_coverage("Yes \u2705 \U0001F44D\U0001F3FD \U0001F1FB\U0001F1F3", "vi", "Noto Sans", "t"));
   EXPECT_THAT(text_coverage_problems("a \uE000 \u2705", "en", "Noto Sans", "c.yaml:3"),
               ::testing::ElementsAre(HasSubstr("c.yaml:3: the 'en' text has '\uE000' (U+E000)")));
+}
+
+// A ZWJ sequence whose every emoji the colour font has, but not the sequence itself (dog + ZWJ +
+// pizza): the burner would draw only the dog, so the pre-flight refuses it, naming the file and
+// the cue's line; sequences the font has a glyph for pass.
+TEST(CaptionEmoji, PreflightRefusesAZwjSequenceTheColourFontHasNoGlyphFor) {
+  if (!colour_emoji_covers("\U0001F436")) SHORTPACK_SKIP_OR_FAIL("the colour emoji font is not installed");
+  const std::string dog_pizza = "\U0001F436\u200D\U0001F355";
+  ASSERT_TRUE(colour_emoji_covers(dog_pizza)) << "the font should have both emoji: the test proves nothing";
+  const auto track =
+      parse_srt("1\n00:00:00,000 --> 00:00:01,000\nFine\n\n2\n00:00:01,000 --> 00:00:02,000\nLunch " +
+                    dog_pizza + " and " + dog_pizza + "\n",
+                "z.en.srt");
+  EXPECT_THAT(glyph_coverage_problems(track, "en", "Noto Sans"),
+              ::testing::ElementsAre(::testing::AllOf(
+                  HasSubstr("z.en.srt:6 (cue 2): the 'en' text has the emoji sequence '" + dog_pizza + "'"),
+                  HasSubstr("(U+1F436 U+200D U+1F355)"), HasSubstr("has no single glyph for"))));
+  EXPECT_THROW(check_glyph_coverage(track, "en", "Noto Sans"), Error);
+  // A family, the rainbow flag, a skin tone and a country flag are single glyphs of the font.
+  EXPECT_THAT(
+      text_coverage_problems("\U0001F468\u200D\U0001F469\u200D\U0001F467 \U0001F3F3\uFE0F\u200D\U0001F308 "
+                             "\U0001F44D\U0001F3FD \U0001F1FB\U0001F1F3",
+                             "en", "Noto Sans", "t"),
+      ::testing::IsEmpty());
 }
 
 }  // namespace

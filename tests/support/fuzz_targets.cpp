@@ -94,6 +94,15 @@ void check_track(const char* target, const SubtitleTrack& track) {
     if (cue.line < 1) violated(target, "a cue without a line number");
     previous = cue.start_ms;
   }
+  // A cue's timed words are in order and inside the cue.
+  for (const Cue& cue : track.cues) {
+    int64_t word_start = cue.start_ms;
+    for (const CueWord& w : cue.words) {
+      if (w.start_ms < word_start || w.end_ms < w.start_ms || w.end_ms > cue.end_ms)
+        violated(target, "a word outside its cue or out of order (line " + std::to_string(cue.line) + ")");
+      word_start = w.start_ms;
+    }
+  }
   // Retiming keeps every cue inside the window, shifted onto the output timeline.
   const int64_t from_ms = 1000;
   const int64_t to_ms = 5000;
@@ -138,6 +147,9 @@ const fs::path& scratch_folder() {
 
 void fuzz_srt(const uint8_t* data, size_t size) { fuzz_subtitles("srt", "fuzz.srt", parse_srt, data, size); }
 void fuzz_vtt(const uint8_t* data, size_t size) { fuzz_subtitles("vtt", "fuzz.vtt", parse_vtt, data, size); }
+void fuzz_words(const uint8_t* data, size_t size) {
+  fuzz_subtitles("words", "fuzz.words.json", parse_words_json, data, size);
+}
 void fuzz_ass(const uint8_t* data, size_t size) { fuzz_subtitles("ass", "fuzz.ass", parse_ass, data, size); }
 
 void fuzz_campaign(const uint8_t* data, size_t size) {
@@ -249,8 +261,8 @@ void fuzz_media(const uint8_t* data, size_t size) {
 
 const std::vector<Target>& all_targets() {
   static const std::vector<Target> targets{
-      {"srt", fuzz_srt},     {"vtt", fuzz_vtt},       {"ass", fuzz_ass},    {"campaign", fuzz_campaign},
-      {"brand", fuzz_brand}, {"preset", fuzz_preset}, {"media", fuzz_media}};
+      {"srt", fuzz_srt},           {"vtt", fuzz_vtt},     {"words", fuzz_words},   {"ass", fuzz_ass},
+      {"campaign", fuzz_campaign}, {"brand", fuzz_brand}, {"preset", fuzz_preset}, {"media", fuzz_media}};
   return targets;
 }
 

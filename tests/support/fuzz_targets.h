@@ -21,12 +21,15 @@ namespace shortpack::fuzz {
 using TargetFn = void (*)(const uint8_t* data, size_t size);
 
 struct Target {
-  const char* name;  // "srt", "vtt", "ass", "campaign", "brand", "preset", "media"
+  const char* name;  // "srt", "vtt", "words", "ass", "campaign", "brand", "preset", "media"
   TargetFn run;
 };
 
 void fuzz_srt(const uint8_t* data, size_t size);
 void fuzz_vtt(const uint8_t* data, size_t size);
+// parse_words_json (*.words.json): cues as the subtitle readers', and each cue's words in order
+// inside it.
+void fuzz_words(const uint8_t* data, size_t size);
 void fuzz_ass(const uint8_t* data, size_t size);
 // The input is written to <scratch>/campaign.yaml beside a fixture of referenced files
 // (media/clip.mp4, subs/clip.vi.srt, brand/brand.yaml, ...: see make_fixture) and loaded with

@@ -76,6 +76,21 @@ TEST(FuzzRegressions, PngHeaderOfFourBillionSquaredIsOverTheLimit) {
   }
 }
 
+// Found by scripts/fuzz (words): a number past double's range ("1e3008") escaped the words.json
+// reader as nlohmann's out_of_range instead of an input error naming its line.
+TEST(FuzzRegressions, WordsJsonNumberOverflowIsAnInputErrorWithItsLine) {
+  const fs::path file =
+      fs::path(SHORTPACK_SOURCE_DIR) / "tests/data/fuzz-regressions/words/number-overflow-1e3008.words.json";
+  try {
+    (void)parse_words_json(bytes_of(file), file);
+    FAIL() << "read without error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr("number-overflow-1e3008.words.json:2"));
+    EXPECT_THAT(e.what(), HasSubstr("the number '1e3008' is too large"));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Targets, FuzzReplay, ::testing::ValuesIn(fuzz::all_targets()),
                          [](const ::testing::TestParamInfo<fuzz::Target>& info) {
                            return std::string(info.param.name);
