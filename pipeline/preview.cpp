@@ -137,7 +137,7 @@ void draw_guides(AVFrame& frame, const SafeZone& safe) {
 }
 
 FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
-                       double at_s, int tile_height_px, bool guides) {
+                       double at_s, int tile_height_px, bool guides, const std::string& variant) {
   const int gap = 16;
   const int label_h = 44;
   // Tile widths follow each platform's shape; a row is one platform.
@@ -164,7 +164,7 @@ FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, c
       const std::string& lang = campaign.languages[col];
       const int x = gap + static_cast<int>(col) * (tile_w[static_cast<size_t>(row)] + gap);
       StillInfo info;
-      FramePtr still = render_still(campaign, presets, clip, platform, lang, at_s, &info);
+      FramePtr still = render_still(campaign, presets, clip, platform, lang, at_s, &info, variant);
       if (guides) draw_guides(*still, info.safe);
       for (int p = 0; p < 3; ++p) {
         const cv::Mat src = plane_view(*still, p);

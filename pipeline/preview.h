@@ -16,8 +16,9 @@ void draw_guides(AVFrame& frame, const SafeZone& safe);
 // Every platform x language of `clip` at `at_s`, rows = platforms, columns = languages, each tile
 // `tile_height_px` high and labelled "platform · language". A label never reaches past its tile:
 // where the tile is too narrow it is drawn smaller (28 px down to 18 px), then with the platform
-// name cut short by an ellipsis. Returns the sheet (yuv420p).
+// name cut short by an ellipsis. `variant` as for render_still. Returns the sheet (yuv420p).
 FramePtr contact_sheet(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
-                       double at_s, int tile_height_px = 480, bool guides = false);
+                       double at_s, int tile_height_px = 480, bool guides = false,
+                       const std::string& variant = {});
 
 }  // namespace shortpack

@@ -816,18 +816,41 @@ struct StillRenderer::State {
   SafeZone safe;
 };
 
-StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& presets,
-                             const std::string& clip_id, const std::string& platform,
-                             const std::string& language)
-    : state_(std::make_unique<State>()) {
-  const Clip* clip = nullptr;
-  std::vector<const Clip*> variants;  // the first variant is shown
+namespace {
+
+// The clip's variants in campaign order (one entry, with no variant id, without a table), and the
+// one of them a still shows: `variant`, or the first when it is empty.
+std::pair<std::vector<const Clip*>, const Clip*> variant_of_clip(const Campaign& campaign,
+                                                                 const std::string& clip_id,
+                                                                 const std::string& variant) {
+  std::vector<const Clip*> variants;
+  const Clip* shown = nullptr;
   for (const Clip& c : campaign.clips) {
     if (c.id != clip_id) continue;
-    if (clip == nullptr) clip = &c;
     variants.push_back(&c);
+    if (shown == nullptr && (variant.empty() || c.variant == variant)) shown = &c;
   }
-  if (clip == nullptr) throw Error(ErrorKind::kInput, "the campaign has no clip '" + clip_id + "'");
+  if (variants.empty()) throw Error(ErrorKind::kInput, "the campaign has no clip '" + clip_id + "'");
+  if (shown == nullptr) {
+    std::string known;
+    for (const Clip* c : variants) known += (known.empty() ? "" : ", ") + c->variant;
+    throw Error(
+        ErrorKind::kInput,
+        variants.front()->variant.empty()
+            ? "clip '" + clip_id +
+                  "' has no variants (the campaign has no variants table); leave out the variant"
+            : "clip '" + clip_id + "' has no variant '" + variant + "' (its variants: " + known + ")");
+  }
+  return {variants, shown};
+}
+
+}  // namespace
+
+StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& presets,
+                             const std::string& clip_id, const std::string& platform,
+                             const std::string& language, const std::string& variant)
+    : state_(std::make_unique<State>()) {
+  const auto [variants, clip] = variant_of_clip(campaign, clip_id, variant);
   state_->safe = presets.get(platform).safe;
   if (std::find(campaign.languages.begin(), campaign.languages.end(), language) == campaign.languages.end()) {
     throw Error(ErrorKind::kInput, "the campaign has no language '" + language + "'");
@@ -881,9 +904,9 @@ FramePtr StillRenderer::at(double at_s, StillInfo* info) {
 }
 
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip_id,
-                      const std::string& platform, const std::string& language, double at_s,
-                      StillInfo* info) {
-  return StillRenderer(campaign, presets, clip_id, platform, language).at(at_s, info);
+                      const std::string& platform, const std::string& language, double at_s, StillInfo* info,
+                      const std::string& variant) {
+  return StillRenderer(campaign, presets, clip_id, platform, language, variant).at(at_s, info);
 }
 
 }  // namespace shortpack

@@ -89,11 +89,12 @@ struct StillInfo {
 
 // The frame `render` would produce for one output at `at_s` seconds (the frame on screen then),
 // through the same stages as the render graph: timeline source (seeking to the nearest keyframe
-// and decoding forward), geometry stage, caption burner. A campaign with variants shows the
-// clip's first variant. Throws Error(kInput / kMedia).
+// and decoding forward), geometry stage, caption burner. `variant` names a row of the campaign's
+// variants table (empty: the clip's first variant, or the clip of a campaign without variants).
+// Throws Error(kInput / kMedia).
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
                       const std::string& platform, const std::string& language, double at_s,
-                      StillInfo* info = nullptr);
+                      StillInfo* info = nullptr, const std::string& variant = {});
 
 // render_still with its state kept between frames of one output (the studio's scrubbing): the
 // clip's preparation, the stages with their caption renderers and the decoders stay open, so a
@@ -104,7 +105,7 @@ class StillRenderer {
  public:
   // Throws as render_still does (an unknown clip or language, media that cannot be read).
   StillRenderer(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
-                const std::string& platform, const std::string& language);
+                const std::string& platform, const std::string& language, const std::string& variant = {});
   ~StillRenderer();
   StillRenderer(const StillRenderer&) = delete;
   StillRenderer& operator=(const StillRenderer&) = delete;

@@ -1,7 +1,10 @@
-// shortpack preview CAMPAIGN --clip ID (--platform P --lang L | --sheet) --at SECONDS -o FILE.png [--guides]
+// shortpack preview CAMPAIGN --clip ID [--variant ROW] (--platform P --lang L | --sheet) --at SECONDS -o
+// FILE.png
+//                  [--guides]
 #include <iostream>
 
 #include "filters/core/error.h"
+#include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
 #include "pipeline/media/image_writer.h"
 #include "pipeline/preview.h"
@@ -14,7 +17,7 @@ void add_preview(CLI::App& app, int& exit_code) {
   auto* cmd =
       app.add_subcommand("preview", "One exact frame of an output as PNG, or a contact sheet of a clip");
   struct Options {
-    std::string campaign, clip, platform, lang, out;
+    std::string campaign, clip, variant, platform, lang, out;
     double at_s = 0.0;
     bool guides = false;
     bool sheet = false;
@@ -24,6 +27,8 @@ void add_preview(CLI::App& app, int& exit_code) {
   auto opt = std::make_shared<Options>();
   cmd->add_option("campaign", opt->campaign, "Campaign YAML file")->required();
   cmd->add_option("--clip", opt->clip, "Clip id")->required();
+  cmd->add_option("--variant", opt->variant,
+                  "Row id of the campaign's variants table (default: the clip's first variant)");
   cmd->add_option("--platform", opt->platform, "Platform (preset name)");
   cmd->add_option("--lang", opt->lang, "Language");
   cmd->add_option("--at", opt->at_s, "Time in seconds on the output timeline")->check(CLI::NonNegativeNumber);
@@ -34,22 +39,20 @@ void add_preview(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(120, 1920));
   cmd->add_option("--presets", opt->preset_dirs, "Extra preset folder (repeatable)");
   cmd->callback([opt, &exit_code] {
-    std::vector<fs::path> folders{PresetCatalog::builtin_folder()};
     const fs::path campaign_file = fs::absolute(opt->campaign);
-    if (fs::is_directory(campaign_file.parent_path() / "presets"))
-      folders.push_back(campaign_file.parent_path() / "presets");
-    for (const auto& d : opt->preset_dirs) folders.emplace_back(d);
-    const PresetCatalog presets = PresetCatalog::load(folders);
+    const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
     const Campaign campaign = load_campaign(campaign_file, presets);
     FramePtr picture;
     if (opt->sheet) {
-      picture = contact_sheet(campaign, presets, opt->clip, opt->at_s, opt->tile_px / 2 * 2, opt->guides);
+      picture = contact_sheet(campaign, presets, opt->clip, opt->at_s, opt->tile_px / 2 * 2, opt->guides,
+                              opt->variant);
     } else {
       if (opt->platform.empty() || opt->lang.empty()) {
         throw Error(ErrorKind::kInput, "preview needs --platform and --lang (or --sheet for all of them)");
       }
       StillInfo info;
-      picture = render_still(campaign, presets, opt->clip, opt->platform, opt->lang, opt->at_s, &info);
+      picture = render_still(campaign, presets, opt->clip, opt->platform, opt->lang, opt->at_s, &info,
+                             opt->variant);
       if (opt->guides) draw_guides(*picture, info.safe);
       std::cout << "frame " << info.frame_index << " at " << info.time_s << " s of " << info.duration_s
                 << " s\n";

@@ -50,10 +50,13 @@ class VariantRender : public ::testing::Test {
   }
   // What Tesseract reads on the card (1.8 s: the card alone on screen), upscaled, white on blue
   // turned black on white.
+  // A picture (a PNG from `preview`) is read as it is, a video at 1.8 s.
   std::string ocr_card(const fs::path& video) {
-    const fs::path png = dir_ / (video.stem().string() + ".png");
+    const bool still = video.extension() == ".png";
+    const fs::path png = dir_ / (video.stem().string() + ".ocr.png");
     const auto cut = test::run_command(
-        "ffmpeg -nostdin -hide_banner -loglevel error -y -ss 1.8 -i " + shell_quote(video.string()) +
+        "ffmpeg -nostdin -hide_banner -loglevel error -y " + std::string(still ? "" : "-ss 1.8 ") + "-i " +
+        shell_quote(video.string()) +
         " -frames:v 1 -vf \"scale=iw*3:ih*3,format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " +
         shell_quote(png.string()));
     EXPECT_EQ(cut.exit_code, 0) << cut.output;
@@ -113,6 +116,33 @@ TEST_F(VariantRender, EachRowGetsItsOwnOutputsAndText) {
   ASSERT_EQ(third.exit_code, 0) << third.output;
   EXPECT_EQ(statuses().at("end.hcm.small-portrait.en.mp4"), "ok");
   EXPECT_EQ(statuses().at("end.hanoi.small-portrait.en.mp4"), "skipped");
+}
+
+// `preview --variant ROW` shows that row's text; an unknown row is refused with the known ones.
+TEST_F(VariantRender, PreviewShowsTheNamedVariant) {
+  if (test::run_command("tesseract --list-langs").output.find("eng") == std::string::npos) {
+    SHORTPACK_SKIP_OR_FAIL("tesseract with the 'eng' model is not installed (scripts/setup installs it)");
+  }
+  write_campaign("id,hotline,office\nhanoi,02439461234,Ha Noi\nhue,02343822123,Hue\n");
+  const auto preview = [&](const std::string& variant, const fs::path& png) {
+    return test::run_shortpack("preview " + shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+                               shell_quote((dir_ / "presets").string()) +
+                               " --clip end --platform small-portrait --lang en --at 1.8 -o " +
+                               shell_quote(png.string()) + (variant.empty() ? "" : " --variant " + variant));
+  };
+  for (const auto& [variant, hotline] : std::map<std::string, std::string>{
+           {"hanoi", "02439461234"}, {"hue", "02343822123"}, {"", "02439461234"}}) {
+    const fs::path png = dir_ / ("preview-" + (variant.empty() ? std::string("first") : variant) + ".png");
+    const auto result = preview(variant, png);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(ocr_card(png), hotline) << (variant.empty() ? "no --variant: the first row" : variant);
+  }
+  const auto unknown = preview("hoi-an", dir_ / "unknown.png");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("clip 'end' has no variant 'hoi-an' (its variants: hanoi, hue)"),
+            std::string::npos)
+      << unknown.output;
+  EXPECT_FALSE(fs::exists(dir_ / "unknown.png"));
 }
 
 TEST_F(VariantRender, ABadTableIsRefusedWithFileAndLineBeforeAnythingIsWritten) {
