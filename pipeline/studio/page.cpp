@@ -153,7 +153,10 @@ async function load() {
 }
 async function save() {
   const q = new URLSearchParams({platform: unit().platform});
-  for (const k of safeKeys.concat(brandKeys)) q.set(k, $(k).value);
+  for (const k of safeKeys) q.set(k, $(k).value);
+  // Caption and logo only when tried: untried, the platform keeps the brand's (or its override's).
+  const tried = tryout();
+  for (const k of brandKeys) if (k in tried) q.set(k, tried[k]);
   const r = await api("/api/preset?" + q.toString(), {method: "POST"});
   $("saved").textContent = r.saved ? "saved " + r.saved : r.error;
   document.body.dataset.saved = r.saved || "";
