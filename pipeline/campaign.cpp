@@ -1520,6 +1520,14 @@ const char* to_string(LogoPosition position) {
   return "invalid";
 }
 
+LogoPosition logo_position_from_text(const std::string& text) {
+  for (LogoPosition p : {LogoPosition::kTopLeft, LogoPosition::kTopRight, LogoPosition::kBottomLeft,
+                         LogoPosition::kBottomRight}) {
+    if (text == to_string(p)) return p;
+  }
+  return LogoPosition::kInvalid;
+}
+
 const char* to_string(TransitionKind kind) {
   switch (kind) {
     case TransitionKind::kCut:

@@ -154,6 +154,8 @@ Brand load_brand(const std::filesystem::path& file, const CampaignLimits& limits
 
 const char* to_string(ReframeMode mode);
 const char* to_string(LogoPosition position);
+// "top-left" -> kTopLeft ...; kInvalid for any other text.
+LogoPosition logo_position_from_text(const std::string& text);
 const char* to_string(TransitionKind kind);
 const char* to_string(MotionKind kind);
 bool is_valid_id(const std::string& id);  // [a-z0-9_-]{1,64}, not starting with '-'

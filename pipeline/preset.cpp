@@ -202,6 +202,8 @@ Preset PresetReader::read(const YAML::Node& root) const {
   int audio_bitrate_line = 0;
   auto line_of = [](const YAML::Node& n) { return n.Mark().line + 1; };
   int safe_line = root_line;
+  int captions_line = root_line;
+  int logo_line = root_line;
   constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
   constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
 
@@ -373,6 +375,28 @@ Preset PresetReader::read(const YAML::Node& root) const {
                       [&](const YAML::Node& x) { s.right_px = int(integer(x, "right_px", 0, 8192)); }},
                  });
            }},
+          {"captions",
+           [&](const YAML::Node& n) {
+             captions_line = line_of(n);
+             read_map(n, "captions", {{"size_px", [&](const YAML::Node& x) {
+                                         p.caption_size_px = int(integer(x, "size_px", 1, 8192));
+                                       }}});
+           }},
+          {"logo",
+           [&](const YAML::Node& n) {
+             logo_line = line_of(n);
+             read_map(
+                 n, "logo",
+                 {
+                     {"width_px",
+                      [&](const YAML::Node& x) { p.logo_width_px = int(integer(x, "width_px", 1, 8192)); }},
+                     {"position",
+                      [&](const YAML::Node& x) {
+                        p.logo_position =
+                            one_of(x, "position", {"top-left", "top-right", "bottom-left", "bottom-right"});
+                      }},
+                 });
+           }},
       });
 
   // Cross-field rules: reported at the section that has to change.
@@ -436,6 +460,14 @@ Preset PresetReader::read(const YAML::Node& root) const {
     fail_at_line(safe_line, "safe_zone leaves no room inside " + std::to_string(p.width_px) + "x" +
                                 std::to_string(p.height_px) +
                                 " (top+bottom must be < height_px, left+right < width_px)");
+  }
+  if (p.caption_size_px && *p.caption_size_px > p.height_px / 2) {
+    fail_at_line(captions_line, "captions size_px " + std::to_string(*p.caption_size_px) +
+                                    " is more than half the frame height " + std::to_string(p.height_px));
+  }
+  if (p.logo_width_px && *p.logo_width_px > p.width_px) {
+    fail_at_line(logo_line, "logo width_px " + std::to_string(*p.logo_width_px) +
+                                " is wider than the frame width " + std::to_string(p.width_px));
   }
   return p;
 }
@@ -624,6 +656,14 @@ std::string preset_to_yaml(const Preset& p) {
       << ", tolerance_lu: " << number_text(l.tolerance_lu) << "}\n";
   out << "safe_zone: {top_px: " << p.safe.top_px << ", bottom_px: " << p.safe.bottom_px
       << ", left_px: " << p.safe.left_px << ", right_px: " << p.safe.right_px << "}\n";
+  // Written only when set: a preset without overrides keeps its text (and render fingerprints).
+  if (p.caption_size_px) out << "captions: {size_px: " << *p.caption_size_px << "}\n";
+  if (p.logo_width_px || !p.logo_position.empty()) {
+    out << "logo: {";
+    if (p.logo_width_px) out << "width_px: " << *p.logo_width_px << (p.logo_position.empty() ? "" : ", ");
+    if (!p.logo_position.empty()) out << "position: " << p.logo_position;
+    out << "}\n";
+  }
   return out.str();
 }
 

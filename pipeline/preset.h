@@ -18,7 +18,12 @@
 //   audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}
 //   loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}
 //   safe_zone: {top_px: 270, bottom_px: 672, left_px: 65, right_px: 165}
+//   captions: {size_px: 64}            # optional: caption size on this platform (1..height_px/2)
+//   logo: {width_px: 220, position: top-left}  # optional: logo width (1..width_px, drawn at the
+//                                      # even width nearest) and corner on this platform
 //
+// captions and logo override the brand's captions.size, logo_width and logo_position for outputs
+// of this platform only (`shortpack studio` saves them); left out, the brand's values apply.
 // Keys other than label, size and duration.max_s may be left out; they take the defaults below.
 // The level must be able to carry the frame size at max_fps and the maxrate (H.264 Table A-1).
 #pragma once
@@ -26,6 +31,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +89,10 @@ struct Preset {
   AudioSpec audio;
   LoudnessSpec loudness;
   SafeZone safe;
+  // Presentation overrides of the brand for this platform; unset: the brand's value.
+  std::optional<int> caption_size_px;
+  std::optional<int> logo_width_px;
+  std::string logo_position;          // top-left | top-right | bottom-left | bottom-right; empty: the brand's
   std::filesystem::path source_file;  // where it was loaded from
 };
 

@@ -99,6 +99,24 @@ std::string caption_font_for(const Brand& brand, const std::string& language) {
   return brand.caption_style.font_family;
 }
 
+// The logo's placement on a platform: the preset's logo overrides win over the brand's values.
+LogoPlacement logo_placement_for(const Brand& brand, const Preset& final_preset, const SafeZone& safe) {
+  const double width_rel = final_preset.logo_width_px
+                               ? double(*final_preset.logo_width_px) / final_preset.width_px
+                               : brand.logo_width_rel;
+  const LogoPosition position = final_preset.logo_position.empty()
+                                    ? brand.logo_position
+                                    : logo_position_from_text(final_preset.logo_position);
+  return {to_corner(position), width_rel,    brand.logo_opacity, safe.top_px,
+          safe.bottom_px,      safe.left_px, safe.right_px};
+}
+
+// The preset's presentation overrides as text: outputs that differ in them share no branch.
+std::string presentation_key(const Preset& p) {
+  return std::to_string(p.caption_size_px.value_or(0)) + "," + std::to_string(p.logo_width_px.value_or(0)) +
+         "," + p.logo_position;
+}
+
 struct PreparedInputs {
   std::optional<RgbaImage> logo;
   std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;    // (clip_key, language)
@@ -112,13 +130,7 @@ void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, 
   if (in.logo) {
     for (const std::string& platform : campaign.platforms) {
       const Preset& p = presets.get(platform);
-      const LogoPlacement place{to_corner(brand.logo_position),
-                                brand.logo_width_rel,
-                                brand.logo_opacity,
-                                p.safe.top_px,
-                                p.safe.bottom_px,
-                                p.safe.left_px,
-                                p.safe.right_px};
+      const LogoPlacement place = logo_placement_for(brand, p, p.safe);
       try {
         (void)LogoOverlay::place(place, in.logo->width_px, in.logo->height_px, p.width_px, p.height_px);
       } catch (const Error& e) {
@@ -322,6 +334,9 @@ LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, co
              campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
   }
   CaptionStyle style = campaign.brand.caption_style;
+  if (const Preset& f = presets.get(r.platform); f.caption_size_px) {
+    style.size_rel = double(*f.caption_size_px) / f.height_px;  // the platform's override
+  }
   style.font_family = caption_font_for(campaign.brand, r.language);
   style.language = r.language;
   // Text is laid out once, at the final output's size, even for a review proxy: the script's
@@ -493,7 +508,8 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     const Preset& p = job->preset(r->platform);
     const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
                              std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
-                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px);
+                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px) + "|" +
+                             presentation_key(presets.get(r->platform));
     auto [git, gnew] = geometry_index.emplace(gkey, spec.geometries.size());
     if (gnew) {
       GeometryBranchSpec g;
@@ -501,13 +517,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       g.reframe.height_px = p.height_px;
       if (inputs.logo) {
         g.logo = *inputs.logo;
-        g.logo_placement = {to_corner(campaign.brand.logo_position),
-                            campaign.brand.logo_width_rel,
-                            campaign.brand.logo_opacity,
-                            p.safe.top_px,
-                            p.safe.bottom_px,
-                            p.safe.left_px,
-                            p.safe.right_px};
+        g.logo_placement = logo_placement_for(campaign.brand, presets.get(r->platform), p.safe);
       }
       spec.geometries.push_back(std::move(g));
       language_keys.emplace_back();

@@ -38,13 +38,14 @@ label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margi
 <label>right <input type="number" id="right_px" min="0" step="2"></label><br>
 <button id="save">save preset override</button> <button id="reset">reset</button>
 <div id="saved" class="note"></div></fieldset>
-<fieldset><legend>brand (every platform)</legend>
+<fieldset><legend>captions and logo (this platform)</legend>
 <label>caption size <input type="number" id="caption_size" min="0.01" max="0.2" step="0.002"></label><br>
 <label>logo width <input type="number" id="logo_width" min="0.02" max="0.5" step="0.01"></label>
 <label>logo <select id="logo_position"><option>top-left</option><option>top-right</option>
 <option>bottom-left</option><option>bottom-right</option></select></label>
-<div class="note">Caption size and logo are brand settings (captions.size, logo_width, logo_position in
-<span id="brandFile"></span>): tried here, copied into the brand file by hand; "save" writes the safe zone.</div>
+<div class="note">Caption size (fraction of the frame height) and logo width (fraction of the frame width)
+start from the brand (<span id="brandFile"></span>) or this platform's override; "save" writes them with
+the safe zone into the override (captions.size_px, logo.width_px, logo.position).</div>
 </fieldset>
 <div id="tryError" class="note" style="color:#f88"></div>
 <b>Review proxy</b><div id="proxyBox"></div>
@@ -83,15 +84,15 @@ function tryout() {
   const out = {};
   const preset = campaign.presets && campaign.presets[unit().platform];
   if (preset) for (const k of safeKeys) if (Number($(k).value) !== preset.safe[k]) out[k] = $(k).value;
-  const brand = campaign.brand;
-  if (brand) for (const k of brandKeys) if (String($(k).value) !== String(brand[k])) out[k] = $(k).value;
+  const shown = preset && preset.presentation;
+  if (shown) for (const k of brandKeys) if (String($(k).value) !== String(shown[k])) out[k] = $(k).value;
   return out;
 }
 function fillTryout() {
   const preset = campaign.presets && campaign.presets[unit().platform];
   $("tryPlatform").textContent = unit().platform;
   for (const k of safeKeys) $(k).value = preset ? preset.safe[k] : "";
-  for (const k of brandKeys) $(k).value = campaign.brand ? campaign.brand[k] : "";
+  for (const k of brandKeys) $(k).value = preset ? preset.presentation[k] : "";
   $("brandFile").textContent = campaign.brand ? campaign.brand.file : "";
 }
 function showFrame() {
@@ -153,6 +154,9 @@ async function load() {
 async function save() {
   const q = new URLSearchParams({platform: unit().platform});
   for (const k of safeKeys) q.set(k, $(k).value);
+  // Caption and logo only when tried: untried, the platform keeps the brand's (or its override's).
+  const tried = tryout();
+  for (const k of brandKeys) if (k in tried) q.set(k, tried[k]);
   const r = await api("/api/preset?" + q.toString(), {method: "POST"});
   $("saved").textContent = r.saved ? "saved " + r.saved : r.error;
   document.body.dataset.saved = r.saved || "";

@@ -101,9 +101,17 @@ std::string stamp_of(const fs::path& path) {
          ";";
 }
 
-// What the page needs of each platform's preset for the try-out: size, safe zone, where it is from.
-json preset_entry(const Preset& p, const fs::path& campaign_presets) {
+// What the page needs of each platform's preset for the try-out: size, safe zone, where it is from,
+// and the caption size and logo this platform renders with (the preset's overrides, else the brand's).
+json preset_entry(const Preset& p, const Brand& b, const fs::path& campaign_presets) {
+  const double caption =
+      p.caption_size_px ? double(*p.caption_size_px) / p.height_px : b.caption_style.size_rel;
+  const double logo_width = p.logo_width_px ? double(*p.logo_width_px) / p.width_px : b.logo_width_rel;
   return {{"width_px", p.width_px},
+          {"presentation",
+           {{"caption_size", caption},
+            {"logo_width", logo_width},
+            {"logo_position", p.logo_position.empty() ? to_string(b.logo_position) : p.logo_position}}},
           {"height_px", p.height_px},
           {"safe",
            {{"top_px", p.safe.top_px},
@@ -186,12 +194,11 @@ struct ScratchFolder {
 };
 
 // A unit's renderer kept warm between requests (decoders and caption renderers open), with what
-// it renders from: the snapshot, and the try-out's preset catalog and campaign when there is one.
+// it renders from: the snapshot, and the try-out's preset catalog when there is one.
 struct WarmUnit {
   std::string key;  // version|clip|platform|language|try-out
   std::shared_ptr<const Snapshot> snap;
   std::shared_ptr<const PresetCatalog> presets;
-  std::unique_ptr<Campaign> tried;
   std::unique_ptr<StillRenderer> renderer;
 };
 // Enough for a producer flipping between a few outputs; each holds open decoders.
@@ -257,7 +264,7 @@ struct StudioServer::State {
       d["brand"] = brand_entry(c.brand);
       d["presets"] = json::object();
       for (const std::string& platform : c.platforms) {
-        d["presets"][platform] = preset_entry(next->presets->get(platform), campaign_presets());
+        d["presets"][platform] = preset_entry(next->presets->get(platform), c.brand, campaign_presets());
       }
       next->proxy_plan = std::make_unique<RenderPlan>(make_plan(c, *next->presets, options.out_root, true));
       d["proxy_dir"] = next->proxy_plan->output_dir.string();
@@ -367,9 +374,7 @@ StillRenderer& StudioServer::State::warm_renderer(const std::shared_ptr<const Sn
     w.presets = std::make_shared<const PresetCatalog>(
         tried_catalog(preset_folders(), u.platform, yaml, scratch.path));
   }
-  if (tryout.changes_brand()) w.tried = std::make_unique<Campaign>(tried_campaign(*snap->campaign, tryout));
-  w.renderer = std::make_unique<StillRenderer>(w.tried ? *w.tried : *snap->campaign, *w.presets, u.clip,
-                                               u.platform, u.lang);
+  w.renderer = std::make_unique<StillRenderer>(*snap->campaign, *w.presets, u.clip, u.platform, u.lang);
   warm.push_front(std::move(w));
   if (warm.size() > kWarmUnits) warm.pop_back();
   return *warm.front().renderer;
@@ -414,8 +419,8 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
             .count();
     // One line per frame: what a producer scrubbed and how long it took.
     std::cout << "studio: frame served: " << u.clip << " " << u.platform << " " << u.lang
-              << " guides=" << guides << (tryout.changes_preset() || tryout.changes_brand() ? " try-out" : "")
-              << " frame " << info.frame_index << " in " << ms << " ms" << std::endl;
+              << " guides=" << guides << (tryout.changes_preset() ? " try-out" : "") << " frame "
+              << info.frame_index << " in " << ms << " ms" << std::endl;
   } catch (const Error& e) {
     reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
   }
@@ -463,7 +468,10 @@ void StudioServer::State::save_preset(const httplib::Request& req, httplib::Resp
   try {
     const TryOut tryout = parse_tryout(req.params);
     if (!tryout.changes_preset()) {
-      return reply_error(res, 400, "Nothing to save: give top_px, bottom_px, left_px or right_px.");
+      return reply_error(
+          res, 400,
+          "Nothing to save: give top_px, bottom_px, left_px, right_px, caption_size, logo_width or "
+          "logo_position.");
     }
     const std::string yaml = tried_preset_yaml(snap->presets->get(platform), tryout);
     fs::path written;

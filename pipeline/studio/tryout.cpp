@@ -49,10 +49,7 @@ std::optional<double> fraction_param(const std::multimap<std::string, std::strin
 std::optional<LogoPosition> position_param(const std::multimap<std::string, std::string>& params) {
   const std::string* text = param_of(params, "logo_position");
   if (text == nullptr) return std::nullopt;
-  for (LogoPosition p : {LogoPosition::kTopLeft, LogoPosition::kTopRight, LogoPosition::kBottomLeft,
-                         LogoPosition::kBottomRight}) {
-    if (*text == to_string(p)) return p;
-  }
+  if (const LogoPosition p = logo_position_from_text(*text); p != LogoPosition::kInvalid) return p;
   throw Error(ErrorKind::kInput,
               "logo_position must be one of top-left, top-right, bottom-left, bottom-right.");
 }
@@ -96,19 +93,14 @@ std::string tried_preset_yaml(const Preset& base, const TryOut& t) {
   p.safe.bottom_px = t.bottom_px.value_or(p.safe.bottom_px);
   p.safe.left_px = t.left_px.value_or(p.safe.left_px);
   p.safe.right_px = t.right_px.value_or(p.safe.right_px);
+  if (t.caption_size_rel) p.caption_size_px = int(std::lround(*t.caption_size_rel * p.height_px));
+  if (t.logo_width_rel) p.logo_width_px = int(std::lround(*t.logo_width_rel * p.width_px));
+  if (t.logo_position) p.logo_position = to_string(*t.logo_position);
   p.source_file.clear();
   std::string text = preset_to_yaml(p);
   text.insert(0, "# Preset override written by `shortpack studio` (preset try-out): the " + base.name +
-                     " preset with the safe zone below.\n");
+                     " preset with the safe zone, caption size and logo below.\n");
   return text;
-}
-
-Campaign tried_campaign(const Campaign& campaign, const TryOut& t) {
-  Campaign c = campaign;
-  c.brand.caption_style.size_rel = t.caption_size_rel.value_or(c.brand.caption_style.size_rel);
-  c.brand.logo_width_rel = t.logo_width_rel.value_or(c.brand.logo_width_rel);
-  c.brand.logo_position = t.logo_position.value_or(c.brand.logo_position);
-  return c;
 }
 
 PresetCatalog tried_catalog(const std::vector<fs::path>& folders, const std::string& platform,
@@ -123,8 +115,8 @@ PresetCatalog tried_catalog(const std::vector<fs::path>& folders, const std::str
     std::string message = e.what();
     const std::string prefix = file.string() + ":";
     if (message.rfind(prefix, 0) == 0) message = "line " + message.substr(prefix.size());
-    throw Error(ErrorKind::kInput, "the tried " + platform + " preset is not valid (" + message +
-                                       "): change the safe-zone values.");
+    throw Error(ErrorKind::kInput,
+                "the tried " + platform + " preset is not valid (" + message + "): change the tried values.");
   }
   std::vector<fs::path> all = folders;
   all.push_back(scratch_dir);

@@ -6,8 +6,9 @@
 // through load_preset_file, so a try-out is validated exactly as a preset file is, and "save"
 // writes that very text to <campaign dir>/presets/<platform>.yaml (which `render`, `preview` and
 // `check` load after the built-in presets, so it replaces the built-in one of that name).
-// Caption size and the logo are brand settings (one value for every platform, in the brand file):
-// they are tried in the page and validated with the brand's ranges, but not saved in a preset.
+// Caption size and the logo are brand settings that a preset may override for its platform
+// (captions.size_px, logo.width_px, logo.position): tried values are turned into pixels of the
+// preset's frame and go into the same preset text, so the tried frame is the saved one's.
 #pragma once
 
 #include <filesystem>
@@ -22,12 +23,13 @@ namespace shortpack::studio {
 
 struct TryOut {
   std::optional<int> top_px, bottom_px, left_px, right_px;  // the preset's safe_zone
-  std::optional<double> caption_size_rel;                   // brand captions.size
-  std::optional<double> logo_width_rel;                     // brand logo_width
-  std::optional<LogoPosition> logo_position;                // brand logo_position
+  std::optional<double> caption_size_rel;                   // -> the preset's captions.size_px
+  std::optional<double> logo_width_rel;                     // -> the preset's logo.width_px
+  std::optional<LogoPosition> logo_position;                // -> the preset's logo.position
 
-  [[nodiscard]] bool changes_preset() const { return top_px || bottom_px || left_px || right_px; }
-  [[nodiscard]] bool changes_brand() const { return caption_size_rel || logo_width_rel || logo_position; }
+  [[nodiscard]] bool changes_preset() const {
+    return top_px || bottom_px || left_px || right_px || caption_size_rel || logo_width_rel || logo_position;
+  }
   // A canonical text of the values set (for caching).
   [[nodiscard]] std::string key() const;
 };
@@ -38,11 +40,9 @@ struct TryOut {
 // sentence naming the parameter and what it accepts.
 TryOut parse_tryout(const std::multimap<std::string, std::string>& params);
 
-// `base` with the try-out's safe zone, as preset YAML (a comment line first).
+// `base` with the try-out's safe zone, caption size (rounded to pixels of the frame height) and
+// logo width (pixels of the frame width) and position, as preset YAML (a comment line first).
 std::string tried_preset_yaml(const Preset& base, const TryOut& tryout);
-
-// The campaign with the try-out's brand values.
-Campaign tried_campaign(const Campaign& campaign, const TryOut& tryout);
 
 // The catalog of `folders` with `yaml` as the preset `platform`, loaded from a file in
 // `scratch_dir` (emptied first) through PresetCatalog::load. Throws Error(kInput) naming the

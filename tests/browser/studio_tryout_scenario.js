@@ -1,8 +1,9 @@
 // Drives the studio page's preset try-out (evaluated in it by page_probe.mjs --eval): waits for
 // the campaign, its warnings list and the review proxy, turns the guides on, sets the safe zone's
-// top to 200 px and returns the bytes of the frame then shown; clicks "save", waits for the page
-// to reload the campaign with the saved preset and returns the bytes of the frame shown then
-// (drawn from the saved preset alone, without try-out values in its request).
+// top to 200 px, the caption size to 0.08 and the logo to the bottom left, and returns the bytes
+// of the frame then shown; clicks "save", waits for the page to reload the campaign with the saved
+// preset and returns the bytes of the frame shown then (drawn from the saved preset alone, without
+// try-out values in its request).
 (async () => {
   const $ = (id) => document.getElementById(id);
   const until = async (pred, ms, what) => {
@@ -25,9 +26,12 @@
   $('guides').dispatchEvent(new Event('change'));
   $('slider').value = '@FRAME@';
   $('slider').dispatchEvent(new Event('input'));
-  $('top_px').value = '200';
-  $('top_px').dispatchEvent(new Event('change'));
-  await until(() => shown() && $('frame').src.includes('top_px=200'), 30000, 'the tried frame');
+  for (const [id, value] of [['top_px', '200'], ['caption_size', '0.08'], ['logo_position', 'bottom-left']]) {
+    $(id).value = value;
+    $(id).dispatchEvent(new Event('change'));
+  }
+  await until(() => shown() && $('frame').src.includes('top_px=200') && $('frame').src.includes('caption_size=0.08') &&
+                    $('frame').src.includes('logo_position=bottom-left'), 30000, 'the tried frame');
   out.tried_src = $('frame').src;
   out.tried_png = await bytes();
   const version = document.body.dataset.version;
@@ -39,5 +43,6 @@
   out.after_src = $('frame').src;
   out.after_png = await bytes();
   out.top_after = $('top_px').value;
+  out.logo_after = $('logo_position').value;
   return out;
 })()

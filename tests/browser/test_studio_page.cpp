@@ -3,6 +3,7 @@
 // campaign file reaches the open page by itself (live reload).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -161,6 +162,11 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   EXPECT_EQ(result["top_before"], "50");
   EXPECT_EQ(result["top_after"], "200");
   EXPECT_EQ(result["saved"], (dir / "presets/small-portrait.yaml").string());
+  EXPECT_EQ(result["logo_after"], "bottom-left");
+  const std::string saved_yaml = read_text(dir / "presets/small-portrait.yaml");
+  EXPECT_NE(saved_yaml.find("captions: {size_px: 51}"), std::string::npos) << saved_yaml;  // 0.08 x 640
+  // The logo width was not tried: only the position is saved, the brand's width stays.
+  EXPECT_NE(saved_yaml.find("logo: {position: bottom-left}"), std::string::npos) << saved_yaml;
   const std::string tried = bytes_of(result["tried_png"]);
   EXPECT_GT(tried.size(), 1000u);
   EXPECT_TRUE(bytes_of(result["after_png"]) == tried) << "the saved preset does not show the tried frame";
@@ -174,14 +180,18 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   ASSERT_EQ(preview.exit_code, 0) << preview.output;
   EXPECT_TRUE(read_text(png) == tried) << "the page's try-out differs from `shortpack preview`";
 
-  // `render` uses the saved preset: the logo's top edge is at the new safe-zone top.
+  // `render` uses the saved preset: the logo (top right in the brand) is at the bottom left.
   const auto render = run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
                                     shell_quote((dir / "out").string()));
   ASSERT_EQ(render.exit_code, 0) << render.output;
   const auto pics = decode_frames(dir / "out/st/a/a.small-portrait.en.mp4", {30});
   const int top = first_green_row(pics[0]);
-  EXPECT_GE(top, 198) << "the rendered logo is not below the saved safe zone's top (200 px)";
-  EXPECT_LE(top, 202);
+  EXPECT_GT(top, pics[0].height_px / 2) << "the rendered logo is not in the bottom half as saved";
+  int left = pics[0].width_px;
+  for (int x = 0; x < pics[0].width_px; ++x) {
+    if (pics[0].cb(x, top) < 90 && pics[0].cr(x, top) < 90) left = std::min(left, x);
+  }
+  EXPECT_LT(left, pics[0].width_px / 2) << "the rendered logo is not on the left as saved";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -302,6 +303,85 @@ TEST_F(StudioBrandFixture, TriedSafeZoneSavedIsWhatPreviewAndRenderUse) {
   const int top = first_green_row(pics[0]);
   EXPECT_GE(top, 198) << "the logo is not below the saved safe zone's top (200 px)";
   EXPECT_LE(top, 202);
+}
+
+// Rows with a bright (caption text) pixel, and the box of the green logo's pixels.
+int bright_rows(const YuvPicture& pic) {
+  int rows = 0;
+  for (int y = 0; y < pic.height_px; ++y) {
+    for (int x = 0; x < pic.width_px; ++x) {
+      if (pic.luma(x, y) > 200) {
+        ++rows;
+        break;
+      }
+    }
+  }
+  return rows;
+}
+struct Box {
+  int x0 = 1 << 20, y0 = 1 << 20, x1 = -1, y1 = -1;
+};
+Box green_box(const YuvPicture& pic) {
+  Box b;
+  for (int y = 0; y < pic.height_px; ++y) {
+    for (int x = 0; x < pic.width_px; ++x) {
+      if (pic.cb(x, y) >= 90 || pic.cr(x, y) >= 90) continue;
+      b = {std::min(b.x0, x), std::min(b.y0, y), std::max(b.x1, x), std::max(b.y1, y)};
+    }
+  }
+  return b;
+}
+
+TEST_F(StudioBrandFixture, TriedCaptionSizeAndLogoSavedAreWhatPreviewAndRenderUse) {
+  const std::string render =
+      "render " + shell_quote(campaign.string()) + " --out " + shell_quote((dir / "out").string());
+  const auto first = run_shortpack(render);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto mp4 = dir / "out/sb/a/a.small-portrait.en.mp4";
+  const YuvPicture before = decode_frames(mp4, {15})[0];
+
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  const std::string looks = "&caption_size=0.08&logo_width=0.3&logo_position=bottom-left";
+  const auto tried = studio.get("/api/frame?clip=a&platform=small-portrait&lang=en&t=0.5" + looks);
+  ASSERT_TRUE(tried);
+  ASSERT_EQ(tried->status, 200) << tried->body;
+  auto c = studio.client();
+  auto saved = c.Post("/api/preset?platform=small-portrait" + looks + "&token=" + studio.token);
+  ASSERT_TRUE(saved);
+  ASSERT_EQ(saved->status, 200) << saved->body;
+  const std::string text = read_text(dir / "presets/small-portrait.yaml");
+  EXPECT_NE(text.find("captions: {size_px: 51}"), std::string::npos) << text;  // 0.08 x 640
+  EXPECT_NE(text.find("logo: {width_px: 108, position: bottom-left}"), std::string::npos)
+      << text;  // 0.3 x 360
+  EXPECT_TRUE(poll_until(
+      [&] {
+        const auto j = nlohmann::json::parse(studio.get("/api/campaign")->body);
+        return j["presets"]["small-portrait"]["presentation"]["logo_position"] == "bottom-left";
+      },
+      2.0));
+
+  const auto png = dir / "after.png";
+  const auto preview =
+      run_shortpack("preview " + shell_quote(campaign.string()) +
+                    " --clip a --platform small-portrait --lang en --at 0.5 -o " + shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_TRUE(read_text(png) == tried->body) << "the saved preset does not give the tried frame";
+
+  // The saved override changes the fingerprint: `render` renders again, with the bigger caption
+  // and the logo 108 px wide at the bottom left (it was 64 px wide at the top right).
+  const auto second = run_shortpack(render);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  const YuvPicture after = decode_frames(mp4, {15})[0];
+  EXPECT_GT(bright_rows(after), bright_rows(before) * 13 / 10)
+      << "caption rows " << bright_rows(before) << " -> " << bright_rows(after);
+  const Box was = green_box(before);
+  const Box now = green_box(after);
+  EXPECT_GT(was.x0, before.width_px / 2);
+  EXPECT_LT(was.y1, before.height_px / 2);
+  EXPECT_LT(now.x1, after.width_px / 2);
+  EXPECT_GT(now.y0, after.height_px / 2);
+  EXPECT_NEAR(now.x1 - now.x0 + 1, 108, 4);
 }
 
 TEST_F(StudioBrandFixture, ServesTheReviewProxyWithRangesAndSaysHowToMakeIt) {

@@ -178,7 +178,58 @@ TEST_F(PresetTest, YamlTextRoundTripsForEveryBuiltin) {
     EXPECT_EQ(back.safe.bottom_px, preset.safe.bottom_px) << name;
     EXPECT_EQ(back.safe.left_px, preset.safe.left_px) << name;
     EXPECT_EQ(back.safe.right_px, preset.safe.right_px) << name;
+    EXPECT_EQ(back.caption_size_px, preset.caption_size_px) << name;
+    EXPECT_EQ(back.logo_width_px, preset.logo_width_px) << name;
+    EXPECT_EQ(back.logo_position, preset.logo_position) << name;
   }
+}
+
+TEST_F(PresetTest, CaptionAndLogoOverridesLoadAndRoundTrip) {
+  ScratchDir dir("preset-presentation");
+  write_text(dir / "tiktok.yaml", kValidPreset);
+  const Preset plain = load_preset_file(dir / "tiktok.yaml");
+  EXPECT_FALSE(plain.caption_size_px.has_value());
+  EXPECT_FALSE(plain.logo_width_px.has_value());
+  EXPECT_EQ(plain.logo_position, "");
+  // Left out, they are not written back: a preset's text (and render fingerprints) stay as they were.
+  EXPECT_EQ(preset_to_yaml(plain).find("captions"), std::string::npos);
+  EXPECT_EQ(preset_to_yaml(plain).find("logo"), std::string::npos);
+
+  write_text(
+      dir / "tiktok.yaml",
+      std::string(kValidPreset) + "captions: {size_px: 96}\nlogo: {width_px: 300, position: bottom-left}\n");
+  const Preset p = load_preset_file(dir / "tiktok.yaml");
+  EXPECT_EQ(p.caption_size_px, 96);
+  EXPECT_EQ(p.logo_width_px, 300);
+  EXPECT_EQ(p.logo_position, "bottom-left");
+  write_text(dir / "back.yaml", preset_to_yaml(p));
+  const Preset back = load_preset_file(dir / "back.yaml");
+  EXPECT_EQ(back.caption_size_px, 96);
+  EXPECT_EQ(back.logo_width_px, 300);
+  EXPECT_EQ(back.logo_position, "bottom-left");
+
+  write_text(dir / "pos.yaml", std::string(kValidPreset) + "logo: {position: top-left}\n");
+  const Preset only_position = load_preset_file(dir / "pos.yaml");
+  EXPECT_FALSE(only_position.logo_width_px.has_value());
+  EXPECT_EQ(
+      load_preset_file((write_text(dir / "pos2.yaml", preset_to_yaml(only_position)), dir / "pos2.yaml"))
+          .logo_position,
+      "top-left");
+}
+
+TEST_F(PresetTest, BadCaptionAndLogoOverridesAreReportedWithLine) {
+  const std::string base = kValidPreset;
+  EXPECT_EQ(load_error(base + "captions: {size_px: 0}\n"), ":11: 'size_px' is 0, must be in 1..8192");
+  EXPECT_EQ(load_error(base + "captions: {size_px: 1000}\n"),
+            ":11: captions size_px 1000 is more than half the frame height 1920");
+  EXPECT_EQ(load_error(base + "captions: {size: 0.05}\n"),
+            ":11: unknown key 'size' in captions (known: size_px)");
+  EXPECT_EQ(load_error(base + "logo: {width_px: 2000}\n"),
+            ":11: logo width_px 2000 is wider than the frame width 1080");
+  EXPECT_EQ(load_error(base + "logo: {width_px: 12.5}\n"),
+            ":11: 'width_px' must be a whole number, found '12.5'");
+  EXPECT_EQ(load_error(base + "logo:\n  position: middle\n"),
+            ":12: 'position' is 'middle', must be one of: top-left, top-right, bottom-left, bottom-right");
 }
 
 TEST_F(PresetTest, UnknownKeyIsReportedWithLineSectionAndKnownKeys) {

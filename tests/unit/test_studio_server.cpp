@@ -60,7 +60,7 @@ TEST(StudioTryOut, QueryValuesAreCheckedWithOneSentenceEach) {
   EXPECT_EQ(t.caption_size_rel, 0.05);
   EXPECT_EQ(t.logo_position, LogoPosition::kBottomLeft);
   EXPECT_TRUE(t.changes_preset());
-  EXPECT_TRUE(t.changes_brand());
+  EXPECT_TRUE(parse_tryout({{"logo_position", "top-left"}}).changes_preset());
   EXPECT_FALSE(parse_tryout({{"clip", "a"}}).changes_preset());
   EXPECT_NE(t.key(), parse_tryout({{"top_px", "202"}}).key());
   for (const auto& [key, bad] :
@@ -93,6 +93,19 @@ TEST(StudioTryOut, TriedPresetIsValidatedAsAPresetFileAndSavedWhole) {
   EXPECT_EQ(tried.get("tiktok").safe.bottom_px, tiktok.safe.bottom_px);
   EXPECT_EQ(tried.get("tiktok").video.crf, tiktok.video.crf);
   EXPECT_NE(tried.find("youtube-shorts"), nullptr);
+  EXPECT_FALSE(tried.get("tiktok").caption_size_px.has_value());  // not tried: the brand's stays
+
+  // Caption size and logo become the preset's pixels of this platform's frame.
+  const PresetCatalog looks = tried_catalog(
+      {PresetCatalog::builtin_folder()}, "tiktok",
+      tried_preset_yaml(
+          tiktok,
+          parse_tryout({{"caption_size", "0.05"}, {"logo_width", "0.25"}, {"logo_position", "bottom-left"}})),
+      dir / "scratch");
+  EXPECT_EQ(looks.get("tiktok").caption_size_px, 96);  // 0.05 x 1920
+  EXPECT_EQ(looks.get("tiktok").logo_width_px, 270);   // 0.25 x 1080
+  EXPECT_EQ(looks.get("tiktok").logo_position, "bottom-left");
+  EXPECT_EQ(looks.get("tiktok").safe.top_px, tiktok.safe.top_px);
 
   const std::string no_room = tried_preset_yaml(tiktok, parse_tryout({{"top_px", "1800"}}));
   try {
