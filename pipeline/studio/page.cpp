@@ -6,7 +6,7 @@ namespace {
 
 // The token travels in the page's own URL; every API call sends it back in a header (fetch) or
 // the query (the <img>, the <video>). Live reload: /api/version is polled once a second. The
-// output on show is one structure, unit() (clip, platform, language), used by every request.
+// output on show is one structure, unit() (clip, variant, platform, language), used by every request.
 constexpr std::string_view kPage = R"page(<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shortpack studio</title>
 <meta name="referrer" content="no-referrer"><link rel="icon" href="data:,">
@@ -21,6 +21,7 @@ label{margin-right:1em}#frame{max-height:70vh;max-width:100%;display:block;margi
 <h1 id="name">shortpack studio</h1>
 <div>
 <label>clip <select id="clip"></select></label>
+<label id="variantLabel">variant <select id="variant"></select></label>
 <label>platform <select id="platform"></select></label>
 <label>language <select id="lang"></select></label>
 <label><input type="checkbox" id="guides"> guides</label>
@@ -68,7 +69,18 @@ function fill(sel, values) {
   for (const v of values) { const o = document.createElement("option"); o.value = o.textContent = v; sel.appendChild(o); }
   if (values.includes(keep)) sel.value = keep;
 }
-function unit() { return {clip: $("clip").value, platform: $("platform").value, lang: $("lang").value}; }
+function unit() {
+  const u = {clip: $("clip").value, platform: $("platform").value, lang: $("lang").value};
+  if ($("variant").value) u.variant = $("variant").value;
+  return u;
+}
+// The rows of the variants table for the clip on show (the picker hides without a table).
+function fillVariants() {
+  const clip = campaign.clips.find((c) => c.id === $("clip").value);
+  const variants = (clip && clip.variants) || [];
+  fill($("variant"), variants);
+  $("variantLabel").hidden = variants.length === 0;
+}
 function timing() {
   const u = unit();
   const clip = campaign && campaign.clips.find((c) => c.id === u.clip);
@@ -120,7 +132,7 @@ async function showProxy() {
     v.controls = v.muted = v.playsInline = true;
     v.src = "/api/proxy?" + q;
     $("proxyBox").appendChild(v);
-    $("proxyNote").textContent = u.clip + " " + u.platform + " " + u.lang + " (render --proxy)";
+    $("proxyNote").textContent = u.clip + (u.variant ? "." + u.variant : "") + " " + u.platform + " " + u.lang + " (render --proxy)";
   } else {
     $("proxyNote").textContent = status.message || status.error;
   }
@@ -144,6 +156,7 @@ async function load() {
   $("name").textContent = "shortpack studio: " + (campaign.name || campaign.file);
   listProblems();
   fill($("clip"), campaign.clips.map((c) => c.id));
+  fillVariants();
   fill($("platform"), campaign.platforms);
   fill($("lang"), campaign.languages);
   fillTryout();
@@ -161,7 +174,8 @@ async function save() {
   $("saved").textContent = r.saved ? "saved " + r.saved : r.error;
   document.body.dataset.saved = r.saved || "";
 }
-for (const id of ["clip", "lang"]) $(id).addEventListener("change", () => { showFrame(); showProxy(); });
+$("clip").addEventListener("change", () => { fillVariants(); showFrame(); showProxy(); });
+for (const id of ["variant", "lang"]) $(id).addEventListener("change", () => { showFrame(); showProxy(); });
 $("platform").addEventListener("change", () => { fillTryout(); showFrame(); showProxy(); });
 $("guides").addEventListener("change", showFrame);
 for (const id of safeKeys.concat(brandKeys)) $(id).addEventListener("change", showFrame);

@@ -148,17 +148,37 @@ void add_subtitle_findings(const Campaign& c, json& d) {
   }
 }
 
-// One output of the campaign, as a request names it (the variant, issue 17, would go here too).
+// One output of the campaign, as a request names it.
 struct UnitQuery {
   std::string clip;
   std::string platform;
   std::string lang;
+  std::string variant;  // a row of the variants table (the clip's first when the request names none)
+
+  [[nodiscard]] std::string label() const {
+    return clip + (variant.empty() ? "" : "." + variant) + " " + platform + " " + lang;
+  }
 };
+
+// The variant a request shows: the named row of the clip's variants, or its first.
+std::string variant_of(const Campaign& c, const std::string& clip, const std::string& wanted) {
+  std::string first;
+  for (const Clip& k : c.clips) {
+    if (k.id != clip) continue;
+    if (k.variant == wanted) return wanted;
+    if (first.empty()) first = k.variant;
+  }
+  if (wanted.empty()) return first;
+  throw Error(ErrorKind::kInput, first.empty()
+                                     ? "Clip '" + clip + "' has no variants: leave out 'variant'."
+                                     : "Unknown variant '" + wanted + "' of clip '" + clip +
+                                           "': pick one of the rows of the campaign's variants table.");
+}
 
 // Throws Error(kInput) with one sentence when the request does not name one of the campaign's
 // clips, platforms and languages.
 UnitQuery unit_of(const httplib::Request& req, const Campaign& c) {
-  UnitQuery u{req.get_param_value("clip"), req.get_param_value("platform"), req.get_param_value("lang")};
+  UnitQuery u{req.get_param_value("clip"), req.get_param_value("platform"), req.get_param_value("lang"), {}};
   bool known_clip = false;
   for (const Clip& k : c.clips) known_clip = known_clip || k.id == u.clip;
   if (!known_clip)
@@ -171,6 +191,7 @@ UnitQuery unit_of(const httplib::Request& req, const Campaign& c) {
     throw Error(ErrorKind::kInput,
                 "Unknown language '" + u.lang + "': pick one of the campaign's languages.");
   }
+  u.variant = variant_of(c, u.clip, req.get_param_value("variant"));
   return u;
 }
 
@@ -196,7 +217,7 @@ struct ScratchFolder {
 // A unit's renderer kept warm between requests (decoders and caption renderers open), with what
 // it renders from: the snapshot, and the try-out's preset catalog when there is one.
 struct WarmUnit {
-  std::string key;  // version|clip|platform|language|try-out
+  std::string key;  // version|clip|variant|platform|language|try-out
   std::shared_ptr<const Snapshot> snap;
   std::shared_ptr<const PresetCatalog> presets;
   std::unique_ptr<StillRenderer> renderer;
@@ -273,9 +294,13 @@ struct StudioServer::State {
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
       for (const Clip& clip : c.clips) {
         for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
-        // A clip's variants share its picture: the studio lists the clip once (its first variant).
-        if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) continue;
-        json entry{{"id", clip.id}, {"platforms", json::object()}};
+        // A clip's variants share its picture: the studio lists the clip once, with its variants.
+        if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) {
+          if (!clip.variant.empty()) d["clips"].back()["variants"].push_back(clip.variant);
+          continue;
+        }
+        json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", json::object()}};
+        if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
         for (const std::string& platform : c.platforms) {
           try {
             const ClipTimeline t = resolve_timeline(clip, {&next->presets->get(platform)}, &c.brand);
@@ -331,7 +356,9 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 // proxy folder. Empty when there is none.
 fs::path proxy_file(const RenderPlan& plan, const UnitQuery& u) {
   for (const RenderUnit& unit : plan.units) {
-    if (unit.clip_id != u.clip || unit.platform != u.platform || unit.language != u.lang) continue;
+    if (unit.clip_id != u.clip || unit.variant != u.variant || unit.platform != u.platform ||
+        unit.language != u.lang)
+      continue;
     std::error_code ec;
     if (fs::is_symlink(unit.output_path, ec) || !fs::is_regular_file(unit.output_path, ec)) return {};
     const fs::path real = fs::canonical(unit.output_path, ec);
@@ -357,7 +384,8 @@ std::string read_bytes(const fs::path& path) {
 StillRenderer& StudioServer::State::warm_renderer(const std::shared_ptr<const Snapshot>& snap,
                                                   const UnitQuery& u, const TryOut& tryout) {
   const std::string version = snap->description["version"].get<std::string>();
-  const std::string key = version + "|" + u.clip + "|" + u.platform + "|" + u.lang + "|" + tryout.key();
+  const std::string key =
+      version + "|" + u.clip + "|" + u.variant + "|" + u.platform + "|" + u.lang + "|" + tryout.key();
   warm.remove_if([&](const WarmUnit& w) { return w.snap != snap; });  // an older version's
   for (auto it = warm.begin(); it != warm.end(); ++it) {
     if (it->key == key) {
@@ -374,7 +402,8 @@ StillRenderer& StudioServer::State::warm_renderer(const std::shared_ptr<const Sn
     w.presets = std::make_shared<const PresetCatalog>(
         tried_catalog(preset_folders(), u.platform, yaml, scratch.path));
   }
-  w.renderer = std::make_unique<StillRenderer>(*snap->campaign, *w.presets, u.clip, u.platform, u.lang);
+  w.renderer =
+      std::make_unique<StillRenderer>(*snap->campaign, *w.presets, u.clip, u.platform, u.lang, u.variant);
   warm.push_front(std::move(w));
   if (warm.size() > kWarmUnits) warm.pop_back();
   return *warm.front().renderer;
@@ -418,9 +447,9 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started)
             .count();
     // One line per frame: what a producer scrubbed and how long it took.
-    std::cout << "studio: frame served: " << u.clip << " " << u.platform << " " << u.lang
-              << " guides=" << guides << (tryout.changes_preset() ? " try-out" : "") << " frame "
-              << info.frame_index << " in " << ms << " ms" << std::endl;
+    std::cout << "studio: frame served: " << u.label() << " guides=" << guides
+              << (tryout.changes_preset() ? " try-out" : "") << " frame " << info.frame_index << " in " << ms
+              << " ms" << std::endl;
   } catch (const Error& e) {
     reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
   }
@@ -437,7 +466,7 @@ void StudioServer::State::serve_proxy(const httplib::Request& req, httplib::Resp
   try {
     const UnitQuery u = unit_of(req, *snap->campaign);
     const fs::path file = proxy_file(*snap->proxy_plan, u);
-    const std::string missing = "No review proxy of " + u.clip + " " + u.platform + " " + u.lang + " in " +
+    const std::string missing = "No review proxy of " + u.label() + " in " +
                                 snap->proxy_plan->output_dir.string() + ": make it with `shortpack render " +
                                 options.campaign_file.string() + " --proxy --out " +
                                 options.out_root.string() + "`.";

@@ -1,5 +1,6 @@
 // Drives the studio page (evaluated in it by page_probe.mjs --eval; the test replaces the
-// @PLATFORM@, @LANG@ and @FRAME@ placeholders): picks a platform and a language, scrubs to a
+// @VARIANT@, @PLATFORM@, @LANG@ and @FRAME@ placeholders): picks a variant (a row of the
+// campaign's variants table), a platform and a language, scrubs to a
 // frame, turns the guides on, and returns the bytes of the image then shown; then waits for the
 // campaign's name to change on the page (the test edits the file meanwhile).
 (async () => {
@@ -15,6 +16,8 @@
   await until(() => $('platform').options.length > 0, 15000, 'the campaign');
   const out = { first_name: $('name').textContent, platforms: [...$('platform').options].map((o) => o.value) };
   const set = (id, v) => { $(id).value = v; $(id).dispatchEvent(new Event('change')); };
+  out.variants = [...$('variant').options].map((o) => o.value);
+  set('variant', '@VARIANT@');
   set('platform', '@PLATFORM@');
   set('lang', '@LANG@');
   $('slider').value = '@FRAME@';

@@ -1,4 +1,4 @@
-// The studio page in headless Chromium: switching platform and language, scrubbing and turning
+// The studio page in headless Chromium: switching variant, platform and language, scrubbing and turning
 // the guides on shows the very PNG `shortpack preview` writes for that frame; an edit of the
 // campaign file reaches the open page by itself (live reload).
 #include <gtest/gtest.h>
@@ -28,11 +28,13 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   const auto dir = artifact_dir("studio");
   write_test_presets(dir / "presets");
   make_clip(dir / "media/a.mp4", 2.0, "testsrc2=size=640x360:rate=30");
-  write_text(dir / "subs/a.en.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello, studio\n");
-  write_text(dir / "subs/a.vi.srt", "1\n00:00:00,000 --> 00:00:02,000\nXin chào\n");
+  write_text(dir / "subs/a.en.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello, {{town}}\n");
+  write_text(dir / "subs/a.vi.srt", "1\n00:00:00,000 --> 00:00:02,000\nXin chào {{town}}\n");
   const auto campaign = dir / "c.yaml";
+  // Two rows of a variants table: the page picks the second (its caption names another town).
   const std::string yaml =
       "name: st\nlanguages: [en, vi]\nplatforms: [small-portrait, small-landscape]\n"
+      "variants: [{id: hanoi, town: Ha Noi}, {id: hue, town: Hue}]\n"
       "clips:\n  - id: a\n    source: media/a.mp4\n    captions: {en: subs/a.en.srt, vi: subs/a.vi.srt}\n";
   write_text(campaign, yaml);
   StudioProcess studio(campaign, dir / "studio.log");
@@ -41,15 +43,16 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   const auto scenario = dir / "scenario.js";
   std::string script =
       read_text(std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser/studio_scenario.js");
-  script =
-      replaced(replaced(replaced(script, "@PLATFORM@", "small-landscape"), "@LANG@", "vi"), "@FRAME@", "37");
+  script = replaced(
+      replaced(replaced(replaced(script, "@PLATFORM@", "small-landscape"), "@LANG@", "vi"), "@FRAME@", "37"),
+      "@VARIANT@", "hue");
   write_text(scenario, script);
 
   // The edit comes once the page has shown its frame (the scenario then waits up to 30 s for it).
   std::thread editor([&] {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
     while (std::chrono::steady_clock::now() < deadline &&
-           read_text(dir / "studio.log").find("frame served: a small-landscape vi guides=1") ==
+           read_text(dir / "studio.log").find("frame served: a.hue small-landscape vi guides=1") ==
                std::string::npos) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -77,11 +80,14 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   ASSERT_TRUE(std::regex_search(src, m, std::regex("[?&]t=([0-9.]+)"))) << src;
   EXPECT_NE(src.find("platform=small-landscape"), std::string::npos) << src;
   EXPECT_NE(src.find("lang=vi"), std::string::npos) << src;
+  EXPECT_NE(src.find("variant=hue"), std::string::npos) << src;
+  EXPECT_EQ(result["variants"], nlohmann::json::array({"hanoi", "hue"})) << result.dump();
   EXPECT_NE(src.find("guides=1"), std::string::npos) << src;
   const auto png = dir / "preview.png";
-  const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
-                                     " --clip a --platform small-landscape --lang vi --guides --at " +
-                                     m[1].str() + " -o " + shell_quote(png.string()));
+  const auto preview =
+      run_shortpack("preview " + shell_quote(campaign.string()) +
+                    " --clip a --variant hue --platform small-landscape --lang vi --guides --at " +
+                    m[1].str() + " -o " + shell_quote(png.string()));
   ASSERT_EQ(preview.exit_code, 0) << preview.output;
   EXPECT_NE(preview.output.find("frame 37 "), std::string::npos) << preview.output;
   const std::string expected = read_text(png);

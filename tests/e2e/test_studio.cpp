@@ -2,13 +2,14 @@
 // values with 400, serves the very PNG `shortpack preview` writes, follows edits of the campaign
 // within a second and survives a campaign that fails to load; a preset try-out saved from it is
 // what `render` then uses; it serves the review proxy with byte ranges; it lists the subtitle
-// files' warnings with file:line.
+// files' warnings with file:line; with a variants table it shows the row picked.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -420,6 +421,52 @@ TEST_F(StudioBrandFixture, ServesTheReviewProxyWithRangesAndSaysHowToMakeIt) {
   const auto missing = nlohmann::json::parse(c.Get("/api/proxy?status=1&" + unit)->body);
   EXPECT_FALSE(missing["available"].get<bool>());
   EXPECT_NE(missing["message"].get<std::string>().find("--proxy --out"), std::string::npos) << missing.dump();
+}
+
+// A campaign with a variants table: the clip lists its rows, a frame of a named row is `preview
+// --variant`'s PNG byte for byte (and differs from the other row's, whose card says another
+// number), no variant means the first row, an unknown row is 400 naming the table.
+TEST(StudioVariants, PicksAVariantAndShowsItsFrameAsPreviewDoes) {
+  ScratchDir dir{"studio-variants"};
+  write_test_presets(dir / "presets");
+  make_clip(dir / "media/a.mp4", 1.0, "color=c=0x405060:s=640x360:r=30");
+  write_text(dir / "regions.csv", "id,hotline\nhanoi,02439461234\nhue,02343822123\n");
+  const auto campaign = dir / "c.yaml";
+  write_text(campaign,
+             "name: sv\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+             "  - id: end\n    segments:\n      - {source: media/a.mp4}\n"
+             "      - {card: {en: \"Call {{hotline}}\"}, duration: 1.5, background: \"#0D47A1\"}\n"
+             "    captions: none\n");
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  const auto body = nlohmann::json::parse(studio.get("/api/campaign")->body);
+  ASSERT_TRUE(body["ok"].get<bool>()) << body.dump();
+  ASSERT_EQ(body["clips"].size(), 1u) << body.dump();
+  EXPECT_EQ(body["clips"][0]["variants"], nlohmann::json::array({"hanoi", "hue"})) << body.dump();
+
+  const std::string unit = "/api/frame?clip=end&platform=small-portrait&lang=en&t=1.8";
+  std::map<std::string, std::string> frames;
+  for (const std::string variant : {"hanoi", "hue"}) {
+    const auto png = dir / (variant + ".png");
+    const auto preview = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                       " --clip end --platform small-portrait --lang en --at 1.8 --variant " +
+                                       variant + " -o " + shell_quote(png.string()));
+    ASSERT_EQ(preview.exit_code, 0) << preview.output;
+    auto res = studio.get(unit + "&variant=" + variant);
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+    frames[variant] = res->body;
+    EXPECT_TRUE(res->body == read_text(png)) << variant << ": the studio's frame differs from preview's";
+  }
+  EXPECT_NE(frames["hanoi"], frames["hue"]) << "each row's card has its own hotline";
+  auto first = studio.get(unit);
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->body == frames["hanoi"]) << "no variant named: the table's first row";
+
+  auto unknown = studio.get(unit + "&variant=hoi-an");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("Unknown variant 'hoi-an' of clip 'end'"), std::string::npos) << unknown->body;
 }
 
 }  // namespace
