@@ -407,9 +407,11 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   try {
     input.activate();
     graph.wait_for_all();
+    handoff_graph_done(graph);
     handoff_acquire(&finished);
   } catch (const Error& e) {
     graph.wait_for_all();
+    handoff_graph_done(graph);
     handoff_acquire(&finished);
     for (auto& enc : encoders) enc->fail(e.what());
   }

@@ -58,6 +58,24 @@ class HandoffOnExit {
   const void* token_;
 };
 
+// Right after `graph.wait_for_all()`, on the thread that waited. TBB's own bookkeeping runs after
+// a body returns, outside the body's HandoffOnExit: the input node stores the message its body
+// made in the node's members (the node lives on the waiting thread's stack), a node takes its next
+// message. Each task then ends by giving back its count of the graph's wait context (an atomic
+// in TBB's headers, seen by TSan); the waiting loop that reads the count is inside libtbb.so,
+// unseen. Taking and giving back one count here is an atomic read-modify-write of that counter,
+// so every task's work happens before what follows the wait, e.g. this thread reusing the stack
+// where the nodes were (seen: a report when a later call's frame overwrote the input node).
+template <class Graph>
+void handoff_graph_done(Graph& graph) {
+#ifdef SHORTPACK_TSAN
+  graph.reserve_wait();
+  graph.release_wait();
+#else
+  (void)graph;
+#endif
+}
+
 // A body's first step: its own copy of the message TBB hands it. The message itself (an index and
 // a shared_ptr) lives in TBB's task, written by the thread that spawned the task inside
 // libtbb.so; only the reads of that copy are hidden from TSan. What the message points to (the
