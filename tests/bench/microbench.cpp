@@ -1,6 +1,7 @@
 // Micro-benchmarks of the per-frame kernels of the render graph (issue 6, item 7):
 // reframe (fit-blur, fit-pad), logo blend, caption burn, crossfade, the copy a caption branch
-// makes before drawing, and swscale / OpenCV resizes of the same size for comparison.
+// makes before drawing, the PNG a studio frame is sent as, and swscale / OpenCV resizes of the same size for
+// comparison.
 //
 // Each benchmark reports frames per second (items_per_second). At 30 fps a kernel that costs
 // more than ~33 ms per frame on one core cannot keep a single output real-time; the whole graph
@@ -24,6 +25,7 @@
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/av_ptr.h"
 #include "pipeline/media/image_reader.h"
+#include "pipeline/media/image_writer.h"
 
 extern "C" {
 #include <libswscale/swscale.h>
@@ -189,6 +191,17 @@ void BM_MakeWritableCopy_1080x1920(benchmark::State& state) {
   frames_per_second(state);
 }
 BENCHMARK(BM_MakeWritableCopy_1080x1920)->Unit(benchmark::kMicrosecond);
+
+// The studio's and preview's last step: a 1080x1920 frame to PNG bytes (RGB conversion, deflate).
+void BM_EncodePng_1080x1920(benchmark::State& state) {
+  const FramePtr frame = test_picture(kOutW, kOutH, 5);
+  for (auto _ : state) {
+    const std::string png = encode_png(*frame);
+    benchmark::DoNotOptimize(png.data());
+  }
+  frames_per_second(state);
+}
+BENCHMARK(BM_EncodePng_1080x1920)->Unit(benchmark::kMillisecond);
 
 void BM_Crossfade_1080x1920(benchmark::State& state) {
   const FramePtr a = test_picture(kOutW, kOutH, 5);
