@@ -1,7 +1,7 @@
 // Micro-benchmarks of the per-frame kernels of the render graph (issue 6, item 7):
 // reframe (fit-blur, fit-pad), logo blend, caption burn, crossfade, the copy a caption branch
-// makes before drawing, the PNG a studio frame is sent as, and swscale / OpenCV resizes of the same size for
-// comparison.
+// makes before drawing, the PNG a studio frame is sent as, and swscale / OpenCV resizes of the
+// same size for comparison.
 //
 // Each benchmark reports frames per second (items_per_second). At 30 fps a kernel that costs
 // more than ~33 ms per frame on one core cannot keep a single output real-time; the whole graph
