@@ -1,6 +1,7 @@
 // Variants (issue 17) through the CLI: a 3-row table renders 3x the outputs, each with its own
 // row's hotline on the end card (read back by Tesseract OCR from the encoded file); editing one
-// row re-renders only that row's outputs; a bad table is refused with file:line, nothing written.
+// row re-renders only that row's outputs; a bad table is refused with file:line, nothing written;
+// a row's own brand (a `brand` column) puts its logo and intro on that row's outputs only.
 #include <gtest/gtest.h>
 
 #include <clocale>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "support/green_pixels.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -178,6 +180,44 @@ TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
   EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("variant 'hanoi'"), std::string::npos) << run.output;
   EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+// A row's `brand` column: its brand's green logo and intro bumper are on its output, and on no
+// other row's (the campaign's brand has neither); the two rows' timelines differ by the intro.
+TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
+  fs::create_directories(dir_ / "brands");
+  const auto logo = test::run_command(
+      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i color=c=0x00FF00:s=64x32,format=rgba "
+      "-frames:v 1 " +
+      shell_quote((dir_ / "brands/green.png").string()));
+  ASSERT_EQ(logo.exit_code, 0) << logo.output;
+  test::make_clip(dir_ / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
+  write_text(dir_ / "brands/green.yaml", "logo: green.png\nintro: intro.mp4\n");
+  write_text(dir_ / "regions.csv", "id,brand\ngreen,brands/green.yaml\nplain,\n");
+  write_text(dir_ / "c.yaml",
+             "name: v\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+             "  - id: a\n    source: src.mp4\n    captions: none\n");
+  const auto run = render();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
+
+  const fs::path green = dir_ / "out/v/a/a.green.small-portrait.en.mp4";
+  const fs::path plain = dir_ / "out/v/a/a.plain.small-portrait.en.mp4";
+  EXPECT_NEAR(test::probe_file(green).duration_s, 1.5, 0.1) << "the brand's 0.5 s intro, then the clip";
+  EXPECT_NEAR(test::probe_file(plain).duration_s, 1.0, 0.1) << "the campaign's brand has no intro";
+  const auto count_green = [](const test::YuvPicture& pic) {
+    int n = 0;
+    for (int y = 0; y < pic.height_px; ++y) {
+      for (int x = 0; x < pic.width_px; ++x) n += pic.cb(x, y) < 90 && pic.cr(x, y) < 90 ? 1 : 0;
+    }
+    return n;
+  };
+  const test::YuvPicture with_logo = test::decode_frames(green, {30}).at(0);  // in the clip, after the intro
+  const test::YuvPicture without = test::decode_frames(plain, {15}).at(0);
+  EXPECT_GT(count_green(with_logo), 400) << "the row's brand logo is missing";
+  EXPECT_GE(test::first_green_row(with_logo), 0);
+  EXPECT_EQ(count_green(without), 0) << "another row's logo on the campaign brand's output";
+  EXPECT_EQ(test::first_green_row(without), -1);
 }
 
 }  // namespace
