@@ -281,7 +281,10 @@ TEST_F(VariantCampaign, AMissingOrBadBrandFileIsRefusedWithTheRowsLine) {
   EXPECT_THAT(message, HasSubstr("regions.csv:4: variant 'hcm': brand file not found: brands/nope.yaml (the "
                                  "'brand' column names a brand YAML file relative to the campaign's folder"));
   EXPECT_THAT(message, HasSubstr("regions.csv:2: variant 'hanoi': its brand cannot be used: "));
-  EXPECT_THAT(message, HasSubstr("brands/bad.yaml:1: brand: logo: file not found: art/none.png"));
+  EXPECT_THAT(
+      message,
+      HasSubstr(
+          "brands/bad.yaml:1: brand: file not found: art/none.png (paths are relative to the brand file"));
   EXPECT_THAT(message, Not(HasSubstr("'hue'")));
 
   write_text(dir_ / "brands/plain.yaml", "logo_opacity: 0.5\n");
@@ -318,7 +321,9 @@ TEST_F(VariantCampaign, EditingOneVariantsBrandChangesOnlyItsFingerprints) {
     const std::string& v = before.units[i].variant;
     EXPECT_EQ(before.units[i].fingerprint != edited.units[i].fingerprint, v == "hue") << i;
     EXPECT_EQ(edited.units[i].fingerprint != new_logo.units[i].fingerprint, v == "hue") << i;
-    EXPECT_EQ(new_logo.units[i].fingerprint != new_font.units[i].fingerprint, v == "hue") << i;
+    EXPECT_EQ(new_logo.units[i].fingerprint != new_font.units[i].fingerprint,
+              v == "hue" && before.units[i].language == "vi")
+        << i << ": a font for vi";
     EXPECT_EQ(new_font.units[i].fingerprint != other_brand.units[i].fingerprint, v == "hcm") << i;
   }
 }
