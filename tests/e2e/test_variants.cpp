@@ -10,6 +10,7 @@
 #include <string>
 
 #include "support/green_pixels.h"
+#include "support/image_io.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -218,6 +219,26 @@ TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
   EXPECT_GE(test::first_green_row(with_logo), 0);
   EXPECT_EQ(count_green(without), 0) << "another row's logo on the campaign brand's output";
   EXPECT_EQ(test::first_green_row(without), -1);
+
+  // `preview --variant` shows the row with its own brand, not the clip's first row's.
+  const auto green_in_preview = [&](const std::string& variant, double at_s) {
+    const fs::path png = dir_ / ("brand-" + variant + ".png");
+    const auto result = test::run_shortpack(
+        "preview " + shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+        shell_quote((dir_ / "presets").string()) + " --clip a --platform small-portrait --lang en --at " +
+        std::to_string(at_s) + " -o " + shell_quote(png.string()) + " --variant " + variant);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const FramePtr rgb = test::read_png(png);
+    int n = 0;
+    for (int y = 0; y < rgb->height; ++y) {
+      const uint8_t* row = rgb->data[0] + static_cast<ptrdiff_t>(y) * rgb->linesize[0];
+      for (int x = 0; x < rgb->width; ++x)
+        n += row[3 * x] < 60 && row[3 * x + 1] > 200 && row[3 * x + 2] < 60;
+    }
+    return n;
+  };
+  EXPECT_GT(green_in_preview("green", 1.0), 400);
+  EXPECT_EQ(green_in_preview("plain", 0.5), 0);
 }
 
 }  // namespace
