@@ -161,12 +161,10 @@ void check_brand_assets(const Brand& brand, const std::set<std::string>& platfor
   }
 }
 
-// Every problem of the campaign's texts (subtitle files that cannot be read, characters no font
-// covers, in captions, titles and cards) is gathered and reported in one error, so that one run
-// shows all that must be fixed.
-PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits) {
-  PreparedInputs in;
-  // The campaign's brand, then each variant's own, with the platforms of the clips that use it.
+// Reads every brand's logo once and checks each brand's assets: the campaign's brand, then each
+// variant's own, on the platforms of the clips that use it.
+void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits,
+                    PreparedInputs& in) {
   std::vector<std::pair<const Brand*, std::string>> brands{{&campaign.brand, std::string()}};
   std::map<const Brand*, std::set<std::string>> platforms_of{
       {&campaign.brand, {campaign.platforms.begin(), campaign.platforms.end()}}};
@@ -195,6 +193,14 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
     }
     check_brand_assets(*brand, platforms_of.at(brand), presets, in, whose);
   }
+}
+
+// Every problem of the campaign's texts (subtitle files that cannot be read, characters no font
+// covers, in captions, titles and cards) is gathered and reported in one error, so that one run
+// shows all that must be fixed.
+PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits) {
+  PreparedInputs in;
+  prepare_brands(campaign, presets, limits, in);
   std::vector<std::string> problems;
   const auto add = [&](std::vector<std::string> more) {
     for (auto& p : more) problems.push_back(std::move(p));
