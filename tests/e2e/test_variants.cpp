@@ -7,6 +7,7 @@
 #include <clocale>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "support/green_pixels.h"
@@ -180,6 +181,27 @@ TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
       << run.output;
   EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("variant 'hanoi'"), std::string::npos) << run.output;
+  EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+// The glyph check tries each row's text in that row's brand's fonts first.
+TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
+  write_text(dir_ / "brands/serif.yaml", "captions: {fonts: {en: Noto Serif}}\n");
+  write_campaign("id,hotline,office,brand\nserif,1900 \uE000,A,brands/serif.yaml\nplain,1900 \uE000,B,\n");
+  const auto run = render();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  std::map<std::string, std::string> line_of;  // variant -> its card's problem
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* v : {"serif", "plain"}) {
+      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' segment 2") !=
+          std::string::npos)
+        line_of[v] = line;
+    }
+  }
+  ASSERT_EQ(line_of.size(), 2u) << run.output;
+  EXPECT_NE(line_of["serif"].find("(tried: Noto Serif, "), std::string::npos) << line_of["serif"];
+  EXPECT_EQ(line_of["plain"].find("Noto Serif"), std::string::npos) << line_of["plain"];
   EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
 }
 
