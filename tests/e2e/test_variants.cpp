@@ -205,8 +205,9 @@ TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
   EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
 }
 
-// A row's `brand` column: its brand's green logo and intro bumper are on its output, and on no
-// other row's (the campaign's brand has neither); the two rows' timelines differ by the intro.
+// A row's `brand` column: its brand's green logo, intro bumper and primary colour (the card's
+// background) are on its output, and on no other row's (the campaign's brand has none of them);
+// the two rows' timelines differ by the intro.
 TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
   fs::create_directories(dir_ / "brands");
   const auto logo = test::run_command(
@@ -215,19 +216,21 @@ TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
       shell_quote((dir_ / "brands/green.png").string()));
   ASSERT_EQ(logo.exit_code, 0) << logo.output;
   test::make_clip(dir_ / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
-  write_text(dir_ / "brands/green.yaml", "logo: green.png\nintro: intro.mp4\n");
+  write_text(dir_ / "brands/green.yaml",
+             "logo: green.png\nintro: intro.mp4\ncolours: {primary: \"#FF0000\"}\n");
   write_text(dir_ / "regions.csv", "id,brand\ngreen,brands/green.yaml\nplain,\n");
   write_text(dir_ / "c.yaml",
              "name: v\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
-             "  - id: a\n    source: src.mp4\n    captions: none\n");
+             "  - id: a\n    captions: none\n    segments:\n      - {source: src.mp4}\n"
+             "      - {card: {en: \".\"}, duration: 1.0}\n");
   const auto run = render();
   ASSERT_EQ(run.exit_code, 0) << run.output;
   for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
 
   const fs::path green = dir_ / "out/v/a/a.green.small-portrait.en.mp4";
   const fs::path plain = dir_ / "out/v/a/a.plain.small-portrait.en.mp4";
-  EXPECT_NEAR(test::probe_file(green).duration_s, 1.5, 0.1) << "the brand's 0.5 s intro, then the clip";
-  EXPECT_NEAR(test::probe_file(plain).duration_s, 1.0, 0.1) << "the campaign's brand has no intro";
+  EXPECT_NEAR(test::probe_file(green).duration_s, 2.5, 0.1) << "the brand's 0.5 s intro, then the clip";
+  EXPECT_NEAR(test::probe_file(plain).duration_s, 2.0, 0.1) << "the campaign's brand has no intro";
   const auto count_green = [](const test::YuvPicture& pic) {
     int n = 0;
     for (int y = 0; y < pic.height_px; ++y) {
@@ -241,6 +244,12 @@ TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
   EXPECT_GE(test::first_green_row(with_logo), 0);
   EXPECT_EQ(count_green(without), 0) << "another row's logo on the campaign brand's output";
   EXPECT_EQ(test::first_green_row(without), -1);
+  // The card takes its row's brand's primary colour: red, and the default blue without one.
+  const test::YuvPicture red_card = test::decode_frames(green, {60}).at(0);
+  const test::YuvPicture blue_card = test::decode_frames(plain, {45}).at(0);
+  EXPECT_GT(red_card.mean(2, 20, 80, 150, 200), 200) << "not the row's brand's red";
+  EXPECT_GT(blue_card.mean(1, 20, 80, 150, 200), 150) << "not the default blue (#0D47A1)";
+  EXPECT_LT(blue_card.mean(2, 20, 80, 150, 200), 140);
 
   // `preview --variant` shows the row with its own brand, not the clip's first row's.
   const auto green_in_preview = [&](const std::string& variant, double at_s) {
