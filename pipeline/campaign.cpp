@@ -750,6 +750,7 @@ Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) 
       const auto& named = ctx.campaign->brand.colours;
       if (const auto* v = m.find("background")) {
         s.background = need_colour(w, *v, "background", named);
+        s.background_written = v->Scalar();
       } else if (auto it = named.find("primary"); it != named.end()) {
         s.background = it->second;
       }
@@ -1174,10 +1175,6 @@ void check_variants(std::vector<Variant>& variants, const Campaign& c, std::vect
       problems.push_back(at + "duplicate variant id '" + v.id + "' (first on line " +
                          std::to_string(it->second) + "; ids must be unique)");
     }
-    if (v.values.count("brand") != 0) {
-      problems.push_back(
-          at + "a per-variant 'brand' is not supported (one brand per campaign; rename the column)");
-    }
     v.languages = variant_subset(v, "languages", c.languages, true, problems);
     v.platforms = variant_subset(v, "platforms", c.platforms, false, problems);
   }
@@ -1203,6 +1200,105 @@ std::vector<Variant> parse_variants(const Doc& doc, const Where& top, const YAML
   }
   check_variants(variants, c, problems);
   return variants;
+}
+
+// The brand file each row's `brand` column names (variant id -> brand), relative to the
+// campaign's folder like the campaign's own `brand:`, {{column}} placeholders filled in from the
+// row. Rows naming the same file share one Brand (and so one render graph); an empty value, or the
+// campaign's own brand file, is the campaign's brand (no entry). Problems go to `problems`.
+std::map<std::string, std::shared_ptr<const Brand>> load_variant_brands(const Doc& doc,
+                                                                        const std::vector<Variant>& variants,
+                                                                        const Campaign& c,
+                                                                        std::vector<std::string>& problems) {
+  std::map<std::string, std::shared_ptr<const Brand>> out;
+  std::map<fs::path, std::shared_ptr<const Brand>> by_file;
+  std::set<fs::path> bad;  // a bad file is said once, at the first row that names it
+  for (const Variant& v : variants) {
+    const auto cell = v.values.find("brand");
+    if (cell == v.values.end() || v.id.empty()) continue;
+    const std::string at = v.table_file.string() + ":" + std::to_string(v.line) + ": variant '" + v.id + "'";
+    std::string text = cell->second;
+    const auto blank = [](char ch) { return ch == ' ' || ch == '\t'; };
+    while (!text.empty() && blank(text.back())) text.pop_back();
+    text.erase(text.begin(), std::find_if_not(text.begin(), text.end(), blank));
+    if (text.empty()) continue;  // the campaign's brand
+    if (has_placeholder(text)) {
+      std::vector<PlaceholderGap> gaps;
+      const std::string filled = expand_placeholders(text, v.values, gaps);
+      for (const PlaceholderGap& g : gaps) {
+        problems.push_back(printable(at + ": its 'brand' " + text + " uses {{" + g.column + "}}, " +
+                                     (g.missing_column ? std::string("but the table has no such column")
+                                                       : "but the row's value is empty") +
+                                     " (fill it in, or write the brand file's path)"));
+      }
+      if (!gaps.empty()) continue;
+      text = filled;
+    }
+    const fs::path written(text);
+    const fs::path file = (written.is_absolute() ? written : doc.base_dir / written).lexically_normal();
+    if (file == c.brand.source_file && file != c.source_file) continue;
+    if (bad.count(file) != 0) continue;
+    if (const auto known = by_file.find(file); known != by_file.end()) {
+      out.emplace(v.id, known->second);
+      continue;
+    }
+    std::error_code ec;
+    const fs::file_status status = fs::status(file, ec);
+    if (!fs::is_regular_file(status)) {
+      problems.push_back(printable(
+          at + ": " + (fs::exists(status) ? "its brand is not a regular file: " : "brand file not found: ") +
+          text +
+          " (the 'brand' column names a brand YAML file relative to the campaign's folder; looked for " +
+          file.string() + ")"));
+      bad.insert(file);
+      continue;
+    }
+    // Messages about the brand file name it the way the campaign's own brand file is named.
+    const fs::path display =
+        (written.is_absolute() ? written : doc.display.parent_path() / written).lexically_normal();
+    const Doc brand_doc{display, file.parent_path(), "brand file", doc.limits};
+    try {
+      const YAML::Node root = read_yaml(brand_doc, file);
+      auto brand = std::make_shared<const Brand>(parse_brand(Where{&brand_doc, "brand"}, root, file));
+      by_file.emplace(file, brand);
+      out.emplace(v.id, std::move(brand));
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::kInput) throw;
+      problems.push_back(at + ": its brand cannot be used: " + e.what());
+      bad.insert(file);
+    }
+  }
+  return out;
+}
+
+// A card's background follows the clip's own brand: that brand's `primary` when the card gives
+// none, a colour name looked up in it. A name that brand lacks goes to `problems` (once per brand
+// file and card).
+void rebrand_cards(const Doc& doc, Clip& clip, const Variant& v, std::set<std::string>& said,
+                   std::vector<std::string>& problems) {
+  const std::map<std::string, std::string>& named = clip.brand->colours;
+  for (size_t i = 0; i < clip.segments.size(); ++i) {
+    Segment& s = clip.segments[i];
+    if (s.kind != Segment::Kind::kCard) continue;
+    const std::string& written = s.background_written;
+    if (written.empty()) {
+      const auto primary = named.find("primary");
+      s.background = primary != named.end() ? primary->second : Segment{}.background;
+      continue;
+    }
+    if (written.size() == 7 && written[0] == '#') continue;  // a colour, not a name
+    if (const auto it = named.find(written); it != named.end()) {
+      s.background = it->second;
+      continue;
+    }
+    const std::string where = doc.display.string() + ":" + std::to_string(s.line);
+    if (!said.insert(clip.brand->source_file.string() + "\n" + where).second) continue;
+    problems.push_back(printable(
+        where + ": the card of clip '" + clip.id + "' segment " + std::to_string(i + 1) +
+        " has the background '" + written + "', a colour that the brand of variant '" + v.id + "' (" +
+        v.table_file.string() + ":" + std::to_string(v.line) + ", " + clip.brand->source_file.string() +
+        ") does not define (add it to that brand's colours, or write \"#RRGGBB\")"));
+  }
 }
 
 // Fills the placeholders of one clip's texts and paths for one variant (null: the campaign has
@@ -1286,17 +1382,26 @@ class ClipExpander {
 };
 
 // The campaign's clips, one per (clip, variant) with the clip's variants side by side.
+// A variant with its own brand (`brands`: variant id -> brand) gets it on each of its clips.
 std::vector<Clip> expand_clips(const Doc& doc, const Campaign& c, const std::vector<Clip>& templates,
+                               const std::map<std::string, std::shared_ptr<const Brand>>& brands,
                                std::vector<std::string>& problems) {
   ClipExpander expander(doc, problems);
+  std::set<std::string> said;
   std::vector<Clip> out;
   for (const Clip& t : templates) {
     if (c.variants.empty() || !t.per_variant) {
       out.push_back(expander.expand(t, nullptr, c.languages, !c.variants.empty()));
       continue;
     }
-    for (const Variant& v : c.variants)
-      out.push_back(expander.expand(t, &v, v.languages.empty() ? c.languages : v.languages));
+    for (const Variant& v : c.variants) {
+      Clip clip = expander.expand(t, &v, v.languages.empty() ? c.languages : v.languages);
+      if (const auto brand = brands.find(v.id); brand != brands.end()) {
+        clip.brand = brand->second;
+        rebrand_cards(doc, clip, v, said, problems);
+      }
+      out.push_back(std::move(clip));
+    }
   }
   return out;
 }
@@ -1425,8 +1530,11 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
              "split it into several campaigns, or raise the limit with --limit clips=N", ErrorKind::kLimit);
   }
   std::vector<std::string> problems;  // of the variants: every one is said in one run
-  if (const auto* v = m.find("variants"))
+  std::map<std::string, std::shared_ptr<const Brand>> variant_brands;
+  if (const auto* v = m.find("variants")) {
     campaign.variants = parse_variants(doc, top, *v, campaign, problems);
+    variant_brands = load_variant_brands(doc, campaign.variants, campaign, problems);
+  }
   // Checked before any clip is read: the plan (and its fingerprints) grows with this product.
   int64_t per_clip = static_cast<int64_t>(campaign.languages.size() * campaign.platforms.size());
   if (!campaign.variants.empty()) {
@@ -1464,7 +1572,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     }
     campaign.clips.push_back(std::move(clip));
   }
-  campaign.clips = expand_clips(doc, campaign, campaign.clips, problems);
+  campaign.clips = expand_clips(doc, campaign, campaign.clips, variant_brands, problems);
   throw_problems(problems);
   return campaign;
 }
@@ -1485,6 +1593,8 @@ const std::vector<std::string>& Campaign::platforms_of(const Clip& clip) const {
   const Variant* v = clip.variant.empty() ? nullptr : variant(clip.variant);
   return v != nullptr && !v->platforms.empty() ? v->platforms : platforms;
 }
+
+const Brand& Campaign::brand_of(const Clip& clip) const { return clip.brand ? *clip.brand : brand; }
 
 Brand load_brand(const fs::path& file, const CampaignLimits& limits) { return load_brand_file(file, limits); }
 

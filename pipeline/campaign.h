@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -62,10 +63,13 @@ struct Segment {
   double duration_s = 0.0;                       // kCard, kImage (kMedia: derived once probed)
   std::map<std::string, std::string> card_text;  // kCard: language -> text
   std::string background = "#0D47A1";            // kCard
-  MotionKind motion = MotionKind::kNone;         // kImage
-  Transition transition;                         // how this segment enters from the previous one
-  std::optional<ReframeMode> reframe;            // overrides the clip's
-  int line = 0;                                  // line in the campaign file, for messages
+  // kCard: `background` as written (a brand colour's name or "#RRGGBB"); empty when not given
+  // (the brand's `primary`). A variant with its own brand resolves it again against that brand.
+  std::string background_written;
+  MotionKind motion = MotionKind::kNone;  // kImage
+  Transition transition;                  // how this segment enters from the previous one
+  std::optional<ReframeMode> reframe;     // overrides the clip's
+  int line = 0;                           // line in the campaign file, for messages
 };
 
 struct Clip {
@@ -92,6 +96,9 @@ struct Clip {
   // all with the clip's id: their pictures are the same, only text, captions and voice-over differ.
   std::string variant;
   bool per_variant = true;  // `variants: false`: one output set, the same for every variant
+  // The variant's own brand (its row's `brand` column), shared by the rows that name the same
+  // file; null: the campaign's brand. Read it through Campaign::brand_of. Immutable once loaded.
+  std::shared_ptr<const Brand> brand;
 };
 
 struct EncodeOverride {
@@ -114,6 +121,8 @@ struct Campaign {
   // The variant's languages / platforms (the campaign's when it names none).
   [[nodiscard]] const std::vector<std::string>& languages_of(const Clip& clip) const;
   [[nodiscard]] const std::vector<std::string>& platforms_of(const Clip& clip) const;
+  // The brand a clip renders with: its variant's own (Clip::brand) or the campaign's `brand`.
+  [[nodiscard]] const Brand& brand_of(const Clip& clip) const;
 };
 
 // Bounds on what a campaign or brand file may ask for, so that a hostile or runaway file
@@ -144,6 +153,10 @@ struct CampaignLimits {
 //   "#RRGGBBAA" ("#RRGGBB" means opaque). A card's background defaults to the brand colour
 //   `primary` when the brand defines one.
 // - Clip::title_duration_s is resolved (clip value, else the campaign's `title_duration`, else 4 s).
+// - A variant's `brand` column names a brand file (load_brand's format), relative to the campaign's
+//   folder, with the row's {{column}} placeholders filled in; an empty value is the campaign's
+//   brand. A missing or bad brand file is a problem of the table's row (file:line). A card's
+//   background is resolved against the clip's brand (Campaign::brand_of).
 // - Transition lengths are checked against neighbours whose length is known from the file (cards,
 //   images, media segments with `end`); media lengths are checked later, once probed.
 Campaign load_campaign(const std::filesystem::path& file, const PresetCatalog& presets,

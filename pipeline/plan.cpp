@@ -85,9 +85,10 @@ std::string clip_key(const std::string& clip, const std::string& variant) {
 
 namespace {
 
-// What every output of one (clip, variant) shares.
+// What every output of one (clip, variant) shares, its brand included (a variant's own brand file's
+// values, and the files it names, so that editing one variant's brand re-renders only that variant).
 std::string clip_digest_of(const Campaign& campaign, const Clip& clip, FileHashes& files) {
-  const Brand& brand = campaign.brand;
+  const Brand& brand = campaign.brand_of(clip);
   Sha256 clip_hash;
   clip_hash.field("shortpack", SHORTPACK_VERSION).field("clip", clip.id);
   if (!clip.variant.empty()) clip_hash.field("variant", clip.variant);
@@ -144,7 +145,7 @@ std::string unit_fingerprint(const Campaign& campaign, const Clip& clip, const s
   auto title = clip.title.find(lang);
   h.field("title", title == clip.title.end() ? "-" : title->second);
   h.field("title_duration", number(clip.title_duration_s));
-  const auto& fonts = campaign.brand.fonts_by_language;
+  const auto& fonts = campaign.brand_of(clip).fonts_by_language;
   auto font = fonts.find(lang);
   h.field("font", font == fonts.end() ? "-" : font->second);
   return h.hex();

@@ -118,24 +118,29 @@ std::string presentation_key(const Preset& p) {
 }
 
 struct PreparedInputs {
-  std::optional<RgbaImage> logo;
+  std::map<std::filesystem::path, RgbaImage> logos;  // every brand's logo, read once
+  [[nodiscard]] const RgbaImage* logo_of(const Brand& brand) const {
+    const auto it = brand.logo.empty() ? logos.end() : logos.find(brand.logo);
+    return it == logos.end() ? nullptr : &it->second;
+  }
   std::map<std::pair<std::string, std::string>, SubtitleTrack> subtitles;    // (clip_key, language)
   std::map<std::filesystem::path, std::shared_ptr<const RgbaImage>> images;  // still segments
 };
 
-// The brand's assets serve every output: one that cannot be used stops the run before anything is
-// written (exit 2), naming the file, instead of failing every output one by one.
-void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, const PreparedInputs& in) {
-  const Brand& brand = campaign.brand;
-  if (in.logo) {
-    for (const std::string& platform : campaign.platforms) {
+// A brand's assets serve every output that uses it: one that cannot be used stops the run before
+// anything is written (exit 2), naming the file, instead of failing every output one by one.
+// `whose` says which brand it is: empty for the campaign's, " (variant 'x', brand file F)".
+void check_brand_assets(const Brand& brand, const std::set<std::string>& platforms,
+                        const PresetCatalog& presets, const PreparedInputs& in, const std::string& whose) {
+  if (const RgbaImage* logo = in.logo_of(brand)) {
+    for (const std::string& platform : platforms) {
       const Preset& p = presets.get(platform);
       const LogoPlacement place = logo_placement_for(brand, p, p.safe);
       try {
-        (void)LogoOverlay::place(place, in.logo->width_px, in.logo->height_px, p.width_px, p.height_px);
+        (void)LogoOverlay::place(place, logo->width_px, logo->height_px, p.width_px, p.height_px);
       } catch (const Error& e) {
         throw Error(ErrorKind::kInput,
-                    "the brand logo " + brand.logo.string() + " on " + platform + ": " + e.what());
+                    "the brand logo " + brand.logo.string() + whose + " on " + platform + ": " + e.what());
       }
     }
   }
@@ -147,12 +152,46 @@ void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, 
       info = probe_media(*path);
     } catch (const Error& e) {
       throw Error(ErrorKind::kInput,
-                  std::string("the brand's ") + what + " bumper cannot be used: " + e.what());
+                  std::string("the brand's ") + what + " bumper" + whose + " cannot be used: " + e.what());
     }
     if (!info.has_video) {
       throw Error(ErrorKind::kInput, std::string("the brand's ") + what + " bumper " + path->string() +
-                                         " has no video stream; give a video file");
+                                         whose + " has no video stream; give a video file");
     }
+  }
+}
+
+// Reads every brand's logo once and checks each brand's assets: the campaign's brand, then each
+// variant's own, on the platforms of the clips that use it.
+void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits,
+                    PreparedInputs& in) {
+  std::vector<std::pair<const Brand*, std::string>> brands{{&campaign.brand, std::string()}};
+  std::map<const Brand*, std::set<std::string>> platforms_of{
+      {&campaign.brand, {campaign.platforms.begin(), campaign.platforms.end()}}};
+  for (const Clip& clip : campaign.clips) {
+    if (!clip.brand) continue;
+    const Variant* v = campaign.variant(clip.variant);
+    auto [it, fresh] = platforms_of.emplace(clip.brand.get(), std::set<std::string>{});
+    if (fresh) {
+      brands.emplace_back(
+          clip.brand.get(),
+          " (variant '" + clip.variant + "'" +
+              (v ? ", " + v->table_file.string() + ":" + std::to_string(v->line) : std::string()) +
+              ", brand file " + clip.brand->source_file.string() + ")");
+    }
+    const auto& names = campaign.platforms_of(clip);
+    it->second.insert(names.begin(), names.end());
+  }
+  for (const auto& [brand, whose] : brands) {
+    if (!brand->logo.empty() && in.logos.count(brand->logo) == 0) {
+      try {
+        in.logos.emplace(brand->logo, read_image_rgba(brand->logo, limits.image_pixels));
+      } catch (const Error& e) {
+        if (whose.empty()) throw;
+        throw Error(e.kind(), std::string(e.what()) + whose);
+      }
+    }
+    check_brand_assets(*brand, platforms_of.at(brand), presets, in, whose);
   }
 }
 
@@ -161,8 +200,7 @@ void check_brand_assets(const Campaign& campaign, const PresetCatalog& presets, 
 // shows all that must be fixed.
 PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits) {
   PreparedInputs in;
-  if (!campaign.brand.logo.empty()) in.logo = read_image_rgba(campaign.brand.logo, limits.image_pixels);
-  check_brand_assets(campaign, presets, in);
+  prepare_brands(campaign, presets, limits, in);
   std::vector<std::string> problems;
   const auto add = [&](std::vector<std::string> more) {
     for (auto& p : more) problems.push_back(std::move(p));
@@ -186,13 +224,13 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
         problems.push_back(std::string(e.what()) + " (" + of_clip + ", '" + lang + "' captions)");
         continue;
       }
-      const std::string font = caption_font_for(campaign.brand, lang);
+      const std::string font = caption_font_for(campaign.brand_of(clip), lang);
       add(glyph_coverage_problems(track, lang, font));
       in.subtitles.emplace(std::make_pair(clip_key(clip.id, clip.variant), lang), std::move(track));
     }
     for (const auto& [lang, text] : clip.title) {
       add(text_coverage_problems(
-          text, lang, caption_font_for(campaign.brand, lang),
+          text, lang, caption_font_for(campaign.brand_of(clip), lang),
           campaign_file + ":" + std::to_string(clip.title_line) + ": the title of " + of_clip));
     }
     for (size_t i = 0; i < clip.segments.size(); ++i) {
@@ -206,7 +244,7 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
         }
       }
       for (const auto& [lang, text] : seg.card_text) {
-        add(text_coverage_problems(text, lang, caption_font_for(campaign.brand, lang),
+        add(text_coverage_problems(text, lang, caption_font_for(campaign.brand_of(clip), lang),
                                    campaign_file + ":" + std::to_string(seg.line) + ": the card of " +
                                        of_clip + " segment " + std::to_string(i + 1)));
       }
@@ -267,6 +305,7 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
 // (a cue that cannot fit, a transition too long) stops the run before anything is written.
 struct ClipJob {
   const Clip* clip = nullptr;                   // the first variant: the timeline all of them share
+  const Brand* brand = nullptr;                 // the brand all of them share (campaign.brand_of)
   std::map<std::string, const Clip*> variants;  // variant id ("" without variants) -> its texts
   std::vector<const Clip*> variant_list;        // in campaign order
   std::vector<OutputRecord*> records;
@@ -333,11 +372,12 @@ LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, co
     title = {t->second, title_ms, content_at_ms,
              campaign.source_file.string() + ":" + std::to_string(clip.title_line)};
   }
-  CaptionStyle style = campaign.brand.caption_style;
+  const Brand& brand = campaign.brand_of(clip);
+  CaptionStyle style = brand.caption_style;
   if (const Preset& f = presets.get(r.platform); f.caption_size_px) {
     style.size_rel = double(*f.caption_size_px) / f.height_px;  // the platform's override
   }
-  style.font_family = caption_font_for(campaign.brand, r.language);
+  style.font_family = caption_font_for(brand, r.language);
   style.language = r.language;
   // Text is laid out once, at the final output's size, even for a review proxy: the script's
   // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
@@ -415,6 +455,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   auto job = std::make_unique<ClipJob>();
   const Clip& clip = *variants.front();
   job->clip = &clip;
+  job->brand = &campaign.brand_of(clip);
   job->variant_list = variants;
   for (const Clip* v : variants) job->variants.emplace(v->variant, v);
   job->records = records;
@@ -430,7 +471,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   ClipTimeline& timeline = job->timeline;
   try {
     timeline = resolve_timeline(
-        clip, clip_presets, &campaign.brand,
+        clip, clip_presets, job->brand,
         [&](const MediaInfo& m, const std::string& where) { check_source_limits(m, options.limits, where); });
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInput) throw;
@@ -515,9 +556,9 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
       GeometryBranchSpec g;
       g.reframe.width_px = p.width_px;
       g.reframe.height_px = p.height_px;
-      if (inputs.logo) {
-        g.logo = *inputs.logo;
-        g.logo_placement = logo_placement_for(campaign.brand, presets.get(r->platform), p.safe);
+      if (const RgbaImage* logo = inputs.logo_of(*job->brand)) {
+        g.logo = *logo;
+        g.logo_placement = logo_placement_for(*job->brand, presets.get(r->platform), p.safe);
       }
       spec.geometries.push_back(std::move(g));
       language_keys.emplace_back();
@@ -637,7 +678,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   std::map<std::string, std::shared_ptr<const EncodedAudio>> audio_by_key;
   try {
     AudioBuffer programme = assemble_programme(timeline);
-    if (campaign.brand.music) add_music_bed(programme, *campaign.brand.music);
+    if (job.brand->music) add_music_bed(programme, *job.brand->music);
     std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
     for (OutputRecord* r : job.active) {
       const Preset& p = job.preset(r->platform);
@@ -721,20 +762,24 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   });
 }
 
-// The records of each clip with the clip's variants (one render graph, one decode, per clip), in
-// campaign order. Clips without a record to render are left out.
+// The records of each clip with the clip's variants (one render graph, one decode, per clip and
+// brand), in campaign order. Variants with brands of their own are grouped by brand: a brand's
+// bumpers and card colours make the timeline, its logo and music the picture and sound all of a
+// graph's outputs share. Clips without a record to render are left out.
 std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> clip_groups(
     const Campaign& campaign, std::vector<OutputRecord>& outputs) {
   std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> groups;
-  std::map<std::string, size_t> index;
+  std::map<std::pair<std::string, const Brand*>, size_t> index;    // (clip id, brand) -> group
+  std::map<std::pair<std::string, std::string>, size_t> group_of;  // (clip id, variant) -> group
   for (const Clip& clip : campaign.clips) {
-    auto [it, fresh] = index.emplace(clip.id, groups.size());
+    auto [it, fresh] = index.emplace(std::make_pair(clip.id, &campaign.brand_of(clip)), groups.size());
     if (fresh) groups.emplace_back();
     groups[it->second].first.push_back(&clip);
+    group_of.emplace(std::make_pair(clip.id, clip.variant), it->second);
   }
   for (OutputRecord& r : outputs) {
-    const auto it = index.find(r.clip);
-    if (it != index.end()) groups[it->second].second.push_back(&r);
+    const auto it = group_of.find({r.clip, r.variant});
+    if (it != group_of.end()) groups[it->second].second.push_back(&r);
   }
   std::erase_if(groups, [](const auto& g) { return g.second.empty(); });
   // A graph holds one encoder per distinct output at once: a clip with many variants is cut into
@@ -828,8 +873,8 @@ struct StillRenderer::State {
 
 namespace {
 
-// The clip's variants in campaign order (one entry, with no variant id, without a table), and the
-// one of them a still shows: `variant`, or the first when it is empty.
+// The clip's variants in campaign order (one entry, with no variant id, without a table) that share
+// the brand of the one a still shows (`variant`, or the first when it is empty), and that one.
 std::pair<std::vector<const Clip*>, const Clip*> variant_of_clip(const Campaign& campaign,
                                                                  const std::string& clip_id,
                                                                  const std::string& variant) {
@@ -851,6 +896,9 @@ std::pair<std::vector<const Clip*>, const Clip*> variant_of_clip(const Campaign&
                   "' has no variants (the campaign has no variants table); leave out the variant"
             : "clip '" + clip_id + "' has no variant '" + variant + "' (its variants: " + known + ")");
   }
+  // A render graph's variants share one brand (see clip_groups), and so does a still's job.
+  std::erase_if(variants,
+                [&](const Clip* c) { return &campaign.brand_of(*c) != &campaign.brand_of(*shown); });
   return {variants, shown};
 }
 

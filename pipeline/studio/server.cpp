@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "filters/core/error.h"
@@ -292,8 +293,13 @@ struct StudioServer::State {
       add_subtitle_findings(c, d);
       if (!c.brand.source_file.empty()) next_files.push_back(c.brand.source_file);
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
+      std::set<const Brand*> watched_brands;
       for (const Clip& clip : c.clips) {
         for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
+        if (clip.brand && watched_brands.insert(clip.brand.get()).second) {  // a variant's own brand
+          next_files.push_back(clip.brand->source_file);
+          if (!clip.brand->logo.empty()) next_files.push_back(clip.brand->logo);
+        }
         // A clip's variants share its picture: the studio lists the clip once, with its variants.
         if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) {
           if (!clip.variant.empty()) d["clips"].back()["variants"].push_back(clip.variant);
@@ -303,7 +309,7 @@ struct StudioServer::State {
         if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
         for (const std::string& platform : c.platforms) {
           try {
-            const ClipTimeline t = resolve_timeline(clip, {&next->presets->get(platform)}, &c.brand);
+            const ClipTimeline t = resolve_timeline(clip, {&next->presets->get(platform)}, &c.brand_of(clip));
             entry["platforms"][platform] = {
                 {"duration_s", t.duration_s}, {"frame_count", t.frame_count}, {"fps", av_q2d(t.frame_rate)}};
           } catch (const std::exception& e) {

@@ -1,13 +1,17 @@
 // Variants (issue 17) through the CLI: a 3-row table renders 3x the outputs, each with its own
 // row's hotline on the end card (read back by Tesseract OCR from the encoded file); editing one
-// row re-renders only that row's outputs; a bad table is refused with file:line, nothing written.
+// row re-renders only that row's outputs; a bad table is refused with file:line, nothing written;
+// a row's own brand (a `brand` column) puts its logo and intro on that row's outputs only.
 #include <gtest/gtest.h>
 
 #include <clocale>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
+#include "support/green_pixels.h"
+#include "support/image_io.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -178,6 +182,94 @@ TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
   EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("variant 'hanoi'"), std::string::npos) << run.output;
   EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+// The glyph check tries each row's text in that row's brand's fonts first.
+TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
+  write_text(dir_ / "brands/serif.yaml", "captions: {fonts: {en: Noto Serif}}\n");
+  write_campaign("id,hotline,office,brand\nserif,1900 \uE000,A,brands/serif.yaml\nplain,1900 \uE000,B,\n");
+  const auto run = render();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  std::map<std::string, std::string> line_of;  // variant -> its card's problem
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    for (const char* v : {"serif", "plain"}) {
+      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' segment 2") !=
+          std::string::npos)
+        line_of[v] = line;
+    }
+  }
+  ASSERT_EQ(line_of.size(), 2u) << run.output;
+  EXPECT_NE(line_of["serif"].find("(tried: Noto Serif, "), std::string::npos) << line_of["serif"];
+  EXPECT_EQ(line_of["plain"].find("Noto Serif"), std::string::npos) << line_of["plain"];
+  EXPECT_TRUE(test::list_files(dir_ / "out", ".mp4").empty());
+}
+
+// A row's `brand` column: its brand's green logo, intro bumper and primary colour (the card's
+// background) are on its output, and on no other row's (the campaign's brand has none of them);
+// the two rows' timelines differ by the intro.
+TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
+  fs::create_directories(dir_ / "brands");
+  const auto logo = test::run_command(
+      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i color=c=0x00FF00:s=64x32,format=rgba "
+      "-frames:v 1 " +
+      shell_quote((dir_ / "brands/green.png").string()));
+  ASSERT_EQ(logo.exit_code, 0) << logo.output;
+  test::make_clip(dir_ / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
+  write_text(dir_ / "brands/green.yaml",
+             "logo: green.png\nintro: intro.mp4\ncolours: {primary: \"#FF0000\"}\n");
+  write_text(dir_ / "regions.csv", "id,brand\ngreen,brands/green.yaml\nplain,\n");
+  write_text(dir_ / "c.yaml",
+             "name: v\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+             "  - id: a\n    captions: none\n    segments:\n      - {source: src.mp4}\n"
+             "      - {card: {en: \".\"}, duration: 1.0}\n");
+  const auto run = render();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
+
+  const fs::path green = dir_ / "out/v/a/a.green.small-portrait.en.mp4";
+  const fs::path plain = dir_ / "out/v/a/a.plain.small-portrait.en.mp4";
+  EXPECT_NEAR(test::probe_file(green).duration_s, 2.5, 0.1) << "the brand's 0.5 s intro, then the clip";
+  EXPECT_NEAR(test::probe_file(plain).duration_s, 2.0, 0.1) << "the campaign's brand has no intro";
+  const auto count_green = [](const test::YuvPicture& pic) {
+    int n = 0;
+    for (int y = 0; y < pic.height_px; ++y) {
+      for (int x = 0; x < pic.width_px; ++x) n += pic.cb(x, y) < 90 && pic.cr(x, y) < 90 ? 1 : 0;
+    }
+    return n;
+  };
+  const test::YuvPicture with_logo = test::decode_frames(green, {30}).at(0);  // in the clip, after the intro
+  const test::YuvPicture without = test::decode_frames(plain, {15}).at(0);
+  EXPECT_GT(count_green(with_logo), 400) << "the row's brand logo is missing";
+  EXPECT_GE(test::first_green_row(with_logo), 0);
+  EXPECT_EQ(count_green(without), 0) << "another row's logo on the campaign brand's output";
+  EXPECT_EQ(test::first_green_row(without), -1);
+  // The card takes its row's brand's primary colour: red, and the default blue without one.
+  const test::YuvPicture red_card = test::decode_frames(green, {60}).at(0);
+  const test::YuvPicture blue_card = test::decode_frames(plain, {45}).at(0);
+  EXPECT_GT(red_card.mean(2, 20, 80, 150, 200), 200) << "not the row's brand's red";
+  EXPECT_GT(blue_card.mean(1, 20, 80, 150, 200), 150) << "not the default blue (#0D47A1)";
+  EXPECT_LT(blue_card.mean(2, 20, 80, 150, 200), 140);
+
+  // `preview --variant` shows the row with its own brand, not the clip's first row's.
+  const auto green_in_preview = [&](const std::string& variant, double at_s) {
+    const fs::path png = dir_ / ("brand-" + variant + ".png");
+    const auto result = test::run_shortpack(
+        "preview " + shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+        shell_quote((dir_ / "presets").string()) + " --clip a --platform small-portrait --lang en --at " +
+        std::to_string(at_s) + " -o " + shell_quote(png.string()) + " --variant " + variant);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    const FramePtr rgb = test::read_png(png);
+    int n = 0;
+    for (int y = 0; y < rgb->height; ++y) {
+      const uint8_t* row = rgb->data[0] + static_cast<ptrdiff_t>(y) * rgb->linesize[0];
+      for (int x = 0; x < rgb->width; ++x)
+        n += row[3 * x] < 60 && row[3 * x + 1] > 200 && row[3 * x + 2] < 60;
+    }
+    return n;
+  };
+  EXPECT_GT(green_in_preview("green", 1.0), 400);
+  EXPECT_EQ(green_in_preview("plain", 0.5), 0);
 }
 
 }  // namespace

@@ -238,6 +238,96 @@ TEST_F(VariantCampaign, WithoutVariantsTheNamesStayAsTheyWere) {
             "benefits.hanoi.tiktok.km.proxy.mp4");
 }
 
+// A `brand` column: the row's own brand file (relative to the campaign, {{column}} filled in),
+// shared by rows naming the same file; an empty value is the campaign's brand.
+TEST_F(VariantCampaign, ABrandColumnGivesTheRowItsOwnBrand) {
+  write_text(dir_ / "brands/hanoi.yaml",
+             "logo: art/green.png\nlogo_position: bottom-left\ncolours: {primary: \"#00FF00\"}\n"
+             "captions: {colour: primary, fonts: {vi: Noto Serif}}\n");
+  write_text(dir_ / "brands/art/green.png", "png");
+  write_text(dir_ / "kit.yaml", "colours: {primary: \"#112233\"}\n");
+  write_text(dir_ / "regions.csv", "id,brand\nhanoi,brands/{{id}}.yaml\nhue,\nhcm,brands/hanoi.yaml\n");
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nbrand: kit.yaml\nvariants: regions.csv\n"
+             "clips:\n  - id: a\n    captions: none\n    segments:\n"
+             "      - {source: media/a.mp4}\n      - {card: {vi: \"Xin chào\"}, duration: 2}\n"
+             "      - {card: {vi: \"Hẹn gặp lại\"}, duration: 2, background: \"#ABCDEF\"}\n");
+  const Campaign c = load_campaign(dir_ / "campaign.yaml", presets_);
+  ASSERT_EQ(c.clips.size(), 3u);
+  const Clip& hanoi = c.clips[0];
+  const Clip& hue = c.clips[1];
+  const Clip& hcm = c.clips[2];
+  ASSERT_NE(hanoi.brand, nullptr);
+  EXPECT_EQ(c.brand_of(hanoi).source_file, dir_ / "brands/hanoi.yaml");
+  EXPECT_EQ(c.brand_of(hanoi).logo, dir_ / "brands/art/green.png") << "relative to the brand file";
+  EXPECT_EQ(c.brand_of(hanoi).logo_position, LogoPosition::kBottomLeft);
+  EXPECT_EQ(c.brand_of(hanoi).caption_style.primary_colour, "#00FF00");
+  EXPECT_EQ(c.brand_of(hanoi).fonts_by_language.at("vi"), "Noto Serif");
+  EXPECT_EQ(hanoi.segments[1].background, "#00FF00") << "a card's default background: its brand's primary";
+  EXPECT_EQ(hanoi.segments[2].background, "#ABCDEF");
+  EXPECT_EQ(hcm.brand, hanoi.brand) << "rows naming the same file share one brand";
+
+  EXPECT_EQ(hue.brand, nullptr) << "an empty value: the campaign's brand";
+  EXPECT_EQ(&c.brand_of(hue), &c.brand);
+  EXPECT_EQ(c.brand_of(hue).source_file, dir_ / "kit.yaml");
+  EXPECT_TRUE(c.brand_of(hue).logo.empty());
+  EXPECT_EQ(hue.segments[1].background, "#112233");
+}
+
+TEST_F(VariantCampaign, AMissingOrBadBrandFileIsRefusedWithTheRowsLine) {
+  write_text(dir_ / "brands/bad.yaml", "logo: art/none.png\n");
+  const std::string message =
+      error_of([&] { load("id,hotline,brand\nhanoi,1,brands/bad.yaml\nhue,2,\nhcm,3,brands/nope.yaml\n"); });
+  EXPECT_THAT(message, HasSubstr("regions.csv:4: variant 'hcm': brand file not found: brands/nope.yaml (the "
+                                 "'brand' column names a brand YAML file relative to the campaign's folder"));
+  EXPECT_THAT(message, HasSubstr("regions.csv:2: variant 'hanoi': its brand cannot be used: "));
+  EXPECT_THAT(
+      message,
+      HasSubstr(
+          "brands/bad.yaml:1: brand: file not found: art/none.png (paths are relative to the brand file"));
+  EXPECT_THAT(message, Not(HasSubstr("'hue'")));
+
+  write_text(dir_ / "brands/plain.yaml", "logo_opacity: 0.5\n");
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nbrand: {colours: {teal: \"#008080\"}}\n"
+             "variants: [{id: hanoi, brand: brands/plain.yaml}]\nclips:\n  - id: a\n    captions: none\n"
+             "    segments:\n      - {card: {vi: \"Xin chào\"}, duration: 2, background: teal}\n");
+  EXPECT_THAT(
+      error_of([&] { load_campaign(dir_ / "campaign.yaml", presets_); }),
+      HasSubstr("campaign.yaml:10: the card of clip 'a' segment 1 has the background 'teal', a colour "
+                "that the brand of variant 'hanoi' ("));
+}
+
+// Editing one variant's brand file (or a file it names) re-renders only that variant's outputs.
+TEST_F(VariantCampaign, EditingOneVariantsBrandChangesOnlyItsFingerprints) {
+  write_text(dir_ / "brands/hanoi.yaml", "logo: logo.png\n");
+  write_text(dir_ / "brands/hue.yaml", "logo: logo-hue.png\n");
+  write_text(dir_ / "brands/logo.png", "png");
+  write_text(dir_ / "brands/logo-hue.png", "png");
+  const std::string table = "id,hotline,brand\nhanoi,1,brands/hanoi.yaml\nhue,2,brands/hue.yaml\nhcm,3,\n";
+  const RenderPlan before = make_plan(load(table), presets_, dir_ / "out");
+  ASSERT_EQ(before.units.size(), 12u);
+  write_text(dir_ / "brands/hue.yaml", "logo: logo-hue.png\nlogo_opacity: 0.5\n");
+  const RenderPlan edited = make_plan(load(table), presets_, dir_ / "out");
+  write_text(dir_ / "brands/logo-hue.png", "another png");
+  const RenderPlan new_logo = make_plan(load(table), presets_, dir_ / "out");
+  write_text(dir_ / "brands/hue.yaml",
+             "logo: logo-hue.png\nlogo_opacity: 0.5\ncaptions: {fonts: {vi: Noto Serif}}\n");
+  const RenderPlan new_font = make_plan(load(table), presets_, dir_ / "out");
+  const RenderPlan other_brand = make_plan(
+      load("id,hotline,brand\nhanoi,1,brands/hanoi.yaml\nhue,2,brands/hue.yaml\nhcm,3,brands/hanoi.yaml\n"),
+      presets_, dir_ / "out");
+  for (size_t i = 0; i < before.units.size(); ++i) {
+    const std::string& v = before.units[i].variant;
+    EXPECT_EQ(before.units[i].fingerprint != edited.units[i].fingerprint, v == "hue") << i;
+    EXPECT_EQ(edited.units[i].fingerprint != new_logo.units[i].fingerprint, v == "hue") << i;
+    EXPECT_EQ(new_logo.units[i].fingerprint != new_font.units[i].fingerprint,
+              v == "hue" && before.units[i].language == "vi")
+        << i << ": a font for vi";
+    EXPECT_EQ(new_font.units[i].fingerprint != other_brand.units[i].fingerprint, v == "hcm") << i;
+  }
+}
+
 TEST(DigestCache, AChangedFileOfTheSameSizeIsReadAgain) {
   ScratchDir dir("digest-cache");
   write_text(dir / "source.bin", "aaaa");
