@@ -84,7 +84,9 @@ function fillVariants() {
 function timing() {
   const u = unit();
   const clip = campaign && campaign.clips.find((c) => c.id === u.clip);
-  return clip && clip.platforms[u.platform];
+  if (!clip) return undefined;
+  const own = clip.variant_platforms && clip.variant_platforms[u.variant];  // a variant's own brand
+  return (own || clip.platforms)[u.platform];
 }
 function frameTime() {
   const t = timing();

@@ -294,28 +294,39 @@ struct StudioServer::State {
       if (!c.brand.source_file.empty()) next_files.push_back(c.brand.source_file);
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
       std::set<const Brand*> watched_brands;
+      const Brand* first_brand = nullptr;  // the brand of the clip's first variant
       for (const Clip& clip : c.clips) {
         for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
         if (clip.brand && watched_brands.insert(clip.brand.get()).second) {  // a variant's own brand
           next_files.push_back(clip.brand->source_file);
           if (!clip.brand->logo.empty()) next_files.push_back(clip.brand->logo);
         }
-        // A clip's variants share its picture: the studio lists the clip once, with its variants.
+        // Duration, frame count and rate of the clip on each platform.
+        const auto timings = [&](const Clip& k) {
+          json t = json::object();
+          for (const std::string& platform : c.platforms) {
+            try {
+              const ClipTimeline tl = resolve_timeline(k, {&next->presets->get(platform)}, &c.brand_of(k));
+              t[platform] = {{"duration_s", tl.duration_s},
+                             {"frame_count", tl.frame_count},
+                             {"fps", av_q2d(tl.frame_rate)}};
+            } catch (const std::exception& e) {
+              d["errors"].push_back(error_entry(e.what()));
+            }
+          }
+          return t;
+        };
+        // A clip's variants share its picture: the studio lists the clip once, with its variants; a
+        // variant with a brand of its own (bumpers) gets its own timings.
         if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) {
-          if (!clip.variant.empty()) d["clips"].back()["variants"].push_back(clip.variant);
+          json& entry = d["clips"].back();
+          if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
+          if (&c.brand_of(clip) != first_brand) entry["variant_platforms"][clip.variant] = timings(clip);
           continue;
         }
-        json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", json::object()}};
+        first_brand = &c.brand_of(clip);
+        json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", timings(clip)}};
         if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
-        for (const std::string& platform : c.platforms) {
-          try {
-            const ClipTimeline t = resolve_timeline(clip, {&next->presets->get(platform)}, &c.brand_of(clip));
-            entry["platforms"][platform] = {
-                {"duration_s", t.duration_s}, {"frame_count", t.frame_count}, {"fps", av_q2d(t.frame_rate)}};
-          } catch (const std::exception& e) {
-            d["errors"].push_back(error_entry(e.what()));
-          }
-        }
         d["clips"].push_back(entry);
       }
     } catch (const std::exception& e) {

@@ -469,5 +469,40 @@ TEST(StudioVariants, PicksAVariantAndShowsItsFrameAsPreviewDoes) {
   EXPECT_NE(unknown->body.find("Unknown variant 'hoi-an' of clip 'end'"), std::string::npos) << unknown->body;
 }
 
+// A row with a brand of its own (a 0.5 s intro) has its own timings: the page's slider covers
+// its frames, not the first row's; its last frame is `preview --variant`'s.
+TEST(StudioVariants, ARowWithItsOwnBrandHasItsOwnFrameCount) {
+  ScratchDir dir{"studio-variant-brand"};
+  write_test_presets(dir / "presets");
+  make_clip(dir / "media/a.mp4", 1.0, "color=c=0x405060:s=640x360:r=30");
+  make_clip(dir / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
+  write_text(dir / "brands/intro.yaml", "intro: intro.mp4\n");
+  write_text(dir / "regions.csv", "id,brand\nplain,\nwith-intro,brands/intro.yaml\n");
+  const auto campaign = dir / "c.yaml";
+  write_text(campaign,
+             "name: sb\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+             "  - id: a\n    captions: none\n    source: media/a.mp4\n");
+  StudioProcess studio(campaign, dir / "studio.log");
+  ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
+  const auto body = nlohmann::json::parse(studio.get("/api/campaign")->body);
+  ASSERT_TRUE(body["ok"].get<bool>()) << body.dump();
+  const auto& clip = body["clips"][0];
+  EXPECT_EQ(clip["platforms"]["small-portrait"]["frame_count"], 30) << body.dump();
+  EXPECT_EQ(clip["variant_platforms"]["with-intro"]["small-portrait"]["frame_count"], 45) << body.dump();
+  EXPECT_FALSE(clip["variant_platforms"].contains("plain")) << body.dump();
+
+  const auto png = dir / "last.png";
+  const auto preview =
+      run_shortpack("preview " + shell_quote(campaign.string()) +
+                    " --clip a --platform small-portrait --lang en --at 1.49 --variant with-intro -o " +
+                    shell_quote(png.string()));
+  ASSERT_EQ(preview.exit_code, 0) << preview.output;
+  auto res = studio.get("/api/frame?clip=a&variant=with-intro&platform=small-portrait&lang=en&t=1.49");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("X-Frame-Index"), "44");
+  EXPECT_TRUE(res->body == read_text(png));
+}
+
 }  // namespace
 }  // namespace shortpack::test
