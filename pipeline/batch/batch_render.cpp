@@ -12,11 +12,11 @@
 #include <system_error>
 
 #include "filters/core/error.h"
+#include "pipeline/base/hash.h"
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/workspace.h"
-#include "pipeline/hash.h"
-#include "pipeline/report.h"
-#include "pipeline/report_html.h"
+#include "pipeline/report/report.h"
+#include "pipeline/report/report_html.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;

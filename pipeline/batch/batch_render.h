@@ -29,8 +29,8 @@
 
 #include "pipeline/batch/progress.h"
 #include "pipeline/batch/shard.h"
-#include "pipeline/render.h"
-#include "pipeline/report.h"
+#include "pipeline/render/render.h"
+#include "pipeline/report/report.h"
 
 namespace shortpack {
 

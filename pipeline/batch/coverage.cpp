@@ -6,7 +6,7 @@
 #include <system_error>
 
 #include "filters/core/error.h"
-#include "pipeline/hash.h"
+#include "pipeline/base/hash.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;

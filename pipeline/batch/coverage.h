@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "pipeline/batch/ledger.h"
-#include "pipeline/plan.h"
+#include "pipeline/render/plan.h"
 
 namespace shortpack {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "pipeline/render.h"
+#include "pipeline/render/render.h"
 
 namespace shortpack {
 namespace {

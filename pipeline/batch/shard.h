@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/plan.h"
+#include "pipeline/render/plan.h"
 
 namespace shortpack {
 

@@ -56,7 +56,7 @@ class OutputLock {
   int fd_ = -1;
 };
 
-// Removes temporary files (`.<name>.<pid>-<n>.part`, see media/atomic_file.h) left in
+// Removes temporary files (`.<name>.<pid>-<n>.part`, see base/atomic_file.h) left in
 // `output_dir` and its clip folders by a run that was killed: only those whose pid is not alive
 // on this machine and, for an output's temporary file, whose output lock is free (a run on
 // another machine writing that output holds the lock). Other temporary files (reports) must

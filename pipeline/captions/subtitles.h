@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/preset.h"
+#include "pipeline/captions/caption_style.h"
+#include "pipeline/captions/safe_zone.h"
 
 namespace shortpack {
 
@@ -103,7 +104,7 @@ struct SubtitleLimits {
 // A file without a cue that shows text (0 bytes, only a header, only empty cues) is
 // Error(kInput) naming the file: a clip without captions in a language says `captions: none`.
 // `rewrite`, when set, is applied to the decoded text before it is parsed (a variant's
-// {{column}} placeholders, see pipeline/variants.h); it may throw Error(kInput).
+// {{column}} placeholders, see pipeline/spec/variants.h); it may throw Error(kInput).
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits = {},
                              const std::string& encoding = {},
                              const std::function<std::string(const std::string&)>& rewrite = {});
@@ -137,38 +138,6 @@ SubtitleTrack parse_words_json(const std::string& text, const std::filesystem::p
 // A cue that only touches the range (ends at start_ms or starts at end_ms) is dropped.
 // Pass INT64_MAX as end_ms for "to the end of the source".
 SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_ms, int64_t offset_ms = 0);
-
-// How captions look: from the brand, with per-language font overrides resolved by the caller.
-struct CaptionStyle {
-  std::string font_family = "Noto Sans";
-  double size_rel = 0.042;  // font size as a fraction of the frame height
-  std::string primary_colour = "#FFFFFF";
-  std::string outline_colour = "#000000";
-  double outline_rel = 0.12;             // outline width as a fraction of the font size
-  double shadow_rel = 0.0;               // shadow offset as a fraction of the font size
-  bool box = false;                      // opaque box behind the text instead of an outline
-  std::string box_colour = "#000000B0";  // #RRGGBBAA
-  bool bold = true;
-  int max_lines = 3;
-  // BCP 47 tag of the captions' language: selects the per-script fallback fonts (see
-  // font_coverage.h) written as explicit \fn runs, and the shaping language. Empty: libass's own
-  // fallback and no language hint.
-  std::string language;
-  // Extra font files (e.g. the brand's), also given to the burner in FontSetup::font_files, so
-  // that the fitting of long cues measures with the same fonts.
-  std::vector<std::string> font_files;
-  double title_size_factor = 1.2;  // title font size relative to the caption size
-  // word-highlight: the word being spoken is drawn in highlight_colour, the others as usual.
-  // Words come from the cue's timings, or else from ICU word segmentation for `language`
-  // (Thai, Khmer, Lao, Myanmar by dictionary) with the cue's time shared by grapheme count.
-  // A cue too long for max_lines at full size is shown in pages of whole words that fit.
-  // SRT/WebVTT/words.json cues only: an ASS file's own karaoke is drawn by libass as written.
-  enum class Animation { kInvalid = 0, kNone, kWordHighlight };
-  Animation animation = Animation::kNone;
-  std::string highlight_colour = "#FFD400";
-  // The spoken word keeps the text colour on an opaque box in highlight_colour.
-  bool highlight_box = false;
-};
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.
 // A rectangle on the output frame, in pixels.

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/preset.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack::cli {
 

@@ -8,12 +8,12 @@
 #include "pipeline/batch/coverage.h"
 #include "pipeline/batch/report_merge.h"
 #include "pipeline/batch/shard.h"
-#include "pipeline/campaign.h"
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
-#include "pipeline/plan.h"
-#include "pipeline/report.h"
-#include "pipeline/report_html.h"
+#include "pipeline/render/plan.h"
+#include "pipeline/report/report.h"
+#include "pipeline/report/report_html.h"
+#include "pipeline/spec/campaign.h"
 
 namespace shortpack::cli {
 

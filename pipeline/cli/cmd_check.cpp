@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/check.h"
 #include "pipeline/cli/commands.h"
-#include "pipeline/preset.h"
+#include "pipeline/render/check.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack::cli {
 

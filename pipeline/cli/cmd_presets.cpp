@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/cli/commands.h"
-#include "pipeline/preset.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack::cli {
 

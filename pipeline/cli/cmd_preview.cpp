@@ -7,7 +7,7 @@
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
 #include "pipeline/media/image_writer.h"
-#include "pipeline/preview.h"
+#include "pipeline/render/preview.h"
 
 namespace shortpack::cli {
 

@@ -12,8 +12,8 @@
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
 #include "pipeline/cli/limit_option.h"
-#include "pipeline/output_safety.h"
-#include "pipeline/report.h"
+#include "pipeline/render/output_safety.h"
+#include "pipeline/report/report.h"
 
 namespace shortpack::cli {
 

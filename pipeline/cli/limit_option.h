@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/limits.h"
+#include "pipeline/render/limits.h"
 
 namespace shortpack::cli {
 

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "filters/core/error.h"
+#include "pipeline/base/log.h"
 #include "pipeline/cli/commands.h"
-#include "pipeline/log.h"
 
 int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "C");

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "filters/core/error.h"
-#include "pipeline/media/atomic_file.h"
+#include "pipeline/base/atomic_file.h"
 #include "pipeline/media/av_ptr.h"
 
 namespace shortpack {

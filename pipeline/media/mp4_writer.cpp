@@ -8,7 +8,7 @@
 #include <system_error>
 
 #include "filters/core/error.h"
-#include "pipeline/log.h"
+#include "pipeline/base/log.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "pipeline/media/atomic_file.h"
+#include "pipeline/base/atomic_file.h"
 #include "pipeline/media/encoder.h"
 
 namespace shortpack {

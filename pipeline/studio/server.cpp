@@ -16,16 +16,16 @@
 #include <sstream>
 
 #include "filters/core/error.h"
-#include "pipeline/campaign.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_writer.h"
-#include "pipeline/plan.h"
-#include "pipeline/preset.h"
-#include "pipeline/preview.h"
-#include "pipeline/render.h"
+#include "pipeline/render/plan.h"
+#include "pipeline/render/preview.h"
+#include "pipeline/render/render.h"
+#include "pipeline/render/timeline.h"
+#include "pipeline/spec/campaign.h"
+#include "pipeline/spec/preset.h"
 #include "pipeline/studio/page.h"
 #include "pipeline/studio/tryout.h"
-#include "pipeline/timeline.h"
 
 namespace shortpack::studio {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "filters/core/error.h"
-#include "pipeline/media/atomic_file.h"
+#include "pipeline/base/atomic_file.h"
 
 namespace shortpack::studio {
 

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "pipeline/campaign.h"
-#include "pipeline/preset.h"
+#include "pipeline/spec/campaign.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack::studio {
 

@@ -59,7 +59,7 @@ TEST(ReviewPage, EveryOutputLoadsTheFailureIsMarkedAndNothingErrs) {
   const json report = json::parse(read_text(out / "report.json"));
   ASSERT_TRUE(fs::exists(out / "report.html"))
       << "render wrote report.json but no report.html beside it (pipeline/cli/cmd_render.cpp calls "
-         "write_report_html from pipeline/report_html.h)";
+         "write_report_html from pipeline/report/report_html.h)";
 
   const json probe = probe_page(out / "report.html", {.screenshot = dir / "report.png"});
   ASSERT_FALSE(probe.is_null());

@@ -13,8 +13,8 @@
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/core/error.h"
-#include "pipeline/check.h"
-#include "pipeline/preset.h"
+#include "pipeline/render/check.h"
+#include "pipeline/spec/preset.h"
 #include "support/test_support.h"
 
 namespace shortpack {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/base/edit_distance.h"
 #include "pipeline/captions/text_util.h"
-#include "pipeline/edit_distance.h"
 #include "support/test_support.h"
 
 namespace shortpack {

@@ -1,13 +1,13 @@
-// report.html (pipeline/report_html.h): the page's content, its escaping, and its thumbnails.
+// report.html (pipeline/report/report_html.h): the page's content, its escaping, and its thumbnails.
 // The page in a real browser is tested in tests/browser/.
-#include "pipeline/report_html.h"
+#include "pipeline/report/report_html.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <opencv2/imgproc.hpp>
 
-#include "pipeline/report.h"
+#include "pipeline/report/report.h"
 #include "support/image_io.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"

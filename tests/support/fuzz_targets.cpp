@@ -12,11 +12,11 @@
 #include <set>
 
 #include "filters/core/error.h"
-#include "pipeline/campaign.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_reader.h"
 #include "pipeline/media/video_source.h"
-#include "pipeline/preset.h"
+#include "pipeline/spec/campaign.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack::fuzz {
 

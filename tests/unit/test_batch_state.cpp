@@ -15,8 +15,8 @@
 #include "pipeline/batch/progress.h"
 #include "pipeline/batch/report_merge.h"
 #include "pipeline/batch/workspace.h"
-#include "pipeline/render.h"
-#include "pipeline/report.h"
+#include "pipeline/render/render.h"
+#include "pipeline/report/report.h"
 #include "support/test_support.h"
 
 namespace shortpack {

@@ -1,6 +1,6 @@
 // The campaign and brand loader: a full campaign read back field by field, and every way a
 // campaign can be wrong reported as "<file>:<line>: <problem> (<fix>)".
-#include "pipeline/campaign.h"
+#include "pipeline/spec/campaign.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -30,7 +30,7 @@ int line_of(const std::string& text, const std::string& marker) {
          static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
 }
 
-// A tiny preset file in the documented format (see pipeline/preset.h).
+// A tiny preset file in the documented format (see pipeline/spec/preset.h).
 std::string tiny_preset(const std::string& label, int width, int height) {
   return "label: " + label + "\nsize: {width_px: " + std::to_string(width) +
          ", height_px: " + std::to_string(height) + "}\nduration: {max_s: 600}\n";

@@ -19,7 +19,7 @@ extern "C" {
 #include "filters/core/error.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_reader.h"
-#include "pipeline/preset.h"
+#include "pipeline/spec/preset.h"
 #include "support/fuzz_targets.h"
 
 namespace shortpack {

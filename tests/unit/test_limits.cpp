@@ -1,5 +1,5 @@
-// Resource limits (pipeline/limits.h), the stall watchdog (pipeline/graph/stall_watchdog.h) and
-// the output folder's safety checks (pipeline/output_safety.h), without media.
+// Resource limits (pipeline/render/limits.h), the stall watchdog (pipeline/graph/stall_watchdog.h) and
+// the output folder's safety checks (pipeline/render/output_safety.h), without media.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,8 +12,8 @@
 #include "filters/core/error.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/graph/stall_watchdog.h"
-#include "pipeline/limits.h"
-#include "pipeline/output_safety.h"
+#include "pipeline/render/limits.h"
+#include "pipeline/render/output_safety.h"
 #include "support/test_support.h"
 
 namespace shortpack {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "filters/core/error.h"
-#include "pipeline/preset.h"
+#include "pipeline/spec/preset.h"
 #include "support/test_support.h"
 
 namespace shortpack {

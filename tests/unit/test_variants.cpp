@@ -1,7 +1,7 @@
 // Variants (issue 17): the CSV reader, {{column}} placeholders, the loader's `variants:` key with
 // every problem of a bad table in one error, the plan's names and fingerprints per row, and the
 // digest cache that spares a re-run from re-reading unchanged files.
-#include "pipeline/variants.h"
+#include "pipeline/spec/variants.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "filters/core/error.h"
-#include "pipeline/campaign.h"
-#include "pipeline/digest_cache.h"
-#include "pipeline/plan.h"
+#include "pipeline/base/digest_cache.h"
+#include "pipeline/render/plan.h"
+#include "pipeline/spec/campaign.h"
 #include "support/test_support.h"
 
 namespace shortpack {

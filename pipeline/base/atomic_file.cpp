@@ -1,0 +1,84 @@
+#include "pipeline/base/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <system_error>
+
+#include "filters/core/error.h"
+
+namespace shortpack {
+namespace fs = std::filesystem;
+
+fs::path temp_path_for(const fs::path& final_path) {
+  static std::atomic<int> counter{0};
+  return final_path.parent_path() / ("." + final_path.filename().string() + "." + std::to_string(getpid()) +
+                                     "-" + std::to_string(counter++) + ".part");
+}
+
+void sync_file_and_folder(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw Error(ErrorKind::kIo,
+                "cannot flush " + file.string() + " to disk: " + std::generic_category().message(errno));
+  }
+  ::close(fd);
+  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+void copy_file_atomically(const fs::path& source, const fs::path& final_path) {
+  const fs::path temp = temp_path_for(final_path);
+  std::error_code ec;
+  fs::copy_file(source, temp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) {
+    try {
+      sync_file_and_folder(temp);
+    } catch (...) {
+      fs::remove(temp, ec);
+      throw;
+    }
+    fs::rename(temp, final_path, ec);
+  }
+  if (ec) {
+    std::error_code ignore;
+    fs::remove(temp, ignore);
+    throw Error(ErrorKind::kIo, "cannot write " + final_path.string() + ": " + ec.message());
+  }
+}
+
+void write_file_atomically(const fs::path& file, const std::string& text) {
+  const fs::path temp = temp_path_for(file);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(temp, ec);
+      throw Error(ErrorKind::kIo,
+                  "cannot write " + file.string() + " (is the disk full or the folder read-only?)");
+    }
+  }
+  try {
+    sync_file_and_folder(temp);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(temp, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(temp, file, ec);
+  if (ec) {
+    fs::remove(temp, ec);
+    throw Error(ErrorKind::kIo, "cannot write " + file.string() + ": " + ec.message());
+  }
+}
+
+}  // namespace shortpack

@@ -1,0 +1,137 @@
+// Platform presets: data files under presets/, validated when loaded.
+//
+// A preset describes what one platform accepts and how shortpack encodes for it. Every number
+// carries its unit in its name. Loading never half-succeeds: a malformed file, an unknown key or
+// an out-of-range value throws Error(kInput) naming the file and line.
+//
+// File format (presets/<name>.yaml, keys snake_case, units in the key names):
+//
+//   label: TikTok                     # required
+//   conservative_guess: false         # true: figures not published by the platform
+//   size: {width_px: 1080, height_px: 1920}                  # required; even, 16..8192
+//   frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}  # min <= target <= max
+//   duration: {min_s: 1, max_s: 600}                        # max_s required
+//   max_file_bytes: 4000000000        # 0: no limit stated
+//   video: {codec: h264, profile: high, level: "4.2", x264_preset: veryfast, crf: 23,
+//           maxrate_bps: 12000000, bufsize_bits: 24000000, closed_gop: true, keyint_s: 2,
+//           bframes: 2, pixel_format: yuv420p}
+//   audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}
+//   loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}
+//   safe_zone: {top_px: 270, bottom_px: 672, left_px: 65, right_px: 165}
+//   captions: {size_px: 64}            # optional: caption size on this platform (1..height_px/2)
+//   logo: {width_px: 220, position: top-left}  # optional: logo width (1..width_px, drawn at the
+//                                      # even width nearest) and corner on this platform
+//
+// captions and logo override the brand's captions.size, logo_width and logo_position for outputs
+// of this platform only (`shortpack studio` saves them); left out, the brand's values apply.
+// Keys other than label, size and duration.max_s may be left out; they take the defaults below.
+// The level must be able to carry the frame size at max_fps and the maxrate (H.264 Table A-1).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pipeline/captions/safe_zone.h"
+
+namespace shortpack {
+
+struct VideoSpec {
+  std::string codec = "h264";    // only h264 today
+  std::string profile = "high";  // baseline | main | high
+  int level = 42;                // H.264 level_idc (42 = 4.2; 9 = 1b)
+  std::string x264_preset = "veryfast";
+  int crf = 23;
+  int64_t maxrate_bps = 0;  // 0: no VBV cap
+  int64_t bufsize_bits = 0;
+  bool closed_gop = true;
+  double keyint_s = 2.0;  // keyframe interval
+  int bframes = 2;
+  std::string pixel_format = "yuv420p";
+};
+
+struct AudioSpec {
+  std::string codec = "aac";  // AAC-LC
+  int sample_rate_hz = 48000;
+  int channels = 2;
+  int64_t bitrate_bps = 128000;
+};
+
+struct LoudnessSpec {
+  double integrated_lufs = -14.0;
+  double true_peak_dbtp = -1.0;
+  double tolerance_lu = 1.0;  // check passes within +- tolerance
+};
+
+struct Preset {
+  std::string name;                 // file stem, [a-z0-9-]+
+  std::string label;                // human name, "TikTok"
+  bool conservative_guess = false;  // figures not published by the platform
+  int width_px = 0;
+  int height_px = 0;
+  double fps_min = 23.0;
+  double fps_max = 60.0;
+  double fps_target = 30.0;
+  double duration_min_s = 0.0;
+  double duration_max_s = 0.0;  // > 0
+  int64_t max_file_bytes = 0;   // 0: no limit stated
+  VideoSpec video;
+  AudioSpec audio;
+  LoudnessSpec loudness;
+  SafeZone safe;
+  // Presentation overrides of the brand for this platform; unset: the brand's value.
+  std::optional<int> caption_size_px;
+  std::optional<int> logo_width_px;
+  std::string logo_position;          // top-left | top-right | bottom-left | bottom-right; empty: the brand's
+  std::filesystem::path source_file;  // where it was loaded from
+};
+
+// Loads and validates one preset file. Throws Error(kInput) "<path>:<line>: <problem>".
+// The preset's name is the file stem.
+Preset load_preset_file(const std::filesystem::path& path);
+
+// All presets visible to a run: built-in folder first, then each extra folder in order; a later
+// folder's preset of the same name replaces an earlier one. Only *.yaml files are read; one bad
+// file fails the whole load (Error(kInput) with its path and line).
+class PresetCatalog {
+ public:
+  // Loads the built-in folder (unless include_builtin is false), then `extra_folders`.
+  // A missing built-in folder or a missing extra folder is Error(kInput).
+  static PresetCatalog load(const std::vector<std::filesystem::path>& extra_folders,
+                            bool include_builtin = true);
+  // The built-in folder: SHORTPACK_PRESETS_DIR (compiled in) when it exists, otherwise the first
+  // existing of <exe dir>/../presets, <exe dir>/../share/shortpack/presets, <exe dir>/presets.
+  // Returns the compiled-in path when none exists (load() then reports it).
+  static std::filesystem::path builtin_folder();
+
+  [[nodiscard]] const Preset* find(const std::string& name) const;
+  // Throws Error(kInput) listing the known names when missing.
+  [[nodiscard]] const Preset& get(const std::string& name) const;
+  [[nodiscard]] const std::map<std::string, Preset>& all() const { return presets_; }
+  // "facebook-feed, facebook-reels, ..." (sorted).
+  [[nodiscard]] std::string names() const;
+
+ private:
+  std::map<std::string, Preset> presets_;
+};
+
+// The review proxy of a preset (render --proxy): 360 px wide in the same shape, the safe zone
+// scaled with it, x264 ultrafast crf 28 without a rate cap, level 4.0.
+Preset review_proxy_of(const Preset& preset);
+
+// The resolved preset as YAML text (what `shortpack presets show NAME` prints). Loading the text
+// again with load_preset_file gives back the same preset (except name and source_file).
+std::string preset_to_yaml(const Preset& preset);
+
+// H.264 helpers shared by the loader, the encoder set-up and the checker.
+// "4.2" -> 42, "1b" -> 9; -1 when the text is not a level of Table A-1.
+int h264_level_from_text(const std::string& text);
+// 42 -> "4.2", 9 -> "1b".
+std::string h264_level_text(int level_idc);
+// baseline 0 < main 1 < high 2; -1 for anything else.
+int h264_profile_rank(const std::string& profile);
+
+}  // namespace shortpack
