@@ -205,74 +205,79 @@ SharedFrame LanguageStage::process(const GeometryFrame& f) {
   return own ? share(std::move(own)) : f.picture;
 }
 
-std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
-  // Flatten the branches and set everything up before the first frame.
+namespace {
+
+// Every branch of the graph, flattened: one state per encoder (in spec order), per geometry and per
+// language, and each geometry's languages.
+struct Branches {
   std::vector<std::unique_ptr<EncoderState>> encoders;
   std::vector<std::unique_ptr<GeometryState>> geometries;
   std::vector<std::unique_ptr<LanguageState>> languages;
-  std::vector<std::vector<LanguageState*>> languages_of(spec.geometries.size());
+  std::vector<std::vector<LanguageState*>> languages_of;
+
+  // What each encoder's branch came to (after the graph: its failure, or ok).
+  [[nodiscard]] std::vector<BranchOutcome> outcomes() const {
+    std::vector<BranchOutcome> out;
+    for (const auto& e : encoders) {
+      handoff_acquire(e.get());
+      e->outcome.ok = !e->failed;
+      out.push_back(e->outcome);
+    }
+    return out;
+  }
+  void fail_all(const std::string& why) {
+    for (auto& e : encoders) e->fail(why);
+  }
+};
+
+Branches encoder_states_of(const ClipGraphSpec& spec) {
+  Branches b;
+  b.languages_of.resize(spec.geometries.size());
   for (const auto& g : spec.geometries) {
     for (const auto& l : g.languages) {
       for (const auto& e : l.encoders) {
-        encoders.push_back(std::make_unique<EncoderState>());
-        encoders.back()->spec = &e;
+        b.encoders.push_back(std::make_unique<EncoderState>());
+        b.encoders.back()->spec = &e;
       }
     }
   }
-  std::vector<BranchOutcome> outcomes;
-  auto collect = [&] {
-    outcomes.clear();
-    for (auto& e : encoders) {
-      handoff_acquire(e.get());
-      e->outcome.ok = !e->failed;
-      outcomes.push_back(e->outcome);
-    }
-    return outcomes;
-  };
-  if (encoders.empty()) return outcomes;
+  return b;
+}
 
-  std::unique_ptr<TimelineSource> source;
-  try {
-    source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
-                                              spec.decode_threads);
-  } catch (const Error& e) {
-    for (auto& enc : encoders) enc->fail(e.what());
-    return collect();
-  }
-
+// The geometry and language stages, each owning its filters (configured here, before the first
+// frame); a stage that cannot be set up fails the outputs below it, the others go on.
+void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Branches& b) {
   size_t next_encoder = 0;
   for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
     const auto& g = spec.geometries[gi];
     auto gs = std::make_unique<GeometryState>();
     const size_t first_encoder = next_encoder;
     for (const auto& l : g.languages) next_encoder += l.encoders.size();
-    for (size_t i = first_encoder; i < next_encoder; ++i) gs->encoders.push_back(encoders[i].get());
-    VideoFormat geo_format;
-    geo_format.width_px = g.reframe.width_px;
-    geo_format.height_px = g.reframe.height_px;
-    geo_format.pixel_format = AV_PIX_FMT_YUV420P;
-    geo_format.frame_rate = spec.frame_rate;
+    for (size_t i = first_encoder; i < next_encoder; ++i) gs->encoders.push_back(b.encoders[i].get());
     try {
-      gs->stage = std::make_unique<GeometryStage>(g, *source);
-      geo_format = gs->stage->format();
+      gs->stage = std::make_unique<GeometryStage>(g, source);
     } catch (const Error& e) {
       gs->fail_all(e.what());
     }
     size_t enc_index = first_encoder;
     for (const auto& l : g.languages) {
       auto ls = std::make_unique<LanguageState>();
-      for (size_t k = 0; k < l.encoders.size(); ++k) ls->encoders.push_back(encoders[enc_index++].get());
+      for (size_t k = 0; k < l.encoders.size(); ++k) ls->encoders.push_back(b.encoders[enc_index++].get());
       try {
         if (gs->stage) ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate);
       } catch (const Error& e) {
         ls->fail_all(e.what());
       }
-      languages_of[gi].push_back(ls.get());
-      languages.push_back(std::move(ls));
+      b.languages_of[gi].push_back(ls.get());
+      b.languages.push_back(std::move(ls));
     }
-    geometries.push_back(std::move(gs));
+    b.geometries.push_back(std::move(gs));
   }
-  for (auto& e : encoders) {
+}
+
+// The x264 encoder and the MP4 writer (a temporary file) of every branch still standing.
+void open_encoders(Branches& b) {
+  for (auto& e : b.encoders) {
     if (e->failed) continue;
     try {
       e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
@@ -281,83 +286,151 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
       e->fail(err.what());
     }
   }
+}
 
-  const int workers = oneapi::tbb::info::default_concurrency();
-  const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
-  CompletionRing ring(static_cast<size_t>(2 * limit + 2), static_cast<int>(encoders.size()));
+// What the node bodies share: the watchdog, the frames-in-flight bookkeeping and the TSan token
+// every body releases when it ends (HandoffOnExit) and the waiting thread acquires.
+struct GraphShared {
+  const ClipGraphSpec& spec;
+  size_t frames_in_flight;
+  StallWatchdog watchdog;
+  CompletionRing ring;
+  flow::limiter_node<SourceMsg>* limiter = nullptr;
+  const int finished = 0;
+};
 
-  StallWatchdog watchdog(spec.stall_timeout_s, "rendering " + encoders.front()->spec->label);
-  flow::graph graph;
-  const int finished = 0;  // TSan: every body releases it, the waiting thread acquires it
-  flow::input_node<SourceMsg> input(graph, [&](oneapi::tbb::flow_control& control) -> SourceMsg {
-    const HandoffOnExit done(&finished);
+// input_node body: the next frame of the timeline (decoded, upright, on the output's frame grid).
+struct SourceBody {
+  GraphShared* shared;
+  TimelineSource* source;
+  SourceMsg operator()(oneapi::tbb::flow_control& control) const {
+    const HandoffOnExit done(&shared->finished);
+    const ClipGraphSpec& spec = shared->spec;
     if (spec.cancel != nullptr && spec.cancel->load()) throw Error(ErrorKind::kCancelled, "cancelled");
-    if (watchdog.stalled()) throw Error(ErrorKind::kMedia, watchdog.message());
-    handoff_acquire(source.get());  // a serial body, but not always on the same thread
+    if (shared->watchdog.stalled()) throw Error(ErrorKind::kMedia, shared->watchdog.message());
+    handoff_acquire(source);  // a serial body, but not always on the same thread
     std::optional<TimelineFrame> frame = source->next();
     if (!frame) {
       control.stop();
-      handoff_release(source.get());
+      handoff_release(source);
       return {};
     }
-    watchdog.tick();
+    shared->watchdog.tick();
     if (spec.on_source_frame) spec.on_source_frame(frame->index);
     SourceMsg msg{frame->index, std::make_shared<const TimelineFrame>(std::move(*frame))};
     handoff_release(msg.frame.get());
-    handoff_release(source.get());
+    handoff_release(source);
     return msg;
-  });
-  flow::limiter_node<SourceMsg> limiter(graph, static_cast<size_t>(limit));
-  flow::make_edge(input, limiter);
+  }
+};
 
+// Geometry body (parallel): reframe, transition, logo, for one output size and safe zone.
+struct GeometryBody {
+  GraphShared* shared;
+  GeometryState* gs;
+  GeometryMsg operator()(const SourceMsg& message) const {
+    const HandoffOnExit done(&shared->finished);
+    const SourceMsg& msg = take_message(message);
+    if (!msg.frame || !gs->stage) return {msg.index, nullptr};
+    handoff_acquire(msg.frame.get());
+    try {
+      GeometryMsg out{msg.index, std::make_shared<const GeometryFrame>(gs->stage->process(*msg.frame))};
+      handoff_release(out.frame.get());
+      return out;
+    } catch (const Error& e) {
+      gs->fail_all(e.what());
+      return {msg.index, nullptr};
+    }
+  }
+};
+
+// Language body (serial: libass renderers are not thread-safe): card text, captions, title.
+struct LanguageBody {
+  GraphShared* shared;
+  LanguageState* ls;
+  FrameMsg operator()(const GeometryMsg& message) const {
+    const HandoffOnExit done(&shared->finished);
+    const GeometryMsg& msg = take_message(message);
+    if (!msg.frame || !ls->stage) return {msg.index, nullptr};
+    handoff_acquire(msg.frame.get());
+    handoff_acquire(ls);  // the burners: a serial body, not always on the same thread
+    struct Release {
+      LanguageState* state;
+      ~Release() { handoff_release(state); }
+    } release{ls};
+    try {
+      FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
+      handoff_release(out.frame.get());
+      return out;
+    } catch (const Error& e) {
+      ls->fail_all(e.what());
+      return {msg.index, nullptr};
+    }
+  }
+};
+
+// Encoder body (serial, frames in order from its own sequencer): x264, then the MP4 writer; the
+// frame's slot in the limiter is given back once every encoder has taken it.
+struct EncoderBody {
+  GraphShared* shared;
+  EncoderState* es;
+  flow::continue_msg operator()(const FrameMsg& message) const {
+    const HandoffOnExit done(&shared->finished);
+    const FrameMsg& msg = take_message(message);
+    handoff_acquire(msg.frame.get());
+    handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
+    if (shared->watchdog.stalled()) {
+      es->fail(shared->watchdog.message());
+    } else if (!msg.frame) {
+      es->fail("an upstream branch failed");
+    } else if (!es->failed) {
+      encode(*msg.frame, msg.index);
+    }
+    handoff_release(es);
+    if (shared->ring.done(msg.index)) shared->limiter->decrementer().try_put(flow::continue_msg());
+    return flow::continue_msg();
+  }
+  void encode(const AVFrame& frame, int64_t index) const {
+    try {
+      FramePtr f = ref_frame(frame);
+      f->pts = index;
+      f->pict_type = AV_PICTURE_TYPE_NONE;  // decoded picture types must not force keyframes
+      f->key_frame = 0;
+      const AVRational tb = es->encoder->context()->time_base;
+      es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
+      ++es->outcome.frames;
+      shared->watchdog.tick();
+    } catch (const Error& e) {
+      es->fail(e.what());
+    }
+  }
+};
+
+// The flow graph of one clip: input -> limiter -> per geometry (parallel body -> sequencer ->
+// broadcast) -> per language (serial body) -> per encoder (sequencer -> serial body). Runs it to the
+// end; an exception from the input body (cancel, stall) fails every branch.
+void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
+  flow::graph graph;
+  flow::input_node<SourceMsg> input(graph, SourceBody{&shared, &source});
+  flow::limiter_node<SourceMsg> limiter(graph, shared.frames_in_flight);
+  shared.limiter = &limiter;
+  flow::make_edge(input, limiter);
   std::vector<std::unique_ptr<flow::graph_node>> nodes;  // owns every node below
-  for (size_t gi = 0; gi < geometries.size(); ++gi) {
-    GeometryState* gs = geometries[gi].get();
+  const auto by_index = [](const auto& msg) { return static_cast<size_t>(take_message(msg).index); };
+  for (size_t gi = 0; gi < b.geometries.size(); ++gi) {
     auto* geo = new flow::function_node<SourceMsg, GeometryMsg>(
-        graph, flow::unlimited, [gs, &finished](const SourceMsg& message) -> GeometryMsg {
-          const HandoffOnExit done(&finished);
-          const SourceMsg& msg = take_message(message);
-          if (!msg.frame || !gs->stage) return {msg.index, nullptr};
-          handoff_acquire(msg.frame.get());
-          try {
-            GeometryMsg out{msg.index, std::make_shared<const GeometryFrame>(gs->stage->process(*msg.frame))};
-            handoff_release(out.frame.get());
-            return out;
-          } catch (const Error& e) {
-            gs->fail_all(e.what());
-            return {msg.index, nullptr};
-          }
-        });
+        graph, flow::unlimited, GeometryBody{&shared, b.geometries[gi].get()});
     nodes.emplace_back(geo);
-    auto* seq = new flow::sequencer_node<GeometryMsg>(
-        graph, [](const GeometryMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
+    auto* seq = new flow::sequencer_node<GeometryMsg>(graph, by_index);
     nodes.emplace_back(seq);
     auto* fan = new flow::broadcast_node<GeometryMsg>(graph);
     nodes.emplace_back(fan);
     flow::make_edge(limiter, *geo);
     flow::make_edge(*geo, *seq);
     flow::make_edge(*seq, *fan);
-    for (LanguageState* ls : languages_of[gi]) {
-      auto* lang = new flow::function_node<GeometryMsg, FrameMsg>(
-          graph, flow::serial, [ls, &finished](const GeometryMsg& message) -> FrameMsg {
-            const HandoffOnExit done(&finished);
-            const GeometryMsg& msg = take_message(message);
-            if (!msg.frame || !ls->stage) return {msg.index, nullptr};
-            handoff_acquire(msg.frame.get());
-            handoff_acquire(ls);  // the burners: a serial body, not always on the same thread
-            struct Release {
-              LanguageState* state;
-              ~Release() { handoff_release(state); }
-            } release{ls};
-            try {
-              FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
-              handoff_release(out.frame.get());
-              return out;
-            } catch (const Error& e) {
-              ls->fail_all(e.what());
-              return {msg.index, nullptr};
-            }
-          });
+    for (LanguageState* ls : b.languages_of[gi]) {
+      auto* lang =
+          new flow::function_node<GeometryMsg, FrameMsg>(graph, flow::serial, LanguageBody{&shared, ls});
       nodes.emplace_back(lang);
       flow::make_edge(*fan, *lang);
       for (EncoderState* es : ls->encoders) {
@@ -366,60 +439,35 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
         // after frame 3, and the muxer refusing its dts). An encoder needs frames in order, so
         // each takes them from its own sequencer and rejects while busy: it then pulls the next
         // index from the sequencer when it is free.
-        auto* order = new flow::sequencer_node<FrameMsg>(
-            graph, [](const FrameMsg& msg) { return static_cast<size_t>(take_message(msg).index); });
+        auto* order = new flow::sequencer_node<FrameMsg>(graph, by_index);
         nodes.emplace_back(order);
         auto* enc = new flow::function_node<FrameMsg, flow::continue_msg, flow::rejecting>(
-            graph, flow::serial, [es, &ring, &limiter, &watchdog, &finished](const FrameMsg& message) {
-              const HandoffOnExit done(&finished);
-              const FrameMsg& msg = take_message(message);
-              handoff_acquire(msg.frame.get());
-              handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
-              if (watchdog.stalled()) {
-                es->fail(watchdog.message());
-              } else if (!msg.frame) {
-                es->fail("an upstream branch failed");
-              } else if (!es->failed) {
-                try {
-                  FramePtr f = ref_frame(*msg.frame);
-                  f->pts = msg.index;
-                  f->pict_type = AV_PICTURE_TYPE_NONE;  // decoded picture types must not force keyframes
-                  f->key_frame = 0;
-                  const AVRational tb = es->encoder->context()->time_base;
-                  es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
-                  ++es->outcome.frames;
-                  watchdog.tick();
-                } catch (const Error& e) {
-                  es->fail(e.what());
-                }
-              }
-              handoff_release(es);
-              if (ring.done(msg.index)) limiter.decrementer().try_put(flow::continue_msg());
-              return flow::continue_msg();
-            });
+            graph, flow::serial, EncoderBody{&shared, es});
         nodes.emplace_back(enc);
         flow::make_edge(*lang, *order);
         flow::make_edge(*order, *enc);
       }
     }
   }
-
   try {
     input.activate();
     graph.wait_for_all();
     handoff_graph_done(graph);
-    handoff_acquire(&finished);
+    handoff_acquire(&shared.finished);
   } catch (const Error& e) {
     graph.wait_for_all();
     handoff_graph_done(graph);
-    handoff_acquire(&finished);
-    for (auto& enc : encoders) enc->fail(e.what());
+    handoff_acquire(&shared.finished);
+    b.fail_all(e.what());
   }
+}
 
-  // Flush the encoders and put the files in place, several at once (x264 drains its look-ahead).
-  oneapi::tbb::parallel_for_each(encoders.begin(), encoders.end(),
-                                 [&watchdog, &finished](std::unique_ptr<EncoderState>& e) {
-                                   const HandoffOnExit done(&finished);
+// Flushes the encoders and puts the files in place, several at once (x264 drains its look-ahead);
+// a failed branch's temporary file is removed.
+void finish_encoders(GraphShared& shared, Branches& b) {
+  oneapi::tbb::parallel_for_each(b.encoders.begin(), b.encoders.end(),
+                                 [&shared](std::unique_ptr<EncoderState>& e) {
+                                   const HandoffOnExit done(&shared.finished);
                                    handoff_acquire(e.get());
                                    if (e->failed) {
                                      e->writer.reset();  // removes the temporary file
@@ -430,7 +478,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
                                      const AVRational tb = e->encoder->context()->time_base;
                                      e->encoder->encode(nullptr, [&](AVPacket& p) {
                                        e->writer->write_video(p, tb);
-                                       watchdog.tick();
+                                       shared.watchdog.tick();
                                      });
                                      e->writer->finish();
                                    } catch (const Error& err) {
@@ -439,8 +487,34 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
                                    }
                                    handoff_release(e.get());
                                  });
-  handoff_acquire(&finished);
-  return collect();
+  handoff_acquire(&shared.finished);
+}
+
+}  // namespace
+
+std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
+  // Flatten the branches and set everything up before the first frame.
+  Branches b = encoder_states_of(spec);
+  if (b.encoders.empty()) return {};
+  std::unique_ptr<TimelineSource> source;
+  try {
+    source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
+                                              spec.decode_threads);
+  } catch (const Error& e) {
+    b.fail_all(e.what());
+    return b.outcomes();
+  }
+  set_up_stages(spec, *source, b);
+  open_encoders(b);
+
+  const int workers = oneapi::tbb::info::default_concurrency();
+  const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
+  GraphShared shared{spec, static_cast<size_t>(limit),
+                     StallWatchdog(spec.stall_timeout_s, "rendering " + b.encoders.front()->spec->label),
+                     CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
+  run_graph(shared, *source, b);
+  finish_encoders(shared, b);
+  return b.outcomes();
 }
 
 }  // namespace shortpack
