@@ -93,113 +93,164 @@ fs::path report_file_for(const fs::path& output_dir, const ShardSpec& shard) {
   return output_dir / (shard.whole() ? std::string("report.json") : "report." + shard.file_tag() + ".json");
 }
 
-BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
-                         const BatchOptions& options) {
-  BatchResult result;
-  std::atomic<bool> own_cancel{false};
-  std::atomic<bool>& cancel = options.cancel != nullptr ? *options.cancel : own_cancel;
-  Progress* progress = options.progress;
-  const fs::path& dir = plan.output_dir;
-  const std::string started_at = utc_timestamp_now();
-  const std::string host = host_name();
-  const std::string shard_text = options.shard.whole() ? "all" : options.shard.text();
-  const std::string not_before = options.force ? started_at : std::string();
+namespace {
 
-  // This shard's units, by plan index.
-  const std::vector<int> shard_of = assign_shards(plan.units, options.shard.count);
-  std::vector<size_t> mine;
-  std::map<OutputKey, size_t> index_of;
-  double total_cost = 0.0;
-  for (size_t i = 0; i < plan.units.size(); ++i) {
-    if (shard_of[i] != options.shard.index) continue;
-    mine.push_back(i);
-    index_of[key_of(plan.units[i])] = i;
-    total_cost += plan.units[i].cost;
+constexpr std::string_view kBusy = "being rendered by another run";
+
+// One batch run of a shard: which units are this shard's, what is already up to date, the locks
+// and ledger rows of what it renders, and the report at the end. render_batch() is its steps.
+class BatchRun {
+ public:
+  BatchRun(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
+           const BatchOptions& options)
+      : campaign_(campaign),
+        presets_(presets),
+        plan_(plan),
+        options_(options),
+        cancel_(options.cancel != nullptr ? *options.cancel : own_cancel_),
+        progress_(options.progress),
+        dir_(plan.output_dir),
+        started_at_(utc_timestamp_now()),
+        host_(host_name()),
+        shard_text_(options.shard.whole() ? "all" : options.shard.text()),
+        not_before_(options.force ? started_at_ : std::string()) {}
+
+  // This shard's units, by plan index, and temporary files a killed run left.
+  void select_units() {
+    const std::vector<int> shard_of = assign_shards(plan_.units, options_.shard.count);
+    for (size_t i = 0; i < plan_.units.size(); ++i) {
+      if (shard_of[i] != options_.shard.index) continue;
+      mine_.push_back(i);
+      index_of_[key_of(plan_.units[i])] = i;
+      total_cost_ += plan_.units[i].cost;
+    }
+    std::error_code exists_ec;
+    if (fs::is_directory(dir_, exists_ec)) result_.stale_temp_files_removed = remove_stale_temp_files(dir_);
   }
-  auto cost_of = [&](const OutputKey& key) { return plan.units[index_of.at(key)].cost; };
 
-  std::error_code exists_ec;
-  if (fs::is_directory(dir, exists_ec)) result.stale_temp_files_removed = remove_stale_temp_files(dir);
-
-  // Step 1, without locks: what is already up to date.
-  std::map<size_t, OutputRecord> final_records;
-  std::vector<RenderUnit> to_render;
-  {
-    const LedgerIndex known = LedgerIndex::read(dir);
-    for (size_t i : mine) {
-      const RenderUnit& u = plan.units[i];
+  // Step 1, without locks: what is already up to date. Returns the units left to render.
+  std::vector<RenderUnit> skip_up_to_date() {
+    std::vector<RenderUnit> to_render;
+    const LedgerIndex known = LedgerIndex::read(dir_);
+    for (size_t i : mine_) {
+      const RenderUnit& u = plan_.units[i];
       auto row = known.latest_ok.find(key_of(u));
-      if (row != known.latest_ok.end() && up_to_date(u, row->second, dir, not_before, plan.digests.get())) {
-        fill_skipped(final_records[i], u, row->second, "up to date", plan.proxy);
+      if (row != known.latest_ok.end() &&
+          up_to_date(u, row->second, dir_, not_before_, plan_.digests.get())) {
+        fill_skipped(final_records_[i], u, row->second, "up to date", plan_.proxy);
       } else {
         to_render.push_back(u);
       }
     }
-  }
-  if (progress != nullptr) {
-    progress->plan(mine.size(), total_cost, final_records.size(), shard_text);
-    for (const auto& [i, r] : final_records) progress->finished(r, plan.units[i].cost);
-  }
-  if (result.stale_temp_files_removed > 0 && progress != nullptr) {
-    progress->message("removed " + std::to_string(result.stale_temp_files_removed) +
-                      " temporary file(s) left by a run that was killed");
+    if (progress_ != nullptr) {
+      progress_->plan(mine_.size(), total_cost_, final_records_.size(), shard_text_);
+      for (const auto& [i, r] : final_records_) progress_->finished(r, plan_.units[i].cost);
+      if (result_.stale_temp_files_removed > 0) {
+        progress_->message("removed " + std::to_string(result_.stale_temp_files_removed) +
+                           " temporary file(s) left by a run that was killed");
+      }
+    }
+    return to_render;
   }
 
+  // Renders `units`; `wait`: wait for another run's lock instead of deferring the output.
+  void run_pass(const std::vector<RenderUnit>& units, bool wait) {
+    if (units.empty() || cancel_.load() || !result_.io_error.empty()) return;
+    RenderOptions render = options_.render;
+    render.proxy = plan_.proxy;
+    render.cancel = &cancel_;
+    render.on_clip_start = [this, wait](std::vector<OutputRecord*>& records) { claim(records, wait); };
+    try {
+      (void)render_units(campaign_, presets_, plan_, units, render,
+                         [this](const OutputRecord& r) { on_done(r); });
+    } catch (const Error& e) {
+      held_.clear();
+      if (e.kind() != ErrorKind::kIo) throw;
+      if (result_.io_error.empty()) result_.io_error = e.what();
+    }
+    held_.clear();
+  }
+
+  // Step 3: what other runs were rendering when this one came to it.
+  std::vector<RenderUnit> deferred_units() {
+    std::vector<RenderUnit> again;
+    for (size_t i : mine_) {
+      if (deferred_.count(key_of(plan_.units[i])) != 0) again.push_back(plan_.units[i]);
+    }
+    deferred_.clear();
+    return again;
+  }
+
+  // The report: every unit of the shard, as it is on disk now; report.json (and the review page
+  // of a whole run: shard parts get theirs from `shortpack report`).
+  BatchResult finish() {
+    collect_records();
+    result_.report_file = report_file_for(dir_, options_.shard);
+    try {
+      write_report(result_.report, result_.report_file, &result_.run);
+    } catch (const Error& e) {
+      std::error_code ec;
+      fs::remove(result_.report_file, ec);  // an old report would not match the folder any more
+      if (result_.io_error.empty()) result_.io_error = e.what();
+    }
+    if (options_.shard.whole() && fs::exists(result_.report_file)) write_review_page();
+    if (plan_.digests) plan_.digests->save();  // the next run's plan and up-to-date checks read it
+    return std::move(result_);
+  }
+
+ private:
   // The ledger and the folder's state are opened when the first clip starts: by then every clip
   // was prepared, so bad input stops the run before anything is written.
-  std::unique_ptr<LedgerWriter> ledger;
-  auto ensure_ready = [&] {
-    if (ledger) return;
-    prepare_output_folder(dir);
-    ledger = std::make_unique<LedgerWriter>(
-        ledger_file_for(dir, host, options.shard.whole() ? "" : options.shard.file_tag()));
-  };
+  void ensure_ready() {
+    if (ledger_) return;
+    prepare_output_folder(dir_);
+    ledger_ = std::make_unique<LedgerWriter>(
+        ledger_file_for(dir_, host_, options_.shard.whole() ? "" : options_.shard.file_tag()));
+  }
 
-  std::map<OutputKey, OutputLock> held;
-  std::set<OutputKey> deferred;
-  constexpr std::string_view kBusy = "being rendered by another run";
-
-  auto claim = [&](std::vector<OutputRecord*>& records, bool wait) {
+  // Before a clip renders: each output's lock, or the output deferred (another run has it) or
+  // skipped (another run finished it meanwhile).
+  void claim(std::vector<OutputRecord*>& records, bool wait) {
     ensure_ready();
     for (OutputRecord* r : records) {
-      if (cancel.load()) return;
+      if (cancel_.load()) return;
       const OutputKey key = key_of(*r);
-      const RenderUnit& unit = plan.units.at(index_of.at(key));
-      const fs::path lock_file = lock_file_for(dir, unit.output_path);
+      const RenderUnit& unit = plan_.units.at(index_of_.at(key));
+      const fs::path lock_file = lock_file_for(dir_, unit.output_path);
       std::string holder;
       OutputLock lock = OutputLock::try_acquire(lock_file, &holder);
       if (!lock.held() && wait) {
-        if (progress != nullptr) progress->message("waiting for " + holder + " to finish " + label_of(*r));
-        lock = OutputLock::wait_acquire(lock_file, &cancel);
+        if (progress_ != nullptr) progress_->message("waiting for " + holder + " to finish " + label_of(*r));
+        lock = OutputLock::wait_acquire(lock_file, &cancel_);
       }
       if (!lock.held()) {
-        if (cancel.load()) return;
+        if (cancel_.load()) return;
         r->status = OutputStatus::kSkipped;
         r->note = std::string(kBusy) + " (" + holder + ")";
-        deferred.insert(key);
+        deferred_.insert(key);
         continue;
       }
       // Again under the lock: another run may have rendered it since step 1.
-      if (auto row = latest_ok_row(dir, key);
-          row && up_to_date(unit, *row, dir, not_before, plan.digests.get())) {
+      if (auto row = latest_ok_row(dir_, key);
+          row && up_to_date(unit, *row, dir_, not_before_, plan_.digests.get())) {
         fill_skipped(*r, unit, *row,
-                     row->pid == ::getpid() && row->host == host ? "up to date" : "rendered by another run",
-                     plan.proxy);
+                     row->pid == ::getpid() && row->host == host_ ? "up to date" : "rendered by another run",
+                     plan_.proxy);
         continue;  // the lock is released here
       }
-      held[key] = std::move(lock);
-      if (progress != nullptr) progress->started(*r, unit.cost);
+      held_[key] = std::move(lock);
+      if (progress_ != nullptr) progress_->started(*r, unit.cost);
     }
-  };
+  }
 
   // The ledger row of a finished output, as this run records it.
-  auto row_of = [&](const OutputRecord& r, const char* status) {
+  LedgerRow row_of(const OutputRecord& r, const char* status) const {
     LedgerRow row;
-    row.campaign = campaign.name;
+    row.campaign = campaign_.name;
     row.clip = clip_key(r.clip, r.variant);
     row.platform = r.platform;
     row.language = r.language;
-    row.path = relative_path(r.path, dir);
+    row.path = relative_path(r.path, dir_);
     row.status = status;
     row.fingerprint = r.fingerprint;
     const bool conforming =
@@ -207,140 +258,151 @@ BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets,
     row.conformance = r.checks.empty() ? "unknown" : conforming ? "pass" : "fail";
     row.checks_json = checks_to_json(r.checks).dump();
     row.render_s = r.render_s;
-    row.host = host;
-    row.shard = shard_text;
+    row.host = host_;
+    row.shard = shard_text_;
     row.pid = ::getpid();
     row.rendered_at = utc_timestamp_now();
     return row;
-  };
+  }
 
-  auto on_done = [&](const OutputRecord& done) {
+  // An output in place: its ledger row. A file the ledger does not know would be rendered again
+  // anyway, so when the row cannot be written the file is removed (folder, ledger and report
+  // agree) and the run stops.
+  void record_ok(OutputRecord& r) {
+    try {
+      LedgerRow row = row_of(r, "ok");
+      row.sha256 = r.sha256;
+      row.width_px = r.width_px;
+      row.height_px = r.height_px;
+      row.duration_s = r.duration_s;
+      row.bytes = r.bytes;
+      ledger_->append(row);
+    } catch (const Error& e) {
+      std::error_code ec;
+      fs::remove(r.path, ec);
+      r.status = OutputStatus::kFailed;
+      r.error = std::string(e.what()) + "; the rendered file was removed";
+      if (result_.io_error.empty()) result_.io_error = e.what();
+      cancel_.store(true);
+    }
+  }
+
+  // A failed output: its ledger row (when the ledger is open); a full disk stops the run.
+  void record_failed(const OutputRecord& r) {
+    if (ledger_) {
+      try {
+        LedgerRow row = row_of(r, "failed");
+        row.error = r.error;
+        ledger_->append(row);
+      } catch (const Error& e) {
+        spdlog::warn("{}", e.what());  // a failure that cannot be recorded is still in the report
+      }
+    }
+    if (is_disk_full_error(r.error) && result_.io_error.empty()) {
+      result_.io_error = "the disk holding " + dir_.string() + " is full (" + label_of(r) +
+                         " could not be written); free some space and run again";
+      cancel_.store(true);
+    }
+  }
+
+  void on_done(const OutputRecord& done) {
     OutputRecord r = done;
     const OutputKey key = key_of(r);
     if (r.status == OutputStatus::kSkipped && r.note.rfind(kBusy, 0) == 0) return;  // taken again later
     if (r.status == OutputStatus::kOk) {
-      try {
-        LedgerRow row = row_of(r, "ok");
-        row.sha256 = r.sha256;
-        row.width_px = r.width_px;
-        row.height_px = r.height_px;
-        row.duration_s = r.duration_s;
-        row.bytes = r.bytes;
-        ledger->append(row);
-      } catch (const Error& e) {
-        // A file the ledger does not know would be rendered again anyway; remove it so that the
-        // folder, the ledger and the report agree.
-        std::error_code ec;
-        fs::remove(r.path, ec);
-        r.status = OutputStatus::kFailed;
-        r.error = std::string(e.what()) + "; the rendered file was removed";
-        if (result.io_error.empty()) result.io_error = e.what();
-        cancel.store(true);
-      }
+      record_ok(r);
     } else if (r.status == OutputStatus::kFailed && !is_cancellation(r)) {
-      if (ledger) {
-        try {
-          LedgerRow row = row_of(r, "failed");
-          row.error = r.error;
-          ledger->append(row);
-        } catch (const Error& e) {
-          spdlog::warn("{}", e.what());  // a failure that cannot be recorded is still in the report
-        }
-      }
-      if (is_disk_full_error(r.error) && result.io_error.empty()) {
-        result.io_error = "the disk holding " + dir.string() + " is full (" + label_of(r) +
-                          " could not be written); free some space and run again";
-        cancel.store(true);
-      }
+      record_failed(r);
     }
-    held.erase(key);  // the lock goes after the row
-    if (r.status == OutputStatus::kFailed && is_cancellation(r) && !result.io_error.empty()) {
-      r.error = "not rendered: " + result.io_error;
+    held_.erase(key);  // the lock goes after the row
+    if (r.status == OutputStatus::kFailed && is_cancellation(r) && !result_.io_error.empty()) {
+      r.error = "not rendered: " + result_.io_error;
     }
-    if (progress != nullptr) {
-      progress->finished(r, cost_of(key));
+    if (progress_ != nullptr) {
+      progress_->finished(r, plan_.units[index_of_.at(key)].cost);
       // A full disk is said once, at the end, not for every output it stopped.
       if (r.status == OutputStatus::kFailed && !is_cancellation(r) && !is_disk_full_error(r.error) &&
-          r.error.rfind("not rendered", 0) != 0 && progress->mode() != ProgressMode::kJson) {
-        progress->message("failed: " + label_of(r) + ": " + r.error);
+          r.error.rfind("not rendered", 0) != 0 && progress_->mode() != ProgressMode::kJson) {
+        progress_->message("failed: " + label_of(r) + ": " + r.error);
       }
     }
-    final_records[index_of.at(key)] = std::move(r);
-  };
+    final_records_[index_of_.at(key)] = std::move(r);
+  }
 
-  auto run_pass = [&](const std::vector<RenderUnit>& units, bool wait) {
-    if (units.empty() || cancel.load() || !result.io_error.empty()) return;
-    RenderOptions render = options.render;
-    render.proxy = plan.proxy;
-    render.cancel = &cancel;
-    render.on_clip_start = [&](std::vector<OutputRecord*>& records) { claim(records, wait); };
-    try {
-      (void)render_units(campaign, presets, plan, units, render, on_done);
-    } catch (const Error& e) {
-      held.clear();
-      if (e.kind() != ErrorKind::kIo) throw;
-      if (result.io_error.empty()) result.io_error = e.what();
+  // Every unit of the shard into the result, in plan order, with the run's facts.
+  void collect_records() {
+    result_.cancelled = cancel_.load() && result_.io_error.empty();
+    result_.report.campaign = campaign_.name;
+    result_.report.output_dir = dir_;
+    result_.run.shard = shard_text_;
+    result_.run.shard_index = options_.shard.index;
+    result_.run.shard_count = options_.shard.count;
+    result_.run.plan_units = plan_.units.size();
+    result_.run.host = host_;
+    result_.run.started_at = started_at_;
+    for (size_t i : mine_) {
+      auto it = final_records_.find(i);
+      OutputRecord r;
+      if (it != final_records_.end()) {
+        r = std::move(it->second);
+      } else {
+        r = record_of(plan_.units[i], plan_.proxy);
+        r.error =
+            !result_.io_error.empty() ? "not rendered: " + result_.io_error : "cancelled before it started";
+      }
+      result_.rendered += r.status == OutputStatus::kOk ? 1 : 0;
+      result_.skipped += r.status == OutputStatus::kSkipped ? 1 : 0;
+      result_.failed += r.status == OutputStatus::kFailed ? 1 : 0;
+      result_.report.outputs.push_back(std::move(r));
+      result_.run.plan_index.push_back(i);
     }
-    held.clear();
-  };
+    result_.run.finished_at = utc_timestamp_now();
+  }
 
-  run_pass(to_render, false);
-  // Step 3: what other runs were rendering when we came to it.
-  std::vector<RenderUnit> again;
-  for (size_t i : mine) {
-    if (deferred.count(key_of(plan.units[i])) != 0) again.push_back(plan.units[i]);
-  }
-  deferred.clear();
-  run_pass(again, true);
-
-  // The report: every unit of the shard, as it is on disk now.
-  result.cancelled = cancel.load() && result.io_error.empty();
-  result.report.campaign = campaign.name;
-  result.report.output_dir = dir;
-  result.run.shard = shard_text;
-  result.run.shard_index = options.shard.index;
-  result.run.shard_count = options.shard.count;
-  result.run.plan_units = plan.units.size();
-  result.run.host = host;
-  result.run.started_at = started_at;
-  for (size_t i : mine) {
-    auto it = final_records.find(i);
-    OutputRecord r;
-    if (it != final_records.end()) {
-      r = std::move(it->second);
-    } else {
-      r = record_of(plan.units[i], plan.proxy);
-      r.error = !result.io_error.empty() ? "not rendered: " + result.io_error : "cancelled before it started";
-    }
-    result.rendered += r.status == OutputStatus::kOk ? 1 : 0;
-    result.skipped += r.status == OutputStatus::kSkipped ? 1 : 0;
-    result.failed += r.status == OutputStatus::kFailed ? 1 : 0;
-    result.report.outputs.push_back(std::move(r));
-    result.run.plan_index.push_back(i);
-  }
-  result.run.finished_at = utc_timestamp_now();
-  result.report_file = report_file_for(dir, options.shard);
-  try {
-    write_report(result.report, result.report_file, &result.run);
-  } catch (const Error& e) {
-    std::error_code ec;
-    fs::remove(result.report_file, ec);  // an old report would not match the folder any more
-    if (result.io_error.empty()) result.io_error = e.what();
-  }
-  // The review page of a whole run (shard parts get theirs from `shortpack report`).
-  if (options.shard.whole() && fs::exists(result.report_file)) {
+  void write_review_page() {
     std::vector<std::string> clips;
-    for (const Clip& c : campaign.clips) clips.push_back(clip_key(c.id, c.variant));
+    for (const Clip& c : campaign_.clips) clips.push_back(clip_key(c.id, c.variant));
     try {
-      write_report_html(result.report, clips, campaign.platforms, campaign.languages, dir);
+      write_report_html(result_.report, clips, campaign_.platforms, campaign_.languages, dir_);
     } catch (const Error& e) {
       std::error_code ec;
-      fs::remove(dir / "report.html", ec);
+      fs::remove(dir_ / "report.html", ec);
       spdlog::warn("{}", e.what());
     }
   }
-  if (plan.digests) plan.digests->save();  // the next run's plan and up-to-date checks read it
-  return result;
+
+  const Campaign& campaign_;
+  const PresetCatalog& presets_;
+  const RenderPlan& plan_;
+  const BatchOptions& options_;
+  std::atomic<bool> own_cancel_{false};
+  std::atomic<bool>& cancel_;
+  Progress* progress_;
+  const fs::path& dir_;
+  const std::string started_at_;
+  const std::string host_;
+  const std::string shard_text_;
+  const std::string not_before_;  // --force: only ledger rows written since the run started count
+
+  BatchResult result_;
+  std::vector<size_t> mine_;              // this shard's units, by plan index
+  std::map<OutputKey, size_t> index_of_;  // -> plan index
+  double total_cost_ = 0.0;
+  std::map<size_t, OutputRecord> final_records_;  // by plan index
+  std::unique_ptr<LedgerWriter> ledger_;
+  std::map<OutputKey, OutputLock> held_;
+  std::set<OutputKey> deferred_;
+};
+
+}  // namespace
+
+BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
+                         const BatchOptions& options) {
+  BatchRun run(campaign, presets, plan, options);
+  run.select_units();
+  run.run_pass(run.skip_up_to_date(), false);
+  run.run_pass(run.deferred_units(), true);
+  return run.finish();
 }
 
 }  // namespace shortpack
