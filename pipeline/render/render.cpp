@@ -1,6 +1,7 @@
 #include "pipeline/render/render.h"
 
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/parallel_for_each.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <system_error>
+#include <tuple>
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
@@ -267,8 +269,12 @@ DuckingOptions ducking_of(const Clip& clip) {
   return d;
 }
 
-struct EncoderGroup {
-  std::vector<OutputRecord*> records;  // first: the one encoded; others get a copy
+// One encoder of a clip's graph with what it makes: its outputs (the first is encoded, the others
+// are copies of it: their settings resolve the same) and the key of its sound.
+struct EncoderBranch {
+  EncoderBranchSpec* encoder = nullptr;  // in the job's graph spec
+  std::vector<OutputRecord*> records;
+  std::string audio_key;
 };
 
 void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
@@ -312,10 +318,9 @@ struct ClipJob {
   std::vector<OutputRecord*> active;  // not refused by a platform limit
   ClipTimeline timeline;
   ClipGraphSpec spec;
-  std::vector<std::vector<std::vector<EncoderGroup>>> groups;     // [geometry][language][encoding]
-  std::vector<std::vector<std::vector<std::string>>> audio_keys;  // same shape
-  std::map<std::string, const Preset*> audio_presets;             // audio key -> a preset using it
-  std::map<std::string, Preset> presets;                          // platform -> as rendered (proxy: scaled)
+  std::vector<EncoderBranch> branches;                 // in the graph's order: run_clip_graph's outcomes
+  std::map<std::string, const Preset*> audio_presets;  // audio key -> a preset using it
+  std::map<std::string, Preset> presets;               // platform -> as rendered (proxy: scaled)
   std::map<std::pair<std::string, std::string>, SubtitleTrack> timed_captions;  // (variant, language)
   bool proxy = false;
   bool failed = false;
@@ -447,196 +452,242 @@ void check_voiceovers(const std::vector<const Clip*>& variants, const ClipTimeli
   }
 }
 
-// Throws Error(kInput) for input that can never render; media that cannot be read fails the job.
-std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets,
-                                      const std::vector<const Clip*>& variants,
-                                      const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
-                                      const RenderOptions& options) {
-  auto job = std::make_unique<ClipJob>();
-  const Clip& clip = *variants.front();
-  job->clip = &clip;
-  job->brand = &campaign.brand_of(clip);
-  job->variant_list = variants;
-  for (const Clip* v : variants) job->variants.emplace(v->variant, v);
-  job->records = records;
-  auto fail_all = [&](const std::string& why) { job->fail_all(why); };
-  job->proxy = options.proxy;
-  std::vector<const Preset*> clip_presets;
-  for (OutputRecord* r : records) {
-    const Preset& original = presets.get(r->platform);
-    job->presets.emplace(r->platform, options.proxy ? review_proxy_of(original) : original);
-    clip_presets.push_back(&original);
-  }
-
-  ClipTimeline& timeline = job->timeline;
-  try {
-    timeline = resolve_timeline(
-        clip, clip_presets, job->brand,
-        [&](const MediaInfo& m, const std::string& where) { check_source_limits(m, options.limits, where); });
-  } catch (const Error& e) {
-    if (e.kind() == ErrorKind::kInput) throw;
-    fail_all(e.what());
-    return job;
-  }
-  const double fps = av_q2d(timeline.frame_rate);
-  check_voiceovers(variants, timeline, options);
-  // Limits of each platform are stated before any encoding.
-  std::vector<OutputRecord*>& active = job->active;
-  for (OutputRecord* r : records) {
-    const Preset& p = job->preset(r->platform);
-    if (timeline.duration_s > p.duration_max_s + 1e-6 || timeline.duration_s < p.duration_min_s - 1e-6) {
+// The outputs whose platform takes a clip of this length; the others fail with the platform's range.
+void select_active(ClipJob& job) {
+  for (OutputRecord* r : job.records) {
+    const Preset& p = job.preset(r->platform);
+    const double d = job.timeline.duration_s;
+    if (d > p.duration_max_s + 1e-6 || d < p.duration_min_s - 1e-6) {
       r->status = OutputStatus::kFailed;
-      r->error = "clip '" + clip.id + "' is " + std::to_string(timeline.duration_s) + " s; " + p.name +
-                 " takes " + std::to_string(p.duration_min_s) + " to " + std::to_string(p.duration_max_s) +
+      r->error = "clip '" + job.clip->id + "' is " + std::to_string(d) + " s; " + p.name + " takes " +
+                 std::to_string(p.duration_min_s) + " to " + std::to_string(p.duration_max_s) +
                  " s (trim it with start/end)";
       continue;
     }
-    active.push_back(r);
+    job.active.push_back(r);
   }
-  if (active.empty()) return job;
+}
 
-  // The pictures of the timeline.
-  ClipGraphSpec& spec = job->spec;
-  spec.frame_rate = timeline.frame_rate;
-  spec.frame_count = timeline.frame_count;
-  spec.max_frames_in_flight = options.max_frames_in_flight;
-  spec.cancel = options.cancel;
-  spec.stall_timeout_s = options.limits.stall_s;
-  for (const TimelineSegment& ts : timeline.segments) {
-    const Segment& seg = *ts.segment;
-    SegmentSource src;
-    src.first_frame = std::llround(ts.at_s * fps);
-    src.frame_count = std::llround(ts.duration_s * fps);
-    src.reframe = to_reframe_kind(seg.reframe.value_or(clip.reframe));
-    src.entry = seg.transition.kind == TransitionKind::kCrossfade   ? SegmentSource::Entry::kCrossfade
-                : seg.transition.kind == TransitionKind::kFadeBlack ? SegmentSource::Entry::kFadeBlack
-                                                                    : SegmentSource::Entry::kCut;
-    src.entry_frames = &ts == &timeline.segments.front() ? 0 : std::llround(seg.transition.duration_s * fps);
-    switch (seg.kind) {
-      case Segment::Kind::kMedia:
-        src.kind = SegmentSource::Kind::kMedia;
-        src.path = seg.source;
-        src.in_s = ts.in_s;
-        src.smart_crop = seg.reframe.value_or(clip.reframe) == ReframeMode::kSmartCrop;
-        break;
-      case Segment::Kind::kCard: {
-        src.kind = SegmentSource::Kind::kColour;
-        const std::string& hex = seg.background;
-        auto byte = [&](size_t i) { return static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)); };
-        const Yuv c = hex.size() >= 7 ? rgb_to_yuv709(byte(1), byte(3), byte(5)) : Yuv{16, 128, 128};
-        src.colour_yuv = {c.y, c.u, c.v};
-        src.reframe = ReframeKind::kCropCenter;
-        break;
-      }
-      case Segment::Kind::kImage:
-        src.kind = SegmentSource::Kind::kImage;
-        src.image = inputs.images.at(seg.source);
-        src.motion = static_cast<MotionPath>(static_cast<int>(seg.motion));
-        break;
-      case Segment::Kind::kInvalid:
-        fail_all("clip '" + clip.id + "' has a segment of no kind");
-        return job;
+// What the graph's source reads for one segment of the timeline: media, a card's colour, a still.
+// Throws Error(kInternal) for a segment of no kind.
+SegmentSource segment_source_of(const Clip& clip, const TimelineSegment& ts, bool first,
+                                const PreparedInputs& inputs, double fps) {
+  const Segment& seg = *ts.segment;
+  SegmentSource src;
+  src.first_frame = std::llround(ts.at_s * fps);
+  src.frame_count = std::llround(ts.duration_s * fps);
+  src.reframe = to_reframe_kind(seg.reframe.value_or(clip.reframe));
+  src.entry = seg.transition.kind == TransitionKind::kCrossfade   ? SegmentSource::Entry::kCrossfade
+              : seg.transition.kind == TransitionKind::kFadeBlack ? SegmentSource::Entry::kFadeBlack
+                                                                  : SegmentSource::Entry::kCut;
+  src.entry_frames = first ? 0 : std::llround(seg.transition.duration_s * fps);
+  switch (seg.kind) {
+    case Segment::Kind::kMedia:
+      src.kind = SegmentSource::Kind::kMedia;
+      src.path = seg.source;
+      src.in_s = ts.in_s;
+      src.smart_crop = seg.reframe.value_or(clip.reframe) == ReframeMode::kSmartCrop;
+      break;
+    case Segment::Kind::kCard: {
+      src.kind = SegmentSource::Kind::kColour;
+      const std::string& hex = seg.background;
+      auto byte = [&](size_t i) { return static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)); };
+      const Yuv c = hex.size() >= 7 ? rgb_to_yuv709(byte(1), byte(3), byte(5)) : Yuv{16, 128, 128};
+      src.colour_yuv = {c.y, c.u, c.v};
+      src.reframe = ReframeKind::kCropCenter;
+      break;
     }
-    spec.segments.push_back(std::move(src));
+    case Segment::Kind::kImage:
+      src.kind = SegmentSource::Kind::kImage;
+      src.image = inputs.images.at(seg.source);
+      src.motion = static_cast<MotionPath>(static_cast<int>(seg.motion));
+      break;
+    case Segment::Kind::kInvalid:
+      throw Error(ErrorKind::kInternal, "clip '" + clip.id + "' has a segment of no kind");
   }
+  return src;
+}
 
-  // Shape the graph like the work: geometry -> language -> distinct encoding.
-  std::map<std::string, size_t> geometry_index;
-  std::vector<std::map<std::string, size_t>> language_keys;  // per geometry: text -> language branch
-  std::vector<std::vector<std::vector<std::string>>> encoder_keys;
-  auto& groups = job->groups;
-  for (OutputRecord* r : active) {
-    const Preset& p = job->preset(r->platform);
-    const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
-                             std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
-                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px) + "|" +
-                             presentation_key(presets.get(r->platform));
-    auto [git, gnew] = geometry_index.emplace(gkey, spec.geometries.size());
-    if (gnew) {
-      GeometryBranchSpec g;
-      g.reframe.width_px = p.width_px;
-      g.reframe.height_px = p.height_px;
-      if (const RgbaImage* logo = inputs.logo_of(*job->brand)) {
-        g.logo = *logo;
-        g.logo_placement = logo_placement_for(*job->brand, presets.get(r->platform), p.safe);
-      }
-      spec.geometries.push_back(std::move(g));
-      language_keys.emplace_back();
-      encoder_keys.emplace_back();
-      groups.emplace_back();
-      job->audio_keys.emplace_back();
-    }
-    const size_t gi = git->second;
-    GeometryBranchSpec& g = spec.geometries[gi];
+// The x264 settings of an output: its platform's, the campaign's `encode:` over them (not for a
+// review proxy, whose settings are its own).
+VideoEncodeSettings video_settings_of(const Preset& p, const ClipTimeline& timeline, const Campaign& campaign,
+                                      bool proxy) {
+  VideoEncodeSettings v;
+  v.width_px = p.width_px;
+  v.height_px = p.height_px;
+  v.frame_rate = timeline.frame_rate;
+  v.profile = p.video.profile;
+  v.level = p.video.level;
+  v.x264_preset = proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
+  v.crf = proxy ? p.video.crf : campaign.encode.crf.value_or(p.video.crf);
+  v.maxrate_bps = p.video.maxrate_bps;
+  v.bufsize_bits = p.video.bufsize_bits;
+  v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * av_q2d(timeline.frame_rate))));
+  v.bframes = p.video.bframes;
+  v.closed_gop = p.video.closed_gop;
+  return v;
+}
 
+// Shapes a clip's graph like its work: one geometry branch per distinct size, safe zone and
+// presentation; under it one language branch per distinct text; under that one encoder per
+// distinct encoding (video settings and sound). Outputs that resolve the same share an encoder.
+class GraphShaper {
+ public:
+  GraphShaper(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
+              const PreparedInputs& inputs)
+      : job_(job), campaign_(campaign), presets_(presets), inputs_(inputs) {}
+
+  void add(OutputRecord* r) {
+    const Preset& p = job_.preset(r->platform);
+    const size_t gi = geometry_for(*r, p);
+    GeometryBranchSpec& g = job_.spec.geometries[gi];
     // Text of this output (variant, language) at this geometry: one language branch per distinct text.
-    LanguageBranchSpec text = language_branch_of(*job, campaign, presets, g, inputs, *r);
+    LanguageBranchSpec text = language_branch_of(job_, campaign_, presets_, g, inputs_, *r);
     std::string lkey = r->language + "\n" + text.ass_script;
     for (const std::string& c : text.card_scripts) lkey += "\n" + c;
-    auto [lit, lnew] = language_keys[gi].emplace(lkey, g.languages.size());
+    auto [lit, lnew] = language_keys_[gi].emplace(lkey, g.languages.size());
     const size_t li = lit->second;
-    if (lnew) {
-      g.languages.push_back(std::move(text));
-      encoder_keys[gi].emplace_back();
-      groups[gi].emplace_back();
-      job->audio_keys[gi].emplace_back();
-    }
+    if (lnew) g.languages.push_back(std::move(text));
 
-    VideoEncodeSettings v;
-    v.width_px = p.width_px;
-    v.height_px = p.height_px;
-    v.frame_rate = timeline.frame_rate;
-    v.profile = p.video.profile;
-    v.level = p.video.level;
-    v.x264_preset =
-        job->proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
-    v.crf = job->proxy ? p.video.crf : campaign.encode.crf.value_or(p.video.crf);
-    v.maxrate_bps = p.video.maxrate_bps;
-    v.bufsize_bits = p.video.bufsize_bits;
-    v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * fps)));
-    v.bframes = p.video.bframes;
-    v.closed_gop = p.video.closed_gop;
-    const std::string akey = audio_key_of(job->clip_of(*r), p, r->language);
-    job->audio_presets.emplace(akey, &p);
-    const std::string ekey = v.key() + "\n" + akey;
-    auto& ekeys = encoder_keys[gi][li];
-    size_t ei = 0;
-    for (; ei < ekeys.size(); ++ei) {
-      if (ekeys[ei] == ekey) break;
-    }
-    if (ei == ekeys.size()) {
+    const VideoEncodeSettings v = video_settings_of(p, job_.timeline, campaign_, job_.proxy);
+    const std::string akey = audio_key_of(job_.clip_of(*r), p, r->language);
+    job_.audio_presets.emplace(akey, &p);
+    const std::string label = clip_key(job_.clip->id, r->variant) + "." + r->platform + "." + r->language;
+    auto [eit, enew] = encoder_of_.emplace(std::make_tuple(gi, li, v.key() + "\n" + akey), label);
+    if (enew) {
       EncoderBranchSpec e;
       e.video = v;
       e.path = r->path;
-      e.label = clip_key(clip.id, r->variant) + "." + r->platform + "." + r->language;
+      e.label = label;
       g.languages[li].encoders.push_back(std::move(e));
-      ekeys.push_back(ekey);
-      groups[gi][li].emplace_back();
-      job->audio_keys[gi][li].push_back(akey);
+      branch_of_[label].audio_key = akey;
     }
-    groups[gi][li][ei].records.push_back(r);
+    branch_of_[eit->second].records.push_back(r);
   }
 
-  // Share the cores among the clip's encoders unless told otherwise.
-  const auto cores = static_cast<size_t>(oneapi::tbb::info::default_concurrency());
-  size_t encoder_count = 0;
-  for (const auto& g : spec.geometries) {
-    for (const auto& l : g.languages) encoder_count += l.encoders.size();
-  }
-  int threads = options.encoder_threads > 0 ? options.encoder_threads : campaign.encode.threads.value_or(0);
-  if (threads <= 0) threads = std::max(1, static_cast<int>((cores + encoder_count - 1) / encoder_count));
-  for (auto& g : spec.geometries) {
-    for (auto& l : g.languages) {
-      for (auto& e : l.encoders) e.video.threads = threads;
+  // The encoders in the graph's order, each with its outputs and sound (the spec is complete now,
+  // so the pointers into it stay valid).
+  void finish() {
+    for (auto& g : job_.spec.geometries) {
+      for (auto& l : g.languages) {
+        for (auto& e : l.encoders) {
+          EncoderBranch b = std::move(branch_of_.at(e.label));
+          b.encoder = &e;
+          job_.branches.push_back(std::move(b));
+        }
+      }
     }
   }
+
+ private:
+  size_t geometry_for(const OutputRecord& r, const Preset& p) {
+    const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
+                             std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
+                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px) + "|" +
+                             presentation_key(presets_.get(r.platform));
+    auto [it, fresh] = geometry_index_.emplace(gkey, job_.spec.geometries.size());
+    if (fresh) {
+      GeometryBranchSpec g;
+      g.reframe.width_px = p.width_px;
+      g.reframe.height_px = p.height_px;
+      if (const RgbaImage* logo = inputs_.logo_of(*job_.brand)) {
+        g.logo = *logo;
+        g.logo_placement = logo_placement_for(*job_.brand, presets_.get(r.platform), p.safe);
+      }
+      job_.spec.geometries.push_back(std::move(g));
+      language_keys_.emplace_back();
+    }
+    return it->second;
+  }
+
+  ClipJob& job_;
+  const Campaign& campaign_;
+  const PresetCatalog& presets_;
+  const PreparedInputs& inputs_;
+  std::map<std::string, size_t> geometry_index_;
+  std::vector<std::map<std::string, size_t>> language_keys_;  // per geometry: text -> language branch
+  std::map<std::tuple<size_t, size_t, std::string>, std::string> encoder_of_;  // -> the encoder's label
+  std::map<std::string, EncoderBranch> branch_of_;                             // label -> its outputs
+};
+
+// Shares the cores among the clip's encoders unless told otherwise, and decides how the source is
+// decoded.
+void share_cores(ClipJob& job, const Campaign& campaign, const RenderOptions& options) {
+  const auto cores = static_cast<size_t>(oneapi::tbb::info::default_concurrency());
+  const size_t encoder_count = job.branches.size();
+  int threads = options.encoder_threads > 0 ? options.encoder_threads : campaign.encode.threads.value_or(0);
+  if (threads <= 0) threads = std::max(1, static_cast<int>((cores + encoder_count - 1) / encoder_count));
+  for (EncoderBranch& b : job.branches) b.encoder->video.threads = threads;
   // Decoding: when there are at least as many full x264 encoders as cores, they keep every core
   // busy, and frame-threaded decoding only adds hand-offs (the graph's thread waits for the
   // decoder's). The source is then decoded on the graph's own thread: in three alternating runs
   // of the bench job that was 0.3-2.5 s faster of 38-42 s, with 25 MB less at peak. Proxies
   // (cheap encoders) and clips with fewer encoders than cores let libavcodec use threads.
-  spec.decode_threads = !job->proxy && encoder_count >= cores ? 1 : 0;
+  job.spec.decode_threads = !job.proxy && encoder_count >= cores ? 1 : 0;
+}
 
+// A new job for a clip's variants and their records, with each platform's preset as rendered.
+std::unique_ptr<ClipJob> new_clip_job(const Campaign& campaign, const PresetCatalog& presets,
+                                      const std::vector<const Clip*>& variants,
+                                      const std::vector<OutputRecord*>& records, bool proxy) {
+  auto job = std::make_unique<ClipJob>();
+  job->clip = variants.front();
+  job->brand = &campaign.brand_of(*job->clip);
+  job->variant_list = variants;
+  for (const Clip* v : variants) job->variants.emplace(v->variant, v);
+  job->records = records;
+  job->proxy = proxy;
+  for (OutputRecord* r : records) {
+    const Preset& original = presets.get(r->platform);
+    job->presets.emplace(r->platform, proxy ? review_proxy_of(original) : original);
+  }
+  return job;
+}
+
+// Throws Error(kInput) for input that can never render; media that cannot be read fails the job.
+std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCatalog& presets,
+                                      const std::vector<const Clip*>& variants,
+                                      const std::vector<OutputRecord*>& records, const PreparedInputs& inputs,
+                                      const RenderOptions& options) {
+  auto job = new_clip_job(campaign, presets, variants, records, options.proxy);
+  const Clip& clip = *job->clip;
+  std::vector<const Preset*> clip_presets;
+  for (OutputRecord* r : records) clip_presets.push_back(&presets.get(r->platform));
+  try {
+    job->timeline = resolve_timeline(
+        clip, clip_presets, job->brand,
+        [&](const MediaInfo& m, const std::string& where) { check_source_limits(m, options.limits, where); });
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kInput) throw;
+    job->fail_all(e.what());
+    return job;
+  }
+  check_voiceovers(variants, job->timeline, options);
+  select_active(*job);  // limits of each platform are stated before any encoding
+  if (job->active.empty()) return job;
+
+  // The pictures of the timeline.
+  ClipGraphSpec& spec = job->spec;
+  spec.frame_rate = job->timeline.frame_rate;
+  spec.frame_count = job->timeline.frame_count;
+  spec.max_frames_in_flight = options.max_frames_in_flight;
+  spec.cancel = options.cancel;
+  spec.stall_timeout_s = options.limits.stall_s;
+  const double fps = av_q2d(job->timeline.frame_rate);
+  try {
+    for (const TimelineSegment& ts : job->timeline.segments) {
+      const bool first = &ts == &job->timeline.segments.front();
+      spec.segments.push_back(segment_source_of(clip, ts, first, inputs, fps));
+    }
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kInternal) throw;
+    job->fail_all(e.what());
+    return job;
+  }
+  GraphShaper shaper(*job, campaign, presets, inputs);
+  for (OutputRecord* r : job->active) shaper.add(r);
+  shaper.finish();
+  share_cores(*job, campaign, options);
   return job;
 }
 
@@ -665,93 +716,66 @@ void attach_crop_paths(ClipGraphSpec& spec) {
   }
 }
 
-// Sound, pictures, files: the encoding part of a prepared clip.
-void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
-  if (job.failed || job.active.empty()) return;
-  const Clip& clip = *job.clip;
-  const ClipTimeline& timeline = job.timeline;
-  auto fail_all = [&](const std::string& why) { job.fail_all(why); };
-  auto& groups = job.groups;
-  ClipGraphSpec& spec = job.spec;
-  // Sound: the programme is assembled and measured once; each language with its own voice-over
-  // gets its own mix; each distinct (mix, loudness target, AAC settings) is encoded once.
+// The sound of every output, each distinct (mix, loudness target, AAC settings) encoded once: the
+// programme is assembled and measured once; each language with its own voice-over gets its own
+// mix. Returns the encoded sound by audio key.
+std::map<std::string, std::shared_ptr<const EncodedAudio>> encode_sound(const ClipJob& job) {
   std::map<std::string, std::shared_ptr<const EncodedAudio>> audio_by_key;
-  try {
-    AudioBuffer programme = assemble_programme(timeline);
-    if (job.brand->music) add_music_bed(programme, *job.brand->music);
-    std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
-    for (OutputRecord* r : job.active) {
-      const Preset& p = job.preset(r->platform);
-      const Clip& own = job.clip_of(*r);  // the variant's voice-over
-      const std::string key = audio_key_of(own, p, r->language);
-      if (audio_by_key.count(key) != 0) continue;
-      const auto vo = own.voiceover.find(r->language);
-      const std::string mix = mix_key_of(own, r->language);
-      auto it = mixes.find(mix);
-      if (it == mixes.end()) {
-        AudioBuffer mixed = vo != own.voiceover.end()
-                                ? mix_voiceover(programme, vo->second, timeline.content_at_s, ducking_of(own))
-                                : programme;
-        LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
-        meter.add_frames(mixed.samples.data(), mixed.frames());
-        const double measured = meter.integrated_lufs();
-        it = mixes.emplace(mix, std::make_pair(std::move(mixed), measured)).first;
-      }
-      AudioBuffer buffer = it->second.first;
-      const LoudnessTarget target{p.loudness.integrated_lufs, p.loudness.true_peak_dbtp, 1.0};
-      const NormaliseResult nr = normalise_loudness(buffer.samples.data(), buffer.frames(), buffer.channels,
-                                                    buffer.sample_rate_hz, it->second.second, target);
-      spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", clip.id, mix,
-                    it->second.second, nr.gain_db, nr.limited_samples);
-      audio_by_key[key] = encode_aac(buffer, {p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps});
+  AudioBuffer programme = assemble_programme(job.timeline);
+  if (job.brand->music) add_music_bed(programme, *job.brand->music);
+  std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
+  for (OutputRecord* r : job.active) {
+    const Preset& p = job.preset(r->platform);
+    const Clip& own = job.clip_of(*r);  // the variant's voice-over
+    const std::string key = audio_key_of(own, p, r->language);
+    if (audio_by_key.count(key) != 0) continue;
+    const auto vo = own.voiceover.find(r->language);
+    const std::string mix = mix_key_of(own, r->language);
+    auto it = mixes.find(mix);
+    if (it == mixes.end()) {
+      AudioBuffer mixed =
+          vo != own.voiceover.end()
+              ? mix_voiceover(programme, vo->second, job.timeline.content_at_s, ducking_of(own))
+              : programme;
+      LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
+      meter.add_frames(mixed.samples.data(), mixed.frames());
+      const double measured = meter.integrated_lufs();
+      it = mixes.emplace(mix, std::make_pair(std::move(mixed), measured)).first;
     }
-  } catch (const Error& e) {
-    fail_all(e.what());
+    AudioBuffer buffer = it->second.first;
+    const LoudnessTarget target{p.loudness.integrated_lufs, p.loudness.true_peak_dbtp, 1.0};
+    const NormaliseResult nr = normalise_loudness(buffer.samples.data(), buffer.frames(), buffer.channels,
+                                                  buffer.sample_rate_hz, it->second.second, target);
+    spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", job.clip->id, mix,
+                  it->second.second, nr.gain_db, nr.limited_samples);
+    audio_by_key[key] = encode_aac(buffer, {p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps});
+  }
+  return audio_by_key;
+}
+
+// Each finished file is hashed, probed and checked against its platform (reading it back, audio
+// decoded for loudness): independent work per encoder, so the encoders' files are checked side
+// by side. Within a branch the copies follow the first file, which may have been set aside.
+void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, double seconds,
+                    const Campaign& campaign, const PresetCatalog& presets) {
+  if (outcomes.size() != job.branches.size()) {
+    job.fail_all("the render graph reported " + std::to_string(outcomes.size()) + " outcomes for " +
+                 std::to_string(job.branches.size()) + " encoders");
     return;
   }
-  (void)campaign;
-
-  for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
-    for (size_t li = 0; li < spec.geometries[gi].languages.size(); ++li) {
-      auto& encoders = spec.geometries[gi].languages[li].encoders;
-      for (size_t ei = 0; ei < encoders.size(); ++ei)
-        encoders[ei].audio = audio_by_key.at(job.audio_keys[gi][li][ei]);
-    }
-  }
-
-  try {
-    attach_crop_paths(spec);
-  } catch (const Error& e) {
-    fail_all(e.what());
-    return;
-  }
-
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<BranchOutcome> outcomes = run_clip_graph(spec);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  // Each finished file is hashed, probed and checked against its platform (reading it back, audio
-  // decoded for loudness): independent work per encoder, so the encoders' files are checked side
-  // by side. Within a group the copies follow the first file, which may have been set aside.
-  std::vector<std::pair<EncoderGroup*, const BranchOutcome*>> finished;
-  size_t k = 0;
-  for (auto& per_geometry : groups) {
-    for (auto& per_language : per_geometry) {
-      for (EncoderGroup& group : per_language) finished.emplace_back(&group, &outcomes.at(k++));
-    }
-  }
-  oneapi::tbb::parallel_for_each(finished.begin(), finished.end(), [&](const auto& item) {
-    const auto& [group, outcome] = item;
-    for (size_t ri = 0; ri < group->records.size(); ++ri) {
-      OutputRecord* r = group->records[ri];
+  oneapi::tbb::parallel_for(size_t{0}, job.branches.size(), [&](size_t k) {
+    const EncoderBranch& branch = job.branches[k];
+    const BranchOutcome& outcome = outcomes[k];
+    for (size_t ri = 0; ri < branch.records.size(); ++ri) {
+      OutputRecord* r = branch.records[ri];
       r->render_s = seconds;
-      if (!outcome->ok) {
+      if (!outcome.ok) {
         r->status = OutputStatus::kFailed;
-        r->error = outcome->error;
+        r->error = outcome.error;
         continue;
       }
       try {
-        if (ri > 0) copy_file_atomically(group->records[0]->path, r->path);  // identical settings
+        if (ri > 0) copy_file_atomically(branch.records[0]->path, r->path);  // identical settings
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
       } catch (const Error& e) {
@@ -760,6 +784,23 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
       }
     }
   });
+}
+
+// Sound, pictures, files: the encoding part of a prepared clip.
+void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
+  if (job.failed || job.active.empty()) return;
+  try {
+    const auto audio_by_key = encode_sound(job);
+    for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio_key);
+    attach_crop_paths(job.spec);
+  } catch (const Error& e) {
+    job.fail_all(e.what());
+    return;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  finish_outputs(job, outcomes, seconds, campaign, presets);
 }
 
 // The records of each clip with the clip's variants (one render graph, one decode, per clip and
