@@ -11,14 +11,18 @@
 namespace shortpack {
 namespace fs = std::filesystem;
 
-MergedReport merge_report_parts(const fs::path& output_dir) {
-  struct Part {
-    fs::path file;
-    int index = 0;
-    int count = 0;
-    RenderReport report;
-    ReportRun run;
-  };
+namespace {
+
+struct Part {
+  fs::path file;
+  int index = 0;
+  int count = 0;
+  RenderReport report;
+  ReportRun run;
+};
+
+// Every report.part-I-of-N.json in the folder, read. Throws Error(kInput) when there is none.
+std::vector<Part> read_parts(const fs::path& output_dir) {
   static const std::regex kName(R"(report\.part-(\d{1,5})-of-(\d{1,5})\.json)");
   std::vector<Part> parts;
   std::error_code ec;
@@ -37,64 +41,88 @@ MergedReport merge_report_parts(const fs::path& output_dir) {
     throw Error(ErrorKind::kInput, "no report parts (report.part-I-of-N.json) in " + output_dir.string() +
                                        "; `render --shard` writes them");
   }
-  // The newest layout wins.
-  const Part& newest = *std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
-    return a.run.finished_at < b.run.finished_at;
-  });
-  const int count = newest.count;
-  MergedReport merged;
-  std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
-    return std::tie(a.count, a.index) < std::tie(b.count, b.index);
-  });
-  std::set<int> seen;
-  size_t plan_units = 0;
+  return parts;
+}
+
+// The outputs of the parts of one layout (N shards), by plan index: the newest record of each.
+class PartMerger {
+ public:
+  PartMerger(MergedReport& merged, int count) : merged_(merged), count_(count) {}
+
+  void add(Part& p) {
+    if (p.count != count_) {
+      merged_.problems.push_back("ignored " + p.file.filename().string() + " (an older run in " +
+                                 std::to_string(p.count) + " shards)");
+      return;
+    }
+    seen_.insert(p.index);
+    merged_.parts.push_back(p.file);
+    if (merged_.report.campaign.empty()) merged_.report.campaign = p.report.campaign;
+    plan_units_ = std::max(plan_units_, p.run.plan_units);
+    for (size_t i = 0; i < p.report.outputs.size(); ++i) {
+      const size_t at = i < p.run.plan_index.size() ? p.run.plan_index[i] : i;
+      auto it = by_index_.find(at);
+      if (it == by_index_.end() || it->second.finished_at < p.run.finished_at) {
+        by_index_[at] = Entry{std::move(p.report.outputs[i]), p.run.finished_at};
+      }
+    }
+    if (merged_.run.started_at.empty() || p.run.started_at < merged_.run.started_at) {
+      merged_.run.started_at = p.run.started_at;
+    }
+    merged_.run.finished_at = std::max(merged_.run.finished_at, p.run.finished_at);
+  }
+
+  // What is missing (a shard not finished, outputs in no part), then the outputs in plan order.
+  void finish(const fs::path& output_dir) {
+    for (int i = 0; i < count_; ++i) {
+      if (seen_.count(i) == 0) {
+        merged_.problems.push_back("report.part-" + std::to_string(i) + "-of-" + std::to_string(count_) +
+                                   ".json is missing (shard " + std::to_string(i) + " has not finished)");
+      }
+    }
+    size_t missing_units = 0;
+    for (size_t i = 0; i < plan_units_; ++i) missing_units += by_index_.count(i) == 0 ? 1 : 0;
+    if (missing_units > 0 && seen_.size() == static_cast<size_t>(count_)) {
+      merged_.problems.push_back(std::to_string(missing_units) + " output(s) of the plan are in no part");
+    }
+    merged_.report.output_dir = output_dir;
+    merged_.run.shard = "merged";
+    merged_.run.shard_index = 0;
+    merged_.run.shard_count = count_;
+    merged_.run.plan_units = plan_units_;
+    for (auto& [at, entry] : by_index_) {
+      merged_.report.outputs.push_back(std::move(entry.record));
+      merged_.run.plan_index.push_back(at);
+    }
+  }
+
+ private:
   struct Entry {
     OutputRecord record;
     std::string finished_at;
   };
-  std::map<size_t, Entry> by_index;
-  for (Part& p : parts) {
-    if (p.count != count) {
-      merged.problems.push_back("ignored " + p.file.filename().string() + " (an older run in " +
-                                std::to_string(p.count) + " shards)");
-      continue;
-    }
-    seen.insert(p.index);
-    merged.parts.push_back(p.file);
-    if (merged.report.campaign.empty()) merged.report.campaign = p.report.campaign;
-    plan_units = std::max(plan_units, p.run.plan_units);
-    for (size_t i = 0; i < p.report.outputs.size(); ++i) {
-      const size_t at = i < p.run.plan_index.size() ? p.run.plan_index[i] : i;
-      auto it = by_index.find(at);
-      if (it == by_index.end() || it->second.finished_at < p.run.finished_at) {
-        by_index[at] = Entry{std::move(p.report.outputs[i]), p.run.finished_at};
-      }
-    }
-    if (merged.run.started_at.empty() || p.run.started_at < merged.run.started_at) {
-      merged.run.started_at = p.run.started_at;
-    }
-    merged.run.finished_at = std::max(merged.run.finished_at, p.run.finished_at);
-  }
-  for (int i = 0; i < count; ++i) {
-    if (seen.count(i) == 0) {
-      merged.problems.push_back("report.part-" + std::to_string(i) + "-of-" + std::to_string(count) +
-                                ".json is missing (shard " + std::to_string(i) + " has not finished)");
-    }
-  }
-  size_t missing_units = 0;
-  for (size_t i = 0; i < plan_units; ++i) missing_units += by_index.count(i) == 0 ? 1 : 0;
-  if (missing_units > 0 && seen.size() == static_cast<size_t>(count)) {
-    merged.problems.push_back(std::to_string(missing_units) + " output(s) of the plan are in no part");
-  }
-  merged.report.output_dir = output_dir;
-  merged.run.shard = "merged";
-  merged.run.shard_index = 0;
-  merged.run.shard_count = count;
-  merged.run.plan_units = plan_units;
-  for (auto& [at, entry] : by_index) {
-    merged.report.outputs.push_back(std::move(entry.record));
-    merged.run.plan_index.push_back(at);
-  }
+  MergedReport& merged_;
+  const int count_;
+  std::set<int> seen_;
+  size_t plan_units_ = 0;
+  std::map<size_t, Entry> by_index_;
+};
+
+}  // namespace
+
+MergedReport merge_report_parts(const fs::path& output_dir) {
+  std::vector<Part> parts = read_parts(output_dir);
+  // The newest layout wins.
+  const int count = std::max_element(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
+                      return a.run.finished_at < b.run.finished_at;
+                    })->count;
+  std::sort(parts.begin(), parts.end(), [](const Part& a, const Part& b) {
+    return std::tie(a.count, a.index) < std::tie(b.count, b.index);
+  });
+  MergedReport merged;
+  PartMerger merger(merged, count);
+  for (Part& p : parts) merger.add(p);
+  merger.finish(output_dir);
   return merged;
 }
 
