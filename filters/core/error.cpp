@@ -1,5 +1,7 @@
 #include "filters/core/error.h"
 
+#include <cerrno>
+
 extern "C" {
 #include <libavutil/error.h>
 }
@@ -16,9 +18,14 @@ std::string av_error_text(int errnum) {
 
 int check_av(int ret, ErrorKind kind, std::string_view context) {
   if (ret < 0) {
+    if (ret == AVERROR(ENOSPC) || ret == AVERROR(EDQUOT)) kind = ErrorKind::kDiskFull;
     throw Error(kind, std::string(context) + ": " + av_error_text(ret));
   }
   return ret;
+}
+
+ErrorKind io_error_kind(int errnum) noexcept {
+  return errnum == ENOSPC || errnum == EDQUOT ? ErrorKind::kDiskFull : ErrorKind::kIo;
 }
 
 int exit_code_for(ErrorKind kind) noexcept {
@@ -30,6 +37,7 @@ int exit_code_for(ErrorKind kind) noexcept {
     case ErrorKind::kEncode:
       return 3;
     case ErrorKind::kIo:
+    case ErrorKind::kDiskFull:
       return 4;
     case ErrorKind::kCancelled:
       return 130;

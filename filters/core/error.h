@@ -17,7 +17,8 @@ enum class ErrorKind {
   kInput,        // the user's campaign, brand, preset, subtitle or asset is wrong (exit 2)
   kMedia,        // a media file cannot be read or decoded (that output fails, exit 3)
   kEncode,       // encoding or muxing failed (that output fails, exit 3)
-  kIo,           // the file system refused (output folder, disk full) (exit 4)
+  kIo,           // the file system refused (output folder not writable, ...) (exit 4)
+  kDiskFull,     // no space left on the device, or the quota is used up (exit 4; a batch stops)
   kLimit,        // a configured resource limit was hit (exit 2 for inputs, 3 for one output)
   kCancelled,    // SIGINT/SIGTERM asked us to stop (exit 130)
   kInternal,     // a bug in shortpack (exit 70)
@@ -35,8 +36,12 @@ class Error : public std::runtime_error {
 // av_strerror() as a std::string.
 std::string av_error_text(int errnum);
 
-// Throws Error(kind, "<context>: <libav text>") when ret < 0, otherwise returns ret.
+// Throws Error(kind, "<context>: <libav text>") when ret < 0, otherwise returns ret. A full disk
+// (ENOSPC, EDQUOT) is Error(kDiskFull) whatever `kind` says.
 int check_av(int ret, ErrorKind kind, std::string_view context);
+
+// The kind of a file system failure with this errno: kDiskFull for ENOSPC and EDQUOT, else kIo.
+ErrorKind io_error_kind(int errnum) noexcept;
 
 // Exit code of the CLI for an error kind.
 int exit_code_for(ErrorKind kind) noexcept;

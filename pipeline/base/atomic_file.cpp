@@ -22,8 +22,9 @@ void sync_file_and_folder(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
     if (fd >= 0) ::close(fd);
-    throw Error(ErrorKind::kIo,
-                "cannot flush " + file.string() + " to disk: " + std::generic_category().message(errno));
+    const int err = errno;
+    throw Error(io_error_kind(err),
+                "cannot flush " + file.string() + " to disk: " + std::generic_category().message(err));
   }
   ::close(fd);
   const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -49,7 +50,7 @@ void copy_file_atomically(const fs::path& source, const fs::path& final_path) {
   if (ec) {
     std::error_code ignore;
     fs::remove(temp, ignore);
-    throw Error(ErrorKind::kIo, "cannot write " + final_path.string() + ": " + ec.message());
+    throw Error(io_error_kind(ec.value()), "cannot write " + final_path.string() + ": " + ec.message());
   }
 }
 
@@ -60,9 +61,10 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
     out << text;
     out.flush();
     if (!out) {
+      const int err = errno;
       std::error_code ec;
       fs::remove(temp, ec);
-      throw Error(ErrorKind::kIo,
+      throw Error(io_error_kind(err),
                   "cannot write " + file.string() + " (is the disk full or the folder read-only?)");
     }
   }
@@ -76,8 +78,9 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
   std::error_code ec;
   fs::rename(temp, file, ec);
   if (ec) {
-    fs::remove(temp, ec);
-    throw Error(ErrorKind::kIo, "cannot write " + file.string() + ": " + ec.message());
+    std::error_code ignore;
+    fs::remove(temp, ignore);  // keeps the rename's error for the message
+    throw Error(io_error_kind(ec.value()), "cannot write " + file.string() + ": " + ec.message());
   }
 }
 

@@ -74,14 +74,12 @@ void fill_skipped(OutputRecord& r, const RenderUnit& unit, const LedgerRow& row,
       why + " (rendered " + row.rendered_at + " on " + row.host + " by pid " + std::to_string(row.pid) + ")";
 }
 
-bool is_cancellation(const OutputRecord& r) { return r.error.rfind("cancelled", 0) == 0; }
+// Outputs stopped by a cancel (a signal, or this run stopping on a file system error), and outputs
+// that failed because the disk is full: decided by the failure's kind, never by its text.
+bool is_cancellation(const OutputRecord& r) { return r.error_kind == ErrorKind::kCancelled; }
+bool is_disk_full(const OutputRecord& r) { return r.error_kind == ErrorKind::kDiskFull; }
 
 }  // namespace
-
-bool is_disk_full_error(const std::string& text) {
-  return text.find(std::strerror(ENOSPC)) != std::string::npos ||
-         text.find(std::strerror(EDQUOT)) != std::string::npos;
-}
 
 int BatchResult::exit_code() const {
   if (!io_error.empty()) return 4;
@@ -165,7 +163,7 @@ class BatchRun {
                          [this](const OutputRecord& r) { on_done(r); });
     } catch (const Error& e) {
       held_.clear();
-      if (e.kind() != ErrorKind::kIo) throw;
+      if (e.kind() != ErrorKind::kIo && e.kind() != ErrorKind::kDiskFull) throw;
       if (result_.io_error.empty()) result_.io_error = e.what();
     }
     held_.clear();
@@ -280,8 +278,7 @@ class BatchRun {
     } catch (const Error& e) {
       std::error_code ec;
       fs::remove(r.path, ec);
-      r.status = OutputStatus::kFailed;
-      r.error = std::string(e.what()) + "; the rendered file was removed";
+      r.fail(e.kind(), std::string(e.what()) + "; the rendered file was removed");
       if (result_.io_error.empty()) result_.io_error = e.what();
       cancel_.store(true);
     }
@@ -298,7 +295,7 @@ class BatchRun {
         spdlog::warn("{}", e.what());  // a failure that cannot be recorded is still in the report
       }
     }
-    if (is_disk_full_error(r.error) && result_.io_error.empty()) {
+    if (is_disk_full(r) && result_.io_error.empty()) {
       result_.io_error = "the disk holding " + dir_.string() + " is full (" + label_of(r) +
                          " could not be written); free some space and run again";
       cancel_.store(true);
@@ -321,8 +318,8 @@ class BatchRun {
     if (progress_ != nullptr) {
       progress_->finished(r, plan_.units[index_of_.at(key)].cost);
       // A full disk is said once, at the end, not for every output it stopped.
-      if (r.status == OutputStatus::kFailed && !is_cancellation(r) && !is_disk_full_error(r.error) &&
-          r.error.rfind("not rendered", 0) != 0 && progress_->mode() != ProgressMode::kJson) {
+      if (r.status == OutputStatus::kFailed && !is_cancellation(r) && !is_disk_full(r) &&
+          progress_->mode() != ProgressMode::kJson) {
         progress_->message("failed: " + label_of(r) + ": " + r.error);
       }
     }
@@ -347,8 +344,8 @@ class BatchRun {
         r = std::move(it->second);
       } else {
         r = record_of(plan_.units[i], plan_.proxy);
-        r.error =
-            !result_.io_error.empty() ? "not rendered: " + result_.io_error : "cancelled before it started";
+        r.fail(ErrorKind::kCancelled, !result_.io_error.empty() ? "not rendered: " + result_.io_error
+                                                                : "cancelled before it started");
       }
       result_.rendered += r.status == OutputStatus::kOk ? 1 : 0;
       result_.skipped += r.status == OutputStatus::kSkipped ? 1 : 0;

@@ -64,7 +64,4 @@ std::filesystem::path report_file_for(const std::filesystem::path& output_dir, c
 BatchResult render_batch(const Campaign& campaign, const PresetCatalog& presets, const RenderPlan& plan,
                          const BatchOptions& options);
 
-// Whether an error text is the file system saying it is full.
-bool is_disk_full_error(const std::string& text);
-
 }  // namespace shortpack

@@ -43,9 +43,10 @@ struct EncoderState {
   BranchOutcome outcome;
   std::atomic<bool> failed{false};
 
-  void fail(const std::string& why) {
+  void fail(ErrorKind kind, const std::string& why) {
     if (!failed.exchange(true)) {
       outcome.error = why;
+      outcome.error_kind = kind;
       spdlog::debug("{}: {}", spec->label, why);
       handoff_release(this);
     }
@@ -55,16 +56,16 @@ struct EncoderState {
 struct LanguageState {
   std::unique_ptr<LanguageStage> stage;
   std::vector<EncoderState*> encoders;
-  void fail_all(const std::string& why) {
-    for (auto* e : encoders) e->fail(why);
+  void fail_all(ErrorKind kind, const std::string& why) {
+    for (auto* e : encoders) e->fail(kind, why);
   }
 };
 
 struct GeometryState {
   std::unique_ptr<GeometryStage> stage;
   std::vector<EncoderState*> encoders;
-  void fail_all(const std::string& why) {
-    for (auto* e : encoders) e->fail(why);
+  void fail_all(ErrorKind kind, const std::string& why) {
+    for (auto* e : encoders) e->fail(kind, why);
   }
 };
 
@@ -225,8 +226,8 @@ struct Branches {
     }
     return out;
   }
-  void fail_all(const std::string& why) {
-    for (auto& e : encoders) e->fail(why);
+  void fail_all(ErrorKind kind, const std::string& why) {
+    for (auto& e : encoders) e->fail(kind, why);
   }
 };
 
@@ -257,7 +258,7 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
     try {
       gs->stage = std::make_unique<GeometryStage>(g, source);
     } catch (const Error& e) {
-      gs->fail_all(e.what());
+      gs->fail_all(e.kind(), e.what());
     }
     size_t enc_index = first_encoder;
     for (const auto& l : g.languages) {
@@ -266,7 +267,7 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
       try {
         if (gs->stage) ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate);
       } catch (const Error& e) {
-        ls->fail_all(e.what());
+        ls->fail_all(e.kind(), e.what());
       }
       b.languages_of[gi].push_back(ls.get());
       b.languages.push_back(std::move(ls));
@@ -283,7 +284,7 @@ void open_encoders(Branches& b) {
       e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
       e->writer = std::make_unique<Mp4Writer>(e->spec->path, *e->encoder->context(), e->spec->audio);
     } catch (const Error& err) {
-      e->fail(err.what());
+      e->fail(err.kind(), err.what());
     }
   }
 }
@@ -338,7 +339,7 @@ struct GeometryBody {
       handoff_release(out.frame.get());
       return out;
     } catch (const Error& e) {
-      gs->fail_all(e.what());
+      gs->fail_all(e.kind(), e.what());
       return {msg.index, nullptr};
     }
   }
@@ -363,7 +364,7 @@ struct LanguageBody {
       handoff_release(out.frame.get());
       return out;
     } catch (const Error& e) {
-      ls->fail_all(e.what());
+      ls->fail_all(e.kind(), e.what());
       return {msg.index, nullptr};
     }
   }
@@ -380,9 +381,9 @@ struct EncoderBody {
     handoff_acquire(msg.frame.get());
     handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
     if (shared->watchdog.stalled()) {
-      es->fail(shared->watchdog.message());
+      es->fail(ErrorKind::kMedia, shared->watchdog.message());
     } else if (!msg.frame) {
-      es->fail("an upstream branch failed");
+      es->fail(ErrorKind::kMedia, "an upstream branch failed");
     } else if (!es->failed) {
       encode(*msg.frame, msg.index);
     }
@@ -401,7 +402,7 @@ struct EncoderBody {
       ++es->outcome.frames;
       shared->watchdog.tick();
     } catch (const Error& e) {
-      es->fail(e.what());
+      es->fail(e.kind(), e.what());
     }
   }
 };
@@ -458,7 +459,7 @@ void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
     graph.wait_for_all();
     handoff_graph_done(graph);
     handoff_acquire(&shared.finished);
-    b.fail_all(e.what());
+    b.fail_all(e.kind(), e.what());
   }
 }
 
@@ -482,7 +483,7 @@ void finish_encoders(GraphShared& shared, Branches& b) {
                                      });
                                      e->writer->finish();
                                    } catch (const Error& err) {
-                                     e->fail(err.what());
+                                     e->fail(err.kind(), err.what());
                                      e->writer.reset();
                                    }
                                    handoff_release(e.get());
@@ -501,7 +502,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
                                               spec.decode_threads);
   } catch (const Error& e) {
-    b.fail_all(e.what());
+    b.fail_all(e.kind(), e.what());
     return b.outcomes();
   }
   set_up_stages(spec, *source, b);

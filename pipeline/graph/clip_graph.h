@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "filters/caption_burner.h"
+#include "filters/core/error.h"
 #include "filters/logo_overlay.h"
 #include "filters/reframe.h"
 #include "pipeline/graph/timeline_source.h"
@@ -74,6 +75,7 @@ struct ClipGraphSpec {
 struct BranchOutcome {
   bool ok = false;
   std::string error;
+  ErrorKind error_kind = ErrorKind::kInvalid;  // what kind of failure `error` is
   int64_t frames = 0;
 };
 

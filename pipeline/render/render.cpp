@@ -297,9 +297,8 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
     // A complete file that a platform would reject must not sit at a publishable path.
     const fs::path rejected = fs::path(r.path).replace_extension(".rejected.mp4");
     fs::rename(r.path, rejected, ec);
-    r.status = OutputStatus::kFailed;
-    r.error = "does not conform to " + preset.name + ": " + describe_failures(check) + " (kept as " +
-              rejected.filename().string() + ")";
+    r.fail(ErrorKind::kEncode, "does not conform to " + preset.name + ": " + describe_failures(check) +
+                                   " (kept as " + rejected.filename().string() + ")");
     r.path = rejected;
   } else {
     r.status = OutputStatus::kOk;
@@ -327,12 +326,9 @@ struct ClipJob {
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
   [[nodiscard]] const Clip& clip_of(const OutputRecord& r) const { return *variants.at(r.variant); }
 
-  void fail_all(const std::string& why) {
+  void fail_all(ErrorKind kind, const std::string& why) {
     failed = true;
-    for (OutputRecord* r : records) {
-      r->status = OutputStatus::kFailed;
-      r->error = why;
-    }
+    for (OutputRecord* r : records) r->fail(kind, why);
   }
 };
 
@@ -458,10 +454,9 @@ void select_active(ClipJob& job) {
     const Preset& p = job.preset(r->platform);
     const double d = job.timeline.duration_s;
     if (d > p.duration_max_s + 1e-6 || d < p.duration_min_s - 1e-6) {
-      r->status = OutputStatus::kFailed;
-      r->error = "clip '" + job.clip->id + "' is " + std::to_string(d) + " s; " + p.name + " takes " +
-                 std::to_string(p.duration_min_s) + " to " + std::to_string(p.duration_max_s) +
-                 " s (trim it with start/end)";
+      r->fail(ErrorKind::kLimit, "clip '" + job.clip->id + "' is " + std::to_string(d) + " s; " + p.name +
+                                     " takes " + std::to_string(p.duration_min_s) + " to " +
+                                     std::to_string(p.duration_max_s) + " s (trim it with start/end)");
       continue;
     }
     job.active.push_back(r);
@@ -659,7 +654,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
         [&](const MediaInfo& m, const std::string& where) { check_source_limits(m, options.limits, where); });
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kInput) throw;
-    job->fail_all(e.what());
+    job->fail_all(e.kind(), e.what());
     return job;
   }
   check_voiceovers(variants, job->timeline, options);
@@ -681,7 +676,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     }
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kInternal) throw;
-    job->fail_all(e.what());
+    job->fail_all(e.kind(), e.what());
     return job;
   }
   GraphShaper shaper(*job, campaign, presets, inputs);
@@ -759,8 +754,9 @@ std::map<std::string, std::shared_ptr<const EncodedAudio>> encode_sound(const Cl
 void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, double seconds,
                     const Campaign& campaign, const PresetCatalog& presets) {
   if (outcomes.size() != job.branches.size()) {
-    job.fail_all("the render graph reported " + std::to_string(outcomes.size()) + " outcomes for " +
-                 std::to_string(job.branches.size()) + " encoders");
+    job.fail_all(ErrorKind::kInternal, "the render graph reported " + std::to_string(outcomes.size()) +
+                                           " outcomes for " + std::to_string(job.branches.size()) +
+                                           " encoders");
     return;
   }
   oneapi::tbb::parallel_for(size_t{0}, job.branches.size(), [&](size_t k) {
@@ -770,8 +766,7 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
       OutputRecord* r = branch.records[ri];
       r->render_s = seconds;
       if (!outcome.ok) {
-        r->status = OutputStatus::kFailed;
-        r->error = outcome.error;
+        r->fail(outcome.error_kind, outcome.error);
         continue;
       }
       try {
@@ -779,8 +774,7 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
       } catch (const Error& e) {
-        r->status = OutputStatus::kFailed;
-        r->error = e.what();
+        r->fail(e.kind(), e.what());
       }
     }
   });
@@ -794,7 +788,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio_key);
     attach_crop_paths(job.spec);
   } catch (const Error& e) {
-    job.fail_all(e.what());
+    job.fail_all(e.kind(), e.what());
     return;
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -878,20 +872,20 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
             job = prepare_clip(campaign, presets, variants, rest, inputs, options);
           } catch (const Error& e) {
             job->records = rest;
-            job->fail_all(e.what());
+            job->fail_all(e.kind(), e.what());
           }
         }
       }
     }
     if (cancelled()) {
-      job->fail_all("cancelled before it started");
+      job->fail_all(ErrorKind::kCancelled, "cancelled before it started");
     } else {
       ensure_output_folder(plan.output_dir, plan.output_dir / job->clip->id);
       try {
         run_clip(*job, campaign, presets);
       } catch (const Error& e) {
-        if (e.kind() == ErrorKind::kIo) throw;
-        job->fail_all(e.what());  // one clip failing never stops the others
+        if (e.kind() == ErrorKind::kIo || e.kind() == ErrorKind::kDiskFull) throw;
+        job->fail_all(e.kind(), e.what());  // one clip failing never stops the others
       }
     }
     if (on_done) {

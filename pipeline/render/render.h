@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "filters/core/error.h"
 #include "filters/core/frame.h"
 #include "pipeline/render/check.h"
 #include "pipeline/render/limits.h"
@@ -50,6 +51,7 @@ struct OutputRecord {
   std::filesystem::path path;
   OutputStatus status = OutputStatus::kFailed;
   std::string error;
+  ErrorKind error_kind = ErrorKind::kInvalid;  // what kind of failure `error` is (batch decides by it)
   int width_px = 0;
   int height_px = 0;
   double duration_s = 0.0;
@@ -60,6 +62,12 @@ struct OutputRecord {
   double render_s = 0.0;  // wall time of the clip's graph this output was part of
   bool proxy = false;     // a review proxy (see RenderOptions::proxy)
   std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
+
+  void fail(ErrorKind kind, std::string why) {
+    status = OutputStatus::kFailed;
+    error = std::move(why);
+    error_kind = kind;
+  }
 };
 
 // The record of a unit before it is rendered: clip, variant, platform, language, path, fingerprint,
