@@ -689,12 +689,8 @@ void check_media_trim(const Where& w, const MapReader& m, std::optional<double>&
   }
 }
 
-Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) {
-  const MapReader m(w, node, kSegmentKeys,
-                    "a segment is {source: FILE, start: S, end: S}, {card: {LANG: TEXT}, duration: S} or "
-                    "{image: FILE, duration: S}");
-  Segment s;
-  s.line = line_of(node);
+// Settles which of the three kinds a segment is, and rejects keys that the kind does not take.
+void classify_segment(const Where& w, const MapReader& m, const YAML::Node& node, Segment& s) {
   int kinds = 0;
   for (const char* k : {"source", "card", "image"}) kinds += m.has(k) ? 1 : 0;
   if (kinds != 1) {
@@ -726,49 +722,64 @@ Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) 
              kind_name + " takes: " + join(names));
     }
   }
+}
 
+// Reads a card: its text in every campaign language, its duration and its background colour.
+void read_card_segment(const ClipContext& ctx, const Where& w, const MapReader& m, Segment& s) {
+  const YAML::Node& card = *m.find("card");
+  const auto& languages = ctx.campaign->languages;
+  for_each_language(w, card, "card", &languages, static_cast<int>(languages.size()),
+                    "e.g. card: {vi: \"Lương hưu từ 60 tuổi\", en: \"Pension from age 60\"}",
+                    [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                      s.card_text[tag] = need_text(w, value, "card: " + tag, "the card's text in " + tag);
+                    });
+  for (const std::string& tag : languages) {
+    if (s.card_text.count(tag) == 0) {
+      w.fail(card, "card has no text for '" + tag + "'",
+             "every campaign language needs the card's text; add " + tag + ": \"...\"");
+    }
+  }
+  s.duration_s = need_positive_seconds(w, m.require("duration", "e.g. duration: 2.5"), "duration", 3600.0);
+  const auto& named = ctx.campaign->brand.colours;
+  if (const auto* v = m.find("background")) {
+    s.background = need_colour(w, *v, "background", named);
+    s.background_written = v->Scalar();
+  } else if (auto it = named.find("primary"); it != named.end()) {
+    s.background = it->second;
+  }
+}
+
+// Reads a still image: its file, its duration and how the camera moves over it.
+void read_image_segment(const Where& w, const MapReader& m, Segment& s) {
+  s.source = resolve_file(w, *m.find("image"), "image");
+  s.duration_s = need_positive_seconds(w, m.require("duration", "e.g. duration: 3.0"), "duration", 3600.0);
+  if (const auto* v = m.find("motion")) {
+    s.motion = need_choice<MotionKind>(w, *v, "motion",
+                                       {{"none", MotionKind::kNone},
+                                        {"zoom-in", MotionKind::kZoomIn},
+                                        {"zoom-out", MotionKind::kZoomOut},
+                                        {"pan-left", MotionKind::kPanLeft},
+                                        {"pan-right", MotionKind::kPanRight}});
+  }
+}
+
+Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) {
+  const MapReader m(w, node, kSegmentKeys,
+                    "a segment is {source: FILE, start: S, end: S}, {card: {LANG: TEXT}, duration: S} or "
+                    "{image: FILE, duration: S}");
+  Segment s;
+  s.line = line_of(node);
+  classify_segment(w, m, node, s);
   switch (s.kind) {
     case Segment::Kind::kMedia:
       s.source = resolve_file(w, *m.find("source"), "source");
       check_media_trim(w, m, s.start_s, s.end_s);
       break;
-    case Segment::Kind::kCard: {
-      const YAML::Node& card = *m.find("card");
-      const auto& languages = ctx.campaign->languages;
-      for_each_language(w, card, "card", &languages, static_cast<int>(languages.size()),
-                        "e.g. card: {vi: \"Lương hưu từ 60 tuổi\", en: \"Pension from age 60\"}",
-                        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
-                          s.card_text[tag] = need_text(w, value, "card: " + tag, "the card's text in " + tag);
-                        });
-      for (const std::string& tag : languages) {
-        if (s.card_text.count(tag) == 0) {
-          w.fail(card, "card has no text for '" + tag + "'",
-                 "every campaign language needs the card's text; add " + tag + ": \"...\"");
-        }
-      }
-      s.duration_s =
-          need_positive_seconds(w, m.require("duration", "e.g. duration: 2.5"), "duration", 3600.0);
-      const auto& named = ctx.campaign->brand.colours;
-      if (const auto* v = m.find("background")) {
-        s.background = need_colour(w, *v, "background", named);
-        s.background_written = v->Scalar();
-      } else if (auto it = named.find("primary"); it != named.end()) {
-        s.background = it->second;
-      }
+    case Segment::Kind::kCard:
+      read_card_segment(ctx, w, m, s);
       break;
-    }
     case Segment::Kind::kImage:
-      s.source = resolve_file(w, *m.find("image"), "image");
-      s.duration_s =
-          need_positive_seconds(w, m.require("duration", "e.g. duration: 3.0"), "duration", 3600.0);
-      if (const auto* v = m.find("motion")) {
-        s.motion = need_choice<MotionKind>(w, *v, "motion",
-                                           {{"none", MotionKind::kNone},
-                                            {"zoom-in", MotionKind::kZoomIn},
-                                            {"zoom-out", MotionKind::kZoomOut},
-                                            {"pan-left", MotionKind::kPanLeft},
-                                            {"pan-right", MotionKind::kPanRight}});
-      }
+      read_image_segment(w, m, s);
       break;
     case Segment::Kind::kInvalid:
       break;
@@ -845,14 +856,8 @@ std::string peek_id(const YAML::Node& node) {
   return {};
 }
 
-Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
-                std::optional<double> default_title_s) {
-  const std::string peeked = peek_id(node);
-  const Where w{ctx.doc, peeked.empty() ? "clip " + std::to_string(index + 1) : "clip '" + peeked + "'"};
-  const MapReader m(w, node, kClipKeys, "start each clip with '- id: NAME'");
-  Clip clip;
-  clip.line = line_of(node);
-
+// Reads the clip's id, which names its output files.
+void read_clip_id(const Where& w, const MapReader& m, Clip& clip) {
   const YAML::Node& id = m.require("id", "start each clip with '- id: NAME'");
   clip.id = need_text(w, id, "id", "e.g. id: benefits");
   if (!is_valid_id(clip.id)) {
@@ -860,7 +865,45 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
         id, "bad clip id '" + shown(clip.id) + "'",
         "ids use only a-z, 0-9, '_' and '-', do not start with '-', at most 64 characters; they name files");
   }
+}
 
+// Reads a clip's `segments` list within the limits, and checks the transitions between them.
+void read_clip_segments(ClipContext& ctx, const Where& w, const MapReader& m, const YAML::Node& segments,
+                        Clip& clip) {
+  for (const char* key : {"start", "end"}) {
+    if (const auto* v = m.find(key)) {
+      w.fail(*v, "'" + std::string(key) + "' belongs in each segment when a clip has segments",
+             "move it into the segment it trims");
+    }
+  }
+  if (!segments.IsSequence() || segments.size() == 0) {
+    w.fail(segments, "'segments' must be a non-empty list",
+           "e.g. segments: [{source: media/a.mp4, start: 0, end: 5}, {card: {en: Hello}, duration: 2}]");
+  }
+  const auto count = static_cast<int64_t>(segments.size());
+  if (count > ctx.limits->max_segments_per_clip) {
+    w.fail(segments,
+           std::to_string(count) + " segments, more than the limit of " +
+               std::to_string(ctx.limits->max_segments_per_clip),
+           "split the clip", ErrorKind::kLimit);
+  }
+  if (ctx.segments_total + count > ctx.limits->max_segments_total) {
+    w.fail(segments,
+           "the campaign has more than " + std::to_string(ctx.limits->max_segments_total) + " segments",
+           "split the campaign", ErrorKind::kLimit);
+  }
+  ctx.segments_total += static_cast<int>(count);
+  size_t number = 0;
+  for (const YAML::Node& item : segments) {
+    ++number;
+    clip.segments.push_back(parse_segment(ctx, w.sub("segment " + std::to_string(number)), item));
+  }
+  check_transitions(w, clip.segments);
+}
+
+// Reads what the clip shows: one `source` (a single media segment) or a list of `segments`.
+void read_clip_pieces(ClipContext& ctx, const Where& w, const MapReader& m, const YAML::Node& node,
+                      Clip& clip) {
   const YAML::Node* source = m.find("source");
   const YAML::Node* segments = m.find("segments");
   if (source != nullptr && segments != nullptr) {
@@ -879,86 +922,68 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
     clip.segments.push_back(std::move(s));
     ++ctx.segments_total;
   } else {
-    for (const char* key : {"start", "end"}) {
-      if (const auto* v = m.find(key)) {
-        w.fail(*v, "'" + std::string(key) + "' belongs in each segment when a clip has segments",
-               "move it into the segment it trims");
-      }
-    }
-    if (!segments->IsSequence() || segments->size() == 0) {
-      w.fail(*segments, "'segments' must be a non-empty list",
-             "e.g. segments: [{source: media/a.mp4, start: 0, end: 5}, {card: {en: Hello}, duration: 2}]");
-    }
-    const auto count = static_cast<int64_t>(segments->size());
-    if (count > ctx.limits->max_segments_per_clip) {
-      w.fail(*segments,
-             std::to_string(count) + " segments, more than the limit of " +
-                 std::to_string(ctx.limits->max_segments_per_clip),
-             "split the clip", ErrorKind::kLimit);
-    }
-    if (ctx.segments_total + count > ctx.limits->max_segments_total) {
-      w.fail(*segments,
-             "the campaign has more than " + std::to_string(ctx.limits->max_segments_total) + " segments",
-             "split the campaign", ErrorKind::kLimit);
-    }
-    ctx.segments_total += static_cast<int>(count);
-    size_t number = 0;
-    for (const YAML::Node& item : *segments) {
-      ++number;
-      clip.segments.push_back(parse_segment(ctx, w.sub("segment " + std::to_string(number)), item));
-    }
-    check_transitions(w, clip.segments);
+    read_clip_segments(ctx, w, m, *segments, clip);
   }
+}
 
-  if (const auto* v = m.find("reframe")) clip.reframe = need_reframe(w, *v);
+// Reads `captions: {LANG: FILE | none}` (a map; `captions: none` is handled by the caller).
+void read_caption_files(const Where& w, const YAML::Node& captions, const std::vector<std::string>& languages,
+                        Clip& clip) {
+  clip.captions_line = line_of(captions);
+  for_each_language(
+      w, captions, "captions", &languages, static_cast<int>(languages.size()),
+      "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
+      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+        if (value.IsScalar() && value.Scalar() == "none") {
+          clip.captions_none_for.insert(tag);  // this language has no captions, on purpose
+          return;
+        }
+        const fs::path file = resolve_file_template(w, value, "captions: " + tag);
+        std::string ext = file.extension().string();
+        std::transform(ext.begin(), ext.end(), ext.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !is_words_json_path(file)) {
+          w.fail(value, "captions for '" + tag + "' are not a subtitle file: " + shown(value.Scalar()),
+                 "use .srt, .vtt, .ass, .ssa or a word-timestamp file *.words.json");
+        }
+        clip.captions[tag] = file;
+      });
+}
 
-  const auto& languages = ctx.campaign->languages;
+// Reads `captions_encoding`: one encoding for every language, or a map of them.
+void read_captions_encoding(const Where& w, const YAML::Node& v, const std::vector<std::string>& languages,
+                            Clip& clip) {
+  const auto check = [&](const YAML::Node& value, const std::string& key) {
+    const std::string name = need_text(w, value, key, "an encoding name, e.g. windows-1258");
+    if (!subtitle_encoding_known(name)) {
+      w.fail(value, "'" + key + "' names an unknown encoding: " + shown(name),
+             "use a name iconv knows, e.g. windows-1258, windows-1252, iso-8859-1, utf-16le (iconv -l lists "
+             "them)");
+    }
+    return name;
+  };
+  if (v.IsScalar()) {
+    const std::string name = check(v, "captions_encoding");
+    for (const std::string& tag : languages) clip.captions_encoding[tag] = name;
+  } else {
+    for_each_language(w, v, "captions_encoding", &languages, static_cast<int>(languages.size()),
+                      "e.g. captions_encoding: windows-1258, or captions_encoding: {vi: windows-1258}",
+                      [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
+                        clip.captions_encoding[tag] = check(value, "captions_encoding: " + tag);
+                      });
+  }
+}
+
+// Reads the clip's captions and their encodings; every language needs a file or an explicit none.
+void read_clip_captions(const Where& w, const MapReader& m, const YAML::Node& node,
+                        const std::vector<std::string>& languages, Clip& clip) {
   const YAML::Node* captions = m.find("captions");
   if (captions != nullptr && captions->IsScalar() && captions->Scalar() == "none") {
     clip.captions_none = true;
   } else if (captions != nullptr) {
-    clip.captions_line = line_of(*captions);
-    for_each_language(
-        w, *captions, "captions", &languages, static_cast<int>(languages.size()),
-        "e.g. captions: {vi: subs/x.vi.srt, en: subs/x.en.vtt}, or captions: none",
-        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
-          if (value.IsScalar() && value.Scalar() == "none") {
-            clip.captions_none_for.insert(tag);  // this language has no captions, on purpose
-            return;
-          }
-          const fs::path file = resolve_file_template(w, value, "captions: " + tag);
-          std::string ext = file.extension().string();
-          std::transform(ext.begin(), ext.end(), ext.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-          if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !is_words_json_path(file)) {
-            w.fail(value, "captions for '" + tag + "' are not a subtitle file: " + shown(value.Scalar()),
-                   "use .srt, .vtt, .ass, .ssa or a word-timestamp file *.words.json");
-          }
-          clip.captions[tag] = file;
-        });
+    read_caption_files(w, *captions, languages, clip);
   }
-  if (const auto* v = m.find("captions_encoding")) {
-    const auto check = [&](const YAML::Node& value, const std::string& key) {
-      const std::string name = need_text(w, value, key, "an encoding name, e.g. windows-1258");
-      if (!subtitle_encoding_known(name)) {
-        w.fail(
-            value, "'" + key + "' names an unknown encoding: " + shown(name),
-            "use a name iconv knows, e.g. windows-1258, windows-1252, iso-8859-1, utf-16le (iconv -l lists "
-            "them)");
-      }
-      return name;
-    };
-    if (v->IsScalar()) {
-      const std::string name = check(*v, "captions_encoding");
-      for (const std::string& tag : languages) clip.captions_encoding[tag] = name;
-    } else {
-      for_each_language(w, *v, "captions_encoding", &languages, static_cast<int>(languages.size()),
-                        "e.g. captions_encoding: windows-1258, or captions_encoding: {vi: windows-1258}",
-                        [&](const std::string& tag, const YAML::Node&, const YAML::Node& value) {
-                          clip.captions_encoding[tag] = check(value, "captions_encoding: " + tag);
-                        });
-    }
-  }
+  if (const auto* v = m.find("captions_encoding")) read_captions_encoding(w, *v, languages, clip);
   if (!clip.captions_none) {
     for (const std::string& tag : languages) {
       if (clip.captions.count(tag) == 0 && clip.captions_none_for.count(tag) == 0) {
@@ -969,7 +994,11 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
       }
     }
   }
+}
 
+// Reads the clip's voiceover files and how far the programme ducks under them.
+void read_clip_voiceover(const Where& w, const MapReader& m, const std::vector<std::string>& languages,
+                         Clip& clip) {
   if (const auto* v = m.find("voiceover")) {
     clip.voiceover_line = line_of(*v);
     for_each_language(w, *v, "voiceover", &languages, static_cast<int>(languages.size()),
@@ -987,6 +1016,11 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
              "add voiceover: {LANG: FILE} or remove it");
     }
   }
+}
+
+// Reads the clip's title card text (in every language or none) and how long it shows.
+void read_clip_title(const Where& w, const MapReader& m, const std::vector<std::string>& languages,
+                     std::optional<double> default_title_s, Clip& clip) {
   if (const auto* v = m.find("title")) {
     clip.title_line = line_of(*v);
     for_each_language(w, *v, "title", &languages, static_cast<int>(languages.size()),
@@ -1006,6 +1040,24 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   } else if (default_title_s) {
     clip.title_duration_s = *default_title_s;
   }
+}
+
+Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
+                std::optional<double> default_title_s) {
+  const std::string peeked = peek_id(node);
+  const Where w{ctx.doc, peeked.empty() ? "clip " + std::to_string(index + 1) : "clip '" + peeked + "'"};
+  const MapReader m(w, node, kClipKeys, "start each clip with '- id: NAME'");
+  Clip clip;
+  clip.line = line_of(node);
+
+  read_clip_id(w, m, clip);
+  read_clip_pieces(ctx, w, m, node, clip);
+  if (const auto* v = m.find("reframe")) clip.reframe = need_reframe(w, *v);
+
+  const auto& languages = ctx.campaign->languages;
+  read_clip_captions(w, m, node, languages, clip);
+  read_clip_voiceover(w, m, languages, clip);
+  read_clip_title(w, m, languages, default_title_s, clip);
   if (const auto* v = m.find("bumpers")) clip.use_bumpers = need_bool(w, *v, "bumpers");
   if (const auto* v = m.find("variants")) {
     if (ctx.campaign->variants.empty()) {
@@ -1415,21 +1467,10 @@ void throw_problems(const std::vector<std::string>& problems) {
   throw Error(ErrorKind::kInput, all);
 }
 
-}  // namespace
+// ---- the campaign file's top level --------------------------------------------------------------
 
-// ---- public -------------------------------------------------------------------------------------
-
-Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const CampaignLimits& limits) {
-  Campaign campaign;
-  campaign.source_file = fs::absolute(file).lexically_normal();
-  const Doc doc{file, campaign.source_file.parent_path(), "campaign file", &limits};
-  const YAML::Node root = read_yaml(doc, campaign.source_file);
-  const Where top{&doc, ""};
-  const MapReader m(top, root,
-                    {"name", "languages", "platforms", "encode", "brand", "sidecar_captions",
-                     "title_duration", "clips", "variants"},
-                    "a campaign has name:, languages:, platforms: and clips: at the top level");
-
+// Reads the campaign's name, which names its output folder.
+void read_campaign_name(const Where& top, const MapReader& m, Campaign& campaign) {
   const YAML::Node& name = m.require("name", "e.g. name: may-voluntary-si; it names the output folder");
   campaign.name = need_text(top, name, "name", "e.g. name: may-voluntary-si");
   if (!is_valid_id(campaign.name)) {
@@ -1438,7 +1479,11 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
         "a name uses only a-z, 0-9, '_' and '-', does not start with '-', at most 64 characters; it names "
         "the output folder");
   }
+}
 
+// Reads `languages`: BCP 47 tags, each once, kept in canonical form.
+void read_campaign_languages(const Where& top, const MapReader& m, const CampaignLimits& limits,
+                             Campaign& campaign) {
   const YAML::Node& languages = m.require("languages", "e.g. languages: [vi, en, km]");
   const std::vector<std::string> tags =
       read_name_list(top, languages, "languages", limits.max_languages, "e.g. languages: [vi, en, km]");
@@ -1454,7 +1499,11 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     }
     campaign.languages.push_back(tag);
   }
+}
 
+// Reads `platforms`: names of loaded presets, each once.
+void read_campaign_platforms(const Where& top, const MapReader& m, const PresetCatalog& presets,
+                             const CampaignLimits& limits, Campaign& campaign) {
   const YAML::Node& platforms = m.require("platforms", "e.g. platforms: [tiktok, youtube-shorts]");
   const std::vector<std::string> names = read_name_list(top, platforms, "platforms", limits.max_platforms,
                                                         "e.g. platforms: [tiktok, youtube-shorts]");
@@ -1473,54 +1522,54 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     }
     campaign.platforms.push_back(names[i]);
   }
+}
 
-  if (const auto* v = m.find("encode")) {
-    const Where w = top.sub("encode");
-    const MapReader e(w, *v, {"preset", "crf", "threads"}, "e.g. encode: {preset: veryfast, crf: 23}");
-    if (const auto* p = e.find("preset")) {
-      static const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster",
-                                                            "fast",      "medium",    "slow",     "slower",
-                                                            "veryslow",  "placebo"};
-      const std::string preset = need_text(w, *p, "preset", "an x264 preset: " + join(kX264Presets));
-      if (std::find(kX264Presets.begin(), kX264Presets.end(), preset) == kX264Presets.end()) {
-        w.fail(*p, "'" + shown(preset) + "' is not an x264 preset", "use one of: " + join(kX264Presets));
-      }
-      campaign.encode.x264_preset = preset;
+// Reads `encode`: the campaign's overrides of the x264 preset, CRF and thread count.
+void read_campaign_encode(const Where& top, const YAML::Node& node, Campaign& campaign) {
+  const Where w = top.sub("encode");
+  const MapReader e(w, node, {"preset", "crf", "threads"}, "e.g. encode: {preset: veryfast, crf: 23}");
+  if (const auto* p = e.find("preset")) {
+    static const std::vector<std::string> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster",
+                                                          "fast",      "medium",    "slow",     "slower",
+                                                          "veryslow",  "placebo"};
+    const std::string preset = need_text(w, *p, "preset", "an x264 preset: " + join(kX264Presets));
+    if (std::find(kX264Presets.begin(), kX264Presets.end(), preset) == kX264Presets.end()) {
+      w.fail(*p, "'" + shown(preset) + "' is not an x264 preset", "use one of: " + join(kX264Presets));
     }
-    if (const auto* p = e.find("crf"))
-      campaign.encode.crf = static_cast<int>(need_integer_in(w, *p, "crf", 0, 51));
-    if (const auto* p = e.find("threads")) {
-      campaign.encode.threads = static_cast<int>(need_integer_in(w, *p, "threads", 1, 256));
-    }
+    campaign.encode.x264_preset = preset;
   }
+  if (const auto* p = e.find("crf"))
+    campaign.encode.crf = static_cast<int>(need_integer_in(w, *p, "crf", 0, 51));
+  if (const auto* p = e.find("threads")) {
+    campaign.encode.threads = static_cast<int>(need_integer_in(w, *p, "threads", 1, 256));
+  }
+}
 
-  if (const auto* v = m.find("brand")) {
-    if (v->IsScalar()) {
-      const fs::path brand_file = resolve_file(top, *v, "brand");
-      // Messages about the brand file name it the way the campaign did, joined to the campaign's folder.
-      const fs::path display =
-          (fs::path(v->Scalar()).is_absolute() ? fs::path(v->Scalar()) : file.parent_path() / v->Scalar())
-              .lexically_normal();
-      const Doc brand_doc{display, brand_file.parent_path(), "brand file", &limits};
-      const YAML::Node brand_root = read_yaml(brand_doc, brand_file);
-      campaign.brand = parse_brand(Where{&brand_doc, "brand"}, brand_root, brand_file);
-    } else if (v->IsMap()) {
-      campaign.brand = parse_brand(top.sub("brand"), *v, campaign.source_file);
-    } else {
-      top.fail(*v, "'brand' must be a map or the path of a brand file",
-               "e.g. brand: brand/brand.yaml or brand: {logo: brand/logo.png}");
-    }
-  } else {
+// Reads `brand`: inline, or from a brand file named relative to the campaign file.
+void read_campaign_brand(const Where& top, const MapReader& m, const fs::path& file,
+                         const CampaignLimits& limits, Campaign& campaign) {
+  const auto* v = m.find("brand");
+  if (v == nullptr) {
     campaign.brand.source_file = campaign.source_file;
+  } else if (v->IsScalar()) {
+    const fs::path brand_file = resolve_file(top, *v, "brand");
+    // Messages about the brand file name it the way the campaign did, joined to the campaign's folder.
+    const fs::path display =
+        (fs::path(v->Scalar()).is_absolute() ? fs::path(v->Scalar()) : file.parent_path() / v->Scalar())
+            .lexically_normal();
+    const Doc brand_doc{display, brand_file.parent_path(), "brand file", &limits};
+    const YAML::Node brand_root = read_yaml(brand_doc, brand_file);
+    campaign.brand = parse_brand(Where{&brand_doc, "brand"}, brand_root, brand_file);
+  } else if (v->IsMap()) {
+    campaign.brand = parse_brand(top.sub("brand"), *v, campaign.source_file);
+  } else {
+    top.fail(*v, "'brand' must be a map or the path of a brand file",
+             "e.g. brand: brand/brand.yaml or brand: {logo: brand/logo.png}");
   }
+}
 
-  if (const auto* v = m.find("sidecar_captions"))
-    campaign.sidecar_captions = need_bool(top, *v, "sidecar_captions");
-  std::optional<double> title_duration_s;
-  if (const auto* v = m.find("title_duration"))
-    title_duration_s = need_positive_seconds(top, *v, "title_duration", 600.0);
-
-  const YAML::Node& clips = m.require("clips", "e.g. clips: [{id: benefits, source: media/benefits.mp4}]");
+// Checks that `clips` is a non-empty list within the limit on clips.
+void check_clip_list(const Where& top, const YAML::Node& clips, const CampaignLimits& limits) {
   if (!clips.IsSequence() || clips.size() == 0) {
     top.fail(clips, "'clips' must be a non-empty list", "start each clip with '- id: NAME'");
   }
@@ -1530,13 +1579,11 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
                  std::to_string(limits.max_clips),
              "split it into several campaigns, or raise the limit with --limit clips=N", ErrorKind::kLimit);
   }
-  std::vector<std::string> problems;  // of the variants: every one is said in one run
-  std::map<std::string, std::shared_ptr<const Brand>> variant_brands;
-  if (const auto* v = m.find("variants")) {
-    campaign.variants = parse_variants(doc, top, *v, campaign, problems);
-    variant_brands = load_variant_brands(doc, campaign.variants, campaign, problems);
-  }
-  // Checked before any clip is read: the plan (and its fingerprints) grows with this product.
+}
+
+// Checked before any clip is read: the plan (and its fingerprints) grows with this product.
+void check_output_count(const Where& top, const YAML::Node& clips, const Campaign& campaign,
+                        const CampaignLimits& limits) {
   int64_t per_clip = static_cast<int64_t>(campaign.languages.size() * campaign.platforms.size());
   if (!campaign.variants.empty()) {
     per_clip = 0;
@@ -1557,7 +1604,12 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
                  std::to_string(limits.max_outputs),
              "split it into several campaigns, or raise the limit with --limit outputs=N", ErrorKind::kLimit);
   }
-  ClipContext ctx{&doc, &campaign, &limits};
+}
+
+// Reads every clip in order into campaign.clips; ids must be unique.
+void read_campaign_clips(const Doc& doc, const YAML::Node& clips, std::optional<double> title_duration_s,
+                         Campaign& campaign) {
+  ClipContext ctx{&doc, &campaign, doc.limits};
   std::map<std::string, int> first_line_of_id;
   size_t index = 0;
   for (const YAML::Node& item : clips) {
@@ -1573,6 +1625,44 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     }
     campaign.clips.push_back(std::move(clip));
   }
+}
+
+}  // namespace
+
+// ---- public -------------------------------------------------------------------------------------
+
+Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const CampaignLimits& limits) {
+  Campaign campaign;
+  campaign.source_file = fs::absolute(file).lexically_normal();
+  const Doc doc{file, campaign.source_file.parent_path(), "campaign file", &limits};
+  const YAML::Node root = read_yaml(doc, campaign.source_file);
+  const Where top{&doc, ""};
+  const MapReader m(top, root,
+                    {"name", "languages", "platforms", "encode", "brand", "sidecar_captions",
+                     "title_duration", "clips", "variants"},
+                    "a campaign has name:, languages:, platforms: and clips: at the top level");
+
+  read_campaign_name(top, m, campaign);
+  read_campaign_languages(top, m, limits, campaign);
+  read_campaign_platforms(top, m, presets, limits, campaign);
+  if (const auto* v = m.find("encode")) read_campaign_encode(top, *v, campaign);
+  read_campaign_brand(top, m, file, limits, campaign);
+  if (const auto* v = m.find("sidecar_captions"))
+    campaign.sidecar_captions = need_bool(top, *v, "sidecar_captions");
+  std::optional<double> title_duration_s;
+  if (const auto* v = m.find("title_duration"))
+    title_duration_s = need_positive_seconds(top, *v, "title_duration", 600.0);
+
+  const YAML::Node& clips = m.require("clips", "e.g. clips: [{id: benefits, source: media/benefits.mp4}]");
+  check_clip_list(top, clips, limits);
+  std::vector<std::string> problems;  // of the variants: every one is said in one run
+  std::map<std::string, std::shared_ptr<const Brand>> variant_brands;
+  if (const auto* v = m.find("variants")) {
+    campaign.variants = parse_variants(doc, top, *v, campaign, problems);
+    variant_brands = load_variant_brands(doc, campaign.variants, campaign, problems);
+  }
+  check_output_count(top, clips, campaign, limits);
+  read_campaign_clips(doc, clips, title_duration_s, campaign);
   campaign.clips = expand_clips(doc, campaign, campaign.clips, variant_brands, problems);
   throw_problems(problems);
   return campaign;

@@ -182,234 +182,278 @@ class PresetReader {
   Preset read(const YAML::Node& root) const;
 
  private:
+  // Lines of the sections, for cross-field problems found after reading.
+  // (YAML::Node's operator= writes through to the node, so lines are kept, not nodes.)
+  // A key's line stays 0 while the key is absent; a section's line is the root's until read.
+  struct SectionLines {
+    explicit SectionLines(int root_line)
+        : rate(root_line),
+          duration(root_line),
+          video(root_line),
+          level(root_line),
+          audio(root_line),
+          safe(root_line),
+          captions(root_line),
+          logo(root_line) {}
+    int rate;
+    int duration;
+    int video;
+    int level;
+    int audio;
+    int maxrate = 0;
+    int bufsize = 0;
+    int bframes = 0;
+    int keyint = 0;
+    int audio_bitrate = 0;
+    int safe;
+    int captions;
+    int logo;
+  };
+
+  static int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
+
+  // Reads `size` and checks that 4:2:0 chroma can be subsampled from it.
+  void read_size(const YAML::Node& n, Preset& p) const;
+  // Reads `frame_rate`: the range of rates the platform accepts and the one to render at.
+  void read_frame_rate(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  // Reads `duration`: the shortest and longest clip the platform accepts.
+  void read_duration(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  // Reads `video`: the H.264 encoder's settings, each checked on its own.
+  void read_video(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  // Reads `audio`: the AAC encoder's settings.
+  void read_audio(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  // Reads `loudness`: the target the audio is normalised to.
+  void read_loudness(const YAML::Node& n, Preset& p) const;
+  // Reads `safe_zone`: the margins the platform's own interface covers.
+  void read_safe_zone(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  // Reads `captions` and `logo`: the platform's overrides of the brand's sizes.
+  void read_captions(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+  void read_logo(const YAML::Node& n, Preset& p, SectionLines& lines) const;
+
+  // Cross-field rules, each reported at the section that has to change.
+  // Frame rate range and duration range are ordered.
+  void check_timing(const Preset& p, const SectionLines& lines) const;
+  // The H.264 level carries the size, rate and bit rate; VBV, B-frames and GOP are coherent.
+  void check_video(const Preset& p, const SectionLines& lines) const;
+  // AAC-LC can carry the audio bit rate.
+  void check_audio(const Preset& p, const SectionLines& lines) const;
+  // Safe zone, captions and logo fit inside the frame.
+  void check_layout(const Preset& p, const SectionLines& lines) const;
+
   fs::path path_;
 };
 
+constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
+constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
+
 Preset PresetReader::read(const YAML::Node& root) const {
   Preset p;
-  // Lines of the sections, for cross-field problems found after reading.
-  // (YAML::Node's operator= writes through to the node, so lines are kept, not nodes.)
-  const int root_line = root.Mark().line + 1;
-  int rate_line = root_line;
-  int duration_line = root_line;
-  int video_line = root_line;
-  int level_line = root_line;
-  int audio_line = root_line;
-  int maxrate_line = 0;
-  int bufsize_line = 0;
-  int bframes_line = 0;
-  int keyint_line = 0;
-  int audio_bitrate_line = 0;
-  auto line_of = [](const YAML::Node& n) { return n.Mark().line + 1; };
-  int safe_line = root_line;
-  int captions_line = root_line;
-  int logo_line = root_line;
-  constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
-  constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
+  SectionLines lines(root.Mark().line + 1);
 
   if (!root.IsDefined() || root.IsNull()) fail_at_line(1, "the preset file is empty");
+  read_map(root, "preset",
+           {
+               {"label",
+                [&](const YAML::Node& n) {
+                  p.label = scalar(n, "label");
+                  if (p.label.empty()) fail(n, "'label' must not be empty");
+                },
+                true},
+               {"conservative_guess",
+                [&](const YAML::Node& n) { p.conservative_guess = boolean(n, "conservative_guess"); }},
+               {"size", [&](const YAML::Node& n) { read_size(n, p); }, true},
+               {"frame_rate", [&](const YAML::Node& n) { read_frame_rate(n, p, lines); }},
+               {"duration", [&](const YAML::Node& n) { read_duration(n, p, lines); }, true},
+               {"max_file_bytes",
+                [&](const YAML::Node& n) { p.max_file_bytes = integer(n, "max_file_bytes", 0, kMaxI64); }},
+               {"video", [&](const YAML::Node& n) { read_video(n, p, lines); }},
+               {"audio", [&](const YAML::Node& n) { read_audio(n, p, lines); }},
+               {"loudness", [&](const YAML::Node& n) { read_loudness(n, p); }},
+               {"safe_zone", [&](const YAML::Node& n) { read_safe_zone(n, p, lines); }},
+               {"captions", [&](const YAML::Node& n) { read_captions(n, p, lines); }},
+               {"logo", [&](const YAML::Node& n) { read_logo(n, p, lines); }},
+           });
+
+  check_timing(p, lines);
+  check_video(p, lines);
+  check_audio(p, lines);
+  check_layout(p, lines);
+  return p;
+}
+
+void PresetReader::read_size(const YAML::Node& n, Preset& p) const {
+  read_map(n, "size",
+           {
+               {"width_px", [&](const YAML::Node& v) { p.width_px = int(integer(v, "width_px", 16, 8192)); },
+                true},
+               {"height_px",
+                [&](const YAML::Node& v) { p.height_px = int(integer(v, "height_px", 16, 8192)); }, true},
+           });
+  if (p.width_px % 2 != 0 || p.height_px % 2 != 0) {
+    fail(n, "size " + std::to_string(p.width_px) + "x" + std::to_string(p.height_px) +
+                " must have even width and height (4:2:0 chroma)");
+  }
+}
+
+void PresetReader::read_frame_rate(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.rate = line_of(n);
+  read_map(n, "frame_rate",
+           {
+               {"min_fps", [&](const YAML::Node& v) { p.fps_min = real(v, "min_fps", 1.0, 240.0); }},
+               {"max_fps", [&](const YAML::Node& v) { p.fps_max = real(v, "max_fps", 1.0, 240.0); }},
+               {"target_fps", [&](const YAML::Node& v) { p.fps_target = real(v, "target_fps", 1.0, 240.0); }},
+           });
+}
+
+void PresetReader::read_duration(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.duration = line_of(n);
+  read_map(n, "duration",
+           {
+               {"min_s", [&](const YAML::Node& v) { p.duration_min_s = real(v, "min_s", 0.0, 1e7); }},
+               {"max_s", [&](const YAML::Node& v) { p.duration_max_s = real(v, "max_s", 0.001, 1e7); }, true},
+           });
+}
+
+void PresetReader::read_video(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.video = line_of(n);
+  VideoSpec& v = p.video;
+  read_map(n, "video",
+           {
+               {"codec", [&](const YAML::Node& x) { v.codec = one_of(x, "codec", {"h264"}); }},
+               {"profile",
+                [&](const YAML::Node& x) {
+                  v.profile = one_of(x, "profile", {"baseline", "main", "high"});
+                }},
+               {"level",
+                [&](const YAML::Node& x) {
+                  lines.level = line_of(x);
+                  const std::string text = scalar(x, "level");
+                  v.level = h264_level_from_text(text);
+                  if (v.level < 0) {
+                    std::vector<std::string> names;
+                    for (const auto& l : kH264Levels) names.emplace_back(l.name);
+                    fail(x, "'level' is '" + text + "', must be an H.264 level: " + join(names));
+                  }
+                }},
+               {"x264_preset",
+                [&](const YAML::Node& x) {
+                  v.x264_preset = one_of(x, "x264_preset", {kX264Presets.begin(), kX264Presets.end()});
+                }},
+               {"crf", [&](const YAML::Node& x) { v.crf = int(integer(x, "crf", 0, 51)); }},
+               {"maxrate_bps",
+                [&](const YAML::Node& x) {
+                  lines.maxrate = line_of(x);
+                  v.maxrate_bps = integer(x, "maxrate_bps", 0, kMaxI64);
+                }},
+               {"bufsize_bits",
+                [&](const YAML::Node& x) {
+                  lines.bufsize = line_of(x);
+                  v.bufsize_bits = integer(x, "bufsize_bits", 0, kMaxI64);
+                }},
+               {"closed_gop", [&](const YAML::Node& x) { v.closed_gop = boolean(x, "closed_gop"); }},
+               {"keyint_s",
+                [&](const YAML::Node& x) {
+                  lines.keyint = line_of(x);
+                  v.keyint_s = real(x, "keyint_s", 0.01, 60.0);
+                }},
+               {"bframes",
+                [&](const YAML::Node& x) {
+                  lines.bframes = line_of(x);
+                  v.bframes = int(integer(x, "bframes", 0, 16));
+                }},
+               // x264 in shortpack encodes 8-bit 4:2:0 only: what every platform decodes.
+               {"pixel_format",
+                [&](const YAML::Node& x) { v.pixel_format = one_of(x, "pixel_format", {"yuv420p"}); }},
+           });
+}
+
+void PresetReader::read_audio(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.audio = line_of(n);
+  AudioSpec& a = p.audio;
+  read_map(n, "audio",
+           {
+               {"codec", [&](const YAML::Node& x) { a.codec = one_of(x, "codec", {"aac"}); }},
+               {"sample_rate_hz",
+                [&](const YAML::Node& x) {
+                  a.sample_rate_hz = int(integer(x, "sample_rate_hz", 1, kMaxInt));
+                  if (std::find(kAacSampleRates.begin(), kAacSampleRates.end(), a.sample_rate_hz) ==
+                      kAacSampleRates.end()) {
+                    std::vector<std::string> rates;
+                    for (int r : kAacSampleRates) rates.push_back(std::to_string(r));
+                    fail(x, "'sample_rate_hz' is " + std::to_string(a.sample_rate_hz) +
+                                ", must be an AAC sampling rate: " + join(rates));
+                  }
+                }},
+               {"channels", [&](const YAML::Node& x) { a.channels = int(integer(x, "channels", 1, 2)); }},
+               {"bitrate_bps",
+                [&](const YAML::Node& x) {
+                  lines.audio_bitrate = line_of(x);
+                  a.bitrate_bps = integer(x, "bitrate_bps", 8000, 1000000);
+                }},
+           });
+}
+
+void PresetReader::read_loudness(const YAML::Node& n, Preset& p) const {
+  LoudnessSpec& l = p.loudness;
   read_map(
-      root, "preset",
+      n, "loudness",
       {
-          {"label",
-           [&](const YAML::Node& n) {
-             p.label = scalar(n, "label");
-             if (p.label.empty()) fail(n, "'label' must not be empty");
-           },
-           true},
-          {"conservative_guess",
-           [&](const YAML::Node& n) { p.conservative_guess = boolean(n, "conservative_guess"); }},
-          {"size",
-           [&](const YAML::Node& n) {
-             read_map(
-                 n, "size",
-                 {
-                     {"width_px",
-                      [&](const YAML::Node& v) { p.width_px = int(integer(v, "width_px", 16, 8192)); }, true},
-                     {"height_px",
-                      [&](const YAML::Node& v) { p.height_px = int(integer(v, "height_px", 16, 8192)); },
-                      true},
-                 });
-             if (p.width_px % 2 != 0 || p.height_px % 2 != 0) {
-               fail(n, "size " + std::to_string(p.width_px) + "x" + std::to_string(p.height_px) +
-                           " must have even width and height (4:2:0 chroma)");
-             }
-           },
-           true},
-          {"frame_rate",
-           [&](const YAML::Node& n) {
-             rate_line = n.Mark().line + 1;
-             read_map(
-                 n, "frame_rate",
-                 {
-                     {"min_fps", [&](const YAML::Node& v) { p.fps_min = real(v, "min_fps", 1.0, 240.0); }},
-                     {"max_fps", [&](const YAML::Node& v) { p.fps_max = real(v, "max_fps", 1.0, 240.0); }},
-                     {"target_fps",
-                      [&](const YAML::Node& v) { p.fps_target = real(v, "target_fps", 1.0, 240.0); }},
-                 });
-           }},
-          {"duration",
-           [&](const YAML::Node& n) {
-             duration_line = n.Mark().line + 1;
-             read_map(
-                 n, "duration",
-                 {
-                     {"min_s", [&](const YAML::Node& v) { p.duration_min_s = real(v, "min_s", 0.0, 1e7); }},
-                     {"max_s", [&](const YAML::Node& v) { p.duration_max_s = real(v, "max_s", 0.001, 1e7); },
-                      true},
-                 });
-           },
-           true},
-          {"max_file_bytes",
-           [&](const YAML::Node& n) { p.max_file_bytes = integer(n, "max_file_bytes", 0, kMaxI64); }},
-          {"video",
-           [&](const YAML::Node& n) {
-             video_line = n.Mark().line + 1;
-             VideoSpec& v = p.video;
-             read_map(
-                 n, "video",
-                 {
-                     {"codec", [&](const YAML::Node& x) { v.codec = one_of(x, "codec", {"h264"}); }},
-                     {"profile",
-                      [&](const YAML::Node& x) {
-                        v.profile = one_of(x, "profile", {"baseline", "main", "high"});
-                      }},
-                     {"level",
-                      [&](const YAML::Node& x) {
-                        level_line = x.Mark().line + 1;
-                        const std::string text = scalar(x, "level");
-                        v.level = h264_level_from_text(text);
-                        if (v.level < 0) {
-                          std::vector<std::string> names;
-                          for (const auto& l : kH264Levels) names.emplace_back(l.name);
-                          fail(x, "'level' is '" + text + "', must be an H.264 level: " + join(names));
-                        }
-                      }},
-                     {"x264_preset",
-                      [&](const YAML::Node& x) {
-                        v.x264_preset = one_of(x, "x264_preset", {kX264Presets.begin(), kX264Presets.end()});
-                      }},
-                     {"crf", [&](const YAML::Node& x) { v.crf = int(integer(x, "crf", 0, 51)); }},
-                     {"maxrate_bps",
-                      [&](const YAML::Node& x) {
-                        maxrate_line = line_of(x);
-                        v.maxrate_bps = integer(x, "maxrate_bps", 0, kMaxI64);
-                      }},
-                     {"bufsize_bits",
-                      [&](const YAML::Node& x) {
-                        bufsize_line = line_of(x);
-                        v.bufsize_bits = integer(x, "bufsize_bits", 0, kMaxI64);
-                      }},
-                     {"closed_gop", [&](const YAML::Node& x) { v.closed_gop = boolean(x, "closed_gop"); }},
-                     {"keyint_s",
-                      [&](const YAML::Node& x) {
-                        keyint_line = line_of(x);
-                        v.keyint_s = real(x, "keyint_s", 0.01, 60.0);
-                      }},
-                     {"bframes",
-                      [&](const YAML::Node& x) {
-                        bframes_line = line_of(x);
-                        v.bframes = int(integer(x, "bframes", 0, 16));
-                      }},
-                     // x264 in shortpack encodes 8-bit 4:2:0 only: what every platform decodes.
-                     {"pixel_format",
-                      [&](const YAML::Node& x) { v.pixel_format = one_of(x, "pixel_format", {"yuv420p"}); }},
-                 });
-           }},
-          {"audio",
-           [&](const YAML::Node& n) {
-             audio_line = n.Mark().line + 1;
-             AudioSpec& a = p.audio;
-             read_map(n, "audio",
-                      {
-                          {"codec", [&](const YAML::Node& x) { a.codec = one_of(x, "codec", {"aac"}); }},
-                          {"sample_rate_hz",
-                           [&](const YAML::Node& x) {
-                             a.sample_rate_hz = int(integer(x, "sample_rate_hz", 1, kMaxInt));
-                             if (std::find(kAacSampleRates.begin(), kAacSampleRates.end(),
-                                           a.sample_rate_hz) == kAacSampleRates.end()) {
-                               std::vector<std::string> rates;
-                               for (int r : kAacSampleRates) rates.push_back(std::to_string(r));
-                               fail(x, "'sample_rate_hz' is " + std::to_string(a.sample_rate_hz) +
-                                           ", must be an AAC sampling rate: " + join(rates));
-                             }
-                           }},
-                          {"channels",
-                           [&](const YAML::Node& x) { a.channels = int(integer(x, "channels", 1, 2)); }},
-                          {"bitrate_bps",
-                           [&](const YAML::Node& x) {
-                             audio_bitrate_line = line_of(x);
-                             a.bitrate_bps = integer(x, "bitrate_bps", 8000, 1000000);
-                           }},
-                      });
-           }},
-          {"loudness",
-           [&](const YAML::Node& n) {
-             LoudnessSpec& l = p.loudness;
-             read_map(
-                 n, "loudness",
-                 {
-                     {"integrated_lufs",
-                      [&](const YAML::Node& x) {
-                        l.integrated_lufs = real(x, "integrated_lufs", -70.0, -5.0);
-                      }},
-                     {"true_peak_dbtp",
-                      [&](const YAML::Node& x) { l.true_peak_dbtp = real(x, "true_peak_dbtp", -20.0, 0.0); }},
-                     {"tolerance_lu",
-                      [&](const YAML::Node& x) { l.tolerance_lu = real(x, "tolerance_lu", 0.1, 10.0); }},
-                 });
-           }},
-          {"safe_zone",
-           [&](const YAML::Node& n) {
-             safe_line = n.Mark().line + 1;
-             SafeZone& s = p.safe;
-             read_map(
-                 n, "safe_zone",
-                 {
-                     {"top_px", [&](const YAML::Node& x) { s.top_px = int(integer(x, "top_px", 0, 8192)); }},
-                     {"bottom_px",
-                      [&](const YAML::Node& x) { s.bottom_px = int(integer(x, "bottom_px", 0, 8192)); }},
-                     {"left_px",
-                      [&](const YAML::Node& x) { s.left_px = int(integer(x, "left_px", 0, 8192)); }},
-                     {"right_px",
-                      [&](const YAML::Node& x) { s.right_px = int(integer(x, "right_px", 0, 8192)); }},
-                 });
-           }},
-          {"captions",
-           [&](const YAML::Node& n) {
-             captions_line = line_of(n);
-             read_map(n, "captions", {{"size_px", [&](const YAML::Node& x) {
-                                         p.caption_size_px = int(integer(x, "size_px", 1, 8192));
-                                       }}});
-           }},
-          {"logo",
-           [&](const YAML::Node& n) {
-             logo_line = line_of(n);
-             read_map(
-                 n, "logo",
-                 {
-                     {"width_px",
-                      [&](const YAML::Node& x) { p.logo_width_px = int(integer(x, "width_px", 1, 8192)); }},
-                     {"position",
-                      [&](const YAML::Node& x) {
-                        p.logo_position =
-                            one_of(x, "position", {"top-left", "top-right", "bottom-left", "bottom-right"});
-                      }},
-                 });
+          {"integrated_lufs",
+           [&](const YAML::Node& x) { l.integrated_lufs = real(x, "integrated_lufs", -70.0, -5.0); }},
+          {"true_peak_dbtp",
+           [&](const YAML::Node& x) { l.true_peak_dbtp = real(x, "true_peak_dbtp", -20.0, 0.0); }},
+          {"tolerance_lu", [&](const YAML::Node& x) { l.tolerance_lu = real(x, "tolerance_lu", 0.1, 10.0); }},
+      });
+}
+
+void PresetReader::read_safe_zone(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.safe = line_of(n);
+  SafeZone& s = p.safe;
+  read_map(
+      n, "safe_zone",
+      {
+          {"top_px", [&](const YAML::Node& x) { s.top_px = int(integer(x, "top_px", 0, 8192)); }},
+          {"bottom_px", [&](const YAML::Node& x) { s.bottom_px = int(integer(x, "bottom_px", 0, 8192)); }},
+          {"left_px", [&](const YAML::Node& x) { s.left_px = int(integer(x, "left_px", 0, 8192)); }},
+          {"right_px", [&](const YAML::Node& x) { s.right_px = int(integer(x, "right_px", 0, 8192)); }},
+      });
+}
+
+void PresetReader::read_captions(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.captions = line_of(n);
+  read_map(
+      n, "captions",
+      {{"size_px", [&](const YAML::Node& x) { p.caption_size_px = int(integer(x, "size_px", 1, 8192)); }}});
+}
+
+void PresetReader::read_logo(const YAML::Node& n, Preset& p, SectionLines& lines) const {
+  lines.logo = line_of(n);
+  read_map(
+      n, "logo",
+      {
+          {"width_px", [&](const YAML::Node& x) { p.logo_width_px = int(integer(x, "width_px", 1, 8192)); }},
+          {"position",
+           [&](const YAML::Node& x) {
+             p.logo_position =
+                 one_of(x, "position", {"top-left", "top-right", "bottom-left", "bottom-right"});
            }},
       });
+}
 
-  // Cross-field rules: reported at the section that has to change.
+void PresetReader::check_timing(const Preset& p, const SectionLines& lines) const {
   if (!(p.fps_min <= p.fps_target && p.fps_target <= p.fps_max)) {
-    fail_at_line(rate_line, "frame_rate needs min_fps <= target_fps <= max_fps, found " +
-                                number_text(p.fps_min) + " <= " + number_text(p.fps_target) +
-                                " <= " + number_text(p.fps_max));
+    fail_at_line(lines.rate, "frame_rate needs min_fps <= target_fps <= max_fps, found " +
+                                 number_text(p.fps_min) + " <= " + number_text(p.fps_target) +
+                                 " <= " + number_text(p.fps_max));
   }
   if (p.duration_min_s >= p.duration_max_s) {
-    fail_at_line(duration_line, "duration needs min_s < max_s, found min_s " + number_text(p.duration_min_s) +
-                                    " and max_s " + number_text(p.duration_max_s));
+    fail_at_line(lines.duration, "duration needs min_s < max_s, found min_s " +
+                                     number_text(p.duration_min_s) + " and max_s " +
+                                     number_text(p.duration_max_s));
   }
+}
 
+void PresetReader::check_video(const Preset& p, const SectionLines& lines) const {
   const H264Level* level = find_level(p.video.level);
   const int64_t mbs_per_frame = int64_t((p.width_px + 15) / 16) * ((p.height_px + 15) / 16);
   if (mbs_per_frame > level->max_fs ||
@@ -421,55 +465,60 @@ Preset PresetReader::read(const YAML::Node& root) const {
         break;
       }
     }
-    fail_at_line(level_line, "H.264 level " + std::string(level->name) + " cannot carry " +
-                                 std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + " at " +
-                                 number_text(p.fps_max) + " fps (max_fps); needs level " + needed +
-                                 " or higher");
+    fail_at_line(lines.level, "H.264 level " + std::string(level->name) + " cannot carry " +
+                                  std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + " at " +
+                                  number_text(p.fps_max) + " fps (max_fps); needs level " + needed +
+                                  " or higher");
   }
   const int64_t max_br_bps = level->max_br_kbps * (p.video.profile == "high" ? 1250 : 1000);
   if (p.video.maxrate_bps > max_br_bps) {
-    fail_at_line(maxrate_line, "maxrate_bps " + std::to_string(p.video.maxrate_bps) + " is above the " +
-                                   p.video.profile + " profile's limit at level " + level->name + " (" +
-                                   std::to_string(max_br_bps) + " bps)");
+    fail_at_line(lines.maxrate, "maxrate_bps " + std::to_string(p.video.maxrate_bps) + " is above the " +
+                                    p.video.profile + " profile's limit at level " + level->name + " (" +
+                                    std::to_string(max_br_bps) + " bps)");
   }
   if (p.video.maxrate_bps > 0 && p.video.bufsize_bits == 0) {
-    fail_at_line(maxrate_line, "maxrate_bps needs bufsize_bits (the VBV buffer) as well");
+    fail_at_line(lines.maxrate, "maxrate_bps needs bufsize_bits (the VBV buffer) as well");
   }
   if (p.video.bufsize_bits > 0 && p.video.maxrate_bps == 0) {
-    fail_at_line(bufsize_line, "bufsize_bits without maxrate_bps has no effect; set both or neither");
+    fail_at_line(lines.bufsize, "bufsize_bits without maxrate_bps has no effect; set both or neither");
   }
   if (p.video.profile == "baseline" && p.video.bframes > 0) {
-    fail_at_line(bframes_line ? bframes_line : video_line,
+    fail_at_line(lines.bframes ? lines.bframes : lines.video,
                  "the baseline profile has no B-frames; set bframes: 0");
   }
   if (p.video.keyint_s * p.fps_target < 1.0) {
-    fail_at_line(keyint_line ? keyint_line : video_line, "keyint_s " + number_text(p.video.keyint_s) +
-                                                             " is shorter than one frame at target_fps " +
-                                                             number_text(p.fps_target));
+    fail_at_line(lines.keyint ? lines.keyint : lines.video, "keyint_s " + number_text(p.video.keyint_s) +
+                                                                " is shorter than one frame at target_fps " +
+                                                                number_text(p.fps_target));
   }
+}
+
+void PresetReader::check_audio(const Preset& p, const SectionLines& lines) const {
   // AAC-LC carries at most 6144 bits per channel per 1024-sample frame.
   const int64_t max_audio_bps = int64_t(6144) * p.audio.sample_rate_hz / 1024 * p.audio.channels;
   if (p.audio.bitrate_bps > max_audio_bps) {
-    fail_at_line(audio_bitrate_line ? audio_bitrate_line : audio_line,
+    fail_at_line(lines.audio_bitrate ? lines.audio_bitrate : lines.audio,
                  "audio bitrate_bps " + std::to_string(p.audio.bitrate_bps) +
                      " is above what AAC-LC can carry at " + std::to_string(p.audio.sample_rate_hz) +
                      " Hz x " + std::to_string(p.audio.channels) + " channels (" +
                      std::to_string(max_audio_bps) + ")");
   }
+}
+
+void PresetReader::check_layout(const Preset& p, const SectionLines& lines) const {
   if (p.safe.top_px + p.safe.bottom_px >= p.height_px || p.safe.left_px + p.safe.right_px >= p.width_px) {
-    fail_at_line(safe_line, "safe_zone leaves no room inside " + std::to_string(p.width_px) + "x" +
-                                std::to_string(p.height_px) +
-                                " (top+bottom must be < height_px, left+right < width_px)");
+    fail_at_line(lines.safe, "safe_zone leaves no room inside " + std::to_string(p.width_px) + "x" +
+                                 std::to_string(p.height_px) +
+                                 " (top+bottom must be < height_px, left+right < width_px)");
   }
   if (p.caption_size_px && *p.caption_size_px > p.height_px / 2) {
-    fail_at_line(captions_line, "captions size_px " + std::to_string(*p.caption_size_px) +
-                                    " is more than half the frame height " + std::to_string(p.height_px));
+    fail_at_line(lines.captions, "captions size_px " + std::to_string(*p.caption_size_px) +
+                                     " is more than half the frame height " + std::to_string(p.height_px));
   }
   if (p.logo_width_px && *p.logo_width_px > p.width_px) {
-    fail_at_line(logo_line, "logo width_px " + std::to_string(*p.logo_width_px) +
-                                " is wider than the frame width " + std::to_string(p.width_px));
+    fail_at_line(lines.logo, "logo width_px " + std::to_string(*p.logo_width_px) +
+                                 " is wider than the frame width " + std::to_string(p.width_px));
   }
-  return p;
 }
 
 bool valid_name(const std::string& name) {
