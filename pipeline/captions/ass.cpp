@@ -129,6 +129,126 @@ std::vector<CueWord> karaoke_words(const Cue& cue) {
 
 }  // namespace
 
+namespace {
+
+// The lower-case field names of an [Events] Format line, which must name Start and End and end
+// with Text.
+std::vector<std::string> events_format(std::string_view value, const std::filesystem::path& source,
+                                       int line_no) {
+  std::vector<std::string> format;
+  for (std::string_view f : captions::split_ass_fields(value, 1000))
+    format.push_back(lower(captions::trim(f)));
+  if (format.empty() || format.back() != "text") {
+    fail_at(source, line_no, "the [Events] Format line must end with the Text field");
+  }
+  for (const char* needed : {"start", "end"}) {
+    if (std::find(format.begin(), format.end(), needed) == format.end()) {
+      fail_at(source, line_no, std::string("the [Events] Format line has no ") + needed + " field");
+    }
+  }
+  return format;
+}
+
+// No Format line: the spec's default field order.
+std::vector<std::string> default_events_format(bool ssa) {
+  return ssa ? std::vector<std::string>{"marked",  "start",   "end",     "style",  "name",
+                                        "marginl", "marginr", "marginv", "effect", "text"}
+             : std::vector<std::string>{"layer",   "start",   "end",     "style",  "name",
+                                        "marginl", "marginr", "marginv", "effect", "text"};
+}
+
+// Stores one Dialogue field (by its Format name) in the cue; unknown fields are ignored.
+void set_event_field(Cue& cue, const std::string& name, std::string_view v,
+                     const std::filesystem::path& source, int line_no) {
+  if (name == "start") {
+    cue.start_ms = parse_ass_time(v, source, line_no);
+  } else if (name == "end") {
+    cue.end_ms = parse_ass_time(v, source, line_no);
+  } else if (name == "layer") {
+    cue.ass_layer = std::string(v);
+  } else if (name == "style") {
+    cue.ass_style = std::string(v);
+  } else if (name == "name" || name == "actor") {
+    cue.ass_name = std::string(v);
+  } else if (name == "marginl") {
+    cue.ass_margin_l = std::string(v);
+  } else if (name == "marginr") {
+    cue.ass_margin_r = std::string(v);
+  } else if (name == "marginv") {
+    cue.ass_margin_v = std::string(v);
+  } else if (name == "effect") {
+    cue.ass_effect = std::string(v);
+  } else if (name == "text") {
+    cue.text = std::string(v);
+  }
+}
+
+// One Dialogue line (the whole line, `format` its fields; `format_line` 0 when the format is the
+// default) as a cue with its plain text and karaoke syllables.
+Cue parse_dialogue(std::string_view line, const std::vector<std::string>& format, int format_line,
+                   const std::filesystem::path& source, int line_no) {
+  // The value starts after "Dialogue:"; keep the Text field exactly (leading spaces are text).
+  std::string_view raw_value = line.substr(line.find(':') + 1);
+  if (!raw_value.empty() && raw_value.front() == ' ') raw_value.remove_prefix(1);
+  const std::vector<std::string_view> fields = captions::split_ass_fields(raw_value, format.size());
+  if (fields.size() != format.size()) {
+    fail_at(source, line_no,
+            "the Dialogue line has " + std::to_string(fields.size()) + " fields, the Format line" +
+                (format_line ? " (line " + std::to_string(format_line) + ")" : std::string()) + " names " +
+                std::to_string(format.size()));
+  }
+  Cue cue;
+  cue.line = line_no;
+  cue.ass_margin_l = cue.ass_margin_r = cue.ass_margin_v = "0";
+  for (size_t f = 0; f < format.size(); ++f) set_event_field(cue, format[f], fields[f], source, line_no);
+  if (cue.end_ms < cue.start_ms) {
+    fail_at(source, line_no,
+            "the event ends (" + captions::format_ass_time(cue.end_ms) + ") before it starts (" +
+                captions::format_ass_time(cue.start_ms) + "); fix its Start and End");
+  }
+  cue.plain = captions::ass_plain_text(cue.text);
+  cue.words = karaoke_words(cue);
+  return cue;
+}
+
+// What the reader knows so far of the script's sections and the [Events] Format.
+struct AssReadState {
+  bool in_events = false;
+  bool seen_events = false;
+  bool seen_script_info = false;
+  bool ssa = false;
+  std::vector<std::string> format;  // lower-case field names of [Events]
+  int format_line = 0;
+  std::string trailer;  // sections after [Events], kept after the header
+};
+
+// A line outside [Events]: a section header updates the state, the rest is kept verbatim in the
+// header (or the trailer, after [Events]). Returns false when the line is in [Events].
+bool read_header_line(std::string_view line, AssReadState& state, SubtitleTrack& track) {
+  const std::string_view t = captions::trim(line);
+  if (!t.empty() && t.front() == '[' && t.back() == ']') {
+    if (captions::iequals(t, "[Events]")) {
+      state.in_events = true;
+      state.seen_events = true;
+      return true;
+    }
+    if (captions::iequals(t, "[Script Info]")) state.seen_script_info = true;
+    if (captions::iequals(t, "[V4 Styles]")) state.ssa = true;
+    state.in_events = false;
+  }
+  if (state.in_events) return false;
+  std::string& out = state.seen_events ? state.trailer : track.ass_header;
+  out.append(line);
+  out += '\n';
+  if (captions::iequals(t.substr(0, 11), "ScriptType:") &&
+      captions::iequals(captions::trim(t.substr(11)), "v4.00")) {
+    state.ssa = true;
+  }
+  return true;
+}
+
+}  // namespace
+
 SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& source,
                         const SubtitleLimits& limits) {
   captions::validate_text(text, source, limits);
@@ -138,113 +258,25 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
   track.format = SubtitleFormat::kAss;
   track.source = source;
 
-  enum class Section { kOther, kEvents };
-  Section section = Section::kOther;
-  bool seen_events = false;
-  bool seen_script_info = false;
-  bool ssa = false;
-  std::vector<std::string> format;  // lower-case field names of [Events]
-  int format_line = 0;
-  std::string trailer;  // sections after [Events], kept after the header
-
+  AssReadState state;
   for (size_t i = 0; i < lines.size(); ++i) {
     const int line_no = static_cast<int>(i + 1);
     const std::string_view line = lines[i];
-    const std::string_view t = captions::trim(line);
-    if (!t.empty() && t.front() == '[' && t.back() == ']') {
-      if (captions::iequals(t, "[Events]")) {
-        section = Section::kEvents;
-        seen_events = true;
-        continue;
-      }
-      if (captions::iequals(t, "[Script Info]")) seen_script_info = true;
-      if (captions::iequals(t, "[V4 Styles]")) ssa = true;
-      section = Section::kOther;
-    }
-    if (section == Section::kOther) {
-      std::string& out = seen_events ? trailer : track.ass_header;
-      out.append(line);
-      out += '\n';
-      if (captions::iequals(t.substr(0, 11), "ScriptType:") &&
-          captions::iequals(captions::trim(t.substr(11)), "v4.00")) {
-        ssa = true;
-      }
-      continue;
-    }
+    if (read_header_line(line, state, track)) continue;
     // [Events]
+    const std::string_view t = captions::trim(line);
     if (t.empty() || t.front() == ';') continue;
     const size_t colon = t.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string key = lower(captions::trim(t.substr(0, colon)));
-    const std::string_view value = t.substr(colon + 1);
     if (key == "format") {
-      format.clear();
-      for (std::string_view f : captions::split_ass_fields(value, 1000))
-        format.push_back(lower(captions::trim(f)));
-      format_line = line_no;
-      if (format.empty() || format.back() != "text") {
-        fail_at(source, line_no, "the [Events] Format line must end with the Text field");
-      }
-      for (const char* needed : {"start", "end"}) {
-        if (std::find(format.begin(), format.end(), needed) == format.end()) {
-          fail_at(source, line_no, std::string("the [Events] Format line has no ") + needed + " field");
-        }
-      }
+      state.format = events_format(t.substr(colon + 1), source, line_no);
+      state.format_line = line_no;
       continue;
     }
     if (key != "dialogue") continue;  // Comment:, Picture:, Sound:, Movie:, Command: are not shown
-    if (format.empty()) {
-      // No Format line: the spec's default field order.
-      format = ssa ? std::vector<std::string>{"marked",  "start",   "end",     "style",  "name",
-                                              "marginl", "marginr", "marginv", "effect", "text"}
-                   : std::vector<std::string>{"layer",   "start",   "end",     "style",  "name",
-                                              "marginl", "marginr", "marginv", "effect", "text"};
-    }
-    // The value starts after "Dialogue:"; keep the Text field exactly (leading spaces are text).
-    std::string_view raw_value = line.substr(line.find(':') + 1);
-    if (!raw_value.empty() && raw_value.front() == ' ') raw_value.remove_prefix(1);
-    const std::vector<std::string_view> fields = captions::split_ass_fields(raw_value, format.size());
-    if (fields.size() != format.size()) {
-      fail_at(source, line_no,
-              "the Dialogue line has " + std::to_string(fields.size()) + " fields, the Format line" +
-                  (format_line ? " (line " + std::to_string(format_line) + ")" : std::string()) + " names " +
-                  std::to_string(format.size()));
-    }
-    Cue cue;
-    cue.line = line_no;
-    cue.ass_margin_l = cue.ass_margin_r = cue.ass_margin_v = "0";
-    for (size_t f = 0; f < format.size(); ++f) {
-      const std::string& name = format[f];
-      const std::string_view v = fields[f];
-      if (name == "start") {
-        cue.start_ms = parse_ass_time(v, source, line_no);
-      } else if (name == "end") {
-        cue.end_ms = parse_ass_time(v, source, line_no);
-      } else if (name == "layer") {
-        cue.ass_layer = std::string(v);
-      } else if (name == "style") {
-        cue.ass_style = std::string(v);
-      } else if (name == "name" || name == "actor") {
-        cue.ass_name = std::string(v);
-      } else if (name == "marginl") {
-        cue.ass_margin_l = std::string(v);
-      } else if (name == "marginr") {
-        cue.ass_margin_r = std::string(v);
-      } else if (name == "marginv") {
-        cue.ass_margin_v = std::string(v);
-      } else if (name == "effect") {
-        cue.ass_effect = std::string(v);
-      } else if (name == "text") {
-        cue.text = std::string(v);
-      }
-    }
-    if (cue.end_ms < cue.start_ms) {
-      fail_at(source, line_no,
-              "the event ends (" + captions::format_ass_time(cue.end_ms) + ") before it starts (" +
-                  captions::format_ass_time(cue.start_ms) + "); fix its Start and End");
-    }
-    cue.plain = captions::ass_plain_text(cue.text);
-    cue.words = karaoke_words(cue);
+    if (state.format.empty()) state.format = default_events_format(state.ssa);
+    Cue cue = parse_dialogue(line, state.format, state.format_line, source, line_no);
     if (static_cast<int64_t>(track.cues.size()) >= limits.max_cues) {
       fail_at(source, line_no,
               "more than " + std::to_string(limits.max_cues) +
@@ -253,12 +285,12 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
     }
     track.cues.push_back(std::move(cue));
   }
-  if (!seen_events) {
+  if (!state.seen_events) {
     fail_at(source, 0,
             std::string("no [Events] section") +
-                (seen_script_info ? "" : " (is it an ASS/SSA file? it has no [Script Info] either)"));
+                (state.seen_script_info ? "" : " (is it an ASS/SSA file? it has no [Script Info] either)"));
   }
-  track.ass_header += trailer;
+  track.ass_header += state.trailer;
   std::stable_sort(track.cues.begin(), track.cues.end(),
                    [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
   return track;

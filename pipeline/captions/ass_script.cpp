@@ -221,6 +221,94 @@ struct Lines {
   int total_px = 0;         // every hard-broken paragraph's width on one line, summed
 };
 
+// One way of breaking a paragraph into lines.
+struct Greedy {
+  std::vector<size_t> breaks;
+  int count = 0;
+  int widest_piece_px = 0;
+  bool overflow = false;  // some line is wider than the limit
+};
+
+// Breaks one paragraph, characters [from, end), at its break opportunities `candidates` (each
+// inside it), `width(a, b)` being the natural width of characters [a, b).
+struct ParagraphBreaker {
+  size_t from = 0;
+  size_t end = 0;
+  const std::vector<size_t>& candidates;
+  const std::function<int(size_t, size_t)>& width;
+
+  // Fills each line with as much as fits in `limit`, first line first.
+  [[nodiscard]] Greedy greedy(int limit) const {
+    Greedy g;
+    size_t start = from;
+    size_t next = 0;  // first candidate after `start`
+    while (true) {
+      ++g.count;
+      if (width(start, end) <= limit) break;
+      std::optional<size_t> best;
+      for (size_t j = next; j < candidates.size() && width(start, candidates[j]) <= limit; ++j) best = j;
+      if (!best) {
+        if (next == candidates.size()) {
+          g.overflow = true;
+          g.widest_piece_px = std::max(g.widest_piece_px, width(start, end));
+          break;
+        }
+        g.overflow = true;
+        g.widest_piece_px = std::max(g.widest_piece_px, width(start, candidates[next]));
+        best = next;
+      }
+      g.breaks.push_back(candidates[*best]);
+      start = candidates[*best];
+      next = *best + 1;
+    }
+    return g;
+  }
+
+  // The same, last line first: each line starts at the earliest opportunity that fits.
+  [[nodiscard]] Greedy greedy_from_end(int limit) const {
+    Greedy g;
+    size_t stop = end;
+    size_t last = candidates.size();  // candidates before `stop`: [0, last)
+    while (true) {
+      ++g.count;
+      if (width(from, stop) <= limit) break;
+      std::optional<size_t> best;
+      for (size_t j = last; j-- > 0 && width(candidates[j], stop) <= limit;) best = j;
+      if (!best) {
+        g.overflow = true;
+        break;
+      }
+      g.breaks.insert(g.breaks.begin(), candidates[*best]);
+      stop = candidates[*best];
+      last = *best;
+    }
+    return g;
+  }
+
+  // The fewest lines no wider than `room`, as even as they can be (`whole`: the paragraph's
+  // width on one line).
+  [[nodiscard]] Greedy evenest(int whole, int room) const {
+    Greedy chosen = greedy(room);
+    if (chosen.overflow || chosen.count < 2) return chosen;
+    int lo = whole / chosen.count, hi = room;
+    for (int step = 0; step < 6 && hi - lo > 2; ++step) {
+      const int mid = (lo + hi) / 2;
+      Greedy g = greedy(mid);
+      if (!g.overflow && g.count <= chosen.count) {
+        chosen = std::move(g);
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    // At that width, fill the lines from the bottom up: any slack goes to the top line, the
+    // pyramid shape subtitles take (and libass's own smart wrapping gave).
+    Greedy bottom_up = greedy_from_end(hi);
+    if (!bottom_up.overflow && bottom_up.count == chosen.count) chosen = std::move(bottom_up);
+    return chosen;
+  }
+};
+
 // Measures candidate layouts with libass at the output size (and on a wide canvas, where a
 // line never wraps and is never clipped, for natural widths), and breaks lines itself, at ICU's
 // break opportunities: libass without libunibreak wraps only at spaces, and would re-wrap a
@@ -292,19 +380,13 @@ class Fitter {
   // in widest_piece_px.
   Lines lay_out(const captions::BreakableText& text, const std::string& style_name, double size, int room) {
     std::map<std::pair<size_t, size_t>, int> cache;
-    const auto width = [&](size_t from, size_t to) {
+    const std::function<int(size_t, size_t)> width = [&](size_t from, size_t to) {
       const auto key = std::make_pair(from, to);
       const auto hit = cache.find(key);
       if (hit != cache.end()) return hit->second;
       const int w = measure(wide_, wide_header_, style_name, size, captions::line_text(text, from, to)).w;
       cache.emplace(key, w);
       return w;
-    };
-    struct Greedy {
-      std::vector<size_t> breaks;
-      int count = 0;
-      int widest_piece_px = 0;
-      bool overflow = false;
     };
     Lines out;
     size_t paragraph = 0;
@@ -326,69 +408,7 @@ class Fitter {
         if (whole > room) out.widest_piece_px = std::max(out.widest_piece_px, whole);
         continue;
       }
-      const auto greedy = [&](int limit) {
-        Greedy g;
-        size_t start = from;
-        size_t next = 0;  // first candidate after `start`
-        while (true) {
-          ++g.count;
-          if (width(start, end) <= limit) break;
-          std::optional<size_t> best;
-          for (size_t j = next; j < candidates.size() && width(start, candidates[j]) <= limit; ++j) best = j;
-          if (!best) {
-            if (next == candidates.size()) {
-              g.overflow = true;
-              g.widest_piece_px = std::max(g.widest_piece_px, width(start, end));
-              break;
-            }
-            g.overflow = true;
-            g.widest_piece_px = std::max(g.widest_piece_px, width(start, candidates[next]));
-            best = next;
-          }
-          g.breaks.push_back(candidates[*best]);
-          start = candidates[*best];
-          next = *best + 1;
-        }
-        return g;
-      };
-      // The same, last line first: each line starts at the earliest opportunity that fits.
-      const auto greedy_from_end = [&](int limit) {
-        Greedy g;
-        size_t stop = end;
-        size_t last = candidates.size();  // candidates before `stop`: [0, last)
-        while (true) {
-          ++g.count;
-          if (width(from, stop) <= limit) break;
-          std::optional<size_t> best;
-          for (size_t j = last; j-- > 0 && width(candidates[j], stop) <= limit;) best = j;
-          if (!best) {
-            g.overflow = true;
-            break;
-          }
-          g.breaks.insert(g.breaks.begin(), candidates[*best]);
-          stop = candidates[*best];
-          last = *best;
-        }
-        return g;
-      };
-      Greedy chosen = greedy(room);
-      if (!chosen.overflow && chosen.count >= 2) {
-        int lo = whole / chosen.count, hi = room;
-        for (int step = 0; step < 6 && hi - lo > 2; ++step) {
-          const int mid = (lo + hi) / 2;
-          Greedy g = greedy(mid);
-          if (!g.overflow && g.count <= chosen.count) {
-            chosen = std::move(g);
-            hi = mid;
-          } else {
-            lo = mid;
-          }
-        }
-        // At that width, fill the lines from the bottom up: any slack goes to the top line, the
-        // pyramid shape subtitles take (and libass's own smart wrapping gave).
-        Greedy bottom_up = greedy_from_end(hi);
-        if (!bottom_up.overflow && bottom_up.count == chosen.count) chosen = std::move(bottom_up);
-      }
+      const Greedy chosen = ParagraphBreaker{from, end, candidates, width}.evenest(whole, room);
       out.breaks.insert(out.breaks.end(), chosen.breaks.begin(), chosen.breaks.end());
       out.count += chosen.count;
       out.widest_piece_px = std::max(out.widest_piece_px, chosen.widest_piece_px);
@@ -609,109 +629,159 @@ struct AssHeaderResult {
   bool ssa = false;
 };
 
-// Re-emits the author's header with each style's margins raised to the safe zone and, when a
-// title is shown, our Title style added to the styles section (in the section's own Format).
-AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRes& safe,
-                                   const std::vector<std::map<std::string, std::string>>& extra_styles) {
-  AssHeaderResult out;
-  std::istringstream in(header);
-  std::string line;
-  bool in_styles = false;
-  bool styles_seen = false;
-  std::vector<std::string> format;
-  const auto emit_extra_styles = [&]() {
-    if (extra_styles.empty()) return;
-    if (format.empty()) {
-      out.text += std::string(kStyleFormat) + "\n";
-      format = {"name",       "fontname", "fontsize", "primarycolour", "secondarycolour", "outlinecolour",
-                "backcolour", "bold",     "italic",   "underline",     "strikeout",       "scalex",
-                "scaley",     "spacing",  "angle",    "borderstyle",   "outline",         "shadow",
-                "alignment",  "marginl",  "marginr",  "marginv",       "encoding"};
-    }
-    for (const auto& extra : extra_styles) {
-      std::string s = "Style: ";
-      for (size_t i = 0; i < format.size(); ++i) {
-        if (i) s += ",";
-        const auto it = extra.find(format[i]);
-        const std::string value = it != extra.end() ? it->second : "0";
-        if (format[i] == "alignment" && out.ssa) {
-          s += value == "8" ? "6" : value == "5" ? "10" : value;  // SSA numbers top/middle centre so
-        } else {
-          s += value;
-        }
-      }
-      out.text += s + "\n";
-    }
-  };
-  std::string blank_lines;  // held back inside the styles section, so that added styles join it
-  while (std::getline(in, line)) {
-    const std::string_view t = captions::trim(line);
-    if (in_styles && t.empty()) {
-      blank_lines += line + "\n";
-      continue;
-    }
-    if (!t.empty() && t.front() == '[' && t.back() == ']') {
-      if (in_styles) emit_extra_styles();
-      out.text += blank_lines;
-      blank_lines.clear();
-      in_styles = captions::iequals(t, "[V4+ Styles]") || captions::iequals(t, "[V4 Styles]");
-      if (in_styles) {
-        styles_seen = true;
-        out.ssa = captions::iequals(t, "[V4 Styles]");
-        format.clear();
-      }
-      out.text += line + "\n";
-      continue;
-    }
-    out.text += blank_lines;
-    blank_lines.clear();
-    if (in_styles && captions::iequals(t.substr(0, 7), "Format:")) {
-      format.clear();
-      for (auto f : captions::split_ass_fields(t.substr(7), 1000))
-        format.push_back(lower(std::string(captions::trim(f))));
-      out.text += line + "\n";
-      continue;
-    }
-    if (in_styles && captions::iequals(t.substr(0, 6), "Style:") && !format.empty()) {
-      auto fields = captions::split_ass_fields(t.substr(6), format.size());
-      std::vector<std::string> values;
-      for (auto f : fields) values.emplace_back(captions::trim(f));
-      if (values.size() == format.size()) {
-        int alignment = 2;
-        double outline = 0.0, shadow = 0.0;
-        std::string name;
-        for (size_t i = 0; i < format.size(); ++i) {
-          if (format[i] == "alignment") alignment = raise_to(values[i], 0);
-          if (format[i] == "name") name = lower(values[i]);
-          if (format[i] == "outline") outline = to_number(values[i]);
-          if (format[i] == "shadow") shadow = to_number(values[i]);
-        }
-        const StylePlacement placement{anchor_of(alignment, out.ssa), safe.for_border(outline, shadow)};
-        out.styles[name] = placement;
-        const Minima& m = placement.minima;
-        for (size_t i = 0; i < format.size(); ++i) {
-          if (format[i] == "marginl") values[i] = std::to_string(raise_to(values[i], m.left));
-          if (format[i] == "marginr") values[i] = std::to_string(raise_to(values[i], m.right));
-          if (format[i] == "marginv" && placement.anchor != VerticalAnchor::kMiddle) {
-            values[i] = std::to_string(
-                raise_to(values[i], placement.anchor == VerticalAnchor::kTop ? m.top : m.bottom));
-          }
-        }
-        std::string s = "Style: ";
-        for (size_t i = 0; i < values.size(); ++i) s += (i ? "," : "") + values[i];
-        out.text += s + "\n";
-        continue;
+// The Style Format a styles section without a Format line gets, as lower-case field names.
+std::vector<std::string> default_style_format() {
+  return {"name",       "fontname", "fontsize", "primarycolour", "secondarycolour", "outlinecolour",
+          "backcolour", "bold",     "italic",   "underline",     "strikeout",       "scalex",
+          "scaley",     "spacing",  "angle",    "borderstyle",   "outline",         "shadow",
+          "alignment",  "marginl",  "marginr",  "marginv",       "encoding"};
+}
+
+// Style lines for `extra_styles` (field maps) in the section's `format`; missing fields are 0.
+std::string extra_style_lines(const std::vector<std::map<std::string, std::string>>& extra_styles,
+                              const std::vector<std::string>& format, bool ssa) {
+  std::string out;
+  for (const auto& extra : extra_styles) {
+    std::string s = "Style: ";
+    for (size_t i = 0; i < format.size(); ++i) {
+      if (i) s += ",";
+      const auto it = extra.find(format[i]);
+      const std::string value = it != extra.end() ? it->second : "0";
+      if (format[i] == "alignment" && ssa) {
+        s += value == "8" ? "6" : value == "5" ? "10" : value;  // SSA numbers top/middle centre so
+      } else {
+        s += value;
       }
     }
-    out.text += line + "\n";
-  }
-  if (in_styles) emit_extra_styles();
-  out.text += blank_lines;
-  if (!styles_seen && !extra_styles.empty()) {
-    out.text += "\n[V4+ Styles]\n";
-    emit_extra_styles();
+    out += s + "\n";
   }
   return out;
+}
+
+// The author's style `values` (in `format`) with its margins raised to the safe zone, as a
+// Style line; its placement is recorded in `styles`.
+std::string raised_style_line(std::vector<std::string> values, const std::vector<std::string>& format,
+                              const SafeInPlayRes& safe, bool ssa,
+                              std::map<std::string, StylePlacement>& styles) {
+  int alignment = 2;
+  double outline = 0.0, shadow = 0.0;
+  std::string name;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == "alignment") alignment = raise_to(values[i], 0);
+    if (format[i] == "name") name = lower(values[i]);
+    if (format[i] == "outline") outline = to_number(values[i]);
+    if (format[i] == "shadow") shadow = to_number(values[i]);
+  }
+  const StylePlacement placement{anchor_of(alignment, ssa), safe.for_border(outline, shadow)};
+  styles[name] = placement;
+  const Minima& m = placement.minima;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] == "marginl") values[i] = std::to_string(raise_to(values[i], m.left));
+    if (format[i] == "marginr") values[i] = std::to_string(raise_to(values[i], m.right));
+    if (format[i] == "marginv" && placement.anchor != VerticalAnchor::kMiddle) {
+      values[i] =
+          std::to_string(raise_to(values[i], placement.anchor == VerticalAnchor::kTop ? m.top : m.bottom));
+    }
+  }
+  std::string s = "Style: ";
+  for (size_t i = 0; i < values.size(); ++i) s += (i ? "," : "") + values[i];
+  return s;
+}
+
+// Re-emits the author's header with each style's margins raised to the safe zone and, when a
+// title is shown, our Title style added to the styles section (in the section's own Format).
+class HeaderRewriter {
+ public:
+  HeaderRewriter(const SafeInPlayRes& safe,
+                 const std::vector<std::map<std::string, std::string>>& extra_styles)
+      : safe_(safe), extra_styles_(extra_styles) {}
+
+  // Takes one line of the author's header.
+  void line(const std::string& line) {
+    const std::string_view t = captions::trim(line);
+    if (in_styles_ && t.empty()) {
+      blank_lines_ += line + "\n";
+      return;
+    }
+    if (!t.empty() && t.front() == '[' && t.back() == ']') {
+      section(line, t);
+      return;
+    }
+    flush_blank_lines();
+    if (in_styles_ && captions::iequals(t.substr(0, 7), "Format:")) {
+      format_.clear();
+      for (auto f : captions::split_ass_fields(t.substr(7), 1000))
+        format_.push_back(lower(std::string(captions::trim(f))));
+      out_.text += line + "\n";
+      return;
+    }
+    if (in_styles_ && captions::iequals(t.substr(0, 6), "Style:") && !format_.empty()) {
+      auto fields = captions::split_ass_fields(t.substr(6), format_.size());
+      std::vector<std::string> values;
+      for (auto f : fields) values.emplace_back(captions::trim(f));
+      if (values.size() == format_.size()) {
+        out_.text += raised_style_line(std::move(values), format_, safe_, out_.ssa, out_.styles) + "\n";
+        return;
+      }
+    }
+    out_.text += line + "\n";
+  }
+
+  // Ends the header: our styles join the last styles section, or a new one.
+  AssHeaderResult finish() {
+    if (in_styles_) emit_extra_styles();
+    out_.text += blank_lines_;
+    if (!styles_seen_ && !extra_styles_.empty()) {
+      out_.text += "\n[V4+ Styles]\n";
+      emit_extra_styles();
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // A section header line: a styles section that ends gets our styles first.
+  void section(const std::string& line, std::string_view t) {
+    if (in_styles_) emit_extra_styles();
+    flush_blank_lines();
+    in_styles_ = captions::iequals(t, "[V4+ Styles]") || captions::iequals(t, "[V4 Styles]");
+    if (in_styles_) {
+      styles_seen_ = true;
+      out_.ssa = captions::iequals(t, "[V4 Styles]");
+      format_.clear();
+    }
+    out_.text += line + "\n";
+  }
+
+  void emit_extra_styles() {
+    if (extra_styles_.empty()) return;
+    if (format_.empty()) {
+      out_.text += std::string(kStyleFormat) + "\n";
+      format_ = default_style_format();
+    }
+    out_.text += extra_style_lines(extra_styles_, format_, out_.ssa);
+  }
+
+  void flush_blank_lines() {
+    out_.text += blank_lines_;
+    blank_lines_.clear();
+  }
+
+  const SafeInPlayRes& safe_;
+  const std::vector<std::map<std::string, std::string>>& extra_styles_;
+  AssHeaderResult out_;
+  bool in_styles_ = false;
+  bool styles_seen_ = false;
+  std::vector<std::string> format_;
+  std::string blank_lines_;  // held back inside the styles section, so that added styles join it
+};
+
+AssHeaderResult rewrite_ass_header(const std::string& header, const SafeInPlayRes& safe,
+                                   const std::vector<std::map<std::string, std::string>>& extra_styles) {
+  HeaderRewriter rewriter(safe, extra_styles);
+  std::istringstream in(header);
+  std::string line;
+  while (std::getline(in, line)) rewriter.line(line);
+  return rewriter.finish();
 }
 
 // Title and card text, fitted in output pixels, placed on top of the captions.
@@ -830,11 +900,10 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
   return out;
 }
 
-}  // namespace
+// --- our own script: checks, overlays, cue events ----------------------------------------------
 
-std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
-                             const CaptionLayout& layout, const TitleText& title,
-                             const std::vector<CardText>& cards) {
+// Refuses a frame, safe zone or caption style that leaves no room for captions.
+void check_script_inputs(const CaptionStyle& style, const CaptionLayout& layout) {
   if (layout.width_px <= 0 || layout.height_px <= 0) {
     throw Error(ErrorKind::kInternal, "build_ass_script: the output size is not set");
   }
@@ -849,6 +918,269 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
     throw Error(ErrorKind::kInput, "caption size " + number(style.size_rel) +
                                        " must be a fraction of the frame height in (0, 0.5]");
   }
+}
+
+// What every step of building our own script shares: the style, the frame, our header, the
+// libass fitter (set when there is text to fit) and the emoji placeholders met so far.
+struct ScriptContext {
+  const CaptionStyle& style;
+  const CaptionLayout& layout;
+  const OwnHeader& header;
+  std::optional<Fitter>& fitter;
+  EmojiKeys& emoji;  // colour emoji placeholders of the whole script, listed at its end
+
+  // ASS text with font runs for the characters the caption font lacks.
+  [[nodiscard]] std::string prepare(const std::string& ass_text) const {
+    return apply_font_fallback(ass_text, style.language, style.font_family, &emoji);
+  }
+
+  // Fits prepared ASS text (font runs): its size, lift and lines; throws, naming `where`, when
+  // it has too many lines or cannot fit even at half size.
+  [[nodiscard]] FitResult fit(const char* style_name, Anchor anchor, double base_px,
+                              const std::string& placement, const std::string& text,
+                              const std::string& where) const {
+    const int explicit_lines = count_lines(text);
+    if (explicit_lines > style.max_lines) {
+      throw Error(ErrorKind::kInput, where + ": the text has " + std::to_string(explicit_lines) +
+                                         " lines, more than the " + std::to_string(style.max_lines) +
+                                         " captions may take (split it into two cues)");
+    }
+    const std::optional<FitResult> size = fitter->fit(style_name, anchor, base_px, placement, text);
+    if (!size) {
+      const SafeZone& safe = layout.safe;
+      throw Error(ErrorKind::kInput,
+                  where + ": the text is too long to fit in " + std::to_string(style.max_lines) +
+                      " lines inside the " + std::to_string(layout.width_px - safe.left_px - safe.right_px) +
+                      " px wide safe area of a " + std::to_string(layout.width_px) + "x" +
+                      std::to_string(layout.height_px) + " frame, even at half size (shorten or split it)");
+    }
+    return *size;
+  }
+};
+
+// "'<language>' " for messages, or nothing when the captions have no language.
+std::string language_label(const CaptionStyle& style) {
+  return style.language.empty() ? std::string() : "'" + style.language + "' ";
+}
+
+// The title as an overlay, fitted at the top of the safe zone.
+Overlay fit_title(const ScriptContext& ctx, const TitleText& title) {
+  Overlay o;
+  o.style = kTitleStyle;
+  o.start_ms = title.start_ms;
+  o.end_ms = title.start_ms + title.duration_ms;
+  o.style_px = ctx.header.title_size_px;
+  o.text = ctx.prepare(captions::escape_ass_text(title.text));
+  const FitResult fitted =
+      ctx.fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text,
+              (title.where.empty() ? "" : title.where + ": ") + "the " + language_label(ctx.style) + "title");
+  o.size_px = fitted.size_px;
+  o.lift_px = fitted.lift_px;
+  o.text = fitted.text;
+  return o;
+}
+
+// Card `index` (0-based) as an overlay, fitted at the centre of the safe area.
+Overlay fit_card(const ScriptContext& ctx, const CardText& card, size_t index) {
+  Overlay o;
+  o.style = kCardStyle;
+  o.start_ms = card.start_ms;
+  o.end_ms = card.end_ms;
+  o.centred = true;
+  o.style_px = ctx.header.card_size_px;
+  o.text = ctx.prepare(captions::escape_ass_text(card.text));
+  const double base_px = std::max(1.0, std::round(ctx.header.values.size_px * card.size_factor));
+  const FitResult fitted =
+      ctx.fit(kCardStyle, Anchor::kCentre, base_px,
+              overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, ctx.layout, 1.0, 1.0), o.text,
+              (card.where.empty() ? "" : card.where + ": ") + "the " + language_label(ctx.style) + "card " +
+                  std::to_string(index + 1));
+  o.size_px = fitted.size_px;
+  o.text = fitted.text;
+  return o;
+}
+
+// The title (when shown) and the cards with text, in that order.
+std::vector<Overlay> fit_overlays(const ScriptContext& ctx, const TitleText& title, bool has_title,
+                                  const std::vector<CardText>& cards) {
+  std::vector<Overlay> overlays;
+  if (has_title) overlays.push_back(fit_title(ctx, title));
+  for (size_t i = 0; i < cards.size(); ++i) {
+    const CardText& card = cards[i];
+    if (card.text.empty() || card.end_ms <= card.start_ms) continue;
+    overlays.push_back(fit_card(ctx, card, i));
+  }
+  return overlays;
+}
+
+// Where one of our own cues goes: SRT placement ({\anN}, {\pos}) picks the style by its row (so
+// that the safe zone's top or bottom margin applies) and the \an tag by its column.
+struct CuePlacement {
+  int alignment = 2;
+  const char* style_name = "Default";
+  Anchor anchor = Anchor::kBottom;
+  int base_margin_v = 0;
+  std::string placement;  // override tags put before the text
+};
+
+CuePlacement cue_placement(const Cue& cue, const OwnHeader& header) {
+  CuePlacement p;
+  p.alignment = cue.alignment >= 1 && cue.alignment <= 9 ? cue.alignment : 2;
+  p.style_name = p.alignment >= 7 ? kTopStyle : p.alignment >= 4 ? kMiddleStyle : "Default";
+  p.anchor = p.alignment >= 7 ? Anchor::kTop : p.alignment >= 4 ? Anchor::kCentre : Anchor::kBottom;
+  p.base_margin_v = p.alignment >= 7 ? header.title_margin_v() : header.default_margin_v();
+  p.placement = p.alignment == 2 || p.alignment == 8 || p.alignment == 5
+                    ? std::string()
+                    : "{\\an" + std::to_string(p.alignment) + "}";
+  return p;
+}
+
+// MarginV of an event moved `lift_px` away from its anchored edge ("0": the style's own).
+std::string lifted_margin_v(const FitResult& fitted, Anchor anchor, int base_margin_v) {
+  return fitted.lift_px > 0 && anchor != Anchor::kCentre ? std::to_string(base_margin_v + fitted.lift_px)
+                                                         : std::string("0");
+}
+
+// The override tags of word highlight: the spoken word between `on` and `off`, and the layer of
+// the text events.
+struct HighlightTags {
+  std::string on, off, text_layer;
+};
+
+// With a box, the spoken word keeps the text colour and a box in the highlight colour is drawn
+// under it: the same page in the "<style>Box" style (BorderStyle 3), in a lower layer (libass
+// moves overlapping events of one layer apart), everything transparent but the word's box.
+HighlightTags highlight_tags(const CaptionStyle& style) {
+  const std::string highlight =
+      "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
+  return {style.highlight_box ? std::string() : "\\1c" + highlight,
+          style.highlight_box ? std::string() : "\\1c", style.highlight_box ? "1" : "0"};
+}
+
+// The words' pages: the whole cue, or runs of words that fit at full size.
+std::vector<std::pair<size_t, size_t>> highlight_pages(const ScriptContext& ctx,
+                                                       const std::vector<CueWord>& words,
+                                                       const CuePlacement& at, const HighlightTags& tags) {
+  const size_t none = words.size();
+  const double full_px = ctx.header.values.size_px;
+  std::vector<std::pair<size_t, size_t>> pages;
+  split_pages(
+      words, 0, words.size(),
+      [&](size_t from, size_t to) {
+        const auto f = ctx.fitter->fit(at.style_name, at.anchor, full_px, at.placement,
+                                       ctx.prepare(page_text(words, from, to, none, tags.on, tags.off)));
+        return f && f->size_px >= full_px;
+      },
+      pages);
+  return pages;
+}
+
+// Word highlight: one event per word, each showing the word's page (the whole cue, or the run
+// of words that fits at full size) laid out once, with the spoken word in the highlight colour.
+// Colour overrides do not move glyphs, so every event of a page has the same lines.
+std::string highlight_events(const ScriptContext& ctx, const HighlightTags& tags, const Cue& cue,
+                             const CuePlacement& at, const std::string& where) {
+  const CaptionStyle& style = ctx.style;
+  const std::vector<CueWord> words = spoken_words(cue, style.language);
+  const size_t none = words.size();
+  const double full_px = ctx.header.values.size_px;
+  const std::vector<std::pair<size_t, size_t>> pages = highlight_pages(ctx, words, at, tags);
+  std::string events;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    const auto [from, to] = pages[p];
+    const FitResult fitted = ctx.fit(at.style_name, at.anchor, full_px, at.placement,
+                                     ctx.prepare(page_text(words, from, to, none, tags.on, tags.off)), where);
+    const std::string mv = lifted_margin_v(fitted, at.anchor, at.base_margin_v);
+    const std::string size =
+        fitted.size_px < full_px ? "{\\fs" + number(fitted.size_px) + "}" : std::string();
+    const int64_t page_start = p == 0 ? cue.start_ms : words[from].start_ms;
+    const int64_t page_end = p + 1 == pages.size() ? cue.end_ms : words[to].start_ms;
+    const auto laid = [&](const std::string& text) {
+      return at.placement + size +
+             captions::with_line_breaks(captions::find_line_breaks(text, style.language), fitted.breaks);
+    };
+    for (size_t k = from; k < to; ++k) {
+      const int64_t start = k == from ? page_start : words[k].start_ms;
+      const int64_t end = k + 1 == to ? page_end : words[k + 1].start_ms;
+      if (end <= start) continue;
+      if (style.highlight_box) {
+        events += dialogue(
+            "0", start, end, std::string(at.style_name) + "Box", "", "0", "0", mv, "",
+            laid("{\\alpha&HFF&}" +
+                 ctx.prepare(page_text(words, from, to, k, "\\3a&H00&\\4a&H00&", "\\3a&HFF&\\4a&HFF&"))));
+      }
+      events += dialogue(tags.text_layer, start, end, at.style_name, "", "0", "0", mv, "",
+                         laid(ctx.prepare(page_text(words, from, to, k, tags.on, tags.off))));
+    }
+  }
+  return events;
+}
+
+// A cue placed at its \pos point (kept inside the safe area), or nullopt (with a warning) when
+// it does not fit there; on success `at` becomes the Default style with the \pos tags.
+std::optional<FitResult> fit_at_position(const ScriptContext& ctx, const Cue& cue, const std::string& text,
+                                         const std::string& where, CuePlacement& at) {
+  const CaptionLayout& layout = ctx.layout;
+  const SafeZone& safe = layout.safe;
+  const double x = std::clamp(cue.position->x_rel * layout.width_px, static_cast<double>(safe.left_px),
+                              static_cast<double>(layout.width_px - safe.right_px));
+  const double y = std::clamp(cue.position->y_rel * layout.height_px, static_cast<double>(safe.top_px),
+                              static_cast<double>(layout.height_px - safe.bottom_px));
+  const std::string pos =
+      "{\\an" + std::to_string(at.alignment) + "\\pos(" + number(x) + "," + number(y) + ")}";
+  std::optional<FitResult> fitted =
+      ctx.fitter->fit("Default", Anchor::kCentre, ctx.header.values.size_px, pos, text);
+  if (fitted) {
+    at.style_name = "Default";
+    at.placement = pos;
+    fitted->lift_px = 0;
+  } else {
+    spdlog::warn("{}: the cue's \\pos would put it outside the safe zone; it is placed by its alignment",
+                 where);
+  }
+  return fitted;
+}
+
+// The events of one of our own cues (none for an empty or zero-length cue).
+std::string cue_events(const ScriptContext& ctx, const HighlightTags& tags, const SubtitleTrack& track,
+                       const Cue& cue) {
+  if (cue.end_ms <= cue.start_ms || cue.plain.empty()) return {};
+  const std::string where = track.source.string() + ":" + std::to_string(cue.line);
+  const std::string text = ctx.prepare(cue.text);
+  CuePlacement at = cue_placement(cue, ctx.header);
+  if (ctx.style.animation == CaptionStyle::Animation::kWordHighlight) {
+    return highlight_events(ctx, tags, cue, at, where);
+  }
+  std::optional<FitResult> fitted;
+  if (cue.position) fitted = fit_at_position(ctx, cue, text, where, at);
+  if (!fitted)
+    fitted = ctx.fit(at.style_name, at.anchor, ctx.header.values.size_px, at.placement, text, where);
+  const std::string mv = lifted_margin_v(*fitted, at.anchor, at.base_margin_v);
+  return dialogue("0", cue.start_ms, cue.end_ms, at.style_name, "", "0", "0", mv, "",
+                  at.placement + (fitted->size_px < ctx.header.values.size_px
+                                      ? "{\\fs" + number(fitted->size_px) + "}" + fitted->text
+                                      : fitted->text));
+}
+
+// The overlays' events, above the captions (layer 10), in our own script's pixels.
+std::string overlay_events(const std::vector<Overlay>& overlays, const OwnHeader& header,
+                           const CaptionLayout& layout) {
+  std::string out;
+  for (const Overlay& o : overlays) {
+    const std::string mv =
+        o.lift_px > 0 ? std::to_string(header.title_margin_v() + o.lift_px) : std::string("0");
+    out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "",
+                    overlay_text(o, layout, 1.0, 1.0));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
+                             const CaptionLayout& layout, const TitleText& title,
+                             const std::vector<CardText>& cards) {
+  check_script_inputs(style, layout);
 
   OwnHeader header{style, layout, style_values(style, layout.height_px), 0.0, 0.0};
   header.title_size_px = std::max(1.0, std::round(header.values.size_px * style.title_size_factor));
@@ -859,180 +1191,19 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   std::optional<Fitter> fitter;
   if ((own_cues && !track.cues.empty()) || has_title || !cards.empty()) fitter.emplace(header, style);
 
-  // Fits prepared ASS text (font runs): its size, lift and lines.
-  const auto fit = [&](const char* style_name, Anchor anchor, double base_px, const std::string& placement,
-                       const std::string& text, const std::string& where) {
-    const int explicit_lines = count_lines(text);
-    if (explicit_lines > style.max_lines) {
-      throw Error(ErrorKind::kInput, where + ": the text has " + std::to_string(explicit_lines) +
-                                         " lines, more than the " + std::to_string(style.max_lines) +
-                                         " captions may take (split it into two cues)");
-    }
-    const std::optional<FitResult> size = fitter->fit(style_name, anchor, base_px, placement, text);
-    if (!size) {
-      throw Error(ErrorKind::kInput,
-                  where + ": the text is too long to fit in " + std::to_string(style.max_lines) +
-                      " lines inside the " + std::to_string(layout.width_px - safe.left_px - safe.right_px) +
-                      " px wide safe area of a " + std::to_string(layout.width_px) + "x" +
-                      std::to_string(layout.height_px) + " frame, even at half size (shorten or split it)");
-    }
-    return *size;
-  };
-  EmojiKeys emoji;  // colour emoji placeholders of the whole script, listed at its end
-  const auto prepare = [&](const std::string& ass_text) {
-    return apply_font_fallback(ass_text, style.language, style.font_family, &emoji);
-  };
-
-  std::vector<Overlay> overlays;
-  const std::string lang = style.language.empty() ? std::string() : "'" + style.language + "' ";
-  if (has_title) {
-    Overlay o;
-    o.style = kTitleStyle;
-    o.start_ms = title.start_ms;
-    o.end_ms = title.start_ms + title.duration_ms;
-    o.style_px = header.title_size_px;
-    o.text = prepare(captions::escape_ass_text(title.text));
-    const FitResult fitted = fit(kTitleStyle, Anchor::kTop, o.style_px, "", o.text,
-                                 (title.where.empty() ? "" : title.where + ": ") + "the " + lang + "title");
-    o.size_px = fitted.size_px;
-    o.lift_px = fitted.lift_px;
-    o.text = fitted.text;
-    overlays.push_back(std::move(o));
-  }
-  for (size_t i = 0; i < cards.size(); ++i) {
-    const CardText& card = cards[i];
-    if (card.text.empty() || card.end_ms <= card.start_ms) continue;
-    Overlay o;
-    o.style = kCardStyle;
-    o.start_ms = card.start_ms;
-    o.end_ms = card.end_ms;
-    o.centred = true;
-    o.style_px = header.card_size_px;
-    o.text = prepare(captions::escape_ass_text(card.text));
-    const double base_px = std::max(1.0, std::round(header.values.size_px * card.size_factor));
-    const FitResult fitted =
-        fit(kCardStyle, Anchor::kCentre, base_px,
-            overlay_text({kCardStyle, 0, 0, true, 1, 1, "", 0}, layout, 1.0, 1.0), o.text,
-            (card.where.empty() ? "" : card.where + ": ") + "the " + lang + "card " + std::to_string(i + 1));
-    o.size_px = fitted.size_px;
-    o.text = fitted.text;
-    overlays.push_back(std::move(o));
-  }
+  EmojiKeys emoji;
+  const ScriptContext ctx{style, layout, header, fitter, emoji};
+  const std::vector<Overlay> overlays = fit_overlays(ctx, title, has_title, cards);
   if (!own_cues) {
     // Two statements: build_from_ass fills `emoji`, and the operands of + are not sequenced.
     std::string script = build_from_ass(track, layout, overlays, header, emoji);
     return script + emoji.table();
   }
 
-  // Word highlight: one event per word, each showing the word's page (the whole cue, or the run
-  // of words that fits at full size) laid out once, with the spoken word in the highlight colour.
-  // Colour overrides do not move glyphs, so every event of a page has the same lines.
-  const std::string highlight =
-      "&H" + captions::ass_colour(style.highlight_colour, "the highlight colour").substr(4) + "&";
-  // With a box, the spoken word keeps the text colour and a box in the highlight colour is drawn
-  // under it: the same page in the "<style>Box" style (BorderStyle 3), in a lower layer (libass
-  // moves overlapping events of one layer apart), everything transparent but the word's box.
-  const std::string on = style.highlight_box ? std::string() : "\\1c" + highlight;
-  const std::string off = style.highlight_box ? std::string() : "\\1c";
-  const std::string text_layer = style.highlight_box ? "1" : "0";
-  const auto highlight_events = [&](const Cue& cue, const char* style_name, Anchor anchor,
-                                    const std::string& placement, int base_margin_v,
-                                    const std::string& where) {
-    const std::vector<CueWord> words = spoken_words(cue, style.language);
-    const size_t none = words.size();
-    std::vector<std::pair<size_t, size_t>> pages;
-    split_pages(
-        words, 0, words.size(),
-        [&](size_t from, size_t to) {
-          const auto f = fitter->fit(style_name, anchor, header.values.size_px, placement,
-                                     prepare(page_text(words, from, to, none, on, off)));
-          return f && f->size_px >= header.values.size_px;
-        },
-        pages);
-    std::string events;
-    for (size_t p = 0; p < pages.size(); ++p) {
-      const auto [from, to] = pages[p];
-      const FitResult fitted = fit(style_name, anchor, header.values.size_px, placement,
-                                   prepare(page_text(words, from, to, none, on, off)), where);
-      const std::string mv = fitted.lift_px > 0 && anchor != Anchor::kCentre
-                                 ? std::to_string(base_margin_v + fitted.lift_px)
-                                 : std::string("0");
-      const std::string size =
-          fitted.size_px < header.values.size_px ? "{\\fs" + number(fitted.size_px) + "}" : std::string();
-      const int64_t page_start = p == 0 ? cue.start_ms : words[from].start_ms;
-      const int64_t page_end = p + 1 == pages.size() ? cue.end_ms : words[to].start_ms;
-      for (size_t k = from; k < to; ++k) {
-        const int64_t start = k == from ? page_start : words[k].start_ms;
-        const int64_t end = k + 1 == to ? page_end : words[k + 1].start_ms;
-        if (end <= start) continue;
-        const auto laid = [&](const std::string& text) {
-          return placement + size +
-                 captions::with_line_breaks(captions::find_line_breaks(text, style.language), fitted.breaks);
-        };
-        if (style.highlight_box) {
-          events += dialogue(
-              "0", start, end, std::string(style_name) + "Box", "", "0", "0", mv, "",
-              laid("{\\alpha&HFF&}" +
-                   prepare(page_text(words, from, to, k, "\\3a&H00&\\4a&H00&", "\\3a&HFF&\\4a&HFF&"))));
-        }
-        events += dialogue(text_layer, start, end, style_name, "", "0", "0", mv, "",
-                           laid(prepare(page_text(words, from, to, k, on, off))));
-      }
-    }
-    return events;
-  };
-
+  const HighlightTags tags = highlight_tags(style);
   std::string out = header.text(layout.width_px);
-  for (const Cue& cue : track.cues) {
-    if (cue.end_ms <= cue.start_ms || cue.plain.empty()) continue;
-    const std::string where = track.source.string() + ":" + std::to_string(cue.line);
-    const std::string text = prepare(cue.text);
-    // SRT placement ({\anN}, {\pos}): the row picks the style (so that the safe zone's top or
-    // bottom margin applies), the column the \an tag; a \pos point is kept inside the safe area.
-    const int alignment = cue.alignment >= 1 && cue.alignment <= 9 ? cue.alignment : 2;
-    const char* style_name = alignment >= 7 ? kTopStyle : alignment >= 4 ? kMiddleStyle : "Default";
-    const Anchor anchor = alignment >= 7 ? Anchor::kTop : alignment >= 4 ? Anchor::kCentre : Anchor::kBottom;
-    const int base_margin_v = alignment >= 7 ? header.title_margin_v() : header.default_margin_v();
-    std::string placement = alignment == 2 || alignment == 8 || alignment == 5
-                                ? std::string()
-                                : "{\\an" + std::to_string(alignment) + "}";
-    if (style.animation == CaptionStyle::Animation::kWordHighlight) {
-      out += highlight_events(cue, style_name, anchor, placement, base_margin_v, where);
-      continue;
-    }
-    std::optional<FitResult> fitted;
-    if (cue.position) {
-      const double x = std::clamp(cue.position->x_rel * layout.width_px, static_cast<double>(safe.left_px),
-                                  static_cast<double>(layout.width_px - safe.right_px));
-      const double y = std::clamp(cue.position->y_rel * layout.height_px, static_cast<double>(safe.top_px),
-                                  static_cast<double>(layout.height_px - safe.bottom_px));
-      const std::string at =
-          "{\\an" + std::to_string(alignment) + "\\pos(" + number(x) + "," + number(y) + ")}";
-      fitted = fitter->fit("Default", Anchor::kCentre, header.values.size_px, at, text);
-      if (fitted) {
-        style_name = "Default";
-        placement = at;
-        fitted->lift_px = 0;
-      } else {
-        spdlog::warn("{}: the cue's \\pos would put it outside the safe zone; it is placed by its alignment",
-                     where);
-      }
-    }
-    if (!fitted) fitted = fit(style_name, anchor, header.values.size_px, placement, text, where);
-    const std::string mv = fitted->lift_px > 0 && anchor != Anchor::kCentre
-                               ? std::to_string(base_margin_v + fitted->lift_px)
-                               : std::string("0");
-    out += dialogue("0", cue.start_ms, cue.end_ms, style_name, "", "0", "0", mv, "",
-                    placement + (fitted->size_px < header.values.size_px
-                                     ? "{\\fs" + number(fitted->size_px) + "}" + fitted->text
-                                     : fitted->text));
-  }
-  for (const Overlay& o : overlays) {
-    const std::string mv =
-        o.lift_px > 0 ? std::to_string(header.title_margin_v() + o.lift_px) : std::string("0");
-    out += dialogue("10", o.start_ms, o.end_ms, o.style, "", "0", "0", mv, "",
-                    overlay_text(o, layout, 1.0, 1.0));
-  }
+  for (const Cue& cue : track.cues) out += cue_events(ctx, tags, track, cue);
+  out += overlay_events(overlays, header, layout);
   return out + emoji.table();
 }
 

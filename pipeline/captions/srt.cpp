@@ -62,20 +62,34 @@ struct RawCue {
   std::vector<std::string> text;
 };
 
-}  // namespace
+// Whether line `i` exists and is a timing line ("... --> ...").
+bool is_timing(const std::vector<std::string_view>& lines, size_t i) {
+  size_t length = 0;
+  return i < lines.size() && captions::find_srt_arrow(lines[i], length) != std::string_view::npos;
+}
 
-SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source,
-                        const SubtitleLimits& limits) {
-  captions::validate_text(text, source, limits);
-  const std::vector<std::string_view> lines = captions::split_lines(text);
+bool blank_or_end(const std::vector<std::string_view>& lines, size_t i) {
+  return i >= lines.size() || captions::trim(lines[i]).empty();
+}
+
+// The cue's text lines from line `i` on: they run to a blank line, or to the next cue when the
+// blank line is missing. Returns the index of the first line after them.
+size_t read_cue_text(const std::vector<std::string_view>& lines, size_t i, RawCue& cue) {
+  while (i < lines.size() && !captions::trim(lines[i]).empty()) {
+    if (is_timing(lines, i)) break;
+    if (is_number(lines[i]) && is_timing(lines, i + 1)) break;
+    cue.text.emplace_back(lines[i]);
+    ++i;
+  }
+  return i;
+}
+
+// The cues as written (timing, id and raw text lines), in file order; stray cue numbers are
+// skipped with a warning.
+std::vector<RawCue> read_raw_cues(const std::vector<std::string_view>& lines,
+                                  const std::filesystem::path& source, const SubtitleLimits& limits,
+                                  std::vector<std::string>& warnings) {
   const size_t n = lines.size();
-  const auto is_timing = [&](size_t i) {
-    size_t length = 0;
-    return i < n && captions::find_srt_arrow(lines[i], length) != std::string_view::npos;
-  };
-  const auto blank_or_end = [&](size_t i) { return i >= n || captions::trim(lines[i]).empty(); };
-  std::vector<std::string> warnings;
-
   std::vector<RawCue> raw;
   size_t i = 0;
   while (i < n) {
@@ -84,15 +98,15 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
       continue;
     }
     RawCue cue;
-    if (!is_timing(i)) {
-      if (is_number(lines[i]) && blank_or_end(i + 1)) {
+    if (!is_timing(lines, i)) {
+      if (is_number(lines[i]) && blank_or_end(lines, i + 1)) {
         // A cue number alone between blank lines (a deleted cue, an editor's leftover): not text.
         warnings.push_back(source.string() + ":" + std::to_string(i + 1) + ": the stray cue number '" +
                            std::string(captions::trim(lines[i])) + "' (no timing line after it) is skipped");
         ++i;
         continue;
       }
-      if (is_timing(i + 1)) {
+      if (is_timing(lines, i + 1)) {
         cue.id = std::string(captions::trim(lines[i]));  // a cue number, right or wrong
         ++i;
       } else if (!raw.empty()) {
@@ -108,14 +122,7 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
     }
     cue.line = static_cast<int>(i + 1);
     cue.timing = parse_timing(lines[i], source, cue.line);
-    ++i;
-    // Text runs to a blank line, or to the next cue when the blank line is missing.
-    while (i < n && !captions::trim(lines[i]).empty()) {
-      if (is_timing(i)) break;
-      if (is_number(lines[i]) && is_timing(i + 1)) break;
-      cue.text.emplace_back(lines[i]);
-      ++i;
-    }
+    i = read_cue_text(lines, i + 1, cue);
     if (static_cast<int64_t>(raw.size()) >= limits.max_cues) {
       fail_at(source, cue.line,
               "more than " + std::to_string(limits.max_cues) +
@@ -124,36 +131,50 @@ SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& so
     }
     raw.push_back(std::move(cue));
   }
+  return raw;
+}
+
+// A raw cue as a track cue: trailing blank lines and spaces dropped, markup converted to ASS;
+// override tags that are not applied are listed in `warnings`.
+Cue convert_cue(RawCue& r, const std::filesystem::path& source, std::vector<std::string>& warnings) {
+  while (!r.text.empty() && captions::trim(r.text.back()).empty()) r.text.pop_back();
+  for (std::string& l : r.text) {
+    while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.pop_back();
+  }
+  captions::ConvertedText converted = captions::convert_markup(r.text, captions::MarkupDialect::kSrt);
+  Cue cue;
+  cue.start_ms = r.timing.start_ms;
+  cue.end_ms = r.timing.end_ms;
+  cue.text = std::move(converted.ass);
+  cue.plain = std::move(converted.plain);
+  cue.line = r.line;
+  cue.id = std::move(r.id);
+  cue.alignment = converted.alignment;
+  cue.position = converted.position;
+  if (!converted.ignored_tags.empty()) {
+    std::string tags;
+    for (const auto& t : converted.ignored_tags) tags += (tags.empty() ? "" : " ") + t;
+    warnings.push_back(source.string() + ":" + std::to_string(r.line) + ": override tags not applied: " +
+                       tags + " (captions keep the brand's font and size, and stay in the safe zone)");
+  }
+  return cue;
+}
+
+}  // namespace
+
+SubtitleTrack parse_srt(const std::string& text, const std::filesystem::path& source,
+                        const SubtitleLimits& limits) {
+  captions::validate_text(text, source, limits);
+  const std::vector<std::string_view> lines = captions::split_lines(text);
+  std::vector<std::string> warnings;
+  std::vector<RawCue> raw = read_raw_cues(lines, source, limits, warnings);
 
   SubtitleTrack track;
   track.format = SubtitleFormat::kSrt;
   track.source = source;
   track.warnings = std::move(warnings);
   track.cues.reserve(raw.size());
-  for (RawCue& r : raw) {
-    while (!r.text.empty() && captions::trim(r.text.back()).empty()) r.text.pop_back();
-    for (std::string& l : r.text) {
-      while (!l.empty() && (l.back() == ' ' || l.back() == '\t')) l.pop_back();
-    }
-    captions::ConvertedText converted = captions::convert_markup(r.text, captions::MarkupDialect::kSrt);
-    Cue cue;
-    cue.start_ms = r.timing.start_ms;
-    cue.end_ms = r.timing.end_ms;
-    cue.text = std::move(converted.ass);
-    cue.plain = std::move(converted.plain);
-    cue.line = r.line;
-    cue.id = std::move(r.id);
-    cue.alignment = converted.alignment;
-    cue.position = converted.position;
-    if (!converted.ignored_tags.empty()) {
-      std::string tags;
-      for (const auto& t : converted.ignored_tags) tags += (tags.empty() ? "" : " ") + t;
-      track.warnings.push_back(source.string() + ":" + std::to_string(r.line) +
-                               ": override tags not applied: " + tags +
-                               " (captions keep the brand's font and size, and stay in the safe zone)");
-    }
-    track.cues.push_back(std::move(cue));
-  }
+  for (RawCue& r : raw) track.cues.push_back(convert_cue(r, source, track.warnings));
   std::stable_sort(track.cues.begin(), track.cues.end(),
                    [](const Cue& a, const Cue& b) { return a.start_ms < b.start_ms; });
   return track;

@@ -612,138 +612,176 @@ std::string srt_override_block(std::string_view block, ConvertedText& out) {
 
 }  // namespace
 
-ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialect dialect) {
-  ConvertedText result;
-  AssWriter ass;
-  std::string plain;
-  int italic = 0, bold = 0, underline = 0, strike = 0;
-  // Colour stack: nullopt entries are tags that set no colour (so their close restores nothing).
-  std::vector<std::optional<uint32_t>> colours;
-  std::vector<bool> c_tag_has_colour;
+namespace {
 
-  const auto current_colour = [&]() -> std::optional<uint32_t> {
-    for (auto it = colours.rbegin(); it != colours.rend(); ++it) {
+// Converts SRT or WebVTT cue text to ASS text and plain text, line by line: the open style
+// tags (counted, so that nested opens close once) and the colour stack carry across lines.
+class MarkupConverter {
+ public:
+  explicit MarkupConverter(MarkupDialect dialect) : dialect_(dialect) {}
+
+  // Converts one line of the cue (a hard break before every line but the first).
+  void convert_line(std::string_view line) {
+    if (!first_line_) {
+      ass_.line_break();
+      plain_ += '\n';
+    }
+    first_line_ = false;
+    size_t pos = 0;
+    while (pos < line.size()) {
+      if (srt_override(line, pos) || markup_tag(line, pos) || entity(line, pos)) continue;
+      literal(line, pos);
+    }
+  }
+
+  ConvertedText finish() {
+    result_.ass = ass_.take();
+    result_.plain = std::move(plain_);
+    return std::move(result_);
+  }
+
+ private:
+  std::optional<uint32_t> current_colour() const {
+    for (auto it = colours_.rbegin(); it != colours_.rend(); ++it) {
       if (*it) return *it;
     }
     return std::nullopt;
-  };
-  const auto toggle = [&](int& counter, bool open, const char* on, const char* off) {
-    if (open) {
-      if (counter++ == 0) ass.tag(on);
-    } else if (counter > 0 && --counter == 0) {
-      ass.tag(off);
-    }
-  };
-  const auto push_colour = [&](std::optional<uint32_t> rgb) {
-    colours.push_back(rgb);
-    if (rgb) ass.tag(colour_override(*rgb));
-  };
-  const auto pop_colour = [&]() {
-    if (colours.empty()) return;
-    const bool had = colours.back().has_value();
-    colours.pop_back();
-    if (!had) return;
-    if (auto previous = current_colour()) {
-      ass.tag(colour_override(*previous));
-    } else {
-      ass.tag("\\c");  // back to the style's primary colour
-    }
-  };
+  }
 
-  bool first_line = true;
-  for (const std::string& raw : lines) {
-    if (!first_line) {
-      ass.line_break();
-      plain += '\n';
-    }
-    first_line = false;
-    const std::string_view line = raw;
-    size_t pos = 0;
-    while (pos < line.size()) {
-      const char c = line[pos];
-      if (c == '{' && dialect == MarkupDialect::kSrt && pos + 1 < line.size() && line[pos + 1] == '\\') {
-        const size_t close = line.find('}', pos + 1);
-        if (close != std::string_view::npos) {
-          const std::string kept = srt_override_block(line.substr(pos + 1, close - pos - 1), result);
-          if (!kept.empty()) ass.tag(kept);
-          pos = close + 1;
-          continue;
-        }
-      }
-      if (c == '<') {
-        const size_t close = line.find('>', pos + 1);
-        if (close != std::string_view::npos) {
-          std::string_view body = line.substr(pos + 1, close - pos - 1);
-          const bool closing = !body.empty() && body.front() == '/';
-          if (closing) body.remove_prefix(1);
-          size_t name_end = 0;
-          while (name_end < body.size() && is_tag_name_char(body[name_end])) ++name_end;
-          const std::string_view name = body.substr(0, name_end);
-          const std::string_view rest = body.substr(name_end);
-          bool handled = true;
-          if (iequals(name, "i")) {
-            toggle(italic, !closing, "\\i1", "\\i0");
-          } else if (iequals(name, "b")) {
-            toggle(bold, !closing, "\\b1", "\\b0");
-          } else if (iequals(name, "u")) {
-            toggle(underline, !closing, "\\u1", "\\u0");
-          } else if (iequals(name, "s")) {
-            toggle(strike, !closing, "\\s1", "\\s0");
-          } else if (dialect == MarkupDialect::kSrt && iequals(name, "font")) {
-            if (closing) {
-              pop_colour();
-            } else {
-              std::optional<uint32_t> rgb;
-              if (auto value = attribute(rest, "color")) rgb = parse_html_colour(*value);
-              push_colour(rgb);
-            }
-          } else if (dialect == MarkupDialect::kVtt && iequals(name, "c")) {
-            if (closing) {
-              pop_colour();
-            } else {
-              push_colour(vtt_class_colour(rest.empty() || rest.front() != '.' ? std::string_view{}
-                                                                               : rest.substr(1)));
-            }
-          } else if (dialect == MarkupDialect::kVtt) {
-            // <v Speaker>, <lang xx>, <ruby>, <rt> and unknown tags carry no style; timestamps
-            // <00:01.000> time the words that follow.
-            if (!closing && !body.empty() && is_digit(body.front()))
-              result.timestamps.emplace_back(plain.size(), std::string(body));
-            handled = true;
-          } else {
-            handled = false;  // SRT: "<" that is not one of our tags is text
-          }
-          if (handled) {
-            pos = close + 1;
-            continue;
-          }
-        }
-      }
-      if (c == '&' && dialect == MarkupDialect::kVtt) {
-        const size_t semi = line.find(';', pos + 1);
-        if (semi != std::string_view::npos && semi - pos <= 10) {
-          if (auto cp = decode_entity(line.substr(pos + 1, semi - pos - 1))) {
-            ass.literal(*cp);
-            append_utf8(plain, *cp);
-            pos = semi + 1;
-            continue;
-          }
-        }
-      }
-      const size_t at = pos;
-      char32_t cp = 0xFFFD;
-      if (auto decoded = next_code_point(line, pos)) {
-        cp = *decoded;
-      } else {
-        pos = at + 1;
-      }
-      ass.literal(cp);
-      append_utf8(plain, cp);
+  void toggle(int& counter, bool open, const char* on, const char* off) {
+    if (open) {
+      if (counter++ == 0) ass_.tag(on);
+    } else if (counter > 0 && --counter == 0) {
+      ass_.tag(off);
     }
   }
-  result.ass = ass.take();
-  result.plain = std::move(plain);
-  return result;
+
+  void push_colour(std::optional<uint32_t> rgb) {
+    colours_.push_back(rgb);
+    if (rgb) ass_.tag(colour_override(*rgb));
+  }
+
+  void pop_colour() {
+    if (colours_.empty()) return;
+    const bool had = colours_.back().has_value();
+    colours_.pop_back();
+    if (!had) return;
+    if (auto previous = current_colour()) {
+      ass_.tag(colour_override(*previous));
+    } else {
+      ass_.tag("\\c");  // back to the style's primary colour
+    }
+  }
+
+  // An SRT "{\...}" override block at `pos`: its kept tags are written, `pos` moves past it.
+  bool srt_override(std::string_view line, size_t& pos) {
+    if (line[pos] != '{' || dialect_ != MarkupDialect::kSrt || pos + 1 >= line.size() ||
+        line[pos + 1] != '\\')
+      return false;
+    const size_t close = line.find('}', pos + 1);
+    if (close == std::string_view::npos) return false;
+    const std::string kept = srt_override_block(line.substr(pos + 1, close - pos - 1), result_);
+    if (!kept.empty()) ass_.tag(kept);
+    pos = close + 1;
+    return true;
+  }
+
+  // A "<...>" tag at `pos` that the dialect knows: applied, `pos` moves past it. An SRT "<"
+  // that is not one of our tags is text.
+  bool markup_tag(std::string_view line, size_t& pos) {
+    if (line[pos] != '<') return false;
+    const size_t close = line.find('>', pos + 1);
+    if (close == std::string_view::npos) return false;
+    std::string_view body = line.substr(pos + 1, close - pos - 1);
+    const bool closing = !body.empty() && body.front() == '/';
+    if (closing) body.remove_prefix(1);
+    if (!apply_tag(body, closing)) return false;
+    pos = close + 1;
+    return true;
+  }
+
+  // Applies the tag `body` (without "<", "/" and ">"); false when it is not a tag.
+  bool apply_tag(std::string_view body, bool closing) {
+    size_t name_end = 0;
+    while (name_end < body.size() && is_tag_name_char(body[name_end])) ++name_end;
+    const std::string_view name = body.substr(0, name_end);
+    const std::string_view rest = body.substr(name_end);
+    if (iequals(name, "i")) {
+      toggle(italic_, !closing, "\\i1", "\\i0");
+    } else if (iequals(name, "b")) {
+      toggle(bold_, !closing, "\\b1", "\\b0");
+    } else if (iequals(name, "u")) {
+      toggle(underline_, !closing, "\\u1", "\\u0");
+    } else if (iequals(name, "s")) {
+      toggle(strike_, !closing, "\\s1", "\\s0");
+    } else if (dialect_ == MarkupDialect::kSrt && iequals(name, "font")) {
+      if (closing) {
+        pop_colour();
+      } else {
+        std::optional<uint32_t> rgb;
+        if (auto value = attribute(rest, "color")) rgb = parse_html_colour(*value);
+        push_colour(rgb);
+      }
+    } else if (dialect_ == MarkupDialect::kVtt && iequals(name, "c")) {
+      if (closing) {
+        pop_colour();
+      } else {
+        push_colour(
+            vtt_class_colour(rest.empty() || rest.front() != '.' ? std::string_view{} : rest.substr(1)));
+      }
+    } else if (dialect_ == MarkupDialect::kVtt) {
+      // <v Speaker>, <lang xx>, <ruby>, <rt> and unknown tags carry no style; timestamps
+      // <00:01.000> time the words that follow.
+      if (!closing && !body.empty() && is_digit(body.front()))
+        result_.timestamps.emplace_back(plain_.size(), std::string(body));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // A WebVTT character reference ("&amp;") at `pos`: written as its character.
+  bool entity(std::string_view line, size_t& pos) {
+    if (line[pos] != '&' || dialect_ != MarkupDialect::kVtt) return false;
+    const size_t semi = line.find(';', pos + 1);
+    if (semi == std::string_view::npos || semi - pos > 10) return false;
+    const auto cp = decode_entity(line.substr(pos + 1, semi - pos - 1));
+    if (!cp) return false;
+    ass_.literal(*cp);
+    append_utf8(plain_, *cp);
+    pos = semi + 1;
+    return true;
+  }
+
+  // The character at `pos` as text (U+FFFD for a byte that is not UTF-8).
+  void literal(std::string_view line, size_t& pos) {
+    const size_t at = pos;
+    char32_t cp = 0xFFFD;
+    if (auto decoded = next_code_point(line, pos)) {
+      cp = *decoded;
+    } else {
+      pos = at + 1;
+    }
+    ass_.literal(cp);
+    append_utf8(plain_, cp);
+  }
+
+  MarkupDialect dialect_;
+  ConvertedText result_;
+  AssWriter ass_;
+  std::string plain_;
+  int italic_ = 0, bold_ = 0, underline_ = 0, strike_ = 0;
+  // Colour stack: nullopt entries are tags that set no colour (so their close restores nothing).
+  std::vector<std::optional<uint32_t>> colours_;
+  bool first_line_ = true;
+};
+
+}  // namespace
+
+ConvertedText convert_markup(const std::vector<std::string>& lines, MarkupDialect dialect) {
+  MarkupConverter converter(dialect);
+  for (const std::string& raw : lines) converter.convert_line(raw);
+  return converter.finish();
 }
 
 std::string escape_ass_text(std::string_view plain) {
