@@ -14,14 +14,9 @@
 
 #include "pipeline/captions/caption_style.h"
 #include "pipeline/captions/safe_zone.h"
+#include "pipeline/captions/subtitle_parts.h"
 
 namespace shortpack {
-
-// A point on the frame as fractions of its width and height (0,0 top left).
-struct CuePosition {
-  double x_rel = 0.0;
-  double y_rel = 0.0;
-};
 
 // A word (or syllable, or a run of words) of a cue with its own time: WebVTT inline timestamps,
 // ASS karaoke (\k \kf \K \ko) or a *.words.json entry. Times are on the cue's timeline (moved
@@ -68,13 +63,6 @@ struct SubtitleTrack {
   // dropped for a bad timing line, an SRT override tag not applied, a stray cue number skipped).
   // read_subtitles() logs them as warnings.
   std::vector<std::string> warnings;
-};
-
-struct SubtitleLimits {
-  int64_t max_file_bytes = 20 * 1024 * 1024;
-  int64_t max_cues = 100000;
-  // No caption can show a longer line, and shaping or measuring one would take minutes.
-  int64_t max_line_bytes = 64 * 1024;
 };
 
 // Reads by extension (.srt, .vtt, .ass, .ssa, .words.json). Throws Error(kInput) with file:line, or

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "filters/core/error.h"
-#include "pipeline/captions/subtitles.h"
+#include "pipeline/captions/subtitle_parts.h"
 
 namespace shortpack::captions {
 
