@@ -5,6 +5,8 @@
 // rectangle, in place, and is const: it may run concurrently on different frames.
 #pragma once
 
+#include <utility>
+
 #include <vector>
 
 #include "filters/core/frame.h"
@@ -13,6 +15,11 @@
 namespace shortpack {
 
 enum class Corner { kInvalid = 0, kTopLeft, kTopRight, kBottomLeft, kBottomRight };
+// The corners' names, as campaigns (`logo_position:`) and presets (`logo: {position:}`) write them.
+inline constexpr std::pair<const char*, Corner> kCornerNames[] = {{"top-left", Corner::kTopLeft},
+                                                                  {"top-right", Corner::kTopRight},
+                                                                  {"bottom-left", Corner::kBottomLeft},
+                                                                  {"bottom-right", Corner::kBottomRight}};
 
 struct LogoPlacement {
   Corner corner = Corner::kTopRight;

@@ -131,7 +131,7 @@ std::optional<TimelineFrame> TimelineSource::next() {
     const int64_t k = out.index - sb.first_frame;
     const double p = transition_progress(k, sb.entry_frames);
     out.b = TimelineFrame::Layer{second, picture(second, k), k};
-    if (sb.entry == SegmentSource::Entry::kFadeBlack) {
+    if (sb.entry == TransitionKind::kFadeBlack) {
       // First half: the old picture fades out; second half: the new one fades in.
       out.black = p < 0.5 ? p * 2.0 : (1.0 - p) * 2.0;
       out.mix = p < 0.5 ? 0.0 : 1.0;

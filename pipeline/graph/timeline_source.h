@@ -33,11 +33,10 @@ struct SegmentSource {
   std::array<uint8_t, 3> colour_yuv{16, 128, 128};  // kColour
   std::shared_ptr<const RgbaImage> image;           // kImage
   ReframeKind reframe = ReframeKind::kFitBlur;
-  bool smart_crop = false;                // kMedia: follow faces/saliency (needs a crop path)
-  MotionPath motion = MotionPath::kNone;  // kImage
-  enum class Entry { kCut = 0, kCrossfade, kFadeBlack };
-  Entry entry = Entry::kCut;  // how it enters from the previous segment
-  int64_t entry_frames = 0;   // overlap with the previous segment
+  bool smart_crop = false;                      // kMedia: follow faces/saliency (needs a crop path)
+  MotionPath motion = MotionPath::kNone;        // kImage
+  TransitionKind entry = TransitionKind::kCut;  // how it enters from the previous segment
+  int64_t entry_frames = 0;                     // overlap with the previous segment
 };
 
 struct TimelineFrame {

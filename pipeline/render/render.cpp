@@ -65,22 +65,6 @@ bool RenderReport::all_ok() const {
 
 namespace {
 
-Corner to_corner(LogoPosition p) {
-  switch (p) {
-    case LogoPosition::kTopLeft:
-      return Corner::kTopLeft;
-    case LogoPosition::kTopRight:
-      return Corner::kTopRight;
-    case LogoPosition::kBottomLeft:
-      return Corner::kBottomLeft;
-    case LogoPosition::kBottomRight:
-      return Corner::kBottomRight;
-    case LogoPosition::kInvalid:
-      break;
-  }
-  return Corner::kTopRight;
-}
-
 ReframeKind to_reframe_kind(ReframeMode m) {
   switch (m) {
     case ReframeMode::kFitPad:
@@ -109,8 +93,8 @@ LogoPlacement logo_placement_for(const Brand& brand, const Preset& final_preset,
   const LogoPosition position = final_preset.logo_position.empty()
                                     ? brand.logo_position
                                     : logo_position_from_text(final_preset.logo_position);
-  return {to_corner(position), width_rel,    brand.logo_opacity, safe.top_px,
-          safe.bottom_px,      safe.left_px, safe.right_px};
+  const Corner corner = position == Corner::kInvalid ? Corner::kTopRight : position;  // presets are validated
+  return {corner, width_rel, brand.logo_opacity, safe.top_px, safe.bottom_px, safe.left_px, safe.right_px};
 }
 
 // The preset's presentation overrides as text: outputs that differ in them share no branch.
@@ -472,9 +456,7 @@ SegmentSource segment_source_of(const Clip& clip, const TimelineSegment& ts, boo
   src.first_frame = std::llround(ts.at_s * fps);
   src.frame_count = std::llround(ts.duration_s * fps);
   src.reframe = to_reframe_kind(seg.reframe.value_or(clip.reframe));
-  src.entry = seg.transition.kind == TransitionKind::kCrossfade   ? SegmentSource::Entry::kCrossfade
-              : seg.transition.kind == TransitionKind::kFadeBlack ? SegmentSource::Entry::kFadeBlack
-                                                                  : SegmentSource::Entry::kCut;
+  src.entry = seg.transition.kind;
   src.entry_frames = first ? 0 : std::llround(seg.transition.duration_s * fps);
   switch (seg.kind) {
     case Segment::Kind::kMedia:
@@ -495,7 +477,7 @@ SegmentSource segment_source_of(const Clip& clip, const TimelineSegment& ts, boo
     case Segment::Kind::kImage:
       src.kind = SegmentSource::Kind::kImage;
       src.image = inputs.images.at(seg.source);
-      src.motion = static_cast<MotionPath>(static_cast<int>(seg.motion));
+      src.motion = seg.motion;
       break;
     case Segment::Kind::kInvalid:
       throw Error(ErrorKind::kInternal, "clip '" + clip.id + "' has a segment of no kind");

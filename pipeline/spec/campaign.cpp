@@ -11,6 +11,7 @@
 #include <functional>
 #include <initializer_list>
 #include <set>
+#include <span>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -22,6 +23,36 @@
 #include "pipeline/spec/variants.h"
 
 namespace shortpack {
+
+// Each enum's names in the campaign file: one table, read by the parser (need_choice) and by
+// to_string.
+namespace {
+
+constexpr std::pair<const char*, ReframeMode> kReframeNames[] = {{"fit-blur", ReframeMode::kFitBlur},
+                                                                 {"fit-pad", ReframeMode::kFitPad},
+                                                                 {"crop-center", ReframeMode::kCropCenter},
+                                                                 {"smart-crop", ReframeMode::kSmartCrop}};
+constexpr std::pair<const char*, TransitionKind> kTransitionNames[] = {
+    {"cut", TransitionKind::kCut},
+    {"crossfade", TransitionKind::kCrossfade},
+    {"fade-black", TransitionKind::kFadeBlack}};
+constexpr std::pair<const char*, MotionKind> kMotionNames[] = {{"none", MotionKind::kNone},
+                                                               {"zoom-in", MotionKind::kZoomIn},
+                                                               {"zoom-out", MotionKind::kZoomOut},
+                                                               {"pan-left", MotionKind::kPanLeft},
+                                                               {"pan-right", MotionKind::kPanRight}};
+constexpr std::pair<const char*, CaptionStyle::Animation> kAnimationNames[] = {
+    {"none", CaptionStyle::Animation::kNone}, {"word-highlight", CaptionStyle::Animation::kWordHighlight}};
+
+template <class Enum, size_t N>
+const char* name_in(const std::pair<const char*, Enum> (&table)[N], Enum value) {
+  for (const auto& [name, v] : table) {
+    if (v == value) return name;
+  }
+  return "invalid";
+}
+
+}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -311,7 +342,7 @@ bool need_bool(const Where& w, const YAML::Node& node, const std::string& key) {
 
 template <typename Enum>
 Enum need_choice(const Where& w, const YAML::Node& node, const std::string& key,
-                 std::initializer_list<std::pair<const char*, Enum>> choices) {
+                 std::span<const std::pair<const char*, Enum>> choices) {
   std::vector<std::string> names;
   for (const auto& [name, value] : choices) {
     if (node.IsScalar() && node.Scalar() == name) return value;
@@ -532,10 +563,7 @@ void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
   if (const auto* v = m.find("max_lines"))
     style.max_lines = static_cast<int>(need_integer_in(w, *v, "max_lines", 1, 3));
   if (const auto* v = m.find("animation")) {
-    style.animation =
-        need_choice<CaptionStyle::Animation>(w, *v, "animation",
-                                             {{"none", CaptionStyle::Animation::kNone},
-                                              {"word-highlight", CaptionStyle::Animation::kWordHighlight}});
+    style.animation = need_choice<CaptionStyle::Animation>(w, *v, "animation", kAnimationNames);
   }
   if (const auto* v = m.find("highlight_colour"))
     style.highlight_colour = need_colour(w, *v, "highlight_colour", brand.colours);
@@ -597,11 +625,7 @@ Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source
   }
   if (const auto* v = m.find("logo")) brand.logo = resolve_file(w, *v, "logo");
   if (const auto* v = m.find("logo_position")) {
-    brand.logo_position = need_choice<LogoPosition>(w, *v, "logo_position",
-                                                    {{"top-left", LogoPosition::kTopLeft},
-                                                     {"top-right", LogoPosition::kTopRight},
-                                                     {"bottom-left", LogoPosition::kBottomLeft},
-                                                     {"bottom-right", LogoPosition::kBottomRight}});
+    brand.logo_position = need_choice<LogoPosition>(w, *v, "logo_position", kCornerNames);
   }
   if (const auto* v = m.find("logo_width")) {
     brand.logo_width_rel =
@@ -638,17 +662,16 @@ const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end"
                                                     "background", "image", "motion", "transition", "reframe"};
 
 ReframeMode need_reframe(const Where& w, const YAML::Node& node) {
-  return need_choice<ReframeMode>(w, node, "reframe",
-                                  {{"fit-blur", ReframeMode::kFitBlur},
-                                   {"fit-pad", ReframeMode::kFitPad},
-                                   {"crop-center", ReframeMode::kCropCenter},
-                                   {"smart-crop", ReframeMode::kSmartCrop}});
+  return need_choice<ReframeMode>(w, node, "reframe", kReframeNames);
 }
 
 Transition parse_transition(const Where& w, const YAML::Node& node) {
   const std::string example =
       "e.g. transition: {crossfade: 0.5}; one of cut: 0, crossfade: SECONDS, fade-black: SECONDS";
-  const MapReader m(w, node, {"cut", "crossfade", "fade-black"}, example);
+  const MapReader m(w, node,
+                    {to_string(TransitionKind::kCut), to_string(TransitionKind::kCrossfade),
+                     to_string(TransitionKind::kFadeBlack)},
+                    example);
   if (node.size() != 1) w.fail(node, "a transition has exactly one kind", example);
   Transition t;
   if (const auto* v = m.find("cut")) {
@@ -754,12 +777,7 @@ void read_image_segment(const Where& w, const MapReader& m, Segment& s) {
   s.source = resolve_file(w, *m.find("image"), "image");
   s.duration_s = need_positive_seconds(w, m.require("duration", "e.g. duration: 3.0"), "duration", 3600.0);
   if (const auto* v = m.find("motion")) {
-    s.motion = need_choice<MotionKind>(w, *v, "motion",
-                                       {{"none", MotionKind::kNone},
-                                        {"zoom-in", MotionKind::kZoomIn},
-                                        {"zoom-out", MotionKind::kZoomOut},
-                                        {"pan-left", MotionKind::kPanLeft},
-                                        {"pan-right", MotionKind::kPanRight}});
+    s.motion = need_choice<MotionKind>(w, *v, "motion", kMotionNames);
   }
 }
 
@@ -1689,72 +1707,16 @@ const Brand& Campaign::brand_of(const Clip& clip) const { return clip.brand ? *c
 
 Brand load_brand(const fs::path& file, const CampaignLimits& limits) { return load_brand_file(file, limits); }
 
-const char* to_string(ReframeMode mode) {
-  switch (mode) {
-    case ReframeMode::kFitBlur:
-      return "fit-blur";
-    case ReframeMode::kFitPad:
-      return "fit-pad";
-    case ReframeMode::kCropCenter:
-      return "crop-center";
-    case ReframeMode::kSmartCrop:
-      return "smart-crop";
-    case ReframeMode::kInvalid:
-      break;
-  }
-  return "invalid";
-}
-
-const char* to_string(LogoPosition position) {
-  switch (position) {
-    case LogoPosition::kTopLeft:
-      return "top-left";
-    case LogoPosition::kTopRight:
-      return "top-right";
-    case LogoPosition::kBottomLeft:
-      return "bottom-left";
-    case LogoPosition::kBottomRight:
-      return "bottom-right";
-    case LogoPosition::kInvalid:
-      break;
-  }
-  return "invalid";
-}
+const char* to_string(ReframeMode mode) { return name_in(kReframeNames, mode); }
+const char* to_string(LogoPosition position) { return name_in(kCornerNames, position); }
+const char* to_string(TransitionKind kind) { return name_in(kTransitionNames, kind); }
+const char* to_string(MotionKind kind) { return name_in(kMotionNames, kind); }
 
 LogoPosition logo_position_from_text(const std::string& text) {
-  for (LogoPosition p : {LogoPosition::kTopLeft, LogoPosition::kTopRight, LogoPosition::kBottomLeft,
-                         LogoPosition::kBottomRight}) {
-    if (text == to_string(p)) return p;
+  for (const auto& [name, value] : kCornerNames) {
+    if (text == name) return value;
   }
   return LogoPosition::kInvalid;
-}
-
-const char* to_string(TransitionKind kind) {
-  switch (kind) {
-    case TransitionKind::kCut:
-      return "cut";
-    case TransitionKind::kCrossfade:
-      return "crossfade";
-    case TransitionKind::kFadeBlack:
-      return "fade-black";
-  }
-  return "invalid";
-}
-
-const char* to_string(MotionKind kind) {
-  switch (kind) {
-    case MotionKind::kNone:
-      return "none";
-    case MotionKind::kZoomIn:
-      return "zoom-in";
-    case MotionKind::kZoomOut:
-      return "zoom-out";
-    case MotionKind::kPanLeft:
-      return "pan-left";
-    case MotionKind::kPanRight:
-      return "pan-right";
-  }
-  return "invalid";
 }
 
 bool is_valid_id(const std::string& id) {

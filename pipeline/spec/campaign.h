@@ -14,13 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "filters/logo_overlay.h"
+#include "filters/transition.h"
 #include "pipeline/captions/caption_style.h"
 #include "pipeline/spec/preset.h"
 #include "pipeline/spec/variants.h"
 
 namespace shortpack {
 
-enum class LogoPosition { kInvalid = 0, kTopLeft, kTopRight, kBottomLeft, kBottomRight };
+// One enum per concept: the campaign names the filters' own (logo corner, transition, motion).
+using LogoPosition = Corner;  // filters/logo_overlay.h
 enum class ReframeMode { kInvalid = 0, kFitBlur, kFitPad, kCropCenter, kSmartCrop };
 
 struct MusicBed {
@@ -44,14 +47,14 @@ struct Brand {
   std::optional<MusicBed> music;
 };
 
-enum class TransitionKind { kCut = 0, kCrossfade, kFadeBlack };
+// TransitionKind: filters/transition.h
 
 struct Transition {
   TransitionKind kind = TransitionKind::kCut;
   double duration_s = 0.0;
 };
 
-enum class MotionKind { kNone = 0, kZoomIn, kZoomOut, kPanLeft, kPanRight };
+using MotionKind = MotionPath;  // filters/transition.h
 
 // One piece of a clip's timeline. Exactly one of source / card / image is set.
 struct Segment {

@@ -14,12 +14,20 @@
 #include <sstream>
 
 #include "filters/core/error.h"
+#include "filters/logo_overlay.h"
 
 namespace shortpack {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// The names a logo's position may have (filters/logo_overlay.h's one table).
+std::vector<std::string> corner_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, corner] : kCornerNames) names.emplace_back(name);
+  return names;
+}
 
 // H.264 (ITU-T Rec. H.264, Annex A, Table A-1): macroblocks per second, frame size in macroblocks,
 // and the maximum bit rate in kbit/s for Baseline/Main (High may use 1.25 times that).
@@ -432,11 +440,7 @@ void PresetReader::read_logo(const YAML::Node& n, Preset& p, SectionLines& lines
       n, "logo",
       {
           {"width_px", [&](const YAML::Node& x) { p.logo_width_px = int(integer(x, "width_px", 1, 8192)); }},
-          {"position",
-           [&](const YAML::Node& x) {
-             p.logo_position =
-                 one_of(x, "position", {"top-left", "top-right", "bottom-left", "bottom-right"});
-           }},
+          {"position", [&](const YAML::Node& x) { p.logo_position = one_of(x, "position", corner_names()); }},
       });
 }
 
