@@ -216,27 +216,22 @@ nlohmann::ordered_json coverage_json(const Coverage& c) {
   j["first_render_at"] = c.first_render_at;
   j["last_render_at"] = c.last_render_at;
   auto& cells = j["by_platform_language"] = nlohmann::ordered_json::array();
+  // A cell's counts after the keys that name it.
+  const auto counts = [](nlohmann::ordered_json named, const auto& cell) {
+    named["ok"] = cell.ok;
+    named["failed"] = cell.failed;
+    named["missing"] = cell.missing;
+    named["out_of_date"] = cell.stale;
+    named["minutes"] = cell.minutes;
+    named["last_rendered_at"] = cell.last_rendered_at;
+    return named;
+  };
   for (const auto& [pl, cell] : c.cells) {
-    cells.push_back({{"platform", pl.first},
-                     {"language", pl.second},
-                     {"ok", cell.ok},
-                     {"failed", cell.failed},
-                     {"missing", cell.missing},
-                     {"out_of_date", cell.stale},
-                     {"minutes", cell.minutes},
-                     {"last_rendered_at", cell.last_rendered_at}});
+    cells.push_back(counts({{"platform", pl.first}, {"language", pl.second}}, cell));
   }
   if (!c.by_variant.empty()) {
     auto& variants = j["by_variant"] = nlohmann::ordered_json::array();
-    for (const auto& [variant, cell] : c.by_variant) {
-      variants.push_back({{"variant", variant},
-                          {"ok", cell.ok},
-                          {"failed", cell.failed},
-                          {"missing", cell.missing},
-                          {"out_of_date", cell.stale},
-                          {"minutes", cell.minutes},
-                          {"last_rendered_at", cell.last_rendered_at}});
-    }
+    for (const auto& [variant, cell] : c.by_variant) variants.push_back(counts({{"variant", variant}}, cell));
   }
   auto& items = j["not_ok"] = nlohmann::ordered_json::array();
   for (const CoverageItem& item : c.items) {

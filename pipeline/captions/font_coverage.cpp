@@ -372,10 +372,7 @@ void check_glyph_coverage(const SubtitleTrack& track, const std::string& languag
 namespace {
 
 char32_t code_point_at(std::string_view text, size_t& pos) {
-  const size_t at = pos;
-  if (auto cp = captions::next_code_point(text, pos)) return *cp;
-  pos = at + 1;
-  return 0xFFFD;
+  return captions::next_code_point_lenient(text, pos);
 }
 
 bool has(char32_t cp, UProperty property) {

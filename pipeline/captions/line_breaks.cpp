@@ -95,12 +95,7 @@ BreakableText find_line_breaks(const std::string& ass_text, const std::string& l
       }
     }
     const size_t at = pos;
-    char32_t cp = 0xFFFD;
-    if (auto decoded = next_code_point(text, pos)) {
-      cp = *decoded;
-    } else {
-      pos = at + 1;
-    }
+    const char32_t cp = next_code_point_lenient(text, pos);
     add(cp, at, pos);
   }
   if (drawing || out.chars.size() < 2) return out;

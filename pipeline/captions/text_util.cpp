@@ -51,17 +51,19 @@ std::optional<char32_t> next_code_point(std::string_view text, size_t& pos) {
   return cp;
 }
 
+char32_t next_code_point_lenient(std::string_view text, size_t& pos) {
+  const size_t at = pos;
+  if (auto cp = next_code_point(text, pos)) return *cp;
+  pos = at + 1;
+  return 0xFFFD;
+}
+
 std::u32string decode_utf8(std::string_view text) {
   std::u32string out;
   out.reserve(text.size());
   size_t pos = 0;
   while (pos < text.size()) {
-    if (auto cp = next_code_point(text, pos)) {
-      out.push_back(*cp);
-    } else {
-      out.push_back(0xFFFD);
-      ++pos;
-    }
+    out.push_back(next_code_point_lenient(text, pos));
   }
   return out;
 }
@@ -755,13 +757,7 @@ class MarkupConverter {
 
   // The character at `pos` as text (U+FFFD for a byte that is not UTF-8).
   void literal(std::string_view line, size_t& pos) {
-    const size_t at = pos;
-    char32_t cp = 0xFFFD;
-    if (auto decoded = next_code_point(line, pos)) {
-      cp = *decoded;
-    } else {
-      pos = at + 1;
-    }
+    const char32_t cp = next_code_point_lenient(line, pos);
     ass_.literal(cp);
     append_utf8(plain_, cp);
   }
@@ -788,13 +784,7 @@ std::string escape_ass_text(std::string_view plain) {
   AssWriter ass;
   size_t pos = 0;
   while (pos < plain.size()) {
-    const size_t at = pos;
-    char32_t cp = 0xFFFD;
-    if (auto decoded = next_code_point(plain, pos)) {
-      cp = *decoded;
-    } else {
-      pos = at + 1;
-    }
+    const char32_t cp = next_code_point_lenient(plain, pos);
     if (cp == '\n') {
       ass.line_break();
     } else if (cp != '\r') {

@@ -22,6 +22,8 @@ namespace shortpack::captions {
 // Decodes the code point at text[pos] and advances pos. Returns nullopt on a malformed sequence
 // (overlong, surrogate, above U+10FFFF, truncated); pos is then left unchanged.
 std::optional<char32_t> next_code_point(std::string_view text, size_t& pos);
+// The same for text already validated: a malformed byte is U+FFFD and pos moves past it.
+char32_t next_code_point_lenient(std::string_view text, size_t& pos);
 // Lenient decoding for text already validated: malformed bytes come out as U+FFFD.
 std::u32string decode_utf8(std::string_view text);
 void append_utf8(std::string& out, char32_t cp);
