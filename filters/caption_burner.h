@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "filters/core/frame.h"
+#include "filters/core/rect.h"
 
 namespace shortpack {
 
@@ -61,9 +62,7 @@ class CaptionBurner {
   bool process(AVFrame& frame, int64_t time_ms);
   // The bounding box of what process() drew last (x, y, w, h); all zero when nothing.
   // Only pixels with non-zero coverage count.
-  struct Box {
-    int x = 0, y = 0, w = 0, h = 0;
-  };
+  using Box = PixelRect;
   [[nodiscard]] Box last_box() const { return last_box_; }
 
   // Replaces the script, keeping the renderer and its fonts (cheap; used to measure many

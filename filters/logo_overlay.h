@@ -11,6 +11,7 @@
 
 #include "filters/core/frame.h"
 #include "filters/core/image.h"
+#include "filters/core/rect.h"
 
 namespace shortpack {
 
@@ -36,9 +37,7 @@ class LogoOverlay {
   VideoFormat configure(const VideoFormat& in);
   void process(AVFrame& frame) const;
 
-  struct Rect {
-    int x = 0, y = 0, w = 0, h = 0;
-  };
+  using Rect = PixelRect;
   [[nodiscard]] Rect placed() const { return rect_; }
   // Where a logo_w x logo_h logo lands on a frame_w x frame_h frame (what configure() settles),
   // so that text can keep clear of it. Throws Error(kInput) when it does not fit the safe zone.

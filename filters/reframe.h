@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "filters/core/frame.h"
+#include "filters/core/rect.h"
 
 namespace shortpack {
 
@@ -43,9 +44,7 @@ class Reframe {
   // crop-window: the window for this frame (must be inside the source).
   [[nodiscard]] FramePtr process(const AVFrame& in, const CropWindow& window) const;
 
-  struct Rect {
-    int x = 0, y = 0, w = 0, h = 0;
-  };
+  using Rect = PixelRect;
   // Where the whole picture lands in the output (fit modes), for tests and guides.
   [[nodiscard]] Rect foreground() const { return fg_dst_; }
   // The part of the source shown (crop-center) or behind (fit-blur background).

@@ -8,16 +8,13 @@
 
 extern "C" {
 #include <libavutil/frame.h>
+#include "filters/core/rect.h"
 }
 
 namespace shortpack {
 
-struct PixelRect {
-  int x = 0, y = 0, w = 0, h = 0;  // luma pixels; x, y, w and h even
-};
-
-// Scales `src` of `in` into `dst` of `out` (both yuv420p). Pixels of `out` outside `dst` are
-// left alone. Throws Error(kInternal) when swscale refuses the sizes.
+// Scales `src` of `in` into `dst` of `out` (both yuv420p; x, y, w and h of both even). Pixels of `out`
+// outside `dst` are left alone. Throws Error(kInternal) when swscale refuses the sizes.
 void scale_yuv420p(const AVFrame& in, const PixelRect& src, AVFrame& out, const PixelRect& dst);
 
 }  // namespace shortpack

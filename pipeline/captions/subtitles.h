@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "filters/core/rect.h"
 #include "pipeline/captions/caption_style.h"
 #include "pipeline/captions/safe_zone.h"
 #include "pipeline/captions/subtitle_parts.h"
@@ -129,9 +130,7 @@ SubtitleTrack retime(const SubtitleTrack& track, int64_t start_ms, int64_t end_m
 
 // Where captions go: the output frame and the preset's safe zone scaled to it.
 // A rectangle on the output frame, in pixels.
-struct FrameBox {
-  int x = 0, y = 0, w = 0, h = 0;
-};
+using FrameBox = PixelRect;
 
 struct CaptionLayout {
   // The brand logo's rectangle on the frame (w == 0: none). A title keeps below a logo in a top
