@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace shortpack {
@@ -23,6 +25,16 @@ size_t edit_distance(const Sequence& a, const Sequence& b) {
     }
   }
   return row[b.size()];
+}
+
+// The first of `known` within two edits of `name` ("did you mean"), or empty: one rule for every
+// reader's unknown keys, columns and names.
+template <typename Names>
+std::string closest_name(std::string_view name, const Names& known) {
+  for (const auto& candidate : known) {
+    if (edit_distance(name, std::string_view(candidate)) <= 2) return std::string(candidate);
+  }
+  return {};
 }
 
 }  // namespace shortpack

@@ -199,13 +199,8 @@ class MapReader {
       }
       const std::string& name = key.Scalar();
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        std::string fix;
-        for (std::string_view candidate : known) {
-          if (edit_distance(std::string_view(name), candidate) <= 2) {
-            fix = "did you mean '" + std::string(candidate) + "'? ";
-            break;
-          }
-        }
+        const std::string guess = closest_name(name, known);
+        const std::string fix = guess.empty() ? "" : "did you mean '" + guess + "'? ";
         fail_at(*where.doc, line_of(key), "unknown key '" + shown(name) + "' in " + where.in(),
                 fix + "known keys: " + known_list(known));
       }

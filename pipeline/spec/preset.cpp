@@ -15,6 +15,7 @@
 
 #include "filters/core/error.h"
 #include "filters/logo_overlay.h"
+#include "pipeline/base/edit_distance.h"
 
 namespace shortpack {
 
@@ -125,7 +126,9 @@ class PresetReader {
       if (field == fields.end()) {
         std::vector<std::string> known;
         for (const auto& f : fields) known.emplace_back(f.key);
-        fail(key_node, "unknown key '" + key + "' in " + section + " (known: " + join(known) + ")");
+        const std::string guess = closest_name(key, known);
+        fail(key_node, "unknown key '" + key + "' in " + section + " (known: " + join(known) + ")" +
+                           (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
       }
       if (!seen.insert(key).second) fail(key_node, "key '" + key + "' appears twice in " + section);
       if (value_node.IsNull()) fail(key_node, "'" + key + "' in " + section + " has no value");

@@ -179,11 +179,12 @@ std::string gap_message(const PlaceholderGap& gap, const Variant* variant, const
            col + "', which " + at + " uses in " + what + " (fill it in)";
   }
   std::string columns;
-  std::string guess;
+  std::vector<std::string> names;
   for (const auto& [name, unused] : variant->values) {
     columns += (columns.empty() ? "" : ", ") + name;
-    if (guess.empty() && edit_distance(std::string_view(name), std::string_view(col)) <= 2) guess = name;
+    names.push_back(name);
   }
+  const std::string guess = closest_name(col, names);
   return at + ": " + what + " uses {{" + col + "}}, but the variants table " + table + ":" +
          std::to_string(variant->header_line) + " has no column '" + col + "' (" +
          (guess.empty() ? "" : "did you mean '" + guess + "'? ") + "columns: " + columns + ")";

@@ -240,6 +240,8 @@ TEST_F(PresetTest, UnknownKeyIsReportedWithLineSectionAndKnownKeys) {
       message.rfind(":8: unknown key 'crff' in video (known: codec, profile, level, x264_preset, crf,", 0),
       0u)
       << message;
+  // As in campaign files: a key two edits away from a known one is suggested.
+  EXPECT_NE(message.find("; did you mean 'crf'?"), std::string::npos) << message;
 }
 
 TEST_F(PresetTest, UnknownTopLevelKeyIsReported) {
