@@ -96,19 +96,7 @@ TEST(ReportHtmlPage, HostileNamesAndErrorsAreEscapedAndGapsAreMissing) {
 
 // A decoded output frame as RGB24, downscaled to w x h with area averaging.
 FramePtr scaled_rgb(const YuvPicture& picture, int w, int h) {
-  FramePtr yuv = alloc_video_frame(picture.width_px, picture.height_px, AV_PIX_FMT_YUV420P);
-  const int cw = (picture.width_px + 1) / 2;
-  for (int y = 0; y < picture.height_px; ++y) {
-    std::copy_n(picture.y.data() + static_cast<size_t>(y) * picture.width_px, picture.width_px,
-                yuv->data[0] + static_cast<ptrdiff_t>(y) * yuv->linesize[0]);
-  }
-  for (int y = 0; y < (picture.height_px + 1) / 2; ++y) {
-    std::copy_n(picture.u.data() + static_cast<size_t>(y) * cw, cw,
-                yuv->data[1] + static_cast<ptrdiff_t>(y) * yuv->linesize[1]);
-    std::copy_n(picture.v.data() + static_cast<size_t>(y) * cw, cw,
-                yuv->data[2] + static_cast<ptrdiff_t>(y) * yuv->linesize[2]);
-  }
-  FramePtr rgb = to_rgb24(*yuv);
+  FramePtr rgb = rgb_of(picture);
   FramePtr small = alloc_video_frame(w, h, AV_PIX_FMT_RGB24);
   const cv::Mat src(rgb->height, rgb->width, CV_8UC3, rgb->data[0], static_cast<size_t>(rgb->linesize[0]));
   cv::Mat dst(h, w, CV_8UC3, small->data[0], static_cast<size_t>(small->linesize[0]));

@@ -161,4 +161,20 @@ bool writing_goldens() {
   return v != nullptr && std::string(v) == "1";
 }
 
+FramePtr rgb_of(const YuvPicture& picture) {
+  FramePtr yuv = alloc_video_frame(picture.width_px, picture.height_px, AV_PIX_FMT_YUV420P);
+  const int cw = (picture.width_px + 1) / 2;
+  for (int y = 0; y < picture.height_px; ++y) {
+    std::copy_n(picture.y.data() + static_cast<size_t>(y) * picture.width_px, picture.width_px,
+                yuv->data[0] + static_cast<ptrdiff_t>(y) * yuv->linesize[0]);
+  }
+  for (int y = 0; y < (picture.height_px + 1) / 2; ++y) {
+    std::copy_n(picture.u.data() + static_cast<size_t>(y) * cw, cw,
+                yuv->data[1] + static_cast<ptrdiff_t>(y) * yuv->linesize[1]);
+    std::copy_n(picture.v.data() + static_cast<size_t>(y) * cw, cw,
+                yuv->data[2] + static_cast<ptrdiff_t>(y) * yuv->linesize[2]);
+  }
+  return to_rgb24(*yuv);
+}
+
 }  // namespace shortpack::test

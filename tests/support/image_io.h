@@ -9,11 +9,14 @@
 #include <string>
 
 #include "filters/core/frame.h"
+#include "support/media_probe.h"
 
 namespace shortpack::test {
 
 // Converts any frame swscale reads (yuv420p assumed BT.709 limited range) to RGB24.
 FramePtr to_rgb24(const AVFrame& frame);
+// A decoded picture (media_probe's decode_frames) as an RGB24 frame, the same way.
+FramePtr rgb_of(const YuvPicture& picture);
 // Writes a frame as an RGB24 PNG (converted first when needed). Throws std::runtime_error.
 void write_png(const std::filesystem::path& path, const AVFrame& frame);
 // Reads a PNG as an RGB24 frame. Throws std::runtime_error.
