@@ -43,6 +43,11 @@ int check_av(int ret, ErrorKind kind, std::string_view context);
 // The kind of a file system failure with this errno: kDiskFull for ENOSPC and EDQUOT, else kIo.
 ErrorKind io_error_kind(int errnum) noexcept;
 
+// The file system refused (kIo or kDiskFull): a run stops instead of failing one output.
+constexpr bool is_file_system_error(ErrorKind kind) noexcept {
+  return kind == ErrorKind::kIo || kind == ErrorKind::kDiskFull;
+}
+
 // Exit code of the CLI for an error kind.
 int exit_code_for(ErrorKind kind) noexcept;
 

@@ -4,8 +4,6 @@
 
 #include <spdlog/spdlog.h>
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <map>
 #include <optional>
 #include <set>
@@ -163,7 +161,7 @@ class BatchRun {
                          [this](const OutputRecord& r) { on_done(r); });
     } catch (const Error& e) {
       held_.clear();
-      if (e.kind() != ErrorKind::kIo && e.kind() != ErrorKind::kDiskFull) throw;
+      if (!is_file_system_error(e.kind())) throw;
       if (result_.io_error.empty()) result_.io_error = e.what();
     }
     held_.clear();

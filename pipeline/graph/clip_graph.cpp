@@ -221,8 +221,8 @@ struct Branches {
     std::vector<BranchOutcome> out;
     for (const auto& e : encoders) {
       handoff_acquire(e.get());
-      e->outcome.ok = !e->failed;
       out.push_back(e->outcome);
+      out.back().ok = !e->failed;
     }
     return out;
   }
@@ -463,31 +463,34 @@ void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
   }
 }
 
-// Flushes the encoders and puts the files in place, several at once (x264 drains its look-ahead);
-// a failed branch's temporary file is removed.
+// Flushes one encoder and puts its file in place (x264 drains its look-ahead); a failed branch's
+// temporary file is removed.
+void finish_encoder(GraphShared& shared, EncoderState& e) {
+  const HandoffOnExit done(&shared.finished);
+  handoff_acquire(&e);
+  if (e.failed) {
+    e.writer.reset();  // removes the temporary file
+    handoff_release(&e);
+    return;
+  }
+  try {
+    const AVRational tb = e.encoder->context()->time_base;
+    e.encoder->encode(nullptr, [&](AVPacket& p) {
+      e.writer->write_video(p, tb);
+      shared.watchdog.tick();
+    });
+    e.writer->finish();
+  } catch (const Error& err) {
+    e.fail(err.kind(), err.what());
+    e.writer.reset();
+  }
+  handoff_release(&e);
+}
+
+// The encoders are finished several at once.
 void finish_encoders(GraphShared& shared, Branches& b) {
   oneapi::tbb::parallel_for_each(b.encoders.begin(), b.encoders.end(),
-                                 [&shared](std::unique_ptr<EncoderState>& e) {
-                                   const HandoffOnExit done(&shared.finished);
-                                   handoff_acquire(e.get());
-                                   if (e->failed) {
-                                     e->writer.reset();  // removes the temporary file
-                                     handoff_release(e.get());
-                                     return;
-                                   }
-                                   try {
-                                     const AVRational tb = e->encoder->context()->time_base;
-                                     e->encoder->encode(nullptr, [&](AVPacket& p) {
-                                       e->writer->write_video(p, tb);
-                                       shared.watchdog.tick();
-                                     });
-                                     e->writer->finish();
-                                   } catch (const Error& err) {
-                                     e->fail(err.kind(), err.what());
-                                     e->writer.reset();
-                                   }
-                                   handoff_release(e.get());
-                                 });
+                                 [&shared](std::unique_ptr<EncoderState>& e) { finish_encoder(shared, *e); });
   handoff_acquire(&shared.finished);
 }
 

@@ -866,7 +866,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
       try {
         run_clip(*job, campaign, presets);
       } catch (const Error& e) {
-        if (e.kind() == ErrorKind::kIo || e.kind() == ErrorKind::kDiskFull) throw;
+        if (is_file_system_error(e.kind())) throw;
         job->fail_all(e.kind(), e.what());  // one clip failing never stops the others
       }
     }
