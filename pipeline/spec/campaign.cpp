@@ -20,6 +20,7 @@
 #include "filters/core/error.h"
 #include "pipeline/base/edit_distance.h"
 #include "pipeline/captions/subtitles.h"
+#include "pipeline/captions/text_util.h"
 #include "pipeline/spec/variants.h"
 
 namespace shortpack {
@@ -1283,10 +1284,7 @@ std::map<std::string, std::shared_ptr<const Brand>> load_variant_brands(const Do
     const auto cell = v.values.find("brand");
     if (cell == v.values.end() || v.id.empty()) continue;
     const std::string at = v.table_file.string() + ":" + std::to_string(v.line) + ": variant '" + v.id + "'";
-    std::string text = cell->second;
-    const auto blank = [](char ch) { return ch == ' ' || ch == '\t'; };
-    while (!text.empty() && blank(text.back())) text.pop_back();
-    text.erase(text.begin(), std::find_if_not(text.begin(), text.end(), blank));
+    std::string text(captions::trim(cell->second));
     if (text.empty()) continue;  // the campaign's brand
     if (has_placeholder(text)) {
       std::vector<PlaceholderGap> gaps;
