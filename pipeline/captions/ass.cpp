@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/base/text.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
 
@@ -32,12 +33,6 @@ std::vector<std::string_view> split_ass_fields(std::string_view value, size_t co
 }  // namespace captions
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 int64_t parse_ass_time(std::string_view field, const std::filesystem::path& source, int line_no) {
   std::string why;
@@ -137,7 +132,7 @@ std::vector<std::string> events_format(std::string_view value, const std::filesy
                                        int line_no) {
   std::vector<std::string> format;
   for (std::string_view f : captions::split_ass_fields(value, 1000))
-    format.push_back(lower(captions::trim(f)));
+    format.push_back(ascii_lower(captions::trim(f)));
   if (format.empty() || format.back() != "text") {
     fail_at(source, line_no, "the [Events] Format line must end with the Text field");
   }
@@ -268,7 +263,7 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
     if (t.empty() || t.front() == ';') continue;
     const size_t colon = t.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string key = lower(captions::trim(t.substr(0, colon)));
+    const std::string key = ascii_lower(captions::trim(t.substr(0, colon)));
     if (key == "format") {
       state.format = events_format(t.substr(colon + 1), source, line_no);
       state.format_line = line_no;

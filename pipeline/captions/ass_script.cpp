@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "filters/caption_burner.h"
+#include "pipeline/base/text.h"
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
@@ -613,11 +614,6 @@ int raise_to(const std::string& value, int minimum) {
   return std::max(v, minimum);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 struct StylePlacement {
   VerticalAnchor anchor = VerticalAnchor::kBottom;
   Minima minima;
@@ -668,7 +664,7 @@ std::string raised_style_line(std::vector<std::string> values, const std::vector
   std::string name;
   for (size_t i = 0; i < format.size(); ++i) {
     if (format[i] == "alignment") alignment = raise_to(values[i], 0);
-    if (format[i] == "name") name = lower(values[i]);
+    if (format[i] == "name") name = ascii_lower(values[i]);
     if (format[i] == "outline") outline = to_number(values[i]);
     if (format[i] == "shadow") shadow = to_number(values[i]);
   }
@@ -711,7 +707,7 @@ class HeaderRewriter {
     if (in_styles_ && captions::iequals(t.substr(0, 7), "Format:")) {
       format_.clear();
       for (auto f : captions::split_ass_fields(t.substr(7), 1000))
-        format_.push_back(lower(std::string(captions::trim(f))));
+        format_.push_back(ascii_lower(captions::trim(f)));
       out_.text += line + "\n";
       return;
     }
@@ -865,7 +861,7 @@ std::string build_from_ass(const SubtitleTrack& track, const CaptionLayout& layo
   out += kEventFormat;
   out += "\n";
   for (const Cue& cue : track.cues) {
-    const auto it = header.styles.find(lower(cue.ass_style));
+    const auto it = header.styles.find(ascii_lower(cue.ass_style));
     // libass uses "Default" (or the first style) for an unknown style name.
     const StylePlacement placement = it != header.styles.end() ? it->second
                                      : header.styles.count("default")

@@ -15,6 +15,7 @@
 #include "filters/caption_burner.h"
 #include "filters/colour_emoji.h"
 #include "filters/core/error.h"
+#include "pipeline/base/text.h"
 #include "pipeline/captions/text_util.h"
 
 namespace shortpack {
@@ -195,11 +196,6 @@ bool is_generic_mark(char32_t cp) {
          (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
 }
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 // The chain for one character: the language's chain with the character's script family inserted
 // before the generic fallbacks.
 std::vector<std::string> chain_for(const std::vector<std::string>& base, char32_t cp) {
@@ -218,7 +214,8 @@ std::string first_covering(const std::vector<std::string>& chain, char32_t cp) {
   return {};
 }
 
-std::string join(const std::vector<std::string>& items) {
+// "DejaVu Sans, Noto Sans Khmer (not installed)": a fallback chain as a message shows it.
+std::string chain_text(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) {
     if (!out.empty()) out += ", ";
@@ -259,7 +256,7 @@ std::string partial_emoji_problem(const std::string& cluster, const std::string&
 }  // namespace
 
 std::string fallback_family_for_language(const std::string& language) {
-  const std::string tag = lower(language);
+  const std::string tag = ascii_lower(language);
   size_t pos = tag.find_first_of("-_");
   while (pos != std::string::npos) {
     const size_t next = tag.find_first_of("-_", pos + 1);
@@ -339,7 +336,7 @@ std::vector<std::string> text_coverage_problems(const std::string& text, const s
     // No tofu ever ships: a character without a font is refused before anything is encoded.
     problems.push_back(where + ": the '" + language + "' text has '" + shown + "' (" +
                        captions::code_point_name(cp) +
-                       "), which no installed font covers (tried: " + join(chain) +
+                       "), which no installed font covers (tried: " + chain_text(chain) +
                        "); change the text, or install a font that has it and name it in the brand's fonts");
   }
   return problems;

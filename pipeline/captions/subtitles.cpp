@@ -13,13 +13,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "pipeline/base/text.h"
 #include "pipeline/captions/text_util.h"
 
 namespace shortpack {
 
 bool is_words_json_path(const std::filesystem::path& path) {
-  std::string name = path.filename().string();
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string name = ascii_lower(path.filename().string());
   constexpr std::string_view kSuffix = ".words.json";
   return name.size() > kSuffix.size() &&
          name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
@@ -28,8 +28,7 @@ bool is_words_json_path(const std::filesystem::path& path) {
 SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLimits& limits,
                              const std::string& encoding,
                              const std::function<std::string(const std::string&)>& rewrite) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string ext = ascii_lower(path.extension().string());
   const bool words = is_words_json_path(path);
   if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !words) {
     throw Error(ErrorKind::kInput, path.string() + ": unknown subtitle format '" + ext +
@@ -162,14 +161,8 @@ IconvHandle open_iconv(const std::string& encoding) {
   return IconvHandle(cd);
 }
 
-std::string lower_ascii(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool is_utf8_name(const std::string& encoding) {
-  const std::string e = lower_ascii(encoding);
+  const std::string e = ascii_lower(encoding);
   return e.empty() || e == "utf-8" || e == "utf8";
 }
 
@@ -196,12 +189,7 @@ std::string decode_subtitle_bytes(const std::string& bytes, const std::filesyste
                                        "' is not known (use a name such as windows-1258, windows-1252, "
                                        "iso-8859-1, utf-16le; `iconv -l` lists them)");
   }
-  const std::string upper = [&] {
-    std::string u = encoding;
-    std::transform(u.begin(), u.end(), u.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return u;
-  }();
+  const std::string upper = ascii_upper(encoding);
   std::string out(bytes.size() * 4 + 16, '\0');
   std::string in_copy = bytes;  // iconv's input is char*, not const char*
   char* in_ptr = in_copy.data();

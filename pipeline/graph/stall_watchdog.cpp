@@ -5,16 +5,12 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "pipeline/base/text.h"
+
 namespace shortpack {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-
-std::string seconds_text(double s) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", s);
-  return buffer;
-}
 }  // namespace
 
 StallWatchdog::StallWatchdog(double timeout_s, std::string what, std::function<void()> on_stall,
@@ -36,10 +32,9 @@ StallWatchdog::~StallWatchdog() {
 }
 
 std::string StallWatchdog::message() const {
-  return "no decoding or encoding progress for " + seconds_text(timeout_s_) +
+  return "no decoding or encoding progress for " + number_text(timeout_s_) +
          " s: a decoder or encoder stalled (a damaged or hostile file, or a hung disk); if the machine is "
-         "just "
-         "slow, raise the limit with --limit stall_s=N";
+         "just slow, raise the limit with --limit stall_s=N";
 }
 
 void StallWatchdog::run() {
@@ -69,7 +64,7 @@ void StallWatchdog::run() {
       // The stalled work did not come back: nothing in this process can stop it.
       std::fprintf(stderr,
                    "shortpack: %s: %s; the stalled work did not stop within %s s more, ending the run\n",
-                   what_.c_str(), message().c_str(), seconds_text(grace_s_).c_str());
+                   what_.c_str(), message().c_str(), number_text(grace_s_).c_str());
       std::fflush(stderr);
       std::_Exit(3);
     }

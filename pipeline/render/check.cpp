@@ -18,6 +18,7 @@ extern "C" {
 #include "filters/audio/loudness_meter.h"
 #include "filters/core/error.h"
 #include "filters/core/frame.h"
+#include "pipeline/base/text.h"
 #include "pipeline/media/av_ptr.h"
 
 namespace shortpack {
@@ -142,13 +143,6 @@ std::string aac_object_type_name(int aot) {
 
 // ---- text ---------------------------------------------------------------------------------
 
-std::string seconds_text(double seconds) { return fmt::format("{:.3f} s", seconds); }
-std::string number_text(double value) {
-  std::string text = fmt::format("{:.3f}", value);
-  while (!text.empty() && text.back() == '0') text.pop_back();
-  if (!text.empty() && text.back() == '.') text.pop_back();
-  return text;
-}
 std::string bytes_text(int64_t bytes) {
   if (bytes >= 1000000000) return fmt::format("{} bytes ({:.2f} GB)", bytes, double(bytes) / 1e9);
   if (bytes >= 1000000) return fmt::format("{} bytes ({:.1f} MB)", bytes, double(bytes) / 1e6);
@@ -285,7 +279,7 @@ void add(CheckReport& report, std::string name, bool passed, std::string found, 
 }
 
 std::string fps_range(const Preset& preset) {
-  return fmt::format("{}..{} fps", number_text(preset.fps_min), number_text(preset.fps_max));
+  return fmt::format("{}..{} fps", number_text(preset.fps_min, 3), number_text(preset.fps_max, 3));
 }
 
 void open_file(Inspection& in, const fs::path& file) {
@@ -398,13 +392,13 @@ void add_timing_rules(CheckReport& report, const Inspection& in, const Preset& p
     max_step = std::max(max_step, step);
   }
   const bool constant = max_step - min_step <= 1;
-  const auto ms = [tick_s](int64_t ticks) { return number_text(double(ticks) * tick_s * 1000.0); };
+  const auto ms = [tick_s](int64_t ticks) { return number_text(double(ticks) * tick_s * 1000.0, 3); };
   add(report, "constant-frame-rate", constant,
       constant ? fmt::format("every step {} ms", ms(min_step))
                : fmt::format("steps from {} ms to {} ms", ms(min_step), ms(max_step)),
       fmt::format("all steps equal within 1 tick ({} ms)", ms(1)));
   add(report, "frame-rate", in.fps >= preset.fps_min - 0.01 && in.fps <= preset.fps_max + 0.01,
-      fmt::format("{} fps{}", number_text(in.fps), constant ? "" : " (average)"), fps_range(preset));
+      fmt::format("{} fps{}", number_text(in.fps, 3), constant ? "" : " (average)"), fps_range(preset));
 }
 
 void add_duration_and_size_rules(CheckReport& report, const Inspection& in, const fs::path& file,
@@ -417,7 +411,7 @@ void add_duration_and_size_rules(CheckReport& report, const Inspection& in, cons
   }
   add(report, "duration", duration_s >= preset.duration_min_s && duration_s <= preset.duration_max_s,
       duration_s >= 0 ? seconds_text(duration_s) : "unknown",
-      fmt::format("{}..{} s", number_text(preset.duration_min_s), number_text(preset.duration_max_s)));
+      fmt::format("{}..{} s", number_text(preset.duration_min_s, 3), number_text(preset.duration_max_s, 3)));
   std::error_code ec;
   const auto size = int64_t(fs::file_size(file, ec));
   if (preset.max_file_bytes > 0) {
@@ -447,7 +441,7 @@ void add_keyframe_interval_rule(CheckReport& report, const Inspection& in, const
   const VideoScan& scan = in.scan;
   const std::string limit =
       fmt::format("<= {} (keyint {} s + 1 frame)", seconds_text(preset.video.keyint_s + in.frame_s),
-                  number_text(preset.video.keyint_s));
+                  number_text(preset.video.keyint_s, 3));
   if (!in.video || scan.pts.size() < 2 || scan.key_pts.empty()) {
     add(report, "keyframe-interval", false, in.video ? "no keyframes" : kNoVideo, limit);
     return;
@@ -485,8 +479,8 @@ void add_closed_gop_rule(CheckReport& report, const Inspection& in, const Preset
 
 void add_loudness_rules(CheckReport& report, const AudioMeter& audio_meter, const LoudnessSpec& loud) {
   const std::string loudness_limit =
-      fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs), number_text(loud.tolerance_lu));
-  const std::string peak_limit = fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp));
+      fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs, 3), number_text(loud.tolerance_lu, 3));
+  const std::string peak_limit = fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp, 3));
   const LoudnessMeter* meter = audio_meter.meter();
   if (meter == nullptr || !audio_meter.error().empty()) {
     const std::string why = !audio_meter.error().empty() ? audio_meter.error() : "no audio samples decoded";
@@ -514,8 +508,9 @@ void add_audio_rules(CheckReport& report, const Inspection& in, const Preset& pr
     add(report, "audio-sample-rate", false, no_audio, fmt::format("{} Hz", want.sample_rate_hz));
     add(report, "audio-channels", false, no_audio, std::to_string(want.channels));
     add(report, "loudness", false, no_audio,
-        fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs), number_text(loud.tolerance_lu)));
-    add(report, "true-peak", false, no_audio, fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp)));
+        fmt::format("{} +- {} LUFS", number_text(loud.integrated_lufs, 3),
+                    number_text(loud.tolerance_lu, 3)));
+    add(report, "true-peak", false, no_audio, fmt::format("<= {} dBTP", number_text(loud.true_peak_dbtp, 3)));
     return;
   }
   const AVCodecParameters& apar = *in.audio->codecpar;

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "filters/core/error.h"
+#include "pipeline/base/text.h"
 
 namespace shortpack {
 
@@ -56,14 +57,6 @@ const std::vector<Field>& fields() {
        [](Limits& l) -> double& { return l.stall_s; }, nullptr},
   };
   return all;
-}
-
-std::string number_text(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
-  std::string s = std::to_string(v);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
 }
 
 [[noreturn]] void bad_value(const Field& f, std::string_view value, const std::string& why) {

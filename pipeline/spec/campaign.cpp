@@ -19,9 +19,11 @@
 
 #include "filters/core/error.h"
 #include "pipeline/base/edit_distance.h"
+#include "pipeline/base/text.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
 #include "pipeline/spec/variants.h"
+#include "pipeline/spec/yaml_reader.h"
 
 namespace shortpack {
 
@@ -62,300 +64,38 @@ namespace {
 constexpr int kMaxBrandColours = 64;
 constexpr int kMaxFontOverrides = 200;
 
-// One YAML file being read: how messages name it and what its relative paths are relative to.
-struct Doc {
-  fs::path display;   // as the user named it (or as the campaign named the brand file)
-  fs::path base_dir;  // absolute folder that relative paths start from
-  std::string kind;   // "campaign file" | "brand file": said in hints about relative paths
+using yaml::fail_at;
+using yaml::line_of;
+using yaml::MapReader;
+using yaml::need_bool;
+using yaml::need_choice;
+using yaml::need_integer_in;
+using yaml::need_number;
+using yaml::need_number_in;
+using yaml::need_positive_seconds;
+using yaml::need_seconds;
+using yaml::need_text;
+using yaml::parse_double;
+using yaml::printable;
+using yaml::read_yaml;
+using yaml::reject_missing_value;
+using yaml::shown;
+using yaml::Where;
+
+// A campaign or brand file: read by the shared YAML reader, within the campaign's limits.
+struct Doc : yaml::Doc {
   const CampaignLimits* limits = nullptr;
 };
 
-int line_of(const YAML::Node& node) {
-  // Only nodes that came from the parser carry a mark; zombies (missing keys) are never passed.
-  const YAML::Mark mark = node.Mark();
-  return mark.is_null() ? 0 : mark.line + 1;
-}
-
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const std::string& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
-}
-
-std::string format_seconds(double seconds) {
-  std::ostringstream ss;
-  ss.imbue(std::locale::classic());
-  ss << seconds;
-  return ss.str();
-}
-
-// Bytes a terminal should not receive: control characters and invalid UTF-8 become \xNN.
-std::string printable(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  const auto escape = [&out](unsigned char c) {
-    static const char* kHex = "0123456789ABCDEF";
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  };
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) {
-      escape(c);
-      ++i;
-      continue;
-    }
-    size_t length = 1;
-    if (c >= 0xF0 && c <= 0xF4) {
-      length = 4;
-    } else if (c >= 0xE0) {
-      length = 3;
-    } else if (c >= 0xC2 && c < 0xE0) {
-      length = 2;
-    } else if (c >= 0x80) {
-      length = 0;  // a continuation byte or an impossible lead byte
-    }
-    bool valid = length > 0 && i + length <= text.size();
-    for (size_t k = 1; valid && k < length; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (!valid) {
-      escape(c);
-      ++i;
-      continue;
-    }
-    out.append(text, i, length);
-    i += length;
-  }
-  return out;
-}
-
-// A value from the file, as quoted in a message: at most 80 bytes of it.
-std::string shown(const std::string& text) {
-  constexpr size_t kMax = 80;
-  if (text.size() <= kMax) return text;
-  size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole characters
-  return text.substr(0, cut) + "...";
-}
-
-[[noreturn]] void fail_at(const Doc& doc, int line, const std::string& problem, const std::string& fix,
-                          ErrorKind kind = ErrorKind::kInput) {
-  std::string message = doc.display.string();
-  if (line > 0) message += ":" + std::to_string(line);
-  message += ": " + problem;
-  if (!fix.empty()) message += " (" + fix + ")";
-  throw Error(kind, printable(message));
-}
-
-// A place in a document, named the way a user would say it: "clip 'benefits' segment 2".
-struct Where {
-  const Doc* doc;
-  std::string what;  // empty at the top level of a file
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& problem, const std::string& fix,
-                         ErrorKind kind = ErrorKind::kInput) const {
-    fail_at(*doc, line_of(at), what.empty() ? problem : what + ": " + problem, fix, kind);
-  }
-  [[nodiscard]] Where sub(const std::string& more) const {
-    return Where{doc, what.empty() ? more : what + " " + more};
-  }
-  // "in clip 'x'" / "in the campaign file" for messages about keys.
-  [[nodiscard]] std::string in() const { return what.empty() ? "the " + doc->kind : what; }
-};
-
-// `key:` with nothing after it. yaml-cpp marks such a null at the next token, often the next
-// line, so the key's line is reported. No key of shortpack takes an empty value.
-void reject_missing_value(const Where& w, const std::string& name, const YAML::Node& key,
-                          const YAML::Node& value) {
-  if (value.IsNull()) {
-    w.fail(key, "'" + shown(name) + "' has no value",
-           "write a value after the colon; quote values that start with '#', which YAML reads as a comment");
-  }
-}
-
-// The keys of one YAML map, checked: a map, scalar keys, each known, none twice. Keys are checked
-// as they are met, so at most (known + 1) entries of any map are ever visited, however large the
-// map is or however often an alias repeats it.
-class MapReader {
- public:
-  MapReader(const Where& where, const YAML::Node& node, std::vector<std::string_view> known,
-            const std::string& example)
-      : where_(where), node_(node) {
-    if (!node.IsMap()) {
-      where.fail(node,
-                 (where.what.empty() ? std::string("the ") + where.doc->kind : where.what) +
-                     " must be a map of keys",
-                 example);
-    }
-    // Iterators hand out temporaries: copy the (cheap, shared) nodes rather than bind references.
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node key = it->first;
-      const YAML::Node value = it->second;
-      if (!key.IsScalar()) {
-        where.fail(key, "a key must be a plain name", "known keys: " + known_list(known));
-      }
-      const std::string& name = key.Scalar();
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
-        const std::string guess = closest_name(name, known);
-        const std::string fix = guess.empty() ? "" : "did you mean '" + guess + "'? ";
-        fail_at(*where.doc, line_of(key), "unknown key '" + shown(name) + "' in " + where.in(),
-                fix + "known keys: " + known_list(known));
-      }
-      for (const auto& [seen, unused] : fields_) {
-        if (seen == name) {
-          fail_at(*where.doc, line_of(key), "key '" + name + "' appears twice in " + where.in(),
-                  "keep one of them");
-        }
-      }
-      reject_missing_value(where, name, key, value);
-      fields_.emplace_back(name, value);
-    }
-  }
-
-  [[nodiscard]] const YAML::Node* find(std::string_view key) const {
-    for (const auto& [name, value] : fields_) {
-      if (name == key) return &value;
-    }
-    return nullptr;
-  }
-  [[nodiscard]] bool has(std::string_view key) const { return find(key) != nullptr; }
-  [[nodiscard]] const YAML::Node& require(std::string_view key, const std::string& example) const {
-    const YAML::Node* value = find(key);
-    if (value == nullptr) {
-      where_.fail(node_, "missing required key '" + std::string(key) + "'", example);
-    }
-    return *value;
-  }
-  [[nodiscard]] const YAML::Node& node() const { return node_; }
-
- private:
-  static std::string known_list(const std::vector<std::string_view>& known) {
-    std::string out;
-    for (std::string_view k : known) {
-      if (!out.empty()) out += ", ";
-      out += k;
-    }
-    return out;
-  }
-
-  Where where_;
-  YAML::Node node_;
-  std::vector<std::pair<std::string, YAML::Node>> fields_;
-};
-
-// ---- scalars ------------------------------------------------------------------------------
-
-std::string need_text(const Where& w, const YAML::Node& node, const std::string& key,
-                      const std::string& example) {
-  if (node.IsNull()) w.fail(node, "'" + key + "' is empty", example);
-  if (!node.IsScalar()) w.fail(node, "'" + key + "' must be text", example);
-  const std::string& text = node.Scalar();
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    w.fail(node, "'" + key + "' is empty", example);
-  }
-  return text;
-}
-
-std::optional<double> parse_double(const std::string& text) {
-  double value = 0;
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  if (first != last && *first == '+') ++first;
-  const auto [ptr, ec] = std::from_chars(first, last, value);
-  if (ec != std::errc() || ptr != last || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
-
-double need_number(const Where& w, const YAML::Node& node, const std::string& key, const std::string& what,
-                   const std::string& example) {
-  std::optional<double> value;
-  if (node.IsScalar()) value = parse_double(node.Scalar());
-  if (!value) w.fail(node, "'" + key + "' must be " + what, example);
-  return *value;
-}
-
-double need_number_in(const Where& w, const YAML::Node& node, const std::string& key, const std::string& what,
-                      double lo, double hi, const std::string& example) {
-  const double value = need_number(w, node, key, what, example);
-  if (value < lo || value > hi) {
-    w.fail(node,
-           "'" + key + "' is " + format_seconds(value) + ", outside " + format_seconds(lo) + ".." +
-               format_seconds(hi),
-           example);
-  }
-  return value;
-}
-
-double need_seconds(const Where& w, const YAML::Node& node, const std::string& key) {
-  return need_number(w, node, key, "a number of seconds", "write e.g. " + key + ": 2.5");
-}
-
-double need_positive_seconds(const Where& w, const YAML::Node& node, const std::string& key, double max_s) {
-  const double value = need_seconds(w, node, key);
-  if (value <= 0 || value > max_s) {
-    w.fail(node,
-           "'" + key + "' is " + format_seconds(value) + " s; it must be more than 0 and at most " +
-               format_seconds(max_s) + " s",
-           "write e.g. " + key + ": 2.5");
-  }
-  return value;
-}
-
-int64_t need_integer_in(const Where& w, const YAML::Node& node, const std::string& key, int64_t lo,
-                        int64_t hi) {
-  int64_t value = 0;
-  bool ok = false;
-  if (node.IsScalar()) {
-    const std::string& text = node.Scalar();
-    const char* first = text.data();
-    const char* last = text.data() + text.size();
-    if (first != last && *first == '+') ++first;
-    const auto [ptr, ec] = std::from_chars(first, last, value);
-    ok = ec == std::errc() && ptr == last;
-  }
-  const std::string range = std::to_string(lo) + ".." + std::to_string(hi);
-  if (!ok) w.fail(node, "'" + key + "' must be a whole number", "a value in " + range);
-  if (value < lo || value > hi) {
-    w.fail(node, "'" + key + "' is " + std::to_string(value) + ", outside " + range, "a value in " + range);
-  }
-  return value;
-}
-
-bool need_bool(const Where& w, const YAML::Node& node, const std::string& key) {
-  if (node.IsScalar()) {
-    std::string text = node.Scalar();
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (text == "true" || text == "yes" || text == "on") return true;
-    if (text == "false" || text == "no" || text == "off") return false;
-  }
-  w.fail(node, "'" + key + "' must be true or false", "write " + key + ": true or " + key + ": false");
-}
-
-template <typename Enum>
-Enum need_choice(const Where& w, const YAML::Node& node, const std::string& key,
-                 std::span<const std::pair<const char*, Enum>> choices) {
-  std::vector<std::string> names;
-  for (const auto& [name, value] : choices) {
-    if (node.IsScalar() && node.Scalar() == name) return value;
-    names.emplace_back(name);
-  }
-  const std::string found = node.IsScalar() ? "'" + shown(node.Scalar()) + "'" : "not a name";
-  w.fail(node, "'" + key + "' is " + found, "use one of: " + join(names));
+Doc campaign_doc(const fs::path& display, const fs::path& base_dir, const std::string& kind,
+                 const CampaignLimits& limits) {
+  return Doc{{display, base_dir, kind, kind == "brand file" ? "Brand file" : "Campaign file",
+              limits.max_file_bytes, "campaign_bytes"},
+             &limits};
 }
 
 bool is_hex(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
-}
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return text;
 }
 
 // "#RRGGBB" or the name of a brand colour; returns "#RRGGBB" (uppercase).
@@ -363,7 +103,8 @@ std::string need_colour(const Where& w, const YAML::Node& node, const std::strin
                         const std::map<std::string, std::string>& named) {
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
-    if (text.size() == 7 && text[0] == '#' && is_hex(std::string_view(text).substr(1))) return upper(text);
+    if (text.size() == 7 && text[0] == '#' && is_hex(std::string_view(text).substr(1)))
+      return ascii_upper(text);
     if (auto it = named.find(text); it != named.end()) return it->second;
   }
   std::string fix = "write a colour as \"#RRGGBB\" (quoted: '#' starts a comment in YAML)";
@@ -380,7 +121,8 @@ std::string need_colour_alpha(const Where& w, const YAML::Node& node, const std:
                               const std::map<std::string, std::string>& named) {
   if (node.IsScalar()) {
     const std::string& text = node.Scalar();
-    if (text.size() == 9 && text[0] == '#' && is_hex(std::string_view(text).substr(1))) return upper(text);
+    if (text.size() == 9 && text[0] == '#' && is_hex(std::string_view(text).substr(1)))
+      return ascii_upper(text);
   }
   return need_colour(w, node, key, named) + "FF";
 }
@@ -411,82 +153,6 @@ fs::path resolve_file_template(const Where& w, const YAML::Node& node, const std
   if (!node.IsScalar() || !has_placeholder(node.Scalar())) return resolve_file(w, node, key);
   const fs::path written(node.Scalar());
   return (written.is_absolute() ? written : w.doc->base_dir / written).lexically_normal();
-}
-
-// Notes where a document starts and ignores the rest: used to find out whether a file holds more
-// than one document without building nodes for it.
-class DocumentStart : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& start) override { mark = start; }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
-  void OnAlias(const YAML::Mark& /*mark*/, YAML::anchor_t /*anchor*/) override {}
-  void OnScalar(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
-                const std::string& /*value*/) override {}
-  void OnSequenceStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
-                       YAML::EmitterStyle::value /*style*/) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& /*mark*/, const std::string& /*tag*/, YAML::anchor_t /*anchor*/,
-                  YAML::EmitterStyle::value /*style*/) override {}
-  void OnMapEnd() override {}
-
-  YAML::Mark mark = YAML::Mark::null_mark();
-};
-
-// Reads one YAML file within the size limit; syntax errors become file:line messages.
-YAML::Node read_yaml(const Doc& doc, const fs::path& path) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (!fs::exists(status)) fail_at(doc, 0, "file not found", "check the path of the " + doc.kind);
-  if (!fs::is_regular_file(status)) fail_at(doc, 0, "not a regular file", "give the path of a YAML file");
-  const uintmax_t size = fs::file_size(path, ec);
-  if (ec) fail_at(doc, 0, "cannot read the file: " + ec.message(), "check its permissions");
-  const auto limit = static_cast<uintmax_t>(doc.limits->max_file_bytes);
-  if (size > limit) {
-    fail_at(doc, 0,
-            "the " + doc.kind + " is " + std::to_string(size) + " bytes, more than the limit of " +
-                std::to_string(limit) + " bytes",
-            "a campaign this large is not expected; split it into several campaigns, or raise the limit with "
-            "--limit campaign_bytes=N",
-            ErrorKind::kLimit);
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_at(doc, 0, "cannot open the file", "check its permissions");
-  std::string text;
-  text.resize(static_cast<size_t>(limit) + 1);
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > limit) {
-    fail_at(doc, 0, "the " + doc.kind + " grew past the limit of " + std::to_string(limit) + " bytes",
-            "split it into several files", ErrorKind::kLimit);
-  }
-
-  YAML::Node root;
-  std::optional<YAML::Mark> extra;
-  try {
-    root = YAML::Load(text);
-    // Anything after the first document is an error, not silently dropped. YAML::LoadAll is not
-    // used: yaml-cpp 0.7 loops forever, allocating, on a stray ',' where a document should start;
-    // the parser is asked for at most two documents instead.
-    std::istringstream stream(text);
-    YAML::Parser parser(stream);
-    DocumentStart first;
-    DocumentStart second;
-    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) extra = second.mark;
-  } catch (const YAML::Exception& e) {
-    // ParserException (and DeepRecursion for absurd nesting) carry the position of the problem.
-    fail_at(doc, e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg,
-            "check the indentation, colons and quotes here and on the line before");
-  }
-  if (extra) {
-    fail_at(doc, extra->is_null() ? 0 : extra->line + 1,
-            "unexpected content after the end of the " + doc.kind +
-                " (a second '---' document, or a stray ',' ']' or '}')",
-            "one file holds one " + std::string(doc.kind == "brand file" ? "brand" : "campaign") +
-                "; remove what follows");
-  }
-  if (root.IsNull()) fail_at(doc, 1, "the " + doc.kind + " is empty", "see README, \"The campaign file\"");
-  return root;
 }
 
 // ---- maps keyed by language -------------------------------------------------------------------
@@ -641,7 +307,7 @@ Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source
 
 Brand load_brand_file(const fs::path& display, const CampaignLimits& limits) {
   const fs::path absolute = fs::absolute(display).lexically_normal();
-  const Doc doc{display, absolute.parent_path(), "brand file", &limits};
+  const Doc doc = campaign_doc(display, absolute.parent_path(), "brand file", limits);
   const YAML::Node root = read_yaml(doc, absolute);
   return parse_brand(Where{&doc, "brand"}, root, absolute);
 }
@@ -694,16 +360,14 @@ void check_media_trim(const Where& w, const MapReader& m, std::optional<double>&
   if (const auto* v = m.find("start")) {
     start_s = need_seconds(w, *v, "start");
     if (*start_s < 0)
-      w.fail(*v, "'start' is " + format_seconds(*start_s) + " s, before the beginning", "start must be >= 0");
+      w.fail(*v, "'start' is " + number_text(*start_s) + " s, before the beginning", "start must be >= 0");
   }
   if (const auto* v = m.find("end")) {
     end_s = need_seconds(w, *v, "end");
     const double start = start_s.value_or(0.0);
     if (*end_s <= start) {
-      w.fail(
-          *v,
-          "'end' (" + format_seconds(*end_s) + " s) must be after 'start' (" + format_seconds(start) + " s)",
-          "end is a time in the source, in seconds, later than start");
+      w.fail(*v, "'end' (" + number_text(*end_s) + " s) must be after 'start' (" + number_text(start) + " s)",
+             "end is a time in the source, in seconds, later than start");
     }
   }
 }
@@ -829,15 +493,14 @@ void check_transitions(const Where& w, const std::vector<Segment>& segments) {
       continue;
     }
     if (t.kind == TransitionKind::kCut) continue;
-    const std::string length = name + " of " + format_seconds(t.duration_s) + " s";
+    const std::string length = name + " of " + number_text(t.duration_s) + " s";
     if (auto previous = known_duration(segments[i - 1]); previous && t.duration_s > *previous) {
       fail_at_segment(
-          i,
-          length + " is longer than segment " + std::to_string(i) + " (" + format_seconds(*previous) + " s)",
+          i, length + " is longer than segment " + std::to_string(i) + " (" + number_text(*previous) + " s)",
           "shorten the transition");
     }
     if (auto own = known_duration(segments[i]); own && t.duration_s > *own) {
-      fail_at_segment(i, length + " is longer than the segment itself (" + format_seconds(*own) + " s)",
+      fail_at_segment(i, length + " is longer than the segment itself (" + number_text(*own) + " s)",
                       "shorten the transition");
     }
   }
@@ -848,9 +511,8 @@ void check_transitions(const Where& w, const std::vector<Segment>& segments) {
     const double out_s = segments[i + 1].transition.duration_s;
     if (own && in_s > 0 && out_s > 0 && in_s + out_s > *own) {
       fail_at_segment(i,
-                      "its transitions in (" + format_seconds(in_s) + " s) and out (" +
-                          format_seconds(out_s) + " s) add up to more than its " + format_seconds(*own) +
-                          " s",
+                      "its transitions in (" + number_text(in_s) + " s) and out (" + number_text(out_s) +
+                          " s) add up to more than its " + number_text(*own) + " s",
                       "shorten one of the transitions or lengthen the segment");
     }
   }
@@ -953,9 +615,7 @@ void read_caption_files(const Where& w, const YAML::Node& captions, const std::v
           return;
         }
         const fs::path file = resolve_file_template(w, value, "captions: " + tag);
-        std::string ext = file.extension().string();
-        std::transform(ext.begin(), ext.end(), ext.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string ext = ascii_lower(file.extension().string());
         if (ext != ".srt" && ext != ".vtt" && ext != ".ass" && ext != ".ssa" && !is_words_json_path(file)) {
           w.fail(value, "captions for '" + tag + "' are not a subtitle file: " + shown(value.Scalar()),
                  "use .srt, .vtt, .ass, .ssa or a word-timestamp file *.words.json");
@@ -1320,7 +980,7 @@ std::map<std::string, std::shared_ptr<const Brand>> load_variant_brands(const Do
     // Messages about the brand file name it the way the campaign's own brand file is named.
     const fs::path display =
         (written.is_absolute() ? written : doc.display.parent_path() / written).lexically_normal();
-    const Doc brand_doc{display, file.parent_path(), "brand file", doc.limits};
+    const Doc brand_doc = campaign_doc(display, file.parent_path(), "brand file", *doc.limits);
     try {
       const YAML::Node root = read_yaml(brand_doc, file);
       auto brand = std::make_shared<const Brand>(parse_brand(Where{&brand_doc, "brand"}, root, file));
@@ -1568,7 +1228,7 @@ void read_campaign_brand(const Where& top, const MapReader& m, const fs::path& f
     const fs::path display =
         (fs::path(v->Scalar()).is_absolute() ? fs::path(v->Scalar()) : file.parent_path() / v->Scalar())
             .lexically_normal();
-    const Doc brand_doc{display, brand_file.parent_path(), "brand file", &limits};
+    const Doc brand_doc = campaign_doc(display, brand_file.parent_path(), "brand file", limits);
     const YAML::Node brand_root = read_yaml(brand_doc, brand_file);
     campaign.brand = parse_brand(Where{&brand_doc, "brand"}, brand_root, brand_file);
   } else if (v->IsMap()) {
@@ -1645,7 +1305,7 @@ void read_campaign_clips(const Doc& doc, const YAML::Node& clips, std::optional<
 Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const CampaignLimits& limits) {
   Campaign campaign;
   campaign.source_file = fs::absolute(file).lexically_normal();
-  const Doc doc{file, campaign.source_file.parent_path(), "campaign file", &limits};
+  const Doc doc = campaign_doc(file, campaign.source_file.parent_path(), "campaign file", limits);
   const YAML::Node root = read_yaml(doc, campaign.source_file);
   const Where top{&doc, ""};
   const MapReader m(top, root,
@@ -1780,14 +1440,13 @@ std::string canonical_language_tag(const std::string& tag) {
   bool private_use = false;
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string& p = parts[i];
-    std::transform(p.begin(), p.end(), p.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    p = ascii_lower(p);
     if (p == "x") private_use = true;
     if (i == 0 || private_use) continue;
     if (p.size() == 4 && all_alpha(p)) {
       p[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(p[0])));
     } else if (p.size() == 2 && all_alpha(p)) {
-      p = upper(p);
+      p = ascii_upper(p);
     }
   }
   return join(parts, "-");

@@ -1,34 +1,26 @@
 #include "pipeline/spec/preset.h"
 
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
-#include <fstream>
-#include <functional>
 #include <limits>
-#include <set>
+#include <map>
 #include <sstream>
+#include <string_view>
+#include <variant>
 
 #include "filters/core/error.h"
 #include "filters/logo_overlay.h"
-#include "pipeline/base/edit_distance.h"
+#include "pipeline/base/text.h"
+#include "pipeline/spec/yaml_reader.h"
 
 namespace shortpack {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// The names a logo's position may have (filters/logo_overlay.h's one table).
-std::vector<std::string> corner_names() {
-  std::vector<std::string> names;
-  for (const auto& [name, corner] : kCornerNames) names.emplace_back(name);
-  return names;
-}
 
 // H.264 (ITU-T Rec. H.264, Annex A, Table A-1): macroblocks per second, frame size in macroblocks,
 // and the maximum bit rate in kbit/s for Baseline/Main (High may use 1.25 times that).
@@ -77,390 +69,306 @@ constexpr std::array<const char*, 10> kX264Presets = {"ultrafast", "superfast", 
 constexpr std::array<int, 12> kAacSampleRates = {96000, 88200, 64000, 48000, 44100, 32000,
                                                  24000, 22050, 16000, 12000, 11025, 8000};
 
-std::string join(const std::vector<std::string>& items, const char* separator = ", ") {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
-  return out;
-}
+// ---- the field table ----------------------------------------------------------------------------
+// Every key of a preset file, in the order `shortpack presets show` writes them: its section, how
+// its value is read and checked, and which member of Preset holds it. The reader and the writer
+// both walk this one table; the header's file format is an example of it.
 
-// Shortest text that reads back as the same double, always in the C locale.
-std::string number_text(double value) {
-  std::array<char, 64> buf{};
-  const auto result = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-  return std::string(buf.data(), result.ptr);
-}
+// A key's value between the file and Preset: unset (an optional key left out), or one of these.
+using Value = std::variant<std::monostate, bool, int64_t, double, std::string>;
 
-// Reads one preset file; every problem becomes "<path>:<line>: <problem>".
-class PresetReader {
- public:
-  explicit PresetReader(fs::path path) : path_(std::move(path)) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& problem) const {
-    fail_at_line(at.Mark().line + 1, problem);
-  }
-  [[noreturn]] void fail_at_line(int line, const std::string& problem) const {
-    throw Error(ErrorKind::kInput, path_.string() + ":" + std::to_string(line) + ": " + problem);
-  }
-
-  // One key of a mapping: how to read its value, and whether it must be present.
-  struct Field {
-    const char* key;
-    std::function<void(const YAML::Node&)> read;
-    bool required = false;
-  };
-
-  // Reads a mapping: every key must be known and appear once; required keys must be present.
-  void read_map(const YAML::Node& map, const std::string& section, const std::vector<Field>& fields) const {
-    if (!map.IsMap()) fail(map, "'" + section + "' must be a mapping of keys to values");
-    std::set<std::string> seen;
-    for (const auto& entry : map) {
-      const YAML::Node key_node = entry.first;
-      const YAML::Node value_node = entry.second;
-      if (!key_node.IsScalar()) fail(key_node, "keys in " + section + " must be plain names");
-      const std::string& key = key_node.Scalar();
-      const auto field =
-          std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return key == f.key; });
-      if (field == fields.end()) {
-        std::vector<std::string> known;
-        for (const auto& f : fields) known.emplace_back(f.key);
-        const std::string guess = closest_name(key, known);
-        fail(key_node, "unknown key '" + key + "' in " + section + " (known: " + join(known) + ")" +
-                           (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
-      }
-      if (!seen.insert(key).second) fail(key_node, "key '" + key + "' appears twice in " + section);
-      if (value_node.IsNull()) fail(key_node, "'" + key + "' in " + section + " has no value");
-      field->read(value_node);
-    }
-    for (const auto& f : fields) {
-      if (f.required && seen.count(f.key) == 0) {
-        fail(map, "missing key '" + std::string(f.key) + "' in " + section);
-      }
-    }
-  }
-
-  [[nodiscard]] std::string scalar(const YAML::Node& node, const std::string& what) const {
-    if (!node.IsScalar()) fail(node, "'" + what + "' must be a single value, not a list or mapping");
-    return node.Scalar();
-  }
-
-  [[nodiscard]] int64_t integer(const YAML::Node& node, const std::string& what, int64_t min,
-                                int64_t max) const {
-    const std::string text = scalar(node, what);
-    int64_t value = 0;
-    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (result.ec != std::errc() || result.ptr != text.data() + text.size()) {
-      fail(node, "'" + what + "' must be a whole number, found '" + text + "'");
-    }
-    if (value < min || value > max) {
-      fail(node,
-           "'" + what + "' is " + text + ", must be in " + std::to_string(min) + ".." + std::to_string(max));
-    }
-    return value;
-  }
-
-  [[nodiscard]] double real(const YAML::Node& node, const std::string& what, double min, double max) const {
-    const std::string text = scalar(node, what);
-    double value = 0.0;
-    const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || !std::isfinite(value)) {
-      fail(node, "'" + what + "' must be a number, found '" + text + "'");
-    }
-    if (value < min || value > max) {
-      fail(node, "'" + what + "' is " + text + ", must be in " + number_text(min) + ".." + number_text(max));
-    }
-    return value;
-  }
-
-  [[nodiscard]] bool boolean(const YAML::Node& node, const std::string& what) const {
-    const std::string text = scalar(node, what);
-    if (text == "true") return true;
-    if (text == "false") return false;
-    fail(node, "'" + what + "' must be true or false, found '" + text + "'");
-  }
-
-  [[nodiscard]] std::string one_of(const YAML::Node& node, const std::string& what,
-                                   const std::vector<std::string>& allowed) const {
-    std::string text = scalar(node, what);
-    if (std::find(allowed.begin(), allowed.end(), text) == allowed.end()) {
-      fail(node, "'" + what + "' is '" + text + "', must be one of: " + join(allowed));
-    }
-    return text;
-  }
-
-  Preset read(const YAML::Node& root) const;
-
- private:
-  // Lines of the sections, for cross-field problems found after reading.
-  // (YAML::Node's operator= writes through to the node, so lines are kept, not nodes.)
-  // A key's line stays 0 while the key is absent; a section's line is the root's until read.
-  struct SectionLines {
-    explicit SectionLines(int root_line)
-        : rate(root_line),
-          duration(root_line),
-          video(root_line),
-          level(root_line),
-          audio(root_line),
-          safe(root_line),
-          captions(root_line),
-          logo(root_line) {}
-    int rate;
-    int duration;
-    int video;
-    int level;
-    int audio;
-    int maxrate = 0;
-    int bufsize = 0;
-    int bframes = 0;
-    int keyint = 0;
-    int audio_bitrate = 0;
-    int safe;
-    int captions;
-    int logo;
-  };
-
-  static int line_of(const YAML::Node& n) { return n.Mark().line + 1; }
-
-  // Reads `size` and checks that 4:2:0 chroma can be subsampled from it.
-  void read_size(const YAML::Node& n, Preset& p) const;
-  // Reads `frame_rate`: the range of rates the platform accepts and the one to render at.
-  void read_frame_rate(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  // Reads `duration`: the shortest and longest clip the platform accepts.
-  void read_duration(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  // Reads `video`: the H.264 encoder's settings, each checked on its own.
-  void read_video(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  // Reads `audio`: the AAC encoder's settings.
-  void read_audio(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  // Reads `loudness`: the target the audio is normalised to.
-  void read_loudness(const YAML::Node& n, Preset& p) const;
-  // Reads `safe_zone`: the margins the platform's own interface covers.
-  void read_safe_zone(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  // Reads `captions` and `logo`: the platform's overrides of the brand's sizes.
-  void read_captions(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-  void read_logo(const YAML::Node& n, Preset& p, SectionLines& lines) const;
-
-  // Cross-field rules, each reported at the section that has to change.
-  // Frame rate range and duration range are ordered.
-  void check_timing(const Preset& p, const SectionLines& lines) const;
-  // The H.264 level carries the size, rate and bit rate; VBV, B-frames and GOP are coherent.
-  void check_video(const Preset& p, const SectionLines& lines) const;
-  // AAC-LC can carry the audio bit rate.
-  void check_audio(const Preset& p, const SectionLines& lines) const;
-  // Safe zone, captions and logo fit inside the frame.
-  void check_layout(const Preset& p, const SectionLines& lines) const;
-
-  fs::path path_;
+enum class Kind {
+  kText,   // quoted text, not empty
+  kFlag,   // true | false
+  kWhole,  // a whole number in lo..hi (or, with names, one of those numbers)
+  kReal,   // a number in lo..hi
+  kName,   // one of names, written bare
+  kLevel,  // an H.264 level ("4.2", "1b"), held as its level_idc
 };
 
-constexpr int64_t kMaxInt = std::numeric_limits<int32_t>::max();
-constexpr int64_t kMaxI64 = std::numeric_limits<int64_t>::max();
+struct Field {
+  std::string_view section;  // "" for a top-level key
+  std::string_view key;
+  Kind kind;
+  double lo = 0;
+  double hi = 0;
+  std::vector<std::string> names;  // kName: the allowed values; kWhole: allowed numbers, if any
+  bool required = false;
+  Value (*get)(const Preset&) = nullptr;  // std::monostate: unset, not written
+  void (*set)(Preset&, const Value&) = nullptr;
+};
 
-Preset PresetReader::read(const YAML::Node& root) const {
-  Preset p;
-  SectionLines lines(root.Mark().line + 1);
+// A section of keys: `size: {width_px: 1080, height_px: 1920}`.
+struct Section {
+  std::string_view key;
+  bool required;
+  bool block;  // written one key a line (video), otherwise as one {flow} line
+  const char* example;
+};
 
-  if (!root.IsDefined() || root.IsNull()) fail_at_line(1, "the preset file is empty");
-  read_map(root, "preset",
-           {
-               {"label",
-                [&](const YAML::Node& n) {
-                  p.label = scalar(n, "label");
-                  if (p.label.empty()) fail(n, "'label' must not be empty");
-                },
-                true},
-               {"conservative_guess",
-                [&](const YAML::Node& n) { p.conservative_guess = boolean(n, "conservative_guess"); }},
-               {"size", [&](const YAML::Node& n) { read_size(n, p); }, true},
-               {"frame_rate", [&](const YAML::Node& n) { read_frame_rate(n, p, lines); }},
-               {"duration", [&](const YAML::Node& n) { read_duration(n, p, lines); }, true},
-               {"max_file_bytes",
-                [&](const YAML::Node& n) { p.max_file_bytes = integer(n, "max_file_bytes", 0, kMaxI64); }},
-               {"video", [&](const YAML::Node& n) { read_video(n, p, lines); }},
-               {"audio", [&](const YAML::Node& n) { read_audio(n, p, lines); }},
-               {"loudness", [&](const YAML::Node& n) { read_loudness(n, p); }},
-               {"safe_zone", [&](const YAML::Node& n) { read_safe_zone(n, p, lines); }},
-               {"captions", [&](const YAML::Node& n) { read_captions(n, p, lines); }},
-               {"logo", [&](const YAML::Node& n) { read_logo(n, p, lines); }},
-           });
+constexpr Section kSections[] = {
+    {"size", true, false, "e.g. size: {width_px: 1080, height_px: 1920}"},
+    {"frame_rate", false, false, "e.g. frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}"},
+    {"duration", true, false, "e.g. duration: {min_s: 1, max_s: 600}"},
+    {"video", false, true, "e.g. video: {profile: high, level: \"4.2\", crf: 23}"},
+    {"audio", false, false, "e.g. audio: {sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}"},
+    {"loudness", false, false, "e.g. loudness: {integrated_lufs: -14, true_peak_dbtp: -1}"},
+    {"safe_zone", false, false, "e.g. safe_zone: {top_px: 270, bottom_px: 672, left_px: 65, right_px: 165}"},
+    {"captions", false, false, "e.g. captions: {size_px: 64}"},
+    {"logo", false, false, "e.g. logo: {width_px: 220, position: top-left}"},
+};
 
-  check_timing(p, lines);
-  check_video(p, lines);
-  check_audio(p, lines);
-  check_layout(p, lines);
-  return p;
+const Section* section_named(std::string_view key) {
+  for (const Section& s : kSections) {
+    if (s.key == key) return &s;
+  }
+  return nullptr;
 }
 
-void PresetReader::read_size(const YAML::Node& n, Preset& p) const {
-  read_map(n, "size",
-           {
-               {"width_px", [&](const YAML::Node& v) { p.width_px = int(integer(v, "width_px", 16, 8192)); },
-                true},
-               {"height_px",
-                [&](const YAML::Node& v) { p.height_px = int(integer(v, "height_px", 16, 8192)); }, true},
-           });
+// The member a chain of member pointers names: member<&Preset::video, &VideoSpec::crf>(p).
+template <auto... Path, typename P>
+auto& member(P& preset) {
+  return (preset.*....*Path);
+}
+
+Value value_of(bool v) { return v; }
+Value value_of(int v) { return int64_t{v}; }
+Value value_of(int64_t v) { return v; }
+Value value_of(double v) { return v; }
+Value value_of(const std::string& v) { return v.empty() ? Value{} : Value{v}; }
+Value value_of(const std::optional<int>& v) { return v ? Value{int64_t{*v}} : Value{}; }
+
+void assign(bool& m, const Value& v) { m = std::get<bool>(v); }
+void assign(int& m, const Value& v) { m = static_cast<int>(std::get<int64_t>(v)); }
+void assign(int64_t& m, const Value& v) { m = std::get<int64_t>(v); }
+void assign(double& m, const Value& v) { m = std::get<double>(v); }
+void assign(std::string& m, const Value& v) { m = std::get<std::string>(v); }
+void assign(std::optional<int>& m, const Value& v) { m = static_cast<int>(std::get<int64_t>(v)); }
+
+template <auto... Path>
+Field field(std::string_view section, std::string_view key, Kind kind, double lo = 0, double hi = 0,
+            std::vector<std::string> names = {}, bool required = false) {
+  return Field{section,
+               key,
+               kind,
+               lo,
+               hi,
+               std::move(names),
+               required,
+               [](const Preset& p) { return value_of(member<Path...>(p)); },
+               [](Preset& p, const Value& v) { assign(member<Path...>(p), v); }};
+}
+
+constexpr bool kRequired = true;
+constexpr double kMaxInt = std::numeric_limits<int32_t>::max();
+constexpr double kMaxI64 = 1e18;  // bytes or bits per second: far beyond any platform
+
+// The names a logo's position may have (filters/logo_overlay.h's one table).
+std::vector<std::string> corner_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, corner] : kCornerNames) names.emplace_back(name);
+  return names;
+}
+
+std::vector<std::string> aac_rate_names() {
+  std::vector<std::string> names;
+  for (int rate : kAacSampleRates) names.push_back(std::to_string(rate));
+  return names;
+}
+
+const std::vector<Field>& preset_fields() {
+  using P = Preset;
+  using V = VideoSpec;
+  using A = AudioSpec;
+  using L = LoudnessSpec;
+  using S = SafeZone;
+  static const std::vector<Field> fields = {
+      field<&P::label>("", "label", Kind::kText, 0, 0, {}, kRequired),
+      field<&P::conservative_guess>("", "conservative_guess", Kind::kFlag),
+      field<&P::width_px>("size", "width_px", Kind::kWhole, 16, 8192, {}, kRequired),
+      field<&P::height_px>("size", "height_px", Kind::kWhole, 16, 8192, {}, kRequired),
+      field<&P::fps_min>("frame_rate", "min_fps", Kind::kReal, 1, 240),
+      field<&P::fps_max>("frame_rate", "max_fps", Kind::kReal, 1, 240),
+      field<&P::fps_target>("frame_rate", "target_fps", Kind::kReal, 1, 240),
+      field<&P::duration_min_s>("duration", "min_s", Kind::kReal, 0, 1e7),
+      field<&P::duration_max_s>("duration", "max_s", Kind::kReal, 0.001, 1e7, {}, kRequired),
+      field<&P::max_file_bytes>("", "max_file_bytes", Kind::kWhole, 0, kMaxI64),
+      field<&P::video, &V::codec>("video", "codec", Kind::kName, 0, 0, {"h264"}),
+      field<&P::video, &V::profile>("video", "profile", Kind::kName, 0, 0, {"baseline", "main", "high"}),
+      field<&P::video, &V::level>("video", "level", Kind::kLevel),
+      field<&P::video, &V::x264_preset>("video", "x264_preset", Kind::kName, 0, 0,
+                                        {kX264Presets.begin(), kX264Presets.end()}),
+      field<&P::video, &V::crf>("video", "crf", Kind::kWhole, 0, 51),
+      field<&P::video, &V::maxrate_bps>("video", "maxrate_bps", Kind::kWhole, 0, kMaxI64),
+      field<&P::video, &V::bufsize_bits>("video", "bufsize_bits", Kind::kWhole, 0, kMaxI64),
+      field<&P::video, &V::closed_gop>("video", "closed_gop", Kind::kFlag),
+      field<&P::video, &V::keyint_s>("video", "keyint_s", Kind::kReal, 0.01, 60),
+      field<&P::video, &V::bframes>("video", "bframes", Kind::kWhole, 0, 16),
+      // x264 in shortpack encodes 8-bit 4:2:0 only: what every platform decodes.
+      field<&P::video, &V::pixel_format>("video", "pixel_format", Kind::kName, 0, 0, {"yuv420p"}),
+      field<&P::audio, &A::codec>("audio", "codec", Kind::kName, 0, 0, {"aac"}),
+      field<&P::audio, &A::sample_rate_hz>("audio", "sample_rate_hz", Kind::kWhole, 1, kMaxInt,
+                                           aac_rate_names()),
+      field<&P::audio, &A::channels>("audio", "channels", Kind::kWhole, 1, 2),
+      field<&P::audio, &A::bitrate_bps>("audio", "bitrate_bps", Kind::kWhole, 8000, 1000000),
+      field<&P::loudness, &L::integrated_lufs>("loudness", "integrated_lufs", Kind::kReal, -70, -5),
+      field<&P::loudness, &L::true_peak_dbtp>("loudness", "true_peak_dbtp", Kind::kReal, -20, 0),
+      field<&P::loudness, &L::tolerance_lu>("loudness", "tolerance_lu", Kind::kReal, 0.1, 10),
+      field<&P::safe, &S::top_px>("safe_zone", "top_px", Kind::kWhole, 0, 8192),
+      field<&P::safe, &S::bottom_px>("safe_zone", "bottom_px", Kind::kWhole, 0, 8192),
+      field<&P::safe, &S::left_px>("safe_zone", "left_px", Kind::kWhole, 0, 8192),
+      field<&P::safe, &S::right_px>("safe_zone", "right_px", Kind::kWhole, 0, 8192),
+      field<&P::caption_size_px>("captions", "size_px", Kind::kWhole, 1, 8192),
+      field<&P::logo_width_px>("logo", "width_px", Kind::kWhole, 1, 8192),
+      field<&P::logo_position>("logo", "position", Kind::kName, 0, 0, corner_names()),
+  };
+  return fields;
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+
+using yaml::Doc;
+using yaml::MapReader;
+using yaml::Where;
+
+// The keys of one map of the file (the top level, or a section), as MapReader wants them.
+std::vector<std::string_view> keys_of(std::string_view section) {
+  std::vector<std::string_view> keys;
+  for (const Field& f : preset_fields()) {
+    if (f.section == section) keys.push_back(f.key);
+    // The top level also holds each section, where its first key stands in the table.
+    if (section.empty() && !f.section.empty() && std::find(keys.begin(), keys.end(), f.section) == keys.end())
+      keys.push_back(f.section);
+  }
+  return keys;
+}
+
+Value read_value(const Where& w, const YAML::Node& node, const Field& f) {
+  const std::string key(f.key);
+  switch (f.kind) {
+    case Kind::kText:
+      return yaml::need_text(w, node, key, "write e.g. " + key + ": \"TikTok\"");
+    case Kind::kFlag:
+      return yaml::need_bool(w, node, key);
+    case Kind::kWhole: {
+      const int64_t value = yaml::need_integer_in(w, node, key, int64_t(f.lo), int64_t(f.hi));
+      if (!f.names.empty()) (void)yaml::need_name(w, node, key, f.names);
+      return value;
+    }
+    case Kind::kReal:
+      return yaml::need_number_in(w, node, key, "a number", f.lo, f.hi, "write e.g. " + key + ": 30");
+    case Kind::kName:
+      return yaml::need_name(w, node, key, f.names);
+    case Kind::kLevel: {
+      const int level = node.IsScalar() ? h264_level_from_text(node.Scalar()) : -1;
+      if (level < 0) {
+        std::vector<std::string> names;
+        for (const auto& l : kH264Levels) names.emplace_back(l.name);
+        const std::string found = node.IsScalar() ? "'" + yaml::shown(node.Scalar()) + "'" : "not a level";
+        w.fail(node, "'level' is " + found + ", not an H.264 level",
+               "use one of: " + join(names) + " (quoted: \"4.2\")");
+      }
+      return int64_t{level};
+    }
+  }
+  return {};
+}
+
+// Reads one preset file's keys through the field table, then checks the rules between keys, each
+// reported on the line of the key (or section) that has to change.
+class PresetReader {
+ public:
+  explicit PresetReader(const Doc& doc) : doc_(doc) {}
+
+  Preset read(const YAML::Node& root) {
+    Preset p;
+    root_line_ = yaml::line_of(root);
+    const Where top{&doc_, ""};
+    const MapReader m(top, root, keys_of(""), "a preset has label:, size: and duration: at the top level");
+    read_keys(top, m, "", p);
+    for (const Section& s : kSections) {
+      const YAML::Node* node = m.find(s.key);
+      if (node == nullptr) {
+        if (s.required) (void)m.require(s.key, s.example);
+        continue;
+      }
+      lines_[std::string(s.key)] = yaml::line_of(*node);
+      const Where w = top.sub(std::string(s.key));
+      read_keys(w, MapReader(w, *node, keys_of(s.key), s.example), s.key, p);
+    }
+    check_size(p);
+    check_timing(p);
+    check_video(p);
+    check_audio(p);
+    check_layout(p);
+    return p;
+  }
+
+ private:
+  void read_keys(const Where& w, const MapReader& m, std::string_view section, Preset& p) {
+    for (const Field& f : preset_fields()) {
+      if (f.section != section) continue;
+      const YAML::Node* node = m.find(f.key);
+      if (node == nullptr) {
+        if (f.required)
+          (void)m.require(f.key, section.empty() ? "e.g. label: TikTok" : section_named(section)->example);
+        continue;
+      }
+      lines_[std::string(section) + "." + std::string(f.key)] = yaml::line_of(*node);
+      f.set(p, read_value(w, *node, f));
+    }
+  }
+
+  // The line of `section.key`, else of the section, else of the file's first key.
+  [[nodiscard]] int line(std::string_view section, std::string_view key = {}) const {
+    if (!key.empty()) {
+      if (auto it = lines_.find(std::string(section) + "." + std::string(key)); it != lines_.end())
+        return it->second;
+    }
+    if (auto it = lines_.find(std::string(section)); it != lines_.end()) return it->second;
+    return root_line_;
+  }
+  [[noreturn]] void fail(int line, const std::string& problem) const {
+    yaml::fail_at(doc_, line, problem, "");
+  }
+
+  // Cross-field rules, each reported at the key or section that has to change.
+  // 4:2:0 chroma needs an even frame size.
+  void check_size(const Preset& p) const;
+  // Frame rate range and duration range are ordered.
+  void check_timing(const Preset& p) const;
+  // The H.264 level carries the size, rate and bit rate; VBV, B-frames and GOP are coherent.
+  void check_video(const Preset& p) const;
+  // AAC-LC can carry the audio bit rate.
+  void check_audio(const Preset& p) const;
+  // Safe zone, captions and logo fit inside the frame.
+  void check_layout(const Preset& p) const;
+
+  const Doc& doc_;
+  int root_line_ = 1;
+  std::map<std::string, int> lines_;
+};
+
+void PresetReader::check_size(const Preset& p) const {
   if (p.width_px % 2 != 0 || p.height_px % 2 != 0) {
-    fail(n, "size " + std::to_string(p.width_px) + "x" + std::to_string(p.height_px) +
-                " must have even width and height (4:2:0 chroma)");
+    fail(line("size"), "size " + std::to_string(p.width_px) + "x" + std::to_string(p.height_px) +
+                           " must have even width and height (4:2:0 chroma)");
   }
 }
 
-void PresetReader::read_frame_rate(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.rate = line_of(n);
-  read_map(n, "frame_rate",
-           {
-               {"min_fps", [&](const YAML::Node& v) { p.fps_min = real(v, "min_fps", 1.0, 240.0); }},
-               {"max_fps", [&](const YAML::Node& v) { p.fps_max = real(v, "max_fps", 1.0, 240.0); }},
-               {"target_fps", [&](const YAML::Node& v) { p.fps_target = real(v, "target_fps", 1.0, 240.0); }},
-           });
-}
-
-void PresetReader::read_duration(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.duration = line_of(n);
-  read_map(n, "duration",
-           {
-               {"min_s", [&](const YAML::Node& v) { p.duration_min_s = real(v, "min_s", 0.0, 1e7); }},
-               {"max_s", [&](const YAML::Node& v) { p.duration_max_s = real(v, "max_s", 0.001, 1e7); }, true},
-           });
-}
-
-void PresetReader::read_video(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.video = line_of(n);
-  VideoSpec& v = p.video;
-  read_map(n, "video",
-           {
-               {"codec", [&](const YAML::Node& x) { v.codec = one_of(x, "codec", {"h264"}); }},
-               {"profile",
-                [&](const YAML::Node& x) {
-                  v.profile = one_of(x, "profile", {"baseline", "main", "high"});
-                }},
-               {"level",
-                [&](const YAML::Node& x) {
-                  lines.level = line_of(x);
-                  const std::string text = scalar(x, "level");
-                  v.level = h264_level_from_text(text);
-                  if (v.level < 0) {
-                    std::vector<std::string> names;
-                    for (const auto& l : kH264Levels) names.emplace_back(l.name);
-                    fail(x, "'level' is '" + text + "', must be an H.264 level: " + join(names));
-                  }
-                }},
-               {"x264_preset",
-                [&](const YAML::Node& x) {
-                  v.x264_preset = one_of(x, "x264_preset", {kX264Presets.begin(), kX264Presets.end()});
-                }},
-               {"crf", [&](const YAML::Node& x) { v.crf = int(integer(x, "crf", 0, 51)); }},
-               {"maxrate_bps",
-                [&](const YAML::Node& x) {
-                  lines.maxrate = line_of(x);
-                  v.maxrate_bps = integer(x, "maxrate_bps", 0, kMaxI64);
-                }},
-               {"bufsize_bits",
-                [&](const YAML::Node& x) {
-                  lines.bufsize = line_of(x);
-                  v.bufsize_bits = integer(x, "bufsize_bits", 0, kMaxI64);
-                }},
-               {"closed_gop", [&](const YAML::Node& x) { v.closed_gop = boolean(x, "closed_gop"); }},
-               {"keyint_s",
-                [&](const YAML::Node& x) {
-                  lines.keyint = line_of(x);
-                  v.keyint_s = real(x, "keyint_s", 0.01, 60.0);
-                }},
-               {"bframes",
-                [&](const YAML::Node& x) {
-                  lines.bframes = line_of(x);
-                  v.bframes = int(integer(x, "bframes", 0, 16));
-                }},
-               // x264 in shortpack encodes 8-bit 4:2:0 only: what every platform decodes.
-               {"pixel_format",
-                [&](const YAML::Node& x) { v.pixel_format = one_of(x, "pixel_format", {"yuv420p"}); }},
-           });
-}
-
-void PresetReader::read_audio(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.audio = line_of(n);
-  AudioSpec& a = p.audio;
-  read_map(n, "audio",
-           {
-               {"codec", [&](const YAML::Node& x) { a.codec = one_of(x, "codec", {"aac"}); }},
-               {"sample_rate_hz",
-                [&](const YAML::Node& x) {
-                  a.sample_rate_hz = int(integer(x, "sample_rate_hz", 1, kMaxInt));
-                  if (std::find(kAacSampleRates.begin(), kAacSampleRates.end(), a.sample_rate_hz) ==
-                      kAacSampleRates.end()) {
-                    std::vector<std::string> rates;
-                    for (int r : kAacSampleRates) rates.push_back(std::to_string(r));
-                    fail(x, "'sample_rate_hz' is " + std::to_string(a.sample_rate_hz) +
-                                ", must be an AAC sampling rate: " + join(rates));
-                  }
-                }},
-               {"channels", [&](const YAML::Node& x) { a.channels = int(integer(x, "channels", 1, 2)); }},
-               {"bitrate_bps",
-                [&](const YAML::Node& x) {
-                  lines.audio_bitrate = line_of(x);
-                  a.bitrate_bps = integer(x, "bitrate_bps", 8000, 1000000);
-                }},
-           });
-}
-
-void PresetReader::read_loudness(const YAML::Node& n, Preset& p) const {
-  LoudnessSpec& l = p.loudness;
-  read_map(
-      n, "loudness",
-      {
-          {"integrated_lufs",
-           [&](const YAML::Node& x) { l.integrated_lufs = real(x, "integrated_lufs", -70.0, -5.0); }},
-          {"true_peak_dbtp",
-           [&](const YAML::Node& x) { l.true_peak_dbtp = real(x, "true_peak_dbtp", -20.0, 0.0); }},
-          {"tolerance_lu", [&](const YAML::Node& x) { l.tolerance_lu = real(x, "tolerance_lu", 0.1, 10.0); }},
-      });
-}
-
-void PresetReader::read_safe_zone(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.safe = line_of(n);
-  SafeZone& s = p.safe;
-  read_map(
-      n, "safe_zone",
-      {
-          {"top_px", [&](const YAML::Node& x) { s.top_px = int(integer(x, "top_px", 0, 8192)); }},
-          {"bottom_px", [&](const YAML::Node& x) { s.bottom_px = int(integer(x, "bottom_px", 0, 8192)); }},
-          {"left_px", [&](const YAML::Node& x) { s.left_px = int(integer(x, "left_px", 0, 8192)); }},
-          {"right_px", [&](const YAML::Node& x) { s.right_px = int(integer(x, "right_px", 0, 8192)); }},
-      });
-}
-
-void PresetReader::read_captions(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.captions = line_of(n);
-  read_map(
-      n, "captions",
-      {{"size_px", [&](const YAML::Node& x) { p.caption_size_px = int(integer(x, "size_px", 1, 8192)); }}});
-}
-
-void PresetReader::read_logo(const YAML::Node& n, Preset& p, SectionLines& lines) const {
-  lines.logo = line_of(n);
-  read_map(
-      n, "logo",
-      {
-          {"width_px", [&](const YAML::Node& x) { p.logo_width_px = int(integer(x, "width_px", 1, 8192)); }},
-          {"position", [&](const YAML::Node& x) { p.logo_position = one_of(x, "position", corner_names()); }},
-      });
-}
-
-void PresetReader::check_timing(const Preset& p, const SectionLines& lines) const {
+void PresetReader::check_timing(const Preset& p) const {
   if (!(p.fps_min <= p.fps_target && p.fps_target <= p.fps_max)) {
-    fail_at_line(lines.rate, "frame_rate needs min_fps <= target_fps <= max_fps, found " +
+    fail(line("frame_rate"), "frame_rate needs min_fps <= target_fps <= max_fps, found " +
                                  number_text(p.fps_min) + " <= " + number_text(p.fps_target) +
                                  " <= " + number_text(p.fps_max));
   }
   if (p.duration_min_s >= p.duration_max_s) {
-    fail_at_line(lines.duration, "duration needs min_s < max_s, found min_s " +
-                                     number_text(p.duration_min_s) + " and max_s " +
-                                     number_text(p.duration_max_s));
+    fail(line("duration"), "duration needs min_s < max_s, found min_s " + number_text(p.duration_min_s) +
+                               " and max_s " + number_text(p.duration_max_s));
   }
 }
 
-void PresetReader::check_video(const Preset& p, const SectionLines& lines) const {
+void PresetReader::check_video(const Preset& p) const {
   const H264Level* level = find_level(p.video.level);
   const int64_t mbs_per_frame = int64_t((p.width_px + 15) / 16) * ((p.height_px + 15) / 16);
   if (mbs_per_frame > level->max_fs ||
@@ -472,60 +380,88 @@ void PresetReader::check_video(const Preset& p, const SectionLines& lines) const
         break;
       }
     }
-    fail_at_line(lines.level, "H.264 level " + std::string(level->name) + " cannot carry " +
-                                  std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + " at " +
-                                  number_text(p.fps_max) + " fps (max_fps); needs level " + needed +
-                                  " or higher");
+    fail(line("video", "level"), "H.264 level " + std::string(level->name) + " cannot carry " +
+                                     std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + " at " +
+                                     number_text(p.fps_max) + " fps (max_fps); needs level " + needed +
+                                     " or higher");
   }
   const int64_t max_br_bps = level->max_br_kbps * (p.video.profile == "high" ? 1250 : 1000);
   if (p.video.maxrate_bps > max_br_bps) {
-    fail_at_line(lines.maxrate, "maxrate_bps " + std::to_string(p.video.maxrate_bps) + " is above the " +
-                                    p.video.profile + " profile's limit at level " + level->name + " (" +
-                                    std::to_string(max_br_bps) + " bps)");
+    fail(line("video", "maxrate_bps"), "maxrate_bps " + std::to_string(p.video.maxrate_bps) +
+                                           " is above the " + p.video.profile + " profile's limit at level " +
+                                           level->name + " (" + std::to_string(max_br_bps) + " bps)");
   }
   if (p.video.maxrate_bps > 0 && p.video.bufsize_bits == 0) {
-    fail_at_line(lines.maxrate, "maxrate_bps needs bufsize_bits (the VBV buffer) as well");
+    fail(line("video", "maxrate_bps"), "maxrate_bps needs bufsize_bits (the VBV buffer) as well");
   }
   if (p.video.bufsize_bits > 0 && p.video.maxrate_bps == 0) {
-    fail_at_line(lines.bufsize, "bufsize_bits without maxrate_bps has no effect; set both or neither");
+    fail(line("video", "bufsize_bits"),
+         "bufsize_bits without maxrate_bps has no effect; set both or neither");
   }
   if (p.video.profile == "baseline" && p.video.bframes > 0) {
-    fail_at_line(lines.bframes ? lines.bframes : lines.video,
-                 "the baseline profile has no B-frames; set bframes: 0");
+    fail(line("video", "bframes"), "the baseline profile has no B-frames; set bframes: 0");
   }
   if (p.video.keyint_s * p.fps_target < 1.0) {
-    fail_at_line(lines.keyint ? lines.keyint : lines.video, "keyint_s " + number_text(p.video.keyint_s) +
-                                                                " is shorter than one frame at target_fps " +
-                                                                number_text(p.fps_target));
+    fail(line("video", "keyint_s"), "keyint_s " + number_text(p.video.keyint_s) +
+                                        " is shorter than one frame at target_fps " +
+                                        number_text(p.fps_target));
   }
 }
 
-void PresetReader::check_audio(const Preset& p, const SectionLines& lines) const {
+void PresetReader::check_audio(const Preset& p) const {
   // AAC-LC carries at most 6144 bits per channel per 1024-sample frame.
   const int64_t max_audio_bps = int64_t(6144) * p.audio.sample_rate_hz / 1024 * p.audio.channels;
   if (p.audio.bitrate_bps > max_audio_bps) {
-    fail_at_line(lines.audio_bitrate ? lines.audio_bitrate : lines.audio,
-                 "audio bitrate_bps " + std::to_string(p.audio.bitrate_bps) +
-                     " is above what AAC-LC can carry at " + std::to_string(p.audio.sample_rate_hz) +
-                     " Hz x " + std::to_string(p.audio.channels) + " channels (" +
-                     std::to_string(max_audio_bps) + ")");
+    fail(line("audio", "bitrate_bps"),
+         "audio bitrate_bps " + std::to_string(p.audio.bitrate_bps) + " is above what AAC-LC can carry at " +
+             std::to_string(p.audio.sample_rate_hz) + " Hz x " + std::to_string(p.audio.channels) +
+             " channels (" + std::to_string(max_audio_bps) + ")");
   }
 }
 
-void PresetReader::check_layout(const Preset& p, const SectionLines& lines) const {
+void PresetReader::check_layout(const Preset& p) const {
   if (p.safe.top_px + p.safe.bottom_px >= p.height_px || p.safe.left_px + p.safe.right_px >= p.width_px) {
-    fail_at_line(lines.safe, "safe_zone leaves no room inside " + std::to_string(p.width_px) + "x" +
-                                 std::to_string(p.height_px) +
-                                 " (top+bottom must be < height_px, left+right < width_px)");
+    fail(line("safe_zone"), "safe_zone leaves no room inside " + std::to_string(p.width_px) + "x" +
+                                std::to_string(p.height_px) +
+                                " (top+bottom must be < height_px, left+right < width_px)");
   }
   if (p.caption_size_px && *p.caption_size_px > p.height_px / 2) {
-    fail_at_line(lines.captions, "captions size_px " + std::to_string(*p.caption_size_px) +
-                                     " is more than half the frame height " + std::to_string(p.height_px));
+    fail(line("captions"), "captions size_px " + std::to_string(*p.caption_size_px) +
+                               " is more than half the frame height " + std::to_string(p.height_px));
   }
   if (p.logo_width_px && *p.logo_width_px > p.width_px) {
-    fail_at_line(lines.logo, "logo width_px " + std::to_string(*p.logo_width_px) +
-                                 " is wider than the frame width " + std::to_string(p.width_px));
+    fail(line("logo"), "logo width_px " + std::to_string(*p.logo_width_px) +
+                           " is wider than the frame width " + std::to_string(p.width_px));
   }
+}
+
+// ---- writing ------------------------------------------------------------------------------------
+
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string value_text(const Field& f, const Value& v) {
+  switch (f.kind) {
+    case Kind::kText:
+      return quoted(std::get<std::string>(v));
+    case Kind::kFlag:
+      return std::get<bool>(v) ? "true" : "false";
+    case Kind::kWhole:
+      return std::to_string(std::get<int64_t>(v));
+    case Kind::kReal:
+      return number_text(std::get<double>(v));
+    case Kind::kName:
+      return std::get<std::string>(v);
+    case Kind::kLevel:
+      return quoted(h264_level_text(static_cast<int>(std::get<int64_t>(v))));
+  }
+  return {};
 }
 
 bool valid_name(const std::string& name) {
@@ -538,15 +474,6 @@ fs::path executable_dir() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   return ec ? fs::path() : exe.parent_path();
-}
-
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -574,27 +501,19 @@ int h264_profile_rank(const std::string& profile) {
 }
 
 Preset load_preset_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::kInput, path.string() + ": cannot read the preset file");
-  std::ostringstream text;
-  text << in.rdbuf();
-
   const std::string name = path.stem().string();
+  // A preset is a screenful of keys: a file of more than 1 MiB is not one.
+  const Doc doc{path, fs::absolute(path).parent_path(), "preset file", "Platform presets", int64_t{1} << 20,
+                ""};
   if (!valid_name(name)) {
-    throw Error(ErrorKind::kInput, path.string() +
-                                       ": a preset file name must be lower-case letters, digits and "
-                                       "'-' (it is the platform name), found '" +
-                                       name + "'");
+    yaml::fail_at(
+        doc, 0,
+        "a preset file name must be lower-case letters, digits and '-' (it is the platform name), found '" +
+            name + "'",
+        "rename the file");
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::kInput,
-                path.string() + ":" + std::to_string(e.mark.line + 1) + ": YAML syntax error: " + e.msg);
-  }
-  PresetReader reader(path);
-  Preset preset = reader.read(root);
+  PresetReader reader(doc);
+  Preset preset = reader.read(yaml::read_yaml(doc, path));
   preset.name = name;
   preset.source_file = path;
   return preset;
@@ -682,44 +601,37 @@ std::string preset_to_yaml(const Preset& p) {
   out << "# " << p.name;
   if (!p.source_file.empty()) out << " (from " << p.source_file.string() << ")";
   out << "\n";
-  out << "label: " << quoted(p.label) << "\n";
-  out << "conservative_guess: " << (p.conservative_guess ? "true" : "false") << "\n";
-  out << "size: {width_px: " << p.width_px << ", height_px: " << p.height_px << "}\n";
-  out << "frame_rate: {min_fps: " << number_text(p.fps_min) << ", max_fps: " << number_text(p.fps_max)
-      << ", target_fps: " << number_text(p.fps_target) << "}\n";
-  out << "duration: {min_s: " << number_text(p.duration_min_s) << ", max_s: " << number_text(p.duration_max_s)
-      << "}\n";
-  out << "max_file_bytes: " << p.max_file_bytes << "\n";
-  const VideoSpec& v = p.video;
-  out << "video:\n"
-      << "  codec: " << v.codec << "\n"
-      << "  profile: " << v.profile << "\n"
-      << "  level: " << quoted(h264_level_text(v.level)) << "\n"
-      << "  x264_preset: " << v.x264_preset << "\n"
-      << "  crf: " << v.crf << "\n"
-      << "  maxrate_bps: " << v.maxrate_bps << "\n"
-      << "  bufsize_bits: " << v.bufsize_bits << "\n"
-      << "  closed_gop: " << (v.closed_gop ? "true" : "false") << "\n"
-      << "  keyint_s: " << number_text(v.keyint_s) << "\n"
-      << "  bframes: " << v.bframes << "\n"
-      << "  pixel_format: " << v.pixel_format << "\n";
-  const AudioSpec& a = p.audio;
-  out << "audio: {codec: " << a.codec << ", sample_rate_hz: " << a.sample_rate_hz
-      << ", channels: " << a.channels << ", bitrate_bps: " << a.bitrate_bps << "}\n";
-  const LoudnessSpec& l = p.loudness;
-  out << "loudness: {integrated_lufs: " << number_text(l.integrated_lufs)
-      << ", true_peak_dbtp: " << number_text(l.true_peak_dbtp)
-      << ", tolerance_lu: " << number_text(l.tolerance_lu) << "}\n";
-  out << "safe_zone: {top_px: " << p.safe.top_px << ", bottom_px: " << p.safe.bottom_px
-      << ", left_px: " << p.safe.left_px << ", right_px: " << p.safe.right_px << "}\n";
-  // Written only when set: a preset without overrides keeps its text (and render fingerprints).
-  if (p.caption_size_px) out << "captions: {size_px: " << *p.caption_size_px << "}\n";
-  if (p.logo_width_px || !p.logo_position.empty()) {
-    out << "logo: {";
-    if (p.logo_width_px) out << "width_px: " << *p.logo_width_px << (p.logo_position.empty() ? "" : ", ");
-    if (!p.logo_position.empty()) out << "position: " << p.logo_position;
-    out << "}\n";
+  // A section is written when one of its keys is set: a preset without overrides keeps its text
+  // (and so the render fingerprints made from it).
+  std::string_view open;  // the section being written
+  bool block = false;
+  bool first = true;
+  const auto close = [&] {
+    if (!open.empty() && !block) out << "}\n";
+    open = {};
+  };
+  for (const Field& f : preset_fields()) {
+    const Value v = f.get(p);
+    if (std::holds_alternative<std::monostate>(v)) continue;
+    if (f.section != open) {
+      close();
+      if (!f.section.empty()) {
+        open = f.section;
+        block = section_named(open)->block;
+        out << open << (block ? ":\n" : ": {");
+        first = true;
+      }
+    }
+    if (open.empty()) {
+      out << f.key << ": " << value_text(f, v) << "\n";
+    } else if (block) {
+      out << "  " << f.key << ": " << value_text(f, v) << "\n";
+    } else {
+      out << (first ? "" : ", ") << f.key << ": " << value_text(f, v);
+    }
+    first = false;
   }
+  close();
   return out.str();
 }
 

@@ -4,28 +4,22 @@
 // carries its unit in its name. Loading never half-succeeds: a malformed file, an unknown key or
 // an out-of-range value throws Error(kInput) naming the file and line.
 //
-// File format (presets/<name>.yaml, keys snake_case, units in the key names):
+// File format: presets/<name>.yaml, keys snake_case with units in their names, for example
 //
-//   label: TikTok                     # required
-//   conservative_guess: false         # true: figures not published by the platform
-//   size: {width_px: 1080, height_px: 1920}                  # required; even, 16..8192
-//   frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}  # min <= target <= max
+//   label: TikTok                                           # required
+//   size: {width_px: 1080, height_px: 1920}                 # required
 //   duration: {min_s: 1, max_s: 600}                        # max_s required
-//   max_file_bytes: 4000000000        # 0: no limit stated
-//   video: {codec: h264, profile: high, level: "4.2", x264_preset: veryfast, crf: 23,
-//           maxrate_bps: 12000000, bufsize_bits: 24000000, closed_gop: true, keyint_s: 2,
-//           bframes: 2, pixel_format: yuv420p}
-//   audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}
-//   loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}
+//   video: {profile: high, level: "4.2", crf: 23, maxrate_bps: 12000000, bufsize_bits: 24000000}
 //   safe_zone: {top_px: 270, bottom_px: 672, left_px: 65, right_px: 165}
-//   captions: {size_px: 64}            # optional: caption size on this platform (1..height_px/2)
-//   logo: {width_px: 220, position: top-left}  # optional: logo width (1..width_px, drawn at the
-//                                      # even width nearest) and corner on this platform
 //
-// captions and logo override the brand's captions.size, logo_width and logo_position for outputs
-// of this platform only (`shortpack studio` saves them); left out, the brand's values apply.
-// Keys other than label, size and duration.max_s may be left out; they take the defaults below.
-// The level must be able to carry the frame size at max_fps and the maxrate (H.264 Table A-1).
+// Every key, its range and the member below that holds it are listed once, in the field table of
+// preset.cpp (`preset_fields()`); the reader (through spec/yaml_reader.h, so with did-you-mean)
+// and preset_to_yaml both walk that table, and `shortpack presets show NAME` prints every key of
+// a preset. Keys left out take the defaults below. captions.size_px, logo.width_px and
+// logo.position override the brand's caption size, logo width and corner for outputs of this
+// platform only (`shortpack studio` saves them). Rules between keys: min_fps <= target_fps <=
+// max_fps, min_s < max_s, an even size, the level carries the frame size at max_fps and the
+// maxrate (H.264 Table A-1), the safe zone, caption size and logo fit the frame.
 #pragma once
 
 #include <cstdint>

@@ -219,59 +219,64 @@ TEST_F(PresetTest, CaptionAndLogoOverridesLoadAndRoundTrip) {
 
 TEST_F(PresetTest, BadCaptionAndLogoOverridesAreReportedWithLine) {
   const std::string base = kValidPreset;
-  EXPECT_EQ(load_error(base + "captions: {size_px: 0}\n"), ":11: 'size_px' is 0, must be in 1..8192");
+  EXPECT_EQ(load_error(base + "captions: {size_px: 0}\n"), ":11: captions: 'size_px' is 0, outside 1..8192");
   EXPECT_EQ(load_error(base + "captions: {size_px: 1000}\n"),
             ":11: captions size_px 1000 is more than half the frame height 1920");
   EXPECT_EQ(load_error(base + "captions: {size: 0.05}\n"),
-            ":11: unknown key 'size' in captions (known: size_px)");
+            ":11: unknown key 'size' in captions (known keys: size_px)");
   EXPECT_EQ(load_error(base + "logo: {width_px: 2000}\n"),
             ":11: logo width_px 2000 is wider than the frame width 1080");
   EXPECT_EQ(load_error(base + "logo: {width_px: 12.5}\n"),
-            ":11: 'width_px' must be a whole number, found '12.5'");
+            ":11: logo: 'width_px' must be a whole number, found '12.5' (a value in 1..8192)");
   EXPECT_EQ(load_error(base + "logo:\n  position: middle\n"),
-            ":12: 'position' is 'middle', must be one of: top-left, top-right, bottom-left, bottom-right");
+            ":12: logo: 'position' is 'middle' (use one of: top-left, top-right, bottom-left, bottom-right)");
 }
 
 TEST_F(PresetTest, UnknownKeyIsReportedWithLineSectionAndKnownKeys) {
   ErrorKind kind = ErrorKind::kInvalid;
   const std::string message = load_error(replace_line(kValidPreset, 8, "  crff: 23"), &kind);
   EXPECT_EQ(kind, ErrorKind::kInput);
-  EXPECT_EQ(
-      message.rfind(":8: unknown key 'crff' in video (known: codec, profile, level, x264_preset, crf,", 0),
-      0u)
+  EXPECT_EQ(message.rfind(":8: unknown key 'crff' in video (did you mean 'crf'? known keys: codec, profile, "
+                          "level, x264_preset,",
+                          0),
+            0u)
       << message;
-  // As in campaign files: a key two edits away from a known one is suggested.
-  EXPECT_NE(message.find("; did you mean 'crf'?"), std::string::npos) << message;
+  // As in campaign files (the same reader): a key two edits away from a known one is suggested.
+  EXPECT_NE(message.find(" crf, maxrate_bps,"), std::string::npos) << message;
 }
 
 TEST_F(PresetTest, UnknownTopLevelKeyIsReported) {
   const std::string message = load_error(std::string(kValidPreset) + "colour: red\n");
-  EXPECT_EQ(message.rfind(":11: unknown key 'colour' in preset (known: label,", 0), 0u) << message;
+  EXPECT_EQ(message.rfind(":11: unknown key 'colour' in the preset file (known keys: label,", 0), 0u)
+      << message;
 }
 
 TEST_F(PresetTest, WrongTypeIsReportedWithLine) {
   EXPECT_EQ(load_error(replace_line(kValidPreset, 2, "size: {width_px: wide, height_px: 1920}")),
-            ":2: 'width_px' must be a whole number, found 'wide'");
+            ":2: size: 'width_px' must be a whole number, found 'wide' (a value in 16..8192)");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  crf: 23.5")),
-            ":8: 'crf' must be a whole number, found '23.5'");
+            ":8: video: 'crf' must be a whole number, found '23.5' (a value in 0..51)");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 6, "  profile: [high]")),
-            ":6: 'profile' must be a single value, not a list or mapping");
+            ":6: video: 'profile' is not a name (use one of: baseline, main, high)");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 9, "audio: loud")),
-            ":9: 'audio' must be a mapping of keys to values");
-  EXPECT_EQ(load_error(std::string(kValidPreset) + "conservative_guess: maybe\n"),
-            ":11: 'conservative_guess' must be true or false, found 'maybe'");
+            ":9: audio must be a map of keys (e.g. audio: {sample_rate_hz: 48000, channels: 2, bitrate_bps: "
+            "128000})");
+  EXPECT_EQ(
+      load_error(std::string(kValidPreset) + "conservative_guess: maybe\n"),
+      ":11: 'conservative_guess' must be true or false, found 'maybe' (write conservative_guess: true or "
+      "conservative_guess: false)");
 }
 
 TEST_F(PresetTest, OutOfRangeValuesAreReportedWithLine) {
-  EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  crf: 60")), ":8: 'crf' is 60, must be in 0..51");
+  EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  crf: 60")), ":8: video: 'crf' is 60, outside 0..51");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 2, "size: {width_px: 1081, height_px: 1920}")),
             ":2: size 1081x1920 must have even width and height (4:2:0 chroma)");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 2, "size: {width_px: 8, height_px: 1920}")),
-            ":2: 'width_px' is 8, must be in 16..8192");
+            ":2: size: 'width_px' is 8, outside 16..8192");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 6, "  profile: high10")),
-            ":6: 'profile' is 'high10', must be one of: baseline, main, high");
+            ":6: video: 'profile' is 'high10' (use one of: baseline, main, high)");
   EXPECT_NE(load_error(replace_line(kValidPreset, 7, "  level: \"4.3\""))
-                .find(":7: 'level' is '4.3', must be an H.264 level"),
+                .find(":7: video: 'level' is '4.3', not an H.264 level (use one of: 1, 1b, 1.1,"),
             std::string::npos);
   EXPECT_EQ(
       load_error(replace_line(kValidPreset, 3, "frame_rate: {min_fps: 30, max_fps: 60, target_fps: 25}")),
@@ -279,10 +284,10 @@ TEST_F(PresetTest, OutOfRangeValuesAreReportedWithLine) {
   EXPECT_EQ(load_error(replace_line(kValidPreset, 4, "duration: {min_s: 90, max_s: 60}")),
             ":4: duration needs min_s < max_s, found min_s 90 and max_s 60");
   EXPECT_NE(load_error(replace_line(kValidPreset, 9, "audio: {sample_rate_hz: 44000}"))
-                .find(":9: 'sample_rate_hz' is 44000, must be an AAC sampling rate: 96000, 88200,"),
+                .find(":9: audio: 'sample_rate_hz' is '44000' (use one of: 96000, 88200,"),
             std::string::npos);
   EXPECT_EQ(load_error(replace_line(kValidPreset, 9, "audio: {channels: 6}")),
-            ":9: 'channels' is 6, must be in 1..2");
+            ":9: audio: 'channels' is 6, outside 1..2");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 10, "safe_zone: {top_px: 1000, bottom_px: 920}")),
             ":10: safe_zone leaves no room inside 1080x1920 (top+bottom must be < height_px, left+right < "
             "width_px)");
@@ -296,14 +301,15 @@ TEST_F(PresetTest, LevelMustCarryTheFrameSizeAtMaxFps) {
 }
 
 TEST_F(PresetTest, MissingRequiredKeyIsReported) {
-  EXPECT_EQ(load_error(replace_line(kValidPreset, 2, "")), ":1: missing key 'size' in preset");
+  EXPECT_EQ(load_error(replace_line(kValidPreset, 2, "")),
+            ":1: missing required key 'size' (e.g. size: {width_px: 1080, height_px: 1920})");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 4, "duration: {min_s: 1}")),
-            ":4: missing key 'max_s' in duration");
+            ":4: duration: missing required key 'max_s' (e.g. duration: {min_s: 1, max_s: 600})");
 }
 
 TEST_F(PresetTest, DuplicateKeyIsReported) {
   EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  crf: 23\n  crf: 24")),
-            ":9: key 'crf' appears twice in video");
+            ":9: key 'crf' appears twice in video (keep one of them)");
 }
 
 TEST_F(PresetTest, YamlSyntaxErrorIsReportedWithLine) {
@@ -314,7 +320,7 @@ TEST_F(PresetTest, YamlSyntaxErrorIsReportedWithLine) {
 }
 
 TEST_F(PresetTest, EmptyFileAndBadFileNameAreReported) {
-  EXPECT_EQ(load_error(""), ":1: the preset file is empty");
+  EXPECT_EQ(load_error(""), ":1: the preset file is empty (see README, \"Platform presets\")");
   ScratchDir dir("preset-name");
   write_text(dir / "TikTok.yaml", kValidPreset);
   try {
@@ -365,7 +371,8 @@ TEST_F(PresetTest, BadFileInAFolderFailsTheLoad) {
     (void)PresetCatalog::load({dir.path()});
     ADD_FAILURE() << "a folder with a broken preset loaded";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / "broken.yaml").string() + ":8: 'crf' is 99, must be in 0..51");
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "broken.yaml").string() + ":8: video: 'crf' is 99, outside 0..51");
   }
   EXPECT_THROW((void)PresetCatalog::load({dir / "missing"}), Error);
 }
