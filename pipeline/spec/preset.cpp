@@ -128,7 +128,9 @@ const Section* section_named(std::string_view key) {
 // The member a chain of member pointers names: member<&Preset::video, &VideoSpec::crf>(p).
 template <auto... Path, typename P>
 auto& member(P& preset) {
-  return (preset.*....*Path);
+  // clang-format off
+  return (preset .* ... .* Path);  // a fold over .*: ((preset.*first).*second)...
+  // clang-format on
 }
 
 Value value_of(bool v) { return v; }

@@ -319,6 +319,20 @@ TEST_F(PresetTest, YamlSyntaxErrorIsReportedWithLine) {
   EXPECT_NE(unclosed.find("YAML syntax error"), std::string::npos) << unclosed;
 }
 
+// Presets go through the campaign's YAML reader, so they get its file rules too.
+TEST_F(PresetTest, SecondDocumentAndOversizedFileAreRefused) {
+  EXPECT_EQ(
+      load_error(std::string(kValidPreset) + "---\nlabel: Other\n"),
+      ":11: unexpected content after the end of the preset file (a second '---' document, or a stray ',' "
+      "']' or '}') (one file holds one preset; remove what follows)");
+  ErrorKind kind = ErrorKind::kInvalid;
+  const std::string big =
+      load_error(std::string(kValidPreset) + "# " + std::string(1 << 20, 'x') + "\n", &kind);
+  EXPECT_EQ(kind, ErrorKind::kLimit);
+  EXPECT_NE(big.find("the preset file is 1048" /* 1048xxx bytes */), std::string::npos) << big;
+  EXPECT_NE(big.find("more than the limit of 1048576 bytes"), std::string::npos) << big;
+}
+
 TEST_F(PresetTest, EmptyFileAndBadFileNameAreReported) {
   EXPECT_EQ(load_error(""), ":1: the preset file is empty (see README, \"Platform presets\")");
   ScratchDir dir("preset-name");
