@@ -168,12 +168,15 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
     // A proxy's fingerprint holds the proxy preset it is rendered with.
     preset_digests[p] = sha256_text(preset_to_yaml(proxy ? review_proxy_of(preset) : preset));
   }
-  std::map<std::string, double> duration_of;  // clip id -> seconds: the variants share the timeline
+  // (clip id, brand) -> seconds: the variants of one brand share a timeline; a brand's intro and
+  // outro are part of it, as they are of the rendered file.
+  std::map<std::pair<std::string, const Brand*>, double> duration_of;
   for (const Clip& clip : campaign.clips) {
-    auto [known, fresh] = duration_of.emplace(clip.id, 0.0);
+    const Brand* brand = &campaign.brand_of(clip);
+    auto [known, fresh] = duration_of.emplace(std::make_pair(clip.id, brand), 0.0);
     if (fresh) {
       try {
-        known->second = resolve_timeline(clip, campaign_presets).duration_s;
+        known->second = resolve_timeline(clip, campaign_presets, brand).duration_s;
       } catch (const Error&) {
         known->second = 0.0;  // the render reports why; the plan still lists the units
       }

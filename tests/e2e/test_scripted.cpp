@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <clocale>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -479,6 +481,21 @@ TEST_F(RenderScripted, BrandBumpersFrameTheClip) {
   EXPECT_EQ(test::probe_file(bare).video.packets, 30);
   expect_colour(colour_of(bare, 0), clip, "a clip without bumpers starts with itself");
   expect_colour(colour_of(bare, 29), clip, "a clip without bumpers ends with itself");
+
+  // The plan's durations are the files' own: the bumpers count (1 + 1 + 0.5 s), or not.
+  const auto plan = test::run_shortpack("plan " + shell_quote((root / "bumpers.yaml").string()) + " --out " +
+                                        shell_quote((root / "out-bumpers").string()) + " --presets " +
+                                        shell_quote((root / "presets").string()));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  std::map<std::string, double> planned;
+  std::istringstream lines(plan.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    const auto unit = nlohmann::json::parse(line);
+    planned[unit.at("clip").get<std::string>()] = unit.at("duration_s").get<double>();
+  }
+  EXPECT_NEAR(planned["main"], 2.5, 1e-6) << plan.output;
+  EXPECT_NEAR(planned["bare"], 1.0, 1e-6) << plan.output;
 }
 
 // Joins between segments never click: a cut gets a short fade on both sides, a crossfade
