@@ -353,6 +353,9 @@ struct ClipContext {
   const Campaign* campaign;  // languages and brand are already loaded
   const CampaignLimits* limits;
   int segments_total = 0;
+  // Some variants have brands of their own: a card's colour name is looked up in each row's
+  // brand when the clips are expanded (rebrand_cards), not in the campaign's brand alone.
+  bool row_brands = false;
 };
 
 void check_media_trim(const Where& w, const MapReader& m, std::optional<double>& start_s,
@@ -424,11 +427,11 @@ void read_card_segment(const ClipContext& ctx, const Where& w, const MapReader& 
   }
   s.duration_s = need_positive_seconds(w, m.require("duration", "e.g. duration: 2.5"), "duration", 3600.0);
   const auto& named = ctx.campaign->brand.colours;
+  if (auto it = named.find("primary"); it != named.end()) s.background = it->second;
   if (const auto* v = m.find("background")) {
-    s.background = need_colour(w, *v, "background", named);
+    const bool row_colour = ctx.row_brands && v->IsScalar() && !v->Scalar().starts_with('#');
+    if (!row_colour) s.background = need_colour(w, *v, "background", named);
     s.background_written = v->Scalar();
-  } else if (auto it = named.find("primary"); it != named.end()) {
-    s.background = it->second;
   }
 }
 
@@ -995,12 +998,13 @@ std::map<std::string, std::shared_ptr<const Brand>> load_variant_brands(const Do
   return out;
 }
 
-// A card's background follows the clip's own brand: that brand's `primary` when the card gives
-// none, a colour name looked up in it. A name that brand lacks goes to `problems` (once per brand
-// file and card).
-void rebrand_cards(const Doc& doc, Clip& clip, const Variant& v, std::set<std::string>& said,
-                   std::vector<std::string>& problems) {
-  const std::map<std::string, std::string>& named = clip.brand->colours;
+// A card's background follows the clip's brand (its row's own, or the campaign's): that brand's
+// `primary` when the card gives none, a colour name looked up in it. A name that brand lacks goes
+// to `problems` (once per brand file and card).
+void rebrand_cards(const Doc& doc, const Campaign& c, Clip& clip, const Variant* v,
+                   std::set<std::string>& said, std::vector<std::string>& problems) {
+  const Brand& brand = c.brand_of(clip);
+  const std::map<std::string, std::string>& named = brand.colours;
   for (size_t i = 0; i < clip.segments.size(); ++i) {
     Segment& s = clip.segments[i];
     if (s.kind != Segment::Kind::kCard) continue;
@@ -1016,12 +1020,17 @@ void rebrand_cards(const Doc& doc, Clip& clip, const Variant& v, std::set<std::s
       continue;
     }
     const std::string where = doc.display.string() + ":" + std::to_string(s.line);
-    if (!said.insert(clip.brand->source_file.string() + "\n" + where).second) continue;
-    problems.push_back(printable(
-        where + ": the card of clip '" + clip.id + "' segment " + std::to_string(i + 1) +
-        " has the background '" + written + "', a colour that the brand of variant '" + v.id + "' (" +
-        v.table_file.string() + ":" + std::to_string(v.line) + ", " + clip.brand->source_file.string() +
-        ") does not define (add it to that brand's colours, or write \"#RRGGBB\")"));
+    if (!said.insert(brand.source_file.string() + "\n" + where).second) continue;
+    const std::string owner =
+        clip.brand && v != nullptr
+            ? "the brand of variant '" + v->id + "' (" + v->table_file.string() + ":" +
+                  std::to_string(v->line) + ", " + brand.source_file.string() + ")"
+            : "the campaign's brand" +
+                  (brand.source_file.empty() ? "" : " (" + brand.source_file.string() + ")");
+    problems.push_back(printable(where + ": the card of clip '" + clip.id + "' segment " +
+                                 std::to_string(i + 1) + " has the background '" + written +
+                                 "', a colour that " + owner +
+                                 " does not define (add it to that brand's colours, or write \"#RRGGBB\")"));
   }
 }
 
@@ -1116,14 +1125,13 @@ std::vector<Clip> expand_clips(const Doc& doc, const Campaign& c, const std::vec
   for (const Clip& t : templates) {
     if (c.variants.empty() || !t.per_variant) {
       out.push_back(expander.expand(t, nullptr, c.languages, !c.variants.empty()));
+      if (!brands.empty()) rebrand_cards(doc, c, out.back(), nullptr, said, problems);
       continue;
     }
     for (const Variant& v : c.variants) {
       Clip clip = expander.expand(t, &v, v.languages.empty() ? c.languages : v.languages);
-      if (const auto brand = brands.find(v.id); brand != brands.end()) {
-        clip.brand = brand->second;
-        rebrand_cards(doc, clip, v, said, problems);
-      }
+      if (const auto brand = brands.find(v.id); brand != brands.end()) clip.brand = brand->second;
+      if (!brands.empty()) rebrand_cards(doc, c, clip, &v, said, problems);
       out.push_back(std::move(clip));
     }
   }
@@ -1279,8 +1287,9 @@ void check_output_count(const Where& top, const YAML::Node& clips, const Campaig
 
 // Reads every clip in order into campaign.clips; ids must be unique.
 void read_campaign_clips(const Doc& doc, const YAML::Node& clips, std::optional<double> title_duration_s,
-                         Campaign& campaign) {
+                         bool row_brands, Campaign& campaign) {
   ClipContext ctx{&doc, &campaign, doc.limits};
+  ctx.row_brands = row_brands;
   std::map<std::string, int> first_line_of_id;
   size_t index = 0;
   for (const YAML::Node& item : clips) {
@@ -1333,7 +1342,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
     variant_brands = load_variant_brands(doc, campaign.variants, campaign, problems);
   }
   check_output_count(top, clips, campaign, limits);
-  read_campaign_clips(doc, clips, title_duration_s, campaign);
+  read_campaign_clips(doc, clips, title_duration_s, !variant_brands.empty(), campaign);
   campaign.clips = expand_clips(doc, campaign, campaign.clips, variant_brands, problems);
   throw_problems(problems);
   return campaign;

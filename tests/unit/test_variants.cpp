@@ -298,6 +298,35 @@ TEST_F(VariantCampaign, AMissingOrBadBrandFileIsRefusedWithTheRowsLine) {
                 "that the brand of variant 'hanoi' ("));
 }
 
+// A card's colour name needs to be a colour of the brand each row renders with, not of the
+// campaign's brand as well: rows with their own brand look it up there, the others in the campaign's.
+TEST_F(VariantCampaign, ACardColourNameIsLookedUpInEachRowsBrand) {
+  write_text(dir_ / "brands/teal.yaml", "colours: {teal: \"#008080\"}\n");
+  write_text(dir_ / "brands/dark-teal.yaml", "colours: {teal: \"#004040\"}\n");
+  const std::string clips =
+      "clips:\n  - id: a\n    captions: none\n"
+      "    segments:\n      - {card: {vi: \"Xin chào\"}, duration: 2, background: teal}\n";
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nbrand: {colours: {primary: \"#112233\"}}\n"
+             "variants: [{id: hanoi, brand: brands/teal.yaml}, {id: hue, brand: brands/dark-teal.yaml}]\n" +
+                 clips);
+  const Campaign c = load_campaign(dir_ / "campaign.yaml", presets_);
+  ASSERT_EQ(c.clips.size(), 2u);
+  EXPECT_EQ(c.clips[0].segments[0].background, "#008080");
+  EXPECT_EQ(c.clips[1].segments[0].background, "#004040");
+
+  // A row on the campaign's brand, which has no 'teal': refused, naming that brand.
+  write_text(dir_ / "campaign.yaml",
+             "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nbrand: {colours: {primary: \"#112233\"}}\n"
+             "variants: [{id: hanoi, brand: brands/teal.yaml}, {id: hue}]\n" +
+                 clips);
+  EXPECT_THAT(
+      error_of([&] { load_campaign(dir_ / "campaign.yaml", presets_); }),
+      HasSubstr("campaign.yaml:10: the card of clip 'a' segment 1 has the background 'teal', a colour "
+                "that the campaign's brand (" +
+                (dir_ / "campaign.yaml").string() + ") does not define"));
+}
+
 // Editing one variant's brand file (or a file it names) re-renders only that variant's outputs.
 TEST_F(VariantCampaign, EditingOneVariantsBrandChangesOnlyItsFingerprints) {
   write_text(dir_ / "brands/hanoi.yaml", "logo: logo.png\n");
