@@ -10,6 +10,7 @@
 
 #include "browser/browser_support.h"
 #include "support/green_pixels.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -67,7 +68,7 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
                                shell_quote(json_file.string()) + " --timeout-ms 90000");
   editor.join();
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const auto probe = nlohmann::json::parse(read_text(json_file));
+  const auto probe = read_json(json_file);
   EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
   const auto& result = probe["eval_result"];
   ASSERT_TRUE(result.is_object()) << probe.dump();
@@ -139,7 +140,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
                                shell_quote((dir / "studio.png").string()) + " --json-out " +
                                shell_quote(json_file.string()) + " --timeout-ms 90000");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  const auto probe = nlohmann::json::parse(read_text(json_file));
+  const auto probe = read_json(json_file);
   EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
   const auto& result = probe["eval_result"];
   ASSERT_TRUE(result.is_object()) << probe.dump();

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "filters/audio/loudness_meter.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -77,7 +78,7 @@ class RenderLoudness : public ::testing::Test {
     // The report's own check agrees.
     const fs::path report_file = root / "out" / clip / "report.json";
     ASSERT_TRUE(fs::exists(report_file)) << run.output;
-    const auto report = nlohmann::json::parse(test::read_text(report_file));
+    const auto report = test::read_json(report_file);
     for (const auto& o : report.at("outputs")) {
       EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
       for (const auto& c : o.at("checks")) {
@@ -159,7 +160,7 @@ TEST_F(RenderLoudness, EachPresetsTargetIsMetFromOneSource) {
   expect_on_target("targets", "small-portrait", -14.0, -1.0);
   expect_on_target("targets", "minus-16", -16.0, -1.0);
   expect_on_target("targets", "minus-23", -23.0, -2.0);
-  const auto report = nlohmann::json::parse(test::read_text(dir_->path() / "out/targets/report.json"));
+  const auto report = test::read_json(dir_->path() / "out/targets/report.json");
   std::map<std::string, std::string> limits;
   for (const auto& o : report.at("outputs")) {
     for (const auto& c : o.at("checks")) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -25,16 +26,6 @@ using test::shell_quote;
 using test::write_text;
 
 constexpr double kFps = 30.0;
-
-nlohmann::json read_report(const fs::path& file) { return nlohmann::json::parse(test::read_text(file)); }
-
-const nlohmann::json* find_output(const nlohmann::json& report, const std::string& clip,
-                                  const std::string& platform, const std::string& language) {
-  for (const auto& o : report.at("outputs")) {
-    if (o.at("clip") == clip && o.at("platform") == platform && o.at("language") == language) return &o;
-  }
-  return nullptr;
-}
 
 // Pixels whose chroma says "saturated green" (the logo's colour; the sources here are grey).
 int count_green(const test::YuvPicture& pic, int x0, int y0, int x1, int y1) {
@@ -174,7 +165,7 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
   const auto run = render(campaign, out);
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
-  const nlohmann::json report = read_report(out / "basic/report.json");
+  const nlohmann::json report = test::read_json(out / "basic/report.json");
   ASSERT_EQ(report.at("outputs").size(), 2u) << report.dump(2);
   for (const std::string lang : {"en", "vi"}) {
     SCOPED_TRACE(lang);
@@ -243,7 +234,7 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
       EXPECT_EQ(count_bright(pic, 0, 521, 360, 640), 0) << "text in the bottom margin";
 
     // The report.
-    const nlohmann::json* o = find_output(report, "ramp", "small-portrait", lang);
+    const nlohmann::json* o = test::find_output(report, "ramp", "small-portrait", lang);
     ASSERT_NE(o, nullptr);
     EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
     EXPECT_EQ(o->at("error"), "");
@@ -300,17 +291,17 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   const auto run = render(campaign, out);
   EXPECT_EQ(run.exit_code, 3) << run.output;
 
-  const nlohmann::json report = read_report(out / "isolation/report.json");
+  const nlohmann::json report = test::read_json(out / "isolation/report.json");
   ASSERT_EQ(report.at("outputs").size(), 8u) << report.dump(2);
   for (const std::string platform : {"small-portrait", "small-landscape"}) {
     SCOPED_TRACE(platform);
-    const nlohmann::json* good = find_output(report, "good", platform, "en");
+    const nlohmann::json* good = test::find_output(report, "good", platform, "en");
     ASSERT_NE(good, nullptr);
     EXPECT_EQ(good->at("status"), "ok") << good->dump(2);
     EXPECT_TRUE(fs::is_regular_file(out / "isolation/good" / ("good." + platform + ".en.mp4")));
     for (const std::string clip : {"junk", "truncated", "nomoov"}) {
       SCOPED_TRACE(clip);
-      const nlohmann::json* bad = find_output(report, clip, platform, "en");
+      const nlohmann::json* bad = test::find_output(report, clip, platform, "en");
       ASSERT_NE(bad, nullptr);
       EXPECT_EQ(bad->at("status"), "failed");
       const std::string error = bad->at("error");
@@ -424,9 +415,9 @@ TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
   const fs::path out = root() / "out-limits";
   const auto run = render(campaign, out);
   EXPECT_EQ(run.exit_code, 3) << run.output;
-  const nlohmann::json report = read_report(out / "limits/report.json");
-  const nlohmann::json* ok = find_output(report, "ramp", "small-portrait", "en");
-  const nlohmann::json* refused = find_output(report, "ramp", "short-max", "en");
+  const nlohmann::json report = test::read_json(out / "limits/report.json");
+  const nlohmann::json* ok = test::find_output(report, "ramp", "small-portrait", "en");
+  const nlohmann::json* refused = test::find_output(report, "ramp", "short-max", "en");
   ASSERT_NE(ok, nullptr);
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(ok->at("status"), "ok") << ok->dump(2);
@@ -473,8 +464,8 @@ TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
       shell_quote(file.string()));
   EXPECT_EQ(ffprobe.output, "codec_name=h264\nwidth=1080\nheight=1920\npix_fmt=yuv420p\nr_frame_rate=30/1\n");
 
-  const nlohmann::json report = read_report(out / "real/report.json");
-  const nlohmann::json* o = find_output(report, "good", "tiktok", "en");
+  const nlohmann::json report = test::read_json(out / "real/report.json");
+  const nlohmann::json* o = test::find_output(report, "good", "tiktok", "en");
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
   ASSERT_EQ(o->at("checks").size(), 18u);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -116,7 +117,7 @@ class RenderScripted : public ::testing::Test {
                                shell_quote((root() / "presets").string()));
   }
   static nlohmann::json report(const std::string& name) {
-    return nlohmann::json::parse(test::read_text(root() / ("out-" + name) / name / "report.json"));
+    return test::read_json(root() / ("out-" + name) / name / "report.json");
   }
 
   static std::unique_ptr<test::ScratchDir> dir_;

@@ -14,6 +14,7 @@
 
 #include "pipeline/media/audio_source.h"
 #include "pipeline/media/video_source.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -81,7 +82,7 @@ class RenderSources : public ::testing::Test {
                                shell_quote((root / "presets").string()));
     report_ = nlohmann::json();
     const fs::path report = root / "out" / clip / "report.json";
-    if (fs::exists(report)) report_ = nlohmann::json::parse(test::read_text(report));
+    if (fs::exists(report)) report_ = test::read_json(report);
     EXPECT_EQ(run_.exit_code, 0) << run_.output;
     // The two videos and no temporary or rejected files.
     std::vector<std::string> expected{clip + "/" + clip + ".small-landscape.en.mp4",

@@ -12,6 +12,7 @@
 
 #include "support/green_pixels.h"
 #include "support/image_io.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -45,7 +46,7 @@ class VariantRender : public ::testing::Test {
   }
   // status of each output in report.json, by file name
   std::map<std::string, std::string> statuses() {
-    const auto report = nlohmann::json::parse(test::read_text(dir_ / "out/v/report.json"));
+    const auto report = test::read_json(dir_ / "out/v/report.json");
     std::map<std::string, std::string> out;
     for (const auto& o : report.at("outputs")) {
       out[fs::path(o.at("path").get<std::string>()).filename().string()] = o.at("status").get<std::string>();
