@@ -109,12 +109,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   const auto dir = artifact_dir("studio-tryout");
   write_test_presets(dir / "presets");
   make_clip(dir / "media/a.mp4", 2.0, "color=c=gray:size=640x360:rate=30");
-  std::filesystem::create_directories(dir / "brand");
-  ASSERT_EQ(run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-                        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-                        shell_quote((dir / "brand/logo.png").string()))
-                .exit_code,
-            0);
+  make_green_logo(dir / "brand/logo.png");
   write_text(
       dir / "subs/a.en.vtt",
       "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, studio\n\n00:00:01.500 --> 00:00:01.000\nBack\n");
@@ -196,7 +191,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   EXPECT_GT(top, pics[0].height_px / 2) << "the rendered logo is not in the bottom half as saved";
   int left = pics[0].width_px;
   for (int x = 0; x < pics[0].width_px; ++x) {
-    if (pics[0].cb(x, top) < 90 && pics[0].cr(x, top) < 90) left = std::min(left, x);
+    if (is_green(pics[0], x, top)) left = std::min(left, x);
   }
   EXPECT_LT(left, pics[0].width_px / 2) << "the rendered logo is not on the left as saved";
 }

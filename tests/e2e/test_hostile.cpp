@@ -220,11 +220,7 @@ TEST_F(Hostile, HostileLogosAreRefusedBeforeAnythingIsWritten) {
 // intro bumper that is not media. One sentence naming the problem, before any encoding.
 TEST_F(Hostile, UnusableBrandAssetsAreRefusedBeforeAnythingIsWritten) {
   const fs::path tall = dir_ / "tall-logo.png";
-  const auto made = test::run_command(
-      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-      "color=c=0x00FF00:s=16x64,format=rgba -frames:v 1 " +
-      shell_quote(tall.string()));
-  ASSERT_EQ(made.exit_code, 0) << made.output;
+  test::make_image(tall, "color=c=0x00FF00:s=16x64,format=rgba");
   // 0.5 of 360 px = 180 px wide, so 720 px tall: more than the 470 px between the UI margins.
   fs::path c =
       campaign({{"good", media("good.mp4")}}, "brand: {logo: \"" + tall.string() + "\", logo_width: 0.5}\n");

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "support/green_pixels.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
@@ -26,17 +27,6 @@ using test::shell_quote;
 using test::write_text;
 
 constexpr double kFps = 30.0;
-
-// Pixels whose chroma says "saturated green" (the logo's colour; the sources here are grey).
-int count_green(const test::YuvPicture& pic, int x0, int y0, int x1, int y1) {
-  int n = 0;
-  for (int y = y0; y < y1; ++y) {
-    for (int x = x0; x < x1; ++x) {
-      if (pic.cb(x, y) < 90 && pic.cr(x, y) < 90) ++n;
-    }
-  }
-  return n;
-}
 
 int count_bright(const test::YuvPicture& pic, int x0, int y0, int x1, int y1, int threshold = 215) {
   int n = 0;
@@ -73,12 +63,7 @@ class RenderBasic : public ::testing::Test {
   // An opaque green logo, 64x32.
   static void need_logo() {
     if (fs::exists(root() / "brand/logo.png")) return;
-    fs::create_directories(root() / "brand");
-    const auto logo = test::run_command(
-        "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-        shell_quote((root() / "brand/logo.png").string()));
-    ASSERT_EQ(logo.exit_code, 0) << logo.output;
+    test::make_green_logo(root() / "brand/logo.png");
   }
   static void TearDownTestSuite() { dir_.reset(); }
 
@@ -219,11 +204,12 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
 
     // The logo: green pixels in the top-right corner of the safe zone (50 top, 30 right), none
     // elsewhere.
-    const int green_corner = count_green(pics[2], 180, 0, 360, 200);
+    const int green_corner = test::count_green(pics[2], 180, 0, 360, 200);
     EXPECT_GT(green_corner, 400) << "no logo in the top-right corner";
-    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 640) - green_corner, 0) << "logo pixels outside the corner";
-    EXPECT_EQ(count_green(pics[2], 330, 0, 360, 640), 0) << "logo inside the right UI margin";
-    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 50), 0) << "logo inside the top UI margin";
+    EXPECT_EQ(test::count_green(pics[2], 0, 0, 360, 640) - green_corner, 0)
+        << "logo pixels outside the corner";
+    EXPECT_EQ(test::count_green(pics[2], 330, 0, 360, 640), 0) << "logo inside the right UI margin";
+    EXPECT_EQ(test::count_green(pics[2], 0, 0, 360, 50), 0) << "logo inside the top UI margin";
 
     // Captions: bright text in the lower part during cues (0..0.5 s, 1.0..1.5 s), nothing between
     // and never inside the bottom UI margin.

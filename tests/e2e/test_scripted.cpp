@@ -66,8 +66,7 @@ class RenderScripted : public ::testing::Test {
                     "sine=frequency=440:sample_rate=48000", x264);
     test::make_clip(root / "media/b.mp4", 2.0, "color=c=0x30B0E0:s=180x320:r=30",
                     "sine=frequency=660:sample_rate=48000", x264);
-    ffmpeg("-f lavfi -i color=c=0x40C040:s=180x320 -frames:v 1 " +
-           shell_quote((root / "media/still.png").string()));
+    test::make_image(root / "media/still.png", "color=c=0x40C040:s=180x320");
     write_text(root / "media/not-an-image.png", "this is text, not a picture\n");
     // One cue near the end of a 3.1 s assembled clip (captions of a scripted clip are timed on it).
     write_text(root / "subs/late.en.srt", "1\n00:00:02,900 --> 00:00:03,100\nTHE END\n");
