@@ -16,6 +16,7 @@
 #include "support/green_pixels.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -36,13 +37,9 @@ int count_bright(const test::YuvPicture& pic, int x0, int y0, int x1, int y1, in
   return n;
 }
 
-class RenderBasic : public ::testing::Test {
+class RenderBasic : public test::SuiteFolder<> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<ScratchDir>("render-basic");
-    test::write_test_presets(dir_->path() / "presets", 1.0);
-  }
+  static void SetUpTestSuite() { open_suite_folder("render-basic"); }
   // Media are made when a test first needs them: ctest runs every test in its own process.
   //
   // A grey picture whose brightness climbs 2 steps per frame (frame n: Y = 16 + 2n), so the
@@ -65,19 +62,10 @@ class RenderBasic : public ::testing::Test {
     if (fs::exists(root() / "brand/logo.png")) return;
     test::make_green_logo(root() / "brand/logo.png");
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-
-  static fs::path root() { return dir_->path(); }
   static test::CommandResult render(const fs::path& campaign, const fs::path& out) {
-    return test::run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
-                               shell_quote(out.string()) + " --presets " +
-                               shell_quote((root() / "presets").string()));
+    return render_with_presets(campaign, out);
   }
-
-  static std::unique_ptr<ScratchDir> dir_;
 };
-
-std::unique_ptr<ScratchDir> RenderBasic::dir_;
 
 // Sharing work never changes a picture: the same output rendered alone and among other variants
 // (another language on the same geometry, another geometry) is the same file, byte for byte, at a

@@ -16,6 +16,7 @@
 #include "pipeline/media/video_source.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -53,15 +54,12 @@ Box bright_box(const test::YuvPicture& pic, int threshold) {
 
 // Each test makes its own source and renders it alone (ctest runs every test in its own
 // process, so shared suite set-up would be repeated for each).
-class RenderSources : public ::testing::Test {
+class RenderSources : public test::SuiteFolder<> {
  protected:
   static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("sources");
-    test::write_test_presets(dir_->path() / "presets");
+    open_suite_folder("sources");
     fs::create_directories(dir_->path() / "media");
   }
-  static void TearDownTestSuite() { dir_.reset(); }
 
   static std::string out(const std::string& name) { return shell_quote(media(name).string()); }
 
@@ -77,9 +75,7 @@ class RenderSources : public ::testing::Test {
                                    "  - {id: " +
                                    clip + ", source: media/" + source_file +
                                    ", reframe: fit-pad, captions: none}\n");
-    run_ = test::run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
-                               shell_quote((root / "out").string()) + " --presets " +
-                               shell_quote((root / "presets").string()));
+    run_ = render_with_presets(campaign, root / "out");
     report_ = nlohmann::json();
     const fs::path report = root / "out" / clip / "report.json";
     if (fs::exists(report)) report_ = test::read_json(report);
@@ -135,12 +131,10 @@ class RenderSources : public ::testing::Test {
     return p;
   }
 
-  static std::unique_ptr<test::ScratchDir> dir_;
   static test::CommandResult run_;
   static nlohmann::json report_;
 };
 
-std::unique_ptr<test::ScratchDir> RenderSources::dir_;
 test::CommandResult RenderSources::run_;
 nlohmann::json RenderSources::report_;
 const std::string kX264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p";
@@ -333,9 +327,7 @@ TEST_F(RenderSources, TrimKeepsAudioAndVideoInSync) {
                                                   "  - {id: sync, source: media/" +
                                                   name + "." + ext +
                                                   ", start: 0.4, end: 1.6, captions: none}\n");
-    const auto run = test::run_shortpack("render " + shell_quote((root / (name + ".yaml")).string()) +
-                                         " --out " + shell_quote((root / "out").string()) + " --presets " +
-                                         shell_quote((root / "presets").string()));
+    const auto run = render_with_presets(root / (name + ".yaml"), root / "out");
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const fs::path file = root / "out" / name / "sync/sync.small-portrait.en.mp4";
     ASSERT_EQ(av_q2d(test::probe_file(file).video.avg_frame_rate), kFps);
