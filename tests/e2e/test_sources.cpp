@@ -52,6 +52,18 @@ Box bright_box(const test::YuvPicture& pic, int threshold) {
   return b;
 }
 
+// The middle 40x40 of an output picture has, plane by plane, the colour of the middle of the
+// 320x240 source picture `original` (within 3 levels).
+void expect_centre_colour(const test::YuvPicture& pic, const test::YuvPicture& original) {
+  const int cx = pic.width_px / 2;
+  const int cy = pic.height_px / 2;
+  for (int plane = 0; plane < 3; ++plane) {
+    EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20), original.mean(plane, 140, 100, 180, 140),
+                3.0)
+        << "plane " << plane;
+  }
+}
+
 // Each test makes its own source and renders it alone (ctest runs every test in its own
 // process, so shared suite set-up would be repeated for each).
 class RenderSources : public test::SuiteFolder<> {
@@ -238,14 +250,7 @@ TEST_F(RenderSources, TenBitHevcWithSurroundSoundBecomesEightBitStereo) {
     const test::MediaProbe p = expect_normalised(file, platform == "small-portrait" ? 360 : 640,
                                                  platform == "small-portrait" ? 640 : 360, 45);
     EXPECT_EQ(p.video.profile.find("10"), std::string::npos) << "a 10-bit profile: " << p.video.profile;
-    const test::YuvPicture pic = test::decode_frame(file, 10);
-    const int cx = pic.width_px / 2;
-    const int cy = pic.height_px / 2;
-    for (int plane = 0; plane < 3; ++plane) {
-      EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
-                  original.mean(plane, 140, 100, 180, 140), 3.0)
-          << "plane " << plane;
-    }
+    expect_centre_colour(test::decode_frame(file, 10), original);
     // The 5.1 tone lands in both stereo channels, equally.
     const test::DecodedAudio audio = test::decode_audio(file);
     const double left = test::tone_amplitude(audio, 0, 440, 0.2, 1.3);
@@ -446,14 +451,7 @@ TEST_F(RenderSources, OtherCodecsAndOddSizesAreNormalised) {
       const fs::path file = ok_output(c.clip, platform);
       ASSERT_TRUE(fs::exists(file));
       expect_normalised(file, portrait ? 360 : 640, portrait ? 640 : 360, frames, c.fps);
-      const test::YuvPicture pic = test::decode_frame(file, 10);
-      const int cx = pic.width_px / 2;
-      const int cy = pic.height_px / 2;
-      for (int plane = 0; plane < 3; ++plane) {
-        EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
-                    original.mean(plane, 140, 100, 180, 140), 3.0)
-            << "plane " << plane;
-      }
+      expect_centre_colour(test::decode_frame(file, 10), original);
     }
   }
 }
