@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 
+#include "support/json_files.h"
 #include "support/test_support.h"
 
 namespace shortpack::test {
@@ -39,7 +40,7 @@ nlohmann::json probe_page(const fs::path& page, const ProbeOptions& options) {
     return nullptr;
   }
   try {
-    return nlohmann::json::parse(read_text(json_file));
+    return read_json(json_file);
   } catch (const std::exception& e) {
     ADD_FAILURE() << "page_probe wrote no valid JSON to " << json_file << ": " << e.what() << "\n"
                   << run.output;

@@ -13,9 +13,10 @@
 //                       [--play] [--timeout-ms 30000] [--width 1280] [--chromium PATH]
 //                       [--eval SCRIPT.js]
 //
-// --eval: after the load, the file's text (an expression, typically an async arrow function's
-// call, that drives the page) is evaluated in the page and awaited; its value (JSON) is
-// reported as `eval_result`, before the other probes and the screenshot.
+// --eval: after the load, the file's text (a script ending in an expression, typically an async
+// arrow function's call, that drives the page) is evaluated in the page and awaited; the value of
+// that last expression (JSON) is reported as `eval_result`, before the other probes and the
+// screenshot.
 //
 // The browser is SHORTPACK_CHROMIUM or /usr/bin/chromium. The JSON goes to --json-out, or stdout.
 // Exit code 0 when the probe ran (whatever it found: the caller judges), 1 when the browser

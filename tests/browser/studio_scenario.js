@@ -1,18 +1,9 @@
-// Drives the studio page (evaluated in it by page_probe.mjs --eval; the test replaces the
-// @VARIANT@, @PLATFORM@, @LANG@ and @FRAME@ placeholders): picks a variant (a row of the
-// campaign's variants table), a platform and a language, scrubs to a
-// frame, turns the guides on, and returns the bytes of the image then shown; then waits for the
-// campaign's name to change on the page (the test edits the file meanwhile).
+// Drives the studio page (evaluated in it by page_probe.mjs --eval, after studio_helpers.js; the
+// test replaces the @VARIANT@, @PLATFORM@, @LANG@ and @FRAME@ placeholders): picks a variant (a
+// row of the campaign's variants table), a platform and a language, scrubs to a frame, turns the
+// guides on, and returns the bytes of the image then shown; then waits for the campaign's name to
+// change on the page (the test edits the file meanwhile).
 (async () => {
-  const $ = (id) => document.getElementById(id);
-  const until = async (pred, ms, what) => {
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      if (pred()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('timed out waiting for ' + what);
-  };
   await until(() => $('platform').options.length > 0, 15000, 'the campaign');
   const out = { first_name: $('name').textContent, platforms: [...$('platform').options].map((o) => o.value) };
   const set = (id, v) => { $(id).value = v; $(id).dispatchEvent(new Event('change')); };

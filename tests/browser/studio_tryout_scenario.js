@@ -1,19 +1,10 @@
-// Drives the studio page's preset try-out (evaluated in it by page_probe.mjs --eval): waits for
-// the campaign, its warnings list and the review proxy, turns the guides on, sets the safe zone's
-// top to 200 px, the caption size to 0.08 and the logo to the bottom left, and returns the bytes
-// of the frame then shown; clicks "save", waits for the page to reload the campaign with the saved
-// preset and returns the bytes of the frame shown then (drawn from the saved preset alone, without
-// try-out values in its request).
+// Drives the studio page's preset try-out (evaluated in it by page_probe.mjs --eval, after
+// studio_helpers.js): waits for the campaign, its warnings list and the review proxy, turns the
+// guides on, sets the safe zone's top to 200 px, the caption size to 0.08 and the logo to the
+// bottom left, and returns the bytes of the frame then shown; clicks "save", waits for the page to
+// reload the campaign with the saved preset and returns the bytes of the frame shown then (drawn
+// from the saved preset alone, without try-out values in its request).
 (async () => {
-  const $ = (id) => document.getElementById(id);
-  const until = async (pred, ms, what) => {
-    const end = performance.now() + ms;
-    while (performance.now() < end) {
-      if (pred()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('timed out waiting for ' + what);
-  };
   const shown = () => document.body.dataset.shown === $('frame').src && $('frame').complete;
   const bytes = async () => Array.from(new Uint8Array(await (await fetch($('frame').src)).arrayBuffer()));
   await until(() => $('platform').options.length > 0 && document.body.dataset.proxy !== undefined, 15000,

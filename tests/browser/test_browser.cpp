@@ -8,6 +8,7 @@
 
 #include "browser/browser_support.h"
 #include "support/image_io.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -56,7 +57,7 @@ TEST(ReviewPage, EveryOutputLoadsTheFailureIsMarkedAndNothingErrs) {
                                     shell_quote((dir / "out").string()));
   ASSERT_EQ(render.exit_code, 3) << render.output;  // one clip failed, the other rendered
   const fs::path out = dir / "out/review";
-  const json report = json::parse(read_text(out / "report.json"));
+  const json report = read_json(out / "report.json");
   ASSERT_TRUE(fs::exists(out / "report.html"))
       << "render wrote report.json but no report.html beside it (pipeline/cli/cmd_render.cpp calls "
          "write_report_html from pipeline/report/report_html.h)";
@@ -140,7 +141,7 @@ TEST(PlaybackInBrowser, AnOutputPlaysWithTheSizeAndDurationReportJsonStates) {
                                     shell_quote((dir / "out").string()));
   ASSERT_EQ(render.exit_code, 0) << render.output;
   const fs::path out = dir / "out/playback";
-  const json report = json::parse(read_text(out / "report.json"));
+  const json report = read_json(out / "report.json");
   ASSERT_EQ(report.at("outputs").size(), 2U);
 
   // A plain page with one <video> per output, as a platform's web player would hold it.

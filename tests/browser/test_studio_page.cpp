@@ -7,9 +7,12 @@
 #include <chrono>
 #include <regex>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "browser/browser_support.h"
 #include "support/green_pixels.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/studio_process.h"
 #include "support/test_support.h"
@@ -22,6 +25,34 @@ std::string replaced(std::string text, const std::string& what, const std::strin
     text.replace(at, what.size(), with);
   }
   return text;
+}
+
+// Writes <dir>/scenario.js: one block of studio_helpers.js and the scenario `file` (of
+// tests/browser) with each placeholder replaced.
+std::filesystem::path write_scenario(const std::filesystem::path& dir, const std::string& file,
+                                     const std::vector<std::pair<std::string, std::string>>& placeholders) {
+  const std::filesystem::path here = std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser";
+  std::string script = read_text(here / file);
+  for (const auto& [what, with] : placeholders) script = replaced(script, what, with);
+  const auto scenario = dir / "scenario.js";
+  write_text(scenario, "{\n" + read_text(here / "studio_helpers.js") + script + "}\n");
+  return scenario;
+}
+
+// Drives the studio at `url` with `scenario` in page_probe.mjs (`extra` options such as --play),
+// with a screenshot <dir>/studio.png; returns what the probe wrote (null, with a failure, when
+// it did not run).
+nlohmann::json run_scenario(const std::string& url, const std::filesystem::path& scenario,
+                            const std::filesystem::path& dir, const std::string& extra = "") {
+  const auto json_file = dir / "probe.json";
+  const auto run = run_command("node " + shell_quote(SHORTPACK_PAGE_PROBE) + " --chromium " +
+                               shell_quote(chromium_binary()) + " --url " + shell_quote(url) + " --eval " +
+                               shell_quote(scenario.string()) + extra + " --screenshot " +
+                               shell_quote((dir / "studio.png").string()) + " --json-out " +
+                               shell_quote(json_file.string()) + " --timeout-ms 90000");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  if (run.exit_code != 0) return nullptr;
+  return read_json(json_file);
 }
 
 TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
@@ -40,13 +71,9 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   StudioProcess studio(campaign, dir / "studio.log");
   ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
 
-  const auto scenario = dir / "scenario.js";
-  std::string script =
-      read_text(std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser/studio_scenario.js");
-  script = replaced(
-      replaced(replaced(replaced(script, "@PLATFORM@", "small-landscape"), "@LANG@", "vi"), "@FRAME@", "37"),
-      "@VARIANT@", "hue");
-  write_text(scenario, script);
+  const auto scenario = write_scenario(
+      dir, "studio_scenario.js",
+      {{"@PLATFORM@", "small-landscape"}, {"@LANG@", "vi"}, {"@FRAME@", "37"}, {"@VARIANT@", "hue"}});
 
   // The edit comes once the page has shown its frame (the scenario then waits up to 30 s for it).
   std::thread editor([&] {
@@ -59,15 +86,9 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     write_text(campaign, replaced(yaml, "name: st", "name: st-renamed"));
   });
-  const auto json_file = dir / "probe.json";
-  const auto run = run_command("node " + shell_quote(SHORTPACK_PAGE_PROBE) + " --chromium " +
-                               shell_quote(chromium_binary()) + " --url " + shell_quote(studio.url()) +
-                               " --eval " + shell_quote(scenario.string()) + " --screenshot " +
-                               shell_quote((dir / "studio.png").string()) + " --json-out " +
-                               shell_quote(json_file.string()) + " --timeout-ms 90000");
+  const auto probe = run_scenario(studio.url(), scenario, dir);
   editor.join();
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  const auto probe = nlohmann::json::parse(read_text(json_file));
+  ASSERT_FALSE(probe.is_null());
   EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
   const auto& result = probe["eval_result"];
   ASSERT_TRUE(result.is_object()) << probe.dump();
@@ -108,12 +129,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   const auto dir = artifact_dir("studio-tryout");
   write_test_presets(dir / "presets");
   make_clip(dir / "media/a.mp4", 2.0, "color=c=gray:size=640x360:rate=30");
-  std::filesystem::create_directories(dir / "brand");
-  ASSERT_EQ(run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-                        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-                        shell_quote((dir / "brand/logo.png").string()))
-                .exit_code,
-            0);
+  make_green_logo(dir / "brand/logo.png");
   write_text(
       dir / "subs/a.en.vtt",
       "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, studio\n\n00:00:01.500 --> 00:00:01.000\nBack\n");
@@ -128,18 +144,9 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   StudioProcess studio(campaign, dir / "studio.log", {"--out", (dir / "out").string()});
   ASSERT_GT(studio.port, 0) << read_text(dir / "studio.log");
 
-  const auto scenario = dir / "scenario.js";
-  std::string script =
-      read_text(std::filesystem::path(SHORTPACK_SOURCE_DIR) / "tests/browser/studio_tryout_scenario.js");
-  write_text(scenario, replaced(script, "@FRAME@", "30"));
-  const auto json_file = dir / "probe.json";
-  const auto run = run_command("node " + shell_quote(SHORTPACK_PAGE_PROBE) + " --chromium " +
-                               shell_quote(chromium_binary()) + " --url " + shell_quote(studio.url()) +
-                               " --eval " + shell_quote(scenario.string()) + " --play --screenshot " +
-                               shell_quote((dir / "studio.png").string()) + " --json-out " +
-                               shell_quote(json_file.string()) + " --timeout-ms 90000");
-  ASSERT_EQ(run.exit_code, 0) << run.output;
-  const auto probe = nlohmann::json::parse(read_text(json_file));
+  const auto scenario = write_scenario(dir, "studio_tryout_scenario.js", {{"@FRAME@", "30"}});
+  const auto probe = run_scenario(studio.url(), scenario, dir, " --play");
+  ASSERT_FALSE(probe.is_null());
   EXPECT_TRUE(probe["console_errors"].empty()) << probe["console_errors"].dump();
   const auto& result = probe["eval_result"];
   ASSERT_TRUE(result.is_object()) << probe.dump();
@@ -195,7 +202,7 @@ TEST(StudioPage, TriesAndSavesAPresetListsWarningsAndPlaysTheProxy) {
   EXPECT_GT(top, pics[0].height_px / 2) << "the rendered logo is not in the bottom half as saved";
   int left = pics[0].width_px;
   for (int x = 0; x < pics[0].width_px; ++x) {
-    if (pics[0].cb(x, top) < 90 && pics[0].cr(x, top) < 90) left = std::min(left, x);
+    if (is_green(pics[0], x, top)) left = std::min(left, x);
   }
   EXPECT_LT(left, pics[0].width_px / 2) << "the rendered logo is not on the left as saved";
 }

@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -307,7 +308,7 @@ TEST_F(Batch, SecondRunRendersNothingAndASubtitleEditRerendersExactlyItsOutputs)
   std::map<fs::path, fs::file_time_type> written;
   for (const fs::path& p : final_outputs(out_dir())) written[p] = fs::last_write_time(p);
   std::map<std::string, Json> first_checks;  // path -> the checks the first run reported
-  const Json first_report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json first_report = test::read_json(out_dir() / "report.json");
   for (const Json& o : first_report["outputs"]) first_checks[o["path"].get<std::string>()] = o["checks"];
 
   // Second run: nothing rendered, nothing touched, the report lists every output as skipped.
@@ -317,7 +318,7 @@ TEST_F(Batch, SecondRunRendersNothingAndASubtitleEditRerendersExactlyItsOutputs)
   EXPECT_TRUE(units_with(events, "started").empty()) << second.output;
   EXPECT_EQ(units_with(events, "skipped").size(), static_cast<size_t>(kUnits));
   for (const auto& [p, t] : written) EXPECT_EQ(fs::last_write_time(p), t) << p;
-  const Json report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json report = test::read_json(out_dir() / "report.json");
   ASSERT_EQ(report["outputs"].size(), static_cast<size_t>(kUnits));
   for (const Json& o : report["outputs"]) {
     EXPECT_EQ(o["status"], "skipped");
@@ -400,7 +401,7 @@ TEST_F(Batch, ShardsCoverThePlanExactlyOnceAndMergeIntoOneReport) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const fs::path part = out_dir() / ("report.part-" + std::to_string(i) + "-of-3.json");
     ASSERT_TRUE(fs::exists(part));
-    const Json part_report = Json::parse(test::read_text(part));
+    const Json part_report = test::read_json(part);
     for (const Json& o : part_report["outputs"]) {
       EXPECT_EQ(o["status"], "ok");
       rendered_indices.insert(o["plan_index"].get<size_t>());
@@ -415,7 +416,7 @@ TEST_F(Batch, ShardsCoverThePlanExactlyOnceAndMergeIntoOneReport) {
 
   const auto merged = run({"report", out_dir().string()});
   ASSERT_EQ(merged.exit_code, 0) << merged.output;
-  const Json report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json report = test::read_json(out_dir() / "report.json");
   ASSERT_EQ(report["outputs"].size(), static_cast<size_t>(kUnits));
   for (size_t i = 0; i < report["outputs"].size(); ++i) {
     const Json& o = report["outputs"][i];
@@ -501,7 +502,7 @@ TEST_F(Batch, SigkillMidEncodeThenRerunGivesACompleteValidSet) {
                           e["text"].get<std::string>().find("temporary") != std::string::npos);
   }
   EXPECT_TRUE(cleaned) << rerun.output;
-  const Json report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json report = test::read_json(out_dir() / "report.json");
   for (const Json& o : report["outputs"]) EXPECT_NE(o["status"], "failed") << o.dump();
   expect_complete_valid_set(2.0);
 }
@@ -514,7 +515,7 @@ TEST_F(Batch, SigtermStopsCleanlyWritesTheReportAndExits130) {
   EXPECT_EQ(stopped.wait(), 130) << stopped.output();
   EXPECT_NE(stopped.output().find("interrupted"), std::string::npos) << stopped.output();
   EXPECT_TRUE(files_matching(out_dir(), ".part").empty());
-  const Json report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json report = test::read_json(out_dir() / "report.json");
   ASSERT_EQ(report["outputs"].size(), static_cast<size_t>(kUnits));
   size_t cancelled = 0;
   std::set<std::string> ok_paths;
@@ -618,7 +619,7 @@ TEST_F(Batch, DiskFullIsOneClearErrorWithNoPartialFilesAndAConsistentLedger) {
     EXPECT_EQ(ok_rows[rel], test::sha256sum(p));
   }
   if (fs::exists(out_dir() / "report.json")) {
-    const Json report = Json::parse(test::read_text(out_dir() / "report.json"));
+    const Json report = test::read_json(out_dir() / "report.json");
     for (const Json& o : report["outputs"]) {
       const bool there = fs::exists(out_dir() / o["path"].get<std::string>());
       EXPECT_EQ(there, o["status"] != "failed") << o.dump();
@@ -649,7 +650,7 @@ TEST_F(Batch, ProxiesAreSmallMarkedAndKeptApartFromTheFinalOutputs) {
   // Nothing at the final outputs' places, no final report.
   EXPECT_FALSE(fs::exists(out_dir() / "alpha"));
   EXPECT_FALSE(fs::exists(out_dir() / "report.json"));
-  const Json report = Json::parse(test::read_text(proxy_dir / "report.json"));
+  const Json report = test::read_json(proxy_dir / "report.json");
   ASSERT_EQ(report["outputs"].size(), static_cast<size_t>(kUnits));
   for (const Json& o : report["outputs"]) {
     EXPECT_EQ(o["status"], "ok") << o.dump();
@@ -672,7 +673,7 @@ TEST_F(Batch, ProxiesAreSmallMarkedAndKeptApartFromTheFinalOutputs) {
   ASSERT_EQ(finals.exit_code, 0) << finals.output;
   EXPECT_EQ(units_with(events_of(finals.output), "finished").size(), static_cast<size_t>(kUnits));
   for (const auto& [p, sha] : proxy_sha) EXPECT_EQ(test::sha256sum(p), sha) << p;
-  const Json final_report = Json::parse(test::read_text(out_dir() / "report.json"));
+  const Json final_report = test::read_json(out_dir() / "report.json");
   for (const Json& o : final_report["outputs"]) {
     EXPECT_FALSE(o.value("proxy", false)) << o.dump();
     const test::MediaProbe probe = test::probe_file(out_dir() / o["path"].get<std::string>());

@@ -20,6 +20,7 @@
 
 #include "pipeline/media/video_source.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -85,18 +86,10 @@ std::vector<int64_t> source_frames_of(const fs::path& file, double scale) {
   return out;
 }
 
-class Cadence : public ::testing::Test {
+class Cadence : public test::SuiteFolder<> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("cadence");
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static fs::path root() { return dir_->path(); }
-  static std::unique_ptr<test::ScratchDir> dir_;
+  static void SetUpTestSuite() { open_suite_folder("cadence", /*presets=*/false); }
 };
-
-std::unique_ptr<test::ScratchDir> Cadence::dir_;
 
 struct RateCase {
   const char* name;
@@ -200,9 +193,7 @@ TEST_F(Cadence, SixtyFpsSourceRendersAtThirtyInEvenSteps) {
                    "    end: 1.9\n"
                    "    reframe: crop-center\n"
                    "    captions: none\n");
-  const auto run = test::run_shortpack("render " + shell_quote((root() / "bar.yaml").string()) + " --out " +
-                                       shell_quote((root() / "out").string()) + " --presets " +
-                                       shell_quote((root() / "presets").string()));
+  const auto run = render_with_presets(root() / "bar.yaml", root() / "out");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const fs::path file = root() / "out/bar/bar/bar.thirty.en.mp4";
   const std::vector<int64_t> shown = source_frames_of(file, 2.0);  // 180x320 scaled to 360x640

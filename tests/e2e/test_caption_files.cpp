@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -60,15 +61,9 @@ std::string utf16le_with_bom(const std::u16string& text) {
   return out;
 }
 
-class CaptionFiles : public ::testing::Test {
+class CaptionFiles : public test::SuiteFolder<> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<ScratchDir>("caption-files");
-    test::write_test_presets(dir_->path() / "presets", 1.0);
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static fs::path root() { return dir_->path(); }
+  static void SetUpTestSuite() { open_suite_folder("caption-files"); }
 
   // 1.5 s of flat dark grey, so that only captions are bright.
   static void need_dark() {
@@ -95,19 +90,13 @@ class CaptionFiles : public ::testing::Test {
   }
 
   static test::CommandResult render(const fs::path& campaign_file, const std::string& out) {
-    return test::run_shortpack("render " + shell_quote(campaign_file.string()) + " --out " +
-                               shell_quote((root() / out).string()) + " --presets " +
-                               shell_quote((root() / "presets").string()));
+    return render_with_presets(campaign_file, root() / out);
   }
 
   static fs::path output(const std::string& out, const std::string& lang) {
     return root() / out / "captions/dark" / ("dark.small-portrait." + lang + ".mp4");
   }
-
-  static std::unique_ptr<ScratchDir> dir_;
 };
-
-std::unique_ptr<ScratchDir> CaptionFiles::dir_;
 
 TEST_F(CaptionFiles, SrtAn8CueIsDrawnInTheTopThirdOfTheSafeZoneWithoutBraces) {
   need_dark();

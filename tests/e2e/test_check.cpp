@@ -15,6 +15,7 @@
 #include "filters/core/error.h"
 #include "pipeline/render/check.h"
 #include "pipeline/spec/preset.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -56,11 +57,10 @@ void ffmpeg(const std::string& args) {
   ASSERT_EQ(result.exit_code, 0) << args << "\n" << result.output;
 }
 
-class CheckTest : public ::testing::Test {
+class CheckTest : public test::SuiteFolder<> {
  protected:
   static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<ScratchDir>("check");
+    open_suite_folder("check", /*presets=*/false);
     catalog_ = std::make_unique<PresetCatalog>(PresetCatalog::load({}));
     // The reference file: 2 s to the TikTok spec, testsrc2 pictures, a tone at -14 LUFS.
     conforming_ = dir_->path() / "tiktok.mp4";
@@ -69,7 +69,7 @@ class CheckTest : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     catalog_.reset();
-    dir_.reset();
+    SuiteFolder::TearDownTestSuite();
   }
 
   static const Preset& tiktok() { return catalog_->get("tiktok"); }
@@ -82,12 +82,10 @@ class CheckTest : public ::testing::Test {
   }
   static fs::path path(const std::string& name) { return dir_->path() / name; }
 
-  static std::unique_ptr<ScratchDir> dir_;
   static std::unique_ptr<PresetCatalog> catalog_;
   static fs::path conforming_;
 };
 
-std::unique_ptr<ScratchDir> CheckTest::dir_;
 std::unique_ptr<PresetCatalog> CheckTest::catalog_;
 fs::path CheckTest::conforming_;
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/json_files.h"
 #include "support/test_support.h"
 
 namespace shortpack::test {
@@ -24,7 +25,7 @@ TEST(EveryPreset, RendersAClipThatPassesItsCheck) {
   const auto r = run_shortpack("render " + shell_quote((dir / "c.yaml").string()) + " --out " +
                                shell_quote((dir / "out").string()));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto report = nlohmann::json::parse(read_text(dir / "out/every/report.json"));
+  const auto report = read_json(dir / "out/every/report.json");
   ASSERT_EQ(report["outputs"].size(), presets.size());
   for (const auto& o : report["outputs"]) {
     EXPECT_EQ(o["status"], "ok") << o["platform"] << ": " << o["error"];

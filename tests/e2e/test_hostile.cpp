@@ -18,6 +18,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/graph/clip_graph.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -71,8 +72,6 @@ std::vector<std::string> partial_files(const fs::path& folder) {
   }
   return partial;
 }
-
-nlohmann::json read_report(const fs::path& file) { return nlohmann::json::parse(test::read_text(file)); }
 
 class Hostile : public ::testing::Test {
  protected:
@@ -139,7 +138,7 @@ TEST_F(Hostile, BadMediaFailsAloneWithClearErrors) {
   EXPECT_THAT(run.output, Not(HasSubstr("internal error")));
 
   const fs::path out = dir_ / "out" / "hostile";
-  const nlohmann::json report = read_report(out / "report.json");
+  const nlohmann::json report = test::read_json(out / "report.json");
   ASSERT_EQ(report.at("outputs").size(), cases.size());
   for (const auto& o : report.at("outputs")) {
     const std::string id = o.at("clip");
@@ -221,11 +220,7 @@ TEST_F(Hostile, HostileLogosAreRefusedBeforeAnythingIsWritten) {
 // intro bumper that is not media. One sentence naming the problem, before any encoding.
 TEST_F(Hostile, UnusableBrandAssetsAreRefusedBeforeAnythingIsWritten) {
   const fs::path tall = dir_ / "tall-logo.png";
-  const auto made = test::run_command(
-      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-      "color=c=0x00FF00:s=16x64,format=rgba -frames:v 1 " +
-      shell_quote(tall.string()));
-  ASSERT_EQ(made.exit_code, 0) << made.output;
+  test::make_image(tall, "color=c=0x00FF00:s=16x64,format=rgba");
   // 0.5 of 360 px = 180 px wide, so 720 px tall: more than the 470 px between the UI margins.
   fs::path c =
       campaign({{"good", media("good.mp4")}}, "brand: {logo: \"" + tall.string() + "\", logo_width: 0.5}\n");
@@ -435,7 +430,7 @@ TEST_F(FileSafety, FolderNamesWithSpacesAndNonAsciiLettersWork) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const fs::path file = out / "hostile/good/good.small-portrait.en.mp4";
   EXPECT_EQ(test::probe_file(file).video.width_px, 360);
-  const nlohmann::json report = read_report(out / "hostile/report.json");
+  const nlohmann::json report = test::read_json(out / "hostile/report.json");
   EXPECT_EQ(fs::path(report.at("output_dir").get<std::string>()), out / "hostile");
 }
 

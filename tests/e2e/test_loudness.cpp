@@ -15,7 +15,9 @@
 #include <string>
 
 #include "filters/audio/loudness_meter.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -31,12 +33,10 @@ std::string tone(double lufs, const std::string& extra = "") {
 }
 
 // Each test makes and renders its own source (ctest runs every test in its own process).
-class RenderLoudness : public ::testing::Test {
+class RenderLoudness : public test::SuiteFolder<> {
  protected:
   static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("loudness");
-    test::write_test_presets(dir_->path() / "presets");
+    open_suite_folder("loudness");
     // Targets other than every built-in preset's -14 LUFS / -1 dBTP: -23 LUFS (EBU R 128's
     // programme loudness) with a stricter -2 dBTP ceiling, and -16 LUFS.
     test::write_loudness_test_preset(dir_->path() / "presets", "minus-23", -23.0, -2.0);
@@ -46,8 +46,6 @@ class RenderLoudness : public ::testing::Test {
     // minus-23's -2; under -4 dBTP it is 2 dB over.
     test::write_loudness_test_preset(dir_->path() / "presets", "peak-minus-4", -16.0, -4.0);
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-
   static fs::path media(const std::string& name) { return dir_->path() / "media" / name; }
   static fs::path output(const std::string& clip, const std::string& platform = "small-portrait") {
     return dir_->path() / "out" / clip / clip / (clip + "." + platform + ".en.mp4");
@@ -70,14 +68,12 @@ class RenderLoudness : public ::testing::Test {
                                                   "  - {id: " +
                                                   clip + ", source: media/" + clip +
                                                   ".mp4, captions: none}\n");
-    const auto run = test::run_shortpack("render " + shell_quote((root / (clip + ".yaml")).string()) +
-                                         " --out " + shell_quote((root / "out").string()) + " --presets " +
-                                         shell_quote((root / "presets").string()));
+    const auto run = render_with_presets(root / (clip + ".yaml"), root / "out");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     // The report's own check agrees.
     const fs::path report_file = root / "out" / clip / "report.json";
     ASSERT_TRUE(fs::exists(report_file)) << run.output;
-    const auto report = nlohmann::json::parse(test::read_text(report_file));
+    const auto report = test::read_json(report_file);
     for (const auto& o : report.at("outputs")) {
       EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
       for (const auto& c : o.at("checks")) {
@@ -108,11 +104,9 @@ class RenderLoudness : public ::testing::Test {
     EXPECT_LE(meter.true_peak_dbtp(), peak_dbtp);
   }
 
-  static std::unique_ptr<test::ScratchDir> dir_;
   static test::Ebur128Reading source_;  // the last source made, measured by ffmpeg
 };
 
-std::unique_ptr<test::ScratchDir> RenderLoudness::dir_;
 test::Ebur128Reading RenderLoudness::source_;
 
 TEST_F(RenderLoudness, QuietSourceIsRaisedToTarget) {
@@ -159,7 +153,7 @@ TEST_F(RenderLoudness, EachPresetsTargetIsMetFromOneSource) {
   expect_on_target("targets", "small-portrait", -14.0, -1.0);
   expect_on_target("targets", "minus-16", -16.0, -1.0);
   expect_on_target("targets", "minus-23", -23.0, -2.0);
-  const auto report = nlohmann::json::parse(test::read_text(dir_->path() / "out/targets/report.json"));
+  const auto report = test::read_json(dir_->path() / "out/targets/report.json");
   std::map<std::string, std::string> limits;
   for (const auto& o : report.at("outputs")) {
     for (const auto& c : o.at("checks")) {
@@ -204,9 +198,7 @@ TEST_F(RenderLoudness, MusicBedSitsUnderTheProgrammeWithFades) {
                    "brand: {music: {file: media/bed.wav, level_db: -20, fade_in: 0.5, fade_out: 1.0}}\n"
                    "clips:\n"
                    "  - {id: music, source: media/speech.mp4, captions: none}\n");
-  const auto run = test::run_shortpack("render " + shell_quote((root / "music.yaml").string()) + " --out " +
-                                       shell_quote((root / "out").string()) + " --presets " +
-                                       shell_quote((root / "presets").string()));
+  const auto run = render_with_presets(root / "music.yaml", root / "out");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   expect_on_target("music");
 

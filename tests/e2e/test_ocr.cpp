@@ -16,6 +16,7 @@
 
 #include "pipeline/base/edit_distance.h"
 #include "pipeline/captions/text_util.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -47,17 +48,10 @@ struct OcrCase {
 
 void PrintTo(const OcrCase& c, std::ostream* os) { *os << c.language; }
 
-class CaptionOcr : public ::testing::TestWithParam<OcrCase> {
+class CaptionOcr : public test::SuiteFolder<::testing::TestWithParam<OcrCase>> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("ocr");
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static std::unique_ptr<test::ScratchDir> dir_;
+  static void SetUpTestSuite() { open_suite_folder("ocr", /*presets=*/false); }
 };
-
-std::unique_ptr<test::ScratchDir> CaptionOcr::dir_;
 
 // The cue is on screen for 0..1.5 s of a 2 s clip at TikTok's size; frames at 0.5 s (inside the
 // cue) and 1.8 s (after it) are read.

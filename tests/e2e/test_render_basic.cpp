@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "support/green_pixels.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -26,27 +29,6 @@ using test::write_text;
 
 constexpr double kFps = 30.0;
 
-nlohmann::json read_report(const fs::path& file) { return nlohmann::json::parse(test::read_text(file)); }
-
-const nlohmann::json* find_output(const nlohmann::json& report, const std::string& clip,
-                                  const std::string& platform, const std::string& language) {
-  for (const auto& o : report.at("outputs")) {
-    if (o.at("clip") == clip && o.at("platform") == platform && o.at("language") == language) return &o;
-  }
-  return nullptr;
-}
-
-// Pixels whose chroma says "saturated green" (the logo's colour; the sources here are grey).
-int count_green(const test::YuvPicture& pic, int x0, int y0, int x1, int y1) {
-  int n = 0;
-  for (int y = y0; y < y1; ++y) {
-    for (int x = x0; x < x1; ++x) {
-      if (pic.cb(x, y) < 90 && pic.cr(x, y) < 90) ++n;
-    }
-  }
-  return n;
-}
-
 int count_bright(const test::YuvPicture& pic, int x0, int y0, int x1, int y1, int threshold = 215) {
   int n = 0;
   for (int y = y0; y < y1; ++y) {
@@ -55,13 +37,9 @@ int count_bright(const test::YuvPicture& pic, int x0, int y0, int x1, int y1, in
   return n;
 }
 
-class RenderBasic : public ::testing::Test {
+class RenderBasic : public test::SuiteFolder<> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<ScratchDir>("render-basic");
-    test::write_test_presets(dir_->path() / "presets", 1.0);
-  }
+  static void SetUpTestSuite() { open_suite_folder("render-basic"); }
   // Media are made when a test first needs them: ctest runs every test in its own process.
   //
   // A grey picture whose brightness climbs 2 steps per frame (frame n: Y = 16 + 2n), so the
@@ -82,26 +60,12 @@ class RenderBasic : public ::testing::Test {
   // An opaque green logo, 64x32.
   static void need_logo() {
     if (fs::exists(root() / "brand/logo.png")) return;
-    fs::create_directories(root() / "brand");
-    const auto logo = test::run_command(
-        "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-        "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-        shell_quote((root() / "brand/logo.png").string()));
-    ASSERT_EQ(logo.exit_code, 0) << logo.output;
+    test::make_green_logo(root() / "brand/logo.png");
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-
-  static fs::path root() { return dir_->path(); }
   static test::CommandResult render(const fs::path& campaign, const fs::path& out) {
-    return test::run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
-                               shell_quote(out.string()) + " --presets " +
-                               shell_quote((root() / "presets").string()));
+    return render_with_presets(campaign, out);
   }
-
-  static std::unique_ptr<ScratchDir> dir_;
 };
-
-std::unique_ptr<ScratchDir> RenderBasic::dir_;
 
 // Sharing work never changes a picture: the same output rendered alone and among other variants
 // (another language on the same geometry, another geometry) is the same file, byte for byte, at a
@@ -174,7 +138,7 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
   const auto run = render(campaign, out);
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
-  const nlohmann::json report = read_report(out / "basic/report.json");
+  const nlohmann::json report = test::read_json(out / "basic/report.json");
   ASSERT_EQ(report.at("outputs").size(), 2u) << report.dump(2);
   for (const std::string lang : {"en", "vi"}) {
     SCOPED_TRACE(lang);
@@ -228,11 +192,12 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
 
     // The logo: green pixels in the top-right corner of the safe zone (50 top, 30 right), none
     // elsewhere.
-    const int green_corner = count_green(pics[2], 180, 0, 360, 200);
+    const int green_corner = test::count_green(pics[2], 180, 0, 360, 200);
     EXPECT_GT(green_corner, 400) << "no logo in the top-right corner";
-    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 640) - green_corner, 0) << "logo pixels outside the corner";
-    EXPECT_EQ(count_green(pics[2], 330, 0, 360, 640), 0) << "logo inside the right UI margin";
-    EXPECT_EQ(count_green(pics[2], 0, 0, 360, 50), 0) << "logo inside the top UI margin";
+    EXPECT_EQ(test::count_green(pics[2], 0, 0, 360, 640) - green_corner, 0)
+        << "logo pixels outside the corner";
+    EXPECT_EQ(test::count_green(pics[2], 330, 0, 360, 640), 0) << "logo inside the right UI margin";
+    EXPECT_EQ(test::count_green(pics[2], 0, 0, 360, 50), 0) << "logo inside the top UI margin";
 
     // Captions: bright text in the lower part during cues (0..0.5 s, 1.0..1.5 s), nothing between
     // and never inside the bottom UI margin.
@@ -243,7 +208,7 @@ TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {
       EXPECT_EQ(count_bright(pic, 0, 521, 360, 640), 0) << "text in the bottom margin";
 
     // The report.
-    const nlohmann::json* o = find_output(report, "ramp", "small-portrait", lang);
+    const nlohmann::json* o = test::find_output(report, "ramp", "small-portrait", lang);
     ASSERT_NE(o, nullptr);
     EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
     EXPECT_EQ(o->at("error"), "");
@@ -300,17 +265,17 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   const auto run = render(campaign, out);
   EXPECT_EQ(run.exit_code, 3) << run.output;
 
-  const nlohmann::json report = read_report(out / "isolation/report.json");
+  const nlohmann::json report = test::read_json(out / "isolation/report.json");
   ASSERT_EQ(report.at("outputs").size(), 8u) << report.dump(2);
   for (const std::string platform : {"small-portrait", "small-landscape"}) {
     SCOPED_TRACE(platform);
-    const nlohmann::json* good = find_output(report, "good", platform, "en");
+    const nlohmann::json* good = test::find_output(report, "good", platform, "en");
     ASSERT_NE(good, nullptr);
     EXPECT_EQ(good->at("status"), "ok") << good->dump(2);
     EXPECT_TRUE(fs::is_regular_file(out / "isolation/good" / ("good." + platform + ".en.mp4")));
     for (const std::string clip : {"junk", "truncated", "nomoov"}) {
       SCOPED_TRACE(clip);
-      const nlohmann::json* bad = find_output(report, clip, platform, "en");
+      const nlohmann::json* bad = test::find_output(report, clip, platform, "en");
       ASSERT_NE(bad, nullptr);
       EXPECT_EQ(bad->at("status"), "failed");
       const std::string error = bad->at("error");
@@ -424,9 +389,9 @@ TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
   const fs::path out = root() / "out-limits";
   const auto run = render(campaign, out);
   EXPECT_EQ(run.exit_code, 3) << run.output;
-  const nlohmann::json report = read_report(out / "limits/report.json");
-  const nlohmann::json* ok = find_output(report, "ramp", "small-portrait", "en");
-  const nlohmann::json* refused = find_output(report, "ramp", "short-max", "en");
+  const nlohmann::json report = test::read_json(out / "limits/report.json");
+  const nlohmann::json* ok = test::find_output(report, "ramp", "small-portrait", "en");
+  const nlohmann::json* refused = test::find_output(report, "ramp", "short-max", "en");
   ASSERT_NE(ok, nullptr);
   ASSERT_NE(refused, nullptr);
   EXPECT_EQ(ok->at("status"), "ok") << ok->dump(2);
@@ -473,8 +438,8 @@ TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
       shell_quote(file.string()));
   EXPECT_EQ(ffprobe.output, "codec_name=h264\nwidth=1080\nheight=1920\npix_fmt=yuv420p\nr_frame_rate=30/1\n");
 
-  const nlohmann::json report = read_report(out / "real/report.json");
-  const nlohmann::json* o = find_output(report, "good", "tiktok", "en");
+  const nlohmann::json report = test::read_json(out / "real/report.json");
+  const nlohmann::json* o = test::find_output(report, "good", "tiktok", "en");
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
   ASSERT_EQ(o->at("checks").size(), 18u);

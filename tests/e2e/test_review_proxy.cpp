@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/image_io.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -65,18 +66,7 @@ std::vector<int> ink_per_row(const YuvPicture& pic) {
 }
 
 // Lines of text: bands of rows with at least 40 % of the densest row's ink (each line's x-height).
-int line_count(const YuvPicture& pic) {
-  const std::vector<int> rows = ink_per_row(pic);
-  const int densest = *std::max_element(rows.begin(), rows.end());
-  int bands = 0;
-  bool in_band = false;
-  for (const int ink : rows) {
-    const bool dense = densest > 0 && ink >= 0.4 * densest;
-    if (dense && !in_band) ++bands;
-    in_band = dense;
-  }
-  return bands;
-}
+int line_count(const YuvPicture& pic) { return test::dense_row_bands(ink_per_row(pic)); }
 
 struct Band {
   int top = std::numeric_limits<int>::max();

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -48,13 +50,9 @@ int count_unlike(const test::YuvPicture& pic, double background_y, int x0, int y
   return n;
 }
 
-class RenderScripted : public ::testing::Test {
+class RenderScripted : public test::SuiteFolder<> {
  protected:
-  static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("scripted");
-    test::write_test_presets(dir_->path() / "presets");
-  }
+  static void SetUpTestSuite() { open_suite_folder("scripted"); }
   // Media are made when a test first needs them: ctest runs every test in its own process.
   //
   // Flat-colour portrait sources (9:16, so they fill the frame exactly), each with a tone; a
@@ -67,8 +65,7 @@ class RenderScripted : public ::testing::Test {
                     "sine=frequency=440:sample_rate=48000", x264);
     test::make_clip(root / "media/b.mp4", 2.0, "color=c=0x30B0E0:s=180x320:r=30",
                     "sine=frequency=660:sample_rate=48000", x264);
-    ffmpeg("-f lavfi -i color=c=0x40C040:s=180x320 -frames:v 1 " +
-           shell_quote((root / "media/still.png").string()));
+    test::make_image(root / "media/still.png", "color=c=0x40C040:s=180x320");
     write_text(root / "media/not-an-image.png", "this is text, not a picture\n");
     // One cue near the end of a 3.1 s assembled clip (captions of a scripted clip are timed on it).
     write_text(root / "subs/late.en.srt", "1\n00:00:02,900 --> 00:00:03,100\nTHE END\n");
@@ -90,10 +87,6 @@ class RenderScripted : public ::testing::Test {
         ":s=48000:d=3.5\" " +
         shell_quote((root / "vo/voice.en.wav").string()));
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-
-  static fs::path root() { return dir_->path(); }
-
   // The programme's 440 Hz tone in `file` (need_voice_media) drops by `duck_db` while the voice
   // speaks (1.5..3.0 s), comes back after, and the whole meets -14 LUFS / -1 dBTP. Returns the
   // decoded audio and the tone's amplitude under the voice.
@@ -113,18 +106,12 @@ class RenderScripted : public ::testing::Test {
   }
   static test::CommandResult render(const std::string& name, const std::string& yaml) {
     write_text(root() / (name + ".yaml"), yaml);
-    return test::run_shortpack("render " + shell_quote((root() / (name + ".yaml")).string()) + " --out " +
-                               shell_quote((root() / ("out-" + name)).string()) + " --presets " +
-                               shell_quote((root() / "presets").string()));
+    return render_with_presets(root() / (name + ".yaml"), root() / ("out-" + name));
   }
   static nlohmann::json report(const std::string& name) {
-    return nlohmann::json::parse(test::read_text(root() / ("out-" + name) / name / "report.json"));
+    return test::read_json(root() / ("out-" + name) / name / "report.json");
   }
-
-  static std::unique_ptr<test::ScratchDir> dir_;
 };
-
-std::unique_ptr<test::ScratchDir> RenderScripted::dir_;
 
 // Timeline at 30 fps (durations deliberately off the frame grid, to be snapped):
 //   1 media a.mp4 0.2..1.21 s -> 30.3 -> 30 frames, output frames [0, 30)

@@ -15,6 +15,7 @@
 #include "pipeline/captions/font_coverage.h"
 #include "support/icu_words.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -75,19 +76,15 @@ bool is_green(const Rgb& c) { return c.g > c.r + 30 && c.g > c.b + 50; }
 bool is_colourful(const Rgb& c) { return std::max({c.r, c.g, c.b}) - std::min({c.r, c.g, c.b}) > 90; }
 bool is_dark(const Rgb& c) { return c.r + c.g + c.b < 60; }
 
-class SocialCaptions : public ::testing::Test {
+class SocialCaptions : public test::SuiteFolder<> {
  protected:
   static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("social-captions");
-    test::write_test_presets(dir_->path() / "presets");
+    open_suite_folder("social-captions");
     // A flat grey 2 s source: neither red, green nor colourful.
     test::make_clip(dir_->path() / "media/grey.mp4", 2.0, "color=c=0x606060:s=180x320:r=30",
                     "sine=frequency=440:sample_rate=48000",
                     "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-  static fs::path root() { return dir_->path(); }
 
   // Renders a one-clip campaign (clip 'c' of media/grey.mp4, small-portrait, one language) and
   // returns the output MP4.
@@ -97,17 +94,11 @@ class SocialCaptions : public ::testing::Test {
     write_text(yaml, "name: " + name + "\nlanguages: [" + language +
                          "]\nplatforms: [small-portrait]\nencode: {preset: ultrafast}\n" + brand +
                          "clips:\n  - id: c\n    source: media/grey.mp4\n" + clip_keys);
-    const auto run = test::run_shortpack("render " + shell_quote(yaml.string()) + " --out " +
-                                         shell_quote((root() / ("out-" + name)).string()) + " --presets " +
-                                         shell_quote((root() / "presets").string()));
+    const auto run = render_with_presets(yaml, root() / ("out-" + name));
     EXPECT_EQ(run.exit_code, 0) << run.output;
     return root() / ("out-" + name) / name / "c" / ("c.small-portrait." + language + ".mp4");
   }
-
-  static std::unique_ptr<test::ScratchDir> dir_;
 };
-
-std::unique_ptr<test::ScratchDir> SocialCaptions::dir_;
 
 class SocialCaptionsSpaceless : public SocialCaptions,
                                 public ::testing::WithParamInterface<std::pair<const char*, const char*>> {};

@@ -14,7 +14,9 @@
 
 #include "pipeline/media/audio_source.h"
 #include "pipeline/media/video_source.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/suite_folder.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -50,17 +52,26 @@ Box bright_box(const test::YuvPicture& pic, int threshold) {
   return b;
 }
 
+// The middle 40x40 of an output picture has, plane by plane, the colour of the middle of the
+// 320x240 source picture `original` (within 3 levels).
+void expect_centre_colour(const test::YuvPicture& pic, const test::YuvPicture& original) {
+  const int cx = pic.width_px / 2;
+  const int cy = pic.height_px / 2;
+  for (int plane = 0; plane < 3; ++plane) {
+    EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20), original.mean(plane, 140, 100, 180, 140),
+                3.0)
+        << "plane " << plane;
+  }
+}
+
 // Each test makes its own source and renders it alone (ctest runs every test in its own
 // process, so shared suite set-up would be repeated for each).
-class RenderSources : public ::testing::Test {
+class RenderSources : public test::SuiteFolder<> {
  protected:
   static void SetUpTestSuite() {
-    std::setlocale(LC_ALL, "C");
-    dir_ = std::make_unique<test::ScratchDir>("sources");
-    test::write_test_presets(dir_->path() / "presets");
+    open_suite_folder("sources");
     fs::create_directories(dir_->path() / "media");
   }
-  static void TearDownTestSuite() { dir_.reset(); }
 
   static std::string out(const std::string& name) { return shell_quote(media(name).string()); }
 
@@ -76,12 +87,10 @@ class RenderSources : public ::testing::Test {
                                    "  - {id: " +
                                    clip + ", source: media/" + source_file +
                                    ", reframe: fit-pad, captions: none}\n");
-    run_ = test::run_shortpack("render " + shell_quote(campaign.string()) + " --out " +
-                               shell_quote((root / "out").string()) + " --presets " +
-                               shell_quote((root / "presets").string()));
+    run_ = render_with_presets(campaign, root / "out");
     report_ = nlohmann::json();
     const fs::path report = root / "out" / clip / "report.json";
-    if (fs::exists(report)) report_ = nlohmann::json::parse(test::read_text(report));
+    if (fs::exists(report)) report_ = test::read_json(report);
     EXPECT_EQ(run_.exit_code, 0) << run_.output;
     // The two videos and no temporary or rejected files.
     std::vector<std::string> expected{clip + "/" + clip + ".small-landscape.en.mp4",
@@ -134,12 +143,10 @@ class RenderSources : public ::testing::Test {
     return p;
   }
 
-  static std::unique_ptr<test::ScratchDir> dir_;
   static test::CommandResult run_;
   static nlohmann::json report_;
 };
 
-std::unique_ptr<test::ScratchDir> RenderSources::dir_;
 test::CommandResult RenderSources::run_;
 nlohmann::json RenderSources::report_;
 const std::string kX264 = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p";
@@ -243,14 +250,7 @@ TEST_F(RenderSources, TenBitHevcWithSurroundSoundBecomesEightBitStereo) {
     const test::MediaProbe p = expect_normalised(file, platform == "small-portrait" ? 360 : 640,
                                                  platform == "small-portrait" ? 640 : 360, 45);
     EXPECT_EQ(p.video.profile.find("10"), std::string::npos) << "a 10-bit profile: " << p.video.profile;
-    const test::YuvPicture pic = test::decode_frame(file, 10);
-    const int cx = pic.width_px / 2;
-    const int cy = pic.height_px / 2;
-    for (int plane = 0; plane < 3; ++plane) {
-      EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
-                  original.mean(plane, 140, 100, 180, 140), 3.0)
-          << "plane " << plane;
-    }
+    expect_centre_colour(test::decode_frame(file, 10), original);
     // The 5.1 tone lands in both stereo channels, equally.
     const test::DecodedAudio audio = test::decode_audio(file);
     const double left = test::tone_amplitude(audio, 0, 440, 0.2, 1.3);
@@ -332,9 +332,7 @@ TEST_F(RenderSources, TrimKeepsAudioAndVideoInSync) {
                                                   "  - {id: sync, source: media/" +
                                                   name + "." + ext +
                                                   ", start: 0.4, end: 1.6, captions: none}\n");
-    const auto run = test::run_shortpack("render " + shell_quote((root / (name + ".yaml")).string()) +
-                                         " --out " + shell_quote((root / "out").string()) + " --presets " +
-                                         shell_quote((root / "presets").string()));
+    const auto run = render_with_presets(root / (name + ".yaml"), root / "out");
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const fs::path file = root / "out" / name / "sync/sync.small-portrait.en.mp4";
     ASSERT_EQ(av_q2d(test::probe_file(file).video.avg_frame_rate), kFps);
@@ -453,14 +451,7 @@ TEST_F(RenderSources, OtherCodecsAndOddSizesAreNormalised) {
       const fs::path file = ok_output(c.clip, platform);
       ASSERT_TRUE(fs::exists(file));
       expect_normalised(file, portrait ? 360 : 640, portrait ? 640 : 360, frames, c.fps);
-      const test::YuvPicture pic = test::decode_frame(file, 10);
-      const int cx = pic.width_px / 2;
-      const int cy = pic.height_px / 2;
-      for (int plane = 0; plane < 3; ++plane) {
-        EXPECT_NEAR(pic.mean(plane, cx - 20, cy - 20, cx + 20, cy + 20),
-                    original.mean(plane, 140, 100, 180, 140), 3.0)
-            << "plane " << plane;
-      }
+      expect_centre_colour(test::decode_frame(file, 10), original);
     }
   }
 }

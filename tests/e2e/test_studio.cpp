@@ -210,12 +210,7 @@ struct StudioBrandFixture : ::testing::Test {
   void SetUp() override {
     write_test_presets(dir / "presets");
     make_clip(dir / "media/a.mp4", 2.0, "color=c=gray:size=640x360:rate=30");
-    std::filesystem::create_directories(dir / "brand");
-    ASSERT_EQ(run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i "
-                          "color=c=0x00FF00:s=64x32,format=rgba -frames:v 1 " +
-                          shell_quote((dir / "brand/logo.png").string()))
-                  .exit_code,
-              0);
+    make_green_logo(dir / "brand/logo.png");
     write_text(dir / "subs/a.en.vtt",
                "WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nHello, studio\n\n"
                "00:00:01.500 --> 00:00:01.000\nBackwards\n");
@@ -326,7 +321,7 @@ Box green_box(const YuvPicture& pic) {
   Box b;
   for (int y = 0; y < pic.height_px; ++y) {
     for (int x = 0; x < pic.width_px; ++x) {
-      if (pic.cb(x, y) >= 90 || pic.cr(x, y) >= 90) continue;
+      if (!is_green(pic, x, y)) continue;
       b = {std::min(b.x0, x), std::min(b.y0, y), std::max(b.x1, x), std::max(b.y1, y)};
     }
   }

@@ -12,6 +12,7 @@
 
 #include "support/green_pixels.h"
 #include "support/image_io.h"
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
 
@@ -45,7 +46,7 @@ class VariantRender : public ::testing::Test {
   }
   // status of each output in report.json, by file name
   std::map<std::string, std::string> statuses() {
-    const auto report = nlohmann::json::parse(test::read_text(dir_ / "out/v/report.json"));
+    const auto report = test::read_json(dir_ / "out/v/report.json");
     std::map<std::string, std::string> out;
     for (const auto& o : report.at("outputs")) {
       out[fs::path(o.at("path").get<std::string>()).filename().string()] = o.at("status").get<std::string>();
@@ -209,12 +210,7 @@ TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
 // background) are on its output, and on no other row's (the campaign's brand has none of them);
 // the two rows' timelines differ by the intro.
 TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
-  fs::create_directories(dir_ / "brands");
-  const auto logo = test::run_command(
-      "ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i color=c=0x00FF00:s=64x32,format=rgba "
-      "-frames:v 1 " +
-      shell_quote((dir_ / "brands/green.png").string()));
-  ASSERT_EQ(logo.exit_code, 0) << logo.output;
+  test::make_green_logo(dir_ / "brands/green.png");
   test::make_clip(dir_ / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
   write_text(dir_ / "brands/green.yaml",
              "logo: green.png\nintro: intro.mp4\ncolours: {primary: \"#FF0000\"}\n");
@@ -231,18 +227,11 @@ TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
   const fs::path plain = dir_ / "out/v/a/a.plain.small-portrait.en.mp4";
   EXPECT_NEAR(test::probe_file(green).duration_s, 2.5, 0.1) << "the brand's 0.5 s intro, then the clip";
   EXPECT_NEAR(test::probe_file(plain).duration_s, 2.0, 0.1) << "the campaign's brand has no intro";
-  const auto count_green = [](const test::YuvPicture& pic) {
-    int n = 0;
-    for (int y = 0; y < pic.height_px; ++y) {
-      for (int x = 0; x < pic.width_px; ++x) n += pic.cb(x, y) < 90 && pic.cr(x, y) < 90 ? 1 : 0;
-    }
-    return n;
-  };
   const test::YuvPicture with_logo = test::decode_frames(green, {30}).at(0);  // in the clip, after the intro
   const test::YuvPicture without = test::decode_frames(plain, {15}).at(0);
-  EXPECT_GT(count_green(with_logo), 400) << "the row's brand logo is missing";
+  EXPECT_GT(test::count_green(with_logo), 400) << "the row's brand logo is missing";
   EXPECT_GE(test::first_green_row(with_logo), 0);
-  EXPECT_EQ(count_green(without), 0) << "another row's logo on the campaign brand's output";
+  EXPECT_EQ(test::count_green(without), 0) << "another row's logo on the campaign brand's output";
   EXPECT_EQ(test::first_green_row(without), -1);
   // The card takes its row's brand's primary colour: red, and the default blue without one.
   const test::YuvPicture red_card = test::decode_frames(green, {60}).at(0);

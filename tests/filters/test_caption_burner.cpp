@@ -590,15 +590,7 @@ int ink_line_count(const AVFrame& frame) {
     for (int x = 0; x < frame.width; ++x)
       row_ink[static_cast<size_t>(y)] += std::abs(luma(frame, x, y) - kBgY) > 8;
   }
-  const int densest = *std::max_element(row_ink.begin(), row_ink.end());
-  int bands = 0;
-  bool in_band = false;
-  for (const int ink : row_ink) {
-    const bool dense = densest > 0 && ink >= 0.4 * densest;
-    if (dense && !in_band) ++bands;
-    in_band = dense;
-  }
-  return bands;
+  return test::dense_row_bands(row_ink);
 }
 
 // The width of one line of `text` at the caption size of a 1920 px high frame, never wrapped.

@@ -1,9 +1,12 @@
 #include "support/image_io.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <limits>
 #include <stdexcept>
@@ -154,6 +157,32 @@ double min_tile_psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region
     }
   }
   return worst;
+}
+
+int dense_row_bands(const std::vector<int>& row_ink) {
+  const int densest = row_ink.empty() ? 0 : *std::max_element(row_ink.begin(), row_ink.end());
+  int bands = 0;
+  bool in_band = false;
+  for (const int ink : row_ink) {
+    const bool dense = densest > 0 && ink >= 0.4 * densest;
+    if (dense && !in_band) ++bands;
+    in_band = dense;
+  }
+  return bands;
+}
+
+void expect_frame_n_not_neighbours(const AVFrame& picture, const std::filesystem::path& video, int64_t n,
+                                   const std::function<FramePtr(const YuvPicture&)>& as_rgb,
+                                   const std::string& label) {
+  const std::vector<YuvPicture> frames = decode_frames(video, {n - 1, n, n + 1});
+  const double before = psnr_luma(picture, *as_rgb(frames[0]));
+  const double at_n = psnr_luma(picture, *as_rgb(frames[1]));
+  const double after = psnr_luma(picture, *as_rgb(frames[2]));
+  std::cout << label << " vs frames " << n - 1 << ", " << n << ", " << n + 1 << ": " << before << ", " << at_n
+            << ", " << after << " dB\n";
+  EXPECT_GE(at_n, 40.0) << label;
+  EXPECT_GT(at_n, before + 6.0) << label;
+  EXPECT_GT(at_n, after + 6.0) << label;
 }
 
 bool writing_goldens() {

@@ -5,8 +5,11 @@
 // looked at in any image viewer and compared as RGB.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "filters/core/frame.h"
 #include "support/media_probe.h"
@@ -40,6 +43,20 @@ double psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region = {});
 // empty): a local error such as one missing diacritic hardly moves the PSNR of a large region
 // but sinks the PSNR of its tile.
 double min_tile_psnr_luma(const AVFrame& a, const AVFrame& b, const Rect& region = {}, int tile_px = 32);
+
+// Lines of text counted from the ink of each pixel row: bands of consecutive rows with at least
+// 40 % as much ink as the densest row, i.e. each line's x-height band (marks above and below are
+// much sparser, and may reach the next line).
+int dense_row_bands(const std::vector<int>& row_ink);
+
+// Expects `picture` (RGB24) to be frame `n` of `video`'s first video stream, decoded here: within
+// encoding error of it (luma PSNR at least 40 dB) and at least 6 dB closer to it than to frame n-1
+// or n+1, so a picture one frame early or late fails (on a source that moves enough from frame to
+// frame, such as testsrc2). `as_rgb` makes a decoded picture an RGB24 frame of `picture`'s size
+// (rgb_of, or a scaled copy). Prints the three PSNRs after `label`.
+void expect_frame_n_not_neighbours(const AVFrame& picture, const std::filesystem::path& video, int64_t n,
+                                   const std::function<FramePtr(const YuvPicture&)>& as_rgb,
+                                   const std::string& label);
 
 // True when SHORTPACK_WRITE_GOLDENS is set: only scripts/make-goldens sets it.
 bool writing_goldens();

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "pipeline/media/av_ptr.h"
 #include "support/test_support.h"
 
 extern "C" {
@@ -27,44 +28,26 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Local RAII, so that the judge shares no code with the media layer it judges.
-struct InputCloser {
-  void operator()(AVFormatContext* f) const noexcept { avformat_close_input(&f); }
-};
-struct Freer {
-  void operator()(AVCodecContext* c) const noexcept { avcodec_free_context(&c); }
-  void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-  void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-  void operator()(SwrContext* s) const noexcept { swr_free(&s); }
-};
-using Input = std::unique_ptr<AVFormatContext, InputCloser>;
-using Codec = std::unique_ptr<AVCodecContext, Freer>;
-using Packet = std::unique_ptr<AVPacket, Freer>;
-using Frame = std::unique_ptr<AVFrame, Freer>;
-using Sws = std::unique_ptr<SwsContext, Freer>;
-using Swr = std::unique_ptr<SwrContext, Freer>;
-
 std::string av_message(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};
   av_strerror(err, buf, sizeof buf);
   return buf;
 }
 
-Input open_input(const fs::path& path) {
+InputFormatPtr open_input(const fs::path& path) {
   AVFormatContext* raw = nullptr;
   int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (err < 0) throw std::runtime_error("cannot open " + path.string() + ": " + av_message(err));
-  Input in(raw);
+  InputFormatPtr in(raw);
   err = avformat_find_stream_info(in.get(), nullptr);
   if (err < 0) throw std::runtime_error("cannot read streams of " + path.string() + ": " + av_message(err));
   return in;
 }
 
-Codec open_decoder(const AVStream& stream) {
+CodecContextPtr open_decoder(const AVStream& stream) {
   const AVCodec* codec = avcodec_find_decoder(stream.codecpar->codec_id);
   if (codec == nullptr) throw std::runtime_error("no decoder for stream " + std::to_string(stream.index));
-  Codec ctx(avcodec_alloc_context3(codec));
+  CodecContextPtr ctx(avcodec_alloc_context3(codec));
   avcodec_parameters_to_context(ctx.get(), stream.codecpar);
   ctx->pkt_timebase = stream.time_base;
   ctx->thread_count = 1;
@@ -77,8 +60,8 @@ Codec open_decoder(const AVStream& stream) {
 // in output order; on_frame returns false to stop early.
 template <typename OnFrame>
 void decode_stream(AVFormatContext& in, int stream_index, AVCodecContext& dec, OnFrame on_frame) {
-  Packet pkt(av_packet_alloc());
-  Frame frame(av_frame_alloc());
+  PacketPtr pkt(av_packet_alloc());
+  FramePtr frame(av_frame_alloc());
   auto drain = [&]() {
     while (true) {
       const int err = avcodec_receive_frame(&dec, frame.get());
@@ -124,8 +107,23 @@ double VideoStreamProbe::span_s() const {
   return static_cast<double>(pts.back() + last_duration - pts.front()) * av_q2d(time_base);
 }
 
+namespace {
+
+// The codec's name of the stream's profile ("High", "LC"), empty when it has none.
+std::string profile_name(const AVCodecParameters& par) {
+  const char* profile = avcodec_profile_name(par.codec_id, par.profile);
+  return profile ? profile : "";
+}
+
+// The stream's start_time in seconds, 0 when unknown.
+double start_s(const AVStream& s) {
+  return s.start_time != AV_NOPTS_VALUE ? static_cast<double>(s.start_time) * av_q2d(s.time_base) : 0.0;
+}
+
+}  // namespace
+
 MediaProbe probe_file(const fs::path& path) {
-  Input in = open_input(path);
+  InputFormatPtr in = open_input(path);
   MediaProbe probe;
   probe.format_name = in->iformat->name;
   probe.duration_s = in->duration > 0 ? static_cast<double>(in->duration) / AV_TIME_BASE : 0.0;
@@ -136,16 +134,14 @@ MediaProbe probe_file(const fs::path& path) {
     VideoStreamProbe& v = probe.video;
     v.present = true;
     v.codec = avcodec_get_name(s.codecpar->codec_id);
-    const char* profile = avcodec_profile_name(s.codecpar->codec_id, s.codecpar->profile);
-    v.profile = profile ? profile : "";
+    v.profile = profile_name(*s.codecpar);
     const char* pix = av_get_pix_fmt_name(static_cast<AVPixelFormat>(s.codecpar->format));
     v.pixel_format = pix ? pix : "";
     v.width_px = s.codecpar->width;
     v.height_px = s.codecpar->height;
     v.sample_aspect = s.codecpar->sample_aspect_ratio;
     v.time_base = s.time_base;
-    if (s.start_time != AV_NOPTS_VALUE)
-      probe.video_start_s = static_cast<double>(s.start_time) * av_q2d(s.time_base);
+    probe.video_start_s = start_s(s);
     v.avg_frame_rate = s.avg_frame_rate;
     const uint8_t* matrix = av_stream_get_side_data(&s, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
     if (matrix != nullptr) v.rotation_deg = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
@@ -155,14 +151,12 @@ MediaProbe probe_file(const fs::path& path) {
     AudioStreamProbe& a = probe.audio;
     a.present = true;
     a.codec = avcodec_get_name(s.codecpar->codec_id);
-    const char* profile = avcodec_profile_name(s.codecpar->codec_id, s.codecpar->profile);
-    a.profile = profile ? profile : "";
+    a.profile = profile_name(*s.codecpar);
     a.sample_rate_hz = s.codecpar->sample_rate;
     a.channels = s.codecpar->ch_layout.nb_channels;
-    if (s.start_time != AV_NOPTS_VALUE)
-      probe.audio_start_s = static_cast<double>(s.start_time) * av_q2d(s.time_base);
+    probe.audio_start_s = start_s(s);
   }
-  Packet pkt(av_packet_alloc());
+  PacketPtr pkt(av_packet_alloc());
   int64_t audio_first = std::numeric_limits<int64_t>::max();
   int64_t audio_end = std::numeric_limits<int64_t>::min();
   while (av_read_frame(in.get(), pkt.get()) >= 0) {
@@ -226,16 +220,16 @@ double YuvPicture::mean(int plane, int x0, int y0, int x1, int y1) const {
 }
 
 std::vector<YuvPicture> decode_frames(const fs::path& path, const std::vector<int64_t>& indices) {
-  Input in = open_input(path);
+  InputFormatPtr in = open_input(path);
   const int vi = first_stream(*in, AVMEDIA_TYPE_VIDEO);
   if (vi < 0) throw std::runtime_error(path.string() + " has no video stream");
-  Codec dec = open_decoder(*in->streams[vi]);
+  CodecContextPtr dec = open_decoder(*in->streams[vi]);
   std::map<int64_t, YuvPicture> wanted;
   for (int64_t i : indices) wanted[i] = {};
   const int64_t last = indices.empty() ? -1 : *std::max_element(indices.begin(), indices.end());
   int64_t n = 0;
   size_t found = 0;
-  Sws sws;
+  SwsPtr sws;
   decode_stream(*in, vi, *dec, [&](const AVFrame& frame) {
     auto it = wanted.find(n++);
     if (it != wanted.end()) {
@@ -270,10 +264,10 @@ std::vector<YuvPicture> decode_frames(const fs::path& path, const std::vector<in
 YuvPicture decode_frame(const fs::path& path, int64_t index) { return decode_frames(path, {index}).front(); }
 
 int64_t count_decoded_frames(const fs::path& path) {
-  Input in = open_input(path);
+  InputFormatPtr in = open_input(path);
   const int vi = first_stream(*in, AVMEDIA_TYPE_VIDEO);
   if (vi < 0) return 0;
-  Codec dec = open_decoder(*in->streams[vi]);
+  CodecContextPtr dec = open_decoder(*in->streams[vi]);
   int64_t n = 0;
   decode_stream(*in, vi, *dec, [&](const AVFrame&) {
     ++n;
@@ -283,14 +277,14 @@ int64_t count_decoded_frames(const fs::path& path) {
 }
 
 DecodedAudio decode_audio(const fs::path& path) {
-  Input in = open_input(path);
+  InputFormatPtr in = open_input(path);
   const int ai = first_stream(*in, AVMEDIA_TYPE_AUDIO);
   if (ai < 0) throw std::runtime_error(path.string() + " has no audio stream");
-  Codec dec = open_decoder(*in->streams[ai]);
+  CodecContextPtr dec = open_decoder(*in->streams[ai]);
   DecodedAudio out;
   out.sample_rate_hz = dec->sample_rate;
   out.channels = dec->ch_layout.nb_channels;
-  Swr swr;
+  SwrPtr swr;
   std::vector<float> buf;
   decode_stream(*in, ai, *dec, [&](const AVFrame& frame) {
     if (!swr) {

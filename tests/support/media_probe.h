@@ -1,6 +1,7 @@
 // Judging finished files the way a platform would, straight through libavformat/libavcodec:
-// streams, packets, top-level MP4 boxes, decoded pictures and decoded sound. These helpers do
-// not use shortpack's own media layer (pipeline/media/*), so they judge it independently.
+// streams, packets, top-level MP4 boxes, decoded pictures and decoded sound. These helpers share
+// only the RAII handles of pipeline/media/av_ptr.h with shortpack's own media layer, none of its
+// demuxing, decoding or conversion, so they judge it independently.
 #pragma once
 
 #include <cstdint>

@@ -84,6 +84,14 @@ void make_clip(const fs::path& out, double seconds, const std::string& video, co
   if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make a test clip: " + r.output);
 }
 
+void make_image(const fs::path& out, const std::string& lavfi_source) {
+  fs::create_directories(out.parent_path());
+  const CommandResult r =
+      run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i " + shell_quote(lavfi_source) +
+                  " -frames:v 1 " + shell_quote(out.string()));
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make a test image: " + r.output);
+}
+
 void write_text(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);

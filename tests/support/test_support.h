@@ -43,6 +43,11 @@ void make_clip(const std::filesystem::path& out, double seconds, const std::stri
                const std::string& audio = "sine=frequency=440:sample_rate=48000",
                const std::string& extra = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
 
+// Writes one picture of an ffmpeg lavfi source (e.g. "color=c=0x00FF00:s=64x32,format=rgba") as an
+// image file of the kind its name says (PNG for .png), with the ffmpeg program. Throws
+// std::runtime_error when ffmpeg fails.
+void make_image(const std::filesystem::path& out, const std::string& lavfi_source);
+
 // True when every test must run (SHORTPACK_REQUIRE_ALL_TESTS=1, which scripts/test sets under CI
 // and as root): a test that cannot run its check here must then fail, not skip, so that a green
 // CI means every check ran.

@@ -14,6 +14,7 @@
 #include "pipeline/graph/stall_watchdog.h"
 #include "pipeline/render/limits.h"
 #include "pipeline/render/output_safety.h"
+#include "support/error_of.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -24,17 +25,7 @@ using test::ScratchDir;
 using test::write_text;
 using ::testing::HasSubstr;
 
-template <typename F>
-std::string error_of(F&& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using test::error_of;
 
 TEST(Limits, DefaultsMatchTheComponentsOwnDefaults) {
   const Limits l;

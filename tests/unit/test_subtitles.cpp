@@ -10,6 +10,7 @@
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
+#include "support/error_of.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -19,21 +20,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-// Runs `fn`, expects an Error of `kind`, returns its message.
-template <typename Fn>
-std::string error_of(Fn&& fn, ErrorKind kind = ErrorKind::kInput) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a shortpack::Error: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
+using test::error_of;
 
 const std::string kWj = "\u2060";  // word joiner, separates a literal backslash from N/n/h
 

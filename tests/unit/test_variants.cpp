@@ -15,6 +15,7 @@
 #include "pipeline/base/digest_cache.h"
 #include "pipeline/render/plan.h"
 #include "pipeline/spec/campaign.h"
+#include "support/error_of.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -26,16 +27,7 @@ using test::write_text;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using test::error_of;
 
 TEST(Csv, QuotedFieldsBomAndCrlf) {
   const CsvTable t = parse_csv(

@@ -3,7 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,22 +10,14 @@
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
 #include "pipeline/captions/subtitles.h"
+#include "support/error_of.h"
 
 namespace shortpack {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), ErrorKind::kInput) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return {};
-}
+using test::error_of;
 
 struct W {
   std::string text;
