@@ -168,15 +168,14 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
     // A proxy's fingerprint holds the proxy preset it is rendered with.
     preset_digests[p] = sha256_text(preset_to_yaml(proxy ? review_proxy_of(preset) : preset));
   }
-  // (clip id, brand) -> seconds: the variants of one brand share a timeline; a brand's intro and
-  // outro are part of it, as they are of the rendered file.
-  std::map<std::pair<std::string, const Brand*>, double> duration_of;
+  // Seconds of each shared timeline (Campaign::timeline_key); a brand's intro and outro are part
+  // of it, as they are of the rendered file.
+  std::map<Campaign::TimelineKey, double> duration_of;
   for (const Clip& clip : campaign.clips) {
-    const Brand* brand = &campaign.brand_of(clip);
-    auto [known, fresh] = duration_of.emplace(std::make_pair(clip.id, brand), 0.0);
+    auto [known, fresh] = duration_of.emplace(campaign.timeline_key(clip), 0.0);
     if (fresh) {
       try {
-        known->second = resolve_timeline(clip, campaign_presets, brand).duration_s;
+        known->second = resolve_timeline(clip, campaign_presets, &campaign.brand_of(clip)).duration_s;
       } catch (const Error&) {
         known->second = 0.0;  // the render reports why; the plan still lists the units
       }

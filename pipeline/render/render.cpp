@@ -779,17 +779,18 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   finish_outputs(job, outcomes, seconds, campaign, presets);
 }
 
-// The records of each clip with the clip's variants (one render graph, one decode, per clip and
-// brand), in campaign order. Variants with brands of their own are grouped by brand: a brand's
-// bumpers and card colours make the timeline, its logo and music the picture and sound all of a
-// graph's outputs share. Clips without a record to render are left out.
+// The records of each clip with the clip's variants (one render graph, one decode, per shared
+// timeline: Campaign::timeline_key), in campaign order. Variants with brands of their own are
+// grouped by brand: a brand's bumpers and card colours make the timeline, its logo and music the
+// picture and sound all of a graph's outputs share; variants whose sources differ ({{column}} in a
+// source path) each have their own. Clips without a record to render are left out.
 std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> clip_groups(
     const Campaign& campaign, std::vector<OutputRecord>& outputs) {
   std::vector<std::pair<std::vector<const Clip*>, std::vector<OutputRecord*>>> groups;
-  std::map<std::pair<std::string, const Brand*>, size_t> index;    // (clip id, brand) -> group
+  std::map<Campaign::TimelineKey, size_t> index;                   // shared timeline -> group
   std::map<std::pair<std::string, std::string>, size_t> group_of;  // (clip id, variant) -> group
   for (const Clip& clip : campaign.clips) {
-    auto [it, fresh] = index.emplace(std::make_pair(clip.id, &campaign.brand_of(clip)), groups.size());
+    auto [it, fresh] = index.emplace(campaign.timeline_key(clip), groups.size());
     if (fresh) groups.emplace_back();
     groups[it->second].first.push_back(&clip);
     group_of.emplace(std::make_pair(clip.id, clip.variant), it->second);
@@ -913,9 +914,9 @@ std::pair<std::vector<const Clip*>, const Clip*> variant_of_clip(const Campaign&
                   "' has no variants (the campaign has no variants table); leave out the variant"
             : "clip '" + clip_id + "' has no variant '" + variant + "' (its variants: " + known + ")");
   }
-  // A render graph's variants share one brand (see clip_groups), and so does a still's job.
-  std::erase_if(variants,
-                [&](const Clip* c) { return &campaign.brand_of(*c) != &campaign.brand_of(*shown); });
+  // A render graph's variants share one timeline (see clip_groups), and so does a still's job.
+  const Campaign::TimelineKey key = campaign.timeline_key(*shown);
+  std::erase_if(variants, [&](const Clip* c) { return campaign.timeline_key(*c) != key; });
   return {variants, shown};
 }
 

@@ -138,7 +138,8 @@ fs::path resolve_file(const Where& w, const YAML::Node& node, const std::string&
   if (!fs::exists(status)) {
     w.fail(node, "file not found: " + shown(text),
            has_placeholder(text)
-               ? "{{column}} placeholders are filled in only in captions and voiceover paths"
+               ? "{{column}} placeholders are filled in only in the paths of sources, images, captions and "
+                 "voice-overs"
                : "paths are relative to the " + w.doc->kind + "; looked for " + path.string());
   }
   if (!fs::is_regular_file(status)) {
@@ -437,7 +438,7 @@ void read_card_segment(const ClipContext& ctx, const Where& w, const MapReader& 
 
 // Reads a still image: its file, its duration and how the camera moves over it.
 void read_image_segment(const Where& w, const MapReader& m, Segment& s) {
-  s.source = resolve_file(w, *m.find("image"), "image");
+  s.source = resolve_file_template(w, *m.find("image"), "image");
   s.duration_s = need_positive_seconds(w, m.require("duration", "e.g. duration: 3.0"), "duration", 3600.0);
   if (const auto* v = m.find("motion")) {
     s.motion = need_choice<MotionKind>(w, *v, "motion", kMotionNames);
@@ -453,7 +454,7 @@ Segment parse_segment(ClipContext& ctx, const Where& w, const YAML::Node& node) 
   classify_segment(w, m, node, s);
   switch (s.kind) {
     case Segment::Kind::kMedia:
-      s.source = resolve_file(w, *m.find("source"), "source");
+      s.source = resolve_file_template(w, *m.find("source"), "source");
       check_media_trim(w, m, s.start_s, s.end_s);
       break;
     case Segment::Kind::kCard:
@@ -596,7 +597,7 @@ void read_clip_pieces(ClipContext& ctx, const Where& w, const MapReader& m, cons
     Segment s;
     s.kind = Segment::Kind::kMedia;
     s.line = line_of(*source);
-    s.source = resolve_file(w, *source, "source");
+    s.source = resolve_file_template(w, *source, "source");
     check_media_trim(w, m, s.start_s, s.end_s);
     clip.segments.push_back(std::move(s));
     ++ctx.segments_total;
@@ -1058,10 +1059,15 @@ class ClipExpander {
     for (auto& [lang, text] : c.title)
       text = text_of(text, v, t.title_line, "the title of " + clip + " (" + lang + ")");
     for (size_t i = 0; i < c.segments.size(); ++i) {
-      keep(c.segments[i].card_text);
-      for (auto& [lang, text] : c.segments[i].card_text) {
-        text = text_of(text, v, c.segments[i].line,
-                       "the card of " + clip + " segment " + std::to_string(i + 1) + " (" + lang + ")");
+      Segment& s = c.segments[i];
+      const std::string segment = clip + (c.segments.size() > 1 ? " segment " + std::to_string(i + 1) : "");
+      keep(s.card_text);
+      for (auto& [lang, text] : s.card_text)
+        text = text_of(text, v, s.line, "the card of " + segment + " (" + lang + ")");
+      if (s.kind != Segment::Kind::kCard) {
+        s.source = path_of(
+            s.source, v, s.line,
+            std::string(s.kind == Segment::Kind::kImage ? "the image" : "the source") + " of " + segment);
       }
     }
     for (auto& [lang, path] : c.captions)
@@ -1366,6 +1372,12 @@ const std::vector<std::string>& Campaign::platforms_of(const Clip& clip) const {
 }
 
 const Brand& Campaign::brand_of(const Clip& clip) const { return clip.brand ? *clip.brand : brand; }
+
+Campaign::TimelineKey Campaign::timeline_key(const Clip& clip) const {
+  TimelineKey key{clip.id, &brand_of(clip), {}};
+  for (const Segment& s : clip.segments) key.files.push_back(s.source.string());
+  return key;
+}
 
 Brand load_brand(const fs::path& file, const CampaignLimits& limits) { return load_brand_file(file, limits); }
 

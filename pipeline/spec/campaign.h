@@ -126,6 +126,17 @@ struct Campaign {
   [[nodiscard]] const std::vector<std::string>& platforms_of(const Clip& clip) const;
   // The brand a clip renders with: its variant's own (Clip::brand) or the campaign's `brand`.
   [[nodiscard]] const Brand& brand_of(const Clip& clip) const;
+
+  // What the variants of one clip must have in common to share a timeline, and so one decode and
+  // one render graph: the brand (its bumpers, card colours, logo and music) and the files on
+  // screen (a source or image path may hold {{column}}). Ordered, to be a map key.
+  struct TimelineKey {
+    std::string clip;
+    const Brand* brand = nullptr;
+    std::vector<std::string> files;  // each segment's source or image, in order ("" for a card)
+    auto operator<=>(const TimelineKey&) const = default;
+  };
+  [[nodiscard]] TimelineKey timeline_key(const Clip& clip) const;
 };
 
 // Bounds on what a campaign or brand file may ask for, so that a hostile or runaway file
@@ -160,6 +171,8 @@ struct CampaignLimits {
 //   folder, with the row's {{column}} placeholders filled in; an empty value is the campaign's
 //   brand. A missing or bad brand file is a problem of the table's row (file:line). A card's
 //   background is resolved against the clip's brand (Campaign::brand_of).
+// - {{column}} in a segment's source or image path is filled in per row like caption paths; a
+//   filled-in path that finds no file is a problem of the row.
 // - Transition lengths are checked against neighbours whose length is known from the file (cards,
 //   images, media segments with `end`); media lengths are checked later, once probed.
 Campaign load_campaign(const std::filesystem::path& file, const PresetCatalog& presets,

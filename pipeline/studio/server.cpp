@@ -294,7 +294,7 @@ struct StudioServer::State {
       if (!c.brand.source_file.empty()) next_files.push_back(c.brand.source_file);
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
       std::set<const Brand*> watched_brands;
-      const Brand* first_brand = nullptr;  // the brand of the clip's first variant
+      Campaign::TimelineKey first_key;  // the timeline of the clip's first variant
       for (const Clip& clip : c.clips) {
         for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
         if (clip.brand && watched_brands.insert(clip.brand.get()).second) {  // a variant's own brand
@@ -317,14 +317,14 @@ struct StudioServer::State {
           return t;
         };
         // A clip's variants share its picture: the studio lists the clip once, with its variants; a
-        // variant with a brand of its own (bumpers) gets its own timings.
+        // variant with a timeline of its own (its brand's bumpers, its own sources) gets its own timings.
         if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) {
           json& entry = d["clips"].back();
           if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
-          if (&c.brand_of(clip) != first_brand) entry["variant_platforms"][clip.variant] = timings(clip);
+          if (c.timeline_key(clip) != first_key) entry["variant_platforms"][clip.variant] = timings(clip);
           continue;
         }
-        first_brand = &c.brand_of(clip);
+        first_key = c.timeline_key(clip);
         json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", timings(clip)}};
         if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
         d["clips"].push_back(entry);

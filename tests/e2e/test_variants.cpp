@@ -261,5 +261,46 @@ TEST_F(VariantRender, ARowsOwnBrandPutsItsLogoAndIntroOnItsOutputsOnly) {
   EXPECT_EQ(green_in_preview("plain", 0.5), 0);
 }
 
+// A source path with {{id}}: each row renders its own footage (its own decode and graph), with its
+// own length; the plan says the same durations as the files.
+TEST_F(VariantRender, ARowsOwnSourceIsWhatItsOutputsShow) {
+  test::make_clip(dir_ / "media/red.mp4", 1.0, "color=c=0xC02020:s=640x360:r=30");
+  test::make_clip(dir_ / "media/blue.mp4", 1.5, "color=c=0x2020C0:s=640x360:r=30");
+  write_text(dir_ / "regions.csv", "id\nred\nblue\n");
+  write_text(dir_ / "c.yaml",
+             "name: v\nlanguages: [en]\nplatforms: [small-portrait]\nvariants: regions.csv\nclips:\n"
+             "  - id: a\n    captions: none\n    source: \"media/{{id}}.mp4\"\n");
+  const auto run = render();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const auto& [name, status] : statuses()) EXPECT_EQ(status, "ok") << name;
+
+  const fs::path red = dir_ / "out/v/a/a.red.small-portrait.en.mp4";
+  const fs::path blue = dir_ / "out/v/a/a.blue.small-portrait.en.mp4";
+  EXPECT_EQ(test::probe_file(red).video.packets, 30);
+  EXPECT_EQ(test::probe_file(blue).video.packets, 45);
+  const test::YuvPicture r = test::decode_frame(red, 20);
+  const test::YuvPicture b = test::decode_frame(blue, 40);
+  const int w = r.width_px;
+  const int h = r.height_px;
+  EXPECT_GT(r.mean(2, w / 4, h / 3, 3 * w / 4, 2 * h / 3), 170) << "the red row does not show red.mp4";
+  EXPECT_LT(r.mean(1, w / 4, h / 3, 3 * w / 4, 2 * h / 3), 128);
+  EXPECT_GT(b.mean(1, w / 4, h / 3, 3 * w / 4, 2 * h / 3), 170) << "the blue row does not show blue.mp4";
+  EXPECT_LT(b.mean(2, w / 4, h / 3, 3 * w / 4, 2 * h / 3), 128);
+
+  const auto plan = test::run_shortpack("plan " + shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+                                        shell_quote((dir_ / "presets").string()) + " --out " +
+                                        shell_quote((dir_ / "out").string()));
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  std::map<std::string, double> planned;
+  std::istringstream lines(plan.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    const auto unit = nlohmann::json::parse(line);
+    planned[unit.at("variant").get<std::string>()] = unit.at("duration_s").get<double>();
+  }
+  EXPECT_NEAR(planned["red"], 1.0, 1e-6) << plan.output;
+  EXPECT_NEAR(planned["blue"], 1.5, 1e-6) << plan.output;
+}
+
 }  // namespace
 }  // namespace shortpack

@@ -180,6 +180,51 @@ TEST_F(VariantCampaign, AFilledInPathMustExist) {
   EXPECT_THAT(message, HasSubstr("regions.csv:3"));
 }
 
+// {{column}} in a source or an image path: each row shows its own footage, and so has its own
+// timeline (Campaign::timeline_key); a row whose file is missing is refused with both lines.
+TEST_F(VariantCampaign, SourcesAndImagesTakePlaceholders) {
+  for (const char* rel : {"media/hanoi.mp4", "media/hue.mp4", "art/hanoi.png", "art/hue.png"})
+    write_text(dir_ / rel, "not media\n");
+  write_text(dir_ / "regions.csv", "id\nhanoi\nhue\n");
+  const auto campaign = [&](const std::string& segments) {
+    write_text(dir_ / "campaign.yaml",
+               "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nvariants: regions.csv\nclips:\n"
+               "  - id: a\n    captions: none\n" +
+                   segments);
+  };
+  campaign(
+      "    source: \"media/{{id}}.mp4\"\n  - id: b\n    captions: none\n    segments:\n"
+      "      - {source: media/a.mp4}\n      - {image: \"art/{{id}}.png\", duration: 2}\n");
+  const Campaign c = load_campaign(dir_ / "campaign.yaml", presets_);
+  ASSERT_EQ(c.clips.size(), 4u);
+  EXPECT_EQ(c.clips[0].segments[0].source, dir_ / "media/hanoi.mp4");
+  EXPECT_EQ(c.clips[1].segments[0].source, dir_ / "media/hue.mp4");
+  EXPECT_EQ(c.clips[2].segments[1].source, dir_ / "art/hanoi.png");
+  EXPECT_EQ(c.clips[3].segments[1].source, dir_ / "art/hue.png");
+  EXPECT_NE(c.timeline_key(c.clips[0]), c.timeline_key(c.clips[1])) << "their own footage";
+  EXPECT_NE(c.timeline_key(c.clips[2]), c.timeline_key(c.clips[3]));
+
+  // Editing one row's footage changes only that row's fingerprints.
+  const RenderPlan before = make_plan(c, presets_, dir_ / "out");
+  write_text(dir_ / "media/hue.mp4", "other bytes\n");
+  const RenderPlan after = make_plan(load_campaign(dir_ / "campaign.yaml", presets_), presets_, dir_ / "out");
+  ASSERT_EQ(before.units.size(), after.units.size());
+  for (size_t i = 0; i < before.units.size(); ++i) {
+    const bool changed = before.units[i].clip_id == "a" && before.units[i].variant == "hue";
+    EXPECT_EQ(before.units[i].fingerprint != after.units[i].fingerprint, changed) << i;
+  }
+
+  write_text(dir_ / "regions.csv", "id\nhanoi\nhcm\n");
+  const std::string message = error_of([&] { load_campaign(dir_ / "campaign.yaml", presets_); });
+  EXPECT_THAT(message,
+              HasSubstr("campaign.yaml:8: the source of clip 'a' for variant 'hcm': file not found: " +
+                        (dir_ / "media/hcm.mp4").string() + " (" + (dir_ / "regions.csv").string() +
+                        ":3 fills in the path)"));
+  EXPECT_THAT(message, HasSubstr("campaign.yaml:13: the image of clip 'b' segment 2 for variant 'hcm': file "
+                                 "not found"));
+  EXPECT_THAT(message, Not(HasSubstr("'hanoi'")));
+}
+
 TEST_F(VariantCampaign, InlineRowsAndNoTable) {
   write_text(dir_ / "campaign.yaml",
              "name: c\nlanguages: [vi]\nplatforms: [tiktok]\nvariants:\n"
