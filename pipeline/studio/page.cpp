@@ -93,21 +93,37 @@ function frameTime() {
   if (!t) return 0;
   return (Number($("slider").value) + 0.5) / t.fps;
 }
+// The brand the output on show renders with: its row's own (a `brand` column), else the campaign's.
+function shownBrand() {
+  const u = unit();
+  const clip = campaign && campaign.clips.find((c) => c.id === u.clip);
+  const own = clip && clip.variant_brands && clip.variant_brands[u.variant];
+  return own || campaign.brand;
+}
+// Caption size and logo of the output on show: the preset's overrides, else its brand's.
+function presentation() {
+  const brand = shownBrand();
+  if (brand && brand.presentation) return brand.presentation[unit().platform];
+  const preset = campaign.presets && campaign.presets[unit().platform];
+  return preset && preset.presentation;
+}
 // The try-out values that differ from the campaign's (none: the frame is exactly `preview`'s).
 function tryout() {
   const out = {};
   const preset = campaign.presets && campaign.presets[unit().platform];
   if (preset) for (const k of safeKeys) if (Number($(k).value) !== preset.safe[k]) out[k] = $(k).value;
-  const shown = preset && preset.presentation;
+  const shown = presentation();
   if (shown) for (const k of brandKeys) if (String($(k).value) !== String(shown[k])) out[k] = $(k).value;
   return out;
 }
 function fillTryout() {
   const preset = campaign.presets && campaign.presets[unit().platform];
+  const shown = presentation();
   $("tryPlatform").textContent = unit().platform;
   for (const k of safeKeys) $(k).value = preset ? preset.safe[k] : "";
-  for (const k of brandKeys) $(k).value = preset ? preset.presentation[k] : "";
-  $("brandFile").textContent = campaign.brand ? campaign.brand.file : "";
+  for (const k of brandKeys) $(k).value = shown ? shown[k] : "";
+  const brand = shownBrand();
+  $("brandFile").textContent = brand ? brand.file : "";
 }
 function showFrame() {
   const t = timing();
@@ -176,8 +192,9 @@ async function save() {
   $("saved").textContent = r.saved ? "saved " + r.saved : r.error;
   document.body.dataset.saved = r.saved || "";
 }
-$("clip").addEventListener("change", () => { fillVariants(); showFrame(); showProxy(); });
-for (const id of ["variant", "lang"]) $(id).addEventListener("change", () => { showFrame(); showProxy(); });
+$("clip").addEventListener("change", () => { fillVariants(); fillTryout(); showFrame(); showProxy(); });
+$("variant").addEventListener("change", () => { fillTryout(); showFrame(); showProxy(); });
+$("lang").addEventListener("change", () => { showFrame(); showProxy(); });
 $("platform").addEventListener("change", () => { fillTryout(); showFrame(); showProxy(); });
 $("guides").addEventListener("change", showFrame);
 for (const id of safeKeys.concat(brandKeys)) $(id).addEventListener("change", showFrame);

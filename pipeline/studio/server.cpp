@@ -301,6 +301,16 @@ struct StudioServer::State {
           next_files.push_back(clip.brand->source_file);
           if (!clip.brand->logo.empty()) next_files.push_back(clip.brand->logo);
         }
+        // A row's own brand, and the caption size and logo each platform renders it with (the
+        // try-out starts from these for that row, not from the campaign's brand).
+        const auto brand_with_presentation = [&](const Brand& b) {
+          json e = brand_entry(b);
+          for (const std::string& platform : c.platforms) {
+            e["presentation"][platform] =
+                preset_entry(next->presets->get(platform), b, campaign_presets())["presentation"];
+          }
+          return e;
+        };
         // Duration, frame count and rate of the clip on each platform.
         const auto timings = [&](const Clip& k) {
           json t = json::object();
@@ -322,11 +332,13 @@ struct StudioServer::State {
           json& entry = d["clips"].back();
           if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
           if (c.timeline_key(clip) != first_key) entry["variant_platforms"][clip.variant] = timings(clip);
+          if (clip.brand) entry["variant_brands"][clip.variant] = brand_with_presentation(*clip.brand);
           continue;
         }
         first_key = c.timeline_key(clip);
         json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", timings(clip)}};
         if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
+        if (clip.brand) entry["variant_brands"][clip.variant] = brand_with_presentation(*clip.brand);
         d["clips"].push_back(entry);
       }
     } catch (const std::exception& e) {

@@ -17,6 +17,8 @@
   $('guides').dispatchEvent(new Event('change'));
   await until(() => document.body.dataset.shown === $('frame').src && $('frame').complete, 30000, 'the frame');
   out.src = $('frame').src;
+  out.brand_file = $('brandFile').textContent;  // the try-out starts from the row's own brand
+  out.logo_position = $('logo_position').value;
   out.natural_width = $('frame').naturalWidth;
   out.natural_height = $('frame').naturalHeight;
   const r = await fetch($('frame').src);

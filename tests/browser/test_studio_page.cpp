@@ -62,10 +62,12 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   write_text(dir / "subs/a.en.srt", "1\n00:00:00,000 --> 00:00:02,000\nHello, {{town}}\n");
   write_text(dir / "subs/a.vi.srt", "1\n00:00:00,000 --> 00:00:02,000\nXin chào {{town}}\n");
   const auto campaign = dir / "c.yaml";
-  // Two rows of a variants table: the page picks the second (its caption names another town).
+  // Two rows of a variants table: the page picks the second (its caption names another town, and
+  // it has a brand of its own with the logo's corner at the bottom left).
+  write_text(dir / "brands/hue.yaml", "logo_position: bottom-left\n");
   const std::string yaml =
       "name: st\nlanguages: [en, vi]\nplatforms: [small-portrait, small-landscape]\n"
-      "variants: [{id: hanoi, town: Ha Noi}, {id: hue, town: Hue}]\n"
+      "variants: [{id: hanoi, town: Ha Noi}, {id: hue, town: Hue, brand: brands/hue.yaml}]\n"
       "clips:\n  - id: a\n    source: media/a.mp4\n    captions: {en: subs/a.en.srt, vi: subs/a.vi.srt}\n";
   write_text(campaign, yaml);
   StudioProcess studio(campaign, dir / "studio.log");
@@ -103,6 +105,11 @@ TEST(StudioPage, ShowsThePreviewFrameAndFollowsAnEdit) {
   EXPECT_NE(src.find("lang=vi"), std::string::npos) << src;
   EXPECT_NE(src.find("variant=hue"), std::string::npos) << src;
   EXPECT_EQ(result["variants"], nlohmann::json::array({"hanoi", "hue"})) << result.dump();
+  EXPECT_EQ(result["brand_file"], (dir / "brands/hue.yaml").string())
+      << "the row's brand, not the campaign's";
+  EXPECT_EQ(result["logo_position"], "bottom-left");
+  EXPECT_EQ(src.find("logo_position="), std::string::npos)
+      << "the row's own values are not a try-out: " << src;
   EXPECT_NE(src.find("guides=1"), std::string::npos) << src;
   const auto png = dir / "preview.png";
   const auto preview =

@@ -471,7 +471,7 @@ TEST(StudioVariants, ARowWithItsOwnBrandHasItsOwnFrameCount) {
   write_test_presets(dir / "presets");
   make_clip(dir / "media/a.mp4", 1.0, "color=c=0x405060:s=640x360:r=30");
   make_clip(dir / "brands/intro.mp4", 0.5, "color=c=0x808080:s=640x360:r=30");
-  write_text(dir / "brands/intro.yaml", "intro: intro.mp4\n");
+  write_text(dir / "brands/intro.yaml", "intro: intro.mp4\nlogo_position: bottom-left\n");
   write_text(dir / "regions.csv", "id,brand\nplain,\nwith-intro,brands/intro.yaml\n");
   const auto campaign = dir / "c.yaml";
   write_text(campaign,
@@ -485,6 +485,12 @@ TEST(StudioVariants, ARowWithItsOwnBrandHasItsOwnFrameCount) {
   EXPECT_EQ(clip["platforms"]["small-portrait"]["frame_count"], 30) << body.dump();
   EXPECT_EQ(clip["variant_platforms"]["with-intro"]["small-portrait"]["frame_count"], 45) << body.dump();
   EXPECT_FALSE(clip["variant_platforms"].contains("plain")) << body.dump();
+  // The row's own brand, with what each platform renders it with: the try-out starts from these.
+  const auto& own = clip["variant_brands"]["with-intro"];
+  EXPECT_EQ(own["file"], (dir / "brands/intro.yaml").string()) << body.dump();
+  EXPECT_EQ(own["presentation"]["small-portrait"]["logo_position"], "bottom-left") << body.dump();
+  EXPECT_EQ(body["brand"]["logo_position"], "top-right") << "the campaign's brand is its own";
+  EXPECT_FALSE(clip["variant_brands"].contains("plain")) << body.dump();
 
   const auto png = dir / "last.png";
   const auto preview =
