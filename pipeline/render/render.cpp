@@ -827,7 +827,14 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   report.output_dir = plan.output_dir;
   const PreparedInputs inputs = prepare_inputs(campaign, presets, options.limits);
   report.outputs.reserve(units.size());
-  for (const RenderUnit& u : units) report.outputs.push_back(record_of(u, options.proxy));
+  for (const RenderUnit& u : units) {
+    report.outputs.push_back(record_of(u, options.proxy));
+    OutputRecord& r = report.outputs.back();
+    if (const auto track = inputs.subtitles.find({clip_key(r.clip, r.variant), r.language});
+        track != inputs.subtitles.end()) {
+      r.warnings = track->second.warnings;
+    }
+  }
   // Prepare every clip before encoding any: input errors stop the run with nothing written.
   std::vector<std::unique_ptr<ClipJob>> jobs;
   for (const auto& [variants, records] : clip_groups(campaign, report.outputs)) {

@@ -62,6 +62,9 @@ struct OutputRecord {
   double render_s = 0.0;  // wall time of the clip's graph this output was part of
   bool proxy = false;     // a review proxy (see RenderOptions::proxy)
   std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
+  // What was read but not all used for it: its subtitle file's dropped cues and tags not applied,
+  // "<file>:<line>: <what>" (the output is rendered; report.json and report.html list them).
+  std::vector<std::string> warnings;
 
   void fail(ErrorKind kind, std::string why) {
     status = OutputStatus::kFailed;

@@ -64,6 +64,7 @@ nlohmann::ordered_json report_to_json(const RenderReport& report, const ReportRu
     e["status"] = to_string(o.status);
     e["error"] = o.error;
     if (!o.note.empty()) e["note"] = o.note;
+    if (!o.warnings.empty()) e["warnings"] = o.warnings;
     e["fingerprint"] = o.fingerprint;
     e["render_s"] = o.render_s;
     if (o.proxy) e["proxy"] = true;
@@ -139,6 +140,7 @@ RenderReport read_report(const fs::path& file, ReportRun* run) {
         throw std::runtime_error("unknown status " + e.at("status").dump());
       o.error = e.value("error", "");
       o.note = e.value("note", "");
+      if (e.contains("warnings")) o.warnings = e.at("warnings").get<std::vector<std::string>>();
       o.fingerprint = e.value("fingerprint", "");
       o.render_s = e.value("render_s", 0.0);
       if (e.contains("checks")) o.checks = checks_from_json(e.at("checks"));

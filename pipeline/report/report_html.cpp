@@ -227,6 +227,7 @@ box-shadow:0 1px 2px rgba(16,24,40,.05)}
 dl.facts{display:grid;grid-template-columns:auto 1fr;gap:2px 12px;margin:0 0 8px;font-size:12.5px}
 dl.facts dt{color:var(--dim)}dl.facts dd{margin:0;font-variant-numeric:tabular-nums}
 .error{background:var(--fail-bg);color:#7a1a12;border-radius:8px;padding:7px 9px;font-size:12.5px;margin:0 0 8px;word-break:break-word}
+.warning{background:#fdf3d8;color:#6b4e00;border-radius:8px;padding:7px 9px;font-size:12.5px;margin:0 0 8px;word-break:break-word}
 .note{color:var(--dim);font-size:12.5px;margin:0 0 8px;word-break:break-word}
 .file{font-size:12px;margin:0 0 6px;word-break:break-all}
 details{border-top:1px solid var(--line);margin-top:6px;padding-top:6px}
@@ -520,6 +521,7 @@ class PageWriter {
       out_ += "<p class=\"error\">" + html_escape(o->error) + "</p>\n";
     }
     if (!o->note.empty()) out_ += "<p class=\"note\">" + html_escape(o->note) + "</p>\n";
+    for (const std::string& w : o->warnings) out_ += "<p class=\"warning\">" + html_escape(w) + "</p>\n";
     if (o->width_px > 0) {
       out_ += "<dl class=\"facts\"><dt>Size</dt><dd>" + std::to_string(o->width_px) + " × " +
               std::to_string(o->height_px) + "</dd><dt>Duration</dt><dd>" + format_duration(o->duration_s) +

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/suite_folder.h"
 #include "support/test_support.h"
@@ -156,6 +157,17 @@ TEST_F(CaptionFiles, WebVttWithOneBadCueRendersTheOthersAndWarns) {
   EXPECT_GT(bright_ink(pics[0]).count, 100) << "the first cue is missing";
   EXPECT_EQ(bright_ink(pics[1]).count, 0) << "the broken cue was drawn";
   EXPECT_GT(bright_ink(pics[2]).count, 100) << "the cue after the broken one is missing";
+  // The warning stays with the output it concerns: in report.json and on report.html.
+  const auto report = test::read_json(root() / "out-vtt/captions/report.json");
+  const nlohmann::json* row = test::find_output(report, "dark", "small-portrait", "en");
+  ASSERT_NE(row, nullptr) << report.dump();
+  ASSERT_TRUE(row->contains("warnings")) << row->dump();
+  ASSERT_EQ(row->at("warnings").size(), 1u) << row->dump();
+  EXPECT_THAT(row->at("warnings")[0].get<std::string>(),
+              HasSubstr("bad-cue.en.vtt:6: the cue is dropped: bad end time"));
+  EXPECT_THAT(test::read_text(root() / "out-vtt/captions/report.html"),
+              HasSubstr("<p class=\"warning\">" + (root() / "subs/bad-cue.en.vtt").string() +
+                        ":6: the cue is dropped"));
 }
 
 TEST_F(CaptionFiles, EmptySubtitleFileIsAnErrorUnlessTheLanguageSaysNone) {
