@@ -8,9 +8,14 @@
 // it), a cue that ends before it starts, or when it starts, is dropped too: it would never show.
 // Every dropped cue and every block of text that is not a cue is a warning naming file:line.
 //
-// Cue settings (position, line, align, size, vertical, region) are accepted and ignored, as are
-// style sheets and regions: placement is shortpack's job (the platform's safe zone), not the file's.
+// Cue settings give a cue's place the way SRT's {\anN} does, and are kept inside the platform's
+// safe zone like it: `line` picks the row (a line number from the top, 0 or more, is the top; a
+// negative one, counted from the bottom, the bottom; a percentage is the top, middle or bottom
+// third its anchor falls in) and `align` the column (start/left, center/middle, end/right).
+// position, size, vertical and region are accepted and not applied, as are style sheets and
+// regions: exact placement is shortpack's job (the safe zone), not the file's.
 #include <algorithm>
+#include <charconv>
 #include <optional>
 #include <string>
 
@@ -122,9 +127,55 @@ std::optional<int64_t> collect_timestamp(std::string_view s, size_t& pos, std::s
 struct Timings {
   int64_t start_ms = 0;
   int64_t end_ms = 0;
+  std::string_view settings;  // the rest of the line
 };
 
-// "Collect WebVTT cue timings and settings" (the settings are not kept).
+// The numpad alignment (SRT's {\anN}: 7 8 9 top, 4 5 6 middle, 1 2 3 bottom) that a cue's
+// `line` and `align` settings ask for; 0 when they ask for nothing (the style's place). Settings
+// that are not valid are ignored, as the specification's parser does.
+int alignment_of_settings(std::string_view settings) {
+  int row = 0;     // 0 none, 1 bottom, 2 middle, 3 top
+  int column = 0;  // 0 none, 1 left, 2 centre, 3 right
+  size_t pos = 0;
+  while (pos < settings.size()) {
+    pos = skip_whitespace(settings, pos);
+    size_t end = pos;
+    while (end < settings.size() && !is_ascii_whitespace(settings[end])) ++end;
+    const std::string_view setting = settings.substr(pos, end - pos);
+    pos = end;
+    const size_t colon = setting.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == setting.size()) continue;
+    const std::string_view name = setting.substr(0, colon);
+    std::string_view value = setting.substr(colon + 1);
+    if (name == "align") {
+      if (value == "start" || value == "left") column = 1;
+      if (value == "center" || value == "middle") column = 2;
+      if (value == "end" || value == "right") column = 3;
+    } else if (name == "line") {
+      value = value.substr(0, value.find(','));  // the line alignment after ',' does not change the third
+      const bool percent = !value.empty() && value.back() == '%';
+      if (percent) value.remove_suffix(1);
+      const bool negative = !value.empty() && value.front() == '-';
+      if (value.empty() || !std::all_of(value.begin() + (negative ? 1 : 0), value.end(),
+                                        [](char c) { return is_ascii_digit(c) || c == '.'; })) {
+        continue;
+      }
+      if (!percent) {
+        row = negative ? 1 : 3;
+        continue;
+      }
+      if (negative) continue;  // a percentage is 0..100
+      double p = 0.0;
+      const auto [end_of_number, ec] = std::from_chars(value.data(), value.data() + value.size(), p);
+      if (ec != std::errc() || end_of_number != value.data() + value.size() || p > 100.0) continue;
+      row = p < 100.0 / 3.0 ? 3 : p <= 200.0 / 3.0 ? 2 : 1;
+    }
+  }
+  if (row == 0 && column == 0) return 0;
+  return (row == 0 ? 0 : (row - 1) * 3) + (column == 0 ? 2 : column);
+}
+
+// "Collect WebVTT cue timings and settings".
 std::optional<Timings> collect_timings(std::string_view line, std::string& why) {
   size_t pos = skip_whitespace(line, 0);
   Timings t;
@@ -146,6 +197,7 @@ std::optional<Timings> collect_timings(std::string_view line, std::string& why) 
   }
   t.start_ms = *start;
   t.end_ms = *end;
+  t.settings = line.substr(pos);
   return t;
 }
 
@@ -222,6 +274,7 @@ class VttParser {
             c.id = buffer;
             c.start_ms = t->start_ms;
             c.end_ms = t->end_ms;
+            c.alignment = alignment_of_settings(t->settings);
             c.line = line_no;
             cue = std::move(c);
             buffer.clear();

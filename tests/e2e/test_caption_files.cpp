@@ -144,6 +144,26 @@ TEST_F(CaptionFiles, Utf16VietnameseSrtRendersLikeItsUtf8Twin) {
   EXPECT_EQ(p16.y, p8.y) << "the UTF-16 file does not render as its UTF-8 twin";
 }
 
+// A WebVTT cue's `line:0` asks for the top, as SRT's {\an8} does: drawn in the top third of the
+// safe zone, never in the platform's top margin; the next cue, without settings, at the bottom.
+TEST_F(CaptionFiles, WebVttLineSettingPutsTheCueAtTheTopOfTheSafeZone) {
+  need_dark();
+  write_text(root() / "subs/line.en.vtt",
+             "WEBVTT\n\n00:00.000 --> 00:00.700 line:0\nTOP TEXT\n\n00:00.800 --> 00:01.400\nLOW TEXT\n");
+  const auto run = render(campaign("vtt-line.yaml", "en", "{en: subs/line.en.vtt}"), "out-vtt-line");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::vector<test::YuvPicture> pics = test::decode_frames(output("out-vtt-line", "en"), {10, 33});
+  const int top_third_end = kSafeTop + (kSafeBottom - kSafeTop) / 3;
+  const Ink top = bright_ink(pics[0]);
+  ASSERT_GT(top.count, 150) << "no caption drawn";
+  EXPECT_GE(top.y0, kSafeTop) << "the caption reaches into the top UI margin";
+  EXPECT_LE(top.y1, top_third_end) << "the line:0 cue is not in the top third of the safe zone";
+  const Ink low = bright_ink(pics[1]);
+  ASSERT_GT(low.count, 150) << "no caption drawn";
+  EXPECT_GT(low.y0, top_third_end) << "a cue without settings left its place at the bottom";
+  EXPECT_LE(low.y1, kSafeBottom);
+}
+
 TEST_F(CaptionFiles, WebVttWithOneBadCueRendersTheOthersAndWarns) {
   need_dark();
   write_text(root() / "subs/bad-cue.en.vtt",

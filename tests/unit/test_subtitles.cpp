@@ -346,6 +346,32 @@ TEST(VttReader, ReadsHeaderBlocksIdsSettingsAndShortTimings) {
   EXPECT_EQ(t.cues[0].plain, "First");
   EXPECT_EQ(t.cues[1].start_ms, 3603000);
   EXPECT_EQ(t.cues[1].text, "Second\\Nline two");
+  EXPECT_EQ(t.cues[0].alignment, 7) << "line:0 align:start: top left";
+  EXPECT_EQ(t.cues[1].alignment, 0) << "no settings: the style's place";
+}
+
+// `line` and `align` place a cue the way SRT's {\anN} does (numpad: 7 8 9 top, 1 2 3 bottom).
+TEST(VttReader, LineAndAlignSettingsGiveTheCuesPlace) {
+  const auto alignment = [](const std::string& settings) {
+    const auto t = parse_vtt("WEBVTT\n\n00:01.000 --> 00:02.000 " + settings + "\nx\n", "a.vtt");
+    return t.cues.at(0).alignment;
+  };
+  EXPECT_EQ(alignment("line:0"), 8);
+  EXPECT_EQ(alignment("line:2"), 8) << "a line number from the top";
+  EXPECT_EQ(alignment("line:-1"), 2) << "counted from the bottom";
+  EXPECT_EQ(alignment("line:10%"), 8);
+  EXPECT_EQ(alignment("line:50%,center"), 5);
+  EXPECT_EQ(alignment("line:90%,end"), 2);
+  EXPECT_EQ(alignment("align:end"), 3);
+  EXPECT_EQ(alignment("align:left line:0"), 7);
+  EXPECT_EQ(alignment("line:5% align:right"), 9);
+  EXPECT_EQ(alignment("align:center"), 2);
+  // Not valid: ignored, as the specification's parser does.
+  EXPECT_EQ(alignment("line:abc"), 0);
+  EXPECT_EQ(alignment("line:150%"), 0);
+  EXPECT_EQ(alignment("line:-5%"), 0);
+  EXPECT_EQ(alignment("align:diagonal"), 0);
+  EXPECT_EQ(alignment("line: position:30% size:50% vertical:rl"), 0);
 }
 
 TEST(VttReader, TagsAndEntities) {
