@@ -149,6 +149,64 @@ void add_subtitle_findings(const Campaign& c, json& d) {
   }
 }
 
+// Duration, frame count and rate of a clip on each of the campaign's platforms; a timeline that
+// cannot be laid out is an entry of `errors`.
+json clip_timings(const Campaign& c, const PresetCatalog& presets, const Clip& clip, json& errors) {
+  json t = json::object();
+  for (const std::string& platform : c.platforms) {
+    try {
+      const ClipTimeline tl = resolve_timeline(clip, {&presets.get(platform)}, &c.brand_of(clip));
+      t[platform] = {
+          {"duration_s", tl.duration_s}, {"frame_count", tl.frame_count}, {"fps", av_q2d(tl.frame_rate)}};
+    } catch (const std::exception& e) {
+      errors.push_back(error_entry(e.what()));
+    }
+  }
+  return t;
+}
+
+// A row's own brand, and the caption size and logo each platform renders it with (the try-out
+// starts from these for that row, not from the campaign's brand).
+json brand_with_presentation(const Campaign& c, const PresetCatalog& presets, const Brand& b,
+                             const fs::path& campaign_presets) {
+  json e = brand_entry(b);
+  for (const std::string& platform : c.platforms) {
+    e["presentation"][platform] = preset_entry(presets.get(platform), b, campaign_presets)["presentation"];
+  }
+  return e;
+}
+
+// The clips of /api/campaign, each once with its variants (they share its picture): a variant with
+// a timeline of its own (its brand's bumpers, its own sources) gets its own timings, one with a brand
+// of its own that brand. Adds the files a reload watches (captions, the rows' brands and logos).
+void describe_clips(const Campaign& c, const PresetCatalog& presets, const fs::path& campaign_presets,
+                    json& d, std::vector<fs::path>& files) {
+  std::set<const Brand*> watched_brands;
+  Campaign::TimelineKey first_key;  // the timeline of the clip's first variant
+  for (const Clip& clip : c.clips) {
+    for (const auto& [lang, path] : clip.captions) files.push_back(path);
+    if (clip.brand && watched_brands.insert(clip.brand.get()).second) {  // a variant's own brand
+      files.push_back(clip.brand->source_file);
+      if (!clip.brand->logo.empty()) files.push_back(clip.brand->logo);
+    }
+    const bool same_clip = &clip != &c.clips.front() && (&clip - 1)->id == clip.id;
+    if (!same_clip) {
+      first_key = c.timeline_key(clip);
+      d["clips"].push_back({{"id", clip.id},
+                            {"variants", json::array()},
+                            {"platforms", clip_timings(c, presets, clip, d["errors"])}});
+    }
+    json& entry = d["clips"].back();
+    if (clip.variant.empty()) continue;
+    entry["variants"].push_back(clip.variant);
+    if (same_clip && c.timeline_key(clip) != first_key)
+      entry["variant_platforms"][clip.variant] = clip_timings(c, presets, clip, d["errors"]);
+    if (clip.brand)
+      entry["variant_brands"][clip.variant] =
+          brand_with_presentation(c, presets, *clip.brand, campaign_presets);
+  }
+}
+
 // One output of the campaign, as a request names it.
 struct UnitQuery {
   std::string clip;
@@ -293,54 +351,7 @@ struct StudioServer::State {
       add_subtitle_findings(c, d);
       if (!c.brand.source_file.empty()) next_files.push_back(c.brand.source_file);
       if (!c.brand.logo.empty()) next_files.push_back(c.brand.logo);
-      std::set<const Brand*> watched_brands;
-      Campaign::TimelineKey first_key;  // the timeline of the clip's first variant
-      for (const Clip& clip : c.clips) {
-        for (const auto& [lang, path] : clip.captions) next_files.push_back(path);
-        if (clip.brand && watched_brands.insert(clip.brand.get()).second) {  // a variant's own brand
-          next_files.push_back(clip.brand->source_file);
-          if (!clip.brand->logo.empty()) next_files.push_back(clip.brand->logo);
-        }
-        // A row's own brand, and the caption size and logo each platform renders it with (the
-        // try-out starts from these for that row, not from the campaign's brand).
-        const auto brand_with_presentation = [&](const Brand& b) {
-          json e = brand_entry(b);
-          for (const std::string& platform : c.platforms) {
-            e["presentation"][platform] =
-                preset_entry(next->presets->get(platform), b, campaign_presets())["presentation"];
-          }
-          return e;
-        };
-        // Duration, frame count and rate of the clip on each platform.
-        const auto timings = [&](const Clip& k) {
-          json t = json::object();
-          for (const std::string& platform : c.platforms) {
-            try {
-              const ClipTimeline tl = resolve_timeline(k, {&next->presets->get(platform)}, &c.brand_of(k));
-              t[platform] = {{"duration_s", tl.duration_s},
-                             {"frame_count", tl.frame_count},
-                             {"fps", av_q2d(tl.frame_rate)}};
-            } catch (const std::exception& e) {
-              d["errors"].push_back(error_entry(e.what()));
-            }
-          }
-          return t;
-        };
-        // A clip's variants share its picture: the studio lists the clip once, with its variants; a
-        // variant with a timeline of its own (its brand's bumpers, its own sources) gets its own timings.
-        if (&clip != &c.clips.front() && (&clip - 1)->id == clip.id) {
-          json& entry = d["clips"].back();
-          if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
-          if (c.timeline_key(clip) != first_key) entry["variant_platforms"][clip.variant] = timings(clip);
-          if (clip.brand) entry["variant_brands"][clip.variant] = brand_with_presentation(*clip.brand);
-          continue;
-        }
-        first_key = c.timeline_key(clip);
-        json entry{{"id", clip.id}, {"variants", json::array()}, {"platforms", timings(clip)}};
-        if (!clip.variant.empty()) entry["variants"].push_back(clip.variant);
-        if (clip.brand) entry["variant_brands"][clip.variant] = brand_with_presentation(*clip.brand);
-        d["clips"].push_back(entry);
-      }
+      describe_clips(c, *next->presets, campaign_presets(), d, next_files);
     } catch (const std::exception& e) {
       next->campaign.reset();
       d["errors"].push_back(error_entry(e.what()));

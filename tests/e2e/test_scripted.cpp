@@ -475,12 +475,8 @@ TEST_F(RenderScripted, BrandBumpersFrameTheClip) {
                                         shell_quote((root / "presets").string()));
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   std::map<std::string, double> planned;
-  std::istringstream lines(plan.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] != '{') continue;
-    const auto unit = nlohmann::json::parse(line);
+  for (const auto& unit : test::json_lines(plan.output))
     planned[unit.at("clip").get<std::string>()] = unit.at("duration_s").get<double>();
-  }
   EXPECT_NEAR(planned["main"], 2.5, 1e-6) << plan.output;
   EXPECT_NEAR(planned["bare"], 1.0, 1e-6) << plan.output;
 }

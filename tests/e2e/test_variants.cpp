@@ -292,12 +292,8 @@ TEST_F(VariantRender, ARowsOwnSourceIsWhatItsOutputsShow) {
                                         shell_quote((dir_ / "out").string()));
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   std::map<std::string, double> planned;
-  std::istringstream lines(plan.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || line[0] != '{') continue;
-    const auto unit = nlohmann::json::parse(line);
+  for (const auto& unit : test::json_lines(plan.output))
     planned[unit.at("variant").get<std::string>()] = unit.at("duration_s").get<double>();
-  }
   EXPECT_NEAR(planned["red"], 1.0, 1e-6) << plan.output;
   EXPECT_NEAR(planned["blue"], 1.5, 1e-6) << plan.output;
 }

@@ -1,5 +1,7 @@
 #include "support/json_files.h"
 
+#include <sstream>
+
 #include "support/test_support.h"
 
 namespace shortpack::test {
@@ -12,6 +14,15 @@ const nlohmann::json* find_output(const nlohmann::json& report, const std::strin
     if (o.at("clip") == clip && o.at("platform") == platform && o.at("language") == language) return &o;
   }
   return nullptr;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line[0] == '{') out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
 }
 
 }  // namespace shortpack::test

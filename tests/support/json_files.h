@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace shortpack::test {
 
@@ -13,5 +14,8 @@ nlohmann::json read_json(const std::filesystem::path& file);
 // A report's row for one output (clip x platform x language), null when it has none.
 const nlohmann::json* find_output(const nlohmann::json& report, const std::string& clip,
                                   const std::string& platform, const std::string& language);
+
+// The JSON objects of a JSON-lines text (`shortpack plan`'s output): each line starting with '{'.
+std::vector<nlohmann::json> json_lines(const std::string& text);
 
 }  // namespace shortpack::test
