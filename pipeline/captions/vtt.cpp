@@ -160,8 +160,8 @@ int alignment_of_settings(std::string_view settings) {
                                         [](char c) { return is_ascii_digit(c) || c == '.'; })) {
         continue;
       }
-      if (!percent) {
-        row = negative ? 1 : 3;
+      if (!percent) {  // a line number: whole
+        if (value.find('.') == std::string_view::npos) row = negative ? 1 : 3;
         continue;
       }
       if (negative) continue;  // a percentage is 0..100

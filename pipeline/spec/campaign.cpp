@@ -1,24 +1,19 @@
 #include "pipeline/spec/campaign.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
-#include <cmath>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <set>
 #include <span>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
 #include "filters/core/error.h"
-#include "pipeline/base/edit_distance.h"
 #include "pipeline/base/text.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
@@ -70,12 +65,10 @@ using yaml::MapReader;
 using yaml::need_bool;
 using yaml::need_choice;
 using yaml::need_integer_in;
-using yaml::need_number;
 using yaml::need_number_in;
 using yaml::need_positive_seconds;
 using yaml::need_seconds;
 using yaml::need_text;
-using yaml::parse_double;
 using yaml::printable;
 using yaml::read_yaml;
 using yaml::reject_missing_value;

@@ -99,12 +99,7 @@ void reject_missing_value(const Where& w, const std::string& name, const YAML::N
 namespace {
 
 std::string known_list(const std::vector<std::string_view>& known) {
-  std::string out;
-  for (std::string_view k : known) {
-    if (!out.empty()) out += ", ";
-    out += k;
-  }
-  return out;
+  return join(std::vector<std::string>(known.begin(), known.end()));
 }
 
 }  // namespace

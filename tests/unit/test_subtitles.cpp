@@ -368,6 +368,7 @@ TEST(VttReader, LineAndAlignSettingsGiveTheCuesPlace) {
   EXPECT_EQ(alignment("align:center"), 2);
   // Not valid: ignored, as the specification's parser does.
   EXPECT_EQ(alignment("line:abc"), 0);
+  EXPECT_EQ(alignment("line:1.5"), 0) << "a line number is whole";
   EXPECT_EQ(alignment("line:150%"), 0);
   EXPECT_EQ(alignment("line:-5%"), 0);
   EXPECT_EQ(alignment("align:diagonal"), 0);
