@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "filters/core/error.h"
+#include "pipeline/media/media_colour.h"
 
 extern "C" {
 #include <libavutil/display.h>
@@ -113,6 +114,10 @@ MediaInfo Demuxer::info() const {
     info.video_codec = codec ? codec : "";
     const char* pix = av_get_pix_fmt_name(static_cast<AVPixelFormat>(par->format));
     info.pixel_format = pix ? pix : "";
+    const StreamColour colour = stream_colour(*st);
+    info.colour = colour.colour;
+    info.colour_warning = colour.warning;
+    info.colour_contradiction = colour.contradiction;
     const uint8_t* matrix = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
     if (matrix != nullptr) {
       // av_display_rotation_get() is counter-clockwise; we rotate clockwise by its negation.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "filters/core/colour.h"
 #include "pipeline/media/av_ptr.h"
 
 namespace shortpack {
@@ -23,6 +24,10 @@ struct MediaInfo {
   int rotation_deg = 0;         // clockwise rotation to apply for upright display: 0/90/180/270
   std::string video_codec;
   std::string pixel_format;
+  // The video's colour, completed as players complete untagged fields (pipeline/media/media_colour.h).
+  ColourDescription colour;
+  std::string colour_warning;        // something was assumed (an unknown curve read as BT.709)
+  std::string colour_contradiction;  // the description cannot be right: the file is refused
   int audio_channels = 0;
   int audio_sample_rate_hz = 0;
 };

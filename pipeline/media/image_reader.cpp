@@ -1,5 +1,7 @@
 #include "pipeline/media/image_reader.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -8,6 +10,8 @@
 
 #include "filters/core/error.h"
 #include "pipeline/media/decoder.h"
+#include "pipeline/media/heif_reader.h"
+#include "pipeline/media/still_colour.h"
 
 namespace shortpack {
 
@@ -62,40 +66,75 @@ bool over_pixels(int64_t w, int64_t h, int64_t max_pixels) { return w > 0 && h >
 
 }  // namespace
 
+namespace {
+
+// Decodes the first picture with libavcodec into straight RGBA as stored (no orientation, no
+// profile applied yet). `icc` receives a profile the decoder found (PNG iCCP, JPEG APP2).
+RgbaImage decode_rgba(const std::filesystem::path& path, int64_t max_pixels, std::vector<uint8_t>& icc) {
+  if (const auto size = header_size(path); size && over_pixels(size->first, size->second, max_pixels)) {
+    over_limit(path, size->first, size->second, max_pixels);
+  }
+  // Other formats: the decoders that probe the file refuse pictures over the limit.
+  Demuxer demuxer(path, max_pixels);
+  if (demuxer.video_stream() < 0) throw Error(ErrorKind::kMedia, "no picture in it");
+  const AVCodecParameters* par = demuxer.context()->streams[demuxer.video_stream()]->codecpar;
+  if (par->width <= 0 || par->height <= 0) {
+    throw Error(ErrorKind::kMedia,
+                "its picture size cannot be read (a damaged file, or a picture over the limit of " +
+                    std::to_string(max_pixels) + " pixels)");
+  }
+  if (over_pixels(par->width, par->height, max_pixels)) over_limit(path, par->width, par->height, max_pixels);
+  StreamDecoder decoder(demuxer, demuxer.video_stream(), 1);
+  FramePtr frame = make_frame();
+  if (!decoder.next(*frame)) throw Error(ErrorKind::kMedia, "no picture could be decoded");
+  if (const AVFrameSideData* sd = av_frame_get_side_data(frame.get(), AV_FRAME_DATA_ICC_PROFILE)) {
+    icc.assign(sd->data, sd->data + sd->size);
+  }
+  RgbaImage image;
+  image.width_px = frame->width;
+  image.height_px = frame->height;
+  image.pixels.resize(static_cast<size_t>(frame->width) * frame->height * 4);
+  SwsPtr sws(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
+                            frame->width, frame->height, AV_PIX_FMT_RGBA, SWS_BICUBIC | SWS_ACCURATE_RND,
+                            nullptr, nullptr, nullptr));
+  if (!sws) throw Error(ErrorKind::kMedia, "unsupported pixel format");
+  uint8_t* dst[4] = {image.pixels.data(), nullptr, nullptr, nullptr};
+  int dst_stride[4] = {frame->width * 4, 0, 0, 0};
+  sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+  return image;
+}
+
+std::vector<uint8_t> file_head(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> head(64);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+}  // namespace
+
 RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels) {
+  const bool heif = looks_like_heif(file_head(path));
   try {
-    if (const auto size = header_size(path); size && over_pixels(size->first, size->second, max_pixels)) {
-      over_limit(path, size->first, size->second, max_pixels);
-    }
-    // Other formats: the decoders that probe the file refuse pictures over the limit.
-    Demuxer demuxer(path, max_pixels);
-    if (demuxer.video_stream() < 0) throw Error(ErrorKind::kMedia, "no picture in it");
-    const AVCodecParameters* par = demuxer.context()->streams[demuxer.video_stream()]->codecpar;
-    if (par->width <= 0 || par->height <= 0) {
-      throw Error(ErrorKind::kMedia,
-                  "its picture size cannot be read (a damaged file, or a picture over the limit of " +
-                      std::to_string(max_pixels) + " pixels)");
-    }
-    if (over_pixels(par->width, par->height, max_pixels))
-      over_limit(path, par->width, par->height, max_pixels);
-    StreamDecoder decoder(demuxer, demuxer.video_stream(), 1);
-    FramePtr frame = make_frame();
-    if (!decoder.next(*frame)) throw Error(ErrorKind::kMedia, "no picture could be decoded");
+    std::string warning;
     RgbaImage image;
-    image.width_px = frame->width;
-    image.height_px = frame->height;
-    image.pixels.resize(static_cast<size_t>(frame->width) * frame->height * 4);
-    SwsPtr sws(sws_getContext(frame->width, frame->height, static_cast<AVPixelFormat>(frame->format),
-                              frame->width, frame->height, AV_PIX_FMT_RGBA, SWS_BICUBIC | SWS_ACCURATE_RND,
-                              nullptr, nullptr, nullptr));
-    if (!sws) throw Error(ErrorKind::kMedia, "unsupported pixel format");
-    uint8_t* dst[4] = {image.pixels.data(), nullptr, nullptr, nullptr};
-    int dst_stride[4] = {frame->width * 4, 0, 0, 0};
-    sws_scale(sws.get(), frame->data, frame->linesize, 0, frame->height, dst, dst_stride);
+    if (heif) {
+      image = read_heif_rgba(path, max_pixels, warning);
+    } else {
+      std::vector<uint8_t> icc;
+      image = decode_rgba(path, max_pixels, icc);
+      const StillMetadata meta = read_still_metadata(path);
+      warning = icc_to_srgb(image, meta.icc.empty() ? icc : meta.icc, path);
+      image = apply_orientation(image, meta.orientation);
+    }
+    if (!warning.empty()) spdlog::warn("{}", warning);
     return image;
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kLimit) throw;
-    throw Error(ErrorKind::kInput, path.string() + " is not a readable image (" + e.what() + ")");
+    throw Error(ErrorKind::kInput,
+                path.string() + " is not a readable image (" + e.what() + ")" +
+                    (heif ? "; re-export it from the phone or editor as JPEG or PNG" : ""));
   }
 }
 

@@ -1,4 +1,6 @@
-// Reads a still image (PNG with alpha, JPEG, ...) through libavformat/libavcodec into RGBA.
+// Reads a still image into sRGB RGBA as a browser shows it: PNG (with alpha), JPEG, WebP... through
+// libavformat/libavcodec, HEIC/HEIF through libheif; turned upright by its EXIF orientation and
+// converted from its ICC profile or colour description to sRGB (pipeline/media/still_colour.h).
 #pragma once
 
 #include <cstdint>

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "filters/core/error.h"
+#include "pipeline/media/media_colour.h"
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -25,11 +26,6 @@ void rotate_plane(const uint8_t* src, int src_stride, int w, int h, uint8_t* dst
                    : degrees == 180 ? cv::ROTATE_180
                                     : cv::ROTATE_90_COUNTERCLOCKWISE;
   cv::rotate(in, out, code);  // `out` already has the right size, so cv writes into dst
-}
-
-bool is_full_range(const AVFrame& f) {
-  return f.color_range == AVCOL_RANGE_JPEG || f.format == AV_PIX_FMT_YUVJ420P ||
-         f.format == AV_PIX_FMT_YUVJ422P || f.format == AV_PIX_FMT_YUVJ444P;
 }
 
 }  // namespace
@@ -69,30 +65,7 @@ FramePtr VideoSource::normalise(const AVFrame& decoded) {
                                        std::to_string(decoded.width) + "x" + std::to_string(decoded.height) +
                                        "); re-export the source at one size");
   }
-  FramePtr upright;
-  const bool needs_convert = decoded.format != AV_PIX_FMT_YUV420P || is_full_range(decoded);
-  if (needs_convert) {
-    if (!sws_ || sws_src_format_ != decoded.format) {
-      sws_.reset(sws_getContext(decoded.width, decoded.height, static_cast<AVPixelFormat>(decoded.format),
-                                decoded.width, decoded.height, AV_PIX_FMT_YUV420P,
-                                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr,
-                                nullptr));
-      if (!sws_) {
-        const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(decoded.format));
-        throw Error(ErrorKind::kMedia,
-                    info_.path.string() + ": cannot convert pixel format " + (name ? name : "?"));
-      }
-      const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
-      sws_setColorspaceDetails(sws_.get(), coefs, is_full_range(decoded) ? 1 : 0, coefs, 0, 0, 1 << 16,
-                               1 << 16);
-      sws_src_format_ = decoded.format;
-    }
-    upright = alloc_video_frame(decoded.width, decoded.height, AV_PIX_FMT_YUV420P);
-    sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, upright->data,
-              upright->linesize);
-  } else {
-    upright = ref_frame(decoded);
-  }
+  FramePtr upright = to_bt709(decoded);
   if (info_.rotation_deg != 0) {
     FramePtr rotated = alloc_video_frame(format_.width_px, format_.height_px, AV_PIX_FMT_YUV420P);
     for (int p = 0; p < 3; ++p) {
@@ -106,6 +79,37 @@ FramePtr VideoSource::normalise(const AVFrame& decoded) {
   upright->sample_aspect_ratio = format_.sample_aspect;
   upright->color_range = AVCOL_RANGE_MPEG;
   return upright;
+}
+
+FramePtr VideoSource::to_bt709(const AVFrame& decoded) {
+  const ColourDescription colour = frame_colour(decoded, info_.colour);
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(decoded.format));
+  const bool rgb = desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_RGB) != 0;
+  if (!colour.is_output() && !rgb) {
+    // Another matrix, primaries, curve or HDR: the one conversion (filters/colour_convert.h).
+    if (!converter_ || !(converter_->input() == colour)) converter_ = converter_for(colour);
+    return converter_->process(decoded);
+  }
+  const bool full_range = colour.range == AVCOL_RANGE_JPEG;
+  if (decoded.format == AV_PIX_FMT_YUV420P && !full_range) return ref_frame(decoded);
+  // BT.709 already: only the pixel format or the range changes.
+  if (!sws_ || sws_src_format_ != decoded.format) {
+    sws_.reset(sws_getContext(decoded.width, decoded.height, static_cast<AVPixelFormat>(decoded.format),
+                              decoded.width, decoded.height, AV_PIX_FMT_YUV420P,
+                              SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr,
+                              nullptr));
+    if (!sws_) {
+      const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(decoded.format));
+      throw Error(ErrorKind::kMedia,
+                  info_.path.string() + ": cannot convert pixel format " + (name ? name : "?"));
+    }
+    const int* coefs = sws_getCoefficients(SWS_CS_ITU709);
+    sws_setColorspaceDetails(sws_.get(), coefs, full_range ? 1 : 0, coefs, 0, 0, 1 << 16, 1 << 16);
+    sws_src_format_ = decoded.format;
+  }
+  FramePtr out = alloc_video_frame(decoded.width, decoded.height, AV_PIX_FMT_YUV420P);
+  sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, out->data, out->linesize);
+  return out;
 }
 
 bool VideoSource::pull() {
@@ -123,7 +127,9 @@ void VideoSource::take_scratch() {
   const double s = decoder_->seconds_of(*scratch_);
   const double t = (std::isnan(s) ? last_source_s_ + 1.0 / av_q2d(fps_) : s) - start_s_;
   last_source_s_ = std::isnan(s) ? last_source_s_ : s;
-  pending_ = normalise(*scratch_);
+  // Only a reference here: the picture is converted when it is shown (next()), so the frames a
+  // rate conversion drops (60 -> 30 fps) cost no conversion.
+  pending_ = ref_frame(*scratch_);
   pending_s_ = t;
   av_frame_unref(scratch_.get());
 }
@@ -143,9 +149,13 @@ SharedFrame VideoSource::next() {
   constexpr double kTieTolerance_s = 1e-6;
   while (true) {
     if (!pending_ && !pull()) break;
-    if (current_ && pending_s_ >= target - kTieTolerance_s) break;
-    current_ = share(std::move(pending_));
+    if ((current_ || current_raw_) && pending_s_ >= target - kTieTolerance_s) break;
+    current_raw_ = std::move(pending_);
     pending_.reset();
+  }
+  if (current_raw_) {
+    current_ = share(normalise(*current_raw_));
+    current_raw_.reset();
   }
   if (!current_) {
     throw Error(ErrorKind::kMedia, info_.path.string() + ": no picture could be decoded after " +

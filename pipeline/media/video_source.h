@@ -1,5 +1,7 @@
-// A trimmed video source, normalised: upright (display rotation applied), 8-bit yuv420p at the
-// coded size, constant frame rate. Sample aspect is kept on the frames (the reframe filter uses
+// A trimmed video source, normalised: upright (display rotation applied), 8-bit yuv420p BT.709
+// SDR at the coded size (any other colour, HDR included, converted once by the source's
+// ColourConverter: pipeline/media/media_colour.h), constant frame rate. Only the pictures that
+// are shown are converted. Sample aspect is kept on the frames (the reframe filter uses
 // it to undo non-square pixels).
 //
 // Frame n of the output is the latest source frame whose time from start_s, rounded to the
@@ -14,6 +16,7 @@
 
 #include <optional>
 
+#include "filters/colour_convert.h"
 #include "pipeline/media/decoder.h"
 
 namespace shortpack {
@@ -34,6 +37,7 @@ class VideoSource {
 
  private:
   FramePtr normalise(const AVFrame& decoded);
+  FramePtr to_bt709(const AVFrame& decoded);
   bool pull();          // decodes one more source frame into pending_
   void take_scratch();  // the frame decoded into scratch_ becomes pending_
 
@@ -47,13 +51,15 @@ class VideoSource {
   int64_t emitted_ = 0;
   VideoFormat format_;
   FramePtr scratch_;
-  SharedFrame current_;  // the frame on screen now
-  FramePtr pending_;     // the next decoded source frame (normalised), if any
+  SharedFrame current_;   // the frame on screen now (normalised)
+  FramePtr current_raw_;  // the decoded frame that becomes current_ once normalised
+  FramePtr pending_;      // the next decoded source frame (as decoded), if any
   double pending_s_ = 0.0;
   bool source_done_ = false;
   double last_source_s_ = 0.0;
   int64_t decoded_frames_ = 0;
   SwsPtr sws_;
+  std::shared_ptr<const ColourConverter> converter_;
   int sws_src_format_ = -1;
 };
 

@@ -1,5 +1,7 @@
 #include "pipeline/render/timeline.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 
 #include "filters/core/error.h"
@@ -34,6 +36,14 @@ namespace {
 void measure_media_segment(TimelineSegment& ts, const std::string& where, const MediaCheck& check) {
   const Segment& seg = *ts.segment;
   ts.media = probe_media(seg.source);
+  if (!ts.media.colour_contradiction.empty()) {
+    throw Error(ErrorKind::kInput,
+                where + ": " + seg.source.string() +
+                    " has a colour description that cannot be right: " + ts.media.colour_contradiction +
+                    " (re-export it from the camera app or editor with its colour settings intact)");
+  }
+  if (!ts.media.colour_warning.empty())
+    spdlog::warn("{}: {}: {}", where, seg.source.string(), ts.media.colour_warning);
   if (check) check(ts.media, where);
   if (!ts.media.has_video)
     throw Error(ErrorKind::kMedia, where + ": " + seg.source.string() + " has no video stream");
