@@ -1,7 +1,7 @@
 // Colour conversion: any Y'CbCr picture whose ColourDescription is known, SDR or HDR, to what every
 // output is encoded with: BT.709 primaries, matrix and transfer curve, limited range, 8-bit 4:2:0.
 //
-// configure() builds, once per description, a 65 x 65 x 65 table of the whole conversion:
+// configure() builds, once per description, a 33 x 33 x 33 table of the whole conversion:
 //   1. zimg (the library behind FFmpeg's zscale filter) takes the table's Y'CbCr grid to linear
 //      light in BT.709 primaries: the source's range, matrix, transfer and primaries as described,
 //      1.0 = 100 cd/m2 (SDR white), so HDR highlights are values above 1;
@@ -49,7 +49,9 @@ class ColourConverter {
   // BT.709 code values (Y, Cb, Cr) before rounding: for tests.
   [[nodiscard]] std::array<float, 3> map(int y16, int cb16, int cr16) const;
 
-  static constexpr int kGrid = 65;  // table points per axis; 16-bit code = point * 1024
+  // Table points per axis: the 16-bit code of point i is i << kGridShift (the last one 65535).
+  static constexpr int kGridShift = 11;
+  static constexpr int kGrid = (1 << (16 - kGridShift)) + 1;
 
  private:
   ColourDescription in_;

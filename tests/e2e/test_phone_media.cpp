@@ -250,11 +250,11 @@ TEST_F(PhoneMedia, PqClipWithMetadataLooksLikeTheSdrPictureItWasMadeFrom) {
   // HDR10: the PQ curve, with the mastering display and content light levels an HDR10 file carries.
   ffmpeg("-loop 1 -framerate 30 -t 1 -i " + q(media("reference.png")) +
          " -vf zscale=pin=bt709:tin=bt709:p=bt2020:t=smpte2084:m=bt2020nc:r=tv,format=yuv420p10le " +
-         kHdrEncode +
-         " -x265-params log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:hdr10=1:" +
-         "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,"
-         "400 " +
-         "-color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc " + q(media("pq.mp4")));
+         kHdrEncode + " -x265-params " +
+         shell_quote("log-level=error:colorprim=bt2020:transfer=smpte2084:colormatrix=bt2020nc:hdr10=1:"
+                     "master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):"
+                     "max-cll=1000,400") +
+         " " + "-color_primaries bt2020 -color_trc smpte2084 -colorspace bt2020nc " + q(media("pq.mp4")));
   const ColourError e = compare(patch_colours(render_frame("pq", "pq.mp4"), 640, 360), reference_colours());
   EXPECT_LE(e.mean_hue_deg, 5.0);
   EXPECT_GE(e.median_chroma_ratio, 0.7);
@@ -263,7 +263,7 @@ TEST_F(PhoneMedia, PqClipWithMetadataLooksLikeTheSdrPictureItWasMadeFrom) {
 
 TEST_F(PhoneMedia, TaggedBt601ClipIsConvertedAsBt601) {
   ffmpeg("-loop 1 -framerate 30 -t 1 -i " + q(media("reference-sd.png")) +
-         " -vf zscale=pin=bt709:tin=bt709:p=170m:t=170m:m=170m:r=tv,format=yuv420p -c:v libx264 -preset "
+         " -vf zscale=pin=bt709:tin=bt709:p=170m:t=601:m=170m:r=tv,format=yuv420p -c:v libx264 -preset "
          "ultrafast "
          "-color_primaries smpte170m -color_trc smpte170m -colorspace smpte170m -an " +
          q(media("sd601.mp4")));
@@ -275,9 +275,9 @@ TEST_F(PhoneMedia, TaggedBt601ClipIsConvertedAsBt601) {
 
 TEST_F(PhoneMedia, UntaggedSdClipIsReadAsBt601AsPlayersDo) {
   ffmpeg("-loop 1 -framerate 30 -t 1 -i " + q(media("reference-sd.png")) +
-         " -vf zscale=pin=bt709:tin=bt709:p=170m:t=170m:m=170m:r=tv,format=yuv420p -c:v libx264 -preset "
-         "ultrafast "
-         "-an " +
+         " -vf zscale=pin=bt709:tin=bt709:p=170m:t=601:m=170m:r=tv,format=yuv420p,"
+         "setparams=colorspace=unknown:color_primaries=unknown:color_trc=unknown -c:v libx264 -preset "
+         "ultrafast -an " +
          q(media("sd-untagged.mp4")));
   const auto tags = test::run_command(
       "ffprobe -v error -select_streams v:0 -show_entries stream=color_space -of "
@@ -290,15 +290,17 @@ TEST_F(PhoneMedia, UntaggedSdClipIsReadAsBt601AsPlayersDo) {
 }
 
 TEST_F(PhoneMedia, RotatedHlgPhoneClipIsUpright) {
-  // A portrait phone clip: stored landscape, HLG, with a 90 degree rotation in the container.
+  // A portrait phone clip: stored landscape (turned clockwise), HLG, with a rotation tag that
+  // tells players to turn it back (as in test_sources.cpp's rotated clip).
   write_reference_png(media("portrait.png"), 360, 640);
-  ffmpeg(
-      "-loop 1 -framerate 30 -t 1 -i " + q(media("portrait.png")) +
-      " -vf "
-      "transpose=2,zscale=pin=bt709:tin=bt709:p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv,format=yuv420p10le " +
-      kHdrEncode +
-      " -x265-params log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc " +
-      "-color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc " + q(media("stored-hlg.mp4")));
+  ffmpeg("-loop 1 -framerate 30 -t 1 -i " + q(media("portrait.png")) +
+         " -vf "
+         "transpose=clock,zscale=pin=bt709:tin=bt709:p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv,format="
+         "yuv420p10le " +
+         kHdrEncode +
+         " -x265-params log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc " +
+         "-color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc " +
+         q(media("stored-hlg.mp4")));
   ffmpeg("-i " + q(media("stored-hlg.mp4")) + " -c copy -metadata:s:v:0 rotate=90 " +
          q(media("rotated-hlg.mp4")));
   const test::YuvPicture pic = render_frame("rotatedhlg", "rotated-hlg.mp4");

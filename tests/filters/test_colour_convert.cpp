@@ -2,7 +2,9 @@
 // made of checked against the standards' own formulas, and the tone curve's promises.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "filters/colour_convert.h"
 #include "filters/core/error.h"
@@ -50,19 +52,44 @@ TEST(ColourConverter, FullRangeBecomesLimited) {
   EXPECT_NEAR(c.map(32768, 32768, 32768)[1], 128.0, 0.3);
 }
 
-TEST(ColourConverter, Bt2020GreenKeepsItsHueInsideBt709) {
-  // The pure BT.2020 green lies outside BT.709: it is made less saturated, not turned yellow or
-  // cyan. Its hue (Cb, Cr angle) stays within a few degrees of BT.709's own green.
+// CIELAB hue (degrees) of CIE XYZ (D65 white).
+double lab_hue_deg(double x, double y, double z) {
+  const auto f = [](double t) { return t > 216.0 / 24389.0 ? std::cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0; };
+  const double a = 500 * (f(x / 0.95047) - f(y));
+  const double b = 200 * (f(y) - f(z / 1.08883));
+  return std::atan2(b, a) * 180 / M_PI;
+}
+
+// CIELAB hue of an 8-bit BT.709 Y'CbCr colour (the BT.709 curve undone, as zimg applies it).
+double lab_hue_of_ycbcr(const std::array<float, 3>& c) {
+  const double y = (c[0] - 16) / 219.0;
+  const double pb = (c[1] - 128) / 224.0;
+  const double pr = (c[2] - 128) / 224.0;
+  double rgb[3] = {y + 1.5748 * pr, y - 0.1873 * pb - 0.4681 * pr, y + 1.8556 * pb};
+  for (double& v : rgb) {
+    v = std::clamp(v, 0.0, 1.0);
+    v = v < 0.081 ? v / 4.5 : std::pow((v + 0.099) / 1.099, 1 / 0.45);
+  }
+  return lab_hue_deg(0.4124 * rgb[0] + 0.3576 * rgb[1] + 0.1805 * rgb[2],
+                     0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2],
+                     0.0193 * rgb[0] + 0.1192 * rgb[1] + 0.9505 * rgb[2]);
+}
+
+TEST(ColourConverter, Bt2020GreenKeepsItsHueBetterThanClipping) {
+  // The pure BT.2020 green lies outside BT.709. Clipping each channel turns it into BT.709's own
+  // green, 10 degrees of CIELAB hue away; pulled towards its luminance it stays nearer its hue.
   ColourDescription in;
   in.matrix = AVCOL_SPC_BT2020_NCL;
   in.primaries = AVCOL_PRI_BT2020;
   const ColourConverter c(in);
   const auto from = ycbcr(0, 1, 0, 0.2627, 0.0593);
-  const auto got = c.map(code16(from[0]), code16(from[1]), code16(from[2]));
-  const auto green709 = ycbcr(0, 1, 0, 0.2126, 0.0722);
-  const double got_angle = std::atan2(got[2] - 128, got[1] - 128) * 180 / M_PI;
-  const double want_angle = std::atan2(green709[2] - 128, green709[1] - 128) * 180 / M_PI;
-  EXPECT_NEAR(got_angle, want_angle, 6.0);
+  const double got = lab_hue_of_ycbcr(c.map(code16(from[0]), code16(from[1]), code16(from[2])));
+  const double x = 0.170, y = 0.797;  // the BT.2020 green primary
+  const double want = lab_hue_deg(x / y * 0.678, 0.678, (1 - x - y) / y * 0.678);
+  const double clipped = lab_hue_deg(0.3576, 0.7152, 0.1192);  // BT.709's green
+  std::printf("BT.2020 green: hue %.1f, mapped %.1f, clipped %.1f\n", want, got, clipped);
+  EXPECT_NEAR(got, want, 8.0);
+  EXPECT_LT(std::fabs(got - want), std::fabs(clipped - want));
 }
 
 TEST(ColourConverter, HdrGreyStaysGrey) {
