@@ -82,12 +82,14 @@ bool known_matrix(AVColorSpace m) {
   }
 }
 
-AVColorPrimaries primaries_for(const ColourDescription& c, int height_px) {
+// Untagged primaries: BT.2020 with a BT.2020 matrix or an HDR curve; otherwise BT.709, also for
+// SD. SD files made from computer pictures (every editor and FFmpeg's own RGB to Y'CbCr) carry
+// BT.709/sRGB colours in the BT.601 matrix without converting primaries, and browsers show an
+// untagged SD file without a primaries conversion; files tagged with SMPTE-C or EBU primaries are
+// converted.
+AVColorPrimaries primaries_for(const ColourDescription& c) {
   if (c.matrix == AVCOL_SPC_BT2020_NCL || c.matrix == AVCOL_SPC_BT2020_CL || c.is_hdr())
     return AVCOL_PRI_BT2020;
-  if (c.matrix == AVCOL_SPC_BT470BG || c.matrix == AVCOL_SPC_SMPTE170M) {
-    return height_px == 576 || height_px == 288 ? AVCOL_PRI_BT470BG : AVCOL_PRI_SMPTE170M;
-  }
   return AVCOL_PRI_BT709;
 }
 
@@ -144,7 +146,7 @@ StreamColour complete_colour(AVColorSpace matrix, AVColorPrimaries primaries,
                   "' is not one shortpack knows; it is read as BT.709";
     c.transfer = AVCOL_TRC_BT709;
   }
-  c.primaries = known_primaries(primaries) ? primaries : primaries_for(c, height_px);
+  c.primaries = known_primaries(primaries) ? primaries : primaries_for(c);
   c.range = range == AVCOL_RANGE_JPEG || (range == AVCOL_RANGE_UNSPECIFIED && is_full_range_format(format))
                 ? AVCOL_RANGE_JPEG
                 : AVCOL_RANGE_MPEG;

@@ -2,9 +2,9 @@
 // converter per description that takes its pictures to the output's BT.709 SDR.
 //
 // Untagged fields: the matrix is BT.601 below 720 lines and BT.709 from there (what players
-// assume); primaries follow the matrix (BT.2020 for a BT.2020 matrix or an HDR curve, the SD
-// primaries of 576 or 480 lines for BT.601, else BT.709); the curve is BT.709's; the range is
-// limited unless the pixel format is a full-range one (yuvj*). A curve zimg does not know is
+// assume); primaries are BT.2020 for a BT.2020 matrix or an HDR curve, else BT.709 (SD too: what
+// editors write and browsers show); the curve is BT.709's; the range is limited unless the pixel
+// format is a full-range one (yuvj*). A curve zimg does not know is
 // read as BT.709 with a warning.
 #pragma once
 

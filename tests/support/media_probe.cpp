@@ -440,4 +440,21 @@ std::vector<std::string> leftover_files(const fs::path& folder) {
   return files;
 }
 
+std::array<double, 3> shown_rgb(double y, double cb, double cr, Matrix matrix) {
+  const double kr = matrix == Matrix::kBt709 ? 0.2126 : 0.299;
+  const double kb = matrix == Matrix::kBt709 ? 0.0722 : 0.114;
+  const double luma = (y - 16.0) * 255.0 / 219.0;
+  const double pb = (cb - 128.0) * 255.0 / 224.0;
+  const double pr = (cr - 128.0) * 255.0 / 224.0;
+  const double r = luma + 2.0 * (1.0 - kr) * pr;
+  const double b = luma + 2.0 * (1.0 - kb) * pb;
+  const double g = (luma - kr * r - kb * b) / (1.0 - kr - kb);
+  return {r, g, b};
+}
+
+std::array<double, 3> shown_rgb(const YuvPicture& picture, int x0, int y0, int x1, int y1, Matrix matrix) {
+  return shown_rgb(picture.mean(0, x0, y0, x1, y1), picture.mean(1, x0, y0, x1, y1),
+                   picture.mean(2, x0, y0, x1, y1), matrix);
+}
+
 }  // namespace shortpack::test

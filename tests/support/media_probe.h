@@ -4,6 +4,8 @@
 // demuxing, decoding or conversion, so they judge it independently.
 #pragma once
 
+#include <array>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -77,6 +79,15 @@ struct YuvPicture {
   // Mean of a plane (0 = Y, 1 = U, 2 = V) over the luma rectangle [x0, x1) x [y0, y1).
   [[nodiscard]] double mean(int plane, int x0, int y0, int x1, int y1) const;
 };
+
+// R'G'B' (0..255) of a limited-range Y'CbCr colour in the BT.709 or the BT.601 matrix: how a
+// player shows it. An untagged SD test source made by the ffmpeg program from an RGB lavfi source
+// is BT.601 (swscale's default) and is shown (and rendered by shortpack) as such; outputs are
+// BT.709. Comparing colours shown, not code values, keeps such tests about what they test.
+enum class Matrix { kBt601, kBt709 };
+std::array<double, 3> shown_rgb(double y, double cb, double cr, Matrix matrix);
+// The same for the mean of a luma rectangle [x0, x1) x [y0, y1) of a picture.
+std::array<double, 3> shown_rgb(const YuvPicture& picture, int x0, int y0, int x1, int y1, Matrix matrix);
 
 // Decodes the first video stream and returns the pictures with the given presentation-order
 // indices (0-based, any order; missing indices throw std::runtime_error).

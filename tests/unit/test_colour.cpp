@@ -15,10 +15,14 @@ StreamColour untagged(AVPixelFormat format, int height_px) {
 TEST(StreamColour, UntaggedSdIsBt601AndHdIsBt709) {
   const ColourDescription sd = untagged(AV_PIX_FMT_YUV420P, 480).colour;
   EXPECT_EQ(sd.matrix, AVCOL_SPC_SMPTE170M);
-  EXPECT_EQ(sd.primaries, AVCOL_PRI_SMPTE170M);
+  EXPECT_EQ(sd.primaries, AVCOL_PRI_BT709);  // what editors write and browsers show
   EXPECT_EQ(sd.range, AVCOL_RANGE_MPEG);
   EXPECT_FALSE(sd.is_output());
-  EXPECT_EQ(untagged(AV_PIX_FMT_YUV420P, 576).colour.primaries, AVCOL_PRI_BT470BG);
+  // Tagged SD primaries are kept (and converted).
+  EXPECT_EQ(complete_colour(AVCOL_SPC_BT470BG, AVCOL_PRI_BT470BG, AVCOL_TRC_BT709, AVCOL_RANGE_MPEG,
+                            AV_PIX_FMT_YUV420P, 576)
+                .colour.primaries,
+            AVCOL_PRI_BT470BG);
   const ColourDescription hd = untagged(AV_PIX_FMT_YUV420P, 720).colour;
   EXPECT_EQ(hd.matrix, AVCOL_SPC_BT709);
   EXPECT_EQ(hd.primaries, AVCOL_PRI_BT709);
