@@ -21,6 +21,11 @@
 //                        IDR slice (NAL type 5). An IDR empties the reference lists, so no picture
 //                        after it refers across it; x264's open-GOP keyframes are non-IDR I slices
 //                        and fail this rule. B-frame order inside a GOP is not inspected.
+//   decodes              every picture decodes without a decoder error, warning or concealment,
+//                        one per frame step of the declared frame rate from the stream's start to
+//                        its declared duration; names the time of the first bad picture and the
+//                        decoder's message (pipeline/render/decode_check.h). It runs beside the
+//                        other rules, on a frame-threaded decoder of its own.
 //   audio-codec          aac, profile LC (read from the AudioSpecificConfig)
 //   audio-sample-rate    the preset's rate exactly
 //   audio-channels       the preset's channel count exactly
