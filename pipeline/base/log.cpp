@@ -31,8 +31,8 @@ std::string bare_line(void* avcl, int level, const char* fmt, va_list args) {
 }
 
 void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
-  if (const LibavLogTap tap = g_tap.load(std::memory_order_acquire); tap != nullptr && avcl != nullptr &&
-                                                         level <= AV_LOG_WARNING) {
+  if (const LibavLogTap tap = g_tap.load(std::memory_order_acquire);
+      tap != nullptr && avcl != nullptr && level <= AV_LOG_INFO) {
     const std::string text = bare_line(avcl, level, fmt, args);
     if (!text.empty()) tap(avcl, level, text);
   }
@@ -46,7 +46,7 @@ void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
   if (level <= AV_LOG_ERROR) {
     t_last_libav_error = text;
     spdlog::debug("libav: {}", text);  // libav errors surface as our own Error; keep them for debug
-  } else if (level <= AV_LOG_WARNING) {
+  } else if (level <= AV_LOG_INFO) {
     spdlog::debug("libav: {}", text);
   } else {
     spdlog::trace("libav: {}", text);

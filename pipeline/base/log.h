@@ -12,7 +12,7 @@ void setup_logging(const std::string& level);
 // taps libav's messages needs it also when setup_logging() was not called (tests, tools).
 void install_libav_log_callback();
 
-// Called with every warning or error line libav logs (AV_LOG_WARNING or more severe), whatever
+// Called with every info, warning or error line libav logs (AV_LOG_INFO or more severe), whatever
 // the level chosen for the log, on the thread that logs it (a codec's own worker threads
 // included), without libav's "[name @ address]" prefix; `avcl` is libav's log context (the object
 // whose AVClass names the line). At most one tap; nullptr removes it. The tap must be thread-safe

@@ -20,6 +20,7 @@ std::atomic<int> g_live{0};
 
 void capture_codec_log_line(void* avcl, int level, const std::string& line) {
   if (g_live.load(std::memory_order_acquire) == 0) return;
+  if (level > AV_LOG_WARNING && !(level == AV_LOG_INFO && line.rfind("concealing ", 0) == 0)) return;
   // Only codec contexts: their first member is the AVClass pointer avcodec_get_class() returns.
   if (*static_cast<const AVClass* const*>(avcl) != avcodec_get_class()) return;
   auto* key = static_cast<CodecLogCapture*>(static_cast<AVCodecContext*>(avcl)->opaque);

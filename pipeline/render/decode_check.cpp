@@ -38,7 +38,7 @@ struct DecodePass {
   int64_t previous_pts = AV_NOPTS_VALUE;
   int flagged_frames = 0;
   int refused_packets = 0;
-  std::optional<Finding> first;  // earliest finding by presentation time
+  std::optional<Finding> first;   // earliest finding by presentation time
   std::optional<Finding> timing;  // the first missing, repeated or out-of-step picture
   size_t log_lines = 0;
 
@@ -114,25 +114,27 @@ void observe_frame(DecodePass& pass, const AVFrame& frame) {
   ++pass.frames;
   if ((frame.flags & AV_FRAME_FLAG_CORRUPT) || frame.decode_error_flags != 0) {
     ++pass.flagged_frames;
-    pass.note(pts, fmt::format("the decoder concealed damage (decode_error_flags {:#x}{})",
-                               frame.decode_error_flags,
-                               (frame.flags & AV_FRAME_FLAG_CORRUPT) ? ", corrupt" : ""));
+    pass.note(
+        pts, fmt::format("the decoder concealed damage (decode_error_flags {:#x}{})",
+                         frame.decode_error_flags, (frame.flags & AV_FRAME_FLAG_CORRUPT) ? ", corrupt" : ""));
   }
   if (pass.timing || pass.step <= 0 || pts == AV_NOPTS_VALUE) {
     pass.previous_pts = pts;
     return;
   }
-  const int64_t expected = pass.previous_pts == AV_NOPTS_VALUE ? pass.start_pts : pass.previous_pts + pass.step;
+  const int64_t expected =
+      pass.previous_pts == AV_NOPTS_VALUE ? pass.start_pts : pass.previous_pts + pass.step;
   const int64_t tolerance = 1;  // a tick of rounding between the rate and the time base
   if (pts > expected + tolerance) {
     const int64_t missing = (pts - expected + pass.step / 2) / pass.step;
-    pass.timing = Finding{expected, fmt::format("no picture (the next is at {}: {} missing)", time_of(pass, pts),
-                                                missing)};
+    pass.timing = Finding{
+        expected, fmt::format("no picture (the next is at {}: {} missing)", time_of(pass, pts), missing)};
   } else if (pass.previous_pts != AV_NOPTS_VALUE && pts <= pass.previous_pts) {
     pass.timing = Finding{pts, fmt::format("a picture repeats or goes back in time (after {})",
                                            time_of(pass, pass.previous_pts))};
   } else if (pts < expected - tolerance) {
-    pass.timing = Finding{pts, fmt::format("a picture out of step (expected at {})", time_of(pass, expected))};
+    pass.timing =
+        Finding{pts, fmt::format("a picture out of step (expected at {})", time_of(pass, expected))};
   }
   pass.previous_pts = pts;
 }
@@ -161,10 +163,13 @@ void check_count(DecodePass& pass) {
     pass.timing = Finding{end, fmt::format("no picture ({} decoded, the stream's duration holds {})",
                                            pass.frames, pass.declared_frames)};
   } else if (pass.frames > pass.declared_frames) {
-    pass.timing = Finding{pass.previous_pts, fmt::format("{} pictures decoded, the stream's duration holds {}",
-                                                         pass.frames, pass.declared_frames)};
+    pass.timing =
+        Finding{pass.previous_pts, fmt::format("{} pictures decoded, the stream's duration holds {}",
+                                               pass.frames, pass.declared_frames)};
   }
 }
+
+void conclude(DecodePass& pass, const CodecLogCapture& log);
 
 // Decodes every video packet once. With `attribute`, the decoder runs on this thread alone, so
 // that each logged line is tied to the packet being decoded.
@@ -198,26 +203,45 @@ void decode_all(DecodePass& pass, OpenedVideo& v, const fs::path& file, bool att
   while (receive_frames(pass, *v.codec, *frame, pass.previous_pts)) {
   }
   v.codec.reset();  // its threads are joined before the capture goes
+  conclude(pass, log);
+}
+
+// The findings in time order, the first one told with the decoder's own words.
+void conclude(DecodePass& pass, const CodecLogCapture& log) {
   check_count(pass);
   if (pass.timing) pass.note(pass.timing->pts, pass.timing->why);
   pass.log_lines = log.line_count();
   for (const CodecLogLine& line : log.lines()) {
     if (line.packet_pts != INT64_MIN) pass.note(line.packet_pts, line.text);
   }
-  // The decoder's own words say more than our flags: the first line logged at the time found.
-  const auto lines = log.lines();
-  const auto at = std::find_if(lines.begin(), lines.end(), [&](const CodecLogLine& l) {
-    return pass.first && (l.packet_pts == pass.first->pts || l.packet_pts == INT64_MIN);
-  });
-  if (at != lines.end() && pass.first && at->text != pass.first->why) pass.first->why += ": " + at->text;
-  if (!pass.first && !lines.empty()) pass.first = Finding{INT64_MAX, lines.front().text};
+  // The decoder's own words say more than our flags: its first line, with the time of its packet
+  // when that is not the time found.
+  const std::vector<CodecLogLine> lines = log.lines();
+  if (lines.empty()) return;
+  const CodecLogLine& said = lines.front();
+  if (!pass.first) {
+    pass.first = Finding{INT64_MAX, "decoder: " + said.text};
+  } else if (said.text != pass.first->why) {
+    pass.first->why += "; decoder: " + said.text;
+    if (said.packet_pts != INT64_MIN && said.packet_pts != pass.first->pts) {
+      pass.first->why += " (packet at " + time_of(pass, said.packet_pts) + ")";
+    }
+  }
 }
 
 std::string describe(const DecodePass& pass) {
   const std::string when =
       pass.first->pts == INT64_MAX ? "somewhere" : "first bad picture at " + time_of(pass, pass.first->pts);
-  return fmt::format("{}: {} ({} pictures decoded, {} flagged, {} decoder messages, {} packets refused)", when,
-                     pass.first->why, pass.frames, pass.flagged_frames, pass.log_lines, pass.refused_packets);
+  return fmt::format("{}: {} ({} pictures decoded, {} flagged, {} decoder messages, {} packets refused)",
+                     when, pass.first->why, pass.frames, pass.flagged_frames, pass.log_lines,
+                     pass.refused_packets);
+}
+
+CheckRule passed_rule(const DecodePass& pass) {
+  return {"decodes", true,
+          fmt::format("{} pictures, {} apart, none damaged", pass.frames,
+                      seconds_text(double(pass.step) * av_q2d(pass.time_base))),
+          kLimit};
 }
 
 }  // namespace
@@ -234,12 +258,7 @@ CheckRule decodes_rule(const fs::path& file) {
       return {"decodes", false, e.what(), kLimit};
     }
   }
-  if (pass.clean()) {
-    return {"decodes", true,
-            fmt::format("{} pictures, {} apart, none damaged", pass.frames,
-                        seconds_text(double(pass.step) * av_q2d(pass.time_base))),
-            kLimit};
-  }
+  if (pass.clean()) return passed_rule(pass);
   // A finding: decode again on one thread to tie each of the decoder's messages to its packet.
   DecodePass exact;
   try {
@@ -248,7 +267,8 @@ CheckRule decodes_rule(const fs::path& file) {
   } catch (const Error& e) {
     return {"decodes", false, describe(pass) + "; " + e.what(), kLimit};
   }
-  return {"decodes", false, describe(exact.first ? exact : pass), kLimit};
+  if (exact.clean()) return passed_rule(exact);  // the one-thread decode is the reference
+  return {"decodes", false, describe(exact), kLimit};
 }
 
 }  // namespace shortpack

@@ -1,8 +1,8 @@
 #include "pipeline/render/test_damage.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>

@@ -438,14 +438,17 @@ TEST_F(RenderBasic, OutputDamagedAfterMuxingFailsTheRendersDecodesCheck) {
   EXPECT_NE(error.find("decodes first bad picture at "), std::string::npos) << error;
   bool decodes_failed = false;
   for (const auto& c : damaged->at("checks")) {
-    if (c.at("name") == "decodes") decodes_failed = !c.at("passed").get<bool>();
-    else EXPECT_TRUE(c.at("passed").get<bool>()) << "only decodes may fail: " << c.dump();
+    if (c.at("name") == "decodes")
+      decodes_failed = !c.at("passed").get<bool>();
+    else
+      EXPECT_TRUE(c.at("passed").get<bool>()) << "only decodes may fail: " << c.dump();
   }
   EXPECT_TRUE(decodes_failed) << damaged->dump(2);
   const fs::path rejected = out / "damaged/good/good.small-portrait.en.rejected.mp4";
   EXPECT_TRUE(fs::is_regular_file(rejected));
   EXPECT_EQ(test::list_files(out / "damaged", ".mp4"),
-            (std::vector<std::string>{"good/good.small-landscape.en.mp4", "good/good.small-portrait.en.rejected.mp4"}));
+            (std::vector<std::string>{"good/good.small-landscape.en.mp4",
+                                      "good/good.small-portrait.en.rejected.mp4"}));
   // ffmpeg as the judge: warnings on the rejected file, none on the conforming one.
   const auto judge = [](const fs::path& file) {
     return test::run_command("ffmpeg -nostdin -hide_banner -v warning -i " + shell_quote(file.string()) +
