@@ -345,7 +345,7 @@ TEST_F(CheckTest, UnreadableFileIsAMediaError) {
 // What the ffmpeg program finds decoding a file's video on one thread: the lines it prints at
 // warning level or above (what `ffmpeg -v warning -i F -f null -` reports) and, placed by the
 // showinfo filter, the time of the first bad picture: the first one it calls corrupt, or where its
-// pictures stop following each other one frame step (`step_s`) apart.
+// pictures stop following each other one frame step (`step_s`) apart or stop before the end.
 struct FfmpegDecoding {
   std::vector<std::string> warnings;
   std::vector<double> times_s;  // every picture shown, in order
@@ -379,6 +379,13 @@ FfmpegDecoding ffmpeg_decoding(const fs::path& file, double step_s) {
     }
     next_is_corrupt = false;
     judged.times_s.push_back(t);
+  }
+  // Pictures that stop before the end the container states are missing from there on.
+  const auto duration = test::run_command("ffprobe -v error -show_entries format=duration -of csv=p=0 " +
+                                          shell_quote(file.string()));
+  const double end_s = std::stod(duration.output);
+  if (judged.first_bad_s < 0 && !judged.times_s.empty() && judged.times_s.back() + 1.5 * step_s < end_s) {
+    judged.first_bad_s = judged.times_s.back() + step_s;
   }
   return judged;
 }
