@@ -438,10 +438,11 @@ TEST_F(RenderBasic, OutputDamagedAfterMuxingFailsTheRendersDecodesCheck) {
   EXPECT_NE(error.find("decodes first bad picture at "), std::string::npos) << error;
   bool decodes_failed = false;
   for (const auto& c : damaged->at("checks")) {
-    if (c.at("name") == "decodes")
+    if (c.at("rule") == "decodes") {
       decodes_failed = !c.at("passed").get<bool>();
-    else
+    } else {
       EXPECT_TRUE(c.at("passed").get<bool>()) << "only decodes may fail: " << c.dump();
+    }
   }
   EXPECT_TRUE(decodes_failed) << damaged->dump(2);
   const fs::path rejected = out / "damaged/good/good.small-portrait.en.rejected.mp4";
