@@ -87,7 +87,7 @@ OpenedVideo open_video(const fs::path& file, int threads) {
 }
 
 // The stream's declared frame step, start and frame count.
-void read_declaration(DecodePass& pass, const AVStream& stream, const AVFormatContext& format) {
+void read_declaration(DecodePass& pass, const AVStream& stream) {
   pass.time_base = stream.time_base;
   AVRational rate = stream.r_frame_rate;
   if (rate.num <= 0 || rate.den <= 0) rate = stream.avg_frame_rate;
@@ -95,12 +95,10 @@ void read_declaration(DecodePass& pass, const AVStream& stream, const AVFormatCo
     pass.step = av_rescale_q(1, av_inv_q(rate), stream.time_base);
   }
   pass.start_pts = stream.start_time != AV_NOPTS_VALUE ? stream.start_time : 0;
-  int64_t duration = stream.duration;
-  if (duration == AV_NOPTS_VALUE && format.duration != AV_NOPTS_VALUE) {
-    duration = av_rescale_q(format.duration, AV_TIME_BASE_Q, stream.time_base);
-  }
-  if (pass.step > 0 && duration != AV_NOPTS_VALUE) {
-    pass.declared_frames = (duration + pass.step / 2) / pass.step;
+  // Only the stream's own duration (MP4: its track's): the container's is the longest stream's,
+  // and Matroska states none per stream, so there the count is not checked, only the steps.
+  if (pass.step > 0 && stream.duration != AV_NOPTS_VALUE && stream.duration > 0) {
+    pass.declared_frames = (stream.duration + pass.step / 2) / pass.step;
   }
 }
 
@@ -177,7 +175,7 @@ void decode_all(DecodePass& pass, OpenedVideo& v, const fs::path& file, bool att
   CodecLogCapture log(*v.codec);
   check_av(avcodec_open2(v.codec.get(), v.codec->codec, nullptr), ErrorKind::kMedia,
            file.string() + ": opening the video decoder");
-  read_declaration(pass, *v.stream, *v.format);
+  read_declaration(pass, *v.stream);
   PacketPtr packet = make_packet();
   FramePtr frame = make_frame();
   bool more = true;

@@ -9,7 +9,8 @@
 //   - a picture flagged corrupt (AV_FRAME_FLAG_CORRUPT) or concealed (decode_error_flags);
 //   - a picture missing, repeated or out of step: presentation times must run from the stream's
 //     start in steps of one frame of its declared frame rate (r_frame_rate), with neither gap nor
-//     duplicate, and the count must be the declared duration's (stream duration / frame step).
+//     duplicate, and the count must be the declared duration's (the stream's own duration / frame
+//     step; not checked when the container states none for the stream, as Matroska).
 // `found` names the time of the first bad picture (stream presentation time, as ffprobe shows it)
 // and the decoder's own message. The first pass decodes with frame threads; only a file with a
 // finding is decoded again on one thread, where each message can be tied to its packet, and that
