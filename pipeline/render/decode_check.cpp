@@ -198,7 +198,9 @@ void decode_all(DecodePass& pass, OpenedVideo& v, const fs::path& file, bool att
     more = receive_frames(pass, *v.codec, *frame, pts);
   }
   avcodec_send_packet(v.codec.get(), nullptr);
-  while (receive_frames(pass, *v.codec, *frame, pass.previous_pts)) {
+  // Draining ends in EOF; the bound only keeps a decoder that keeps failing from spinning forever.
+  for (int drained = 0; drained < 4096 && receive_frames(pass, *v.codec, *frame, pass.previous_pts);
+       ++drained) {
   }
   v.codec.reset();  // its threads are joined before the capture goes
   conclude(pass, log);
