@@ -1,7 +1,8 @@
 // Conformance check: reads a finished file the way a platform would and compares it with a preset.
 //
 // check_file() opens the file with libavformat, reads every packet once, decodes the audio for
-// loudness (ITU-R BS.1770 via LoudnessMeter) and walks the top-level MP4 boxes itself. It returns
+// loudness (ITU-R BS.1770 via LoudnessMeter) and walks the top-level MP4 boxes itself; beside that
+// pass, on a thread of its own, it decodes every picture of the video (decode_check.h). It returns
 // one rule per property, each with the value found and the limit as text, in a fixed order:
 //
 //   container            MP4 (mov,mp4 demuxer with an ISO/MP4 major brand, not QuickTime 'qt  ')
