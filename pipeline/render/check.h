@@ -1,7 +1,8 @@
 // Conformance check: reads a finished file the way a platform would and compares it with a preset.
 //
 // check_file() opens the file with libavformat, reads every packet once, decodes the audio for
-// loudness (ITU-R BS.1770 via LoudnessMeter) and walks the top-level MP4 boxes itself. It returns
+// loudness (ITU-R BS.1770 via LoudnessMeter) and walks the top-level MP4 boxes itself; beside that
+// pass, on a thread of its own, it decodes every picture of the video (decode_check.h). It returns
 // one rule per property, each with the value found and the limit as text, in a fixed order:
 //
 //   container            MP4 (mov,mp4 demuxer with an ISO/MP4 major brand, not QuickTime 'qt  ')
@@ -21,6 +22,11 @@
 //                        IDR slice (NAL type 5). An IDR empties the reference lists, so no picture
 //                        after it refers across it; x264's open-GOP keyframes are non-IDR I slices
 //                        and fail this rule. B-frame order inside a GOP is not inspected.
+//   decodes              every picture decodes without a decoder error, warning or concealment,
+//                        one per frame step of the declared frame rate from the stream's start to
+//                        its declared duration; names the time of the first bad picture and the
+//                        decoder's message (pipeline/render/decode_check.h). It runs beside the
+//                        other rules, on a frame-threaded decoder of its own.
 //   audio-codec          aac, profile LC (read from the AudioSpecificConfig)
 //   audio-sample-rate    the preset's rate exactly
 //   audio-channels       the preset's channel count exactly

@@ -25,6 +25,7 @@
 #include "pipeline/media/mp4_writer.h"
 #include "pipeline/render/audio_timeline.h"
 #include "pipeline/render/output_safety.h"
+#include "pipeline/render/test_damage.h"
 #include "pipeline/render/timeline.h"
 
 namespace shortpack {
@@ -262,6 +263,7 @@ struct EncoderBranch {
 };
 
 void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
+  apply_test_damage(r.path);  // test-only, off unless SHORTPACK_TEST_DAMAGE_OUTPUT names this file
   std::error_code ec;
   r.bytes = static_cast<int64_t>(fs::file_size(r.path, ec));
   r.sha256 = sha256_file(r.path);

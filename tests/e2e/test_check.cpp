@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <clocale>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -93,7 +96,8 @@ TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
   const CheckReport report = check_file(conforming_, tiktok());
   EXPECT_TRUE(report.passed()) << describe_failures(report);
   EXPECT_EQ(describe_failures(report), "");
-  ASSERT_EQ(report.rules.size(), 18u);
+  ASSERT_EQ(report.rules.size(), 19u);
+  EXPECT_EQ(report.find("decodes")->found, "60 pictures, 0.033 s apart, none damaged");
   EXPECT_EQ(report.find("frame-size")->found, "1080x1920");
   EXPECT_EQ(report.find("video-codec")->found, "h264");
   EXPECT_EQ(report.find("pixel-format")->found, "yuv420p");
@@ -334,6 +338,193 @@ TEST_F(CheckTest, UnreadableFileIsAMediaError) {
       test::run_shortpack("check " + shell_quote(conforming_.string()) + " --platform tiktokk");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("known: facebook-feed"), std::string::npos) << unknown.output;
+}
+
+// ---- decodes ----------------------------------------------------------------------------------
+
+// What the ffmpeg program finds decoding a file's video on one thread: the lines it prints at
+// warning level or above (what `ffmpeg -v warning -i F -f null -` reports) and, placed by the
+// showinfo filter, the time of the first bad picture: the first one it calls corrupt, or where its
+// pictures stop following each other one frame step (`step_s`) apart or stop before the end.
+struct FfmpegDecoding {
+  std::vector<std::string> warnings;
+  std::vector<double> times_s;  // every picture shown, in order
+  double first_bad_s = -1.0;    // -1: none
+};
+
+double number_after(const std::string& text, const std::string& key) {
+  const size_t at = text.find(key);
+  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + key.size()));
+}
+
+FfmpegDecoding ffmpeg_decoding(const fs::path& file, double step_s) {
+  const auto result = test::run_command("ffmpeg -nostdin -hide_banner -loglevel level+info -threads 1 -i " +
+                                        shell_quote(file.string()) + " -map 0:v -vf showinfo -f null - 2>&1");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  FfmpegDecoding judged;
+  bool next_is_corrupt = false;
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("[warning]") != std::string::npos || line.find("[error]") != std::string::npos) {
+      judged.warnings.push_back(line);
+      if (line.find("corrupt decoded frame") != std::string::npos) next_is_corrupt = true;
+      continue;
+    }
+    if (line.find("Parsed_showinfo") == std::string::npos || line.find(" pts_time:") == std::string::npos)
+      continue;
+    const double t = number_after(line, " pts_time:");
+    if (judged.first_bad_s < 0 && next_is_corrupt) judged.first_bad_s = t;
+    if (judged.first_bad_s < 0 && !judged.times_s.empty() && t - judged.times_s.back() > 1.5 * step_s) {
+      judged.first_bad_s = judged.times_s.back() + step_s;
+    }
+    next_is_corrupt = false;
+    judged.times_s.push_back(t);
+  }
+  // Pictures that stop before the end the container states are missing from there on.
+  const auto duration = test::run_command("ffprobe -v error -show_entries format=duration -of csv=p=0 " +
+                                          shell_quote(file.string()));
+  const double end_s = std::stod(duration.output);
+  if (judged.first_bad_s < 0 && !judged.times_s.empty() && judged.times_s.back() + 1.5 * step_s < end_s) {
+    judged.first_bad_s = judged.times_s.back() + step_s;
+  }
+  return judged;
+}
+
+struct PacketEntry {
+  double pts_s = 0.0;
+  int64_t size = 0;
+  int64_t pos = 0;
+  bool key = false;
+};
+
+// The video packets in file order, read by ffprobe.
+std::vector<PacketEntry> video_packets(const fs::path& file) {
+  const auto result = test::run_command(
+      "ffprobe -v error -select_streams v -show_entries "
+      "packet=pts_time,size,pos,flags -of csv=p=0 " +
+      shell_quote(file.string()));
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  std::vector<PacketEntry> packets;
+  std::istringstream lines(result.output);
+  for (std::string line; std::getline(lines, line);) {
+    PacketEntry p;
+    char flags[8] = {};
+    if (std::sscanf(line.c_str(), "%lf,%" SCNd64 ",%" SCNd64 ",%7s", &p.pts_s, &p.size, &p.pos, flags) == 4) {
+      p.key = flags[0] == 'K';
+      packets.push_back(p);
+    }
+  }
+  return packets;
+}
+
+// The time the `decodes` rule names ("first bad picture at 1.167 s: ..."), -1 when it names none.
+double decodes_time(const CheckReport& report) {
+  const CheckRule* rule = report.find("decodes");
+  return rule == nullptr ? -1.0 : number_after(rule->found, "first bad picture at ");
+}
+
+class DecodesTest : public CheckTest {
+ protected:
+  // 4 s at 360x640 with B-frames (x264 veryfast, as renders are made), a keyframe every 2 s.
+  static fs::path good() {
+    const fs::path file = path("decodes-good.mp4");
+    if (!fs::exists(file)) {
+      test::make_clip(file, 4.0, "testsrc2=size=360x640:rate=30", stereo_tone(0.2),
+                      "-c:v libx264 -preset veryfast -pix_fmt yuv420p -g 60 -keyint_min 60 -sc_threshold 0 "
+                      "-c:a aac -b:a 128k -ar 48000 -ac 2 -movflags +faststart");
+    }
+    return file;
+  }
+  // Both judges agree on the time, and the CLI fails the file with exit code 1.
+  static void expect_decodes_fails_at(const fs::path& file, double expected_s, const FfmpegDecoding& judged) {
+    const CheckReport report = check_file(file, small_tiktok());
+    ASSERT_NE(report.find("decodes"), nullptr);
+    EXPECT_FALSE(report.find("decodes")->passed) << report.find("decodes")->found;
+    EXPECT_NEAR(judged.first_bad_s, expected_s, 0.002);
+    EXPECT_NEAR(decodes_time(report), judged.first_bad_s, 0.002) << report.find("decodes")->found;
+    const auto cli = test::run_shortpack("check " + shell_quote(file.string()) + " --platform tiktok");
+    EXPECT_EQ(cli.exit_code, 1) << cli.output;
+    EXPECT_NE(cli.output.find("FAIL  decodes"), std::string::npos) << cli.output;
+  }
+};
+
+TEST_F(DecodesTest, GoodFileDecodesCleanly) {
+  const FfmpegDecoding judged = ffmpeg_decoding(good(), 1.0 / 30);
+  ASSERT_TRUE(judged.warnings.empty()) << judged.warnings.front();
+  ASSERT_EQ(judged.times_s.size(), 120u);
+  const CheckReport report = check_file(good(), small_tiktok());
+  EXPECT_TRUE(report.passed()) << describe_failures(report);
+  EXPECT_EQ(report.find("decodes")->found, "120 pictures, 0.033 s apart, none damaged");
+}
+
+// 256 bytes inverted inside a P picture of the first GOP: the decoder conceals the damage, and the
+// rule names that picture and the decoder's message.
+TEST_F(DecodesTest, BytesFlippedInsideOneGopFailDecodesAtThatPicture) {
+  const fs::path file = path("decodes-flipped.mp4");
+  fs::copy_file(good(), file, fs::copy_options::overwrite_existing);
+  const auto packets = video_packets(file);
+  const auto p_picture = std::find_if(packets.begin(), packets.end(), [](const PacketEntry& p) {
+    return !p.key && p.pts_s >= 1.0 && p.size >= 3000;  // B pictures are smaller
+  });
+  ASSERT_NE(p_picture, packets.end());
+  std::string bytes = test::read_text(file);
+  for (int64_t i = p_picture->pos + 60; i < p_picture->pos + 60 + 256; ++i) bytes[size_t(i)] ^= char(0xff);
+  test::write_text(file, bytes);
+
+  const FfmpegDecoding judged = ffmpeg_decoding(file, 1.0 / 30);
+  ASSERT_FALSE(judged.warnings.empty()) << "ffmpeg found nothing wrong: the damage missed";
+  expect_decodes_fails_at(file, p_picture->pts_s, judged);
+  const CheckReport report = check_file(file, small_tiktok());
+  // The decoder's own words, e.g. "left block unavailable for requested intra mode".
+  EXPECT_NE(report.find("decodes")->found.find("concealed damage"), std::string::npos)
+      << report.find("decodes")->found;
+  EXPECT_TRUE(report.find("constant-frame-rate")->passed);  // the packets themselves are all there
+}
+
+// The first GOP of the good file (its first 60 packets: the pictures up to 2 s), then 1.5 s from
+// another encode (x264 ultrafast: CAVLC, other parameter sets) joined by stream copy without its
+// parameter sets: the MP4 keeps only the first encode's (avcC), so the decoder reads the appended
+// pictures with the wrong ones. Video only: the join of the sound is not what is tested.
+TEST_F(DecodesTest, SpanAppendedWithoutItsParameterSetsFailsDecodesWhereItStarts) {
+  const fs::path head = path("decodes-head.mp4");
+  const fs::path other = path("decodes-other.mp4");
+  const fs::path list = path("decodes-join.txt");
+  const fs::path file = path("decodes-joined.mp4");
+  ffmpeg("-i " + shell_quote(good().string()) + " -map 0:v -frames:v 60 -c copy " +
+         shell_quote(head.string()));
+  test::make_clip(other, 1.5, "testsrc2=size=360x640:rate=30", "",
+                  "-c:v libx264 -preset ultrafast -pix_fmt yuv420p");
+  test::write_text(list,
+                   "file " + shell_quote(head.string()) + "\nfile " + shell_quote(other.string()) + "\n");
+  ffmpeg("-f concat -safe 0 -auto_convert 0 -i " + shell_quote(list.string()) +
+         " -map 0:v -c copy -movflags +faststart " + shell_quote(file.string()));
+
+  const FfmpegDecoding judged = ffmpeg_decoding(file, 1.0 / 30);
+  ASSERT_FALSE(judged.warnings.empty()) << "ffmpeg decoded the join without a complaint";
+  // The first picture of the appended span follows the last of the head one frame step later.
+  const auto packets = video_packets(file);
+  const auto join =
+      std::find_if(packets.begin() + 1, packets.end(), [](const PacketEntry& p) { return p.key; });
+  ASSERT_NE(join, packets.end());
+  expect_decodes_fails_at(file, join->pts_s, judged);
+}
+
+// One picture's packet taken out of the middle (stream copy through the noise filter): no
+// decoder sees an error, but a picture is missing where it was.
+TEST_F(DecodesTest, FrameDroppedFromTheMiddleFailsDecodesWhereItIsMissing) {
+  const fs::path file = path("decodes-dropped.mp4");
+  ffmpeg("-i " + shell_quote(good().string()) + " -c copy -bsf:v " + shell_quote("noise=drop=eq(n\\,45)") +
+         " -movflags +faststart " + shell_quote(file.string()));
+  const auto before = video_packets(good());
+  ASSERT_EQ(before.size(), 120u);
+  ASSERT_EQ(video_packets(file).size(), 119u);
+  const double dropped_s = before[45].pts_s;  // the 46th packet in file (decoding) order
+
+  const FfmpegDecoding judged = ffmpeg_decoding(file, 1.0 / 30);
+  expect_decodes_fails_at(file, dropped_s, judged);
+  const CheckReport report = check_file(file, small_tiktok());
+  EXPECT_NE(report.find("decodes")->found.find("no picture"), std::string::npos)
+      << report.find("decodes")->found;
 }
 
 // Every built-in preset accepts a file that ffmpeg made to its numbers; this ties the preset

@@ -408,6 +408,57 @@ TEST_F(RenderBasic, ClipLongerThanAPlatformAllowsFailsThatOutputOnly) {
   EXPECT_EQ(test::leftover_files(out / "limits"), std::vector<std::string>{});
 }
 
+// The render's own check decodes every picture: an output damaged after muxing (the test-only
+// hook SHORTPACK_TEST_DAMAGE_OUTPUT inverts bytes inside one of its pictures) fails rule
+// `decodes`, is kept as .rejected.mp4, and the other output of the clip stays conforming. ffmpeg
+// judges the same two files independently.
+TEST_F(RenderBasic, OutputDamagedAfterMuxingFailsTheRendersDecodesCheck) {
+  need_good();
+  const fs::path campaign = root() / "damaged.yaml";
+  write_text(campaign,
+             "name: damaged\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait, small-landscape]\n"
+             "clips:\n"
+             "  - {id: good, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / "out-damaged";
+  const auto run = test::run_command("SHORTPACK_TEST_DAMAGE_OUTPUT=good.small-portrait.en.mp4 " +
+                                     shell_quote(test::shortpack_binary()) + " render " +
+                                     shell_quote(campaign.string()) + " --out " + shell_quote(out.string()) +
+                                     " --presets " + shell_quote((root() / "presets").string()));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(out / "damaged/report.json");
+  const nlohmann::json* damaged = test::find_output(report, "good", "small-portrait", "en");
+  const nlohmann::json* intact = test::find_output(report, "good", "small-landscape", "en");
+  ASSERT_NE(damaged, nullptr);
+  ASSERT_NE(intact, nullptr);
+  EXPECT_EQ(intact->at("status"), "ok") << intact->dump(2);
+  EXPECT_EQ(damaged->at("status"), "failed") << damaged->dump(2);
+  const std::string error = damaged->value("error", "");
+  EXPECT_NE(error.find("decodes first bad picture at "), std::string::npos) << error;
+  bool decodes_failed = false;
+  for (const auto& c : damaged->at("checks")) {
+    if (c.at("rule") == "decodes") {
+      decodes_failed = !c.at("passed").get<bool>();
+    } else {
+      EXPECT_TRUE(c.at("passed").get<bool>()) << "only decodes may fail: " << c.dump();
+    }
+  }
+  EXPECT_TRUE(decodes_failed) << damaged->dump(2);
+  const fs::path rejected = out / "damaged/good/good.small-portrait.en.rejected.mp4";
+  EXPECT_TRUE(fs::is_regular_file(rejected));
+  EXPECT_EQ(test::list_files(out / "damaged", ".mp4"),
+            (std::vector<std::string>{"good/good.small-landscape.en.mp4",
+                                      "good/good.small-portrait.en.rejected.mp4"}));
+  // ffmpeg as the judge: warnings on the rejected file, none on the conforming one.
+  const auto judge = [](const fs::path& file) {
+    return test::run_command("ffmpeg -nostdin -hide_banner -v warning -i " + shell_quote(file.string()) +
+                             " -f null - 2>&1");
+  };
+  EXPECT_NE(judge(rejected).output, "");
+  EXPECT_EQ(judge(out / "damaged/good/good.small-landscape.en.mp4").output, "");
+}
+
 TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
   need_good();
   const fs::path campaign = root() / "tiktok.yaml";
@@ -442,7 +493,7 @@ TEST_F(RenderBasic, RealTikTokPresetGivesAFileThatPassesCheck) {
   const nlohmann::json* o = test::find_output(report, "good", "tiktok", "en");
   ASSERT_NE(o, nullptr);
   EXPECT_EQ(o->at("status"), "ok") << o->dump(2);
-  ASSERT_EQ(o->at("checks").size(), 18u);
+  ASSERT_EQ(o->at("checks").size(), 19u);
   for (const auto& c : o->at("checks")) EXPECT_TRUE(c.at("passed").get<bool>()) << c.dump();
   const auto check = test::run_shortpack("check " + shell_quote(file.string()) + " --platform tiktok");
   EXPECT_EQ(check.exit_code, 0) << check.output;
