@@ -35,7 +35,7 @@ struct Script {
   [[nodiscard]] Bound bound(Quantity q) const {
     switch (q) {
       case Quantity::kSize:
-        return {-height, height, 0};
+        return {-height / 2, height / 2, 0};
       case Quantity::kRelativeSize:
         return {-1e9, 10, 0};
       case Quantity::kScale:
@@ -43,11 +43,11 @@ struct Script {
       case Quantity::kSpacing:
         return {-width, width, 0};
       case Quantity::kBorder:
-        return {-height / 8, height / 8, 0};
+        return {-height / 16, height / 16, 0};
       case Quantity::kShadow:
         return {-height / 4, height / 4, 0};
       case Quantity::kBlur:
-        return {-height / 24, height / 24, 0};
+        return {-height / 32, height / 32, 0};
       case Quantity::kBe:
         return {-20, 20, 0};
       case Quantity::kShear:
@@ -298,7 +298,8 @@ std::string AssClamp::header_line(std::string_view line, int line_no, std::vecto
                              "borderstyle",   "outline",    "shadow"}
           : style_format_;
   // Rebuilt only when something is clamped, so that a normal line stays as written.
-  const size_t value_at = static_cast<size_t>(t.data() - line.data()) + 6;
+  size_t value_at = static_cast<size_t>(t.data() - line.data()) + 6;
+  while (value_at < line.size() && (line[value_at] == ' ' || line[value_at] == '\t')) ++value_at;
   const std::vector<std::string_view> fields =
       captions::split_ass_fields(line.substr(value_at), format.size());
   const Script script{width_, height_};

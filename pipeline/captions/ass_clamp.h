@@ -6,13 +6,13 @@
 //
 // Bounds, in the script's own units (PlayResX x PlayResY, libass's defaults when not given; H is
 // PlayResY, W PlayResX):
-//   font size (\fs, style Fontsize)          <= H (one line as tall as the frame); \fs+N / \fs-N
+//   font size (\fs, style Fontsize)          <= H / 2 (two lines fill the frame); \fs+N / \fs-N
 //                                               (relative to the style's size) at most +10 (twice)
 //   scale (\fscx \fscy, style ScaleX/ScaleY) <= 400 %
 //   spacing (\fsp, style Spacing)            within +-W
-//   border (\bord \xbord \ybord, Outline)    <= H / 8
+//   border (\bord \xbord \ybord, Outline)    <= H / 16
 //   shadow (\shad \xshad \yshad, Shadow)     within +-H / 4
-//   blur (\blur) <= H / 24, \be <= 20; shear (\fax \fay) within +-2
+//   blur (\blur) <= H / 32, \be <= 20; shear (\fax \fay) within +-2
 //   drawings (\p): each coordinate within +-2 x max(W, H) once scaled by the drawing's \pN level,
 //   and at most kMaxDrawingPoints points per event (the rest of the drawing is dropped)
 // Inside \t(...) animations the same bounds apply. A value that is not a finite number (inf,

@@ -76,9 +76,10 @@ struct ClipGraphSpec {
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
   // No frame decoded or encoded for this long: the clip fails (see stall_watchdog.h). 0: never.
   double stall_timeout_s = 0.0;
-  // Captions (ass_script) of one frame that take longer than this to draw, in CPU time of the
-  // drawing thread, fail that language's outputs with Error(kLimit) naming the cue, the time and
-  // the limit; the other outputs go on. 0: no limit.
+  // Captions (ass_script) of one frame, or of the last second of frames, that take longer than
+  // this to draw, in CPU time of the drawing thread, fail that language's outputs with
+  // Error(kLimit) naming the cue, the time and the limit; the other outputs go on. (The second:
+  // frames that each stay just under the limit would still take minutes.) 0: no limit.
   int64_t caption_frame_ms = 0;
   // Called by the serial input node after each source frame (progress reports, tests).
   std::function<void(int64_t index)> on_source_frame;
@@ -147,11 +148,14 @@ class LanguageStage {
  private:
   [[nodiscard]] FramePtr with_card_text(const GeometryFrame::Layer& layer);
   static int64_t thread_cpu_ns();
-  void check_caption_time(int64_t cpu_ns, int64_t time_ms) const;
+  void check_caption_time(int64_t cpu_ns, int64_t time_ms);
   const GeometryStage& geometry_;
   double fps_;
   int64_t caption_frame_ms_ = 0;
   std::vector<LanguageBranchSpec::CueSource> caption_cues_;
+  std::vector<int64_t> recent_ns_;  // drawing time of the last second of frames (a ring)
+  size_t recent_next_ = 0;
+  int64_t recent_sum_ns_ = 0;
   std::unique_ptr<CaptionBurner> captions_;
   std::vector<std::unique_ptr<CaptionBurner>> cards_;  // per segment; null: no text
 };

@@ -329,6 +329,16 @@ std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& l
          " TP=" + std::to_string(p.loudness.true_peak_dbtp);
 }
 
+// Where each cue of a timed track comes from, for the message of a frame whose captions take too
+// long to draw.
+std::vector<LanguageBranchSpec::CueSource> cue_sources_of(const SubtitleTrack& timed) {
+  std::vector<LanguageBranchSpec::CueSource> out;
+  out.reserve(timed.cues.size());
+  for (const Cue& cue : timed.cues)
+    out.push_back({cue.start_ms, cue.end_ms, timed.source.string() + ":" + std::to_string(cue.line)});
+  return out;
+}
+
 // The text of one output (its variant's captions, title and card texts) as a language branch at
 // geometry `g`; the output's timed captions are kept for its sidecar files. What the script
 // builder draws differently from what is written is added to `warnings`.
@@ -405,10 +415,7 @@ LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, co
   }
   if (!timed.cues.empty() || !title.text.empty())
     l.ass_script = build_ass_script(timed, style, layout, title, {}, &warnings);
-  for (const Cue& cue : timed.cues) {
-    l.caption_cues.push_back(
-        {cue.start_ms, cue.end_ms, timed.source.string() + ":" + std::to_string(cue.line)});
-  }
+  l.caption_cues = cue_sources_of(timed);
   return l;
 }
 

@@ -311,8 +311,8 @@ TEST_P(HeavyCaptions, FinishInBoundedTimeAndMemory) {
   ASSERT_NE(at, std::string::npos) << r.output;
   const double peak_gb = std::stod(r.output.substr(at + 12)) / (1024.0 * 1024.0);
   EXPECT_LT(peak_gb, 1.5) << r.output;
-  // The clamps are warnings naming the file and the event's line (line 9 is the first event).
-  EXPECT_THAT(r.output, HasSubstr(subs.string() + ":9: values beyond what the 384x288 script can show are "
+  // The clamps are warnings naming the file and the event's line (line 12 is the first event).
+  EXPECT_THAT(r.output, HasSubstr(subs.string() + ":12: values beyond what the 384x288 script can show are "
                                                   "clamped"));
   const fs::path mp4 = dir_ / "out/hostile/heavy/heavy.tiktok.en.mp4";
   if (r.exit_code == 0) {
@@ -347,7 +347,7 @@ TEST_F(Hostile, CaptionsOverTheDrawingBudgetFailTheirOutputAlone) {
   EXPECT_EQ(run.exit_code, 3) << run.output;
   const std::string message =
       subs.string() +
-      ":9: the cue at 0 s of the output took [0-9.]+ s to draw one frame, over the limit "
+      ":12: the cue at 0 s of the output took [0-9.]+ s to draw one frame, over the limit "
       "of 0.001 s \\(40 cues on screen\\); .*--limit caption_frame_ms=N";
   EXPECT_THAT(run.output, ::testing::ContainsRegex(message));
   EXPECT_THAT(test::read_text(dir_ / "out/hostile/report.json"), ::testing::ContainsRegex(message));

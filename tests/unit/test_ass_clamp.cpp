@@ -33,43 +33,43 @@ TEST(AssClamp, HugeOverrideValuesAreClampedWithAWarningNamingTheLine) {
   const auto t =
       parse_ass(script(kNormalStyle, {"x", "{\\fs4000\\blur200\\bord300\\t(\\frz3600)}Heavy"}), "a.ass");
   ASSERT_EQ(t.cues.size(), 2u);
-  EXPECT_EQ(t.cues[1].text, "{\\fs288\\blur12\\bord36\\t(\\frz3600)}Heavy");
+  EXPECT_EQ(t.cues[1].text, "{\\fs144\\blur9\\bord18\\t(\\frz3600)}Heavy");
   ASSERT_EQ(t.warnings.size(), 1u);
   EXPECT_EQ(
       t.warnings[0],
-      "a.ass:11: values beyond what the 384x288 script can show are clamped: \\fs4000 to 288, \\blur200 to "
-      "12, \\bord300 to 36 (the rest is drawn)");
+      "a.ass:11: values beyond what the 384x288 script can show are clamped: \\fs4000 to 144, \\blur200 to "
+      "9, \\bord300 to 18 (the rest is drawn)");
 }
 
 TEST(AssClamp, TagsInsideAnimationsScalesShearAndRelativeSizesAreClamped) {
   const auto t = parse_ass(
       script(kNormalStyle, {"{\\t(0,500,\\fscx5000\\xbord1e9\\yshad-900)\\fax50\\be200\\fs+100}A"}), "a.ass");
   ASSERT_EQ(t.cues.size(), 1u);
-  EXPECT_EQ(t.cues[0].text, "{\\t(0,500,\\fscx400\\xbord36\\yshad-72)\\fax2\\be20\\fs+10}A");
+  EXPECT_EQ(t.cues[0].text, "{\\t(0,500,\\fscx400\\xbord18\\yshad-72)\\fax2\\be20\\fs+10}A");
   ASSERT_EQ(t.warnings.size(), 1u);
   EXPECT_THAT(t.warnings[0], HasSubstr("a.ass:10: "));
-  EXPECT_THAT(t.warnings[0], HasSubstr("\\fscx5000 to 400, \\xbord1e9 to 36, \\yshad-900 to -72"));
+  EXPECT_THAT(t.warnings[0], HasSubstr("\\fscx5000 to 400, \\xbord1e9 to 18, \\yshad-900 to -72"));
 }
 
 TEST(AssClamp, HugeAndNonFiniteStyleValuesAreClamped) {
   const auto t = parse_ass(script("1e12,100000,nan,99999,inf,1e400,2", {"A"}), "a.ass");
-  EXPECT_THAT(t.ass_header, HasSubstr("\nStyle: Default,Noto Sans,288,400,100,384,36,72,2\n"));
+  EXPECT_THAT(t.ass_header, HasSubstr("\nStyle: Default,Noto Sans,144,400,100,384,18,72,2\n"));
   ASSERT_EQ(t.warnings.size(), 1u);
   EXPECT_THAT(t.warnings[0],
               HasSubstr("a.ass:6: values beyond what the 384x288 script can show are clamped: "
-                        "fontsize 1e12 to 288, scalex 100000 to 400, scaley nan to 100, spacing "
-                        "99999 to 384, outline inf to 36, shadow 1e400 to 72"));
+                        "fontsize 1e12 to 144, scalex 100000 to 400, scaley nan to 100, spacing "
+                        "99999 to 384, outline inf to 18, shadow 1e400 to 72"));
 }
 
 TEST(AssClamp, BoundsFollowThePlayRes) {
   const std::string s = "[Script Info]\nPlayResX: 1920\nPlayResY: 1080\n" +
-                        script(kNormalStyle, {"{\\fs1000\\bord100\\blur40}A"}).substr(14);
+                        script(kNormalStyle, {"{\\fs500\\bord60\\blur30}A"}).substr(14);
   const auto t = parse_ass(s, "b.ass");
   ASSERT_EQ(t.cues.size(), 1u);
-  EXPECT_EQ(t.cues[0].text, "{\\fs1000\\bord100\\blur40}A");  // all within a 1080 high script
+  EXPECT_EQ(t.cues[0].text, "{\\fs500\\bord60\\blur30}A");  // all within a 1080 high script
   EXPECT_TRUE(t.warnings.empty());
   const auto big = parse_ass(s.substr(0, s.find("{")) + "{\\fs1200\\bord150\\blur50}A\n", "b.ass");
-  EXPECT_EQ(big.cues[0].text, "{\\fs1080\\bord135\\blur45}A");
+  EXPECT_EQ(big.cues[0].text, "{\\fs540\\bord67.5\\blur33.75}A");
 }
 
 TEST(AssClamp, NormalScriptsAreKeptByteForByte) {
