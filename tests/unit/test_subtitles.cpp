@@ -873,7 +873,7 @@ TEST(SubtitleFiles, EmptyFilesAndFilesWithoutCuesAreErrors) {
 // The examples of README "Subtitle files" read as the README says.
 TEST(SubtitleFiles, ReadmeExamplesReadAsDocumented) {
   const auto srt = parse_srt(
-      "1\n00:00:01 -- > 00:00:03,5\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
+      "1\n00:00:01 -- > 00:00:03.500\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
       "00: 00: 04,000 --> 00:00:06,000\nBack at the bottom\n",
       "subs/x.vi.srt");
   ASSERT_EQ(srt.cues.size(), 2u);
