@@ -129,6 +129,13 @@ constexpr std::array<TagRule, 14> kTagRules = {{
     {"fay", Quantity::kShear},
 }};
 
+// The Style Format of a styles section without a Format line (libass's v4+ order).
+const std::vector<std::string> kDefaultStyleFormat = {
+    "name",       "fontname", "fontsize", "primarycolour", "secondarycolour", "outlinecolour",
+    "backcolour", "bold",     "italic",   "underline",     "strikeout",       "scalex",
+    "scaley",     "spacing",  "angle",    "borderstyle",   "outline",         "shadow",
+    "alignment",  "marginl",  "marginr",  "marginv",       "encoding"};
+
 // Style fields and what they are.
 std::optional<Quantity> style_quantity(const std::string& field) {
   if (field == "fontsize") return Quantity::kSize;
@@ -289,14 +296,7 @@ std::string AssClamp::header_line(std::string_view line, int line_no, std::vecto
     return std::string(line);
   }
   if (!captions::iequals(t.substr(0, 6), "Style:")) return std::string(line);
-  const std::vector<std::string> format =
-      style_format_.empty()
-          ? std::vector<
-                std::string>{"name",          "fontname",   "fontsize", "primarycolour", "secondarycolour",
-                             "outlinecolour", "backcolour", "bold",     "italic",        "underline",
-                             "strikeout",     "scalex",     "scaley",   "spacing",       "angle",
-                             "borderstyle",   "outline",    "shadow"}
-          : style_format_;
+  const std::vector<std::string> format = style_format_.empty() ? kDefaultStyleFormat : style_format_;
   // Rebuilt only when something is clamped, so that a normal line stays as written.
   size_t value_at = static_cast<size_t>(t.data() - line.data()) + 6;
   while (value_at < line.size() && (line[value_at] == ' ' || line[value_at] == '\t')) ++value_at;

@@ -61,6 +61,21 @@ TEST(AssClamp, HugeAndNonFiniteStyleValuesAreClamped) {
                         "99999 to 384, outline inf to 18, shadow 1e400 to 72"));
 }
 
+TEST(AssClamp, AStylesSectionWithoutAFormatLineKeepsTheOtherFields) {
+  const auto t = parse_ass(
+      "[Script Info]\n\n[V4+ Styles]\nStyle: "
+      "Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H80000000,0,0,0,"
+      "0,100,100,0,0,1,1e12,2,2,10,10,20,1\n\n[Events]\nFormat: Layer, Start, End, Style, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:01.00,Default,A\n",
+      "a.ass");
+  EXPECT_THAT(t.ass_header,
+              HasSubstr("\nStyle: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H80000000,0,0,"
+                        "0,0,100,100,0,0,1,18,2,2,10,10,20,1\n"));
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("a.ass:4: values beyond what the 384x288 script can show are clamped: "
+                                       "outline 1e12 to 18"));
+}
+
 TEST(AssClamp, BoundsFollowThePlayRes) {
   const std::string s = "[Script Info]\nPlayResX: 1920\nPlayResY: 1080\n" +
                         script(kNormalStyle, {"{\\fs500\\bord60\\blur30}A"}).substr(14);
