@@ -8,6 +8,7 @@
 
 #include "pipeline/captions/ass_clamp.h"
 #include "pipeline/captions/subtitles.h"
+#include "support/test_support.h"
 
 namespace shortpack {
 namespace {
@@ -145,6 +146,18 @@ TEST(AssClamp, AtMost64CuesOnScreen) {
   EXPECT_THAT(track.warnings,
               ElementsAre("many.srt:74: more than 64 cues would be on screen at 0:00:01.00; this "
                           "one is not drawn"));
+}
+
+// read_subtitles applies the bound to every format: 65 SRT cues at once, the last one dropped.
+TEST(AssClamp, ReadSubtitlesKeepsAt64CuesOnScreen) {
+  test::ScratchDir dir("on-screen");
+  std::string srt;
+  for (int i = 0; i < 65; ++i) srt += std::to_string(i + 1) + "\n00:00:01,000 --> 00:00:03,000\ncue\n\n";
+  test::write_text(dir / "many.srt", srt);
+  const SubtitleTrack t = read_subtitles(dir / "many.srt");
+  EXPECT_EQ(t.cues.size(), 64u);
+  ASSERT_EQ(t.warnings.size(), 1u);
+  EXPECT_THAT(t.warnings[0], HasSubstr("many.srt:258: more than 64 cues would be on screen at 0:00:01.00"));
 }
 
 }  // namespace
