@@ -37,6 +37,10 @@ using LibraryPtr = std::unique_ptr<ASS_Library, LibraryDeleter>;
 using RendererPtr = std::unique_ptr<ASS_Renderer, RendererDeleter>;
 using TrackPtr = std::unique_ptr<ASS_Track, TrackDeleter>;
 
+// libass's cache limits per renderer (ass_set_cache_limits): glyph outlines, and bitmaps in MB.
+constexpr int kGlyphCacheEntries = 2000;
+constexpr int kBitmapCacheMb = 64;
+
 void ass_message(int level, const char* fmt, va_list args, void* /*data*/) {
   std::array<char, 1024> line{};
   std::vsnprintf(line.data(), line.size(), fmt, args);
@@ -455,6 +459,10 @@ CaptionBurner::CaptionBurner(std::string ass_script, FontSetup fonts) : impl_(st
   if (!impl_->renderer) throw Error(ErrorKind::kInternal, "libass could not start a renderer");
   ass_set_shaper(impl_->renderer.get(), ASS_SHAPING_COMPLEX);
   ass_set_hinting(impl_->renderer.get(), ASS_HINTING_NONE);
+  // Bounded caches (libass's own defaults are 10000 glyphs and 128 MB of bitmaps, per renderer):
+  // a script that animates huge glyphs fills them with bitmaps drawn once, and a run has a
+  // renderer per caption branch.
+  ass_set_cache_limits(impl_->renderer.get(), kGlyphCacheEntries, kBitmapCacheMb);
   ass_set_fonts(impl_->renderer.get(), nullptr, impl_->fonts.default_family.c_str(),
                 ASS_FONTPROVIDER_FONTCONFIG, nullptr, 1);
   impl_->load_track(ass_script);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pipeline/base/text.h"
+#include "pipeline/captions/ass_clamp.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
 
@@ -218,8 +219,10 @@ struct AssReadState {
 };
 
 // A line outside [Events]: a section header updates the state, the rest is kept verbatim in the
-// header (or the trailer, after [Events]). Returns false when the line is in [Events].
-bool read_header_line(std::string_view line, AssReadState& state, SubtitleTrack& track) {
+// header (or the trailer, after [Events]), its style values clamped (ass_clamp.h). Returns false
+// when the line is in [Events].
+bool read_header_line(std::string_view line, int line_no, AssReadState& state, captions::AssClamp& clamp,
+                      SubtitleTrack& track) {
   const std::string_view t = captions::trim(line);
   if (!t.empty() && t.front() == '[' && t.back() == ']') {
     if (captions::iequals(t, "[Events]")) {
@@ -233,7 +236,7 @@ bool read_header_line(std::string_view line, AssReadState& state, SubtitleTrack&
   }
   if (state.in_events) return false;
   std::string& out = state.seen_events ? state.trailer : track.ass_header;
-  out.append(line);
+  out.append(clamp.header_line(line, line_no, track.warnings));
   out += '\n';
   if (captions::iequals(t.substr(0, 11), "ScriptType:") &&
       captions::iequals(captions::trim(t.substr(11)), "v4.00")) {
@@ -254,10 +257,11 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
   track.source = source;
 
   AssReadState state;
+  captions::AssClamp clamp(lines, source);
   for (size_t i = 0; i < lines.size(); ++i) {
     const int line_no = static_cast<int>(i + 1);
     const std::string_view line = lines[i];
-    if (read_header_line(line, state, track)) continue;
+    if (read_header_line(line, line_no, state, clamp, track)) continue;
     // [Events]
     const std::string_view t = captions::trim(line);
     if (t.empty() || t.front() == ';') continue;
@@ -272,6 +276,7 @@ SubtitleTrack parse_ass(const std::string& text, const std::filesystem::path& so
     if (key != "dialogue") continue;  // Comment:, Picture:, Sound:, Movie:, Command: are not shown
     if (state.format.empty()) state.format = default_events_format(state.ssa);
     Cue cue = parse_dialogue(line, state.format, state.format_line, source, line_no);
+    cue.text = clamp.event_text(cue.text, line_no, track.warnings);
     if (static_cast<int64_t>(track.cues.size()) >= limits.max_cues) {
       fail_at(source, line_no,
               "more than " + std::to_string(limits.max_cues) +

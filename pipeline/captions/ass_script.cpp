@@ -331,9 +331,12 @@ class Fitter {
   // The font size (px) at which `text` (style `style_name`, base size `base_px`) fits, how far
   // it must move away from its anchored edge, and its lines; nullopt when it cannot fit even at
   // half size. `placement` (override tags such as \an5\pos) applies on the frame only: natural
-  // widths are measured without it.
+  // widths are measured without it. `max_lines` (0: the style's) is how many lines it may take;
+  // `anywhere`: it may break between any two grapheme clusters (the last resort).
   std::optional<FitResult> fit(const std::string& style_name, Anchor anchor, double base_px,
-                               const std::string& placement, const std::string& text) {
+                               const std::string& placement, const std::string& text, int max_lines = 0,
+                               bool anywhere = false) {
+    const int lines_allowed = max_lines > 0 ? max_lines : style_.max_lines;
     const CaptionLayout& layout = header_.layout;
     const SafeZone& safe = layout.safe;
     // libass centres each line between the margins (safe zone + pad, which are symmetric about
@@ -341,7 +344,7 @@ class Fitter {
     // fits when its ink fits the safe width (2 px each side for antialiasing).
     const int room = layout.width_px - safe.left_px - safe.right_px - 4;
     const double min_px = std::max(1.0, std::floor(base_px * 0.5));
-    const captions::BreakableText breakable = captions::find_line_breaks(text, style_.language);
+    const captions::BreakableText breakable = captions::find_line_breaks(text, style_.language, anywhere);
     double size = base_px;
     for (int attempt = 0; attempt < 12; ++attempt) {
       const Lines lines = lay_out(breakable, style_name, size, room);
@@ -350,9 +353,9 @@ class Fitter {
       if (lines.total_px == 0) return FitResult{size, 0, laid, lines.breaks};  // nothing visible
       if (lines.widest_piece_px > room) {
         ratio = std::min(0.95, 0.98 * room / lines.widest_piece_px);
-      } else if (lines.count > style_.max_lines) {
+      } else if (lines.count > lines_allowed) {
         // All the text against the room of max_lines lines (breaking between words wastes some).
-        ratio = std::min(0.95, style_.max_lines * room * 0.9 / lines.total_px);
+        ratio = std::min(0.95, lines_allowed * room * 0.9 / lines.total_px);
       } else {
         int lift = 0;
         const Box placed = measure(frame_, frame_header_, style_name, size, placement + laid);
@@ -923,25 +926,42 @@ struct ScriptContext {
   const CaptionLayout& layout;
   const OwnHeader& header;
   std::optional<Fitter>& fitter;
-  EmojiKeys& emoji;  // colour emoji placeholders of the whole script, listed at its end
+  EmojiKeys& emoji;                    // colour emoji placeholders of the whole script, listed at its end
+  std::vector<std::string>* warnings;  // what is drawn differently from what is written; may be null
+
+  void warn(const std::string& warning) const {
+    spdlog::warn("{}", warning);
+    if (warnings) warnings->push_back(warning);
+  }
 
   // ASS text with font runs for the characters the caption font lacks.
   [[nodiscard]] std::string prepare(const std::string& ass_text) const {
     return apply_font_fallback(ass_text, style.language, style.font_family, &emoji);
   }
 
-  // Fits prepared ASS text (font runs): its size, lift and lines; throws, naming `where`, when
-  // it has too many lines or cannot fit even at half size.
+  // Fits prepared ASS text (font runs): its size, lift and lines. Text of more lines than
+  // max_lines is drawn smaller (its lines in the height of max_lines lines), and text that fits
+  // no other way is broken between any two grapheme clusters, each with a warning naming `where`;
+  // throws, naming `where`, when it cannot fit even so at half size.
   [[nodiscard]] FitResult fit(const char* style_name, Anchor anchor, double base_px,
                               const std::string& placement, const std::string& text,
                               const std::string& where) const {
     const int explicit_lines = count_lines(text);
+    const int max_lines = std::max(style.max_lines, explicit_lines);
     if (explicit_lines > style.max_lines) {
-      throw Error(ErrorKind::kInput, where + ": the text has " + std::to_string(explicit_lines) +
-                                         " lines, more than the " + std::to_string(style.max_lines) +
-                                         " captions may take (split it into two cues)");
+      base_px = std::max(1.0, std::floor(base_px * style.max_lines / explicit_lines));
+      warn(where + ": the text has " + std::to_string(explicit_lines) + " lines, more than the " +
+           std::to_string(style.max_lines) + " captions take; it is drawn smaller (split it into two cues)");
     }
-    const std::optional<FitResult> size = fitter->fit(style_name, anchor, base_px, placement, text);
+    std::optional<FitResult> size = fitter->fit(style_name, anchor, base_px, placement, text, max_lines);
+    if (!size) {
+      size = fitter->fit(style_name, anchor, base_px, placement, text, max_lines, true);
+      if (size) {
+        warn(where +
+             ": the text has no place to break a line where it fits (a long link or hashtag chain); "
+             "it is broken between characters");
+      }
+    }
     if (!size) {
       const SafeZone& safe = layout.safe;
       throw Error(ErrorKind::kInput,
@@ -1131,8 +1151,7 @@ std::optional<FitResult> fit_at_position(const ScriptContext& ctx, const Cue& cu
     at.placement = pos;
     fitted->lift_px = 0;
   } else {
-    spdlog::warn("{}: the cue's \\pos would put it outside the safe zone; it is placed by its alignment",
-                 where);
+    ctx.warn(where + ": the cue's \\pos would put it outside the safe zone; it is placed by its alignment");
   }
   return fitted;
 }
@@ -1175,7 +1194,7 @@ std::string overlay_events(const std::vector<Overlay>& overlays, const OwnHeader
 
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
                              const CaptionLayout& layout, const TitleText& title,
-                             const std::vector<CardText>& cards) {
+                             const std::vector<CardText>& cards, std::vector<std::string>* warnings) {
   check_script_inputs(style, layout);
 
   OwnHeader header{style, layout, style_values(style, layout.height_px), 0.0, 0.0};
@@ -1188,7 +1207,7 @@ std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& sty
   if ((own_cues && !track.cues.empty()) || has_title || !cards.empty()) fitter.emplace(header, style);
 
   EmojiKeys emoji;
-  const ScriptContext ctx{style, layout, header, fitter, emoji};
+  const ScriptContext ctx{style, layout, header, fitter, emoji, warnings};
   const std::vector<Overlay> overlays = fit_overlays(ctx, title, has_title, cards);
   if (!own_cues) {
     // Two statements: build_from_ass fills `emoji`, and the operands of + are not sequenced.

@@ -62,7 +62,7 @@ bool draws_shapes(std::string_view block) {
 
 bool collapses_at_break(char32_t cp) { return cp == U' ' || cp == U'\t' || cp == 0x200B || cp == 0x3000; }
 
-BreakableText find_line_breaks(const std::string& ass_text, const std::string& language) {
+BreakableText find_line_breaks(const std::string& ass_text, const std::string& language, bool anywhere) {
   BreakableText out;
   out.ass = ass_text;
   const std::string_view text = out.ass;
@@ -114,6 +114,15 @@ BreakableText find_line_breaks(const std::string& ass_text, const std::string& l
   Iterators& its = iterators_for(language);
   its.line->setText(u16);
   its.grapheme->setText(u16);
+  if (anywhere) {
+    for (int32_t b = its.grapheme->following(0); b != icu::BreakIterator::DONE && b < u16.length();
+         b = its.grapheme->next()) {
+      const size_t i = char_at_unit[static_cast<size_t>(b)];
+      if (i == SIZE_MAX || i == 0 || out.chars[i - 1] == U'\n' || out.chars[i] == U'\n') continue;
+      out.opportunities.push_back(i);
+    }
+    return out;
+  }
   for (int32_t b = its.line->following(0); b != icu::BreakIterator::DONE && b < u16.length();
        b = its.line->next()) {
     const size_t i = char_at_unit[static_cast<size_t>(b)];

@@ -32,8 +32,11 @@ struct BreakableText {
 // Reads `ass_text` (override blocks and escapes as libass reads them) and finds its break
 // opportunities with an ICU line BreakIterator for `language` (a BCP 47 tag; empty or unknown:
 // ICU's root rules, which still segment Thai, Khmer, Lao and Myanmar by dictionary).
+// `anywhere`: every grapheme cluster boundary is an opportunity as well (CSS `overflow-wrap:
+// anywhere`), the last resort for a text with no other place to break (a URL, a hashtag chain).
 // Throws Error(kInternal) when ICU cannot create its iterators.
-BreakableText find_line_breaks(const std::string& ass_text, const std::string& language);
+BreakableText find_line_breaks(const std::string& ass_text, const std::string& language,
+                               bool anywhere = false);
 
 // True for the characters that a line break swallows: spaces before a break are not drawn at the
 // end of the line (U+0020, tab, ZERO WIDTH SPACE, ideographic space).

@@ -4,6 +4,7 @@
 // of those (as ffmpeg and Subtitle Edit do) and refuses only what it cannot time: a malformed
 // timing line.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "pipeline/captions/subtitles.h"
@@ -27,9 +28,16 @@ bool is_number(std::string_view s) {
 
 // "00:00:01,000 --> 00:00:02,500" with optional trailing coordinates ("X1:... Y2:..."), read as
 // tolerantly as ffmpeg and Subtitle Edit do: "-- >", spaces inside the times, no milliseconds.
-Timing parse_timing(std::string_view line, const std::filesystem::path& source, int line_no) {
+// nullopt for a negative time ("-1:58:00,300", what some shifting tools write): players skip
+// that cue.
+std::optional<Timing> parse_timing(std::string_view line, const std::filesystem::path& source, int line_no) {
   size_t arrow_length = 0;
   const size_t arrow = captions::find_srt_arrow(line, arrow_length);
+  const auto negative = [](std::string_view part) {
+    part = captions::trim(part);
+    return !part.empty() && part.front() == '-';
+  };
+  if (negative(line.substr(0, arrow)) || negative(line.substr(arrow + arrow_length))) return std::nullopt;
   std::string why;
   size_t used = 0;
   const auto bad = [&](std::string_view part, const std::string& reason) {
@@ -52,7 +60,27 @@ Timing parse_timing(std::string_view line, const std::filesystem::path& source, 
             "the cue ends (" + captions::format_srt_time(*end) + ") before it starts (" +
                 captions::format_srt_time(*start) + "); fix the timing line");
   }
-  return {*start, *end};
+  return Timing{*start, *end};
+}
+
+// A line that is a timing line but for its arrow ("00:00:05,000 -> 00:00:06,000", "=>", "–>"):
+// refused here, naming this line, rather than read as text of the cue above.
+void refuse_bad_arrow(std::string_view line, const std::filesystem::path& source, int line_no) {
+  std::string why;
+  size_t used = 0;
+  const auto start = captions::parse_clock(line, true, used, why, true);
+  if (!start) return;
+  const size_t digit = line.find_first_of("0123456789", used);
+  if (digit == std::string_view::npos) return;
+  const std::string_view arrow = captions::trim(line.substr(used, digit - used));
+  size_t end_used = 0;
+  const auto end = captions::parse_clock(line.substr(digit), true, end_used, why, true);
+  const bool arrow_like =
+      arrow.find('>') != std::string_view::npos || arrow.find("\u2192") != std::string_view::npos;
+  if (!end || !arrow_like || arrow.size() > 8) return;
+  fail_at(source, line_no,
+          "the timing line's arrow '" + std::string(arrow) + "' is not '-->' (write it as " +
+              captions::format_srt_time(*start) + " --> " + captions::format_srt_time(*end) + ")");
 }
 
 struct RawCue {
@@ -74,10 +102,12 @@ bool blank_or_end(const std::vector<std::string_view>& lines, size_t i) {
 
 // The cue's text lines from line `i` on: they run to a blank line, or to the next cue when the
 // blank line is missing. Returns the index of the first line after them.
-size_t read_cue_text(const std::vector<std::string_view>& lines, size_t i, RawCue& cue) {
+size_t read_cue_text(const std::vector<std::string_view>& lines, size_t i, RawCue& cue,
+                     const std::filesystem::path& source) {
   while (i < lines.size() && !captions::trim(lines[i]).empty()) {
     if (is_timing(lines, i)) break;
     if (is_number(lines[i]) && is_timing(lines, i + 1)) break;
+    refuse_bad_arrow(lines[i], source, static_cast<int>(i + 1));
     cue.text.emplace_back(lines[i]);
     ++i;
   }
@@ -99,6 +129,7 @@ std::vector<RawCue> read_raw_cues(const std::vector<std::string_view>& lines,
     }
     RawCue cue;
     if (!is_timing(lines, i)) {
+      refuse_bad_arrow(lines[i], source, static_cast<int>(i + 1));
       if (is_number(lines[i]) && blank_or_end(lines, i + 1)) {
         // A cue number alone between blank lines (a deleted cue, an editor's leftover): not text.
         warnings.push_back(source.string() + ":" + std::to_string(i + 1) + ": the stray cue number '" +
@@ -121,8 +152,16 @@ std::vector<RawCue> read_raw_cues(const std::vector<std::string_view>& lines,
       }
     }
     cue.line = static_cast<int>(i + 1);
-    cue.timing = parse_timing(lines[i], source, cue.line);
-    i = read_cue_text(lines, i + 1, cue);
+    const std::optional<Timing> timing = parse_timing(lines[i], source, cue.line);
+    i = read_cue_text(lines, i + 1, cue, source);
+    if (!timing) {
+      warnings.push_back(source.string() + ":" + std::to_string(cue.line) +
+                         ": the cue has a negative time ('" +
+                         std::string(captions::trim(lines[cue.line - 1])) +
+                         "'); it is skipped, as players skip it, and the other cues are kept");
+      continue;
+    }
+    cue.timing = *timing;
     if (static_cast<int64_t>(raw.size()) >= limits.max_cues) {
       fail_at(source, cue.line,
               "more than " + std::to_string(limits.max_cues) +

@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "pipeline/base/text.h"
+#include "pipeline/captions/ass_clamp.h"
 #include "pipeline/captions/text_util.h"
 
 namespace shortpack {
@@ -59,6 +60,7 @@ SubtitleTrack read_subtitles(const std::filesystem::path& path, const SubtitleLi
                         : ext == ".srt" ? parse_srt(text, path, limits)
                         : ext == ".vtt" ? parse_vtt(text, path, limits)
                                         : parse_ass(text, path, limits);
+  captions::limit_cues_on_screen(track);
   for (const std::string& warning : track.warnings) spdlog::warn("{}", warning);
   const bool shows_text = std::any_of(track.cues.begin(), track.cues.end(), [](const Cue& c) {
     return c.end_ms > c.start_ms && !captions::trim(c.plain).empty();

@@ -175,17 +175,22 @@ struct CardText {
 // few lines as possible, evened out. The choice is written as explicit "\N" breaks with libass's
 // wrapping off ({\q2}): rendered at any other frame size (a review proxy), the script shows the
 // same lines, scaled. A text that would take more than style.max_lines lines, or has a word wider
-// than the safe area, gets a smaller {\fsNN}; one that cannot fit even at half size is
-// Error(kInput) "<file>:<line>: ... too long ...".
+// than the safe area, gets a smaller {\fsNN}; one that cannot fit even at half size, even broken
+// anywhere, is Error(kInput) "<file>:<line>: ... too long ...".
 // ASS tracks keep their own styles and events (PlayRes kept so libass scales them to the frame);
 // their style and event margins are raised to the safe zone where they were smaller. libass still
 // wraps their events (unless the author's WrapStyle or \q2 says not to); it is given ICU's break
 // opportunities that do not follow a space as zero-width breakable spaces, so that Thai, Khmer,
 // Lao and Myanmar events wrap between words too.
+// What is drawn differently from what is written is a warning "<where>: ..." (logged, and added
+// to `warnings` when given): a text of more lines than max_lines (drawn smaller, its lines kept),
+// a text with no break opportunity where it fits (broken between grapheme clusters, the last
+// resort, as CSS overflow-wrap: anywhere), a \pos outside the safe zone.
 // Throws Error(kInput) for a malformed colour in `style`.
 std::string build_ass_script(const SubtitleTrack& track, const CaptionStyle& style,
                              const CaptionLayout& layout, const TitleText& title = {},
-                             const std::vector<CardText>& cards = {});
+                             const std::vector<CardText>& cards = {},
+                             std::vector<std::string>* warnings = nullptr);
 
 // Sidecar files for platforms that take caption files.
 std::string to_srt(const SubtitleTrack& track);

@@ -266,7 +266,9 @@ std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_
       why = "the fraction of a second has more than three digits";
       return std::nullopt;
     }
-    millis = n == 1 ? frac * 100 : n == 2 ? frac * 10 : frac;
+    // SRT (lenient): the digits are a number of milliseconds, as ffmpeg (%3d), srt and pysrt read
+    // them: ",46" is 46 ms. Elsewhere they are a fraction of a second (ASS's centiseconds).
+    millis = lenient ? frac : n == 1 ? frac * 100 : n == 2 ? frac * 10 : frac;
     pos += n;
   } else if (!lenient) {
     why = "the fraction of a second is missing";

@@ -43,9 +43,10 @@ bool iequals(std::string_view a, std::string_view b);
 
 // Parses a clock time "[H+:]MM:SS(.|,)f{1,3}" at the start of `s` (after optional spaces).
 // `require_hours`: SRT and ASS always have hours. `lenient` (SRT, as ffmpeg and Subtitle Edit
-// read it): spaces around ':' and ',' ("00: 00: 12,083"), and the fraction may be missing
-// ("00:01:39"). On success returns the time and sets `consumed`; on failure returns nullopt with
-// a human reason in `why`.
+// read it): spaces around ':' and ',' ("00: 00: 12,083"), the fraction may be missing
+// ("00:01:39"), and its 1-3 digits are a number of milliseconds (",46" is 46 ms, as ffmpeg, srt
+// and pysrt read it; elsewhere ".46" is 460 ms). On success returns the time and sets `consumed`; on failure
+// returns nullopt with a human reason in `why`.
 std::optional<int64_t> parse_clock(std::string_view s, bool require_hours, size_t& consumed, std::string& why,
                                    bool lenient = false);
 

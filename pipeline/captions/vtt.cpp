@@ -413,11 +413,42 @@ class VttParser {
 
 }  // namespace
 
-SubtitleTrack parse_vtt(const std::string& text, const std::filesystem::path& source,
+namespace {
+
+// The text with every NUL replaced by U+FFFD, as the specification's parser does (its first
+// step), with a warning for each line that had one.
+std::string without_nul(const std::string& text, const std::filesystem::path& source,
+                        std::vector<std::string>& warnings) {
+  if (text.find('\0') == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  int line = 1;
+  int warned_line = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n' || (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n'))) ++line;
+    if (c != '\0') {
+      out += c;
+      continue;
+    }
+    out += "\xEF\xBF\xBD";
+    if (warned_line != line) {
+      warnings.push_back(source.string() + ":" + std::to_string(line) +
+                         ": a NUL character is replaced by U+FFFD, as the WebVTT specification says");
+      warned_line = line;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+SubtitleTrack parse_vtt(const std::string& raw_text, const std::filesystem::path& source,
                         const SubtitleLimits& limits) {
+  SubtitleTrack track;
+  const std::string text = without_nul(raw_text, source, track.warnings);
   captions::validate_text(text, source, limits);
   const std::vector<std::string_view> lines = captions::split_lines(text);
-  SubtitleTrack track;
   track.format = SubtitleFormat::kVtt;
   track.source = source;
   VttParser(lines, source, limits, track).run();

@@ -5,8 +5,13 @@
 #include <oneapi/tbb/parallel_for_each.h>
 #include <spdlog/spdlog.h>
 
+#include <time.h>
+
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <mutex>
 
 #include "filters/core/error.h"
@@ -56,7 +61,9 @@ struct EncoderState {
 struct LanguageState {
   std::unique_ptr<LanguageStage> stage;
   std::vector<EncoderState*> encoders;
+  bool failed = false;  // its outputs failed: nothing more is drawn (a slow script stays undrawn)
   void fail_all(ErrorKind kind, const std::string& why) {
+    failed = true;
     for (auto* e : encoders) e->fail(kind, why);
   }
 };
@@ -160,8 +167,12 @@ FramePtr GeometryStage::compose(FramePtr a, FramePtr b, double mix, double black
 }
 
 LanguageStage::LanguageStage(const LanguageBranchSpec& spec, const GeometryStage& geometry,
-                             AVRational frame_rate)
-    : geometry_(geometry), fps_(av_q2d(frame_rate)) {
+                             AVRational frame_rate, int64_t caption_frame_ms)
+    : geometry_(geometry),
+      fps_(av_q2d(frame_rate)),
+      caption_frame_ms_(caption_frame_ms),
+      caption_cues_(spec.caption_cues),
+      recent_ns_(static_cast<size_t>(std::max(1.0, std::round(fps_))), 0) {
   if (!spec.ass_script.empty()) {
     captions_ = std::make_unique<CaptionBurner>(spec.ass_script, spec.fonts);
     captions_->configure(geometry.format());
@@ -195,6 +206,7 @@ SharedFrame LanguageStage::process(const GeometryFrame& f) {
                             f.black, f.index);
   }
   if (captions_) {
+    const int64_t started_ns = thread_cpu_ns();
     // Nothing to draw now: pass the shared picture on, no copy (libass caches the layout, so
     // asking first costs little when there is something to draw).
     const CaptionBurner::Box box = captions_->measure(time_ms);
@@ -202,8 +214,50 @@ SharedFrame LanguageStage::process(const GeometryFrame& f) {
       if (!own) own = make_writable_copy(*f.picture);  // the geometry's picture is shared
       captions_->process(*own, time_ms);
     }
+    check_caption_time(thread_cpu_ns() - started_ns, time_ms);
   }
   return own ? share(std::move(own)) : f.picture;
+}
+
+// CPU time, not wall time: libass draws on this thread alone, and a machine busy with other
+// work must not fail a script that is cheap to draw.
+int64_t LanguageStage::thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void LanguageStage::check_caption_time(int64_t cpu_ns, int64_t time_ms) {
+  recent_sum_ns_ += cpu_ns - recent_ns_[recent_next_];
+  recent_ns_[recent_next_] = cpu_ns;
+  recent_next_ = (recent_next_ + 1) % recent_ns_.size();
+  const int64_t limit_ns = caption_frame_ms_ * 1'000'000;
+  if (caption_frame_ms_ <= 0 || (cpu_ns <= limit_ns && recent_sum_ns_ <= limit_ns)) return;
+  const bool one_frame = cpu_ns > limit_ns;
+  std::string where;
+  size_t on_screen = 0;
+  for (const auto& cue : caption_cues_) {
+    if (cue.start_ms > time_ms || cue.end_ms <= time_ms) continue;
+    if (on_screen++ == 0) where = cue.where;
+  }
+  const auto seconds = [](double s) {
+    std::array<char, 32> buf{};
+    std::snprintf(buf.data(), buf.size(), "%.3f", s);
+    std::string t = buf.data();
+    while (t.back() == '0') t.pop_back();
+    if (t.back() == '.') t.pop_back();
+    return t + " s";
+  };
+  throw Error(
+      ErrorKind::kLimit,
+      (where.empty() ? std::string("the captions") : where + ": the cue") + " at " +
+          seconds(static_cast<double>(time_ms) / 1000.0) + " of the output took " +
+          seconds(static_cast<double>(one_frame ? cpu_ns : recent_sum_ns_) / 1e9) +
+          (one_frame ? " to draw one frame" : " to draw the second of frames up to it") +
+          ", over the limit of " + seconds(static_cast<double>(caption_frame_ms_) / 1000.0) +
+          (on_screen > 1 ? " (" + std::to_string(on_screen) + " cues on screen)" : std::string()) +
+          "; simplify its override tags (size, border, blur, drawings) or raise the limit with --limit "
+          "caption_frame_ms=N");
 }
 
 namespace {
@@ -265,7 +319,8 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
       auto ls = std::make_unique<LanguageState>();
       for (size_t k = 0; k < l.encoders.size(); ++k) ls->encoders.push_back(b.encoders[enc_index++].get());
       try {
-        if (gs->stage) ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate);
+        if (gs->stage)
+          ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate, spec.caption_frame_ms);
       } catch (const Error& e) {
         ls->fail_all(e.kind(), e.what());
       }
@@ -359,6 +414,7 @@ struct LanguageBody {
       LanguageState* state;
       ~Release() { handoff_release(state); }
     } release{ls};
+    if (ls->failed) return {msg.index, nullptr};
     try {
       FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
       handoff_release(out.frame.get());

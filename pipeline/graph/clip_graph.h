@@ -48,6 +48,14 @@ struct LanguageBranchSpec {
   std::vector<std::string> card_scripts;
   FontSetup fonts;
   std::vector<EncoderBranchSpec> encoders;
+  // Where the events of ass_script come from ("subs/x.en.ass:12"), on the output timeline: the
+  // message of a frame whose captions take too long to draw names the cue on screen.
+  struct CueSource {
+    int64_t start_ms = 0;
+    int64_t end_ms = 0;
+    std::string where;
+  };
+  std::vector<CueSource> caption_cues;
 };
 
 struct GeometryBranchSpec {
@@ -68,6 +76,11 @@ struct ClipGraphSpec {
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
   // No frame decoded or encoded for this long: the clip fails (see stall_watchdog.h). 0: never.
   double stall_timeout_s = 0.0;
+  // Captions (ass_script) of one frame, or of the last second of frames, that take longer than
+  // this to draw, in CPU time of the drawing thread, fail that language's outputs with
+  // Error(kLimit) naming the cue, the time and the limit; the other outputs go on. (The second:
+  // frames that each stay just under the limit would still take minutes.) 0: no limit.
+  int64_t caption_frame_ms = 0;
   // Called by the serial input node after each source frame (progress reports, tests).
   std::function<void(int64_t index)> on_source_frame;
 };
@@ -124,16 +137,25 @@ class GeometryStage {
 // then captions and title on top. Serial (libass renderers): one object per branch.
 class LanguageStage {
  public:
-  // Throws Error(kInput/kInternal) as CaptionBurner does.
-  LanguageStage(const LanguageBranchSpec& spec, const GeometryStage& geometry, AVRational frame_rate);
+  // Throws Error(kInput/kInternal) as CaptionBurner does. `caption_frame_ms`: see ClipGraphSpec.
+  LanguageStage(const LanguageBranchSpec& spec, const GeometryStage& geometry, AVRational frame_rate,
+                int64_t caption_frame_ms = 0);
   ~LanguageStage();
   // The frame to encode: `frame.picture` itself when nothing is drawn on it (no copy).
+  // Throws Error(kLimit) when the captions of the frame took longer than caption_frame_ms.
   [[nodiscard]] SharedFrame process(const GeometryFrame& frame);
 
  private:
   [[nodiscard]] FramePtr with_card_text(const GeometryFrame::Layer& layer);
+  static int64_t thread_cpu_ns();
+  void check_caption_time(int64_t cpu_ns, int64_t time_ms);
   const GeometryStage& geometry_;
   double fps_;
+  int64_t caption_frame_ms_ = 0;
+  std::vector<LanguageBranchSpec::CueSource> caption_cues_;
+  std::vector<int64_t> recent_ns_;  // drawing time of the last second of frames (a ring)
+  size_t recent_next_ = 0;
+  int64_t recent_sum_ns_ = 0;
   std::unique_ptr<CaptionBurner> captions_;
   std::vector<std::unique_ptr<CaptionBurner>> cards_;  // per segment; null: no text
 };

@@ -55,6 +55,10 @@ const std::vector<Field>& fields() {
       {"stall_s", Unit::kSeconds,
        "a clip whose decoding or encoding makes no progress for this long fails (0: never)",
        [](Limits& l) -> double& { return l.stall_s; }, nullptr},
+      {"caption_frame_ms", Unit::kCount,
+       "milliseconds (CPU) the captions of one frame may take to draw; over it that output fails (0: no "
+       "limit)",
+       nullptr, [](Limits& l) -> int64_t& { return l.caption_frame_ms; }},
   };
   return all;
 }

@@ -17,6 +17,8 @@
 //   frames_in_flight                   the render graph's limiter (0: automatic)
 //   stall_s                            the render graph's watchdog: a clip whose decoding or
 //                                      encoding makes no progress for this long fails (exit 3)
+//   caption_frame_ms                   the render graph's language branches: captions of one frame
+//                                      that take longer to draw fail that output (exit 3)
 #pragma once
 
 #include <cstdint>
@@ -47,8 +49,9 @@ struct Limits {
   double source_duration_s = 3 * 3600.0;  // 3 h
   int64_t source_pixels = 8192LL * 4320;  // 8K (DCI); a 16384x16384 header is refused
   // The render.
-  int64_t frames_in_flight = 0;  // source frames decoded ahead in one clip's graph; 0: automatic
-  double stall_s = 120.0;        // no decoding/encoding progress for this long fails the clip; 0: off
+  int64_t frames_in_flight = 0;     // source frames decoded ahead in one clip's graph; 0: automatic
+  double stall_s = 120.0;           // no decoding/encoding progress for this long fails the clip; 0: off
+  int64_t caption_frame_ms = 2000;  // CPU time to draw one frame's captions; over it the output fails; 0: off
 };
 
 // One limit as the CLI and README name it.

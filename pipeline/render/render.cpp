@@ -331,11 +331,22 @@ std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& l
          " TP=" + std::to_string(p.loudness.true_peak_dbtp);
 }
 
+// Where each cue of a timed track comes from, for the message of a frame whose captions take too
+// long to draw.
+std::vector<LanguageBranchSpec::CueSource> cue_sources_of(const SubtitleTrack& timed) {
+  std::vector<LanguageBranchSpec::CueSource> out;
+  out.reserve(timed.cues.size());
+  for (const Cue& cue : timed.cues)
+    out.push_back({cue.start_ms, cue.end_ms, timed.source.string() + ":" + std::to_string(cue.line)});
+  return out;
+}
+
 // The text of one output (its variant's captions, title and card texts) as a language branch at
-// geometry `g`; the output's timed captions are kept for its sidecar files.
+// geometry `g`; the output's timed captions are kept for its sidecar files. What the script
+// builder draws differently from what is written is added to `warnings`.
 LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
                                       const GeometryBranchSpec& g, const PreparedInputs& inputs,
-                                      const OutputRecord& r) {
+                                      const OutputRecord& r, std::vector<std::string>& warnings) {
   const Clip& clip = job.clip_of(r);
   const ClipTimeline& timeline = job.timeline;
   const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
@@ -402,10 +413,11 @@ LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, co
     c.where = campaign.source_file.string() + ":" + std::to_string(own->line);
     SubtitleTrack none;
     none.format = SubtitleFormat::kSrt;
-    l.card_scripts[si] = build_ass_script(none, style, layout, {}, {c});
+    l.card_scripts[si] = build_ass_script(none, style, layout, {}, {c}, &warnings);
   }
   if (!timed.cues.empty() || !title.text.empty())
-    l.ass_script = build_ass_script(timed, style, layout, title);
+    l.ass_script = build_ass_script(timed, style, layout, title, {}, &warnings);
+  l.caption_cues = cue_sources_of(timed);
   return l;
 }
 
@@ -521,9 +533,14 @@ class GraphShaper {
     const size_t gi = geometry_for(*r, p);
     GeometryBranchSpec& g = job_.spec.geometries[gi];
     // Text of this output (variant, language) at this geometry: one language branch per distinct text.
-    LanguageBranchSpec text = language_branch_of(job_, campaign_, presets_, g, inputs_, *r);
+    std::vector<std::string> warnings;
+    LanguageBranchSpec text = language_branch_of(job_, campaign_, presets_, g, inputs_, *r, warnings);
+    for (std::string& w : warnings) {
+      if (std::find(r->warnings.begin(), r->warnings.end(), w) == r->warnings.end()) r->warnings.push_back(w);
+    }
     std::string lkey = r->language + "\n" + text.ass_script;
     for (const std::string& c : text.card_scripts) lkey += "\n" + c;
+    for (const auto& c : text.caption_cues) lkey += "\n" + c.where;  // named in a drawing-time failure
     auto [lit, lnew] = language_keys_[gi].emplace(lkey, g.languages.size());
     const size_t li = lit->second;
     if (lnew) g.languages.push_back(std::move(text));
@@ -652,6 +669,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   spec.max_frames_in_flight = options.max_frames_in_flight;
   spec.cancel = options.cancel;
   spec.stall_timeout_s = options.limits.stall_s;
+  spec.caption_frame_ms = options.limits.caption_frame_ms;
   const double fps = av_q2d(job->timeline.frame_rate);
   try {
     for (const TimelineSegment& ts : job->timeline.segments) {

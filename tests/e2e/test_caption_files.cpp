@@ -24,6 +24,7 @@ using test::ScratchDir;
 using test::shell_quote;
 using test::write_text;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // small-portrait (support/media_probe.cpp): 360x640, safe zone top 50, bottom 120, left 12,
 // right 30; 30 fps.
@@ -225,6 +226,124 @@ TEST_F(CaptionFiles, EveryTextProblemOfTheCampaignIsReportedInOneRun) {
   EXPECT_THAT(run.output, HasSubstr("pua.en.srt:2 (cue 1)"));
   EXPECT_THAT(run.output, HasSubstr("pua.yaml:9: the title of clip 'dark'"));
   EXPECT_THAT(run.output, HasSubstr("U+E003"));
+}
+
+// ---- issue 27: read what players read, refuse nothing that can be drawn -------------------------
+
+// Rows of the picture with bright ink, as runs: the number of text lines drawn.
+int text_rows(const test::YuvPicture& pic) {
+  int runs = 0;
+  bool in_run = false;
+  for (int y = 0; y < pic.height_px; ++y) {
+    const bool inked = bright_ink(pic, y, y + 1).count > 0;
+    if (inked && !in_run) ++runs;
+    in_run = inked;
+  }
+  return runs;
+}
+
+class DamagedCaptionFiles : public CaptionFiles {
+ protected:
+  // One clip per subtitle file, every one on the dark source, with sidecar files; `files` are
+  // (clip id, file name under subs/).
+  static test::CommandResult render_clips(const std::vector<std::pair<std::string, std::string>>& files,
+                                          const std::string& platform, const std::string& out) {
+    std::string y = "name: damaged\nlanguages: [en]\nplatforms: [" + platform +
+                    "]\nsidecar_captions: true\nencode: {threads: 2}\nclips:\n";
+    for (const auto& [id, file] : files)
+      y += "  - {id: " + id + ", source: media/dark.mp4, captions: {en: subs/" + file + "}}\n";
+    write_text(root() / (out + ".yaml"), y);
+    return render(root() / (out + ".yaml"), out);
+  }
+  static fs::path clip_file(const std::string& out, const std::string& id, const std::string& platform,
+                            const std::string& ext) {
+    return root() / out / "damaged" / id / (id + "." + platform + ".en." + ext);
+  }
+  // The warnings of one output in report.json.
+  static std::string report_warnings(const std::string& out, const std::string& id,
+                                     const std::string& platform) {
+    const auto report = test::read_json(root() / out / "damaged/report.json");
+    const nlohmann::json* row = test::find_output(report, id, platform, "en");
+    if (row == nullptr || !row->contains("warnings")) return {};
+    return row->at("warnings").dump();
+  }
+};
+
+TEST_F(DamagedCaptionFiles, DamagedSrtAndWebVttAreReadAsPlayersReadThem) {
+  need_dark();
+  // Two-digit milliseconds are milliseconds: 0.046 s to 1.083 s (not 0.46 to 1.83).
+  write_text(root() / "subs/ms.en.srt", "1\n00:00:00,46 --> 00:00:01,83\nEARLY\n");
+  // A cue with a negative time among good ones: skipped, the others kept.
+  write_text(root() / "subs/neg.en.srt",
+             "1\n00:00:00,000 --> 00:00:00,500\nFIRST\n\n2\n-1:58:00,300 --> -1:58:03,540\nSHIFTED\n\n"
+             "3\n00:00:01,000 --> 00:00:01,400\nLAST\n");
+  // Four lines on a 9:16 platform whose captions take 3: drawn smaller, all four.
+  write_text(root() / "subs/four.en.srt", "1\n00:00:00,000 --> 00:00:01,500\nONE\nTWO\nTHREE\nFOUR\n");
+  // A NUL in WebVTT is U+FFFD.
+  write_text(root() / "subs/nul.en.vtt", std::string("WEBVTT\n\n00:00.000 --> 00:01.500\nA\0B\n", 36));
+  const auto run = render_clips(
+      {{"ms", "ms.en.srt"}, {"neg", "neg.en.srt"}, {"four", "four.en.srt"}, {"nul", "nul.en.vtt"}},
+      "small-portrait", "out-damaged");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string p = "small-portrait";
+
+  EXPECT_THAT(test::read_text(clip_file("out-damaged", "ms", p, "srt")),
+              HasSubstr("00:00:00,046 --> 00:00:01,083\nEARLY"));
+  const auto ms = test::decode_frames(clip_file("out-damaged", "ms", p, "mp4"), {3, 36});
+  EXPECT_GT(bright_ink(ms[0]).count, 100) << "no caption at 0.1 s";
+  EXPECT_EQ(bright_ink(ms[1]).count, 0) << "a caption at 1.2 s";
+
+  const std::string neg = test::read_text(clip_file("out-damaged", "neg", p, "srt"));
+  EXPECT_THAT(neg, HasSubstr("FIRST"));
+  EXPECT_THAT(neg, HasSubstr("00:00:01,000 --> 00:00:01,400\nLAST"));
+  EXPECT_THAT(neg, Not(HasSubstr("SHIFTED")));
+  const auto negs = test::decode_frames(clip_file("out-damaged", "neg", p, "mp4"), {6, 36});
+  EXPECT_GT(bright_ink(negs[0]).count, 100) << "the first cue is missing";
+  EXPECT_GT(bright_ink(negs[1]).count, 100) << "the last cue is missing";
+  EXPECT_THAT(report_warnings("out-damaged", "neg", p),
+              HasSubstr("neg.en.srt:6: the cue has a negative time"));
+
+  EXPECT_THAT(test::read_text(clip_file("out-damaged", "four", p, "srt")),
+              HasSubstr("ONE\nTWO\nTHREE\nFOUR"));
+  const test::YuvPicture four = test::decode_frame(clip_file("out-damaged", "four", p, "mp4"), 15);
+  EXPECT_EQ(text_rows(four), 4);
+  const Ink four_ink = bright_ink(four);
+  EXPECT_GE(four_ink.y0, kSafeTop);
+  EXPECT_LE(four_ink.y1, kSafeBottom);
+  EXPECT_THAT(
+      report_warnings("out-damaged", "four", p),
+      HasSubstr("four.en.srt:2: the text has 4 lines, more than the 3 captions take; it is drawn smaller"));
+
+  EXPECT_THAT(test::read_text(clip_file("out-damaged", "nul", p, "vtt")), HasSubstr("A\uFFFDB"));
+  EXPECT_GT(bright_ink(test::decode_frame(clip_file("out-damaged", "nul", p, "mp4"), 15)).count, 100);
+  EXPECT_THAT(report_warnings("out-damaged", "nul", p),
+              HasSubstr("nul.en.vtt:4: a NUL character is replaced by U+FFFD"));
+  EXPECT_THAT(test::read_text(root() / "out-damaged/damaged/report.html"),
+              HasSubstr("nul.en.vtt:4: a NUL character is replaced by U+FFFD"));
+}
+
+// An unbreakable 120-character cue (a hashtag chain) on TikTok: broken between characters as the
+// last resort, inside the safe area, with a warning; the sidecar keeps it whole.
+TEST_F(DamagedCaptionFiles, AnUnbreakableCueIsBrokenAnywhereOnTikTok) {
+  need_dark();
+  std::string tags;
+  while (tags.size() < 120) tags += "#SUMMERSALE";
+  tags.resize(120);
+  write_text(root() / "subs/tags.en.srt", "1\n00:00:00,000 --> 00:00:01,500\n" + tags + "\n");
+  const auto run = render_clips({{"tags", "tags.en.srt"}}, "tiktok", "out-tags");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("tags.en.srt:2: the text has no place to break a line"));
+  EXPECT_THAT(test::read_text(clip_file("out-tags", "tags", "tiktok", "srt")), HasSubstr("\n" + tags + "\n"));
+  const test::YuvPicture pic = test::decode_frame(clip_file("out-tags", "tags", "tiktok", "mp4"), 15);
+  ASSERT_EQ(pic.width_px, 1080);
+  const Ink ink = bright_ink(pic, 0, pic.height_px);
+  EXPECT_GT(ink.count, 1000) << "nothing drawn";
+  EXPECT_GE(text_rows(pic), 2);
+  // TikTok's safe zone: left 65, right 165 px.
+  EXPECT_GE(ink.x0, 65);
+  EXPECT_LE(ink.x1, 1080 - 165);
+  EXPECT_THAT(report_warnings("out-tags", "tags", "tiktok"),
+              HasSubstr("tags.en.srt:2: the text has no place to break"));
 }
 
 }  // namespace

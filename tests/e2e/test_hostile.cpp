@@ -285,6 +285,77 @@ TEST_F(Hostile, AssWithHugeFontsAndBlurDoesNotHang) {
   EXPECT_TRUE(partial_files(dir_ / "out").empty());
 }
 
+// Issue 32: a subtitle file cannot take the machine. 40 events of {\fs4000\blur200\bord300
+// \t(\frz3600)} over a 4 s clip on TikTok (1080x1920), and the same spinning drawings of 3000 points
+// each: the run ends in bounded time and memory, drawn with clamped values (exit 0) or failed by
+// the drawing budget naming the file, the cue's line and the time (exit 3), never killed.
+class HeavyCaptions : public Hostile, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(HeavyCaptions, FinishInBoundedTimeAndMemory) {
+  const fs::path subs = corpus() / "subs" / GetParam();
+  write_text(dir_ / "campaign.yaml",
+             "name: hostile\nlanguages: [en]\nplatforms: [tiktok]\nclips:\n"
+             "  - {id: heavy, source: \"" +
+                 media("good-4s.mp4").string() + "\", captions: {en: \"" + subs.string() + "\"}}\n");
+  // /usr/bin/time reports the peak resident memory of shortpack (timeout waits for it).
+  const auto t0 = std::chrono::steady_clock::now();
+  const CommandResult r = test::run_command(
+      "/usr/bin/time -f 'peak-rss-kb=%M' timeout -k 5 " + std::to_string(kTimeoutS) + " " +
+      shell_quote(test::shortpack_binary()) + " render " + shell_quote((dir_ / "campaign.yaml").string()) +
+      " --out " + shell_quote((dir_ / "out").string()) + " --progress none");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_NE(r.exit_code, 124) << "hung: " << r.output;
+  ASSERT_LT(r.exit_code, 128) << "killed: " << r.output;
+  EXPECT_LT(seconds, 60.0 * test::time_factor()) << r.output;
+  const size_t at = r.output.rfind("peak-rss-kb=");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const double peak_gb = std::stod(r.output.substr(at + 12)) / (1024.0 * 1024.0);
+  EXPECT_LT(peak_gb, 1.5) << r.output;
+  // The clamps are warnings naming the file and the event's line (line 12 is the first event).
+  EXPECT_THAT(r.output, HasSubstr(subs.string() + ":12: values beyond what the 384x288 script can show are "
+                                                  "clamped"));
+  const fs::path mp4 = dir_ / "out/hostile/heavy/heavy.tiktok.en.mp4";
+  if (r.exit_code == 0) {
+    EXPECT_TRUE(fs::exists(mp4));
+  } else {
+    EXPECT_EQ(r.exit_code, 3) << r.output;
+    EXPECT_FALSE(fs::exists(mp4));
+    EXPECT_THAT(
+        test::read_text(dir_ / "out/hostile/report.json"),
+        ::testing::ContainsRegex(GetParam() + std::string(":[0-9]+: the cue at [0-9.]+ s of the output "
+                                                          "took .* over the limit of 2 s")));
+  }
+  EXPECT_TRUE(partial_files(dir_ / "out").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Issue32, HeavyCaptions, ::testing::Values("heavy-spin.ass", "heavy-drawing.ass"));
+
+// The drawing budget: with a budget of 1 ms, the spinning script fails its output (exit 3) with a
+// sentence naming the file, the first cue's line, the time and the limit; nothing is left at its
+// path, and the clip beside it without captions renders.
+TEST_F(Hostile, CaptionsOverTheDrawingBudgetFailTheirOutputAlone) {
+  const fs::path subs = corpus() / "subs/heavy-spin.ass";
+  write_text(dir_ / "campaign.yaml",
+             "name: hostile\nlanguages: [en]\nplatforms: [small-portrait]\nclips:\n"
+             "  - {id: heavy, source: \"" +
+                 media("good-4s.mp4").string() + "\", captions: {en: \"" + subs.string() +
+                 "\"}}\n"
+                 "  - {id: plain, source: \"" +
+                 media("good.mp4").string() + "\", captions: none}\n");
+  const RunResult run = render_here(dir_ / "campaign.yaml", "--limit caption_frame_ms=1");
+  ASSERT_NE(run.exit_code, 124) << "hung";
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const std::string message =
+      subs.string() +
+      ":12: the cue at 0 s of the output took [0-9.]+ s to draw one frame, over the limit "
+      "of 0.001 s \\(40 cues on screen\\); .*--limit caption_frame_ms=N";
+  EXPECT_THAT(run.output, ::testing::ContainsRegex(message));
+  EXPECT_THAT(test::read_text(dir_ / "out/hostile/report.json"), ::testing::ContainsRegex(message));
+  EXPECT_FALSE(fs::exists(dir_ / "out/hostile/heavy/heavy.small-portrait.en.mp4"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/hostile/plain/plain.small-portrait.en.mp4"));
+  EXPECT_TRUE(partial_files(dir_ / "out").empty());
+}
+
 TEST_F(Hostile, RunawayCampaignsAreRefusedQuickly) {
   const std::vector<std::pair<std::string, std::string>> campaigns = {
       {"ten-thousand-clips.yaml", "10000 clips, more than the limit of 2000"},

@@ -39,13 +39,14 @@ TEST(Limits, DefaultsMatchTheComponentsOwnDefaults) {
   EXPECT_EQ(l.source_pixels, 8192 * 4320);
   EXPECT_DOUBLE_EQ(l.source_duration_s, 10800.0);
   EXPECT_DOUBLE_EQ(l.stall_s, 120.0);
+  EXPECT_EQ(l.caption_frame_ms, 2000);
 }
 
 TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   Limits l;
   l.stall_s = 2.5;
   const std::vector<LimitInfo> all = describe_limits(l);
-  ASSERT_EQ(all.size(), 13U);
+  ASSERT_EQ(all.size(), 14U);
   std::map<std::string, std::string> values;
   for (const LimitInfo& i : all) {
     EXPECT_FALSE(i.description.empty()) << i.name;
@@ -57,6 +58,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   EXPECT_EQ(values.at("frames_in_flight"), "0");
   EXPECT_EQ(values.at("outputs"), "20000");
   EXPECT_EQ(values.at("variants"), "1000");
+  EXPECT_EQ(values.at("caption_frame_ms"), "2000");
 }
 
 TEST(Limits, SetLimitTakesUnits) {
@@ -75,6 +77,8 @@ TEST(Limits, SetLimitTakesUnits) {
   EXPECT_DOUBLE_EQ(l.stall_s, 0.25);
   set_limit(l, "stall_s=0");
   EXPECT_DOUBLE_EQ(l.stall_s, 0.0);
+  set_limit(l, "caption_frame_ms=500");
+  EXPECT_EQ(l.caption_frame_ms, 500);
   set_limit(l, "clips=5");
   EXPECT_EQ(l.clips, 5);
   EXPECT_EQ(campaign_limits(l).max_clips, 5);

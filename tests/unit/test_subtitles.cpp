@@ -80,9 +80,48 @@ TEST(SrtReader, AcceptsDotMillisecondsShortFractionsAndLongHours) {
       "1\n00:00:01.5 --> 00:00:02.25\na\n\n2\n123:04:05,006 --> 123:04:06,000 X1:10 X2:20 Y1:5 Y2:9\nb\n",
       "a.srt");
   ASSERT_EQ(t.cues.size(), 2u);
-  EXPECT_EQ(t.cues[0].start_ms, 1500);
-  EXPECT_EQ(t.cues[0].end_ms, 2250);
+  // SRT's 1-3 digits are milliseconds, as ffmpeg, srt and pysrt read them (issue 27).
+  EXPECT_EQ(t.cues[0].start_ms, 1005);
+  EXPECT_EQ(t.cues[0].end_ms, 2025);
   EXPECT_EQ(t.cues[1].start_ms, ((123 * 60 + 4) * 60 + 5) * 1000LL + 6);
+}
+
+// Issue 27: what FFmpeg, srt and pysrt agree on.
+TEST(SrtTimings, TwoDigitMillisecondsAreMilliseconds) {
+  const auto t = parse_srt("1\n00:00:01,46 --> 00:00:03,83\nhand-edited\n", "a.srt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].start_ms, 1046);
+  EXPECT_EQ(t.cues[0].end_ms, 3083);
+  EXPECT_EQ(to_srt(t), "1\n00:00:01,046 --> 00:00:03,083\nhand-edited\n\n");
+}
+
+TEST(SrtReader, ACueWithANegativeTimeIsSkippedAndTheOthersKept) {
+  const auto t = parse_srt(
+      "1\n00:00:01,000 --> 00:00:02,000\nfirst\n\n2\n-1:58:00,300 --> -1:58:03,540\nshifted\n\n"
+      "3\n00:00:03,000 --> 00:00:04,000\nlast\n",
+      "a.srt");
+  ASSERT_EQ(t.cues.size(), 2u);
+  EXPECT_EQ(t.cues[0].plain, "first");
+  EXPECT_EQ(t.cues[1].plain, "last");
+  EXPECT_EQ(t.cues[1].line, 10);
+  EXPECT_THAT(t.warnings, ::testing::ElementsAre("a.srt:6: the cue has a negative time ('-1:58:00,300 --> "
+                                                 "-1:58:03,540'); it is skipped, as players skip it, and the "
+                                                 "other cues are kept"));
+}
+
+TEST(SrtReader, ABadArrowIsRefusedNamingItsOwnLine) {
+  const std::string file =
+      "1\n00:00:01,000 --> 00:00:02,000\none\n\n2\n00:00:03,000 -> 00:00:04,000\ntwo\n\n"
+      "3\n00:00:05,000 --> 00:00:06,000\nthree\n";
+  EXPECT_EQ(error_of([&] { parse_srt(file, "a.srt"); }),
+            "a.srt:6: the timing line's arrow '->' is not '-->' (write it as 00:00:03,000 --> 00:00:04,000)");
+  // Right after the text, without the blank line and the cue number, too.
+  EXPECT_THAT(error_of([] {
+                parse_srt("1\n00:00:01,000 --> 00:00:02,000\none\n00:00:03,000 => 00:00:04,000\n", "a.srt");
+              }),
+              HasSubstr("a.srt:4: the timing line's arrow '=>' is not '-->'"));
+  // Text that starts with a time is still text.
+  EXPECT_NO_THROW(parse_srt("1\n00:00:01,000 --> 00:00:02,000\n10:00:00 until 11:00:00\n", "a.srt"));
 }
 
 TEST(SrtReader, SortsCuesByStart) {
@@ -204,9 +243,9 @@ TEST(SrtTimings, MissingMillisecondsAndSpacesInsideTimes) {
   ASSERT_EQ(t.cues.size(), 3u);
   EXPECT_EQ(t.cues[0].plain, "b");
   EXPECT_EQ(t.cues[0].start_ms, 12083);
-  EXPECT_EQ(t.cues[0].end_ms, 13500);
-  EXPECT_EQ(t.cues[1].start_ms, 20100);
-  EXPECT_EQ(t.cues[1].end_ms, 21120);
+  EXPECT_EQ(t.cues[0].end_ms, 13005);
+  EXPECT_EQ(t.cues[1].start_ms, 20001);
+  EXPECT_EQ(t.cues[1].end_ms, 21012);
   EXPECT_EQ(t.cues[2].start_ms, 99000);
   EXPECT_EQ(t.cues[2].end_ms, 101000);
 }
@@ -297,6 +336,16 @@ TEST(SrtReader, InvalidUtf8IsRefusedWithLineAndColumn) {
   // Overlong encodings and surrogates are not UTF-8 either.
   EXPECT_THAT(error_of([] { parse_srt("\xC0\xAF", "x.srt"); }), HasSubstr("x.srt:1: invalid UTF-8"));
   EXPECT_THAT(error_of([] { parse_srt("a\n\xED\xA0\x80", "x.srt"); }), HasSubstr("x.srt:2: invalid UTF-8"));
+}
+
+// Issue 27: the WebVTT parser replaces NUL with U+FFFD (the specification's first step).
+TEST(VttReader, NulIsReplacedByTheReplacementCharacter) {
+  const auto t = parse_vtt(std::string("WEBVTT\n\n00:00.000 --> 00:01.000\na\0b\n", 36), "x.vtt");
+  ASSERT_EQ(t.cues.size(), 1u);
+  EXPECT_EQ(t.cues[0].plain, "a\uFFFDb");
+  EXPECT_THAT(t.warnings,
+              ::testing::ElementsAre("x.vtt:4: a NUL character is replaced by U+FFFD, as the WebVTT "
+                                     "specification says"));
 }
 
 TEST(SrtReader, NulBytesAndUtf16AreRefused) {
@@ -824,7 +873,7 @@ TEST(SubtitleFiles, EmptyFilesAndFilesWithoutCuesAreErrors) {
 // The examples of README "Subtitle files" read as the README says.
 TEST(SubtitleFiles, ReadmeExamplesReadAsDocumented) {
   const auto srt = parse_srt(
-      "1\n00:00:01 -- > 00:00:03,5\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
+      "1\n00:00:01 -- > 00:00:03.500\n{\\an8}<i>Speaker at the top</i>\n\n2\n\n3\n"
       "00: 00: 04,000 --> 00:00:06,000\nBack at the bottom\n",
       "subs/x.vi.srt");
   ASSERT_EQ(srt.cues.size(), 2u);
@@ -1187,13 +1236,51 @@ TEST(AssScript, MarksStackedPastTheDescenderMoveTheTextInsteadOfShrinkingIt) {
   EXPECT_EQ(title[8], above);
 }
 
-TEST(AssScript, MoreHardLinesThanAllowedIsReported) {
+// Issue 27: a cue of more lines than max_lines is drawn smaller (its lines in the height of
+// max_lines lines), with a warning naming its line, instead of refused.
+TEST(AssScript, MoreHardLinesThanAllowedAreDrawnSmallerWithAWarning) {
   const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\none\ntwo\nthree\nfour\n", "v.srt");
   CaptionStyle style;
-  EXPECT_THAT(error_of([&] { build_ass_script(track, style, tiktok_layout()); }),
-              HasSubstr("v.srt:2: the text has 4 lines, more than the 3 captions may take"));
+  std::vector<std::string> warnings;
+  const std::string s = build_ass_script(track, style, tiktok_layout(), {}, {}, &warnings);
+  const auto cue = fields_of(s, "Dialogue: 0,");
+  ASSERT_EQ(cue.size(), 9u) << s;
+  const double full_px = std::round(CaptionStyle{}.size_rel * 1920);
+  ASSERT_TRUE(cue[8].starts_with("{\\fs")) << cue[8];
+  EXPECT_LE(std::stod(cue[8].substr(4)), std::floor(full_px * 3 / 4));
+  EXPECT_THAT(cue[8], HasSubstr("}one\\Ntwo\\Nthree\\Nfour"));
+  EXPECT_THAT(warnings,
+              ::testing::ElementsAre("v.srt:2: the text has 4 lines, more than the 3 captions take; it "
+                                     "is drawn smaller (split it into two cues)"));
   style.max_lines = 4;
-  EXPECT_NO_THROW(build_ass_script(track, style, tiktok_layout()));
+  warnings.clear();
+  const std::string four = build_ass_script(track, style, tiktok_layout(), {}, {}, &warnings);
+  EXPECT_EQ(fields_of(four, "Dialogue: 0,")[8], "one\\Ntwo\\Nthree\\Nfour");
+  EXPECT_TRUE(warnings.empty());
+}
+
+// Issue 27: a text with no break opportunity (a long link, a hashtag chain) is broken between
+// grapheme clusters as the last resort (CSS overflow-wrap: anywhere), with a warning, instead of
+// refused; never inside a cluster (e + COMBINING ACUTE ACCENT stays whole).
+TEST(AssScript, UnbreakableTextIsBrokenAnywhereAsTheLastResort) {
+  std::string text = "x";
+  for (int i = 0; i < 59; ++i) text += "e\u0301";
+  text += "y";  // 120 code points, 61 grapheme clusters, no line break opportunity
+  const auto track = parse_srt("1\n00:00:01,000 --> 00:00:02,000\n" + text + "\n", "v.srt");
+  CaptionStyle style;
+  style.language = "en";
+  std::vector<std::string> warnings;
+  const std::string s = build_ass_script(track, style, tiktok_layout(), {}, {}, &warnings);
+  const auto cue = fields_of(s, "Dialogue: 0,");
+  ASSERT_EQ(cue.size(), 9u) << s;
+  const std::string& laid = cue[8];
+  EXPECT_THAT(laid, HasSubstr("\\N"));
+  EXPECT_THAT(laid, Not(HasSubstr("\\N\u0301")));
+  std::string unbroken = laid.substr(laid.find('}') + 1);
+  for (size_t at = unbroken.find("\\N"); at != std::string::npos; at = unbroken.find("\\N"))
+    unbroken.erase(at, 2);
+  EXPECT_EQ(unbroken, text);
+  EXPECT_THAT(warnings, ::testing::ElementsAre(HasSubstr("v.srt:2: the text has no place to break a line")));
 }
 
 TEST(AssScript, LongTitleOverAnAssTrackIsShrunkInTheScriptsUnits) {
