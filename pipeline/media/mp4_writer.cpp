@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <limits>
 #include <system_error>
 
 #include "filters/core/error.h"
@@ -78,11 +79,14 @@ void Mp4Writer::write(AVPacket& packet) {
   }
 }
 
+// Every audio packet whose DTS is not after `seconds` (any number: with B-frames the first video
+// DTS is negative, and a negative limit must still hold the audio back; finish() passes +inf).
+// av_interleaved_write_frame then orders the two streams by DTS.
 void Mp4Writer::write_audio_until(double seconds) {
   if (!audio_) return;
   while (next_audio_ < audio_->packets.size()) {
     const AVPacket& src = *audio_->packets[next_audio_];
-    if (seconds >= 0 && static_cast<double>(src.dts) * av_q2d(audio_->time_base) > seconds) break;
+    if (static_cast<double>(src.dts) * av_q2d(audio_->time_base) > seconds) break;
     check_av(av_packet_ref(scratch_.get(), &src), ErrorKind::kInternal, "referencing an audio packet");
     scratch_->stream_index = audio_stream_->index;
     av_packet_rescale_ts(scratch_.get(), audio_->time_base, audio_stream_->time_base);
@@ -100,7 +104,7 @@ void Mp4Writer::write_video(AVPacket& packet, AVRational video_time_base) {
 }
 
 void Mp4Writer::finish() {
-  write_audio_until(-1.0);
+  write_audio_until(std::numeric_limits<double>::infinity());
   check_av(av_write_trailer(format_.get()), ErrorKind::kIo, "cannot finish " + final_path_.string());
   const int ret = avio_closep(&format_->pb);
   if (ret < 0)

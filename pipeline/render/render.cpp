@@ -15,6 +15,7 @@
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
+#include "filters/core/caught_error.h"
 #include "filters/core/error.h"
 #include "filters/logo_overlay.h"
 #include "pipeline/base/atomic_file.h"
@@ -755,7 +756,8 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
         if (ri > 0) copy_file_atomically(branch.records[0]->path, r->path);  // identical settings
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
-      } catch (const Error& e) {
+      } catch (...) {
+        const Error e = caught_error();
         r->fail(e.kind(), e.what());
       }
     }
@@ -769,7 +771,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     const auto audio_by_key = encode_sound(job);
     for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio_key);
     attach_crop_paths(job.spec);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Error e = caught_error();
     job.fail_all(e.kind(), e.what());
     return;
   }
@@ -860,7 +863,8 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
         if (!rest.empty()) {
           try {
             job = prepare_clip(campaign, presets, variants, rest, inputs, options);
-          } catch (const Error& e) {
+          } catch (...) {
+            const Error e = caught_error();
             job->records = rest;
             job->fail_all(e.kind(), e.what());
           }
@@ -876,6 +880,9 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
       } catch (const Error& e) {
         if (is_file_system_error(e.kind())) throw;
         job->fail_all(e.kind(), e.what());  // one clip failing never stops the others
+      } catch (...) {                       // OpenCV, bad_alloc, filesystem_error: this clip fails alone too
+        const Error e = caught_error();
+        job->fail_all(e.kind(), e.what());
       }
     }
     if (on_done) {

@@ -292,6 +292,58 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
 }
 
+// Whatever a unit of work throws (issue 26: an OpenCV exception, std::bad_alloc, a
+// filesystem_error), it fails that output alone, with its message in the report; the other outputs
+// and the next clip are rendered. The exception is thrown by the test aid of
+// pipeline/graph/test_fault.h in one encoder branch, at its frame 5.
+struct ThrownFault {
+  std::string what;     // SHORTPACK_TEST_FAULT's kind
+  std::string message;  // what the failed output's error must contain
+};
+
+class RenderThrownFault : public RenderBasic, public ::testing::WithParamInterface<ThrownFault> {};
+
+TEST_P(RenderThrownFault, FailsOnlyItsOutputWithItsMessage) {
+  need_good();
+  const fs::path campaign = root() / ("fault-" + GetParam().what + ".yaml");
+  write_text(campaign,
+             "name: fault\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait, small-landscape]\n"
+             "clips:\n"
+             "  - {id: good, source: media/good.mp4, captions: none}\n"
+             "  - {id: next, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / ("out-fault-" + GetParam().what);
+  const auto run = test::run_command("SHORTPACK_TEST_FAULT=" + GetParam().what + "@good.small-landscape.en " +
+                                     shell_quote(test::shortpack_binary()) + " render " +
+                                     shell_quote(campaign.string()) + " --out " + shell_quote(out.string()) +
+                                     " --presets " + shell_quote((root() / "presets").string()));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(out / "fault/report.json");
+  ASSERT_EQ(report.at("outputs").size(), 4u) << report.dump(2);
+  const nlohmann::json* failed = test::find_output(report, "good", "small-landscape", "en");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->at("status"), "failed");
+  EXPECT_NE(failed->at("error").get<std::string>().find(GetParam().message), std::string::npos)
+      << failed->dump(2);
+  for (const auto& [clip, platform] : std::vector<std::pair<std::string, std::string>>{
+           {"good", "small-portrait"}, {"next", "small-portrait"}, {"next", "small-landscape"}}) {
+    const nlohmann::json* ok = test::find_output(report, clip, platform, "en");
+    ASSERT_NE(ok, nullptr);
+    EXPECT_EQ(ok->at("status"), "ok") << ok->dump(2);
+  }
+  EXPECT_EQ(test::list_files(out / "fault", ".mp4"),
+            (std::vector<std::string>{"good/good.small-portrait.en.mp4", "next/next.small-landscape.en.mp4",
+                                      "next/next.small-portrait.en.mp4"}));
+  EXPECT_EQ(test::leftover_files(out / "fault"), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, RenderThrownFault,
+                         ::testing::Values(ThrownFault{"bad_alloc", "out of memory"},
+                                           ThrownFault{"opencv", "injected test fault"},
+                                           ThrownFault{"filesystem", "injected test fault"}),
+                         [](const auto& info) { return info.param.what; });
+
 struct BadCampaign {
   std::string name;
   std::string yaml;

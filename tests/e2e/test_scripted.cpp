@@ -399,6 +399,31 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
   EXPECT_LT(test::tone_amplitude(programme_only, 0, 2500, 1.9, 2.8), 1e-3);
 }
 
+// A scripted clip with a voice-over, through a built-in preset with B-frames (the first video DTS is
+// negative): audio and video lie within 1 s of each other in the file's data from the first packet
+// to the last, as ffprobe reads them (issue 26: the whole audio used to come first).
+TEST_F(RenderScripted, AudioAndVideoAreInterleavedThroughoutTheFile) {
+  need_small_media();
+  need_voice_media();
+  const auto run = render("interleave",
+                          "name: interleave\n"
+                          "languages: [en]\n"
+                          "platforms: [tiktok]\n"
+                          "encode: {preset: ultrafast}\n"
+                          "clips:\n"
+                          "  - id: vo\n"
+                          "    captions: none\n"
+                          "    voiceover: {en: vo/voice.en.wav}\n"
+                          "    segments:\n"
+                          "      - {source: media/programme.mp4, start: 0, end: 2.5}\n"
+                          "      - {card: {en: \"THE END\"}, duration: 1.5, background: \"#0D47A1\"}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto reading = test::ffprobe_interleave(root() / "out-interleave/interleave/vo/vo.tiktok.en.mp4");
+  EXPECT_EQ(reading.video_packets, 120);
+  EXPECT_GT(reading.audio_packets, 180);
+  EXPECT_LT(reading.max_gap_s, 1.0);
+}
+
 // The clip's voiceover_duck sets how far the programme drops; the result still meets loudness.
 TEST_F(RenderScripted, VoiceOverDuckDepthIsConfigurable) {
   need_voice_media();
