@@ -967,8 +967,12 @@ FramePtr StillRenderer::at(double at_s, StillInfo* info) {
   State& s = *state_;
   const ClipGraphSpec& spec = s.job->spec;
   const double fps = av_q2d(spec.frame_rate);
-  const int64_t index =
-      std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
+  // Clamped as a double: a float out of int64_t's range converted to it is undefined behaviour.
+  if (!(at_s >= 0.0 && at_s <= kMaxStillSeconds)) {
+    throw Error(ErrorKind::kInput, "a preview time must be from 0 to 86400 s, not " + std::to_string(at_s));
+  }
+  const int64_t index = static_cast<int64_t>(
+      std::clamp(std::floor(at_s * fps + 1e-6), 0.0, static_cast<double>(spec.frame_count - 1)));
   // Decoding on from the last frame is cheaper than a seek for up to a keyframe interval or so;
   // the pictures are the same either way (decoding is exact).
   const int64_t max_forward = std::max<int64_t>(30, std::llround(2.0 * fps));

@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "filters/core/error.h"
+#include "pipeline/base/number.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_writer.h"
 #include "pipeline/render/plan.h"
@@ -55,12 +56,10 @@ bool tokens_equal(std::string_view a, std::string_view b) noexcept {
 }
 
 bool parse_seconds(const std::string& text, double& seconds) {
-  if (text.empty() || text.size() > 32) return false;
-  double value = 0.0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return false;
-  if (!std::isfinite(value) || value < 0.0) return false;
-  seconds = value;
+  if (text.size() > 32) return false;
+  const std::optional<double> value = parse_finite_number(text);
+  if (!value || *value < 0.0 || *value > kMaxStillSeconds) return false;
+  seconds = *value;
   return true;
 }
 
@@ -474,7 +473,7 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
   try {
     const UnitQuery u = unit_of(req, *snap->campaign);
     if (!parse_seconds(req.get_param_value("t"), at_s)) {
-      return reply_error(res, 400, "t must be a time in seconds, a number not below 0.");
+      return reply_error(res, 400, "The query parameter t must be a time in seconds from 0 to 86400.");
     }
     if (guides != "0" && guides != "1") return reply_error(res, 400, "guides must be 0 or 1.");
     const TryOut tryout = parse_tryout(req.params);

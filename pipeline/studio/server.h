@@ -41,7 +41,8 @@ std::string random_token();
 // Compares in time that depends only on the lengths, not on where the strings differ.
 bool tokens_equal(std::string_view a, std::string_view b) noexcept;
 
-// Parses a query time in seconds: a finite, non-negative decimal number. False otherwise.
+// Parses a query time in seconds: a finite decimal number from 0 to kMaxStillSeconds (one day),
+// by the one rule of pipeline/base/number.h. False otherwise.
 bool parse_seconds(const std::string& text, double& seconds);
 
 // Binds and serves until stop() is called from another thread (or the process ends).

@@ -79,7 +79,8 @@ TEST_F(StudioFixture, BadValuesAre400WithAMessage) {
   for (const std::string& query :
        std::vector<std::string>{"/api/frame?clip=nope&" + ok + "&t=1", "/api/frame?clip=../a&" + ok + "&t=1",
                                 "/api/frame?clip=a&" + ok + "&t=-1", "/api/frame?clip=a&" + ok + "&t=abc",
-                                "/api/frame?clip=a&" + ok + "&t=nan", "/api/frame?clip=a&" + ok,
+                                "/api/frame?clip=a&" + ok + "&t=nan", "/api/frame?clip=a&" + ok + "&t=inf",
+                                "/api/frame?clip=a&" + ok + "&t=1e300", "/api/frame?clip=a&" + ok,
                                 "/api/frame?clip=a&" + ok + "&t=1&guides=2",
                                 std::string("/api/frame?clip=a&platform=/etc/passwd&lang=en&t=1"),
                                 std::string("/api/frame?clip=a&platform=small-portrait&lang=xx&t=1")}) {

@@ -38,7 +38,10 @@ TEST(StudioQuery, SecondsAreFiniteNonNegativeDecimals) {
   EXPECT_EQ(s, 1.25);
   EXPECT_TRUE(parse_seconds("3", s));
   EXPECT_EQ(s, 3.0);
-  for (const char* bad : {"", "-1", "abc", "1.5s", " 1", "nan", "inf", "1e400", "0x10", "1,5"}) {
+  EXPECT_TRUE(parse_seconds("86400", s));
+  EXPECT_EQ(s, 86400.0);
+  for (const char* bad :
+       {"", "-1", "abc", "1.5s", " 1", "nan", "inf", "1e400", "1e300", "86400.01", "0x10", "1,5"}) {
     s = 7.0;
     EXPECT_FALSE(parse_seconds(bad, s)) << bad;
     EXPECT_EQ(s, 7.0) << bad;
