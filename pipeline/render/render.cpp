@@ -280,11 +280,22 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
   r.checks = check.rules;
   if (!check.passed()) {
     // A complete file that a platform would reject must not sit at a publishable path.
+    // The report says where the file is, whatever happened to the rename.
     const fs::path rejected = fs::path(r.path).replace_extension(".rejected.mp4");
+    std::string where = " (kept as " + rejected.filename().string() + ")";
     fs::rename(r.path, rejected, ec);
-    r.fail(ErrorKind::kEncode, "does not conform to " + preset.name + ": " + describe_failures(check) +
-                                   " (kept as " + rejected.filename().string() + ")");
-    r.path = rejected;
+    if (!ec) {
+      r.path = rejected;
+    } else {
+      std::error_code rm;
+      fs::remove(r.path, rm);
+      where = " (it could not be renamed " + rejected.filename().string() + ": " + ec.message() +
+              (rm ? "; nor removed: " + rm.message() + "; it is still at " + fs::path(r.path).string()
+                  : "; it was removed") +
+              ")";
+    }
+    r.fail(ErrorKind::kEncode,
+           "does not conform to " + preset.name + ": " + describe_failures(check) + where);
   } else {
     r.status = OutputStatus::kOk;
   }
