@@ -195,8 +195,12 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
   const std::string campaign_file = campaign.source_file.string();
   for (const Clip& clip : campaign.clips) {
     const Variant* variant = clip.variant.empty() ? nullptr : campaign.variant(clip.variant);
+    // A variant's texts come from its row: its messages name the table's file:line too.
     const std::string of_clip =
-        "clip '" + clip.id + "'" + (variant ? " for variant '" + variant->id + "'" : "");
+        "clip '" + clip.id + "'" +
+        (variant ? " for variant '" + variant->id + "' (" + variant->table_file.string() + ":" +
+                       std::to_string(variant->line) + ")"
+                 : "");
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
       const auto encoding = clip.captions_encoding.find(lang);
@@ -212,7 +216,11 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
         continue;
       }
       const std::string font = caption_font_for(campaign.brand_of(clip), lang);
-      add(glyph_coverage_problems(track, lang, font));
+      std::vector<std::string> uncovered = glyph_coverage_problems(track, lang, font);
+      if (variant != nullptr) {
+        for (std::string& p : uncovered) p += " (" + of_clip + ")";
+      }
+      add(std::move(uncovered));
       in.subtitles.emplace(std::make_pair(clip_key(clip.id, clip.variant), lang), std::move(track));
     }
     for (const auto& [lang, text] : clip.title) {

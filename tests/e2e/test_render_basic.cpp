@@ -292,6 +292,45 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
 }
 
+// An output that fails its platform's check is set aside as *.rejected.mp4; when that rename fails
+// (here a folder stands at the name), the report says so and the file is not left at its
+// publishable path (issue 26: the report said "kept as" whatever the rename did).
+TEST_F(RenderBasic, ARejectedOutputIsReportedWhereItReallyIs) {
+  need_good();
+  // small-portrait, but no file may be over 1000 bytes: every output fails its check.
+  test::write_text(root() / "presets/tiny-file.yaml",
+                   test::read_text(root() / "presets/small-portrait.yaml") + "max_file_bytes: 1000\n");
+  const fs::path campaign = root() / "rejected.yaml";
+  write_text(campaign,
+             "name: rejected\n"
+             "languages: [en]\n"
+             "platforms: [tiny-file]\n"
+             "clips:\n"
+             "  - {id: a, source: media/good.mp4, captions: none}\n"
+             "  - {id: b, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / "out-rejected";
+  fs::create_directories(out / "rejected/b/b.tiny-file.en.rejected.mp4/in-the-way");
+  const auto run = render(campaign, out);
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(out / "rejected/report.json");
+  const nlohmann::json* a = test::find_output(report, "a", "tiny-file", "en");
+  const nlohmann::json* b = test::find_output(report, "b", "tiny-file", "en");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  // a: renamed, and the report says so.
+  EXPECT_NE(a->at("error").get<std::string>().find("(kept as a.tiny-file.en.rejected.mp4)"),
+            std::string::npos)
+      << a->dump(2);
+  EXPECT_TRUE(fs::is_regular_file(out / "rejected/a/a.tiny-file.en.rejected.mp4"));
+  EXPECT_FALSE(fs::exists(out / "rejected/a/a.tiny-file.en.mp4"));
+  // b: the rename failed; the report says it, and nothing is left at the publishable name.
+  const std::string b_error = b->at("error");
+  EXPECT_EQ(b_error.find("kept as"), std::string::npos) << b_error;
+  EXPECT_NE(b_error.find("could not be renamed b.tiny-file.en.rejected.mp4"), std::string::npos) << b_error;
+  EXPECT_NE(b_error.find("it was removed"), std::string::npos) << b_error;
+  EXPECT_FALSE(fs::exists(out / "rejected/b/b.tiny-file.en.mp4"));
+}
+
 // Whatever a unit of work throws (issue 26: an OpenCV exception, std::bad_alloc, a
 // filesystem_error), it fails that output alone, with its message in the report; the other outputs
 // and the next clip are rendered. The exception is thrown by the test aid of

@@ -202,12 +202,20 @@ TEST_F(VariantRender, ABadTableIsRefusedWithFileAndLineBeforeAnythingIsWritten) 
 }
 
 // The glyph check runs on every row's text: one row's value that no font covers is refused,
-// naming the card's line and the row, before anything renders.
+// naming the card's line (or the cue's) and the row with its table's file:line, before anything
+// renders.
 TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
-  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,B\n");
+  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,\uE001\n");
   const auto run = render();
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' segment 2"),
+  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' (" +
+                            (dir_ / "regions.csv").string() + ":3) segment 2"),
+            std::string::npos)
+      << run.output;
+  // The row's value in a caption file: the cue's file:line, then the row's.
+  EXPECT_NE(run.output.find("cue.srt:3"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("U+E001), which no installed font covers"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("(clip 'end' for variant 'hue' (" + (dir_ / "regions.csv").string() + ":3))"),
             std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;

@@ -1355,6 +1355,19 @@ TEST(FontCoverage, InstalledScriptsPass) {
       check_text_coverage("a\u200Db\u200C\uFEFF\u2060 \u00A0 ក", "en", "No Such Font Family", "t"));
 }
 
+// A character none of the chain's families has is looked up the way libass's fontconfig provider
+// falls back (issue 26): Adlam is drawn by Noto Sans Adlam, so it passes, and its run is written
+// with that family, so what libass draws is what was checked.
+TEST(FontCoverage, FontconfigsFallbackFindsWhatLibassDraws) {
+  if (!family_installed("Noto Sans Adlam")) {
+    SHORTPACK_SKIP_OR_FAIL("Noto Sans Adlam is not installed (Debian: fonts-noto-core)");
+  }
+  EXPECT_NO_THROW(check_text_coverage("A \U0001E900 B", "en", "Noto Sans", "t"));
+  EXPECT_TRUE(text_coverage_problems("A \U0001E900 B", "vi", "Be Vietnam Pro", "t").empty());
+  EXPECT_EQ(apply_font_fallback("A \U0001E900 B", "en", "Noto Sans"),
+            "A {\\fnNoto Sans Adlam}\U0001E900 {\\fnNoto Sans}B");
+}
+
 TEST(FontCoverage, EveryMissingCharacterOfEveryCueIsListed) {
   const auto t = parse_srt(
       "1\n00:00:01,000 --> 00:00:02,000\na \uE000 b \uE001 \uE000\n\n"
