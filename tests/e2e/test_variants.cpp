@@ -213,7 +213,7 @@ TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
             std::string::npos)
       << run.output;
   // The row's value in a caption file: the cue's file:line, then the row's.
-  EXPECT_NE(run.output.find("cue.srt:3"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("cue.srt:2 (cue 1)"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("U+E001), which no installed font covers"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("(clip 'end' for variant 'hue' (" + (dir_ / "regions.csv").string() + ":3))"),
             std::string::npos)
