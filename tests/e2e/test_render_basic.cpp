@@ -292,6 +292,34 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
 }
 
+// A plain clip longer than libavformat's 10 s interleaving window, through a preset with B-frames
+// (the first video DTS is negative): audio and video lie within 1 s of each other in the file's
+// data from the first packet to the last, as ffprobe reads them (issue 26: 2 s apart here).
+TEST_F(RenderBasic, AudioAndVideoAreInterleavedThroughoutTheFile) {
+  if (!fs::exists(root() / "media/twelve.mp4")) {
+    test::make_clip(root() / "media/twelve.mp4", 12.0, "testsrc2=size=320x240:rate=30",
+                    "sine=frequency=440:sample_rate=48000");
+  }
+  std::string preset = test::read_text(root() / "presets/small-portrait.yaml");
+  ASSERT_NE(preset.find("bframes: 0"), std::string::npos);
+  preset.replace(preset.find("bframes: 0"), 10, "bframes: 2");
+  write_text(root() / "presets/small-bframes.yaml", preset);
+  const fs::path campaign = root() / "interleave.yaml";
+  write_text(campaign,
+             "name: interleave\nlanguages: [en]\nplatforms: [small-bframes, small-portrait]\n"
+             "clips:\n  - {id: twelve, source: media/twelve.mp4, captions: none}\n");
+  const auto run = render(campaign, root() / "out-interleave");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  for (const std::string platform : {"small-bframes", "small-portrait"}) {
+    SCOPED_TRACE(platform);
+    const auto reading = test::ffprobe_interleave(root() / "out-interleave/interleave/twelve" /
+                                                  ("twelve." + platform + ".en.mp4"));
+    EXPECT_EQ(reading.video_packets, 360);
+    EXPECT_GT(reading.audio_packets, 560);  // 12 s of 1024-sample AAC frames at 48 kHz: 563
+    EXPECT_LT(reading.max_gap_s, 1.0);
+  }
+}
+
 // An output that fails its platform's check is set aside as *.rejected.mp4; when that rename fails
 // (here a folder stands at the name), the report says so and the file is not left at its
 // publishable path (issue 26: the report said "kept as" whatever the rename did).
