@@ -410,6 +410,8 @@ TEST_F(RenderScripted, AudioAndVideoAreInterleavedThroughoutTheFile) {
   std::string preset = test::read_text(root() / "presets/small-portrait.yaml");
   ASSERT_NE(preset.find("bframes: 0"), std::string::npos);
   preset.replace(preset.find("bframes: 0"), 10, "bframes: 2");
+  ASSERT_NE(preset.find("max_s: 10}"), std::string::npos);
+  preset.replace(preset.find("max_s: 10}"), 10, "max_s: 60}");  // longer than the muxer's 10 s window
   write_text(root() / "presets/small-bframes.yaml", preset);
   const auto run = render("interleave",
                           "name: interleave\n"
