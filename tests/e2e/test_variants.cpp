@@ -233,8 +233,9 @@ TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
     for (const char* v : {"serif", "plain"}) {
-      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' segment 2") !=
-          std::string::npos)
+      // "... for variant 'serif' (<table>:2) segment 2": the row with its table's file:line.
+      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' (") != std::string::npos &&
+          line.find(") segment 2") != std::string::npos)
         line_of[v] = line;
     }
   }
