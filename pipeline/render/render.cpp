@@ -206,10 +206,11 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
       const auto encoding = clip.captions_encoding.find(lang);
       SubtitleTrack track;
       try {
-        track = read_subtitles(
-            path, subtitle_limits(limits),
-            encoding == clip.captions_encoding.end() ? std::string() : encoding->second,
-            [&](const std::string& text) { return expand_for_variant(text, variant, path.string()); });
+        track = read_subtitles(path, subtitle_limits(limits),
+                               encoding == clip.captions_encoding.end() ? std::string() : encoding->second,
+                               [&, file = path.string()](const std::string& text) {
+                                 return expand_for_variant(text, variant, file);
+                               });
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kInput) throw;
         problems.push_back(std::string(e.what()) + " (" + of_clip + ", '" + lang + "' captions)");
