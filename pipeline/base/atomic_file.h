@@ -1,5 +1,10 @@
 // Files appear whole or not at all: written under a hidden temporary name beside the final path,
 // flushed to disk, then renamed (rename is atomic within a folder).
+//
+// Temporary names carry 64 random bits (getrandom), and temporary files are created with
+// O_CREAT | O_EXCL | O_NOFOLLOW: a name planted in advance (a file, or a symbolic link pointing
+// elsewhere) is never opened or written through. Errors keep the errno of the call that failed
+// (read before any clean-up call can change it), so a full disk is kDiskFull.
 #pragma once
 
 #include <filesystem>
@@ -7,9 +12,13 @@
 
 namespace shortpack {
 
-// A unique temporary name beside `final_path` (hidden, ends in .part).
+// A fresh, unpredictable temporary name beside `final_path` (hidden, ends in .part).
 std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
-// fsync of a file, then of its folder (so the rename is durable). Throws Error(kIo).
+// Creates `temp` (a name from temp_path_for) for writing with O_CREAT | O_EXCL | O_NOFOLLOW |
+// O_CLOEXEC, mode 0644 before the umask, and returns its descriptor (the caller closes it).
+// Throws Error(kIo / kDiskFull) naming `final_path` when it cannot.
+int create_temp_file(const std::filesystem::path& temp, const std::filesystem::path& final_path);
+// fsync of a file, then of its folder (so the rename is durable). Throws Error(kIo / kDiskFull).
 void sync_file_and_folder(const std::filesystem::path& file);
 // Copies `source` to `final_path` through a temporary name and a rename. Throws Error(kIo).
 void copy_file_atomically(const std::filesystem::path& source, const std::filesystem::path& final_path);

@@ -357,8 +357,12 @@ class BatchRun {
   void write_review_page() {
     std::vector<std::string> clips;
     for (const Clip& c : campaign_.clips) clips.push_back(clip_key(c.id, c.variant));
+    // Every unit of the whole plan (all shards): a cell outside it is not planned, not missing.
+    PlannedOutputs planned;
+    for (const RenderUnit& u : plan_.units)
+      planned.insert({clip_key(u.clip_id, u.variant), u.platform, u.language});
     try {
-      write_report_html(result_.report, clips, campaign_.platforms, campaign_.languages, dir_);
+      write_report_html(result_.report, clips, campaign_.platforms, campaign_.languages, dir_, &planned);
     } catch (const Error& e) {
       std::error_code ec;
       fs::remove(dir_ / "report.html", ec);

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "filters/caption_burner.h"
+#include "pipeline/base/number.h"
 #include "pipeline/base/text.h"
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/captions/line_breaks.h"
@@ -592,19 +594,26 @@ struct SafeInPlayRes {
   // (v / sy pixels), without they are pixels; take the larger. 2 px more for antialiasing.
   [[nodiscard]] Minima for_border(double outline, double shadow) const {
     const double border_px = (std::max(0.0, outline) + std::max(0.0, shadow)) * std::max(1.0, 1.0 / sy) + 2.0;
-    return {static_cast<int>(std::ceil((px.left_px + border_px) * sx)),
-            static_cast<int>(std::ceil((px.right_px + border_px) * sx)),
-            static_cast<int>(std::ceil((px.top_px + border_px) * sy)),
-            static_cast<int>(std::ceil((px.bottom_px + border_px) * sy))};
+    // Rounded up within int's range (a PlayRes of 2^31 makes sx huge; converting a double out of
+    // range to int is undefined behaviour).
+    const auto units = [](double v) { return static_cast<int>(clamp_finite(std::ceil(v), 0.0, 1e9)); };
+    return {units((px.left_px + border_px) * sx), units((px.right_px + border_px) * sx),
+            units((px.top_px + border_px) * sy), units((px.bottom_px + border_px) * sy)};
   }
 };
 
-double to_number(const std::string& value) {
-  try {
-    return std::stod(value);
-  } catch (const std::exception&) {
-    return 0.0;
-  }
+// The largest Outline or Shadow of an author's style we pass on, in script units: wider borders
+// draw nothing a caption needs, and 1e12 or inf would overflow the margins placed around them.
+constexpr double kMaxBorderUnits = 200.0;
+
+// An author's Outline or Shadow as libass reads it (strtod, C locale: nonsense is 0, 1e999 is
+// inf), within 0..kMaxBorderUnits; a value outside is rewritten in `value`, so that libass draws
+// the border the margins were computed for.
+double border_units(std::string& value) {
+  const double read = std::strtod(value.c_str(), nullptr);
+  const double kept = clamp_finite(read, 0.0, kMaxBorderUnits);
+  if (kept != read) value = number(kept);
+  return kept;
 }
 
 int raise_to(const std::string& value, int minimum) {
@@ -668,8 +677,8 @@ std::string raised_style_line(std::vector<std::string> values, const std::vector
   for (size_t i = 0; i < format.size(); ++i) {
     if (format[i] == "alignment") alignment = raise_to(values[i], 0);
     if (format[i] == "name") name = ascii_lower(values[i]);
-    if (format[i] == "outline") outline = to_number(values[i]);
-    if (format[i] == "shadow") shadow = to_number(values[i]);
+    if (format[i] == "outline") outline = border_units(values[i]);
+    if (format[i] == "shadow") shadow = border_units(values[i]);
   }
   const StylePlacement placement{anchor_of(alignment, ssa), safe.for_border(outline, shadow)};
   styles[name] = placement;

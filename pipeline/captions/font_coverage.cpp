@@ -207,10 +207,53 @@ std::vector<std::string> chain_for(const std::vector<std::string>& base, char32_
   return chain;
 }
 
+struct FcFontSetDeleter {
+  void operator()(FcFontSet* s) const noexcept { FcFontSetDestroy(s); }
+};
+
+// The family libass's fontconfig provider falls back to for a character no font of the run has
+// (ass_fontconfig.c: cache_fallbacks and get_fallback): every font sorted against "sans-serif"
+// (outline fonts, FC_LANG removed), and the first whose charset has the character. "" when none.
+std::string fontconfig_fallback(char32_t cp) {
+  static std::mutex mutex;
+  static std::unique_ptr<FcFontSet, FcFontSetDeleter> sorted;
+  static std::map<char32_t, std::string> cache;
+  std::lock_guard lock(mutex);
+  if (const auto it = cache.find(cp); it != cache.end()) return it->second;
+  if (!sorted) {
+    PatternPtr pattern(FcPatternCreate());
+    if (!pattern) throw Error(ErrorKind::kInternal, "fontconfig: out of memory");
+    FcPatternAddString(pattern.get(), FC_FAMILY, reinterpret_cast<const FcChar8*>("sans-serif"));
+    FcPatternAddBool(pattern.get(), FC_OUTLINE, FcTrue);
+    FcConfigSubstitute(nullptr, pattern.get(), FcMatchPattern);
+    FcDefaultSubstitute(pattern.get());
+    FcPatternDel(pattern.get(), FC_LANG);
+    FcResult result = FcResultNoMatch;
+    sorted.reset(FcFontSort(nullptr, pattern.get(), FcTrue, nullptr, &result));
+    if (!sorted) sorted.reset(FcFontSetCreate());
+  }
+  std::string family;
+  for (int i = 0; family.empty() && i < sorted->nfont; ++i) {
+    FcCharSet* charset = nullptr;
+    FcChar8* name = nullptr;
+    if (FcPatternGetCharSet(sorted->fonts[i], FC_CHARSET, 0, &charset) == FcResultMatch &&
+        FcCharSetHasChar(charset, cp) != 0 &&
+        FcPatternGetString(sorted->fonts[i], FC_FAMILY, 0, &name) == FcResultMatch) {
+      family = reinterpret_cast<const char*>(name);
+    }
+  }
+  cache.emplace(cp, family);
+  return family;
+}
+
+// The first family of the chain with the character, else fontconfig's fallback as libass would
+// find it (then written as the run's \fn, so that what is drawn is what was checked).
 std::string first_covering(const std::vector<std::string>& chain, char32_t cp) {
   for (const std::string& family : chain) {
     if (family_covers(family, cp)) return family;
   }
+  const std::string fallback = fontconfig_fallback(cp);
+  if (!fallback.empty() && family_covers(fallback, cp)) return fallback;
   return {};
 }
 
@@ -334,10 +377,10 @@ std::vector<std::string> text_coverage_problems(const std::string& text, const s
     std::string shown;
     captions::append_utf8(shown, cp);
     // No tofu ever ships: a character without a font is refused before anything is encoded.
-    problems.push_back(where + ": the '" + language + "' text has '" + shown + "' (" +
-                       captions::code_point_name(cp) +
-                       "), which no installed font covers (tried: " + chain_text(chain) +
-                       "); change the text, or install a font that has it and name it in the brand's fonts");
+    problems.push_back(
+        where + ": the '" + language + "' text has '" + shown + "' (" + captions::code_point_name(cp) +
+        "), which no installed font covers (tried: " + chain_text(chain) + ", then fontconfig's fallback" +
+        "); change the text, or install a font that has it and name it in the brand's fonts");
   }
   return problems;
 }

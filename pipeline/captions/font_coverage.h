@@ -3,10 +3,11 @@
 // Before anything is encoded, every character of every caption, title and card is checked
 // against a chain of font families: the chosen family (brand or per-language override), then
 // the fallback family of the language's script, then the fallback family of the character's own
-// script, then Noto Sans and DejaVu Sans. A character that no installed family of its chain
-// covers is an Error(kInput) naming the language, where it is (file:line of the cue), the
-// character and its U+XXXX code. Whitespace and invisible format characters (ZWJ, ZWNJ, ZWSP,
-// word joiner, bidi marks, BOM, variation selectors, soft hyphen) are not checked.
+// script, then Noto Sans and DejaVu Sans, and last fontconfig's own fallback as libass asks it
+// (every font sorted against sans-serif, the first with the character: `A 𞤀 B` finds Noto Sans
+// Adlam). A character that none of these covers is an Error(kInput) naming the language, where it is
+// (file:line of the cue), the character and its U+XXXX code. Whitespace and invisible format characters (ZWJ,
+// ZWNJ, ZWSP, word joiner, bidi marks, BOM, variation selectors, soft hyphen) are not checked.
 //
 // The same chain decides which font draws each run of text: apply_font_fallback() writes it into
 // the ASS text as explicit \fn overrides, so what is rendered is exactly what was checked (and a

@@ -14,9 +14,11 @@
 #include <cstdio>
 #include <mutex>
 
+#include "filters/core/caught_error.h"
 #include "filters/core/error.h"
 #include "filters/transition.h"
 #include "pipeline/graph/stall_watchdog.h"
+#include "pipeline/graph/test_fault.h"
 #include "pipeline/graph/tsan_handoff.h"
 #include "pipeline/media/mp4_writer.h"
 #include "pipeline/media/video_source.h"
@@ -311,7 +313,8 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
     for (size_t i = first_encoder; i < next_encoder; ++i) gs->encoders.push_back(b.encoders[i].get());
     try {
       gs->stage = std::make_unique<GeometryStage>(g, source);
-    } catch (const Error& e) {
+    } catch (...) {
+      const Error e = caught_error();
       gs->fail_all(e.kind(), e.what());
     }
     size_t enc_index = first_encoder;
@@ -321,7 +324,8 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
       try {
         if (gs->stage)
           ls->stage = std::make_unique<LanguageStage>(l, *gs->stage, spec.frame_rate, spec.caption_frame_ms);
-      } catch (const Error& e) {
+      } catch (...) {
+        const Error e = caught_error();
         ls->fail_all(e.kind(), e.what());
       }
       b.languages_of[gi].push_back(ls.get());
@@ -338,7 +342,8 @@ void open_encoders(Branches& b) {
     try {
       e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
       e->writer = std::make_unique<Mp4Writer>(e->spec->path, *e->encoder->context(), e->spec->audio);
-    } catch (const Error& err) {
+    } catch (...) {
+      const Error err = caught_error();
       e->fail(err.kind(), err.what());
     }
   }
@@ -393,7 +398,8 @@ struct GeometryBody {
       GeometryMsg out{msg.index, std::make_shared<const GeometryFrame>(gs->stage->process(*msg.frame))};
       handoff_release(out.frame.get());
       return out;
-    } catch (const Error& e) {
+    } catch (...) {
+      const Error e = caught_error();
       gs->fail_all(e.kind(), e.what());
       return {msg.index, nullptr};
     }
@@ -419,7 +425,8 @@ struct LanguageBody {
       FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
       handoff_release(out.frame.get());
       return out;
-    } catch (const Error& e) {
+    } catch (...) {
+      const Error e = caught_error();
       ls->fail_all(e.kind(), e.what());
       return {msg.index, nullptr};
     }
@@ -449,6 +456,7 @@ struct EncoderBody {
   }
   void encode(const AVFrame& frame, int64_t index) const {
     try {
+      throw_test_fault_if_asked(es->spec->label, index);
       FramePtr f = ref_frame(frame);
       f->pts = index;
       f->pict_type = AV_PICTURE_TYPE_NONE;  // decoded picture types must not force keyframes
@@ -457,7 +465,8 @@ struct EncoderBody {
       es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
       ++es->outcome.frames;
       shared->watchdog.tick();
-    } catch (const Error& e) {
+    } catch (...) {
+      const Error e = caught_error();
       es->fail(e.kind(), e.what());
     }
   }
@@ -511,7 +520,8 @@ void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
     graph.wait_for_all();
     handoff_graph_done(graph);
     handoff_acquire(&shared.finished);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Error e = caught_error();
     graph.wait_for_all();
     handoff_graph_done(graph);
     handoff_acquire(&shared.finished);
@@ -536,7 +546,8 @@ void finish_encoder(GraphShared& shared, EncoderState& e) {
       shared.watchdog.tick();
     });
     e.writer->finish();
-  } catch (const Error& err) {
+  } catch (...) {
+    const Error err = caught_error();
     e.fail(err.kind(), err.what());
     e.writer.reset();
   }
@@ -560,7 +571,8 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   try {
     source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
                                               spec.decode_threads);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Error e = caught_error();
     b.fail_all(e.kind(), e.what());
     return b.outcomes();
   }

@@ -1,6 +1,7 @@
 #include "pipeline/media/encoder.h"
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include "filters/core/error.h"
@@ -53,7 +54,12 @@ VideoEncoder::VideoEncoder(const VideoEncodeSettings& st, std::string what)
   if (st.closed_gop) c->flags |= AV_CODEC_FLAG_CLOSED_GOP;
   if (st.maxrate_bps > 0) {
     c->rc_max_rate = st.maxrate_bps;
-    c->rc_buffer_size = static_cast<int>(st.bufsize_bits > 0 ? st.bufsize_bits : 2 * st.maxrate_bps);
+    const int64_t buffer_bits = st.bufsize_bits > 0 ? st.bufsize_bits : 2 * st.maxrate_bps;
+    if (buffer_bits > std::numeric_limits<int>::max()) {  // presets refuse it; never narrowed unchecked
+      throw Error(ErrorKind::kInput, what_ + ": a VBV buffer of " + std::to_string(buffer_bits) +
+                                         " bits is more than the encoder takes");
+    }
+    c->rc_buffer_size = static_cast<int>(buffer_bits);
   }
   Dictionary opts;
   opts.set("preset", st.x264_preset);

@@ -1,10 +1,12 @@
 #include "pipeline/media/mp4_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <limits>
 #include <system_error>
 
 #include "filters/core/error.h"
@@ -36,19 +38,45 @@ Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video,
              "cannot describe the audio stream of " + final_path.string());
     audio_stream_->time_base = audio_->time_base;
   }
+  try {  // no destructor runs for a constructor that throws: the temporary file goes here
+    open_temp_file();
+    Dictionary opts;
+    opts.set("movflags", "+faststart");
+    check_av(avformat_write_header(format_.get(), opts.address()), ErrorKind::kIo,
+             "cannot start writing " + final_path.string());
+    const std::string leftover = opts.leftover_keys();
+    if (!leftover.empty()) throw Error(ErrorKind::kEncode, "the MP4 muxer did not accept: " + leftover);
+  } catch (...) {
+    format_.reset();
+    std::error_code ec;
+    if (created_) fs::remove(temp_path_, ec);
+    throw;
+  }
+}
+
+// The temporary file is created by us (O_EXCL | O_NOFOLLOW: nothing planted under its random name
+// is written through), then opened by libavformat by name; that it opened the very file we
+// created is checked, since libavformat's open follows links and does not refuse an existing file.
+void Mp4Writer::open_temp_file() {
+  const int fd = create_temp_file(temp_path_, final_path_);
+  created_ = true;
+  struct stat created {};
+  const bool have_created = ::fstat(fd, &created) == 0;
+  ::close(fd);
   // faststart re-opens the file by its url for the second pass, so the url must be the temp name.
   format_->url = av_strdup(temp_path_.c_str());
   const int ret = avio_open(&format_->pb, temp_path_.c_str(), AVIO_FLAG_WRITE);
   if (ret < 0) {
-    throw Error(ErrorKind::kIo,
-                "cannot write in " + final_path.parent_path().string() + ": " + av_error_text(ret));
+    throw Error(ret == AVERROR(ENOSPC) || ret == AVERROR(EDQUOT) ? ErrorKind::kDiskFull : ErrorKind::kIo,
+                "cannot write in " + final_path_.parent_path().string() + ": " + av_error_text(ret));
   }
-  Dictionary opts;
-  opts.set("movflags", "+faststart");
-  check_av(avformat_write_header(format_.get(), opts.address()), ErrorKind::kIo,
-           "cannot start writing " + final_path.string());
-  const std::string leftover = opts.leftover_keys();
-  if (!leftover.empty()) throw Error(ErrorKind::kEncode, "the MP4 muxer did not accept: " + leftover);
+  struct stat opened {};
+  if (!have_created || ::lstat(temp_path_.c_str(), &opened) != 0 || !S_ISREG(opened.st_mode) ||
+      opened.st_ino != created.st_ino || opened.st_dev != created.st_dev) {
+    throw Error(ErrorKind::kIo,
+                "the temporary file " + temp_path_.string() +
+                    " was replaced while it was being opened; nothing was written through it");
+  }
 }
 
 Mp4Writer::~Mp4Writer() {
@@ -78,11 +106,14 @@ void Mp4Writer::write(AVPacket& packet) {
   }
 }
 
+// Every audio packet whose DTS is not after `seconds` (any number: with B-frames the first video
+// DTS is negative, and a negative limit must still hold the audio back; finish() passes +inf).
+// av_interleaved_write_frame then orders the two streams by DTS.
 void Mp4Writer::write_audio_until(double seconds) {
   if (!audio_) return;
   while (next_audio_ < audio_->packets.size()) {
     const AVPacket& src = *audio_->packets[next_audio_];
-    if (seconds >= 0 && static_cast<double>(src.dts) * av_q2d(audio_->time_base) > seconds) break;
+    if (static_cast<double>(src.dts) * av_q2d(audio_->time_base) > seconds) break;
     check_av(av_packet_ref(scratch_.get(), &src), ErrorKind::kInternal, "referencing an audio packet");
     scratch_->stream_index = audio_stream_->index;
     av_packet_rescale_ts(scratch_.get(), audio_->time_base, audio_stream_->time_base);
@@ -100,7 +131,7 @@ void Mp4Writer::write_video(AVPacket& packet, AVRational video_time_base) {
 }
 
 void Mp4Writer::finish() {
-  write_audio_until(-1.0);
+  write_audio_until(std::numeric_limits<double>::infinity());
   check_av(av_write_trailer(format_.get()), ErrorKind::kIo, "cannot finish " + final_path_.string());
   const int ret = avio_closep(&format_->pb);
   if (ret < 0)

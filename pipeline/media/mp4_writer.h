@@ -30,6 +30,7 @@ class Mp4Writer {
   [[nodiscard]] const std::filesystem::path& temp_path() const { return temp_path_; }
 
  private:
+  void open_temp_file();
   void write_audio_until(double seconds);
   void write(AVPacket& packet);
 
@@ -41,6 +42,7 @@ class Mp4Writer {
   AVStream* video_stream_ = nullptr;
   AVStream* audio_stream_ = nullptr;
   PacketPtr scratch_;
+  bool created_ = false;  // the temporary file is ours (create_temp_file succeeded)
   bool finished_ = false;
 };
 

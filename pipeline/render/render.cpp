@@ -15,6 +15,7 @@
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
+#include "filters/core/caught_error.h"
 #include "filters/core/error.h"
 #include "filters/logo_overlay.h"
 #include "pipeline/base/atomic_file.h"
@@ -195,24 +196,33 @@ PreparedInputs prepare_inputs(const Campaign& campaign, const PresetCatalog& pre
   const std::string campaign_file = campaign.source_file.string();
   for (const Clip& clip : campaign.clips) {
     const Variant* variant = clip.variant.empty() ? nullptr : campaign.variant(clip.variant);
+    // A variant's texts come from its row: its messages name the table's file:line too.
     const std::string of_clip =
-        "clip '" + clip.id + "'" + (variant ? " for variant '" + variant->id + "'" : "");
+        "clip '" + clip.id + "'" +
+        (variant ? " for variant '" + variant->id + "' (" + variant->table_file.string() + ":" +
+                       std::to_string(variant->line) + ")"
+                 : "");
     for (const auto& [lang, path] : clip.captions) {
       if (clip.captions_none) break;
       const auto encoding = clip.captions_encoding.find(lang);
       SubtitleTrack track;
       try {
-        track = read_subtitles(
-            path, subtitle_limits(limits),
-            encoding == clip.captions_encoding.end() ? std::string() : encoding->second,
-            [&](const std::string& text) { return expand_for_variant(text, variant, path.string()); });
+        track = read_subtitles(path, subtitle_limits(limits),
+                               encoding == clip.captions_encoding.end() ? std::string() : encoding->second,
+                               [&, file = path.string()](const std::string& text) {
+                                 return expand_for_variant(text, variant, file);
+                               });
       } catch (const Error& e) {
         if (e.kind() != ErrorKind::kInput) throw;
         problems.push_back(std::string(e.what()) + " (" + of_clip + ", '" + lang + "' captions)");
         continue;
       }
       const std::string font = caption_font_for(campaign.brand_of(clip), lang);
-      add(glyph_coverage_problems(track, lang, font));
+      std::vector<std::string> uncovered = glyph_coverage_problems(track, lang, font);
+      if (variant != nullptr) {
+        for (std::string& p : uncovered) p += " (" + of_clip + ")";
+      }
+      add(std::move(uncovered));
       in.subtitles.emplace(std::make_pair(clip_key(clip.id, clip.variant), lang), std::move(track));
     }
     for (const auto& [lang, text] : clip.title) {
@@ -281,11 +291,22 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
   r.checks = check.rules;
   if (!check.passed()) {
     // A complete file that a platform would reject must not sit at a publishable path.
+    // The report says where the file is, whatever happened to the rename.
     const fs::path rejected = fs::path(r.path).replace_extension(".rejected.mp4");
+    std::string where = " (kept as " + rejected.filename().string() + ")";
     fs::rename(r.path, rejected, ec);
-    r.fail(ErrorKind::kEncode, "does not conform to " + preset.name + ": " + describe_failures(check) +
-                                   " (kept as " + rejected.filename().string() + ")");
-    r.path = rejected;
+    if (!ec) {
+      r.path = rejected;
+    } else {
+      std::error_code rm;
+      fs::remove(r.path, rm);
+      where = " (it could not be renamed " + rejected.filename().string() + ": " + ec.message() +
+              (rm ? "; nor removed: " + rm.message() + "; it is still at " + fs::path(r.path).string()
+                  : "; it was removed") +
+              ")";
+    }
+    r.fail(ErrorKind::kEncode,
+           "does not conform to " + preset.name + ": " + describe_failures(check) + where);
   } else {
     r.status = OutputStatus::kOk;
   }
@@ -775,7 +796,8 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
         if (ri > 0) copy_file_atomically(branch.records[0]->path, r->path);  // identical settings
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
-      } catch (const Error& e) {
+      } catch (...) {
+        const Error e = caught_error();
         r->fail(e.kind(), e.what());
       }
     }
@@ -789,7 +811,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     const auto audio_by_key = encode_sound(job);
     for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio_key);
     attach_crop_paths(job.spec);
-  } catch (const Error& e) {
+  } catch (...) {
+    const Error e = caught_error();
     job.fail_all(e.kind(), e.what());
     return;
   }
@@ -880,7 +903,8 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
         if (!rest.empty()) {
           try {
             job = prepare_clip(campaign, presets, variants, rest, inputs, options);
-          } catch (const Error& e) {
+          } catch (...) {
+            const Error e = caught_error();
             job->records = rest;
             job->fail_all(e.kind(), e.what());
           }
@@ -896,6 +920,9 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
       } catch (const Error& e) {
         if (is_file_system_error(e.kind())) throw;
         job->fail_all(e.kind(), e.what());  // one clip failing never stops the others
+      } catch (...) {                       // OpenCV, bad_alloc, filesystem_error: this clip fails alone too
+        const Error e = caught_error();
+        job->fail_all(e.kind(), e.what());
       }
     }
     if (on_done) {
@@ -980,8 +1007,12 @@ FramePtr StillRenderer::at(double at_s, StillInfo* info) {
   State& s = *state_;
   const ClipGraphSpec& spec = s.job->spec;
   const double fps = av_q2d(spec.frame_rate);
-  const int64_t index =
-      std::clamp<int64_t>(static_cast<int64_t>(std::floor(at_s * fps + 1e-6)), 0, spec.frame_count - 1);
+  // Clamped as a double: a float out of int64_t's range converted to it is undefined behaviour.
+  if (!(at_s >= 0.0 && at_s <= kMaxStillSeconds)) {
+    throw Error(ErrorKind::kInput, "a preview time must be from 0 to 86400 s, not " + std::to_string(at_s));
+  }
+  const int64_t index = static_cast<int64_t>(
+      std::clamp(std::floor(at_s * fps + 1e-6), 0.0, static_cast<double>(spec.frame_count - 1)));
   // Decoding on from the last frame is cheaper than a seek for up to a keyframe interval or so;
   // the pictures are the same either way (decoding is exact).
   const int64_t max_forward = std::max<int64_t>(30, std::llround(2.0 * fps));

@@ -102,7 +102,9 @@ struct StillInfo {
 // through the same stages as the render graph: timeline source (seeking to the nearest keyframe
 // and decoding forward), geometry stage, caption burner. `variant` names a row of the campaign's
 // variants table (empty: the clip's first variant, or the clip of a campaign without variants).
+// `at_s` must be finite, 0..kMaxStillSeconds (a later time shows the last frame).
 // Throws Error(kInput / kMedia).
+constexpr double kMaxStillSeconds = 86400.0;
 FramePtr render_still(const Campaign& campaign, const PresetCatalog& presets, const std::string& clip,
                       const std::string& platform, const std::string& language, double at_s,
                       StillInfo* info = nullptr, const std::string& variant = {});

@@ -194,6 +194,7 @@ td.cell a,td.cell span{display:block;line-height:30px;color:inherit;text-decorat
 td.cell.ok{background:var(--ok-bg);color:var(--ok)}
 td.cell.failed{background:var(--fail-bg);color:var(--fail);box-shadow:inset 0 0 0 1px #f5b5ae}
 td.cell.skipped{background:var(--skip-bg);color:var(--skip)}
+td.cell.none{background:transparent;color:#c2c7d0}
 td.cell.missing{background:repeating-linear-gradient(135deg,var(--miss-bg) 0 6px,#f7f8fa 6px 12px);color:var(--miss)}
 .legend{display:flex;flex-wrap:wrap;gap:16px;margin-top:12px;color:var(--dim);font-size:12.5px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:3px;margin-right:6px;vertical-align:-1px}
@@ -251,12 +252,14 @@ footer{color:var(--dim);font-size:12px;padding:18px 0 36px;border-top:1px solid 
 class PageWriter {
  public:
   PageWriter(const RenderReport& report, std::vector<std::string> clips, std::vector<std::string> platforms,
-             std::vector<std::string> languages, fs::path output_dir, std::vector<bool> has_thumb)
+             std::vector<std::string> languages, fs::path output_dir, std::vector<bool> has_thumb,
+             const PlannedOutputs* planned = nullptr)
       : report_(report),
         clips_(std::move(clips)),
         platforms_(std::move(platforms)),
         languages_(std::move(languages)),
         output_dir_(std::move(output_dir)),
+        planned_(planned),
         has_thumb_(std::move(has_thumb)) {
     std::set<std::string> seen_c(clips_.begin(), clips_.end());
     std::set<std::string> seen_p(platforms_.begin(), platforms_.end());
@@ -299,6 +302,10 @@ class PageWriter {
     const auto it = index_.find({c, p, l});
     return it == index_.end() ? nullptr : &report_.outputs[it->second];
   }
+  // A cell some unit of the plan asks for (every cell when the plan is not known).
+  bool is_planned(const std::string& c, const std::string& p, const std::string& l) const {
+    return planned_ == nullptr || planned_->count({c, p, l}) > 0 || find(c, p, l) != nullptr;
+  }
   size_t index_of(const OutputRecord* o) const { return static_cast<size_t>(o - report_.outputs.data()); }
 
   std::string rel_url(const fs::path& path) const {
@@ -313,6 +320,8 @@ class PageWriter {
     for (const auto& c : clips_) {
       for (const auto& p : platforms_) {
         for (const auto& l : languages_) {
+          if (!is_planned(c, p, l)) continue;
+          ++planned_count_;
           const OutputRecord* o = find(c, p, l);
           if (o == nullptr) {
             ++missing_;
@@ -368,7 +377,10 @@ class PageWriter {
             " × " + std::to_string(platforms_.size()) +
             (platforms_.size() == 1 ? " platform" : " platforms") + " × " +
             std::to_string(languages_.size()) + (languages_.size() == 1 ? " language" : " languages") +
-            " = " + std::to_string(total) + " outputs · page made " + utc_now() + "</p>\n";
+            " = " + std::to_string(total) + " outputs" +
+            (planned_count_ == total ? std::string()
+                                     : ", " + std::to_string(planned_count_) + " of them planned") +
+            " · page made " + utc_now() + "</p>\n";
     out_ += "<div class=\"stats\">";
     stat("ok", std::to_string(ok_), "rendered ok");
     stat("skipped", std::to_string(skipped_), "up to date");
@@ -411,10 +423,21 @@ class PageWriter {
     out_ +=
         "<span class=\"skipped\"><i></i>skipped: already up to date (last check shown)</span>"
         "<span class=\"failed\"><i></i>failed: hover for the reason</span>"
-        "<span class=\"missing\"><i></i>missing: not in this report</span></div>\n</div></section>\n";
+        "<span class=\"missing\"><i></i>missing: planned, not in this report</span>" +
+        std::string(planned_count_ == clips_.size() * platforms_.size() * languages_.size()
+                        ? ""
+                        : "<span class=\"none\">–: not planned (no variant row asks for it)</span>") +
+        "</div>\n</div></section>\n";
   }
 
   void cell(const std::string& c, const std::string& p, const std::string& l) {
+    if (!is_planned(c, p, l)) {
+      out_ += "<td class=\"cell none\" data-cell data-clip=\"" + html_escape(c) + "\" data-platform=\"" +
+              html_escape(p) + "\" data-language=\"" + html_escape(l) +
+              "\" data-status=\"not-planned\" title=\"" + html_escape(c + " · " + p + " · " + l) +
+              ": not planned\">–</td>";
+      return;
+    }
     const OutputRecord* o = find(c, p, l);
     const std::string status = o == nullptr ? "missing" : to_string(o->status);
     std::string title = c + " · " + p + " · " + l + ": ";
@@ -442,7 +465,7 @@ class PageWriter {
       for (const auto& p : platforms_) {
         for (const auto& l : languages_) {
           const OutputRecord* o = find(c, p, l);
-          if (o != nullptr && o->status != OutputStatus::kFailed) continue;
+          if (!is_planned(c, p, l) || (o != nullptr && o->status != OutputStatus::kFailed)) continue;
           const std::string what = html_escape(c + " · " + p + " · " + l);
           items +=
               "<tr><td><span class=\"pill " + std::string(o == nullptr ? "missing" : "failed") + "\">" +
@@ -457,8 +480,7 @@ class PageWriter {
     }
     if (items.empty()) return;
     out_ += "<section id=\"attention\"><h2>Needs attention <span class=\"hint\">" +
-            std::to_string(failed_ + missing_) + " of " +
-            std::to_string(clips_.size() * platforms_.size() * languages_.size()) +
+            std::to_string(failed_ + missing_) + " of " + std::to_string(planned_count_) +
             " outputs</span></h2>\n<div class=\"panel\"><table class=\"attention\">\n" + items +
             "</table></div></section>\n";
   }
@@ -479,7 +501,9 @@ class PageWriter {
       out_ += "<div class=\"platform\"><h3>" + html_escape(p) +
               (size.empty() ? "" : "<span class=\"dim\">" + size + "</span>") +
               "</h3>\n<div class=\"cards\">\n";
-      for (const auto& l : languages_) card(clip, p, l);
+      for (const auto& l : languages_) {
+        if (is_planned(clip, p, l)) card(clip, p, l);
+      }
       out_ += "</div></div>\n";
     }
     out_ += "</section>\n";
@@ -567,6 +591,7 @@ class PageWriter {
   std::vector<std::string> platforms_;
   std::vector<std::string> languages_;
   fs::path output_dir_;
+  const PlannedOutputs* planned_;
   std::vector<bool> has_thumb_;
   std::map<Key, size_t> index_;
   std::map<Key, std::string> anchor_;
@@ -575,6 +600,7 @@ class PageWriter {
   size_t failed_ = 0;
   size_t skipped_ = 0;
   size_t missing_ = 0;
+  size_t planned_count_ = 0;
   double seconds_ = 0.0;
   int64_t bytes_ = 0;
 };
@@ -627,9 +653,10 @@ std::string url_path(const fs::path& relative) {
 
 fs::path write_report_html(const RenderReport& report, const std::vector<std::string>& clips,
                            const std::vector<std::string>& platforms,
-                           const std::vector<std::string>& languages, const fs::path& output_dir) {
+                           const std::vector<std::string>& languages, const fs::path& output_dir,
+                           const PlannedOutputs* planned) {
   std::vector<bool> has_thumb = make_thumbnails(report, output_dir);
-  PageWriter writer(report, clips, platforms, languages, output_dir, std::move(has_thumb));
+  PageWriter writer(report, clips, platforms, languages, output_dir, std::move(has_thumb), planned);
   fs::path page = output_dir / "report.html";
   write_file_atomically(page, writer.page());
   return page;

@@ -396,6 +396,11 @@ void PresetReader::check_video(const Preset& p) const {
   if (p.video.maxrate_bps > 0 && p.video.bufsize_bits == 0) {
     fail(line("video", "maxrate_bps"), "maxrate_bps needs bufsize_bits (the VBV buffer) as well");
   }
+  if (p.video.bufsize_bits > std::numeric_limits<int>::max()) {  // libavcodec's rc_buffer_size is an int
+    fail(line("video", "bufsize_bits"), "bufsize_bits " + std::to_string(p.video.bufsize_bits) +
+                                            " is above " + std::to_string(std::numeric_limits<int>::max()) +
+                                            ", the largest VBV buffer the encoder takes");
+  }
   if (p.video.bufsize_bits > 0 && p.video.maxrate_bps == 0) {
     fail(line("video", "bufsize_bits"),
          "bufsize_bits without maxrate_bps has no effect; set both or neither");

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "pipeline/base/edit_distance.h"
+#include "pipeline/base/number.h"
 
 namespace shortpack::yaml {
 
@@ -166,15 +167,7 @@ std::string need_text(const Where& w, const YAML::Node& node, const std::string&
   return text;
 }
 
-std::optional<double> parse_double(const std::string& text) {
-  double value = 0;
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  if (first != last && *first == '+') ++first;
-  const auto [ptr, ec] = std::from_chars(first, last, value);
-  if (ec != std::errc() || ptr != last || !std::isfinite(value)) return std::nullopt;
-  return value;
-}
+std::optional<double> parse_double(const std::string& text) { return parse_finite_number(text); }
 
 double need_number(const Where& w, const YAML::Node& node, const std::string& key, const std::string& what,
                    const std::string& example) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <fstream>
 #include <iostream>
 #include <list>
@@ -14,8 +15,10 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "filters/core/error.h"
+#include "pipeline/base/number.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_writer.h"
 #include "pipeline/render/plan.h"
@@ -55,13 +58,53 @@ bool tokens_equal(std::string_view a, std::string_view b) noexcept {
 }
 
 bool parse_seconds(const std::string& text, double& seconds) {
-  if (text.empty() || text.size() > 32) return false;
-  double value = 0.0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return false;
-  if (!std::isfinite(value) || value < 0.0) return false;
-  seconds = value;
+  if (text.size() > 32) return false;
+  const std::optional<double> value = parse_finite_number(text);
+  if (!value || *value < 0.0 || *value > kMaxStillSeconds) return false;
+  seconds = *value;
   return true;
+}
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+namespace {
+
+// "name" of "name", "name:port", "[v6]" or "[v6]:port", lower case; empty when malformed.
+std::string host_name_of(std::string_view authority) {
+  std::string name;
+  if (!authority.empty() && authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return {};
+    const std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return {};
+    name = std::string(authority.substr(1, close - 1));
+  } else {
+    name = std::string(authority.substr(0, authority.find(':')));
+  }
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+bool allowed_name(const std::string& name, std::string_view bound_host) {
+  if (name.empty()) return false;
+  return name == "localhost" || name == "127.0.0.1" || name == "::1" || name == host_name_of(bound_host);
+}
+
+}  // namespace
+
+bool host_header_allowed(std::string_view host_header, std::string_view bound_host) {
+  return allowed_name(host_name_of(host_header), bound_host);
+}
+
+bool origin_allowed(std::string_view origin, std::string_view bound_host) {
+  if (origin.empty()) return true;  // not a browser's cross-origin request
+  constexpr std::string_view kScheme = "http://";
+  if (origin.rfind(kScheme, 0) != 0) return false;  // "null", other schemes
+  const std::string_view authority = origin.substr(kScheme.size());
+  if (authority.find('/') != std::string_view::npos) return false;
+  return allowed_name(host_name_of(authority), bound_host);
 }
 
 namespace {
@@ -290,10 +333,16 @@ struct StudioServer::State {
   StudioOptions options;
   std::string token;
   httplib::Server server;
-  std::mutex mutex;  // guards the fields below
+  std::mutex mutex;  // guards `snapshot`; held only to read or publish it, never while loading
+  std::shared_ptr<const Snapshot> snapshot;
+  std::mutex reload_mutex;  // one reload at a time (the watcher's or a saved preset's); guards:
   std::string version;
   std::vector<fs::path> watched;
-  std::shared_ptr<const Snapshot> snapshot;
+  // The watcher thread reloads the campaign when a watched file changes, off the request path.
+  std::mutex watch_mutex;
+  std::condition_variable watch_wake;
+  bool stopping = false;  // guarded by watch_mutex
+  std::thread watcher;
   std::mutex render_mutex;  // one frame at a time; guards the fields below
   ScratchFolder scratch;
   std::list<WarmUnit> warm;  // most recently used first, at most kWarmUnits
@@ -319,12 +368,15 @@ struct StudioServer::State {
     return std::to_string(std::hash<std::string>{}(text));
   }
 
-  // Reloads when a watched file changed. Called with `mutex` held.
+  // Reloads when a watched file changed and publishes the new snapshot. Requests go on with the
+  // old one meanwhile.
   void refresh() {
+    const std::lock_guard reload(reload_mutex);
+    const std::shared_ptr<const Snapshot> old = current();
     std::vector<fs::path> files{options.campaign_file};
-    if (snapshot && snapshot->campaign) files = watched;
+    if (old && old->campaign) files = watched;
     const std::string now = compute_version(files);
-    if (snapshot && now == version) return;
+    if (old && now == version) return;
     auto next = std::make_shared<Snapshot>();
     json d;
     d["file"] = options.campaign_file.string();
@@ -361,13 +413,35 @@ struct StudioServer::State {
     version = compute_version(watched);
     d["version"] = version;
     next->description = std::move(d);
+    const std::lock_guard lock(mutex);
     snapshot = std::move(next);
   }
 
   std::shared_ptr<const Snapshot> current() {
-    std::lock_guard lock(mutex);
-    refresh();
+    const std::lock_guard lock(mutex);
     return snapshot;
+  }
+
+  // The watcher's loop: a look at the watched files' stamps every 200 ms until stop_watching().
+  void watch() {
+    std::unique_lock lock(watch_mutex);
+    while (!watch_wake.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping; })) {
+      lock.unlock();
+      try {
+        refresh();
+      } catch (const std::exception& e) {
+        std::cerr << "studio: cannot reload the campaign: " << e.what() << std::endl;
+      }
+      lock.lock();
+    }
+  }
+  void stop_watching() {
+    {
+      const std::lock_guard lock(watch_mutex);
+      stopping = true;
+    }
+    watch_wake.notify_all();
+    if (watcher.joinable()) watcher.join();
   }
 
   StillRenderer& warm_renderer(const std::shared_ptr<const Snapshot>& snap, const UnitQuery& u,
@@ -474,7 +548,7 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
   try {
     const UnitQuery u = unit_of(req, *snap->campaign);
     if (!parse_seconds(req.get_param_value("t"), at_s)) {
-      return reply_error(res, 400, "t must be a time in seconds, a number not below 0.");
+      return reply_error(res, 400, "The query parameter t must be a time in seconds from 0 to 86400.");
     }
     if (guides != "0" && guides != "1") return reply_error(res, 400, "guides must be 0 or 1.");
     const TryOut tryout = parse_tryout(req.params);
@@ -549,6 +623,7 @@ void StudioServer::State::save_preset(const httplib::Request& req, httplib::Resp
       (void)tried_catalog(preset_folders(), platform, yaml, scratch.path);  // validated first
       written = save_preset_override(campaign_presets(), platform, yaml);
     }
+    refresh();  // the next request sees the override (this request waits for it, no other does)
     std::cout << "studio: preset override saved: " << written.string() << std::endl;
     res.set_content(json{{"saved", written.string()}}.dump() + "\n", "application/json");
   } catch (const Error& e) {
@@ -572,6 +647,15 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
       reply_error(res, 405, "The studio answers GET requests only (and POST /api/preset).");
       return httplib::Server::HandlerResponse::Handled;
     }
+    // DNS rebinding: a page of another site that resolves its name to this machine is refused by
+    // name, and so is a cross-origin request from one.
+    if (!host_header_allowed(req.get_header_value("Host"), s.options.host) ||
+        !origin_allowed(req.get_header_value("Origin"), s.options.host)) {
+      reply_error(res, 403,
+                  "The studio answers requests for " + s.options.host +
+                      " and the loopback names only (Host and Origin are checked).");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!s.authorised(req)) {
       reply_error(res, 403,
                   "This request lacks the studio's token: open the URL that `shortpack studio` printed.");
@@ -580,6 +664,12 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
+  // Limits: no body over 1 MiB (the one POST carries a few query values); enough workers that a
+  // few slow clients cannot hold them all, and a short read timeout so each holds one briefly.
+  svr.set_payload_max_length(kMaxBodyBytes);
+  svr.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  svr.set_read_timeout(2, 0);
+  svr.set_keep_alive_timeout(2);
   svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(page_html()), "text/html; charset=utf-8");
   });
@@ -599,7 +689,7 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
            [&s](const httplib::Request& req, httplib::Response& res) { s.save_preset(req, res); });
 }
 
-StudioServer::~StudioServer() = default;
+StudioServer::~StudioServer() { state_->stop_watching(); }
 
 void StudioServer::run() {
   State& s = *state_;
@@ -611,14 +701,19 @@ void StudioServer::run() {
     throw Error(ErrorKind::kIo, "cannot bind the studio to " + s.options.host + ":" + std::to_string(port) +
                                     " (is the port in use? try --port 0)");
   }
-  {
-    std::lock_guard lock(s.mutex);
-    s.refresh();
+  s.refresh();
+  if (!is_loopback_host(s.options.host)) {
+    std::cerr << "warning: the studio listens on " << s.options.host
+              << ", not only on this machine: anyone who can reach it and sees the URL (its token travels "
+                 "in plain HTTP) can read the campaign's files. Use --host 127.0.0.1 unless you must."
+              << std::endl;
   }
+  s.watcher = std::thread([&s] { s.watch(); });
   if (s.options.on_ready) {
     s.options.on_ready("http://" + s.options.host + ":" + std::to_string(port) + "/?token=" + s.token);
   }
   s.server.listen_after_bind();
+  s.stop_watching();
 }
 
 void StudioServer::stop() { state_->server.stop(); }

@@ -11,8 +11,14 @@
 // presets/ folder (temporary file + rename). Bad query values are 400 with one sentence. A campaign that
 // fails to load is reported through /api/campaign; the server keeps running.
 //
-// Threads: httplib answers on its own worker threads; the campaign state is guarded by a mutex
-// and frames are rendered one at a time.
+// Requests must name the studio by a loopback name (localhost, 127.0.0.1, ::1) or the --host value
+// in Host, and in Origin when there is one (the defence against DNS rebinding), else 403. Bodies
+// over 1 MiB are refused (413). A non-loopback --host is allowed with a warning on stderr.
+//
+// Threads: httplib answers on kWorkerThreads worker threads, each request read within a 2 s
+// timeout, so that a few slow clients cannot starve the others; the campaign is reloaded by a
+// watcher thread when a watched file changes (every 200 ms), never on a request's path: requests
+// read the published snapshot under a short lock. Frames are rendered one at a time.
 #pragma once
 
 #include <filesystem>
@@ -41,8 +47,19 @@ std::string random_token();
 // Compares in time that depends only on the lengths, not on where the strings differ.
 bool tokens_equal(std::string_view a, std::string_view b) noexcept;
 
-// Parses a query time in seconds: a finite, non-negative decimal number. False otherwise.
+// Parses a query time in seconds: a finite decimal number from 0 to kMaxStillSeconds (one day),
+// by the one rule of pipeline/base/number.h. False otherwise.
 bool parse_seconds(const std::string& text, double& seconds);
+
+constexpr size_t kMaxBodyBytes = 1 << 20;
+constexpr size_t kWorkerThreads = 32;
+
+// True for localhost, ::1 and 127.0.0.0/8.
+bool is_loopback_host(std::string_view host);
+// The Host header names the studio: a loopback name or `bound_host`, with any port.
+bool host_header_allowed(std::string_view host_header, std::string_view bound_host);
+// No Origin, or http:// with such a name.
+bool origin_allowed(std::string_view origin, std::string_view bound_host);
 
 // Binds and serves until stop() is called from another thread (or the process ends).
 // Throws Error(kIo) when the address cannot be bound.

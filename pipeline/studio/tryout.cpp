@@ -6,6 +6,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/base/atomic_file.h"
+#include "pipeline/base/number.h"
 
 namespace shortpack::studio {
 
@@ -35,15 +36,13 @@ std::optional<double> fraction_param(const std::multimap<std::string, std::strin
                                      const std::string& key, double lo, double hi, const std::string& what) {
   const std::string* text = param_of(params, key);
   if (text == nullptr) return std::nullopt;
-  double value = 0.0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value) || value < lo ||
-      value > hi) {
+  const std::optional<double> value = parse_finite_number(*text);
+  if (!value || *value < lo || *value > hi) {
     std::ostringstream range;
     range << lo << " to " << hi;
     throw Error(ErrorKind::kInput, key + " must be " + what + " from " + range.str() + ".");
   }
-  return value;
+  return *value;
 }
 
 std::optional<LogoPosition> position_param(const std::multimap<std::string, std::string>& params) {

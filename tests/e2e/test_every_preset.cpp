@@ -1,9 +1,11 @@
-// Every built-in preset renders a short generated clip that passes its own conformance check.
+// Every built-in preset renders a short generated clip that passes its own conformance check, its
+// audio and video interleaved in the file.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "support/json_files.h"
+#include "support/media_probe.h"
 #include "support/test_support.h"
 
 namespace shortpack::test {
@@ -35,6 +37,10 @@ TEST(EveryPreset, RendersAClipThatPassesItsCheck) {
         run_shortpack("check " + shell_quote(file) + " --platform " + o["platform"].get<std::string>());
     EXPECT_EQ(check.exit_code, 0) << o["platform"] << "\n" << check.output;
     EXPECT_EQ(check.output.find("FAIL"), std::string::npos) << check.output;
+    // Audio and video within 1 s of each other in the data, first packet to last (issue 26).
+    const auto interleave = ffprobe_interleave(file);
+    EXPECT_GT(interleave.audio_packets, 0) << o["platform"];
+    EXPECT_LT(interleave.max_gap_s, 1.0) << o["platform"];
   }
 }
 

@@ -179,5 +179,27 @@ TEST_F(PreviewFixture, UnknownClipIsAClearInputError) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
 }
 
+// A time that is not a finite number from 0 to 86400 s is refused with one sentence naming --at and
+// the range, exit 2, no file (issue 26: nan and 1e300 exited 0, converting them to a frame index was
+// undefined behaviour). 86400 itself is allowed and shows the last frame.
+TEST_F(PreviewFixture, OddTimesAreRefusedNamingTheOption) {
+  for (const std::string at : {"nan", "inf", "-inf", "1e300", "-1", "abc", "86400.5", "1e999", ""}) {
+    SCOPED_TRACE("--at '" + at + "'");
+    const auto png = dir / "odd.png";
+    const auto r = run_shortpack("preview " + shell_quote(campaign.string()) +
+                                 " --clip a --platform small-portrait --lang en --at " + shell_quote(at) +
+                                 " -o " + shell_quote(png.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("--at must be a time in seconds from 0 to 86400"), std::string::npos) << r.output;
+    EXPECT_FALSE(std::filesystem::exists(png));
+  }
+  const auto last = dir / "last.png";
+  const auto r = run_shortpack("preview " + shell_quote(campaign.string()) +
+                               " --clip a --platform small-portrait --lang en --at 86400 -o " +
+                               shell_quote(last.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("frame 53 "), std::string::npos) << r.output;  // 1.8 s at 30 fps: 54 frames
+}
+
 }  // namespace
 }  // namespace shortpack::test

@@ -292,6 +292,124 @@ TEST_F(RenderBasic, UnreadableSourcesFailOnlyTheirOwnOutputs) {
   EXPECT_NE(run.output.find("junk"), std::string::npos) << run.output;
 }
 
+// A plain clip longer than libavformat's 10 s interleaving window, through a preset with B-frames
+// (the first video DTS is negative): audio and video lie within 1 s of each other in the file's
+// data from the first packet to the last, as ffprobe reads them (issue 26: 2 s apart here).
+TEST_F(RenderBasic, AudioAndVideoAreInterleavedThroughoutTheFile) {
+  if (!fs::exists(root() / "media/twelve.mp4")) {
+    test::make_clip(root() / "media/twelve.mp4", 12.0, "testsrc2=size=320x240:rate=30",
+                    "sine=frequency=440:sample_rate=48000");
+  }
+  std::string preset = test::read_text(root() / "presets/small-portrait.yaml");
+  ASSERT_NE(preset.find("bframes: 0"), std::string::npos);
+  preset.replace(preset.find("bframes: 0"), 10, "bframes: 2");
+  ASSERT_NE(preset.find("max_s: 10}"), std::string::npos);
+  preset.replace(preset.find("max_s: 10}"), 10, "max_s: 60}");  // longer than the muxer's 10 s window
+  write_text(root() / "presets/small-bframes.yaml", preset);
+  const fs::path campaign = root() / "interleave.yaml";
+  write_text(campaign,
+             "name: interleave\nlanguages: [en]\nplatforms: [small-bframes]\n"
+             "clips:\n  - {id: twelve, source: media/twelve.mp4, captions: none}\n");
+  const auto run = render(campaign, root() / "out-interleave");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto reading =
+      test::ffprobe_interleave(root() / "out-interleave/interleave/twelve/twelve.small-bframes.en.mp4");
+  EXPECT_EQ(reading.video_packets, 360);
+  EXPECT_GT(reading.audio_packets, 560);  // 12 s of 1024-sample AAC frames at 48 kHz: 563
+  EXPECT_LT(reading.max_gap_s, 1.0);
+}
+
+// An output that fails its platform's check is set aside as *.rejected.mp4; when that rename fails
+// (here a folder stands at the name), the report says so and the file is not left at its
+// publishable path (issue 26: the report said "kept as" whatever the rename did).
+TEST_F(RenderBasic, ARejectedOutputIsReportedWhereItReallyIs) {
+  need_good();
+  // small-portrait, but no file may be over 1000 bytes: every output fails its check.
+  test::write_text(root() / "presets/tiny-file.yaml",
+                   test::read_text(root() / "presets/small-portrait.yaml") + "max_file_bytes: 1000\n");
+  const fs::path campaign = root() / "rejected.yaml";
+  write_text(campaign,
+             "name: rejected\n"
+             "languages: [en]\n"
+             "platforms: [tiny-file]\n"
+             "clips:\n"
+             "  - {id: a, source: media/good.mp4, captions: none}\n"
+             "  - {id: b, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / "out-rejected";
+  fs::create_directories(out / "rejected/b/b.tiny-file.en.rejected.mp4/in-the-way");
+  const auto run = render(campaign, out);
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(out / "rejected/report.json");
+  const nlohmann::json* a = test::find_output(report, "a", "tiny-file", "en");
+  const nlohmann::json* b = test::find_output(report, "b", "tiny-file", "en");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  // a: renamed, and the report says so.
+  EXPECT_NE(a->at("error").get<std::string>().find("(kept as a.tiny-file.en.rejected.mp4)"),
+            std::string::npos)
+      << a->dump(2);
+  EXPECT_TRUE(fs::is_regular_file(out / "rejected/a/a.tiny-file.en.rejected.mp4"));
+  EXPECT_FALSE(fs::exists(out / "rejected/a/a.tiny-file.en.mp4"));
+  // b: the rename failed; the report says it, and nothing is left at the publishable name.
+  const std::string b_error = b->at("error");
+  EXPECT_EQ(b_error.find("kept as"), std::string::npos) << b_error;
+  EXPECT_NE(b_error.find("could not be renamed b.tiny-file.en.rejected.mp4"), std::string::npos) << b_error;
+  EXPECT_NE(b_error.find("it was removed"), std::string::npos) << b_error;
+  EXPECT_FALSE(fs::exists(out / "rejected/b/b.tiny-file.en.mp4"));
+}
+
+// Whatever a unit of work throws (issue 26: an OpenCV exception, std::bad_alloc, a
+// filesystem_error), it fails that output alone, with its message in the report; the other outputs
+// and the next clip are rendered. The exception is thrown by the test aid of
+// pipeline/graph/test_fault.h in one encoder branch, at its frame 5.
+struct ThrownFault {
+  std::string what;     // SHORTPACK_TEST_FAULT's kind
+  std::string message;  // what the failed output's error must contain
+};
+
+class RenderThrownFault : public RenderBasic, public ::testing::WithParamInterface<ThrownFault> {};
+
+TEST_P(RenderThrownFault, FailsOnlyItsOutputWithItsMessage) {
+  need_good();
+  const fs::path campaign = root() / ("fault-" + GetParam().what + ".yaml");
+  write_text(campaign,
+             "name: fault\n"
+             "languages: [en]\n"
+             "platforms: [small-portrait, small-landscape]\n"
+             "clips:\n"
+             "  - {id: good, source: media/good.mp4, captions: none}\n"
+             "  - {id: next, source: media/good.mp4, captions: none}\n");
+  const fs::path out = root() / ("out-fault-" + GetParam().what);
+  const auto run = test::run_command("SHORTPACK_TEST_FAULT=" + GetParam().what + "@good.small-landscape.en " +
+                                     shell_quote(test::shortpack_binary()) + " render " +
+                                     shell_quote(campaign.string()) + " --out " + shell_quote(out.string()) +
+                                     " --presets " + shell_quote((root() / "presets").string()));
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(out / "fault/report.json");
+  ASSERT_EQ(report.at("outputs").size(), 4u) << report.dump(2);
+  const nlohmann::json* failed = test::find_output(report, "good", "small-landscape", "en");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->at("status"), "failed");
+  EXPECT_NE(failed->at("error").get<std::string>().find(GetParam().message), std::string::npos)
+      << failed->dump(2);
+  for (const auto& [clip, platform] : std::vector<std::pair<std::string, std::string>>{
+           {"good", "small-portrait"}, {"next", "small-portrait"}, {"next", "small-landscape"}}) {
+    const nlohmann::json* ok = test::find_output(report, clip, platform, "en");
+    ASSERT_NE(ok, nullptr);
+    EXPECT_EQ(ok->at("status"), "ok") << ok->dump(2);
+  }
+  EXPECT_EQ(test::list_files(out / "fault", ".mp4"),
+            (std::vector<std::string>{"good/good.small-portrait.en.mp4", "next/next.small-landscape.en.mp4",
+                                      "next/next.small-portrait.en.mp4"}));
+  EXPECT_EQ(test::leftover_files(out / "fault"), std::vector<std::string>{});
+}
+
+INSTANTIATE_TEST_SUITE_P(Kinds, RenderThrownFault,
+                         ::testing::Values(ThrownFault{"bad_alloc", "out of memory"},
+                                           ThrownFault{"opencv", "injected test fault"},
+                                           ThrownFault{"filesystem", "injected test fault"}),
+                         [](const auto& info) { return info.param.what; });
+
 struct BadCampaign {
   std::string name;
   std::string yaml;

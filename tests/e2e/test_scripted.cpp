@@ -399,6 +399,40 @@ TEST_F(RenderScripted, VoiceOverDucksTheProgrammeTwelveDecibelsAndMeetsLoudness)
   EXPECT_LT(test::tone_amplitude(programme_only, 0, 2500, 1.9, 2.8), 1e-3);
 }
 
+// A scripted clip with a voice-over, through a preset with B-frames (the first video DTS is
+// negative), longer than libavformat's 10 s interleaving window: audio and video lie within 1 s of
+// each other in the file's data from the first packet to the last, as ffprobe reads them (issue 26:
+// the whole audio was queued at the first video packet, so the muxer wrote the audio beyond its
+// window, 3 s here, before any video).
+TEST_F(RenderScripted, AudioAndVideoAreInterleavedThroughoutTheFile) {
+  need_small_media();
+  need_voice_media();
+  std::string preset = test::read_text(root() / "presets/small-portrait.yaml");
+  ASSERT_NE(preset.find("bframes: 0"), std::string::npos);
+  preset.replace(preset.find("bframes: 0"), 10, "bframes: 2");
+  ASSERT_NE(preset.find("max_s: 10}"), std::string::npos);
+  preset.replace(preset.find("max_s: 10}"), 10, "max_s: 60}");  // longer than the muxer's 10 s window
+  write_text(root() / "presets/small-bframes.yaml", preset);
+  const auto run = render("interleave",
+                          "name: interleave\n"
+                          "languages: [en]\n"
+                          "platforms: [small-bframes]\n"
+                          "clips:\n"
+                          "  - id: vo\n"
+                          "    captions: none\n"
+                          "    voiceover: {en: vo/voice.en.wav}\n"
+                          "    segments:\n"
+                          "      - {source: media/programme.mp4, start: 0, end: 5}\n"
+                          "      - {card: {en: \"THE END\"}, duration: 3, background: \"#0D47A1\"}\n"
+                          "      - {source: media/programme.mp4, start: 0, end: 5}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto reading =
+      test::ffprobe_interleave(root() / "out-interleave/interleave/vo/vo.small-bframes.en.mp4");
+  EXPECT_EQ(reading.video_packets, 390);  // 13 s at 30 fps
+  EXPECT_GT(reading.audio_packets, 600);  // 13 s of 1024-sample AAC frames at 48 kHz: 610
+  EXPECT_LT(reading.max_gap_s, 1.0);
+}
+
 // The clip's voiceover_duck sets how far the programme drops; the result still meets loudness.
 TEST_F(RenderScripted, VoiceOverDuckDepthIsConfigurable) {
   need_voice_media();

@@ -123,6 +123,36 @@ TEST_F(VariantRender, EachRowGetsItsOwnOutputsAndText) {
   EXPECT_EQ(statuses().at("end.hanoi.small-portrait.en.mp4"), "skipped");
 }
 
+// Rows that take subsets of the languages and platforms (as the demo's regions.csv does): after a
+// complete render, report.html counts nothing missing and needs no attention; the cells no row
+// asked for are "not planned", shown quietly (issue 26: they were MISSING, "Needs attention: 5 of 8").
+TEST_F(VariantRender, CellsNoRowAsksForAreNotPlannedNotMissing) {
+  write_text(dir_ / "regions.csv",
+             "id,languages,platforms\nhanoi,en,small-portrait\nhue,en vi,small-landscape\n");
+  write_text(dir_ / "c.yaml",
+             "name: v\nlanguages: [en, vi]\nplatforms: [small-portrait, small-landscape]\n"
+             "variants: regions.csv\nclips:\n  - {id: end, source: src.mp4, captions: none}\n");
+  const auto run = render();
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(statuses(), (std::map<std::string, std::string>{{"end.hanoi.small-portrait.en.mp4", "ok"},
+                                                            {"end.hue.small-landscape.en.mp4", "ok"},
+                                                            {"end.hue.small-landscape.vi.mp4", "ok"}}));
+  const std::string page = test::read_text(dir_ / "out/v/report.html");
+  // 2 rows x 2 platforms x 2 languages in the matrix, 3 of them planned and rendered.
+  const auto count_of = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = page.find(what); at != std::string::npos; at = page.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count_of("data-cell "), 8U);
+  EXPECT_EQ(count_of("data-status=\"ok\""), 3U);
+  EXPECT_EQ(count_of("data-status=\"missing\""), 0U);
+  EXPECT_EQ(count_of("data-status=\"not-planned\""), 5U);
+  EXPECT_NE(page.find("<div class=\"stat missing\"><b>0</b>"), std::string::npos);
+  EXPECT_EQ(page.find("Needs attention"), std::string::npos);
+  EXPECT_NE(page.find("= 8 outputs, 3 of them planned"), std::string::npos);
+}
+
 // `preview --variant ROW` shows that row's text; an unknown row is refused with the known ones.
 TEST_F(VariantRender, PreviewShowsTheNamedVariant) {
   if (test::run_command("tesseract --list-langs").output.find("eng") == std::string::npos) {
@@ -172,12 +202,20 @@ TEST_F(VariantRender, ABadTableIsRefusedWithFileAndLineBeforeAnythingIsWritten) 
 }
 
 // The glyph check runs on every row's text: one row's value that no font covers is refused,
-// naming the card's line and the row, before anything renders.
+// naming the card's line (or the cue's) and the row with its table's file:line, before anything
+// renders.
 TEST_F(VariantRender, EveryRowsTextIsCheckedForGlyphs) {
-  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,B\n");
+  write_campaign("id,hotline,office\nhanoi,1900 9068,A\nhue,1900 \uE000,\uE001\n");
   const auto run = render();
   EXPECT_EQ(run.exit_code, 2) << run.output;
-  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' segment 2"),
+  EXPECT_NE(run.output.find("c.yaml:9: the card of clip 'end' for variant 'hue' (" +
+                            (dir_ / "regions.csv").string() + ":3) segment 2"),
+            std::string::npos)
+      << run.output;
+  // The row's value in a caption file: the cue's file:line, then the row's.
+  EXPECT_NE(run.output.find("cue.srt:2 (cue 1)"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("U+E001), which no installed font covers"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("(clip 'end' for variant 'hue' (" + (dir_ / "regions.csv").string() + ":3))"),
             std::string::npos)
       << run.output;
   EXPECT_NE(run.output.find("U+E000"), std::string::npos) << run.output;
@@ -195,8 +233,9 @@ TEST_F(VariantRender, TheGlyphCheckUsesTheRowsBrandFonts) {
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
     for (const char* v : {"serif", "plain"}) {
-      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' segment 2") !=
-          std::string::npos)
+      // "... for variant 'serif' (<table>:2) segment 2": the row with its table's file:line.
+      if (line.find("the card of clip 'end' for variant '" + std::string(v) + "' (") != std::string::npos &&
+          line.find(") segment 2") != std::string::npos)
         line_of[v] = line;
     }
   }

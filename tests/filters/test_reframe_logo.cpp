@@ -49,14 +49,29 @@ TEST(Reframe, FitPadCentresTheWholePictureInsideBars) {
   EXPECT_EQ(luma(*out, 540, 1800), 16);
 }
 
+// The bars show the picture itself, cover-cropped, blurred and darkened (issue 26: a flat input
+// let a constant fill pass). Left half bright (216), right half dark (40): the cover crop of the
+// 16:9 picture for 9:16 is its middle 608 columns, so the bars' left side shows the bright half
+// and their right side the dark half, each darkened towards black: 16 + (Y - 16) * 0.55.
 TEST(Reframe, FitBlurFillsTheBarsWithADarkenedCopy) {
   FramePtr in = flat(1920, 1080, 216);
+  for (int y = 0; y < 1080; ++y) {
+    for (int x = 960; x < 1920; ++x) in->data[0][y * in->linesize[0] + x] = 40;
+  }
   Reframe r({ReframeKind::kFitBlur, 1080, 1920});
   r.configure(format_of(*in));
   FramePtr out = r.process(*in);
-  // Background: 16 + (216 - 16) * 0.55 = 126; picture untouched.
-  EXPECT_NEAR(luma(*out, 540, 100), 126, 2);
-  EXPECT_EQ(luma(*out, 540, 960), 216);
+  for (const int y : {100, 1800}) {                // the top bar and the bottom bar
+    EXPECT_NEAR(luma(*out, 100, y), 126, 3) << y;  // bright half, darkened
+    EXPECT_NEAR(luma(*out, 980, y), 29, 3) << y;   // dark half, darkened
+    // Blurred: the edge between the halves is a ramp, not a step.
+    const int mid = luma(*out, 540, y);
+    EXPECT_GT(mid, 40) << y;
+    EXPECT_LT(mid, 115) << y;
+  }
+  // The picture itself, untouched.
+  EXPECT_EQ(luma(*out, 100, 960), 216);
+  EXPECT_EQ(luma(*out, 1000, 960), 40);
 }
 
 TEST(Reframe, CropCenterCutsTheSidesEqually) {

@@ -150,7 +150,17 @@ void fuzz_vtt(const uint8_t* data, size_t size) { fuzz_subtitles("vtt", "fuzz.vt
 void fuzz_words(const uint8_t* data, size_t size) {
   fuzz_subtitles("words", "fuzz.words.json", parse_words_json, data, size);
 }
-void fuzz_ass(const uint8_t* data, size_t size) { fuzz_subtitles("ass", "fuzz.ass", parse_ass, data, size); }
+void fuzz_ass(const uint8_t* data, size_t size) {
+  fuzz_subtitles("ass", "fuzz.ass", parse_ass, data, size);
+  // The script builder as well: an ASS track keeps its own header, whose Style lines are rewritten
+  // (margins raised to the safe zone around the author's Outline and Shadow, in PlayRes units).
+  const std::string text = as_text(data, size);
+  expect_clean("ass", {ErrorKind::kInput, ErrorKind::kLimit}, [&] {
+    const SubtitleTrack track = parse_ass(text, fs::path("fuzz.ass"), SubtitleLimits{1 << 20, 64});
+    const CaptionLayout layout(1080, 1920, SafeZone{270, 672, 65, 165});
+    if (build_ass_script(track, CaptionStyle{}, layout).empty()) violated("ass", "an empty script was built");
+  });
+}
 
 void fuzz_campaign(const uint8_t* data, size_t size) {
   const fs::path file = scratch_folder() / "campaign.yaml";

@@ -6,6 +6,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -105,6 +106,44 @@ double VideoStreamProbe::span_s() const {
   if (pts.empty()) return 0.0;
   const int64_t last_duration = durations.empty() ? 0 : durations.back();
   return static_cast<double>(pts.back() + last_duration - pts.front()) * av_q2d(time_base);
+}
+
+InterleaveReading ffprobe_interleave(const fs::path& path) {
+  const CommandResult r =
+      run_command("ffprobe -v error -show_entries packet=stream_index,codec_type,dts_time,pos -of csv=p=0 " +
+                  shell_quote(path.string()));
+  if (r.exit_code != 0) throw std::runtime_error("ffprobe failed on " + path.string() + ": " + r.output);
+  struct Packet {
+    bool video = false;
+    double dts_s = 0.0;
+    long long pos = 0;
+  };
+  std::vector<Packet> packets;
+  std::istringstream lines(r.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;  // ffprobe's separator of side data
+    // codec_type,stream_index,dts_time,pos (ffprobe's field order)
+    std::istringstream fields(line);
+    std::string type, index, dts, pos;
+    if (!std::getline(fields, type, ',') || !std::getline(fields, index, ',') ||
+        !std::getline(fields, dts, ',') || !std::getline(fields, pos, ',')) {
+      throw std::runtime_error("unexpected ffprobe packet line: " + line);
+    }
+    if (type != "video" && type != "audio") continue;
+    packets.push_back({type == "video", std::stod(dts), std::stoll(pos)});
+  }
+  std::stable_sort(packets.begin(), packets.end(),
+                   [](const Packet& a, const Packet& b) { return a.pos < b.pos; });
+  InterleaveReading reading;
+  std::optional<double> last_dts[2];  // [audio, video]
+  for (const Packet& p : packets) {
+    ++(p.video ? reading.video_packets : reading.audio_packets);
+    const auto& other = last_dts[p.video ? 0 : 1];
+    if (other) reading.max_gap_s = std::max(reading.max_gap_s, std::fabs(p.dts_s - *other));
+    last_dts[p.video ? 1 : 0] = p.dts_s;
+  }
+  return reading;
 }
 
 namespace {

@@ -119,6 +119,18 @@ struct Ebur128Reading {
 };
 Ebur128Reading ffmpeg_ebur128(const std::filesystem::path& path);
 
+// How far apart audio and video lie in the file's data, read with the ffprobe program
+// (`-show_entries packet=stream_index,dts_time,pos`): packets in file order (pos), and at each one
+// the distance between its DTS and the DTS of the latest packet of the other stream before it.
+// `max_gap_s` is the largest such distance from the first to the last packet; a player reading
+// the file front to back must buffer that much of one stream to find the other.
+struct InterleaveReading {
+  double max_gap_s = 0.0;
+  int video_packets = 0;
+  int audio_packets = 0;
+};
+InterleaveReading ffprobe_interleave(const std::filesystem::path& path);
+
 // Hex SHA-256 of a file (computed here, with `sha256sum` as the judge).
 std::string sha256sum(const std::filesystem::path& path);
 

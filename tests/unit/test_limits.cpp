@@ -180,10 +180,32 @@ TEST(StallWatchdog, TicksKeepItQuietSilenceTripsItOnce) {
   EXPECT_THAT(dog.message(), HasSubstr("--limit stall_s=N"));
 }
 
+// The threads of this process (/proc/self/task).
+size_t thread_count() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Off means off: no timer thread at all, never stalled, never calling back (issue 26: a 50 ms sleep
+// passed any timeout over 50 ms, "0 means 60 s" included). A watchdog that is on adds one thread,
+// which shows that the count sees it.
 TEST(StallWatchdog, ZeroTimeoutIsOff) {
-  StallWatchdog dog(0.0, "test");
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_FALSE(dog.stalled());
+  const size_t before = thread_count();
+  {
+    StallWatchdog on(30.0, "test");
+    EXPECT_EQ(thread_count(), before + 1);
+  }
+  EXPECT_EQ(thread_count(), before);
+  std::atomic<int> calls{0};
+  for (const double off : {0.0, -1.0}) {
+    StallWatchdog dog(
+        off, "test", [&] { ++calls; }, 0.0);
+    EXPECT_EQ(thread_count(), before) << off;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(dog.stalled()) << off;
+  }
+  EXPECT_EQ(calls.load(), 0);
 }
 
 // Work that never comes back ends the process (exit 3) after the grace period.

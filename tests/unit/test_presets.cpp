@@ -298,6 +298,9 @@ TEST_F(PresetTest, LevelMustCarryTheFrameSizeAtMaxFps) {
             ":7: H.264 level 4.1 cannot carry 1080x1920 at 60 fps (max_fps); needs level 4.2 or higher");
   EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  maxrate_bps: 70000000\n  bufsize_bits: 70000000")),
             ":8: maxrate_bps 70000000 is above the high profile's limit at level 4.2 (62500000 bps)");
+  // libavcodec's VBV buffer is an int: a bigger one is refused, never narrowed (issue 26).
+  EXPECT_EQ(load_error(replace_line(kValidPreset, 8, "  maxrate_bps: 10000000\n  bufsize_bits: 4294967396")),
+            ":9: bufsize_bits 4294967396 is above 2147483647, the largest VBV buffer the encoder takes");
 }
 
 TEST_F(PresetTest, MissingRequiredKeyIsReported) {

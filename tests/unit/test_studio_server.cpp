@@ -29,6 +29,29 @@ TEST(StudioToken, EqualOnlyWhenEveryByteAndTheLengthMatch) {
   EXPECT_FALSE(tokens_equal(std::string_view("abc\0", 4), "abc"));
 }
 
+TEST(StudioHost, OnlyLoopbackNamesAndTheBoundHostAreServed) {
+  for (const char* ok : {"127.0.0.1", "127.0.0.1:8080", "localhost:1", "LOCALHOST", "[::1]:9", "[::1]"}) {
+    EXPECT_TRUE(host_header_allowed(ok, "127.0.0.1")) << ok;
+  }
+  for (const char* bad : {"", "evil.example", "evil.example:8080", "127.0.0.1.evil.example", "localhost.evil",
+                          "[::1", "10.0.0.5:8080", "::1"}) {
+    EXPECT_FALSE(host_header_allowed(bad, "127.0.0.1")) << bad;
+  }
+  EXPECT_TRUE(host_header_allowed("10.0.0.5:8080", "10.0.0.5"));
+  EXPECT_TRUE(host_header_allowed("studio.lan", "studio.lan"));
+  EXPECT_TRUE(origin_allowed("", "127.0.0.1"));
+  EXPECT_TRUE(origin_allowed("http://127.0.0.1:8080", "127.0.0.1"));
+  EXPECT_TRUE(origin_allowed("http://localhost:8080", "127.0.0.1"));
+  for (const char* bad : {"null", "http://evil.example", "https://127.0.0.1", "http://127.0.0.1/x",
+                          "http://127.0.0.1.evil.example:80"}) {
+    EXPECT_FALSE(origin_allowed(bad, "127.0.0.1")) << bad;
+  }
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("0.0.0.0"));
+  EXPECT_FALSE(is_loopback_host("192.168.1.4"));
+}
+
 TEST(StudioQuery, SecondsAreFiniteNonNegativeDecimals) {
   std::setlocale(LC_NUMERIC, "C");
   double s = -1.0;
@@ -38,7 +61,10 @@ TEST(StudioQuery, SecondsAreFiniteNonNegativeDecimals) {
   EXPECT_EQ(s, 1.25);
   EXPECT_TRUE(parse_seconds("3", s));
   EXPECT_EQ(s, 3.0);
-  for (const char* bad : {"", "-1", "abc", "1.5s", " 1", "nan", "inf", "1e400", "0x10", "1,5"}) {
+  EXPECT_TRUE(parse_seconds("86400", s));
+  EXPECT_EQ(s, 86400.0);
+  for (const char* bad :
+       {"", "-1", "abc", "1.5s", " 1", "nan", "inf", "1e400", "1e300", "86400.01", "0x10", "1,5"}) {
     s = 7.0;
     EXPECT_FALSE(parse_seconds(bad, s)) << bad;
     EXPECT_EQ(s, 7.0) << bad;

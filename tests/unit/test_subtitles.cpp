@@ -1354,6 +1354,37 @@ TEST(AssScript, AssEventsLibassWrapsGetIcuWordEnds) {
   EXPECT_THAT(with_wrap("WrapStyle: 2\n"), HasSubstr(",,ประกันสังคมแบบสมัครใจ\n"));
 }
 
+// An author's Outline or Shadow of 1e12, inf or nan is clamped to 0..200 script units, in the Style
+// line libass reads and in the margins placed around it (issue 26: the margins were computed by
+// converting a huge double to int, undefined behaviour).
+TEST(AssScript, HugeOrNonFiniteBordersAreClampedInTheStyleAndItsMargins) {
+  const std::string script =
+      "[Script Info]\nScriptType: v4.00+\nPlayResX: 1080\nPlayResY: 1920\n\n[V4+ Styles]\n"
+      "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, "
+      "Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, "
+      "Alignment, MarginL, MarginR, MarginV, Encoding\n"
+      "Style: Default,Noto Sans,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,"
+      "1e12,inf,2,20,20,20,1\n"
+      "Style: Quiet,Noto Sans,81,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,"
+      "nan,-4,2,20,20,20,1\n\n[Events]\n"
+      "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+      "Dialogue: 0,0:00:00.00,0:00:05.00,Default,,0,0,0,,Hello\n";
+  const std::string s = build_ass_script(parse_ass(script, "big.ass"), CaptionStyle{}, tiktok_layout());
+  const auto def = fields_of(s, "Style: Default,");
+  ASSERT_EQ(def.size(), 22u);
+  EXPECT_EQ(def[15], "200");
+  EXPECT_EQ(def[16], "200");
+  // Safe zone 270/672/65/165 at scale 1, plus 200 + 200 units of border and 2 px.
+  EXPECT_EQ(def[18], "467");
+  EXPECT_EQ(def[19], "567");
+  EXPECT_EQ(def[20], "1074");
+  const auto quiet = fields_of(s, "Style: Quiet,");
+  ASSERT_EQ(quiet.size(), 22u);
+  EXPECT_EQ(quiet[15], "0");
+  EXPECT_EQ(quiet[16], "0");
+  EXPECT_EQ(quiet[18], "67");
+}
+
 TEST(AssScript, AssInputKeepsItsStylesAndRaisesMarginsToTheSafeZone) {
   const auto track = retime(parse_ass(kAss, "own.ass"), 1500, 10000);
   CaptionLayout layout{1080, 1920, {270, 672, 65, 165}};
@@ -1409,6 +1440,19 @@ TEST(FontCoverage, InstalledScriptsPass) {
   // Invisible characters are not checked; a Khmer word in English text finds its script's font.
   EXPECT_NO_THROW(
       check_text_coverage("a\u200Db\u200C\uFEFF\u2060 \u00A0 ក", "en", "No Such Font Family", "t"));
+}
+
+// A character none of the chain's families has is looked up the way libass's fontconfig provider
+// falls back (issue 26): Adlam is drawn by Noto Sans Adlam, so it passes, and its run is written
+// with that family, so what libass draws is what was checked.
+TEST(FontCoverage, FontconfigsFallbackFindsWhatLibassDraws) {
+  if (!family_installed("Noto Sans Adlam")) {
+    SHORTPACK_SKIP_OR_FAIL("Noto Sans Adlam is not installed (Debian: fonts-noto-core)");
+  }
+  EXPECT_NO_THROW(check_text_coverage("A \U0001E900 B", "en", "Noto Sans", "t"));
+  EXPECT_TRUE(text_coverage_problems("A \U0001E900 B", "vi", "Be Vietnam Pro", "t").empty());
+  EXPECT_EQ(apply_font_fallback("A \U0001E900 B", "en", "Noto Sans"),
+            "A {\\fnNoto Sans Adlam}\U0001E900 {\\fnNoto Sans}B");
 }
 
 TEST(FontCoverage, EveryMissingCharacterOfEveryCueIsListed) {

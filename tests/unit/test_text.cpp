@@ -4,9 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <clocale>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "support/test_support.h"
 
 namespace shortpack {
 namespace {
@@ -31,14 +36,37 @@ TEST(TextTest, NumberTextWithDecimalsRoundsAndDropsTrailingZeros) {
   EXPECT_EQ(number_text(std::numeric_limits<double>::infinity(), 3), "inf");
 }
 
+// A locale whose decimal separator is a comma: an installed one, or de_DE compiled with localedef
+// into a scratch folder (LOCPATH). False when neither can be had.
+bool set_decimal_comma_locale(const std::filesystem::path& scratch) {
+  for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "vi_VN.UTF-8"}) {
+    if (std::setlocale(LC_ALL, name) != nullptr && std::string(std::localeconv()->decimal_point) == ",") {
+      return true;
+    }
+  }
+  const auto made = test::run_command("localedef -i de_DE -f UTF-8 " +
+                                      test::shell_quote((scratch / "de_DE.UTF-8").string()) + " 2>&1");
+  if (made.exit_code != 0 && made.exit_code != 1) return false;  // 1: made, with warnings
+  ::setenv("LOCPATH", scratch.c_str(), 1);
+  return std::setlocale(LC_ALL, "de_DE.UTF-8") != nullptr &&
+         std::string(std::localeconv()->decimal_point) == ",";
+}
+
 TEST(TextTest, NumbersIgnoreTheLocale) {
-  // A decimal comma locale, where one is installed; the C locale otherwise (the test still runs).
-  const char* set = std::setlocale(LC_ALL, "de_DE.UTF-8");
+  // Under a decimal comma locale that is really in effect (issue 26: the locale was not installed
+  // and the failed setlocale was ignored, so the test ran in the C locale and proved nothing).
+  test::ScratchDir scratch("text-locale");
+  if (!set_decimal_comma_locale(scratch.path())) {
+    SHORTPACK_SKIP_OR_FAIL("no decimal comma locale: neither installed nor made by localedef");
+  }
+  char printf_text[32];
+  std::snprintf(printf_text, sizeof printf_text, "%.1f", 2.5);
+  EXPECT_STREQ(printf_text, "2,5");  // the locale is in effect: printf would write a comma
   EXPECT_EQ(number_text(2.5), "2.5");
   EXPECT_EQ(number_text(2.25, 1), "2.2");  // 2.25 is exact: round half to even
   EXPECT_EQ(seconds_text(1.5), "1.500 s");
   std::setlocale(LC_ALL, "C");
-  (void)set;
+  ::unsetenv("LOCPATH");
 }
 
 TEST(TextTest, JoinAndAsciiCase) {
