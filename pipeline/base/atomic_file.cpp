@@ -54,6 +54,28 @@ void copy_file_atomically(const fs::path& source, const fs::path& final_path) {
   }
 }
 
+bool link_or_copy_atomically(const fs::path& source, const fs::path& final_path) {
+  const fs::path temp = temp_path_for(final_path);
+  std::error_code ec;
+  fs::create_hard_link(source, temp, ec);
+  if (ec) {
+    copy_file_atomically(source, final_path);
+    return false;
+  }
+  fs::rename(temp, final_path, ec);
+  // A rename onto a name of the same file does nothing and leaves the temporary name (a re-run
+  // whose outputs are already linked): it goes either way.
+  std::error_code ignore;
+  fs::remove(temp, ignore);
+  if (ec) throw Error(io_error_kind(ec.value()), "cannot write " + final_path.string() + ": " + ec.message());
+  const int dfd = ::open(final_path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return true;
+}
+
 void write_file_atomically(const fs::path& file, const std::string& text) {
   const fs::path temp = temp_path_for(file);
   {
