@@ -113,11 +113,13 @@ struct PreparedInputs {
 // A brand's assets serve every output that uses it: one that cannot be used stops the run before
 // anything is written (exit 2), naming the file, instead of failing every output one by one.
 // `whose` says which brand it is: empty for the campaign's, " (variant 'x', brand file F)".
+// `rendered`: each platform's preset as rendered (with one_file_per_shape, its shape's).
 void check_brand_assets(const Brand& brand, const std::set<std::string>& platforms,
-                        const PresetCatalog& presets, const PreparedInputs& in, const std::string& whose) {
+                        const std::map<std::string, Preset>& rendered, const PreparedInputs& in,
+                        const std::string& whose) {
   if (const RgbaImage* logo = in.logo_of(brand)) {
     for (const std::string& platform : platforms) {
-      const Preset& p = presets.get(platform);
+      const Preset& p = rendered.at(platform);
       const LogoPlacement place = logo_placement_for(brand, p, p.safe);
       try {
         (void)LogoOverlay::place(place, logo->width_px, logo->height_px, p.width_px, p.height_px);
@@ -148,6 +150,7 @@ void check_brand_assets(const Brand& brand, const std::set<std::string>& platfor
 // variant's own, on the platforms of the clips that use it.
 void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits,
                     PreparedInputs& in) {
+  const ShapeGroups shapes = shape_groups(campaign, presets);
   std::vector<std::pair<const Brand*, std::string>> brands{{&campaign.brand, std::string()}};
   std::map<const Brand*, std::set<std::string>> platforms_of{
       {&campaign.brand, {campaign.platforms.begin(), campaign.platforms.end()}}};
@@ -174,7 +177,7 @@ void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, cons
         throw Error(e.kind(), std::string(e.what()) + whose);
       }
     }
-    check_brand_assets(*brand, platforms_of.at(brand), presets, in, whose);
+    check_brand_assets(*brand, platforms_of.at(brand), shapes.rendered, in, whose);
   }
 }
 
