@@ -153,6 +153,32 @@ std::string unit_fingerprint(const Campaign& campaign, const Clip& clip, const s
   return h.hex();
 }
 
+// Outputs of one clip (variant) whose settings resolve the same are one encode, as the render
+// shapes its graph: the same language and sharing, and, since text is laid out at the final size,
+// the same final geometry.
+class SameFiles {
+ public:
+  // The output whose file `output` is, or empty when it is an encode of its own (noted).
+  std::filesystem::path of(const std::string& lang, const OutputSharing& sharing, const Preset& final_preset,
+                           const std::filesystem::path& output) {
+    const Key key{lang, sharing, geometry_key_of(final_preset)};
+    for (const auto& [k, first] : encodes_) {
+      if (k == key) return first;
+    }
+    encodes_.emplace_back(key, output);
+    return {};
+  }
+
+ private:
+  struct Key {
+    std::string language;
+    OutputSharing sharing;
+    GeometryKey final_geometry;
+    bool operator==(const Key&) const = default;
+  };
+  std::vector<std::pair<Key, std::filesystem::path>> encodes_;
+};
+
 }  // namespace
 
 RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
@@ -189,11 +215,7 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
     }
     const double duration_s = known->second.first;
     const std::string clip_digest = clip_digest_of(campaign, clip, files);
-    // Outputs of this clip whose settings resolve the same are one encode, as the render shapes
-    // its graph (text is laid out at the final size: its geometry too): per language, each
-    // encode's sharing and the unit encoded.
-    using Encode = std::pair<std::pair<OutputSharing, GeometryKey>, std::filesystem::path>;
-    std::map<std::string, std::vector<Encode>> encoded;
+    SameFiles same_files;  // of this clip (variant)
     for (const std::string& platform : campaign.platforms_of(clip)) {
       const Preset& preset = presets.get(platform);
       const Preset& as_rendered = rendered.at(platform);
@@ -215,16 +237,8 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
         if (!refused) {
           const VideoEncodeSettings v =
               video_settings_of(shown, known->second.second, campaign.encode, proxy);
-          const auto key =
-              std::make_pair(sharing_of(shown, v, mix_of(clip, lang)), geometry_key_of(as_rendered));
-          auto& encodes = encoded[lang];
-          const auto first =
-              std::find_if(encodes.begin(), encodes.end(), [&](const Encode& e) { return e.first == key; });
-          if (first == encodes.end()) {
-            encodes.emplace_back(key, unit.output_path);
-          } else {
-            unit.same_file_as = first->second;
-          }
+          unit.same_file_as =
+              same_files.of(lang, sharing_of(shown, v, mix_of(clip, lang)), as_rendered, unit.output_path);
         }
         plan.units.push_back(std::move(unit));
       }
