@@ -94,9 +94,9 @@ void warn_unshared_platforms(const Campaign& campaign, const PresetCatalog& pres
   if (shapes.alone.empty()) return;
   spdlog::warn(
       "one_file_per_shape: {} {} no file with another platform of the campaign (another frame size, codec, "
-      "x264 preset, sound format, loudness target or caption and logo override); {} encoded on {} own",
+      "x264 preset, sound format, loudness target or caption and logo override); {} encoded on its own",
       join(shapes.alone), shapes.alone.size() == 1 ? "shares" : "share",
-      shapes.alone.size() == 1 ? "it is" : "each is", shapes.alone.size() == 1 ? "its" : "their");
+      shapes.alone.size() == 1 ? "it is" : "each is");
 }
 
 Preset rendered_preset(const Campaign& campaign, const PresetCatalog& presets, const std::string& platform) {
