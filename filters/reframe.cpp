@@ -46,6 +46,54 @@ Reframe::Rect cover_crop(int src_w, int src_h, double pixel_aspect, int out_w, i
   return r;
 }
 
+// Scales the 16-bit background `wide` up to the whole of `to` (8-bit), rounding once.
+void upscale(const cv::Mat& wide, cv::Mat& to) {
+  thread_local cv::Mat big;
+  big.create(to.rows, to.cols, CV_16UC1);
+  cv::resize(wide, big, big.size(), 0, 0, cv::INTER_LINEAR);
+  big.convertTo(to, CV_8UC1, 1.0 / 256.0);
+}
+
+// Rows [y0, y1) of upscale(wide, to) (columns when `columns`), made from a band of `wide`: with a
+// whole scale factor f along the axis, output row y depends on the rows around (y + 0.5) / f - 0.5
+// only, and a band starting at row r0 maps its row y - r0 * f with the very same weights; one row
+// of margin either side keeps the band's own edges (where resize clamps) out of the rows kept.
+void upscale_band(const cv::Mat& wide, cv::Mat& to, bool columns, int f, int y0, int y1) {
+  const int n = columns ? wide.cols : wide.rows;
+  const int r0 = std::max(0, y0 / f - 1);
+  const int r1 = std::min(n, (y1 + f - 1) / f + 1);
+  thread_local cv::Mat big;
+  if (columns) {
+    big.create(to.rows, (r1 - r0) * f, CV_16UC1);
+    cv::resize(wide.colRange(r0, r1), big, big.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat band = to.colRange(y0, y1);
+    big.colRange(y0 - r0 * f, y1 - r0 * f).convertTo(band, CV_8UC1, 1.0 / 256.0);
+  } else {
+    big.create((r1 - r0) * f, to.cols, CV_16UC1);
+    cv::resize(wide.rowRange(r0, r1), big, big.size(), 0, 0, cv::INTER_LINEAR);
+    cv::Mat band = to.rowRange(y0, y1);
+    big.rowRange(y0 - r0 * f, y1 - r0 * f).convertTo(band, CV_8UC1, 1.0 / 256.0);
+  }
+}
+
+// upscale(wide, to) where `picture` does not cover it: the bands above and below the picture, or
+// left and right of it, the same pixels for a fraction of the work (a 16:9 picture covers a third
+// of a 9:16 frame). False, having drawn nothing, when the picture leaves bands on both axes or the
+// scale factor along the bands' axis is not a whole number.
+bool upscale_around(const cv::Mat& wide, cv::Mat& to, const cv::Rect& picture) {
+  const bool rows = picture.width == to.cols && picture.height < to.rows;
+  const bool columns = picture.height == to.rows && picture.width < to.cols;
+  if (!rows && !columns) return false;
+  const int n = columns ? wide.cols : wide.rows;
+  const int length = columns ? to.cols : to.rows;
+  if (length % n != 0) return false;
+  const int begin = columns ? picture.x : picture.y;
+  const int end = begin + (columns ? picture.width : picture.height);
+  if (begin > 0) upscale_band(wide, to, columns, length / n, 0, begin);
+  if (end < length) upscale_band(wide, to, columns, length / n, end, length);
+  return true;
+}
+
 }  // namespace
 
 Reframe::Reframe(ReframeOptions options) : options_(options) {}
@@ -101,41 +149,40 @@ FramePtr Reframe::process(const AVFrame& in) const {
       scale_into(in, whole_src, *out, fg_dst_);
       return out;
     case ReframeKind::kFitBlur:
-      if (!fills_frame_) {
-        // Background: cover-crop scaled down to 1/N, blurred and darkened there, scaled back up.
-        const int ds = std::max(1, options_.background_downscale);
-        const int small_w = std::max(4, even_round(static_cast<double>(options_.width_px) / ds));
-        const int small_h = std::max(4, even_round(static_cast<double>(options_.height_px) / ds));
-        thread_local cv::Mat small[3];
-        thread_local cv::Mat wide[3];
-        thread_local cv::Mat big[3];
-        for (int p = 0; p < 3; ++p) {
-          const int sw = p == 0 ? small_w : small_w / 2;
-          const int sh = p == 0 ? small_h : small_h / 2;
-          const cv::Mat src_plane = plane_view(in, p);
-          const cv::Mat from =
-              src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
-          small[p].create(sh, sw, CV_8UC1);
-          cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
-          // Blur, darken and scale up in 16-bit fixed point (x256), rounded to 8 bits once at the
-          // end: rounding the small picture first turns sub-level changes between frames into
-          // whole 8x8 blocks flipping by one level, which x264 pays for in every frame.
-          const double k = options_.background_darken;
-          const double base = p == 0 ? 16.0 : 128.0;
-          small[p].convertTo(wide[p], CV_16UC1, 256.0 * k, 256.0 * base * (1.0 - k));
-          cv::GaussianBlur(wide[p], wide[p], cv::Size(0, 0), 2.0);
-          cv::Mat to = plane_view(*out, p);
-          big[p].create(to.rows, to.cols, CV_16UC1);
-          cv::resize(wide[p], big[p], big[p].size(), 0, 0, cv::INTER_LINEAR);
-          big[p].convertTo(to, CV_8UC1, 1.0 / 256.0);
-        }
-      }
+      if (!fills_frame_) fit_blur_background(in, *out);
       scale_into(in, whole_src, *out, fg_dst_);
       return out;
     case ReframeKind::kInvalid:
       break;
   }
   throw Error(ErrorKind::kInternal, "reframe used before a mode was chosen");
+}
+
+void Reframe::fit_blur_background(const AVFrame& in, AVFrame& out) const {
+  // Background: cover-crop scaled down to 1/N, blurred and darkened there, scaled back up.
+  const int ds = std::max(1, options_.background_downscale);
+  const int small_w = std::max(4, even_round(static_cast<double>(options_.width_px) / ds));
+  const int small_h = std::max(4, even_round(static_cast<double>(options_.height_px) / ds));
+  thread_local cv::Mat small[3];
+  thread_local cv::Mat wide[3];
+  for (int p = 0; p < 3; ++p) {
+    const int sw = p == 0 ? small_w : small_w / 2;
+    const int sh = p == 0 ? small_h : small_h / 2;
+    const cv::Mat src_plane = plane_view(in, p);
+    const cv::Mat from = src_plane(plane_rect(crop_src_, p) & cv::Rect(0, 0, src_plane.cols, src_plane.rows));
+    small[p].create(sh, sw, CV_8UC1);
+    cv::resize(from, small[p], small[p].size(), 0, 0, cv::INTER_AREA);
+    // Blur, darken and scale up in 16-bit fixed point (x256), rounded to 8 bits once at the
+    // end: rounding the small picture first turns sub-level changes between frames into
+    // whole 8x8 blocks flipping by one level, which x264 pays for in every frame.
+    const double k = options_.background_darken;
+    const double base = p == 0 ? 16.0 : 128.0;
+    small[p].convertTo(wide[p], CV_16UC1, 256.0 * k, 256.0 * base * (1.0 - k));
+    cv::GaussianBlur(wide[p], wide[p], cv::Size(0, 0), 2.0);
+    cv::Mat to = plane_view(out, p);
+    const cv::Rect picture = plane_rect(fg_dst_, p);
+    if (options_.background_behind_picture || !upscale_around(wide[p], to, picture)) upscale(wide[p], to);
+  }
 }
 
 FramePtr Reframe::process(const AVFrame& in, const CropWindow& window) const {

@@ -28,6 +28,9 @@ struct ReframeOptions {
   std::array<uint8_t, 3> pad_yuv = {16, 128, 128};  // fit-pad colour (black)
   double background_darken = 0.55;                  // fit-blur: luma gain of the background
   int background_downscale = 8;                     // fit-blur: background built at 1/N size
+  // fit-blur: scale the background up under the whole frame, where the picture covers it too (the
+  // former way, kept to compare with; by default only the uncovered bands are scaled up).
+  bool background_behind_picture = false;
 };
 
 // A rectangle in source pixels (crop-window); x, y, w, h.
@@ -57,6 +60,9 @@ class Reframe {
   ReframeOptions options_;
   VideoFormat in_;
   VideoFormat out_;
+  // fit-blur: the background of `out` (the picture is drawn over it afterwards).
+  void fit_blur_background(const AVFrame& in, AVFrame& out) const;
+
   Rect fg_dst_;               // fit modes: destination of the fitted picture
   Rect crop_src_;             // crop-center: source crop; fit-blur: source crop for the background
   bool fills_frame_ = false;  // the fitted picture covers the whole output

@@ -157,4 +157,22 @@ void write_file_atomically(const fs::path& file, const std::string& text) {
   rename_into_place(temp, file);
 }
 
+bool link_or_copy_atomically(const fs::path& source, const fs::path& final_path) {
+  const fs::path temp = temp_path_for(final_path);
+  std::error_code ec;
+  fs::create_hard_link(source, temp, ec);
+  if (ec) {
+    copy_file_atomically(source, final_path);
+    return false;
+  }
+  fs::rename(temp, final_path, ec);
+  // A rename onto a name of the same file does nothing and leaves the temporary name (a re-run
+  // whose outputs are already linked): it goes either way.
+  std::error_code ignore;
+  fs::remove(temp, ignore);
+  if (ec) throw Error(io_error_kind(ec.value()), "cannot write " + final_path.string() + ": " + ec.message());
+  sync_folder(final_path.parent_path());
+  return true;
+}
+
 }  // namespace shortpack

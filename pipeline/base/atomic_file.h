@@ -22,6 +22,11 @@ int create_temp_file(const std::filesystem::path& temp, const std::filesystem::p
 void sync_file_and_folder(const std::filesystem::path& file);
 // Copies `source` to `final_path` through a temporary name and a rename. Throws Error(kIo).
 void copy_file_atomically(const std::filesystem::path& source, const std::filesystem::path& final_path);
+// Gives the complete file `source` a second name, `final_path`: a hard link made under a temporary
+// name and renamed into place, or, where the file system makes no hard link (another file system,
+// one without links, a refusal), a copy as above. For files never written again in place (every
+// output is replaced by a rename). Returns true when it linked. Throws Error(kIo).
+bool link_or_copy_atomically(const std::filesystem::path& source, const std::filesystem::path& final_path);
 // Writes `text` to `file` the same way. Throws Error(kIo).
 void write_file_atomically(const std::filesystem::path& file, const std::string& text);
 

@@ -9,6 +9,8 @@
 
 #include "filters/core/error.h"
 #include "pipeline/base/hash.h"
+#include "pipeline/render/shape.h"
+#include "pipeline/render/sharing.h"
 #include "pipeline/render/timeline.h"
 
 namespace shortpack {
@@ -151,6 +153,32 @@ std::string unit_fingerprint(const Campaign& campaign, const Clip& clip, const s
   return h.hex();
 }
 
+// Outputs of one clip (variant) whose settings resolve the same are one encode, as the render
+// shapes its graph: the same language and sharing, and, since text is laid out at the final size,
+// the same final geometry.
+class SameFiles {
+ public:
+  // The output whose file `output` is, or empty when it is an encode of its own (noted).
+  std::filesystem::path of(const std::string& lang, const OutputSharing& sharing, const Preset& final_preset,
+                           const std::filesystem::path& output) {
+    const Key key{lang, sharing, geometry_key_of(final_preset)};
+    for (const auto& [k, first] : encodes_) {
+      if (k == key) return first;
+    }
+    encodes_.emplace_back(key, output);
+    return {};
+  }
+
+ private:
+  struct Key {
+    std::string language;
+    OutputSharing sharing;
+    GeometryKey final_geometry;
+    bool operator==(const Key&) const = default;
+  };
+  std::vector<std::pair<Key, std::filesystem::path>> encodes_;
+};
+
 }  // namespace
 
 RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
@@ -162,28 +190,38 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
   FileHashes files(*plan.digests);
   std::vector<const Preset*> campaign_presets;
   std::map<std::string, std::string> preset_digests;
+  std::map<std::string, Preset> rendered;  // platform -> as rendered (with one_file_per_shape: its shape's)
   for (const auto& p : campaign.platforms) {
     const Preset& preset = presets.get(p);
     campaign_presets.push_back(&preset);
-    // A proxy's fingerprint holds the proxy preset it is rendered with.
-    preset_digests[p] = sha256_text(preset_to_yaml(proxy ? review_proxy_of(preset) : preset));
+    const Preset& as_rendered = rendered.emplace(p, rendered_preset(campaign, presets, p)).first->second;
+    // A proxy's fingerprint holds the proxy preset it is rendered with; a shape's output, its
+    // shape's merged preset (another platform joining the shape changes the file).
+    preset_digests[p] = sha256_text(preset_to_yaml(proxy ? review_proxy_of(as_rendered) : as_rendered));
   }
-  // Seconds of each shared timeline (Campaign::timeline_key); a brand's intro and outro are part
-  // of it, as they are of the rendered file.
-  std::map<Campaign::TimelineKey, double> duration_of;
+  // Seconds and frame rate of each shared timeline (Campaign::timeline_key); a brand's intro and
+  // outro are part of it, as they are of the rendered file.
+  std::map<Campaign::TimelineKey, std::pair<double, AVRational>> timing_of;
   for (const Clip& clip : campaign.clips) {
-    auto [known, fresh] = duration_of.emplace(campaign.timeline_key(clip), 0.0);
+    auto [known, fresh] =
+        timing_of.emplace(campaign.timeline_key(clip), std::make_pair(0.0, AVRational{0, 1}));
     if (fresh) {
       try {
-        known->second = resolve_timeline(clip, campaign_presets, &campaign.brand_of(clip)).duration_s;
+        const ClipTimeline t = resolve_timeline(clip, campaign_presets, &campaign.brand_of(clip));
+        known->second = {t.duration_s, t.frame_rate};
       } catch (const Error&) {
-        known->second = 0.0;  // the render reports why; the plan still lists the units
+        // the render reports why; the plan still lists the units
       }
     }
-    const double duration_s = known->second;
+    const double duration_s = known->second.first;
     const std::string clip_digest = clip_digest_of(campaign, clip, files);
+    SameFiles same_files;  // of this clip (variant)
     for (const std::string& platform : campaign.platforms_of(clip)) {
       const Preset& preset = presets.get(platform);
+      const Preset& as_rendered = rendered.at(platform);
+      const Preset shown = proxy ? review_proxy_of(as_rendered) : as_rendered;
+      const bool refused = duration_s > 0 && (duration_s > preset.duration_max_s + 1e-6 ||
+                                              duration_s < preset.duration_min_s - 1e-6);
       for (const std::string& lang : campaign.languages_of(clip)) {
         RenderUnit unit;
         unit.clip_id = clip.id;
@@ -196,6 +234,12 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
         unit.cost = duration_s * preset.width_px * preset.height_px;
         unit.fingerprint =
             unit_fingerprint(campaign, clip, clip_digest, preset_digests.at(platform), lang, files);
+        if (!refused) {
+          const VideoEncodeSettings v =
+              video_settings_of(shown, known->second.second, campaign.encode, proxy);
+          unit.same_file_as =
+              same_files.of(lang, sharing_of(shown, v, mix_of(clip, lang)), as_rendered, unit.output_path);
+        }
         plan.units.push_back(std::move(unit));
       }
     }
@@ -215,6 +259,7 @@ std::string plan_to_json_lines(const RenderPlan& plan) {
     j["fingerprint"] = u.fingerprint;
     j["duration_s"] = u.duration_s;
     j["cost"] = u.cost;
+    if (!u.same_file_as.empty()) j["same_file_as"] = u.same_file_as.string();
     out += j.dump() + "\n";
   }
   return out;

@@ -23,6 +23,10 @@ struct RenderUnit {
   double duration_s = 0.0;            // expected output duration (0 when the source is unreadable)
   double cost = 0.0;                  // estimated work: duration x output pixels
   std::string variant;                // the variants table's row id; empty when the campaign has none
+  // The output whose encode this unit's file is, when it is another's: its settings resolve the
+  // same (render/sharing.h; with one_file_per_shape, its shape's), and the file is linked or
+  // copied under this unit's name. Empty: the unit is encoded (or refused by its platform's limits).
+  std::filesystem::path same_file_as;
 };
 
 struct RenderPlan {

@@ -12,6 +12,7 @@
 #include <set>
 #include <system_error>
 #include <tuple>
+#include <unordered_map>
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
@@ -26,6 +27,8 @@
 #include "pipeline/media/mp4_writer.h"
 #include "pipeline/render/audio_timeline.h"
 #include "pipeline/render/output_safety.h"
+#include "pipeline/render/shape.h"
+#include "pipeline/render/sharing.h"
 #include "pipeline/render/test_damage.h"
 #include "pipeline/render/timeline.h"
 
@@ -99,12 +102,6 @@ LogoPlacement logo_placement_for(const Brand& brand, const Preset& final_preset,
   return {corner, width_rel, brand.logo_opacity, safe.top_px, safe.bottom_px, safe.left_px, safe.right_px};
 }
 
-// The preset's presentation overrides as text: outputs that differ in them share no branch.
-std::string presentation_key(const Preset& p) {
-  return std::to_string(p.caption_size_px.value_or(0)) + "," + std::to_string(p.logo_width_px.value_or(0)) +
-         "," + p.logo_position;
-}
-
 struct PreparedInputs {
   std::map<std::filesystem::path, RgbaImage> logos;  // every brand's logo, read once
   [[nodiscard]] const RgbaImage* logo_of(const Brand& brand) const {
@@ -118,11 +115,13 @@ struct PreparedInputs {
 // A brand's assets serve every output that uses it: one that cannot be used stops the run before
 // anything is written (exit 2), naming the file, instead of failing every output one by one.
 // `whose` says which brand it is: empty for the campaign's, " (variant 'x', brand file F)".
+// `rendered`: each platform's preset as rendered (with one_file_per_shape, its shape's).
 void check_brand_assets(const Brand& brand, const std::set<std::string>& platforms,
-                        const PresetCatalog& presets, const PreparedInputs& in, const std::string& whose) {
+                        const std::map<std::string, Preset>& rendered, const PreparedInputs& in,
+                        const std::string& whose) {
   if (const RgbaImage* logo = in.logo_of(brand)) {
     for (const std::string& platform : platforms) {
-      const Preset& p = presets.get(platform);
+      const Preset& p = rendered.at(platform);
       const LogoPlacement place = logo_placement_for(brand, p, p.safe);
       try {
         (void)LogoOverlay::place(place, logo->width_px, logo->height_px, p.width_px, p.height_px);
@@ -153,6 +152,7 @@ void check_brand_assets(const Brand& brand, const std::set<std::string>& platfor
 // variant's own, on the platforms of the clips that use it.
 void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, const Limits& limits,
                     PreparedInputs& in) {
+  const ShapeGroups shapes = shape_groups(campaign, presets);
   std::vector<std::pair<const Brand*, std::string>> brands{{&campaign.brand, std::string()}};
   std::map<const Brand*, std::set<std::string>> platforms_of{
       {&campaign.brand, {campaign.platforms.begin(), campaign.platforms.end()}}};
@@ -179,7 +179,7 @@ void prepare_brands(const Campaign& campaign, const PresetCatalog& presets, cons
         throw Error(e.kind(), std::string(e.what()) + whose);
       }
     }
-    check_brand_assets(*brand, platforms_of.at(brand), presets, in, whose);
+    check_brand_assets(*brand, platforms_of.at(brand), shapes.rendered, in, whose);
   }
 }
 
@@ -269,7 +269,7 @@ DuckingOptions ducking_of(const Clip& clip) {
 struct EncoderBranch {
   EncoderBranchSpec* encoder = nullptr;  // in the job's graph spec
   std::vector<OutputRecord*> records;
-  std::string audio_key;
+  AudioKey audio;
 };
 
 void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
@@ -324,13 +324,16 @@ struct ClipJob {
   std::vector<OutputRecord*> active;  // not refused by a platform limit
   ClipTimeline timeline;
   ClipGraphSpec spec;
-  std::vector<EncoderBranch> branches;                 // in the graph's order: run_clip_graph's outcomes
-  std::map<std::string, const Preset*> audio_presets;  // audio key -> a preset using it
-  std::map<std::string, Preset> presets;               // platform -> as rendered (proxy: scaled)
+  std::vector<EncoderBranch> branches;          // in the graph's order: run_clip_graph's outcomes
+  std::map<std::string, Preset> presets;        // platform -> as rendered (proxy: scaled)
+  std::map<std::string, Preset> final_presets;  // platform -> as rendered at its final size
   std::map<std::pair<std::string, std::string>, SubtitleTrack> timed_captions;  // (variant, language)
   bool proxy = false;
   bool failed = false;
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
+  [[nodiscard]] const Preset& final_preset(const std::string& platform) const {
+    return final_presets.at(platform);
+  }
   [[nodiscard]] const Clip& clip_of(const OutputRecord& r) const { return *variants.at(r.variant); }
 
   void fail_all(ErrorKind kind, const std::string& why) {
@@ -338,19 +341,6 @@ struct ClipJob {
     for (OutputRecord* r : records) r->fail(kind, why);
   }
 };
-
-// The sound of one output: the programme, or its voice-over mix (a file may serve several variants).
-std::string mix_key_of(const Clip& clip, const std::string& language) {
-  const auto vo = clip.voiceover.find(language);
-  return vo != clip.voiceover.end() ? "vo:" + vo->second.string() : "programme";
-}
-
-std::string audio_key_of(const Clip& clip, const Preset& p, const std::string& language) {
-  const AudioEncodeSettings a{p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps};
-  const std::string mix = mix_key_of(clip, language);
-  return mix + " " + a.key() + " I=" + std::to_string(p.loudness.integrated_lufs) +
-         " TP=" + std::to_string(p.loudness.true_peak_dbtp);
-}
 
 // Where each cue of a timed track comes from, for the message of a frame whose captions take too
 // long to draw.
@@ -365,9 +355,9 @@ std::vector<LanguageBranchSpec::CueSource> cue_sources_of(const SubtitleTrack& t
 // The text of one output (its variant's captions, title and card texts) as a language branch at
 // geometry `g`; the output's timed captions are kept for its sidecar files. What the script
 // builder draws differently from what is written is added to `warnings`.
-LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
-                                      const GeometryBranchSpec& g, const PreparedInputs& inputs,
-                                      const OutputRecord& r, std::vector<std::string>& warnings) {
+LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, const GeometryBranchSpec& g,
+                                      const PreparedInputs& inputs, const OutputRecord& r,
+                                      std::vector<std::string>& warnings) {
   const Clip& clip = job.clip_of(r);
   const ClipTimeline& timeline = job.timeline;
   const bool single_source = clip.segments.size() == 1 && clip.segments[0].kind == Segment::Kind::kMedia;
@@ -393,15 +383,16 @@ LanguageBranchSpec language_branch_of(ClipJob& job, const Campaign& campaign, co
   }
   const Brand& brand = campaign.brand_of(clip);
   CaptionStyle style = brand.caption_style;
-  if (const Preset& f = presets.get(r.platform); f.caption_size_px) {
-    style.size_rel = double(*f.caption_size_px) / f.height_px;  // the platform's override
+  // Text is laid out once, at the final output's size, even for a review proxy: the script's
+  // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
+  // very lines (and font sizes) that the final output shows. The final preset is the one
+  // rendered: with one_file_per_shape, its shape's (the intersection of the safe zones).
+  const Preset& final_preset = job.final_preset(r.platform);
+  if (final_preset.caption_size_px) {  // the platform's override
+    style.size_rel = double(*final_preset.caption_size_px) / final_preset.height_px;
   }
   style.font_family = caption_font_for(brand, r.language);
   style.language = r.language;
-  // Text is laid out once, at the final output's size, even for a review proxy: the script's
-  // PlayRes is the final size and libass scales it to the proxy frame, so a proxy shows the
-  // very lines (and font sizes) that the final output shows.
-  const Preset& final_preset = presets.get(r.platform);
   CaptionLayout layout{final_preset.width_px, final_preset.height_px, final_preset.safe};
   if (g.logo) {
     LogoPlacement at_final = g.logo_placement;
@@ -520,34 +511,13 @@ SegmentSource segment_source_of(const Clip& clip, const TimelineSegment& ts, boo
   return src;
 }
 
-// The x264 settings of an output: its platform's, the campaign's `encode:` over them (not for a
-// review proxy, whose settings are its own).
-VideoEncodeSettings video_settings_of(const Preset& p, const ClipTimeline& timeline, const Campaign& campaign,
-                                      bool proxy) {
-  VideoEncodeSettings v;
-  v.width_px = p.width_px;
-  v.height_px = p.height_px;
-  v.frame_rate = timeline.frame_rate;
-  v.profile = p.video.profile;
-  v.level = p.video.level;
-  v.x264_preset = proxy ? p.video.x264_preset : campaign.encode.x264_preset.value_or(p.video.x264_preset);
-  v.crf = proxy ? p.video.crf : campaign.encode.crf.value_or(p.video.crf);
-  v.maxrate_bps = p.video.maxrate_bps;
-  v.bufsize_bits = p.video.bufsize_bits;
-  v.gop_frames = std::max(1, static_cast<int>(std::lround(p.video.keyint_s * av_q2d(timeline.frame_rate))));
-  v.bframes = p.video.bframes;
-  v.closed_gop = p.video.closed_gop;
-  return v;
-}
-
 // Shapes a clip's graph like its work: one geometry branch per distinct size, safe zone and
 // presentation; under it one language branch per distinct text; under that one encoder per
 // distinct encoding (video settings and sound). Outputs that resolve the same share an encoder.
 class GraphShaper {
  public:
-  GraphShaper(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
-              const PreparedInputs& inputs)
-      : job_(job), campaign_(campaign), presets_(presets), inputs_(inputs) {}
+  GraphShaper(ClipJob& job, const Campaign& campaign, const PreparedInputs& inputs)
+      : job_(job), campaign_(campaign), inputs_(inputs) {}
 
   void add(OutputRecord* r) {
     const Preset& p = job_.preset(r->platform);
@@ -555,29 +525,29 @@ class GraphShaper {
     GeometryBranchSpec& g = job_.spec.geometries[gi];
     // Text of this output (variant, language) at this geometry: one language branch per distinct text.
     std::vector<std::string> warnings;
-    LanguageBranchSpec text = language_branch_of(job_, campaign_, presets_, g, inputs_, *r, warnings);
+    LanguageBranchSpec text = language_branch_of(job_, campaign_, g, inputs_, *r, warnings);
     for (std::string& w : warnings) {
       if (std::find(r->warnings.begin(), r->warnings.end(), w) == r->warnings.end()) r->warnings.push_back(w);
     }
-    std::string lkey = r->language + "\n" + text.ass_script;
-    for (const std::string& c : text.card_scripts) lkey += "\n" + c;
-    for (const auto& c : text.caption_cues) lkey += "\n" + c.where;  // named in a drawing-time failure
-    auto [lit, lnew] = language_keys_[gi].emplace(lkey, g.languages.size());
+    CaptionKey caption{r->language, text.ass_script, text.card_scripts, {}};
+    for (const auto& c : text.caption_cues)
+      caption.cue_sources.push_back(c.where);  // named in a drawing failure
+    auto [lit, lnew] = language_keys_[gi].emplace(std::move(caption), g.languages.size());
     const size_t li = lit->second;
     if (lnew) g.languages.push_back(std::move(text));
 
-    const VideoEncodeSettings v = video_settings_of(p, job_.timeline, campaign_, job_.proxy);
-    const std::string akey = audio_key_of(job_.clip_of(*r), p, r->language);
-    job_.audio_presets.emplace(akey, &p);
+    const VideoEncodeSettings v =
+        video_settings_of(p, job_.timeline.frame_rate, campaign_.encode, job_.proxy);
+    const AudioKey audio = audio_key_of(p, mix_of(job_.clip_of(*r), r->language));
     const std::string label = clip_key(job_.clip->id, r->variant) + "." + r->platform + "." + r->language;
-    auto [eit, enew] = encoder_of_.emplace(std::make_tuple(gi, li, v.key() + "\n" + akey), label);
+    auto [eit, enew] = encoder_of_.emplace(EncoderKey{gi, li, video_key_of(v), audio}, label);
     if (enew) {
       EncoderBranchSpec e;
       e.video = v;
       e.path = r->path;
       e.label = label;
       g.languages[li].encoders.push_back(std::move(e));
-      branch_of_[label].audio_key = akey;
+      branch_of_[label].audio = audio;
     }
     branch_of_[eit->second].records.push_back(r);
   }
@@ -598,18 +568,14 @@ class GraphShaper {
 
  private:
   size_t geometry_for(const OutputRecord& r, const Preset& p) {
-    const std::string gkey = std::to_string(p.width_px) + "x" + std::to_string(p.height_px) + "|" +
-                             std::to_string(p.safe.top_px) + "," + std::to_string(p.safe.right_px) + "," +
-                             std::to_string(p.safe.bottom_px) + "," + std::to_string(p.safe.left_px) + "|" +
-                             presentation_key(presets_.get(r.platform));
-    auto [it, fresh] = geometry_index_.emplace(gkey, job_.spec.geometries.size());
+    auto [it, fresh] = geometry_index_.emplace(geometry_key_of(p), job_.spec.geometries.size());
     if (fresh) {
       GeometryBranchSpec g;
       g.reframe.width_px = p.width_px;
       g.reframe.height_px = p.height_px;
       if (const RgbaImage* logo = inputs_.logo_of(*job_.brand)) {
         g.logo = *logo;
-        g.logo_placement = logo_placement_for(*job_.brand, presets_.get(r.platform), p.safe);
+        g.logo_placement = logo_placement_for(*job_.brand, job_.final_preset(r.platform), p.safe);
       }
       job_.spec.geometries.push_back(std::move(g));
       language_keys_.emplace_back();
@@ -619,12 +585,11 @@ class GraphShaper {
 
   ClipJob& job_;
   const Campaign& campaign_;
-  const PresetCatalog& presets_;
   const PreparedInputs& inputs_;
-  std::map<std::string, size_t> geometry_index_;
-  std::vector<std::map<std::string, size_t>> language_keys_;  // per geometry: text -> language branch
-  std::map<std::tuple<size_t, size_t, std::string>, std::string> encoder_of_;  // -> the encoder's label
-  std::map<std::string, EncoderBranch> branch_of_;                             // label -> its outputs
+  std::unordered_map<GeometryKey, size_t> geometry_index_;
+  std::vector<std::unordered_map<CaptionKey, size_t>> language_keys_;  // per geometry: -> language branch
+  std::unordered_map<EncoderKey, std::string> encoder_of_;             // -> the encoder's label
+  std::map<std::string, EncoderBranch> branch_of_;                     // label -> its outputs
 };
 
 // Shares the cores among the clip's encoders unless told otherwise, and decides how the source is
@@ -654,9 +619,12 @@ std::unique_ptr<ClipJob> new_clip_job(const Campaign& campaign, const PresetCata
   for (const Clip* v : variants) job->variants.emplace(v->variant, v);
   job->records = records;
   job->proxy = proxy;
+  const ShapeGroups shapes = shape_groups(campaign, presets);
   for (OutputRecord* r : records) {
-    const Preset& original = presets.get(r->platform);
-    job->presets.emplace(r->platform, proxy ? review_proxy_of(original) : original);
+    const auto shaped = shapes.rendered.find(r->platform);
+    const Preset& rendered = shaped == shapes.rendered.end() ? presets.get(r->platform) : shaped->second;
+    job->final_presets.emplace(r->platform, rendered);
+    job->presets.emplace(r->platform, proxy ? review_proxy_of(rendered) : rendered);
   }
   return job;
 }
@@ -702,7 +670,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
     job->fail_all(e.kind(), e.what());
     return job;
   }
-  GraphShaper shaper(*job, campaign, presets, inputs);
+  GraphShaper shaper(*job, campaign, inputs);
   for (OutputRecord* r : job->active) shaper.add(r);
   shaper.finish();
   share_cores(*job, campaign, options);
@@ -737,36 +705,34 @@ void attach_crop_paths(ClipGraphSpec& spec) {
 // The sound of every output, each distinct (mix, loudness target, AAC settings) encoded once: the
 // programme is assembled and measured once; each language with its own voice-over gets its own
 // mix. Returns the encoded sound by audio key.
-std::map<std::string, std::shared_ptr<const EncodedAudio>> encode_sound(const ClipJob& job) {
-  std::map<std::string, std::shared_ptr<const EncodedAudio>> audio_by_key;
+std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(const ClipJob& job) {
+  std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> audio_by_key;
   AudioBuffer programme = assemble_programme(job.timeline);
   if (job.brand->music) add_music_bed(programme, *job.brand->music);
-  std::map<std::string, std::pair<AudioBuffer, double>> mixes;  // mix -> (samples, measured LUFS)
+  std::unordered_map<MixKey, std::pair<AudioBuffer, double>> mixes;  // -> (samples, measured LUFS)
   for (OutputRecord* r : job.active) {
-    const Preset& p = job.preset(r->platform);
     const Clip& own = job.clip_of(*r);  // the variant's voice-over
-    const std::string key = audio_key_of(own, p, r->language);
+    const MixKey mix = mix_of(own, r->language);
+    const AudioKey key = audio_key_of(job.preset(r->platform), mix);
     if (audio_by_key.count(key) != 0) continue;
-    const auto vo = own.voiceover.find(r->language);
-    const std::string mix = mix_key_of(own, r->language);
     auto it = mixes.find(mix);
     if (it == mixes.end()) {
-      AudioBuffer mixed =
-          vo != own.voiceover.end()
-              ? mix_voiceover(programme, vo->second, job.timeline.content_at_s, ducking_of(own))
-              : programme;
+      AudioBuffer mixed = !mix.voiceover.empty() ? mix_voiceover(programme, mix.voiceover,
+                                                                 job.timeline.content_at_s, ducking_of(own))
+                                                 : programme;
       LoudnessMeter meter(mixed.channels, mixed.sample_rate_hz);
       meter.add_frames(mixed.samples.data(), mixed.frames());
       const double measured = meter.integrated_lufs();
       it = mixes.emplace(mix, std::make_pair(std::move(mixed), measured)).first;
     }
     AudioBuffer buffer = it->second.first;
-    const LoudnessTarget target{p.loudness.integrated_lufs, p.loudness.true_peak_dbtp, 1.0};
+    const LoudnessTarget target{key.integrated_lufs, key.true_peak_dbtp, 1.0};
     const NormaliseResult nr = normalise_loudness(buffer.samples.data(), buffer.frames(), buffer.channels,
                                                   buffer.sample_rate_hz, it->second.second, target);
-    spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", job.clip->id, mix,
-                  it->second.second, nr.gain_db, nr.limited_samples);
-    audio_by_key[key] = encode_aac(buffer, {p.audio.sample_rate_hz, p.audio.channels, p.audio.bitrate_bps});
+    spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", job.clip->id,
+                  mix.voiceover.empty() ? "programme" : mix.voiceover.string(), it->second.second, nr.gain_db,
+                  nr.limited_samples);
+    audio_by_key[key] = encode_aac(buffer, audio_settings_of(key));
   }
   return audio_by_key;
 }
@@ -793,7 +759,9 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
         continue;
       }
       try {
-        if (ri > 0) copy_file_atomically(branch.records[0]->path, r->path);  // identical settings
+        // Identical settings (with one_file_per_shape, another platform of the shape): the same
+        // file under this output's name, hard-linked where the file system allows.
+        if (ri > 0) link_or_copy_atomically(branch.records[0]->path, r->path);
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
       } catch (...) {
@@ -809,13 +777,14 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   if (job.failed || job.active.empty()) return;
   try {
     const auto audio_by_key = encode_sound(job);
-    for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio_key);
+    for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio);
     attach_crop_paths(job.spec);
   } catch (...) {
     const Error e = caught_error();
     job.fail_all(e.kind(), e.what());
     return;
   }
+  spdlog::info("clip '{}': {} outputs, {} encodes", job.clip->id, job.active.size(), job.branches.size());
   const auto t0 = std::chrono::steady_clock::now();
   const std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -869,6 +838,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   report.campaign = campaign.name;
   report.output_dir = plan.output_dir;
   const PreparedInputs inputs = prepare_inputs(campaign, presets, options.limits);
+  warn_unshared_platforms(campaign, presets);
   report.outputs.reserve(units.size());
   for (const RenderUnit& u : units) {
     report.outputs.push_back(record_of(u, options.proxy));

@@ -1318,7 +1318,7 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   const Where top{&doc, ""};
   const MapReader m(top, root,
                     {"name", "languages", "platforms", "encode", "brand", "sidecar_captions",
-                     "title_duration", "clips", "variants"},
+                     "one_file_per_shape", "title_duration", "clips", "variants"},
                     "a campaign has name:, languages:, platforms: and clips: at the top level");
 
   read_campaign_name(top, m, campaign);
@@ -1328,6 +1328,8 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   read_campaign_brand(top, m, file, limits, campaign);
   if (const auto* v = m.find("sidecar_captions"))
     campaign.sidecar_captions = need_bool(top, *v, "sidecar_captions");
+  if (const auto* v = m.find("one_file_per_shape"))
+    campaign.one_file_per_shape = need_bool(top, *v, "one_file_per_shape");
   std::optional<double> title_duration_s;
   if (const auto* v = m.find("title_duration"))
     title_duration_s = need_positive_seconds(top, *v, "title_duration", 600.0);

@@ -119,6 +119,9 @@ struct Campaign {
   Brand brand;
   std::vector<Clip> clips;
   bool sidecar_captions = false;  // write .srt/.vtt beside each output
+  // `one_file_per_shape`: platforms whose outputs can be one file (pipeline/render/shape.h) get
+  // one encode made to satisfy all of them, linked under each platform's name.
+  bool one_file_per_shape = false;
   std::vector<Variant> variants;  // `variants:` rows in table order; empty: none
   [[nodiscard]] const Variant* variant(const std::string& id) const;
   // The variant's languages / platforms (the campaign's when it names none).

@@ -588,6 +588,68 @@ std::string PresetCatalog::names() const {
   return join(list);
 }
 
+std::vector<std::string> preset_keys() {
+  std::vector<std::string> keys;
+  for (const Field& f : preset_fields()) {
+    keys.push_back(f.section.empty() ? std::string(f.key)
+                                     : std::string(f.section) + "." + std::string(f.key));
+  }
+  return keys;
+}
+
+namespace {
+
+// Another value than `v` for field `f`, inside its range; monostate when it has no other.
+Value other_value(const Field& f, const Value& v) {
+  const bool unset = std::holds_alternative<std::monostate>(v);
+  switch (f.kind) {
+    case Kind::kText:
+      return unset ? std::string("x") : std::get<std::string>(v) + "x";
+    case Kind::kFlag:
+      return !std::get<bool>(v);
+    case Kind::kWhole: {
+      if (!f.names.empty()) {
+        for (const std::string& name : f.names) {
+          const int64_t n = std::stoll(name);
+          if (unset || n != std::get<int64_t>(v)) return n;
+        }
+        return {};
+      }
+      if (unset) return static_cast<int64_t>(f.lo) + 2;
+      const int64_t now = std::get<int64_t>(v);
+      return now + 2 <= int64_t(f.hi) ? now + 2 : now - 2;
+    }
+    case Kind::kReal: {
+      const double now = std::get<double>(v);
+      return now + 0.25 <= f.hi ? now + 0.25 : now - 0.25;
+    }
+    case Kind::kName:
+      for (const std::string& name : f.names) {
+        if (unset || name != std::get<std::string>(v)) return name;
+      }
+      return {};
+    case Kind::kLevel:
+      return int64_t{std::get<int64_t>(v) == 41 ? 42 : 41};
+  }
+  return {};
+}
+
+}  // namespace
+
+std::optional<Preset> preset_with_other_value(const Preset& preset, const std::string& key) {
+  for (const Field& f : preset_fields()) {
+    const std::string name =
+        f.section.empty() ? std::string(f.key) : std::string(f.section) + "." + std::string(f.key);
+    if (name != key) continue;
+    const Value other = other_value(f, f.get(preset));
+    if (std::holds_alternative<std::monostate>(other)) return std::nullopt;
+    Preset changed = preset;
+    f.set(changed, other);
+    return changed;
+  }
+  throw Error(ErrorKind::kInternal, "preset_with_other_value: no preset key '" + key + "'");
+}
+
 Preset review_proxy_of(const Preset& p) {
   Preset q = p;
   const double k = 360.0 / p.width_px;

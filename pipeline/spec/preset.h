@@ -120,6 +120,15 @@ Preset review_proxy_of(const Preset& preset);
 // again with load_preset_file gives back the same preset (except name and source_file).
 std::string preset_to_yaml(const Preset& preset);
 
+// The keys of the field table, "section.key" ("label" for a top-level key), in the table's order:
+// for tests that must cover every key, so that a key added to the table is covered at once (e.g.
+// that every key that changes an output changes what decides sharing, render/sharing.h).
+std::vector<std::string> preset_keys();
+// `preset` with the one key `key` (as preset_keys() names it) holding another value of its kind
+// and range (an unset optional key set), or nullopt when the key allows one value only (codec:
+// h264). Rules between keys are not checked. Throws Error(kInternal) for a key not in the table.
+std::optional<Preset> preset_with_other_value(const Preset& preset, const std::string& key);
+
 // H.264 helpers shared by the loader, the encoder set-up and the checker.
 // "4.2" -> 42, "1b" -> 9; -1 when the text is not a level of Table A-1.
 int h264_level_from_text(const std::string& text);

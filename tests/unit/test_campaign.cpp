@@ -363,6 +363,16 @@ TEST_F(CampaignLoader, UnknownKeysAreErrorsWithTheKnownKeys) {
                {"key 'end' appears twice in clip 'benefits'"});
 }
 
+TEST_F(CampaignLoader, OneFilePerShapeIsAFlagOffByDefault) {
+  EXPECT_FALSE(load(kBase).one_file_per_shape);
+  EXPECT_TRUE(load(replace(kBase, "clips:\n", "one_file_per_shape: true\nclips:\n")).one_file_per_shape);
+  EXPECT_FALSE(load(replace(kBase, "clips:\n", "one_file_per_shape: false\nclips:\n")).one_file_per_shape);
+  expect_error(replace(kBase, "clips:\n", "one_file_per_shape: yes please\nclips:\n"), "one_file_per_shape",
+               {"'one_file_per_shape' must be true or false"});
+  expect_error(replace(kBase, "clips:\n", "one_file_per_shapes: true\nclips:\n"), "one_file_per_shapes",
+               {"unknown key 'one_file_per_shapes'", "one_file_per_shape"});
+}
+
 TEST_F(CampaignLoader, WrongTypesAreNamed) {
   expect_error(replace(kBase, "start: 2.0", "start: two"), "start: two",
                {"clip 'benefits': 'start' must be a number of seconds"});

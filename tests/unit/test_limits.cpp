@@ -222,8 +222,8 @@ TEST(StallWatchdogDeathTest, StuckWorkEndsTheProcess) {
 RenderPlan plan_in(const fs::path& out) {
   RenderPlan plan;
   plan.output_dir = out / "camp";
-  plan.units.push_back({"a", "tiktok", "en", plan.output_dir / "a/a.tiktok.en.mp4", "", 0, 0, ""});
-  plan.units.push_back({"b", "tiktok", "en", plan.output_dir / "b/b.tiktok.en.mp4", "", 0, 0, ""});
+  plan.units.push_back({"a", "tiktok", "en", plan.output_dir / "a/a.tiktok.en.mp4", "", 0, 0, "", {}});
+  plan.units.push_back({"b", "tiktok", "en", plan.output_dir / "b/b.tiktok.en.mp4", "", 0, 0, "", {}});
   return plan;
 }
 
