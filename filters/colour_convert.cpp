@@ -275,7 +275,8 @@ struct Axis {
 
 inline Axis axis_of(uint32_t code16) {
   const int cell = std::min(static_cast<int>(code16 >> kShift), kN - 2);
-  return {cell, static_cast<float>(code16 - (static_cast<uint32_t>(cell) << kShift)) * (1.0f / (1 << kShift))};
+  return {cell,
+          static_cast<float>(code16 - (static_cast<uint32_t>(cell) << kShift)) * (1.0f / (1 << kShift))};
 }
 
 // The table bilinearly interpolated over (Cb, Cr) on Y' layer `layer`.

@@ -54,7 +54,9 @@ TEST(ColourConverter, FullRangeBecomesLimited) {
 
 // CIELAB hue (degrees) of CIE XYZ (D65 white).
 double lab_hue_deg(double x, double y, double z) {
-  const auto f = [](double t) { return t > 216.0 / 24389.0 ? std::cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0; };
+  const auto f = [](double t) {
+    return t > 216.0 / 24389.0 ? std::cbrt(t) : (24389.0 / 27.0 * t + 16.0) / 116.0;
+  };
   const double a = 500 * (f(x / 0.95047) - f(y));
   const double b = 200 * (f(y) - f(z / 1.08883));
   return std::atan2(b, a) * 180 / M_PI;
