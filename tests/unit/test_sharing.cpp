@@ -89,11 +89,12 @@ TEST_F(Sharing, EveryPresetKeyThatChangesAnOutputChangesItsSharing) {
 // The parts of the descriptions that no preset field reaches: the texts, the voice-over mixed in,
 // and the branch an encoder hangs under.
 TEST_F(Sharing, TextsMixAndBranchesAreCompared) {
-  const CaptionKey caption{"vi", "[Script Info]", {"", "card"}};
-  for (CaptionKey other :
-       {CaptionKey{"en", "[Script Info]", {"", "card"}}, CaptionKey{"vi", "[Script Info] ", {"", "card"}},
-        CaptionKey{"vi", "[Script Info]", {"", "card", ""}}, CaptionKey{"vi", "[Script Info]", {"card", ""}},
-        CaptionKey{"vi", "[Script Info]", {"", "card"}, {"a.vi.srt:3"}}}) {
+  const CaptionKey caption{"vi", "[Script Info]", {"", "card"}, {}};
+  for (CaptionKey other : {CaptionKey{"en", "[Script Info]", {"", "card"}, {}},
+                           CaptionKey{"vi", "[Script Info] ", {"", "card"}, {}},
+                           CaptionKey{"vi", "[Script Info]", {"", "card", ""}, {}},
+                           CaptionKey{"vi", "[Script Info]", {"card", ""}, {}},
+                           CaptionKey{"vi", "[Script Info]", {"", "card"}, {"a.vi.srt:3"}}}) {
     EXPECT_NE(caption, other);
     EXPECT_NE(std::hash<CaptionKey>{}(caption), std::hash<CaptionKey>{}(other));
   }
