@@ -83,8 +83,10 @@ fs::path temp_path_for(const fs::path& final_path) {
     }
     got += static_cast<size_t>(n);
   }
+  // <pid>-<64 random bits>: unpredictable, and the pid tells a later run (batch/workspace's
+  // remove_stale_temp_files) that the writer is gone, so a killed run's leftovers are cleaned up.
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string tag;
+  std::string tag = std::to_string(::getpid()) + "-";
   for (const unsigned char b : bytes) {
     tag += kHex[b >> 4];
     tag += kHex[b & 15];

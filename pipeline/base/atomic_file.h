@@ -1,7 +1,8 @@
 // Files appear whole or not at all: written under a hidden temporary name beside the final path,
 // flushed to disk, then renamed (rename is atomic within a folder).
 //
-// Temporary names carry 64 random bits (getrandom), and temporary files are created with
+// Temporary names carry the writer's pid (so that a later run can tell a killed run's leftovers)
+// and 64 random bits (getrandom), and temporary files are created with
 // O_CREAT | O_EXCL | O_NOFOLLOW: a name planted in advance (a file, or a symbolic link pointing
 // elsewhere) is never opened or written through. Errors keep the errno of the call that failed
 // (read before any clean-up call can change it), so a full disk is kDiskFull.
@@ -12,7 +13,7 @@
 
 namespace shortpack {
 
-// A fresh, unpredictable temporary name beside `final_path` (hidden, ends in .part).
+// A fresh, unpredictable temporary name beside `final_path`: ".<name>.<pid>-<16 hex digits>.part".
 std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
 // Creates `temp` (a name from temp_path_for) for writing with O_CREAT | O_EXCL | O_NOFOLLOW |
 // O_CLOEXEC, mode 0644 before the umask, and returns its descriptor (the caller closes it).

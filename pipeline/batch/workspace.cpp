@@ -110,7 +110,7 @@ OutputLock OutputLock::wait_acquire(const fs::path& lock_file, const std::atomic
 }
 
 std::optional<int64_t> temp_file_pid(const std::string& name) {
-  // .<final name>.<pid>-<counter>.part
+  // .<final name>.<pid>-<tag>.part (tag: a counter, or random hex digits: base/atomic_file)
   constexpr std::string_view kSuffix = ".part";
   if (name.size() < 2 + kSuffix.size() || name[0] != '.' ||
       name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
@@ -125,7 +125,8 @@ std::optional<int64_t> temp_file_pid(const std::string& name) {
   int64_t pid = 0;
   for (size_t i = 0; i < tail.size(); ++i) {
     if (i == dash) continue;
-    if (tail[i] < '0' || tail[i] > '9') return std::nullopt;
+    const bool digit = tail[i] >= '0' && tail[i] <= '9';
+    if (!digit && (i < dash || tail[i] < 'a' || tail[i] > 'f')) return std::nullopt;
     if (i < dash) {
       if (pid > 100000000) return std::nullopt;
       pid = pid * 10 + (tail[i] - '0');

@@ -2,6 +2,7 @@
 // never opened through a planted name or link, and a failed write reports the errno of the call
 // that failed (not one a clean-up call left behind).
 #include "pipeline/base/atomic_file.h"
+#include "pipeline/batch/workspace.h"
 
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -26,13 +27,14 @@ TEST(AtomicFile, TemporaryNamesCarryRandomBits) {
     const fs::path temp = temp_path_for("/out/a/clip.tiktok.vi.mp4");
     EXPECT_EQ(temp.parent_path(), "/out/a");
     EXPECT_TRUE(std::regex_match(temp.filename().string(),
-                                 std::regex(R"(\.clip\.tiktok\.vi\.mp4\.[0-9a-f]{16}\.part)")))
+                                 std::regex(R"(\.clip\.tiktok\.vi\.mp4\.[0-9]+-[0-9a-f]{16}\.part)")))
         << temp;
     names.insert(temp.filename().string());
   }
   EXPECT_EQ(names.size(), 200u);
-  // Neither the process id nor a counter: nothing another user can work out in advance.
-  EXPECT_EQ(names.begin()->find("." + std::to_string(::getpid()) + "-"), std::string::npos);
+  // 64 random bits after the writer's pid: nothing another user can work out in advance, and a
+  // later run can tell from the pid that a killed writer's file is stale (batch/workspace).
+  EXPECT_EQ(temp_file_pid(*names.begin()), ::getpid());
 }
 
 TEST(AtomicFile, ATemporaryFileIsNeverOpenedThroughAPlantedNameOrLink) {

@@ -1372,12 +1372,14 @@ TEST(AssScript, HugeOrNonFiniteBordersAreClampedInTheStyleAndItsMargins) {
   const std::string s = build_ass_script(parse_ass(script, "big.ass"), CaptionStyle{}, tiktok_layout());
   const auto def = fields_of(s, "Style: Default,");
   ASSERT_EQ(def.size(), 22u);
-  EXPECT_EQ(def[15], "200");
+  // The reader's clamp (issue 32, ass_clamp: a border at most PlayResY / 16 = 120) comes first;
+  // the shadow, within +-PlayResY / 4 there, is then held to the script builder's 0..200.
+  EXPECT_EQ(def[15], "120");
   EXPECT_EQ(def[16], "200");
-  // Safe zone 270/672/65/165 at scale 1, plus 200 + 200 units of border and 2 px.
-  EXPECT_EQ(def[18], "467");
-  EXPECT_EQ(def[19], "567");
-  EXPECT_EQ(def[20], "1074");
+  // Safe zone 270/672/65/165 at scale 1, plus 120 + 200 units of border and shadow and 2 px.
+  EXPECT_EQ(def[18], "387");
+  EXPECT_EQ(def[19], "487");
+  EXPECT_EQ(def[20], "994");
   const auto quiet = fields_of(s, "Style: Quiet,");
   ASSERT_EQ(quiet.size(), 22u);
   EXPECT_EQ(quiet[15], "0");
