@@ -93,15 +93,17 @@ void run_zimg(const zimg_image_format& from, const Planes& src, const zimg_image
   }
 }
 
-zimg_image_format float_format(unsigned w, unsigned h) {
+zimg_image_format image_format(unsigned w, unsigned h, zimg_pixel_type_e type, unsigned depth) {
   zimg_image_format f;
   zimg_image_format_default(&f, ZIMG_API_VERSION);
   f.width = w;
   f.height = h;
-  f.pixel_type = ZIMG_PIXEL_FLOAT;
-  f.depth = 32;
+  f.pixel_type = type;
+  f.depth = depth;
   return f;
 }
+
+zimg_image_format float_format(unsigned w, unsigned h) { return image_format(w, h, ZIMG_PIXEL_FLOAT, 32); }
 
 // --- the light-level chain between the two zimg steps ---------------------------------------------
 
@@ -141,12 +143,7 @@ void pull_into_gamut(float* rgb) {
 }
 
 zimg_image_format source_format(const ColourDescription& c, unsigned w, unsigned h) {
-  zimg_image_format f;
-  zimg_image_format_default(&f, ZIMG_API_VERSION);
-  f.width = w;
-  f.height = h;
-  f.pixel_type = ZIMG_PIXEL_WORD;
-  f.depth = 16;
+  zimg_image_format f = image_format(w, h, ZIMG_PIXEL_WORD, 16);
   f.color_family = ZIMG_COLOR_YUV;
   f.pixel_range = c.range == AVCOL_RANGE_JPEG ? ZIMG_RANGE_FULL : ZIMG_RANGE_LIMITED;
   // libavutil's colour enums are the ITU-T H.273 code points, as zimg's are.

@@ -26,10 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::shell_quote;
 
-void ffmpeg(const std::string& args) {
-  const auto r = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
-  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
-}
+using test::ffmpeg;
 
 void run_tool(const std::string& command) {
   const auto r = test::run_command(command);

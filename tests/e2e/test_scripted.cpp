@@ -28,10 +28,7 @@ namespace fs = std::filesystem;
 using test::shell_quote;
 using test::write_text;
 
-void ffmpeg(const std::string& args) {
-  const auto r = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
-  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
-}
+using test::ffmpeg;
 
 struct Colour {
   double y, u, v;

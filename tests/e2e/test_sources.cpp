@@ -25,10 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::shell_quote;
 
-void ffmpeg(const std::string& args) {
-  const auto r = test::run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
-  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
-}
+using test::ffmpeg;
 
 struct Box {
   int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;  // inclusive bounds of the matching pixels

@@ -105,4 +105,9 @@ std::string read_text(const fs::path& path) {
   return ss.str();
 }
 
+void ffmpeg(const std::string& args) {
+  const auto r = run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + args);
+  if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + args + "\n" + r.output);
+}
+
 }  // namespace shortpack::test

@@ -43,6 +43,11 @@ void make_clip(const std::filesystem::path& out, double seconds, const std::stri
                const std::string& audio = "sine=frequency=440:sample_rate=48000",
                const std::string& extra = "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a aac");
 
+// Runs the ffmpeg program (a test-only generator) quietly with `args` (already shell-quoted), as
+// "ffmpeg -nostdin -hide_banner -loglevel error -y ARGS". Throws std::runtime_error with its output
+// when it fails.
+void ffmpeg(const std::string& args);
+
 // Writes one picture of an ffmpeg lavfi source (e.g. "color=c=0x00FF00:s=64x32,format=rgba") as an
 // image file of the kind its name says (PNG for .png), with the ffmpeg program. Throws
 // std::runtime_error when ffmpeg fails.
