@@ -557,13 +557,14 @@ namespace {
 // The decodes rule on a thread of its own, joined before its result is read and when the check
 // stops early. A std::thread and its join rather than std::async: ThreadSanitizer sees a join, not
 // the futex inside libstdc++ behind a future, so what the thread read is ordered before the
-// caller frees it.
+// caller frees it. The thread reads its own copy of the path, made before it starts: the caller's
+// may live in a record that another thread frees after a join TSan cannot see (a TBB task's).
 class DecodesThread {
  public:
   explicit DecodesThread(const fs::path& file)
-      : thread_([this, &file] {
+      : file_(file), thread_([this] {
           try {
-            rule_ = decodes_rule(file);
+            rule_ = decodes_rule(file_);
           } catch (...) {
             error_ = std::current_exception();
           }
@@ -580,9 +581,10 @@ class DecodesThread {
   }
 
  private:
+  fs::path file_;
   CheckRule rule_;
   std::exception_ptr error_;
-  std::thread thread_;  // last: starts once the members it writes exist
+  std::thread thread_;  // last: starts once the members it reads and writes exist
 };
 
 }  // namespace
