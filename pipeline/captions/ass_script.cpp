@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -517,6 +518,13 @@ struct PlayRes {
   int y = 0;
 };
 
+// v * num / den for a PlayRes of up to INT_MAX (a script can say anything), in 64 bits and at
+// least 1 (found by the ass fuzz target: PlayResX 2147483647 * 3 overflowed an int).
+int scaled_play_res(int v, int num, int den) {
+  const int64_t scaled = static_cast<int64_t>(v) * num / den;
+  return static_cast<int>(std::clamp<int64_t>(scaled, 1, std::numeric_limits<int>::max()));
+}
+
 PlayRes play_res_of(const std::string& header) {
   PlayRes res;
   std::istringstream in(header);
@@ -540,9 +548,9 @@ PlayRes play_res_of(const std::string& header) {
   if (res.x <= 0 && res.y <= 0) {
     res = {384, 288};
   } else if (res.y <= 0) {
-    res.y = res.x == 1280 ? 1024 : std::max(1, res.x * 3 / 4);
+    res.y = res.x == 1280 ? 1024 : scaled_play_res(res.x, 3, 4);
   } else if (res.x <= 0) {
-    res.x = res.y == 1024 ? 1280 : std::max(1, res.y * 4 / 3);
+    res.x = res.y == 1024 ? 1280 : scaled_play_res(res.y, 4, 3);
   }
   return res;
 }
