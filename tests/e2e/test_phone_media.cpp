@@ -190,12 +190,18 @@ class PhoneMedia : public test::SuiteFolder<> {
   static std::string q(const fs::path& p) { return shell_quote(p.string()); }
 
   // Renders `source_file` alone to small-landscape (640x360, fit-pad) and returns its frame 10.
-  static test::YuvPicture render_frame(const std::string& clip, const std::string& source_file) {
+  // Renders `source_file` alone as clip `clip` to small-landscape (640x360, fit-pad) under `out`.
+  static test::CommandResult render_source(const std::string& clip, const std::string& source_file,
+                                           const fs::path& out) {
     const fs::path campaign = root() / (clip + ".yaml");
     test::write_text(campaign,
                      "name: " + clip + "\nlanguages: [en]\nplatforms: [small-landscape]\nclips:\n  - {id: " +
                          clip + ", source: media/" + source_file + ", reframe: fit-pad, captions: none}\n");
-    const auto run = render_with_presets(campaign, root() / "out");
+    return render_with_presets(campaign, out);
+  }
+
+  static test::YuvPicture render_frame(const std::string& clip, const std::string& source_file) {
+    const auto run = render_source(clip, source_file, root() / "out");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     last_output_ = root() / "out" / clip / clip / (clip + ".small-landscape.en.mp4");
     return test::decode_frame(last_output_, 10);
@@ -407,11 +413,7 @@ TEST_F(PhoneMedia, ContradictoryColourDescriptionIsRefusedBeforeRendering) {
       "-x265-params log-level=error:colormatrix=ictcp:transfer=bt709:colorprim=bt2020 -colorspace ictcp "
       "-color_trc bt709 -color_primaries bt2020 " +
       q(media("ictcp.mp4")));
-  const fs::path campaign = root() / "ictcp.yaml";
-  test::write_text(campaign,
-                   "name: ictcp\nlanguages: [en]\nplatforms: [small-landscape]\nclips:\n"
-                   "  - {id: c, source: media/ictcp.mp4, captions: none}\n");
-  const auto run = render_with_presets(campaign, root() / "out-ictcp");
+  const auto run = render_source("ictcp", "ictcp.mp4", root() / "out-ictcp");
   EXPECT_EQ(run.exit_code, 2) << run.output;
   EXPECT_NE(run.output.find("ictcp.mp4"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("re-export"), std::string::npos) << run.output;
@@ -423,11 +425,7 @@ TEST_F(PhoneMedia, UnknownTransferIsAWarningAndRendersAsBt709) {
       "-f lavfi -i testsrc2=s=320x240:r=30 -t 1 -c:v libx264 -preset ultrafast -pix_fmt yuv420p "
       "-color_trc smpte428 " +
       q(media("odd-curve.mp4")));
-  const fs::path campaign = root() / "oddcurve.yaml";
-  test::write_text(campaign,
-                   "name: oddcurve\nlanguages: [en]\nplatforms: [small-landscape]\nclips:\n"
-                   "  - {id: c, source: media/odd-curve.mp4, captions: none}\n");
-  const auto run = render_with_presets(campaign, root() / "out-oddcurve");
+  const auto run = render_source("oddcurve", "odd-curve.mp4", root() / "out-oddcurve");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("odd-curve.mp4"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("read as BT.709"), std::string::npos) << run.output;
