@@ -127,6 +127,16 @@ VideoFormat Reframe::configure(const VideoFormat& in) {
   return out_;
 }
 
+std::array<int, 2> Reframe::detail_needed() const {
+  if (options_.kind == ReframeKind::kFitBlur || options_.kind == ReframeKind::kFitPad)
+    return {fg_dst_.w, fg_dst_.h};
+  const auto scaled = [](int source, int out, int crop) {
+    return static_cast<int>(std::ceil(static_cast<double>(source) * out / std::max(1, crop)));
+  };
+  return {scaled(in_.width_px, out_.width_px, crop_src_.w),
+          scaled(in_.height_px, out_.height_px, crop_src_.h)};
+}
+
 CropWindow Reframe::center_window() const {
   return {static_cast<double>(crop_src_.x), static_cast<double>(crop_src_.y),
           static_cast<double>(crop_src_.w), static_cast<double>(crop_src_.h)};

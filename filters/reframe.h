@@ -55,6 +55,12 @@ class Reframe {
   // The window crop-center would use, in source pixels.
   [[nodiscard]] CropWindow center_window() const;
   [[nodiscard]] const ReframeOptions& options() const { return options_; }
+  // The source size (width, height in source pixels) at which this output takes one source pixel
+  // per output pixel along each axis: the fitted picture's size (fit modes; the blurred background
+  // needs far less), or the source scaled as the crop is (crop modes; a crop window has the
+  // centre crop's size). A source first scaled down to it, and not below, keeps all the detail the
+  // output shows. After configure().
+  [[nodiscard]] std::array<int, 2> detail_needed() const;
 
  private:
   ReframeOptions options_;

@@ -7,6 +7,7 @@
 #include <tuple>
 
 extern "C" {
+#include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 }
 
@@ -48,6 +49,18 @@ void scale_yuv420p(const AVFrame& in, const PixelRect& src, AVFrame& out, const 
       src.x + src.w > in.width || src.y + src.h > in.height || dst.x + dst.w > out.width ||
       dst.y + dst.h > out.height || ((src.x | src.y | dst.x | dst.y) & 1) != 0) {
     throw Error(ErrorKind::kInternal, "scale_yuv420p: a rectangle outside its frame or on odd pixels");
+  }
+  if (src.w == dst.w && src.h == dst.h) {
+    // The same size (a source read at the size its output needs): a copy, not a bicubic pass.
+    for (int p = 0; p < 3; ++p) {
+      const int shift = p == 0 ? 0 : 1;
+      av_image_copy_plane(
+          out.data[p] + static_cast<ptrdiff_t>(dst.y >> shift) * out.linesize[p] + (dst.x >> shift),
+          out.linesize[p],
+          in.data[p] + static_cast<ptrdiff_t>(src.y >> shift) * in.linesize[p] + (src.x >> shift),
+          in.linesize[p], src.w >> shift, src.h >> shift);
+    }
+    return;
   }
   SwsContext* sws = context_for(src.w, src.h, dst.w, dst.h);
   std::array<const uint8_t*, 4> from{};

@@ -98,15 +98,31 @@ class CompletionRing {
 
 }  // namespace
 
+ReframeOptions segment_reframe(const GeometryBranchSpec& g, const std::vector<SegmentSource>& segments,
+                               size_t segment) {
+  ReframeOptions options = g.reframe;
+  const bool window = segment < g.crop_paths.size() && g.crop_paths[segment];
+  options.kind = window ? ReframeKind::kCropWindow : segments.at(segment).reframe;
+  return options;
+}
+
+std::vector<std::vector<ReframeOptions>> reframe_views(const std::vector<SegmentSource>& segments,
+                                                       const std::vector<GeometryBranchSpec>& geometries) {
+  std::vector<std::vector<ReframeOptions>> views(segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    for (const GeometryBranchSpec& g : geometries) views[i].push_back(segment_reframe(g, segments, i));
+  }
+  return views;
+}
+
 GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSource& source)
     : segments_(source.segments()), crop_paths_(spec.crop_paths) {
   crop_paths_.resize(segments_.size());
   if (!source.formats().empty()) fps_ = av_q2d(source.formats().front().frame_rate);
   for (size_t i = 0; i < segments_.size(); ++i) {
-    ReframeOptions options = spec.reframe;
-    options.kind = crop_paths_[i] ? ReframeKind::kCropWindow : segments_[i].reframe;
-    reframes_.push_back(std::make_unique<Reframe>(options));
+    reframes_.push_back(std::make_unique<Reframe>(segment_reframe(spec, segments_, i)));
     format_ = reframes_.back()->configure(source.formats()[i]);
+    read_scales_.push_back(source.read_scale(i));
   }
   if (spec.logo) {
     logo_ = std::make_unique<LogoOverlay>(*spec.logo, spec.logo_placement);
@@ -123,9 +139,16 @@ GeometryStage::GeometryStage(const GeometryBranchSpec& spec, const TimelineSourc
 FramePtr GeometryStage::layer(const TimelineFrame::Layer& l) const {
   const SegmentSource& s = segments_[static_cast<size_t>(l.segment)];
   const auto& path = crop_paths_[static_cast<size_t>(l.segment)];
-  FramePtr out = path ? reframes_[static_cast<size_t>(l.segment)]->process(
-                            *l.frame, path->at(static_cast<double>(l.local_index) / fps_))
-                      : reframes_[static_cast<size_t>(l.segment)]->process(*l.frame);
+  FramePtr out;
+  if (path) {
+    // The path was found on the coded pictures; these may be read smaller (TimelineSource).
+    CropWindow w = path->at(static_cast<double>(l.local_index) / fps_);
+    const auto [sx, sy] = read_scales_[static_cast<size_t>(l.segment)];
+    w = {w.x * sx, w.y * sy, w.w * sx, w.h * sy};
+    out = reframes_[static_cast<size_t>(l.segment)]->process(*l.frame, w);
+  } else {
+    out = reframes_[static_cast<size_t>(l.segment)]->process(*l.frame);
+  }
   if (s.motion != MotionPath::kNone) {
     const double progress = (static_cast<double>(l.local_index) + 0.5) / static_cast<double>(s.frame_count);
     out = apply_motion(*out, s.motion, progress);
@@ -570,7 +593,8 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   std::unique_ptr<TimelineSource> source;
   try {
     source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
-                                              spec.decode_threads);
+                                              spec.decode_threads, 0,
+                                              reframe_views(spec.segments, spec.geometries));
   } catch (...) {
     const Error e = caught_error();
     b.fail_all(e.kind(), e.what());

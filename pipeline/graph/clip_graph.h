@@ -110,6 +110,14 @@ struct GeometryFrame {
   double black = 0.0;      // fade through black
 };
 
+// How segment `segment` is reframed for geometry `g`: the geometry's size and look, the segment's
+// mode (crop-window when the geometry has a smart-crop path for it).
+ReframeOptions segment_reframe(const GeometryBranchSpec& g, const std::vector<SegmentSource>& segments,
+                               size_t segment);
+// Per segment, segment_reframe() of every geometry: the views TimelineSource reads sources for.
+std::vector<std::vector<ReframeOptions>> reframe_views(const std::vector<SegmentSource>& segments,
+                                                       const std::vector<GeometryBranchSpec>& geometries);
+
 // One geometry branch's per-frame work: each segment reframed with its own mode, motion on
 // stills, transitions, then the logo. process() and compose() are const and run concurrently
 // on many frames.
@@ -128,6 +136,7 @@ class GeometryStage {
   std::vector<bool> has_text_;  // per segment: a language of this branch draws a card's text on it
   std::vector<std::unique_ptr<Reframe>> reframes_;  // per segment
   std::vector<std::shared_ptr<const CropPath>> crop_paths_;
+  std::vector<std::array<double, 2>> read_scales_;  // per segment: TimelineSource::read_scale
   double fps_ = 30.0;
   std::unique_ptr<LogoOverlay> logo_;
   VideoFormat format_;

@@ -42,10 +42,24 @@ FramePtr image_picture(const RgbaImage& image) {
   return f;
 }
 
+// The most detail any of `views` takes from a picture of format `coded`.
+ReadLimit limit_for(const VideoFormat& coded, const std::vector<ReframeOptions>& views) {
+  ReadLimit limit;
+  for (const ReframeOptions& v : views) {
+    Reframe r(v);
+    r.configure(coded);
+    const std::array<int, 2> need = r.detail_needed();
+    limit.width_px = std::max(limit.width_px, need[0]);
+    limit.height_px = std::max(limit.height_px, need[1]);
+  }
+  return limit;
+}
+
 }  // namespace
 
 TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate,
-                               int64_t total_frames, int decode_threads, int64_t first_index)
+                               int64_t total_frames, int decode_threads, int64_t first_index,
+                               const std::vector<std::vector<ReframeOptions>>& views)
     : segments_(std::move(segments)),
       frame_rate_(frame_rate),
       total_frames_(total_frames),
@@ -53,6 +67,8 @@ TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational f
       next_index_(first_index) {
   open_.resize(segments_.size());
   still_.resize(segments_.size());
+  limits_.resize(segments_.size());
+  read_scales_.assign(segments_.size(), {1.0, 1.0});
   for (size_t i = 0; i < segments_.size(); ++i) {
     const SegmentSource& s = segments_[i];
     VideoFormat f;
@@ -61,10 +77,11 @@ TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational f
     switch (s.kind) {
       case SegmentSource::Kind::kMedia: {
         const MediaInfo info = probe_media(s.path);
-        const bool swap = info.rotation_deg == 90 || info.rotation_deg == 270;
-        f.width_px = swap ? info.height_px : info.width_px;
-        f.height_px = swap ? info.width_px : info.height_px;
-        f.sample_aspect = swap ? av_inv_q(info.sample_aspect) : info.sample_aspect;
+        const VideoFormat coded = VideoSource::planned_format(info, frame_rate, {});
+        if (i < views.size()) limits_[i] = limit_for(coded, views[i]);
+        f = VideoSource::planned_format(info, frame_rate, limits_[i]);
+        read_scales_[i] = {static_cast<double>(f.width_px) / coded.width_px,
+                           static_cast<double>(f.height_px) / coded.height_px};
         break;
       }
       case SegmentSource::Kind::kColour:
@@ -94,9 +111,9 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
     // Opened when first needed; a preview may start inside the segment.
     const double fps = av_q2d(frame_rate_);
     const double offset_s = static_cast<double>(local_index) / fps;
-    source = std::make_unique<VideoSource>(s.path, s.in_s + offset_s,
-                                           static_cast<double>(s.frame_count - local_index) / fps,
-                                           frame_rate_, decode_threads_);
+    source = std::make_unique<VideoSource>(
+        s.path, s.in_s + offset_s, static_cast<double>(s.frame_count - local_index) / fps, frame_rate_,
+        decode_threads_, limits_[static_cast<size_t>(segment)]);
   }
   SharedFrame f = source->next();
   if (!f) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");

@@ -55,12 +55,19 @@ struct TimelineFrame {
 class TimelineSource {
  public:
   // `first_index` lets a preview start anywhere (decoders seek to the nearest keyframe before it).
+  // `views`: per segment, the reframe of every output it feeds (configured on the segment's coded
+  // format); a media segment that is converted anyway is read no larger than the most detail they
+  // need (Reframe::detail_needed, VideoSource's ReadLimit). Empty: every segment at its coded size.
   TimelineSource(std::vector<SegmentSource> segments, AVRational frame_rate, int64_t total_frames,
-                 int decode_threads, int64_t first_index = 0);
+                 int decode_threads, int64_t first_index = 0,
+                 const std::vector<std::vector<ReframeOptions>>& views = {});
   ~TimelineSource();
 
   // The input format of each segment (probed up front; reframe is configured per segment).
   [[nodiscard]] const std::vector<VideoFormat>& formats() const { return formats_; }
+  // Per segment, the pictures' size over the coded (upright) size, horizontally and vertically:
+  // what turns a smart-crop window found on the coded pictures into one on these.
+  [[nodiscard]] std::array<double, 2> read_scale(size_t segment) const { return read_scales_.at(segment); }
   [[nodiscard]] const std::vector<SegmentSource>& segments() const { return segments_; }
   [[nodiscard]] int64_t total_frames() const { return total_frames_; }
   // The next frame, or an empty optional at the end.
@@ -75,6 +82,8 @@ class TimelineSource {
   int decode_threads_;
   int64_t next_index_;
   std::vector<VideoFormat> formats_;
+  std::vector<ReadLimit> limits_;
+  std::vector<std::array<double, 2>> read_scales_;
   std::vector<std::unique_ptr<VideoSource>> open_;  // per segment, only while it is on screen
   std::vector<SharedFrame> still_;                  // per segment: colour and image pictures
 };

@@ -28,10 +28,40 @@ void rotate_plane(const uint8_t* src, int src_stride, int w, int h, uint8_t* dst
   cv::rotate(in, out, code);  // `out` already has the right size, so cv writes into dst
 }
 
+// Whether the pictures of `info` go through a conversion (colour table or swscale) anyway.
+bool converts(const MediaInfo& info) { return !info.colour.is_output() || info.pixel_format != "yuv420p"; }
+
+int even_up(int v) { return v + (v & 1); }
+
+// Below this share of the source's pixels, reading at the limit pays for its scaling pass.
+constexpr double kWorthScalingShare = 0.64;
+
 }  // namespace
 
+VideoFormat VideoSource::planned_format(const MediaInfo& info, AVRational fps, ReadLimit limit) {
+  const bool swap = info.rotation_deg == 90 || info.rotation_deg == 270;
+  VideoFormat f;
+  f.width_px = swap ? info.height_px : info.width_px;
+  f.height_px = swap ? info.width_px : info.height_px;
+  f.pixel_format = AV_PIX_FMT_YUV420P;
+  f.sample_aspect = swap ? av_inv_q(info.sample_aspect) : info.sample_aspect;
+  f.frame_rate = fps;
+  if (limit.width_px <= 0 || limit.height_px <= 0 || !converts(info)) return f;
+  const int w = std::min(f.width_px, even_up(limit.width_px));
+  const int h = std::min(f.height_px, even_up(limit.height_px));
+  if (static_cast<double>(w) * h > kWorthScalingShare * f.width_px * f.height_px) return f;
+  // The same display aspect: sample aspect x (W / H) / (w / h).
+  AVRational sar = f.sample_aspect.num > 0 && f.sample_aspect.den > 0 ? f.sample_aspect : AVRational{1, 1};
+  av_reduce(&sar.num, &sar.den, static_cast<int64_t>(sar.num) * f.width_px * h,
+            static_cast<int64_t>(sar.den) * f.height_px * w, 1 << 20);
+  f.width_px = w;
+  f.height_px = h;
+  f.sample_aspect = sar;
+  return f;
+}
+
 VideoSource::VideoSource(const std::filesystem::path& path, double start_s, double duration_s, AVRational fps,
-                         int decode_threads)
+                         int decode_threads, ReadLimit limit)
     : demuxer_(path), start_s_(start_s), duration_s_(duration_s), fps_(fps) {
   info_ = demuxer_.info();
   if (demuxer_.video_stream() < 0) {
@@ -40,12 +70,10 @@ VideoSource::VideoSource(const std::filesystem::path& path, double start_s, doub
   decoder_.emplace(demuxer_, demuxer_.video_stream(), decode_threads);
   frame_count_ = std::llround(duration_s * av_q2d(fps));
   if (frame_count_ <= 0) throw Error(ErrorKind::kMedia, path.string() + ": nothing left after trimming");
+  format_ = planned_format(info_, fps, limit);
   const bool swap = info_.rotation_deg == 90 || info_.rotation_deg == 270;
-  format_.width_px = swap ? info_.height_px : info_.width_px;
-  format_.height_px = swap ? info_.width_px : info_.height_px;
-  format_.pixel_format = AV_PIX_FMT_YUV420P;
-  format_.sample_aspect = swap ? av_inv_q(info_.sample_aspect) : info_.sample_aspect;
-  format_.frame_rate = fps;
+  coded_width_px_ = swap ? format_.height_px : format_.width_px;
+  coded_height_px_ = swap ? format_.width_px : format_.height_px;
   scratch_ = make_frame();
   // The first picture decoded must be on screen by the trim start (half a frame's tolerance, as
   // next() counts), or the frames before the next keyframe would be lost.
@@ -88,14 +116,17 @@ FramePtr VideoSource::to_bt709(const AVFrame& decoded) {
   if (!colour.is_output() && !rgb) {
     // Another matrix, primaries, curve or HDR: the one conversion (filters/colour_convert.h).
     if (!converter_ || !(converter_->input() == colour)) converter_ = converter_for(colour);
-    return converter_->process(decoded);
+    if (decoded.width == coded_width_px_ && decoded.height == coded_height_px_)
+      return converter_->process(decoded);
+    return converter_->process(*scaled_down(decoded));
   }
   const bool full_range = colour.range == AVCOL_RANGE_JPEG;
-  if (decoded.format == AV_PIX_FMT_YUV420P && !full_range) return ref_frame(decoded);
-  // BT.709 already: only the pixel format or the range changes.
+  const bool same_size = decoded.width == coded_width_px_ && decoded.height == coded_height_px_;
+  if (decoded.format == AV_PIX_FMT_YUV420P && !full_range && same_size) return ref_frame(decoded);
+  // BT.709 already: the pixel format, the range or (read at a limit) the size changes, in one pass.
   if (!sws_ || sws_src_format_ != decoded.format) {
     sws_.reset(sws_getContext(decoded.width, decoded.height, static_cast<AVPixelFormat>(decoded.format),
-                              decoded.width, decoded.height, AV_PIX_FMT_YUV420P,
+                              coded_width_px_, coded_height_px_, AV_PIX_FMT_YUV420P,
                               SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr,
                               nullptr));
     if (!sws_) {
@@ -107,8 +138,26 @@ FramePtr VideoSource::to_bt709(const AVFrame& decoded) {
     sws_setColorspaceDetails(sws_.get(), coefs, full_range ? 1 : 0, coefs, 0, 0, 1 << 16, 1 << 16);
     sws_src_format_ = decoded.format;
   }
-  FramePtr out = alloc_video_frame(decoded.width, decoded.height, AV_PIX_FMT_YUV420P);
+  FramePtr out = alloc_video_frame(coded_width_px_, coded_height_px_, AV_PIX_FMT_YUV420P);
   sws_scale(sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, out->data, out->linesize);
+  return out;
+}
+
+FramePtr VideoSource::scaled_down(const AVFrame& decoded) {
+  const auto format = static_cast<AVPixelFormat>(decoded.format);
+  if (!down_sws_) {
+    // Same format in and out: no range or matrix conversion happens here; the converter does it.
+    down_sws_.reset(sws_getContext(decoded.width, decoded.height, format, coded_width_px_, coded_height_px_,
+                                   format, SWS_BICUBIC | SWS_ACCURATE_RND, nullptr, nullptr, nullptr));
+    if (!down_sws_) {
+      const char* name = av_get_pix_fmt_name(format);
+      throw Error(ErrorKind::kMedia,
+                  info_.path.string() + ": cannot scale pixel format " + (name ? name : "?"));
+    }
+  }
+  FramePtr out = alloc_video_frame(coded_width_px_, coded_height_px_, format);
+  av_frame_copy_props(out.get(), &decoded);
+  sws_scale(down_sws_.get(), decoded.data, decoded.linesize, 0, decoded.height, out->data, out->linesize);
   return out;
 }
 

@@ -1,8 +1,14 @@
 // A trimmed video source, normalised: upright (display rotation applied), 8-bit yuv420p BT.709
-// SDR at the coded size (any other colour, HDR included, converted once by the source's
-// ColourConverter: pipeline/media/media_colour.h), constant frame rate. Only the pictures that
-// are shown are converted. Sample aspect is kept on the frames (the reframe filter uses
-// it to undo non-square pixels).
+// SDR (any other colour, HDR included, converted once by the source's ColourConverter:
+// pipeline/media/media_colour.h), constant frame rate. Only the pictures that are shown are
+// converted. Sample aspect is kept on the frames (the reframe filter uses it to undo non-square
+// pixels).
+//
+// Size: the coded size, unless the source has to be converted anyway (another colour, depth or
+// pixel format) and a ReadLimit says the outputs need much less (a 4K phone clip for 1080x1920
+// outputs): then each picture is scaled down to the limit first, in its own format (swscale,
+// bicubic), and converted and rotated at that size, as FFmpeg's zscale resizes before it
+// tone-maps. The display aspect is kept (the sample aspect absorbs rounding).
 //
 // Frame n of the output is the latest source frame whose time from start_s, rounded to the
 // output's frame grid (half-way up), is not after n, as FFmpeg's fps filter picks them: 60 -> 30
@@ -21,10 +27,21 @@
 
 namespace shortpack {
 
+// The largest picture, upright, any output needs from a source (0: no limit); see
+// Reframe::detail_needed().
+struct ReadLimit {
+  int width_px = 0;
+  int height_px = 0;
+};
+
 class VideoSource {
  public:
   VideoSource(const std::filesystem::path& path, double start_s, double duration_s, AVRational fps,
-              int decode_threads);
+              int decode_threads, ReadLimit limit = {});
+
+  // The format next() returns for the source `info` describes, read with `limit` (plans made
+  // before a decoder opens use it).
+  static VideoFormat planned_format(const MediaInfo& info, AVRational fps, ReadLimit limit);
 
   [[nodiscard]] const MediaInfo& info() const { return info_; }
   // The format of the frames next() returns.
@@ -38,6 +55,8 @@ class VideoSource {
  private:
   FramePtr normalise(const AVFrame& decoded);
   FramePtr to_bt709(const AVFrame& decoded);
+  // `decoded` at the read size, in its own pixel format (for the colour converter).
+  FramePtr scaled_down(const AVFrame& decoded);
   bool pull();          // decodes one more source frame into pending_
   void take_scratch();  // the frame decoded into scratch_ becomes pending_
 
@@ -58,7 +77,10 @@ class VideoSource {
   bool source_done_ = false;
   double last_source_s_ = 0.0;
   int64_t decoded_frames_ = 0;
+  int coded_width_px_ = 0;  // the size pictures are converted at (before rotation)
+  int coded_height_px_ = 0;
   SwsPtr sws_;
+  SwsPtr down_sws_;  // scaled_down(): the source's size and format to the read size
   std::shared_ptr<const ColourConverter> converter_;
   int sws_src_format_ = -1;
 };

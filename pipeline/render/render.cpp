@@ -966,7 +966,8 @@ StillRenderer::StillRenderer(const Campaign& campaign, const PresetCatalog& pres
   ClipGraphSpec& spec = s.job->spec;
   attach_crop_paths(spec);
   // The one geometry and language branch of this output: the same stages the render graph runs.
-  s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, 0);
+  s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, 0,
+                                              reframe_views(spec.segments, spec.geometries));
   s.stage.emplace(spec.geometries.at(0), *s.source);
   s.text = std::make_unique<LanguageStage>(spec.geometries.at(0).languages.at(0), *s.stage, spec.frame_rate);
 }
@@ -988,7 +989,8 @@ FramePtr StillRenderer::at(double at_s, StillInfo* info) {
   const int64_t max_forward = std::max<int64_t>(30, std::llround(2.0 * fps));
   if (index < s.next_index || index - s.next_index > max_forward) {
     s.source.reset();
-    s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, index);
+    s.source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count, 0, index,
+                                                reframe_views(spec.segments, spec.geometries));
     s.next_index = index;
   }
   std::optional<TimelineFrame> frame;

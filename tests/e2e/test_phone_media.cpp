@@ -320,6 +320,27 @@ TEST_F(PhoneMedia, RotatedHlgPhoneClipIsUpright) {
   EXPECT_GE(test::psnr_luma(*got, *want, {219, 0, 202, 360}), 20.0);
 }
 
+TEST_F(PhoneMedia, LargeHlgClipReadAtItsOutputSizeKeepsItsColoursAndItsPicture) {
+  // A 1280x720 HLG master for a 640x360 output: the pictures are scaled down before the colour
+  // conversion (VideoSource's read limit) and must still be the reference picture, in its colours
+  // and in place: judged against FFmpeg's own scaling of the SDR reference.
+  write_reference_png(media("reference-720.png"), 1280, 720);
+  ffmpeg("-loop 1 -framerate 30 -t 1 -i " + q(media("reference-720.png")) +
+         " -vf zscale=pin=bt709:tin=bt709:p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv,format=yuv420p10le " +
+         kHdrEncode +
+         " -x265-params log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc " +
+         "-color_primaries bt2020 -color_trc arib-std-b67 -colorspace bt2020nc " + q(media("hlg-720.mp4")));
+  const test::YuvPicture pic = render_frame("hlg720", "hlg-720.mp4");
+  const ColourError e = compare(patch_colours(pic, 1280, 720), reference_colours());
+  EXPECT_LE(e.mean_hue_deg, 5.0);
+  EXPECT_GE(e.median_chroma_ratio, 0.7);
+  EXPECT_LE(std::fabs(e.mean_lightness), 15.0);
+  ffmpeg("-i " + q(media("reference-720.png")) + " -vf scale=640:360 " + q(root() / "scaled-ref.png"));
+  FramePtr got = test::rgb_of(pic);
+  FramePtr want = test::read_png(root() / "scaled-ref.png");
+  EXPECT_GE(test::psnr_luma(*got, *want, {0, 0, 640, 360}), 20.0);
+}
+
 // --- stills --------------------------------------------------------------------------------------
 
 // An asymmetric picture: testsrc2's frame has text and a gradient that tell every turn and mirror.

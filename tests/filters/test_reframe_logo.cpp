@@ -149,6 +149,38 @@ TEST(Reframe, CropCenterCutsTheSidesEqually) {
   EXPECT_EQ(luma(*out, 1070, 960), 220);
 }
 
+TEST(Reframe, DetailNeededIsTheFittedPictureOrTheCropScaledUp) {
+  const VideoFormat landscape = format_of(*flat(1920, 1080, 100));
+  Reframe fit({ReframeKind::kFitBlur, 1080, 1920});
+  fit.configure(landscape);
+  EXPECT_EQ(fit.detail_needed(), (std::array<int, 2>{1080, 608}));
+  // Crop: 608 of 1080 source columns fill 1080 output columns, so 1920 x 1080 / 608 are needed.
+  Reframe crop({ReframeKind::kCropCenter, 1080, 1920});
+  crop.configure(landscape);
+  EXPECT_EQ(crop.detail_needed(), (std::array<int, 2>{3411, 1920}));
+  Reframe window({ReframeKind::kCropWindow, 1080, 1920});
+  window.configure(landscape);
+  EXPECT_EQ(window.detail_needed(), crop.detail_needed());
+}
+
+TEST(Reframe, APictureAlreadyAtTheNeededSizeIsCopiedNotResampled) {
+  // A source read at detail_needed() (pipeline/media/video_source.h) lands in the frame as it is.
+  FramePtr in = flat(1080, 608, 0);
+  for (int y = 0; y < 608; ++y) {
+    for (int x = 0; x < 1080; ++x)
+      in->data[0][y * in->linesize[0] + x] = static_cast<uint8_t>((x * 7 + y * 13) % 251);
+  }
+  Reframe r({ReframeKind::kFitPad, 1080, 1920});
+  r.configure(format_of(*in));
+  ASSERT_EQ(r.detail_needed(), (std::array<int, 2>{1080, 608}));
+  FramePtr out = r.process(*in);
+  const Reframe::Rect fg = r.foreground();
+  for (int y = 0; y < 608; y += 7) {
+    for (int x = 0; x < 1080; x += 5)
+      ASSERT_EQ(luma(*out, fg.x + x, fg.y + y), luma(*in, x, y)) << x << "," << y;
+  }
+}
+
 TEST(Reframe, AnamorphicPixelsAreUndone) {
   // 720x576 with 64:45 pixels is 1024x576 on screen (16:9): into 1920x1080 it fills the frame.
   FramePtr in = flat(720, 576, 100);
