@@ -55,7 +55,8 @@ class ColourConverter {
 
  private:
   ColourDescription in_;
-  std::vector<float> table_;  // kGrid^3 x (Y, Cb, Cr) in 8-bit code units; index (y, cb, cr)
+  // kGrid^3 x (Y, Cb, Cr, pad) in 8-bit code units; index (y, cb, cr).
+  std::vector<float> table_;
 };
 
 }  // namespace shortpack
