@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "filters/core/error.h"
+#include "pipeline/media/cmyk_jpeg.h"
 #include "pipeline/media/decoder.h"
 #include "pipeline/media/heif_reader.h"
 #include "pipeline/media/still_colour.h"
@@ -104,9 +105,12 @@ RgbaImage decode_rgba(const std::filesystem::path& path, int64_t max_pixels, std
   return image;
 }
 
-std::vector<uint8_t> file_head(const std::filesystem::path& path) {
+// Enough of a JPEG to reach its start of frame past EXIF and ICC segments (each at most 64 KB).
+constexpr size_t kJpegHeaderBytes = 1 << 20;
+
+std::vector<uint8_t> file_head(const std::filesystem::path& path, size_t bytes) {
   std::ifstream in(path, std::ios::binary);
-  std::vector<uint8_t> head(64);
+  std::vector<uint8_t> head(bytes);
   in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
   return head;
@@ -115,12 +119,15 @@ std::vector<uint8_t> file_head(const std::filesystem::path& path) {
 }  // namespace
 
 RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels) {
-  const bool heif = looks_like_heif(file_head(path));
+  const bool heif = looks_like_heif(file_head(path, 64));
   try {
     std::string warning;
     RgbaImage image;
     if (heif) {
       image = read_heif_rgba(path, max_pixels, warning);
+    } else if (is_cmyk_jpeg(file_head(path, kJpegHeaderBytes))) {
+      const StillMetadata meta = read_still_metadata(path);
+      image = apply_orientation(read_cmyk_jpeg(path, max_pixels, meta.icc, warning), meta.orientation);
     } else {
       std::vector<uint8_t> icc;
       image = decode_rgba(path, max_pixels, icc);

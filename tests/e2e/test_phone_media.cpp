@@ -427,6 +427,27 @@ TEST_P(PhotoProfile, IccProfileIsApplied) {
 
 INSTANTIATE_TEST_SUITE_P(PhoneMedia, PhotoProfile, ::testing::Values("swapped", "adobe-rgb", "display-p3"));
 
+TEST_F(PhoneMedia, CmykJpegIsShownThroughItsCmykProfile) {
+  // What a print designer exports: a CMYK JPEG (Adobe marker, YCCK) with its CMYK profile embedded
+  // (Ghostscript's SWOP profile), made from the reference by lcms's jpgicc; judged against jpgicc's
+  // own sRGB rendering of that file, what a colour-managed browser shows. libavcodec alone reads
+  // the four channels as Y'CbCr plus alpha: wrong colours, and black ink as transparency.
+  const fs::path profile = "/usr/share/color/icc/ghostscript/default_cmyk.icc";
+  ASSERT_TRUE(fs::exists(profile)) << profile << " is missing: run scripts/setup (package libgs-common)";
+  ffmpeg("-i " + q(media("reference.png")) + " -q:v 2 " + q(media("for-print.jpg")));
+  run_tool("jpgicc -o" + q(profile) + " -e -q 95 " + q(media("for-print.jpg")) + " " + q(media("cmyk.jpg")));
+  const auto components = test::run_command("exiftool -s3 -ColorComponents " + q(media("cmyk.jpg")));
+  ASSERT_EQ(components.output, "4\n") << "jpgicc did not write a CMYK JPEG";
+  run_tool("jpgicc -q 98 " + q(media("cmyk.jpg")) + " " + q(media("cmyk-srgb.jpg")));
+  ffmpeg("-i " + q(media("cmyk-srgb.jpg")) + " -pix_fmt rgb24 " + q(media("cmyk-srgb.png")));
+  FramePtr want_picture = test::read_png(media("cmyk-srgb.png"));
+  FramePtr got = preview_still("cmyk", "cmyk.jpg", "small-landscape");
+  const ColourError e = compare(patch_colours(*got, 640, 360), patch_colours(*want_picture, 640, 360));
+  EXPECT_LE(e.mean_hue_deg, 5.0);
+  EXPECT_LE(std::fabs(e.mean_lightness), 5.0);
+  EXPECT_GE(e.median_chroma_ratio, 0.85);
+}
+
 TEST_F(PhoneMedia, ContradictoryColourDescriptionIsRefusedBeforeRendering) {
   // ICtCp only exists with PQ or HLG; with the BT.709 curve the tags cannot be right.
   ffmpeg(
