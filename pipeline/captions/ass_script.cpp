@@ -348,6 +348,7 @@ class Fitter {
     const int room = layout.width_px - safe.left_px - safe.right_px - 4;
     const double min_px = std::max(1.0, std::floor(base_px * 0.5));
     const captions::BreakableText breakable = captions::find_line_breaks(text, style_.language, anywhere);
+    if (!fits_at_all(breakable, style_name, min_px, room, lines_allowed)) return std::nullopt;
     double size = base_px;
     for (int attempt = 0; attempt < 12; ++attempt) {
       const Lines lines = lay_out(breakable, style_name, size, room);
@@ -372,6 +373,19 @@ class Fitter {
 
  private:
   static constexpr int kWide = 8;
+
+  // False when the text cannot fit whatever its breaks: on one line at the smallest size it is
+  // wider than `lines` lines of `room` (each line may drop one space at its break: a size of slack
+  // per line). One measure, where trying every size and break of a text far too long took seconds
+  // (a 1,600-character title: 17 s to refuse). A text wider than the measuring canvas is clipped
+  // to it, which only makes this answer "maybe".
+  bool fits_at_all(const captions::BreakableText& text, const std::string& style_name, double px, int room,
+                   int lines) {
+    if (text.chars.empty()) return true;
+    const int one_line =
+        measure(wide_, wide_header_, style_name, px, captions::line_text(text, 0, text.chars.size())).w;
+    return one_line <= lines * (room + static_cast<int>(std::ceil(px)));
+  }
 
   static FontSetup fonts(const CaptionStyle& style) {
     FontSetup setup;
