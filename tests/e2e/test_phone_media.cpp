@@ -370,6 +370,40 @@ TEST_P(PhotoOrientation, ExifOrientationIsShownUpright) {
 
 INSTANTIATE_TEST_SUITE_P(PhoneMedia, PhotoOrientation, ::testing::Values(3, 6, 8));
 
+TEST_F(PhoneMedia, WebpWithExifOrientationIsShownUpright) {
+  // The same portrait turned as a phone stores it, as lossless WebP with its EXIF chunk (exiftool).
+  const fs::path upright = media("upright.png");
+  if (!fs::exists(upright)) ffmpeg("-f lavfi -i testsrc2=s=360x640 -frames:v 1 " + q(upright));
+  const fs::path stored = media("exif6.webp");
+  ffmpeg("-i " + q(upright) + " -vf transpose=2 -c:v libwebp -lossless 1 " + q(stored));
+  run_tool("exiftool -q -overwrite_original -Orientation#=6 " + q(stored));
+  FramePtr got = preview_still("webp6", stored.filename().string(), "small-portrait");
+  FramePtr want = test::read_png(upright);
+  ASSERT_EQ(got->width, want->width);
+  ASSERT_EQ(got->height, want->height);
+  EXPECT_GE(test::psnr_luma(*got, *want), 20.0);
+}
+
+TEST_F(PhoneMedia, PngWithAnIccProfileIsColourManaged) {
+  // A PNG export carrying a profile (iCCP, written by exiftool) whose red and green are swapped:
+  // judged against jpgicc's rendering of the same pixels and profile in a JPEG.
+  const fs::path icc = media("png-swapped.icc");
+  write_profile(icc, {{0.30, 0.60, 1.0}, {0.64, 0.33, 1.0}, {0.15, 0.06, 1.0}}, "red and green swapped");
+  const fs::path png = media("tagged.png");
+  fs::copy_file(media("reference.png"), png, fs::copy_options::overwrite_existing);
+  run_tool("exiftool -q -overwrite_original " + shell_quote("-icc_profile<=" + icc.string()) + " " + q(png));
+  const fs::path jpeg = media("tagged-as-jpeg.jpg");
+  ffmpeg("-i " + q(media("reference.png")) + " -q:v 1 " + q(jpeg));
+  run_tool("exiftool -q -overwrite_original " + shell_quote("-icc_profile<=" + icc.string()) + " " + q(jpeg));
+  run_tool("jpgicc -q 98 " + q(jpeg) + " " + q(media("tagged-srgb.jpg")));
+  ffmpeg("-i " + q(media("tagged-srgb.jpg")) + " -pix_fmt rgb24 " + q(media("tagged-srgb.png")));
+  FramePtr want_picture = test::read_png(media("tagged-srgb.png"));
+  FramePtr got = preview_still("pngicc", png.filename().string(), "small-landscape");
+  const ColourError e = compare(patch_colours(*got, 640, 360), patch_colours(*want_picture, 640, 360));
+  EXPECT_LE(e.mean_hue_deg, 5.0);
+  EXPECT_LE(std::fabs(e.mean_lightness), 5.0);
+}
+
 TEST_F(PhoneMedia, HeicPhotoIsReadInItsColours) {
   run_tool("heif-enc -q 90 " + q(media("reference.png")) + " -o " + q(media("photo.heic")));
   FramePtr got = preview_still("heic", "photo.heic", "small-landscape");
