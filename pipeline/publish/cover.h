@@ -21,8 +21,22 @@
 #include "filters/caption_burner.h"
 #include "pipeline/captions/caption_style.h"
 #include "pipeline/captions/safe_zone.h"
+#include "pipeline/spec/campaign.h"
+#include "pipeline/spec/post.h"
+#include "pipeline/spec/preset.h"
 
 namespace shortpack {
+
+// How a cover looks: its size, the title on it and the text path that draws it.
+struct CoverLook {
+  std::string title;        // drawn at the top of the safe zone; empty: none
+  std::string title_where;  // "campaign.yaml:12", for messages of the text path
+  CaptionStyle style;       // the brand's caption style for the language (font, language set)
+  FontSetup fonts;
+  int width_px = 0;  // the cover's size (a picture is cropped to its shape, then scaled)
+  int height_px = 0;
+  SafeZone safe;  // at the cover's size
+};
 
 struct CoverSpec {
   std::filesystem::path video;  // the finished output
@@ -36,13 +50,7 @@ struct CoverSpec {
   // Spans taken only when nothing else is left: where the title is already burned in.
   std::vector<std::pair<double, double>> rather_not_s;
   std::optional<double> at_s;  // `cover: {at: S}`: this picture (output time), no choice made
-  std::string title;           // drawn at the top of the safe zone; empty: none
-  std::string title_where;     // "campaign.yaml:12", for messages of the text path
-  CaptionStyle style;          // the brand's caption style for the language (font, language set)
-  FontSetup fonts;
-  int width_px = 0;  // the cover's size (the output's is cropped to its shape, then scaled)
-  int height_px = 0;
-  SafeZone safe;          // at the cover's size
+  CoverLook look;
   int64_t max_bytes = 0;  // 0: no limit
 };
 
@@ -59,6 +67,17 @@ struct Cover {
 // Throws Error(kMedia) when the output cannot be read, Error(kLimit) when no JPEG of the size fits
 // under max_bytes, Error(kInput) when the title cannot be laid out (build_ass_script's message).
 Cover make_cover(const CoverSpec& spec);
+
+// The look of the cover of `clip` on a platform (`preset` as rendered at its final size) in
+// `language`: the post's title (else the clip's title card), the brand's caption style and font
+// for the language at half as large again (a cover is seen small), the platform's cover size
+// (else the output's) and its safe zone scaled to it.
+CoverLook cover_look_for(const Campaign& campaign, const Clip& clip, const Preset& preset,
+                         const std::string& language, const ResolvedPost& post);
+
+// `picture` (yuv420p) as a cover: cut to the cover's shape (centred), scaled to its size, the
+// title drawn. The studio shows try-outs of a title through this, on its still frames.
+FramePtr cover_picture(const AVFrame& picture, const CoverLook& look);
 
 // Variance of the Laplacian of a yuv420p picture's luma, at 360 px on its shorter side.
 double picture_sharpness(const AVFrame& frame);

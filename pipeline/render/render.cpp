@@ -709,26 +709,10 @@ CoverSpec cover_spec_of(const ClipJob& job, const OutputRecord& r, const Campaig
     if (tr.kind != TransitionKind::kCut && tr.duration_s > 0)
       spec.avoid_s.emplace_back(ts.at_s - frame_s, ts.at_s + tr.duration_s + frame_s);
   }
-  const auto card = clip.title.find(r.language);
-  if (card != clip.title.end())
+  if (clip.title.count(r.language) != 0)
     spec.rather_not_s.emplace_back(t.content_at_s, t.content_at_s + clip.title_duration_s + frame_s);
   if (clip.post && clip.post->cover_at_s) spec.at_s = t.content_at_s + *clip.post->cover_at_s;
-  spec.title = !post.title.empty() ? post.title : card != clip.title.end() ? card->second : std::string();
-  spec.title_where = campaign.source_file.string() + ":" + std::to_string(post.title_line);
-  const Brand& brand = campaign.brand_of(clip);
-  spec.style = brand.caption_style;
-  spec.style.font_family = caption_font_for(brand, r.language);
-  spec.style.language = r.language;
-  // A cover is seen small (a grid of thumbnails): its title is half as large again as a caption.
-  spec.style.size_rel = std::min(0.2, spec.style.size_rel * 1.5);
-  spec.fonts = FontSetup{fallback_family_for_language(r.language), spec.style.font_files};
-  spec.width_px = preset.post.cover_width_px > 0 ? preset.post.cover_width_px : preset.width_px;
-  spec.height_px = preset.post.cover_height_px > 0 ? preset.post.cover_height_px : preset.height_px;
-  const double kx = double(spec.width_px) / preset.width_px;
-  const double ky = double(spec.height_px) / preset.height_px;
-  const auto px = [](double v) { return static_cast<int>(std::lround(v)); };
-  spec.safe = {px(preset.safe.top_px * ky), px(preset.safe.bottom_px * ky), px(preset.safe.left_px * kx),
-               px(preset.safe.right_px * kx)};
+  spec.look = cover_look_for(campaign, clip, preset, r.language, post);
   spec.max_bytes = preset.post.cover_max_bytes;
   return spec;
 }
