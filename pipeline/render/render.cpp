@@ -729,7 +729,17 @@ void write_post_files(const ClipJob& job, OutputRecord& r, const Campaign& campa
     r.post.caption_file = fs::path(r.path).replace_extension(".srt");
     write_file_atomically(r.post.caption_file, to_srt(it->second));
   }
-  const Cover cover = make_cover(cover_spec_of(job, r, campaign, *post));
+  Cover cover;
+  try {
+    cover = make_cover(cover_spec_of(job, r, campaign, *post));
+  } catch (const Error& e) {
+    // The video is good: a cover that cannot be made leaves the post without one, said on the output.
+    if (is_file_system_error(e.kind())) throw;
+    r.warnings.push_back("no " + r.platform + " " + r.language + " cover for clip '" + r.clip +
+                         "': " + e.what());
+    spdlog::warn("{}", r.warnings.back());
+    return;
+  }
   r.post.cover = fs::path(r.path).replace_extension(".cover.jpg");
   write_file_atomically(r.post.cover, cover.jpeg);
   r.post.cover_at_s = cover.at_s;

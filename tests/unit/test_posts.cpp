@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "filters/core/error.h"
+#include "pipeline/publish/posts.h"
 #include "pipeline/spec/campaign.h"
 #include "pipeline/spec/post.h"
 #include "support/test_support.h"
@@ -75,6 +76,19 @@ TEST(PostCount, GraphemeClustersAreCountedAsPlatformsCountThem) {
   EXPECT_EQ(grapheme_count("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD"), 1u);  // thumbs up, skin tone
   EXPECT_EQ(first_graphemes("e\xCC\x81tude", 2), "e\xCC\x81t");
   EXPECT_EQ(first_graphemes("ab", 5), "ab");
+}
+
+TEST(PostTable, FieldsAreRfc4180AndLanguagesAreNamedAsThePlatformNamesThem) {
+  EXPECT_EQ(csv_field(""), "\"\"");
+  EXPECT_EQ(csv_field("Buy now, \"best\"\n\n#a"), "\"Buy now, \"\"best\"\"\n\n#a\"");
+  const std::string row = csv_field("a,b") + "," + csv_field("say \"hi\"") + "\r\n";
+  const CsvTable back = parse_csv("x,y\r\n" + row, "t.csv");  // the variants' RFC 4180 reader reads it back
+  ASSERT_EQ(back.rows.size(), 1u);
+  EXPECT_EQ(back.rows[0].cells, (std::vector<std::string>{"a,b", "say \"hi\""}));
+  EXPECT_EQ(caption_language_name("pt-BR", "bcp47"), "pt-BR");
+  EXPECT_EQ(caption_language_name("pt-BR", "iso639-1"), "pt");
+  EXPECT_EQ(caption_language_name("km", "iso639-1"), "km");
+  EXPECT_EQ(caption_language_name("fil", "iso639-1"), "fil");  // no two-letter code: the tag as is
 }
 
 TEST_F(PostKeys, KeysAreResolvedPerPlatformLanguageAndVariant) {
