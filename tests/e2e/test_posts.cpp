@@ -236,6 +236,31 @@ TEST_F(Posts, CoversHaveThePlatformsSizeAreNotBlackAndComeFromASharpPictureOutsi
   }
 }
 
+// The title is drawn inside the platform's safe zone: a TikTok cover is the output's picture at
+// its own size, so where the two differ (beyond JPEG's error) is the title, and it lies within
+// TikTok's safe zone (top 150, left 65, right 165 px).
+TEST_F(Posts, TheTitleOnTheCoverIsInsideTheSafeZone) {
+  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  const nlohmann::json all = posts_json();
+  const auto& r = row(all, "hue", "tiktok", "vi");
+  const YuvPicture cover = test::decode_frame(out() / r.at("cover").get<std::string>(), 0);
+  const auto index = std::llround(r.at("cover_at_s").get<double>() * 30.0);
+  const YuvPicture frame = test::decode_frame(out() / r.at("file").get<std::string>(), index);
+  ASSERT_EQ(cover.width_px, frame.width_px);
+  int x0 = cover.width_px, y0 = cover.height_px, x1 = -1, y1 = -1;
+  for (int y = 0; y < cover.height_px; ++y) {
+    for (int x = 0; x < cover.width_px; ++x) {
+      if (std::abs(int(cover.luma(x, y)) - int(frame.luma(x, y))) <= 48) continue;
+      x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
+    }
+  }
+  ASSERT_GE(x1, 0) << "nothing drawn on the cover";
+  EXPECT_GE(y0, 150) << "the title reaches into the top " << y0 << " px";
+  EXPECT_GE(x0, 65);
+  EXPECT_LE(x1, 1080 - 165);
+  EXPECT_LE(y1, 1920 / 3) << "the title is at the top of the safe zone";
+}
+
 TEST_F(Posts, TesseractReadsTheTitleOnTheCovers) {
   ASSERT_EQ(render_->exit_code, 0) << render_->output;
   const nlohmann::json all = posts_json();
