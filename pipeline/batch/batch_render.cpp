@@ -376,6 +376,7 @@ class BatchRun {
 
   // publish/posts.csv and posts.json (issue 30): the posts of the outputs on disk now.
   void write_post_table() {
+    if (plan_.proxy) return;  // review proxies are not posted
     try {
       write_posts(result_.report, campaign_, presets_, dir_);
     } catch (const Error& e) {
