@@ -13,6 +13,7 @@
 #include "pipeline/base/hash.h"
 #include "pipeline/batch/ledger.h"
 #include "pipeline/batch/workspace.h"
+#include "pipeline/publish/posts.h"
 #include "pipeline/report/report.h"
 #include "pipeline/report/report_html.h"
 
@@ -189,7 +190,10 @@ class BatchRun {
       fs::remove(result_.report_file, ec);  // an old report would not match the folder any more
       if (result_.io_error.empty()) result_.io_error = e.what();
     }
-    if (options_.shard.whole() && fs::exists(result_.report_file)) write_review_page();
+    if (options_.shard.whole() && fs::exists(result_.report_file)) {
+      write_post_table();  // first: the review page shows each output as its post
+      write_review_page();
+    }
     if (plan_.digests) plan_.digests->save();  // the next run's plan and up-to-date checks read it
     return std::move(result_);
   }
@@ -367,6 +371,16 @@ class BatchRun {
       std::error_code ec;
       fs::remove(dir_ / "report.html", ec);
       spdlog::warn("{}", e.what());
+    }
+  }
+
+  // publish/posts.csv and posts.json (issue 30): the posts of the outputs on disk now.
+  void write_post_table() {
+    if (plan_.proxy) return;  // review proxies are not posted
+    try {
+      write_posts(result_.report, campaign_, presets_, dir_);
+    } catch (const Error& e) {
+      if (result_.io_error.empty()) result_.io_error = e.what();
     }
   }
 

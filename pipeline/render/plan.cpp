@@ -12,6 +12,7 @@
 #include "pipeline/render/shape.h"
 #include "pipeline/render/sharing.h"
 #include "pipeline/render/timeline.h"
+#include "pipeline/spec/post.h"
 
 namespace shortpack {
 namespace {
@@ -129,7 +130,8 @@ std::string clip_digest_of(const Campaign& campaign, const Clip& clip, FileHashe
 // One output's fingerprint: the clip's, the preset's, and what its language adds. A variant's
 // subtitle file adds the row's values of the columns the file names (the file is shared).
 std::string unit_fingerprint(const Campaign& campaign, const Clip& clip, const std::string& clip_digest,
-                             const std::string& preset_digest, const std::string& lang, FileHashes& files) {
+                             const std::string& preset_digest, const std::string& platform,
+                             const std::string& lang, FileHashes& files) {
   Sha256 h;
   h.field("clip", clip_digest).field("preset", preset_digest).field("language", lang);
   auto caption = clip.captions.find(lang);
@@ -150,6 +152,11 @@ std::string unit_fingerprint(const Campaign& campaign, const Clip& clip, const s
   const auto& fonts = campaign.brand_of(clip).fonts_by_language;
   auto font = fonts.find(lang);
   h.field("font", font == fonts.end() ? "-" : font->second);
+  // The cover beside the file shows the post's title at the picture `cover: at` names (issue 30).
+  if (const auto post = post_for(campaign, clip, platform, lang)) {
+    h.field("post_title", post->title);
+    h.field("cover_at", clip.post->cover_at_s ? number(*clip.post->cover_at_s) : "-");
+  }
   return h.hex();
 }
 
@@ -233,7 +240,7 @@ RenderPlan make_plan(const Campaign& campaign, const PresetCatalog& presets,
         unit.duration_s = duration_s;
         unit.cost = duration_s * preset.width_px * preset.height_px;
         unit.fingerprint =
-            unit_fingerprint(campaign, clip, clip_digest, preset_digests.at(platform), lang, files);
+            unit_fingerprint(campaign, clip, clip_digest, preset_digests.at(platform), platform, lang, files);
         if (!refused) {
           const VideoEncodeSettings v =
               video_settings_of(shown, known->second.second, campaign.encode, proxy);

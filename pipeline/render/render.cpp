@@ -25,12 +25,14 @@
 #include "pipeline/graph/clip_graph.h"
 #include "pipeline/media/image_reader.h"
 #include "pipeline/media/mp4_writer.h"
+#include "pipeline/publish/cover.h"
 #include "pipeline/render/audio_timeline.h"
 #include "pipeline/render/output_safety.h"
 #include "pipeline/render/shape.h"
 #include "pipeline/render/sharing.h"
 #include "pipeline/render/test_damage.h"
 #include "pipeline/render/timeline.h"
+#include "pipeline/spec/post.h"
 
 namespace shortpack {
 namespace fs = std::filesystem;
@@ -687,6 +689,72 @@ void write_sidecars(const ClipJob& job, const OutputRecord& r, bool wanted) {
   write_file_atomically(fs::path(r.path).replace_extension(".vtt"), to_vtt(it->second));
 }
 
+// Where the cover of an output may come from and what it shows: the clip's own pictures outside
+// its transitions and fades, rather not where the title card is burned in; the post's title (else
+// the clip's title) drawn with the brand's caption style at the cover's size.
+CoverSpec cover_spec_of(const ClipJob& job, const OutputRecord& r, const Campaign& campaign,
+                        const ResolvedPost& post) {
+  const Clip& clip = job.clip_of(r);
+  const ClipTimeline& t = job.timeline;
+  const Preset& preset = job.final_preset(r.platform);
+  CoverSpec spec;
+  spec.video = r.path;
+  spec.duration_s = r.duration_s > 0 ? r.duration_s : t.duration_s;
+  spec.frame_rate = t.frame_rate;
+  spec.from_s = t.content_at_s;
+  spec.to_s = t.content_at_s + t.content_duration_s;
+  const double frame_s = 1.0 / av_q2d(t.frame_rate);
+  for (const TimelineSegment& ts : t.segments) {
+    const Transition& tr = ts.segment->transition;
+    if (tr.kind != TransitionKind::kCut && tr.duration_s > 0)
+      spec.avoid_s.emplace_back(ts.at_s - frame_s, ts.at_s + tr.duration_s + frame_s);
+  }
+  if (clip.title.count(r.language) != 0)
+    spec.rather_not_s.emplace_back(t.content_at_s, t.content_at_s + clip.title_duration_s + frame_s);
+  if (clip.post && clip.post->cover_at_s) spec.at_s = t.content_at_s + *clip.post->cover_at_s;
+  spec.look = cover_look_for(campaign, clip, preset, r.language, post);
+  spec.max_bytes = preset.post.cover_max_bytes;
+  return spec;
+}
+
+// Issue 30: beside an output whose clip has a `post:`, its cover and, where the platform takes
+// caption files, its .srt (timed like the burned captions). Review proxies get neither.
+void write_post_files(const ClipJob& job, OutputRecord& r, const Campaign& campaign) {
+  if (r.status != OutputStatus::kOk || job.proxy) return;
+  const std::optional<ResolvedPost> post = post_for(campaign, job.clip_of(r), r.platform, r.language);
+  if (!post) return;
+  const Preset& preset = job.final_preset(r.platform);
+  if (const auto it = job.timed_captions.find({r.variant, r.language});
+      preset.post.caption_file && it != job.timed_captions.end() && !it->second.cues.empty()) {
+    r.post.caption_file = fs::path(r.path).replace_extension(".srt");
+    write_file_atomically(r.post.caption_file, to_srt(it->second));
+  }
+  Cover cover;
+  try {
+    cover = make_cover(cover_spec_of(job, r, campaign, *post));
+  } catch (const Error& e) {
+    // The video is good: a cover that cannot be made leaves the post without one, said on the output.
+    if (is_file_system_error(e.kind())) throw;
+    r.warnings.push_back("no " + r.platform + " " + r.language + " cover for clip '" + r.clip +
+                         "': " + e.what());
+    spdlog::warn("{}", r.warnings.back());
+    return;
+  }
+  r.post.cover = fs::path(r.path).replace_extension(".cover.jpg");
+  write_file_atomically(r.post.cover, cover.jpeg);
+  r.post.cover_at_s = cover.at_s;
+  r.post.cover_sharpness = cover.sharpness;
+  r.post.median_sharpness = cover.median_sharpness;
+  r.post.cover_face = cover.face;
+  if (cover.fallback) {
+    r.warnings.push_back(
+        campaign.source_file.string() + ":" + std::to_string(job.clip_of(r).post->line) + ": clip '" +
+        r.clip + "' has no sharp picture for the " + r.platform + " " + r.language +
+        " cover (one flat colour?): the middle picture is used; set post: cover: at: SECONDS");
+    spdlog::warn("{}", r.warnings.back());
+  }
+}
+
 // Smart-crop paths: one analysis per segment and output shape, shared by geometries of that shape.
 void attach_crop_paths(ClipGraphSpec& spec) {
   std::map<std::pair<size_t, double>, std::shared_ptr<const CropPath>> paths;
@@ -764,6 +832,7 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
         if (ri > 0) link_or_copy_atomically(branch.records[0]->path, r->path);
         fill_from_file(*r, presets.get(r->platform), job.proxy);
         write_sidecars(job, *r, campaign.sidecar_captions);
+        write_post_files(job, *r, campaign);
       } catch (...) {
         const Error e = caught_error();
         r->fail(e.kind(), e.what());

@@ -43,6 +43,17 @@ struct RenderOptions {
 enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };
 const char* to_string(OutputStatus status);
 
+// What an output is posted with beside its file (issue 30): its cover and caption file, written
+// when its clip has a `post:`. Paths are empty when there is none.
+struct PostFiles {
+  std::filesystem::path cover;         // <clip>.<platform>.<lang>.cover.jpg
+  std::filesystem::path caption_file;  // <clip>.<platform>.<lang>.srt (platforms that take one)
+  double cover_at_s = -1.0;            // the output's picture the cover was made of (-1: not made this run)
+  double cover_sharpness = 0.0;        // variance of the Laplacian of that picture (publish/cover.h)
+  double median_sharpness = 0.0;       // of the output's pictures looked at
+  bool cover_face = false;             // a face was found in it
+};
+
 struct OutputRecord {
   std::string clip;
   std::string variant;  // empty when the campaign has no variants
@@ -65,6 +76,7 @@ struct OutputRecord {
   // What was read but not all used for it: its subtitle file's dropped cues and tags not applied,
   // "<file>:<line>: <what>" (the output is rendered; report.json and report.html list them).
   std::vector<std::string> warnings;
+  PostFiles post;
 
   void fail(ErrorKind kind, std::string why) {
     status = OutputStatus::kFailed;

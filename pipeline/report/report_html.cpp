@@ -4,11 +4,13 @@
 
 #include <oneapi/tbb/parallel_for.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <set>
 #include <system_error>
@@ -246,6 +248,9 @@ table.rules tr.fail{background:#fff5f4}
 table.rules td.mark{width:16px;font-weight:700;padding-left:2px}
 table.rules tr.fail td.mark{color:var(--fail)}
 table.rules tr.pass td.mark{color:var(--ok)}
+.post{border-top:1px solid var(--line);margin:6px 0;padding-top:6px}.post img.cover{max-width:100%;max-height:200px;display:block}
+.post p{margin:4px 0;white-space:pre-wrap}.post-title{font-weight:600}.post .more{color:var(--dim)}
+.post .count{color:var(--dim);font-size:11px;margin-left:6px}.post .count.over{color:var(--fail)}
 footer{color:var(--dim);font-size:12px;padding:18px 0 36px;border-top:1px solid var(--line)}
 )CSS";
 
@@ -281,6 +286,7 @@ class PageWriter {
   }
 
   std::string page() {
+    read_posts();
     count();
     head();
     summary_header();
@@ -546,6 +552,7 @@ class PageWriter {
     }
     if (!o->note.empty()) out_ += "<p class=\"note\">" + html_escape(o->note) + "</p>\n";
     for (const std::string& w : o->warnings) out_ += "<p class=\"warning\">" + html_escape(w) + "</p>\n";
+    post_block(*o);
     if (o->width_px > 0) {
       out_ += "<dl class=\"facts\"><dt>Size</dt><dd>" + std::to_string(o->width_px) + " × " +
               std::to_string(o->height_px) + "</dd><dt>Duration</dt><dd>" + format_duration(o->duration_s) +
@@ -567,6 +574,47 @@ class PageWriter {
     }
     rules(*o);
     out_ += "</div></article>\n";
+  }
+
+  // publish/posts.json beside the page (issue 30), by output file: each output shown as its post.
+  void read_posts() {
+    std::ifstream in(output_dir_ / "publish" / "posts.json");
+    if (!in) return;
+    const nlohmann::json all = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!all.is_array()) return;
+    for (const auto& row : all) {
+      if (row.is_object() && row.contains("file")) posts_[row["file"].get<std::string>()] = row;
+    }
+  }
+
+  // The post as the platform shows it: its cover, the title and the text cut where the feed cuts
+  // it ("... more"), each count against the platform's limit.
+  void post_block(const OutputRecord& o) {
+    std::error_code ec;
+    const auto it = posts_.find(fs::relative(o.path, output_dir_, ec).generic_string());
+    if (it == posts_.end()) return;
+    const nlohmann::json& p = it->second;
+    const nlohmann::json& n = p["counts"];
+    const auto count = [&](const char* have, const char* max) {
+      const int limit = n.value(max, 0);
+      const size_t used = n.value(have, size_t{0});
+      const bool over = limit > 0 && used > size_t(limit);
+      return std::string("<span class=\"count") + (over ? " over" : "") + "\">" + std::to_string(used) +
+             (limit > 0 ? " / " + std::to_string(limit) : std::string()) + "</span>";
+    };
+    out_ += "<div class=\"post\">";
+    if (const std::string cover = p.value("cover", ""); !cover.empty()) {
+      out_ += "<img class=\"cover\" alt=\"cover\" src=\"" + html_escape(url_path(cover)) + "\">";
+    }
+    out_ += "<p class=\"post-title\">" + html_escape(p.value("title", "")) + " " +
+            count("title_chars", "title_max_chars") + "</p>";
+    out_ += "<p class=\"post-text\">" + html_escape(p.value("text_shown", ""));
+    if (p.value("text_cut", false)) out_ += "<span class=\"more\">... more</span>";
+    out_ += " " + count("text_chars", "text_max_chars") + "</p>";
+    out_ += "<p class=\"post-tags\">hashtags " + count("hashtags", "hashtags_max");
+    if (const std::string srt = p.value("caption_file", ""); !srt.empty())
+      out_ += " · captions <a href=\"" + html_escape(url_path(srt)) + "\">" + html_escape(srt) + "</a>";
+    out_ += "</p></div>\n";
   }
 
   void rules(const OutputRecord& o) {
@@ -595,6 +643,7 @@ class PageWriter {
   std::vector<bool> has_thumb_;
   std::map<Key, size_t> index_;
   std::map<Key, std::string> anchor_;
+  std::map<std::string, nlohmann::json> posts_;  // output file (relative) -> its row of posts.json
   std::string out_;
   size_t ok_ = 0;
   size_t failed_ = 0;

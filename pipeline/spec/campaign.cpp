@@ -17,6 +17,7 @@
 #include "pipeline/base/text.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/captions/text_util.h"
+#include "pipeline/spec/post.h"
 #include "pipeline/spec/variants.h"
 #include "pipeline/spec/yaml_reader.h"
 
@@ -186,6 +187,32 @@ void for_each_language(
   }
 }
 
+// ---- hashtags -----------------------------------------------------------------------------------
+
+constexpr size_t kMaxHashtags = 200;
+
+// A list of hashtags, each written with or without '#', kept without it: one word (no spaces,
+// no '#' inside), not empty.
+std::vector<std::string> need_hashtags(const Where& w, const YAML::Node& node, const std::string& key) {
+  if (!node.IsSequence())
+    w.fail(node, "'" + key + "' must be a list of hashtags", "e.g. " + key + ": [travel, \"#vietnam\"]");
+  if (node.size() > kMaxHashtags) {
+    w.fail(node, "'" + key + "' has more than " + std::to_string(kMaxHashtags) + " hashtags", "remove some",
+           ErrorKind::kLimit);
+  }
+  std::vector<std::string> tags;
+  for (const YAML::Node& item : node) {
+    std::string tag = need_text(w, item, key, "a hashtag, e.g. travel");
+    if (tag.front() == '#') tag.erase(0, 1);
+    const bool bad = tag.empty() || tag.find_first_of(" \t\r\n#,") != std::string::npos;
+    if (bad)
+      w.fail(item, "'" + shown(item.Scalar()) + "' in '" + key + "' is not one hashtag",
+             "one word per entry");
+    tags.push_back(tag);
+  }
+  return tags;
+}
+
 // ---- brand ------------------------------------------------------------------------------------
 
 void parse_caption_style(const Where& w, const YAML::Node& node, Brand& brand) {
@@ -254,7 +281,7 @@ MusicBed parse_music(const Where& w, const YAML::Node& node) {
 Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source_file) {
   const MapReader m(w, node,
                     {"logo", "logo_position", "logo_width", "logo_opacity", "intro", "outro", "colours",
-                     "captions", "music"},
+                     "captions", "music", "hashtags"},
                     "e.g. brand: {logo: brand/logo.png, logo_position: top-right}");
   Brand brand;
   brand.source_file = source_file;
@@ -296,6 +323,10 @@ Brand parse_brand(const Where& w, const YAML::Node& node, const fs::path& source
   if (const auto* v = m.find("outro")) brand.outro = resolve_file(w, *v, "outro");
   if (const auto* v = m.find("captions")) parse_caption_style(w.sub("captions"), *v, brand);
   if (const auto* v = m.find("music")) brand.music = parse_music(w.sub("music"), *v);
+  if (const auto* v = m.find("hashtags")) {
+    brand.hashtags = need_hashtags(w, *v, "hashtags");
+    brand.hashtags_line = line_of(*v);
+  }
   return brand;
 }
 
@@ -313,7 +344,7 @@ const std::vector<std::string_view> kClipKeys = {
     "id",        "source",         "start",    "end",
     "segments",  "reframe",        "captions", "captions_encoding",
     "voiceover", "voiceover_duck", "title",    "title_duration",
-    "bumpers",   "variants"};
+    "bumpers",   "variants",       "post"};
 const std::vector<std::string_view> kSegmentKeys = {"source",     "start", "end",    "card",       "duration",
                                                     "background", "image", "motion", "transition", "reframe"};
 
@@ -713,6 +744,71 @@ void read_clip_title(const Where& w, const MapReader& m, const std::vector<std::
   }
 }
 
+// ---- post (issue 30) -----------------------------------------------------------------------------
+
+// `title`, `text` and `hashtags` of a post or of one platform's overrides. Languages must be the
+// campaign's; which ones are needed is checked once the clip is expanded (spec/post.h), so that
+// every missing one is said in one run.
+void read_post_words(const Where& w, const MapReader& m, const std::vector<std::string>& languages,
+                     PostWords& words) {
+  const auto texts = [&](const char* key, std::map<std::string, std::string>& out,
+                         std::map<std::string, int>& lines, int& key_line) {
+    const auto* v = m.find(key);
+    if (v == nullptr) return;
+    key_line = line_of(*v);
+    for_each_language(w, *v, key, &languages, static_cast<int>(languages.size()),
+                      std::string("e.g. ") + key + ": {vi: \"...\", en: \"...\"}",
+                      [&](const std::string& tag, const YAML::Node& k, const YAML::Node& value) {
+                        out[tag] = need_text(w, value, std::string(key) + ": " + tag,
+                                             "the post's " + std::string(key));
+                        lines[tag] = line_of(k);
+                      });
+  };
+  texts("title", words.title, words.title_line, words.title_key_line);
+  texts("text", words.text, words.text_line, words.text_key_line);
+  if (const auto* v = m.find("hashtags")) {
+    words.hashtags_key_line = line_of(*v);
+    if (v->IsSequence()) {
+      words.hashtags[""] = need_hashtags(w, *v, "hashtags");
+      words.hashtags_line[""] = line_of(*v);
+      return;
+    }
+    for_each_language(w, *v, "hashtags", &languages, static_cast<int>(languages.size()),
+                      "e.g. hashtags: [travel] or hashtags: {vi: [dulich], en: [travel]}",
+                      [&](const std::string& tag, const YAML::Node& k, const YAML::Node& value) {
+                        words.hashtags[tag] = need_hashtags(w, value, "hashtags: " + tag);
+                        words.hashtags_line[tag] = line_of(k);
+                      });
+  }
+}
+
+Post read_post(const Where& clip_where, const YAML::Node& node, const Campaign& campaign) {
+  const Where w = clip_where.sub("post");
+  std::vector<std::string_view> keys = {"title", "text", "hashtags", "cover"};
+  for (const std::string& p : campaign.platforms) keys.push_back(p);
+  const MapReader m(w, node, keys,
+                    "e.g. post: {title: {en: \"...\"}, text: {en: \"...\"}, hashtags: [travel], "
+                    "youtube: {title: {en: \"...\"}}}");
+  Post post;
+  post.line = line_of(node);
+  read_post_words(w, m, campaign.languages, post.words);
+  if (const auto* v = m.find("cover")) {
+    const Where cw = w.sub("cover");
+    const MapReader c(cw, *v, {"at"}, "e.g. cover: {at: 2.5}");
+    post.cover_at_s = need_seconds(cw, c.require("at", "e.g. cover: {at: 2.5}"), "at");
+    post.cover_line = line_of(*v);
+  }
+  for (const std::string& platform : campaign.platforms) {
+    const auto* v = m.find(platform);
+    if (v == nullptr) continue;
+    const Where pw = w.sub(platform);
+    const MapReader pm(pw, *v, {"title", "text", "hashtags"},
+                       "e.g. " + platform + ": {title: {en: \"...\"}}");
+    read_post_words(pw, pm, campaign.languages, post.platforms[platform]);
+  }
+  return post;
+}
+
 Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
                 std::optional<double> default_title_s) {
   const std::string peeked = peek_id(node);
@@ -730,6 +826,7 @@ Clip parse_clip(ClipContext& ctx, const YAML::Node& node, size_t index,
   read_clip_voiceover(w, m, languages, clip);
   read_clip_title(w, m, languages, default_title_s, clip);
   if (const auto* v = m.find("bumpers")) clip.use_bumpers = need_bool(w, *v, "bumpers");
+  if (const auto* v = m.find("post")) clip.post = read_post(w, *v, *ctx.campaign);
   if (const auto* v = m.find("variants")) {
     if (ctx.campaign->variants.empty()) {
       w.fail(*v, "'variants' is set but the campaign has no variants table",
@@ -1063,6 +1160,7 @@ class ClipExpander {
             std::string(s.kind == Segment::Kind::kImage ? "the image" : "the source") + " of " + segment);
       }
     }
+    if (c.post) expand_post(*c.post, v, languages, clip);
     for (auto& [lang, path] : c.captions)
       path = path_of(path, v, t.captions_line, "the " + lang + " captions of " + clip);
     for (auto& [lang, path] : c.voiceover)
@@ -1071,6 +1169,35 @@ class ClipExpander {
   }
 
  private:
+  void expand_words(PostWords& words, const Variant* v, const std::vector<std::string>& languages,
+                    const std::string& what) {
+    const auto keep = [&](auto& map) {
+      for (auto it = map.begin(); it != map.end();) {
+        const bool used =
+            it->first.empty() || std::find(languages.begin(), languages.end(), it->first) != languages.end();
+        it = used ? std::next(it) : map.erase(it);
+      }
+    };
+    keep(words.title);
+    keep(words.text);
+    keep(words.hashtags);
+    for (auto& [lang, text] : words.title)
+      text = text_of(text, v, words.title_line[lang], "the post title of " + what + " (" + lang + ")");
+    for (auto& [lang, text] : words.text)
+      text = text_of(text, v, words.text_line[lang], "the post text of " + what + " (" + lang + ")");
+    for (auto& [lang, tags] : words.hashtags) {
+      for (std::string& tag : tags)
+        tag = text_of(tag, v, words.hashtags_line[lang], "the hashtags of " + what);
+    }
+  }
+
+  void expand_post(Post& post, const Variant* v, const std::vector<std::string>& languages,
+                   const std::string& clip) {
+    expand_words(post.words, v, languages, clip);
+    for (auto& [platform, words] : post.platforms)
+      expand_words(words, v, languages, clip + " on " + platform);
+  }
+
   std::string text_of(const std::string& text, const Variant* v, int line, const std::string& what) {
     if (!has_placeholder(text)) return text;
     std::vector<PlaceholderGap> gaps;
@@ -1137,10 +1264,11 @@ std::vector<Clip> expand_clips(const Doc& doc, const Campaign& c, const std::vec
   return out;
 }
 
-void throw_problems(const std::vector<std::string>& problems) {
+void throw_problems(const std::vector<std::string>& problems, bool posts) {
   if (problems.empty()) return;
   if (problems.size() == 1) throw Error(ErrorKind::kInput, problems.front());
-  std::string all = std::to_string(problems.size()) + " problems in the campaign's variants:";
+  std::string all = std::to_string(problems.size()) +
+                    (posts ? " problems in the campaign:" : " problems in the campaign's variants:");
   for (const std::string& p : problems) all += "\n  " + p;
   throw Error(ErrorKind::kInput, all);
 }
@@ -1345,7 +1473,10 @@ Campaign load_campaign(const fs::path& file, const PresetCatalog& presets, const
   check_output_count(top, clips, campaign, limits);
   read_campaign_clips(doc, clips, title_duration_s, !variant_brands.empty(), campaign);
   campaign.clips = expand_clips(doc, campaign, campaign.clips, variant_brands, problems);
-  throw_problems(problems);
+  // Posts are checked once the variants filled them in, each against its platform's limits.
+  const size_t variant_problems = problems.size();
+  if (problems.empty()) check_posts(campaign, presets, file.string(), problems);
+  throw_problems(problems, problems.size() != variant_problems);
   return campaign;
 }
 

@@ -45,6 +45,9 @@ struct Brand {
   CaptionStyle caption_style;
   std::map<std::string, std::string> fonts_by_language;  // BCP 47 tag -> font family
   std::optional<MusicBed> music;
+  // `hashtags: [brand, sale]`: added after each post's own hashtags (issue 30), without '#'.
+  std::vector<std::string> hashtags;
+  int hashtags_line = 0;
 };
 
 // TransitionKind: filters/transition.h
@@ -75,6 +78,30 @@ struct Segment {
   int line = 0;                           // line in the campaign file, for messages
 };
 
+// The words of a post (issue 30), for every platform or one platform's overrides. Maps are keyed
+// by language; hashtags are kept without '#'. Lines are the campaign file's, for messages.
+struct PostWords {
+  std::map<std::string, std::string> title;
+  std::map<std::string, std::string> text;
+  std::map<std::string, std::vector<std::string>> hashtags;  // "" : a plain list, every language
+  std::map<std::string, int> title_line;                     // language -> line of its entry
+  std::map<std::string, int> text_line;
+  std::map<std::string, int> hashtags_line;
+  int title_key_line = 0;  // line of `title:` (0: absent)
+  int text_key_line = 0;
+  int hashtags_key_line = 0;
+};
+
+// A clip's `post:`: what is posted with each of its outputs. `platforms` holds the per-platform
+// overrides (`post: {youtube: {title: ...}}`); a value they leave out is the clip's.
+struct Post {
+  PostWords words;
+  std::map<std::string, PostWords> platforms;
+  std::optional<double> cover_at_s;  // `cover: {at: SECONDS}` on the clip's own timeline
+  int cover_line = 0;
+  int line = 0;
+};
+
 struct Clip {
   std::string id;                 // [a-z0-9_-]+
   std::vector<Segment> segments;  // a plain `source:` clip is one kMedia segment
@@ -92,7 +119,8 @@ struct Clip {
   int captions_line = 0;                     // line of `captions:`, `voiceover:` (0: absent)
   int voiceover_line = 0;
   double title_duration_s = 4.0;
-  bool use_bumpers = true;  // brand intro/outro around this clip
+  bool use_bumpers = true;   // brand intro/outro around this clip
+  std::optional<Post> post;  // `post:` (issue 30); texts filled in per variant
   int line = 0;
   // The variant this clip was expanded for (see Variant); empty when the campaign has none. A
   // campaign with variants holds one Clip per (clip, variant), the clip's variants side by side,

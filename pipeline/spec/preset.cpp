@@ -116,6 +116,7 @@ constexpr Section kSections[] = {
     {"safe_zone", false, false, "e.g. safe_zone: {top_px: 270, bottom_px: 672, left_px: 65, right_px: 165}"},
     {"captions", false, false, "e.g. captions: {size_px: 64}"},
     {"logo", false, false, "e.g. logo: {width_px: 220, position: top-left}"},
+    {"post", false, true, "e.g. post: {title_max_chars: 100, text_max_chars: 5000, hashtags_max: 60}"},
 };
 
 const Section* section_named(std::string_view key) {
@@ -184,6 +185,7 @@ const std::vector<Field>& preset_fields() {
   using A = AudioSpec;
   using L = LoudnessSpec;
   using S = SafeZone;
+  using T = PostSpec;
   static const std::vector<Field> fields = {
       field<&P::label>("", "label", Kind::kText, 0, 0, {}, kRequired),
       field<&P::conservative_guess>("", "conservative_guess", Kind::kFlag),
@@ -223,6 +225,16 @@ const std::vector<Field>& preset_fields() {
       field<&P::caption_size_px>("captions", "size_px", Kind::kWhole, 1, 8192),
       field<&P::logo_width_px>("logo", "width_px", Kind::kWhole, 1, 8192),
       field<&P::logo_position>("logo", "position", Kind::kName, 0, 0, corner_names()),
+      field<&P::post, &T::title_max_chars>("post", "title_max_chars", Kind::kWhole, 0, 100000),
+      field<&P::post, &T::text_max_chars>("post", "text_max_chars", Kind::kWhole, 0, 1000000),
+      field<&P::post, &T::text_shown_chars>("post", "text_shown_chars", Kind::kWhole, 0, 1000000),
+      field<&P::post, &T::hashtags_max>("post", "hashtags_max", Kind::kWhole, 0, 10000),
+      field<&P::post, &T::cover_width_px>("post", "cover_width_px", Kind::kWhole, 0, 8192),
+      field<&P::post, &T::cover_height_px>("post", "cover_height_px", Kind::kWhole, 0, 8192),
+      field<&P::post, &T::cover_max_bytes>("post", "cover_max_bytes", Kind::kWhole, 0, kMaxI64),
+      field<&P::post, &T::caption_file>("post", "caption_file", Kind::kFlag),
+      field<&P::post, &T::caption_language>("post", "caption_language", Kind::kName, 0, 0,
+                                            {"bcp47", "iso639-1"}),
   };
   return fields;
 }
@@ -303,6 +315,7 @@ class PresetReader {
     check_video(p);
     check_audio(p);
     check_layout(p);
+    check_post(p);
     return p;
   }
 
@@ -345,6 +358,17 @@ class PresetReader {
   void check_audio(const Preset& p) const;
   // Safe zone, captions and logo fit inside the frame.
   void check_layout(const Preset& p) const;
+  // The cover has both sides or neither; the feed does not cut the text beyond its limit.
+  void check_post(const Preset& p) const {
+    if ((p.post.cover_width_px == 0) != (p.post.cover_height_px == 0) || p.post.cover_width_px % 2 != 0 ||
+        p.post.cover_height_px % 2 != 0) {
+      fail(line("post", "cover_width_px"),
+           "post needs cover_width_px and cover_height_px together, both even");
+    }
+    if (p.post.text_max_chars > 0 && p.post.text_shown_chars > p.post.text_max_chars) {
+      fail(line("post", "text_shown_chars"), "post.text_shown_chars is more than text_max_chars");
+    }
+  }
 
   const Doc& doc_;
   int root_line_ = 1;

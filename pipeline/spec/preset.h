@@ -60,6 +60,20 @@ struct LoudnessSpec {
   double tolerance_lu = 1.0;  // check passes within +- tolerance
 };
 
+// What a platform takes beside the video (issue 30): the post's words, its cover and caption
+// file. Text is counted in grapheme clusters (spec/post.h); 0 means the platform states no limit.
+struct PostSpec {
+  int title_max_chars = 0;   // 0: no title field (the title is drawn on the cover only)
+  int text_max_chars = 0;    // the description with its hashtags
+  int text_shown_chars = 0;  // where the feed cuts the text ("... more"); 0: shown whole
+  int hashtags_max = 0;      // hashtags in the description
+  int cover_width_px = 0;    // the cover (thumbnail) picture; 0: the output's size
+  int cover_height_px = 0;
+  int64_t cover_max_bytes = 0;             // the cover's JPEG file
+  bool caption_file = false;               // takes a caption file (.srt) uploaded beside the video
+  std::string caption_language = "bcp47";  // how the caption file's language is named: bcp47 | iso639-1
+};
+
 struct Preset {
   std::string name;                 // file stem, [a-z0-9-]+
   std::string label;                // human name, "TikTok"
@@ -79,7 +93,8 @@ struct Preset {
   // Presentation overrides of the brand for this platform; unset: the brand's value.
   std::optional<int> caption_size_px;
   std::optional<int> logo_width_px;
-  std::string logo_position;          // top-left | top-right | bottom-left | bottom-right; empty: the brand's
+  std::string logo_position;  // top-left | top-right | bottom-left | bottom-right; empty: the brand's
+  PostSpec post;
   std::filesystem::path source_file;  // where it was loaded from
 };
 

@@ -49,6 +49,11 @@ start from the brand (<span id="brandFile"></span>) or this platform's override;
 the safe zone into the override (captions.size_px, logo.width_px, logo.position).</div>
 </fieldset>
 <div id="tryError" class="note" style="color:#f88"></div>
+<fieldset id="post"><legend>post (try a title: it is counted and drawn, not saved)</legend>
+<label>title <input type="text" id="postTitle" size="32"></label> <span id="postCounts" class="note"></span><br>
+<div id="postText" class="note"></div>
+<img id="cover" alt="cover" style="max-width:320px;max-height:320px;display:block;margin-top:.3em">
+<div id="postNote" class="note"></div></fieldset>
 <b>Review proxy</b><div id="proxyBox"></div>
 <div id="proxyNote" class="note"></div>
 </div></div>
@@ -156,6 +161,29 @@ async function showProxy() {
   }
   document.body.dataset.proxy = status.available ? "1" : "0";
 }
+// The output's post (issue 30): its title (or the one tried), the counts against the platform's
+// limits, the text as the feed shows it, and the cover made of the frame on show.
+let postFor = "";
+async function showPost(tried) {
+  const u = unit();
+  const base = Object.assign({}, u, {token: token});
+  if (tried) base.title = $("postTitle").value;
+  const q = new URLSearchParams(base).toString();
+  const at = frameTime().toFixed(6);
+  if (q + at + version === postFor) return;
+  postFor = q + at + version;
+  const p = await api("/api/post?" + q);
+  $("post").hidden = !p.post;
+  if (!p.post) return;
+  if (!tried) $("postTitle").value = p.title;
+  const count = (n, max) => n + (max ? " / " + max : "");
+  $("postCounts").textContent = "title " + count(p.title_chars, p.title_max_chars) + ", text " +
+    count(p.text_chars, p.text_max_chars) + ", hashtags " + count(p.hashtags, p.hashtags_max);
+  $("postCounts").style.color = (p.title_max_chars && p.title_chars > p.title_max_chars) ? "#f88" : "";
+  $("postText").textContent = p.text_shown + (p.text_cut ? " ... more" : "");
+  $("cover").src = "/api/cover?" + q + "&t=" + at + "&v=" + (version || "");
+  $("postNote").textContent = "cover of the frame on show; render chooses the sharpest picture outside transitions";
+}
 function listProblems() {
   const errors = $("errors");
   errors.innerHTML = "";
@@ -181,6 +209,7 @@ async function load() {
   document.body.dataset.version = version;
   showFrame();
   showProxy();
+  showPost(false);
 }
 async function save() {
   const q = new URLSearchParams({platform: unit().platform});
@@ -199,6 +228,9 @@ $("platform").addEventListener("change", () => { fillTryout(); showFrame(); show
 $("guides").addEventListener("change", showFrame);
 for (const id of safeKeys.concat(brandKeys)) $(id).addEventListener("change", showFrame);
 $("slider").addEventListener("input", showFrame);
+for (const id of ["clip", "variant", "lang", "platform"]) $(id).addEventListener("change", () => showPost(false));
+$("slider").addEventListener("change", () => showPost(true));
+$("postTitle").addEventListener("change", () => showPost(true));
 $("save").addEventListener("click", save);
 $("reset").addEventListener("click", () => { fillTryout(); showFrame(); });
 $("frame").addEventListener("load", () => { document.body.dataset.shown = $("frame").src; });

@@ -21,12 +21,15 @@
 #include "pipeline/base/number.h"
 #include "pipeline/captions/subtitles.h"
 #include "pipeline/media/image_writer.h"
+#include "pipeline/publish/cover.h"
 #include "pipeline/render/plan.h"
 #include "pipeline/render/preview.h"
 #include "pipeline/render/render.h"
 #include "pipeline/render/timeline.h"
 #include "pipeline/spec/campaign.h"
+#include "pipeline/spec/post.h"
 #include "pipeline/spec/preset.h"
+#include "pipeline/spec/yaml_reader.h"
 #include "pipeline/studio/page.h"
 #include "pipeline/studio/tryout.h"
 
@@ -450,6 +453,8 @@ struct StudioServer::State {
                         bool guides, const TryOut& tryout, StillInfo& info);
   void serve_frame(const httplib::Request& req, httplib::Response& res);
   void serve_proxy(const httplib::Request& req, httplib::Response& res);
+  void serve_post(const httplib::Request& req, httplib::Response& res);
+  void serve_cover(const httplib::Request& req, httplib::Response& res);
   void save_preset(const httplib::Request& req, httplib::Response& res);
 
   [[nodiscard]] bool authorised(const httplib::Request& req) const {
@@ -564,6 +569,96 @@ void StudioServer::State::serve_frame(const httplib::Request& req, httplib::Resp
     std::cout << "studio: frame served: " << u.label() << " guides=" << guides
               << (tryout.changes_preset() ? " try-out" : "") << " frame " << info.frame_index << " in " << ms
               << " ms" << std::endl;
+  } catch (const Error& e) {
+    reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
+  }
+}
+
+namespace {
+
+const Clip& clip_of(const Campaign& c, const UnitQuery& u) {
+  for (const Clip& k : c.clips) {
+    if (k.id == u.clip && k.variant == u.variant) return k;
+  }
+  throw Error(ErrorKind::kInput, "Unknown clip '" + u.clip + "'.");
+}
+
+// A title tried in the page: at most kMaxTriedTitleBytes of UTF-8 (the longest platform title is
+// far shorter), else one sentence.
+constexpr size_t kMaxTriedTitleBytes = 4096;
+std::string tried_title(const httplib::Request& req, const std::string& posted) {
+  if (!req.has_param("title")) return posted;
+  std::string title = req.get_param_value("title");
+  if (title.size() > kMaxTriedTitleBytes || yaml::printable(title) != title)
+    throw Error(ErrorKind::kInput,
+                "The title must be UTF-8 text of at most 4096 bytes, without control characters.");
+  return title;
+}
+
+}  // namespace
+
+// The post of one output (issue 30) as posts.json has it: title, text with hashtags, each count
+// against the platform's limit; `title` in the query tries another title (counted, not saved).
+void StudioServer::State::serve_post(const httplib::Request& req, httplib::Response& res) {
+  const auto snap = current();
+  if (!snap->campaign)
+    return reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
+  try {
+    const UnitQuery u = unit_of(req, *snap->campaign);
+    const Clip& clip = clip_of(*snap->campaign, u);
+    const auto post = post_for(*snap->campaign, clip, u.platform, u.lang);
+    if (!post) {
+      res.set_content("{\"post\": false}\n", "application/json");
+      return;
+    }
+    const PostSpec& limits = snap->presets->get(u.platform).post;
+    const std::string title = tried_title(req, post->title);
+    const std::string text = post->text_with_hashtags();
+    const size_t text_chars = grapheme_count(text);
+    const bool cut = limits.text_shown_chars > 0 && text_chars > size_t(limits.text_shown_chars);
+    const json j = {{"post", true},
+                    {"title", title},
+                    {"title_chars", grapheme_count(title)},
+                    {"title_max_chars", limits.title_max_chars},
+                    {"text", text},
+                    {"text_shown", cut ? first_graphemes(text, size_t(limits.text_shown_chars)) : text},
+                    {"text_cut", cut},
+                    {"text_chars", text_chars},
+                    {"text_max_chars", limits.text_max_chars},
+                    {"hashtags", post->hashtags.size()},
+                    {"hashtags_max", limits.hashtags_max},
+                    {"cover_at_s", clip.post->cover_at_s ? json(*clip.post->cover_at_s) : json(nullptr)}};
+    res.set_content(j.dump(2) + "\n", "application/json");
+  } catch (const Error& e) {
+    reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
+  }
+}
+
+// The cover of one output made of the still at t (the picture `render` would take there), with
+// the post's title or the one in the query, through the cover's own code: a JPEG.
+void StudioServer::State::serve_cover(const httplib::Request& req, httplib::Response& res) {
+  const auto snap = current();
+  if (!snap->campaign)
+    return reply_error(res, 409, "The campaign did not load: fix the errors that /api/campaign lists.");
+  try {
+    const UnitQuery u = unit_of(req, *snap->campaign);
+    double at_s = 0.0;
+    if (!parse_seconds(req.get_param_value("t"), at_s))
+      return reply_error(res, 400, "The query parameter t must be a time in seconds from 0 to 86400.");
+    const Clip& clip = clip_of(*snap->campaign, u);
+    const ResolvedPost post = post_for(*snap->campaign, clip, u.platform, u.lang).value_or(ResolvedPost{});
+    CoverLook look = cover_look_for(*snap->campaign, clip, snap->presets->get(u.platform), u.lang, post);
+    look.title = tried_title(req, look.title);
+    std::lock_guard lock(render_mutex);
+    StillInfo info;
+    FramePtr picture;
+    try {
+      picture = warm_renderer(snap, u, TryOut{}).at(at_s, &info);
+    } catch (...) {
+      warm.clear();
+      throw;
+    }
+    res.set_content(encode_jpeg(*cover_picture(*picture, look), 3), "image/jpeg");
   } catch (const Error& e) {
     reply_error(res, e.kind() == ErrorKind::kInput ? 400 : 500, e.what());
   }
@@ -685,6 +780,9 @@ StudioServer::StudioServer(StudioOptions options) : state_(std::make_unique<Stat
           [&s](const httplib::Request& req, httplib::Response& res) { s.serve_frame(req, res); });
   svr.Get("/api/proxy",
           [&s](const httplib::Request& req, httplib::Response& res) { s.serve_proxy(req, res); });
+  svr.Get("/api/post", [&s](const httplib::Request& req, httplib::Response& res) { s.serve_post(req, res); });
+  svr.Get("/api/cover",
+          [&s](const httplib::Request& req, httplib::Response& res) { s.serve_cover(req, res); });
   svr.Post("/api/preset",
            [&s](const httplib::Request& req, httplib::Response& res) { s.save_preset(req, res); });
 }

@@ -22,8 +22,13 @@ namespace fs = std::filesystem;
 
 // Keys that no output's bytes depend on: read by the check of a file against its platform, by
 // select_active (a clip too long or short for the platform), or only shown.
-const std::set<std::string> kCheckOnly = {"label",          "conservative_guess", "duration.min_s",
-                                          "duration.max_s", "max_file_bytes",     "loudness.tolerance_lu"};
+const std::set<std::string> kCheckOnly = {"label", "conservative_guess", "duration.min_s", "duration.max_s",
+                                          "max_file_bytes", "loudness.tolerance_lu",
+                                          // the post beside the file (issue 30): words, cover, caption file
+                                          "post.title_max_chars", "post.text_max_chars",
+                                          "post.text_shown_chars", "post.hashtags_max", "post.cover_width_px",
+                                          "post.cover_height_px", "post.cover_max_bytes", "post.caption_file",
+                                          "post.caption_language"};
 // Keys that decide the clip's one frame rate (render/timeline.cpp), the same for every output of
 // a clip: they change the timeline, not what one output shares with another.
 const std::set<std::string> kTimeline = {"frame_rate.min_fps", "frame_rate.max_fps", "frame_rate.target_fps"};
