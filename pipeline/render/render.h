@@ -38,6 +38,9 @@ struct RenderOptions {
   // against the platform. The units' paths are the proxy plan's (make_plan with proxy). Text is
   // laid out at the final output's size and scaled: a proxy shows the final output's lines.
   bool proxy = false;
+  // Spans (issue 29, render/spans.h): outputs of a clip that show the same pictures over a stretch
+  // of the timeline share that stretch's encode. false: every output is encoded whole.
+  bool span_reuse = true;
 };
 
 enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };
