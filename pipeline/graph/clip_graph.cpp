@@ -504,7 +504,8 @@ struct EncoderBody {
            index >= uses[es->next_span].first_frame + uses[es->next_span].frame_count)
       ++es->next_span;
     if (es->next_span >= uses.size() || index < uses[es->next_span].first_frame)
-      throw Error(ErrorKind::kInternal, es->spec->label + ": frame " + std::to_string(index) + " is in no span");
+      throw Error(ErrorKind::kInternal,
+                  es->spec->label + ": frame " + std::to_string(index) + " is in no span");
     const SpanUse& use = uses[es->next_span];
     if (!use.encodes) return;
     EncodedSpan& span = *shared->spans.at(use.span);

@@ -11,7 +11,8 @@ namespace {
 bool same_parameters(const AVCodecParameters& a, const AVCodecParameters& b) {
   return a.codec_id == b.codec_id && a.width == b.width && a.height == b.height && a.profile == b.profile &&
          a.level == b.level && a.format == b.format && a.extradata_size == b.extradata_size &&
-         (a.extradata_size == 0 || std::memcmp(a.extradata, b.extradata, static_cast<size_t>(a.extradata_size)) == 0);
+         (a.extradata_size == 0 ||
+          std::memcmp(a.extradata, b.extradata, static_cast<size_t>(a.extradata_size)) == 0);
 }
 
 // One span's own checks: made, same parameter sets as the first, its frames where the join needs
@@ -24,8 +25,8 @@ void check_span(const EncodedSpan* s, const EncodedSpan& first, int64_t expected
     throw Error(ErrorKind::kEncode, which + " has other parameter sets (SPS/PPS) than the first span");
   if (s->first_frame != expected_first)
     throw Error(ErrorKind::kEncode, which + " starts at frame " + std::to_string(s->first_frame) +
-                                        ", not where the previous one ends (" + std::to_string(expected_first) +
-                                        ")");
+                                        ", not where the previous one ends (" +
+                                        std::to_string(expected_first) + ")");
   if (s->packets.empty() || (s->packets.front()->flags & AV_PKT_FLAG_KEY) == 0)
     throw Error(ErrorKind::kEncode, which + " does not start with a keyframe");
   if (static_cast<int64_t>(s->packets.size()) != s->frame_count)
@@ -33,8 +34,8 @@ void check_span(const EncodedSpan* s, const EncodedSpan& first, int64_t expected
                                         std::to_string(s->frame_count) + " frames");
   for (const PacketPtr& p : s->packets) {
     if (p->pts < s->first_frame || p->pts >= s->first_frame + s->frame_count)
-      throw Error(ErrorKind::kEncode, which + " has a picture at frame " + std::to_string(p->pts) +
-                                          ", outside its frames");
+      throw Error(ErrorKind::kEncode,
+                  which + " has a picture at frame " + std::to_string(p->pts) + ", outside its frames");
   }
 }
 
@@ -59,8 +60,8 @@ std::vector<PacketPtr> join_spans(const std::vector<const EncodedSpan*>& spans, 
     }
   }
   if (next != frame_count)
-    throw Error(ErrorKind::kEncode, "the spans hold " + std::to_string(next) + " frames of " +
-                                        std::to_string(frame_count));
+    throw Error(ErrorKind::kEncode,
+                "the spans hold " + std::to_string(next) + " frames of " + std::to_string(frame_count));
   std::vector<int64_t> sorted = pts;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())

@@ -804,7 +804,8 @@ void rerender_whole(ClipJob& job, std::vector<BranchOutcome>& outcomes) {
   for (size_t k = 0; k < outcomes.size() && k < job.branches.size(); ++k) {
     if (!outcomes[k].retry_whole) continue;
     const EncoderBranch& b = job.branches[k];
-    const std::string warning = "its spans could not be joined (" + outcomes[k].error + "); it was encoded whole";
+    const std::string warning =
+        "its spans could not be joined (" + outcomes[k].error + "); it was encoded whole";
     spdlog::warn("{}: {}", b.encoder->label, warning);
     for (OutputRecord* r : b.records) r->warnings.push_back(warning);
     retry.emplace(b.encoder->label, k);
@@ -842,8 +843,8 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   }
   const double fps = av_q2d(job.timeline.frame_rate);
   spdlog::info("clip '{}': {} outputs, {} encodes; {:.1f} s of pictures encoded, {:.1f} s reused from spans",
-               job.clip->id, job.active.size(), job.branches.size(), static_cast<double>(job.frames_encoded) / fps,
-               static_cast<double>(job.frames_reused) / fps);
+               job.clip->id, job.active.size(), job.branches.size(),
+               static_cast<double>(job.frames_encoded) / fps, static_cast<double>(job.frames_reused) / fps);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
   rerender_whole(job, outcomes);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 #include <unordered_map>
 
 namespace shortpack {
@@ -27,7 +27,8 @@ int64_t ass_time_ms(const std::string& t) {
 
 // The frames on which a time range in ms may show (frame n shows time round(n * 1000 / fps)),
 // one more each side.
-std::pair<int64_t, int64_t> frames_of(int64_t start_ms, int64_t end_ms, AVRational rate, int64_t frame_count) {
+std::pair<int64_t, int64_t> frames_of(int64_t start_ms, int64_t end_ms, AVRational rate,
+                                      int64_t frame_count) {
   const double fps = av_q2d(rate);
   const auto first = static_cast<int64_t>(std::floor(static_cast<double>(start_ms) * fps / 1000.0)) - 1;
   const auto end = static_cast<int64_t>(std::ceil(static_cast<double>(end_ms) * fps / 1000.0)) + 1;
@@ -54,7 +55,8 @@ void add_script_pieces(const std::string& script, AVRational rate, int64_t frame
     const int64_t start = c2 == std::string::npos ? -1 : ass_time_ms(line.substr(c1 + 1, c2 - c1 - 1));
     const int64_t end = c3 == std::string::npos ? -1 : ass_time_ms(line.substr(c2 + 1, c3 - c2 - 1));
     SpanPiece p{SpanPiece::Kind::kCaptionEvent, 0, frame_count, line};
-    if (start >= 0 && end >= 0) std::tie(p.first_frame, p.end_frame) = frames_of(start, end, rate, frame_count);
+    if (start >= 0 && end >= 0)
+      std::tie(p.first_frame, p.end_frame) = frames_of(start, end, rate, frame_count);
     events.push_back(std::move(p));  // a line whose times cannot be read shows everywhere
   }
   out.push_back({SpanPiece::Kind::kCaptionHeader, 0, frame_count, std::move(header)});
@@ -79,9 +81,8 @@ std::vector<const SpanPiece*> shown_in(const SpanBranch& b, int64_t first, int64
 }
 
 bool same_pieces(const std::vector<const SpanPiece*>& a, const std::vector<const SpanPiece*>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const SpanPiece* x, const SpanPiece* y) {
-    return x == y || *x == *y;
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const SpanPiece* x, const SpanPiece* y) { return x == y || *x == *y; });
 }
 
 Partition partition_of(const std::vector<const SpanBranch*>& group, int64_t first, int64_t end) {
@@ -126,7 +127,8 @@ std::vector<Cut> elementary_cuts(const std::vector<const SpanBranch*>& group, in
 
 // A cut shorter than `min_frames` takes the frames it lacks from a neighbour that stays long
 // enough, or else merges into one; the branches are then divided as in either part.
-void lengthen_short_cuts(std::vector<Cut>& cuts, const std::vector<const SpanBranch*>& group, int64_t min_frames) {
+void lengthen_short_cuts(std::vector<Cut>& cuts, const std::vector<const SpanBranch*>& group,
+                         int64_t min_frames) {
   for (bool changed = true; changed && cuts.size() > 1;) {
     changed = false;
     for (size_t i = 0; i < cuts.size() && cuts.size() > 1; ++i) {
@@ -214,7 +216,8 @@ std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& l, const std::vector<
     if (l.card_scripts[i].empty()) continue;
     const SegmentSource& s = segments[i];
     out.push_back({SpanPiece::Kind::kCardScript, std::clamp<int64_t>(s.first_frame - 1, 0, frame_count),
-                   std::clamp<int64_t>(s.first_frame + s.frame_count + 1, 0, frame_count), l.card_scripts[i]});
+                   std::clamp<int64_t>(s.first_frame + s.frame_count + 1, 0, frame_count),
+                   l.card_scripts[i]});
   }
   return out;
 }
@@ -229,7 +232,8 @@ SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count
     std::vector<const SpanBranch*> group;
     std::vector<size_t> index;
     for (size_t j = i; j < branches.size(); ++j) {
-      if (planned[j] || branches[j].geometry != branches[i].geometry || !(branches[j].video == branches[i].video))
+      if (planned[j] || branches[j].geometry != branches[i].geometry ||
+          !(branches[j].video == branches[i].video))
         continue;
       planned[j] = true;
       group.push_back(&branches[j]);

@@ -55,18 +55,19 @@ struct SpanBranch {
 using SpanUses = std::vector<SpanUse>;
 
 struct SpanPlan {
-  std::vector<SpanKey> spans;     // distinct spans, indexed by SpanUse::span
-  std::vector<SpanUses> uses;     // per branch; empty: the branch is encoded whole
-  int64_t frames_encoded = 0;     // frames x264 encodes with the plan (whole branches included)
-  int64_t frames_reused = 0;      // frames of outputs taken from a span another output encodes
+  std::vector<SpanKey> spans;  // distinct spans, indexed by SpanUse::span
+  std::vector<SpanUses> uses;  // per branch; empty: the branch is encoded whole
+  int64_t frames_encoded = 0;  // frames x264 encodes with the plan (whole branches included)
+  int64_t frames_reused = 0;   // frames of outputs taken from a span another output encodes
 };
 
 // The pieces a language branch draws: its caption script's header over the whole clip, each of
 // its events over its frames, each card's script over its segment, its fonts. `segments` are the
 // graph's (their frames); a piece's frames are widened by one frame each side, so that rounding
 // a time to a frame never puts a piece outside its range.
-std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& language, const std::vector<SegmentSource>& segments,
-                                 AVRational frame_rate, int64_t frame_count);
+std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& language,
+                                 const std::vector<SegmentSource>& segments, AVRational frame_rate,
+                                 int64_t frame_count);
 
 // Cuts the timeline of each group of branches with one geometry and video settings where their
 // pictures differ, keeps spans at least `min_span_frames(video)` long (a shorter span takes frames

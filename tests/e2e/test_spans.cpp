@@ -22,9 +22,9 @@ namespace fs = std::filesystem;
 using test::shell_quote;
 using test::write_text;
 
-constexpr int kFrames = 210;       // 5 s of source and a 2 s card at 30 fps
-constexpr int kCardFrame = 150;    // the card's first frame
-constexpr int kSharedFrames = 149; // spans cut one frame before a piece may show
+constexpr int kFrames = 210;        // 5 s of source and a 2 s card at 30 fps
+constexpr int kCardFrame = 150;     // the card's first frame
+constexpr int kSharedFrames = 149;  // spans cut one frame before a piece may show
 const std::map<std::string, std::string> kHotlines{
     {"hanoi", "02439461234"}, {"hue", "02343822123"}, {"hcm", "02838295000"}, {"danang", "02363822555"}};
 
@@ -39,15 +39,16 @@ class SpanRender : public ::testing::Test {
   void SetUp() override {
     std::setlocale(LC_ALL, "C");
     // B-frames, a VBV cap and keyframes every second, as the social presets have, at a small size.
-    write_text(dir_ / "presets/spans-portrait.yaml",
-               "label: spans-portrait (tests)\nsize: {width_px: 540, height_px: 960}\n"
-               "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\nduration: {min_s: 1, max_s: 60}\n"
-               "video: {codec: h264, profile: high, level: \"3.1\", x264_preset: veryfast, crf: 23,\n"
-               "        maxrate_bps: 4000000, bufsize_bits: 8000000, closed_gop: true, keyint_s: 1, bframes: 3,\n"
-               "        pixel_format: yuv420p}\n"
-               "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
-               "loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}\n"
-               "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n");
+    write_text(
+        dir_ / "presets/spans-portrait.yaml",
+        "label: spans-portrait (tests)\nsize: {width_px: 540, height_px: 960}\n"
+        "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\nduration: {min_s: 1, max_s: 60}\n"
+        "video: {codec: h264, profile: high, level: \"4.0\", x264_preset: veryfast, crf: 23,\n"
+        "        maxrate_bps: 4000000, bufsize_bits: 8000000, closed_gop: true, keyint_s: 1, bframes: 3,\n"
+        "        pixel_format: yuv420p}\n"
+        "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
+        "loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}\n"
+        "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n");
     test::make_clip(dir_ / "src.mp4", 5.0, "testsrc2=s=1280x720:r=30");
     write_text(dir_ / "cue.srt", "1\n00:00:00,500 --> 00:00:03,000\nCall the hotline\n");
     std::string table = "id,hotline\n";
@@ -82,8 +83,10 @@ class SpanRender : public ::testing::Test {
   }
   // The video packets as ffprobe reads them, in frames (decoding order).
   static std::vector<Packet> packets(const fs::path& file) {
-    const auto r = test::run_command("ffprobe -v error -select_streams v:0 -show_entries packet=pts,dts,flags "
-                                     "-of csv=p=0 " + shell_quote(file.string()));
+    const auto r = test::run_command(
+        "ffprobe -v error -select_streams v:0 -show_entries packet=pts,dts,flags "
+        "-of csv=p=0 " +
+        shell_quote(file.string()));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     std::vector<Packet> out;
     std::istringstream in(r.output);
@@ -108,9 +111,10 @@ class SpanRender : public ::testing::Test {
         " -frames:v 1 -vf \"scale=iw*2:ih*2,format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " +
         shell_quote(png.string()));
     EXPECT_EQ(cut.exit_code, 0) << cut.output;
-    std::string text = test::run_command("tesseract " + shell_quote(png.string()) +
-                                         " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
-                           .output;
+    std::string text =
+        test::run_command("tesseract " + shell_quote(png.string()) +
+                          " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
+            .output;
     std::erase_if(text, [](char c) { return c < '0' || c > '9'; });
     return text;
   }
@@ -154,8 +158,9 @@ TEST_F(SpanRender, VariantsDifferingInTheClosingCardShareTheBytesBeforeItAndPlay
     EXPECT_EQ(*shown.rbegin(), kFrames - 1);
     EXPECT_TRUE(ps[kSharedFrames].key && ps[kSharedFrames].pts == kSharedFrames);
     // What a platform would verify.
-    const auto check = test::run_shortpack("check " + shell_quote(file.string()) + " --platform spans-portrait" +
-                                           " --presets " + shell_quote((dir_ / "presets").string()));
+    const auto check =
+        test::run_shortpack("check " + shell_quote(file.string()) + " --platform spans-portrait" +
+                            " --presets " + shell_quote((dir_ / "presets").string()));
     EXPECT_EQ(check.exit_code, 0) << check.output;
     if (test::run_command("tesseract --list-langs").output.find("eng") != std::string::npos) {
       EXPECT_EQ(ocr_card(file), hotline);

@@ -60,8 +60,9 @@ LanguageBranchSpec language(const std::string& captions, const std::string& card
   LanguageBranchSpec l;
   l.language = "vi";
   l.ass_script = script_with(captions);
-  l.card_scripts = {"", card_text.empty() ? "" : script_with("Dialogue: 0,0:00:00.00,0:00:03.00,Default,,0,0,0,," +
-                                                             card_text + "\n")};
+  l.card_scripts = {"", card_text.empty() ? ""
+                                          : script_with("Dialogue: 0,0:00:00.00,0:00:03.00,Default,,0,0,0,," +
+                                                        card_text + "\n")};
   return l;
 }
 
