@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "support/json_files.h"
+#include "support/media_probe.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -181,6 +183,39 @@ TEST_F(SpanRender, NoSpanReuseEncodesEveryOutputWhole) {
       }
     }
   }
+}
+
+// The branch that encodes the shared span fails (a test fault thrown in its encoder): its own
+// output fails alone; the other rows cannot join a span that was never made, so each is encoded
+// whole again and says so in a warning.
+TEST_F(SpanRender, AFailedSpanIsNotJoinedTheOtherRowsAreEncodedWholeWithAWarning) {
+  // Rows are in the table's order (kHotlines is sorted): danang's branch encodes the shared span.
+  const auto run = test::run_command("SHORTPACK_TEST_FAULT=bad_alloc@end.danang.spans-portrait.en " +
+                                     shell_quote(test::shortpack_binary()) + " render " +
+                                     shell_quote((dir_ / "c.yaml").string()) + " --presets " +
+                                     shell_quote((dir_ / "presets").string()) + " --out " +
+                                     shell_quote((dir_ / "fault").string()) + " --progress none 2>&1");
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  const nlohmann::json report = test::read_json(dir_ / "fault/s/report.json");
+  ASSERT_EQ(report.at("outputs").size(), kHotlines.size());
+  for (const auto& o : report.at("outputs")) {
+    const std::string name = fs::path(o.at("path").get<std::string>()).filename().string();
+    if (name == "end.danang.spans-portrait.en.mp4") {
+      EXPECT_EQ(o.at("status"), "failed") << o.dump(2);
+      continue;
+    }
+    EXPECT_EQ(o.at("status"), "ok") << o.dump(2);
+    ASSERT_TRUE(o.contains("warnings")) << o.dump(2);
+    EXPECT_NE(o.at("warnings").dump().find("encoded whole"), std::string::npos) << o.dump(2);
+    const std::vector<Packet> ps = packets(dir_ / "fault/s" / o.at("path").get<std::string>());
+    ASSERT_EQ(ps.size(), static_cast<size_t>(kFrames)) << name;
+    for (const Packet& p : ps) {
+      if (p.key) {
+        EXPECT_EQ(p.pts % 30, 0) << name << ": not encoded whole (a keyframe at frame " << p.pts << ")";
+      }
+    }
+  }
+  EXPECT_EQ(test::leftover_files(dir_ / "fault"), std::vector<std::string>{});
 }
 
 }  // namespace
