@@ -762,6 +762,15 @@ std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(c
   return audio_by_key;
 }
 
+// Seconds of an encoder's pictures it encodes itself, and seconds it takes from other branches' spans.
+std::pair<double, double> video_seconds_of(const EncoderBranchSpec& e, const ClipGraphSpec& spec) {
+  const double fps = av_q2d(spec.frame_rate);
+  if (e.spans.empty()) return {static_cast<double>(spec.frame_count) / fps, 0.0};
+  int64_t own = 0;
+  for (const SpanUse& u : e.spans) own += u.encodes ? u.frame_count : 0;
+  return {static_cast<double>(own) / fps, static_cast<double>(spec.frame_count - own) / fps};
+}
+
 // Each finished file is hashed, probed and checked against its platform (reading it back, audio
 // decoded for loudness): independent work per encoder, so the encoders' files are checked side
 // by side. Within a branch the copies follow the first file, which may have been set aside.
@@ -776,9 +785,12 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
   oneapi::tbb::parallel_for(size_t{0}, job.branches.size(), [&](size_t k) {
     const EncoderBranch& branch = job.branches[k];
     const BranchOutcome& outcome = outcomes[k];
+    const auto [encoded_s, reused_s] = video_seconds_of(*branch.encoder, job.spec);
     for (size_t ri = 0; ri < branch.records.size(); ++ri) {
       OutputRecord* r = branch.records[ri];
       r->render_s = seconds;
+      r->video_encoded_s = ri == 0 ? encoded_s : 0.0;
+      r->video_reused_s = ri == 0 ? reused_s : encoded_s + reused_s;
       if (!outcome.ok) {
         r->fail(outcome.error_kind, outcome.error);
         continue;
@@ -809,6 +821,7 @@ void rerender_whole(ClipJob& job, std::vector<BranchOutcome>& outcomes) {
     spdlog::warn("{}: {}", b.encoder->label, warning);
     for (OutputRecord* r : b.records) r->warnings.push_back(warning);
     retry.emplace(b.encoder->label, k);
+    b.encoder->spans.clear();  // for the figures: it is encoded whole
   }
   if (retry.empty()) return;
   ClipGraphSpec again = job.spec;

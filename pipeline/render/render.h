@@ -63,8 +63,12 @@ struct OutputRecord {
   std::string fingerprint;
   std::vector<CheckRule> checks;
   double render_s = 0.0;  // wall time of the clip's graph this output was part of
-  bool proxy = false;     // a review proxy (see RenderOptions::proxy)
-  std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
+  // Seconds of its pictures x264 encoded for it, and seconds taken from spans encoded for other
+  // outputs (issue 29; a copy of another output's identical file has them all reused).
+  double video_encoded_s = 0.0;
+  double video_reused_s = 0.0;
+  bool proxy = false;  // a review proxy (see RenderOptions::proxy)
+  std::string note;    // why a skipped output was skipped (up to date since ..., by another run)
   // What was read but not all used for it: its subtitle file's dropped cues and tags not applied,
   // "<file>:<line>: <what>" (the output is rendered; report.json and report.html list them).
   std::vector<std::string> warnings;

@@ -169,6 +169,15 @@ TEST_F(SpanRender, VariantsDifferingInTheClosingCardShareTheBytesBeforeItAndPlay
     }
   }
   EXPECT_LT(kSharedFrames, kCardFrame);
+  // The report's figures: the first row encodes the shared span, the other three reuse it.
+  const nlohmann::json report = test::read_json(dir_ / "out/s/report.json");
+  double reused_s = 0.0;
+  for (const auto& o : report.at("outputs")) {
+    EXPECT_NEAR(o.at("video_encoded_s").get<double>() + o.at("video_reused_s").get<double>(), kFrames / 30.0,
+                1e-9);
+    reused_s += o.at("video_reused_s").get<double>();
+  }
+  EXPECT_NEAR(reused_s, 3 * kSharedFrames / 30.0, 1e-9);
 }
 
 TEST_F(SpanRender, NoSpanReuseEncodesEveryOutputWhole) {
