@@ -76,6 +76,7 @@ struct RenderOptions {
   int threads = 0;
   std::string shard;
   bool force = false;
+  bool no_span_reuse = false;
   bool proxy = false;
   std::string progress = "auto";
   std::vector<std::string> limits;  // --limit NAME=VALUE
@@ -122,6 +123,7 @@ int run_render(const RenderOptions& opt) {
   options.shard = shard;
   options.force = opt.force;
   options.render.encoder_threads = opt.threads;
+  options.render.span_reuse = !opt.no_span_reuse;
   options.render.limits = limits;
   options.render.max_frames_in_flight = static_cast<int>(limits.frames_in_flight);
   options.progress = &progress;
@@ -153,6 +155,8 @@ void add_render(CLI::App& app, int& exit_code) {
       "Render only shard I of N (0-based, I/N), or 'auto' from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT "
       "or JOB_COMPLETION_INDEX/SHORTPACK_SHARD_COUNT");
   cmd->add_flag("--force", opt->force, "Render every output, even those that are up to date");
+  cmd->add_flag("--no-span-reuse", opt->no_span_reuse,
+                "Encode every output whole, even where outputs share stretches of pictures (for comparison)");
   cmd->add_flag(
       "--proxy", opt->proxy,
       "Fast review proxies instead: 360 px wide, x264 ultrafast, <clip>.<platform>.<lang>.proxy.mp4 in "

@@ -21,6 +21,7 @@
 #include "pipeline/graph/test_fault.h"
 #include "pipeline/graph/tsan_handoff.h"
 #include "pipeline/media/mp4_writer.h"
+#include "pipeline/media/span_join.h"
 #include "pipeline/media/video_source.h"
 
 namespace shortpack {
@@ -30,7 +31,8 @@ namespace {
 
 struct FrameMsg {
   int64_t index = -1;
-  SharedFrame frame;  // null when an upstream branch failed for this frame
+  SharedFrame frame;    // null when an upstream branch failed for this frame, or when unused
+  bool unused = false;  // no encoder of the language needs it (spans other branches encode)
 };
 
 struct SourceMsg {
@@ -45,10 +47,20 @@ struct GeometryMsg {
 
 struct EncoderState {
   const EncoderBranchSpec* spec = nullptr;
-  std::unique_ptr<VideoEncoder> encoder;
-  std::unique_ptr<Mp4Writer> writer;
+  std::unique_ptr<VideoEncoder> encoder;  // whole encodes; with spans, the open span's encoder
+  std::unique_ptr<Mp4Writer> writer;      // whole encodes; with spans, made when they are joined
+  size_t next_span = 0;                   // with spans: the SpanUse of the frames arriving
   BranchOutcome outcome;
   std::atomic<bool> failed{false};
+
+  // Whether this branch encodes frame `index` (always, encoded whole; with spans, when the frame
+  // is in a span it encodes). Reads only the spec: any thread.
+  [[nodiscard]] bool encodes(int64_t index) const {
+    if (spec->spans.empty()) return true;
+    return std::any_of(spec->spans.begin(), spec->spans.end(), [index](const SpanUse& u) {
+      return u.encodes && index >= u.first_frame && index < u.first_frame + u.frame_count;
+    });
+  }
 
   void fail(ErrorKind kind, const std::string& why) {
     if (!failed.exchange(true)) {
@@ -291,6 +303,7 @@ namespace {
 // language, and each geometry's languages.
 struct Branches {
   std::vector<std::unique_ptr<EncoderState>> encoders;
+  std::vector<std::unique_ptr<EncodedSpan>> spans;  // ClipGraphSpec::span_count, by SpanUse::span
   std::vector<std::unique_ptr<GeometryState>> geometries;
   std::vector<std::unique_ptr<LanguageState>> languages;
   std::vector<std::vector<LanguageState*>> languages_of;
@@ -312,6 +325,7 @@ struct Branches {
 
 Branches encoder_states_of(const ClipGraphSpec& spec) {
   Branches b;
+  for (size_t i = 0; i < spec.span_count; ++i) b.spans.push_back(std::make_unique<EncodedSpan>());
   b.languages_of.resize(spec.geometries.size());
   for (const auto& g : spec.geometries) {
     for (const auto& l : g.languages) {
@@ -361,7 +375,7 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Bran
 // The x264 encoder and the MP4 writer (a temporary file) of every branch still standing.
 void open_encoders(Branches& b) {
   for (auto& e : b.encoders) {
-    if (e->failed) continue;
+    if (e->failed || !e->spec->spans.empty()) continue;  // spans: an encoder per span, a writer at the join
     try {
       e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
       e->writer = std::make_unique<Mp4Writer>(e->spec->path, *e->encoder->context(), e->spec->audio);
@@ -376,6 +390,7 @@ void open_encoders(Branches& b) {
 // every body releases when it ends (HandoffOnExit) and the waiting thread acquires.
 struct GraphShared {
   const ClipGraphSpec& spec;
+  std::vector<std::unique_ptr<EncodedSpan>>& spans;
   size_t frames_in_flight;
   StallWatchdog watchdog;
   CompletionRing ring;
@@ -444,6 +459,10 @@ struct LanguageBody {
       ~Release() { handoff_release(state); }
     } release{ls};
     if (ls->failed) return {msg.index, nullptr};
+    if (std::none_of(ls->encoders.begin(), ls->encoders.end(),
+                     [&msg](const EncoderState* e) { return e->encodes(msg.index); })) {
+      return {msg.index, nullptr, true};  // nothing to draw: its spans are encoded by other branches
+    }
     try {
       FrameMsg out{msg.index, ls->stage->process(*msg.frame)};
       handoff_release(out.frame.get());
@@ -468,6 +487,8 @@ struct EncoderBody {
     handoff_acquire(es);  // the encoder: a serial body, not always on the same thread
     if (shared->watchdog.stalled()) {
       es->fail(ErrorKind::kMedia, shared->watchdog.message());
+    } else if (msg.unused && !es->encodes(msg.index)) {
+      ++es->outcome.frames;
     } else if (!msg.frame) {
       es->fail(ErrorKind::kMedia, "an upstream branch failed");
     } else if (!es->failed) {
@@ -484,14 +505,53 @@ struct EncoderBody {
       f->pts = index;
       f->pict_type = AV_PICTURE_TYPE_NONE;  // decoded picture types must not force keyframes
       f->key_frame = 0;
-      const AVRational tb = es->encoder->context()->time_base;
-      es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
+      if (!es->spec->spans.empty()) {
+        encode_in_span(f.get(), index);
+      } else {
+        const AVRational tb = es->encoder->context()->time_base;
+        es->encoder->encode(f.get(), [&](AVPacket& p) { es->writer->write_video(p, tb); });
+      }
       ++es->outcome.frames;
       shared->watchdog.tick();
     } catch (...) {
       const Error e = caught_error();
       es->fail(e.kind(), e.what());
     }
+  }
+  // With spans: the frame goes to its span's own encoder when this branch encodes that span (an
+  // encoder opened at the span's first frame, so its first picture is an IDR, and flushed at its
+  // last); a span another branch encodes is skipped.
+  void encode_in_span(const AVFrame* frame, int64_t index) const {
+    const std::vector<SpanUse>& uses = es->spec->spans;
+    while (es->next_span < uses.size() &&
+           index >= uses[es->next_span].first_frame + uses[es->next_span].frame_count)
+      ++es->next_span;
+    if (es->next_span >= uses.size() || index < uses[es->next_span].first_frame)
+      throw Error(ErrorKind::kInternal,
+                  es->spec->label + ": frame " + std::to_string(index) + " is in no span");
+    const SpanUse& use = uses[es->next_span];
+    if (!use.encodes) return;
+    EncodedSpan& span = *shared->spans.at(use.span);
+    if (!es->encoder) {
+      es->encoder = std::make_unique<VideoEncoder>(es->spec->video, es->spec->label);
+      span.first_frame = use.first_frame;
+      span.frame_count = use.frame_count;
+      span.parameters.reset(avcodec_parameters_alloc());
+      if (!span.parameters) throw Error(ErrorKind::kInternal, "out of memory describing a span");
+      check_av(avcodec_parameters_from_context(span.parameters.get(), es->encoder->context()),
+               ErrorKind::kEncode, es->spec->label + ": cannot describe a span's stream");
+      span.reorder_delay_frames = es->encoder->context()->has_b_frames;
+    }
+    const auto keep = [&span](AVPacket& p) {
+      span.packets.push_back(make_packet());
+      av_packet_move_ref(span.packets.back().get(), &p);
+    };
+    es->encoder->encode(frame, keep);
+    if (index + 1 < use.first_frame + use.frame_count) return;
+    es->encoder->encode(nullptr, keep);
+    es->encoder.reset();
+    span.complete = true;
+    handoff_release(&span);
   }
 };
 
@@ -557,6 +617,11 @@ void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
 void finish_encoder(GraphShared& shared, EncoderState& e) {
   const HandoffOnExit done(&shared.finished);
   handoff_acquire(&e);
+  if (!e.spec->spans.empty()) {
+    e.encoder.reset();  // a span left open was not complete: its users fail at the join
+    handoff_release(&e);
+    return;
+  }
   if (e.failed) {
     e.writer.reset();  // removes the temporary file
     handoff_release(&e);
@@ -577,10 +642,53 @@ void finish_encoder(GraphShared& shared, EncoderState& e) {
   handoff_release(&e);
 }
 
-// The encoders are finished several at once.
+// An output made of spans: its spans' packets joined into one stream (checked against the
+// preset's VBV cap) and muxed with its sound. A join that cannot be made valid fails the branch
+// with retry_whole; a failure to write is the branch's own.
+void join_encoder(GraphShared& shared, EncoderState& e) {
+  const HandoffOnExit done(&shared.finished);
+  handoff_acquire(&e);
+  if (e.spec->spans.empty() || e.failed) {
+    handoff_release(&e);
+    return;
+  }
+  const VideoEncodeSettings& v = e.spec->video;
+  std::vector<PacketPtr> packets;
+  try {
+    std::vector<const EncodedSpan*> spans;
+    for (const SpanUse& use : e.spec->spans) {
+      handoff_acquire(shared.spans.at(use.span).get());
+      spans.push_back(shared.spans.at(use.span).get());
+    }
+    packets = join_spans(spans, shared.spec.frame_count);
+    check_vbv(packets, VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
+    e.writer = std::make_unique<Mp4Writer>(e.spec->path, *spans.front()->parameters, av_inv_q(v.frame_rate),
+                                           v.frame_rate, e.spec->audio);
+  } catch (...) {
+    const Error err = caught_error();
+    e.outcome.retry_whole = err.kind() == ErrorKind::kEncode;
+    e.fail(err.kind(), err.what());
+    handoff_release(&e);
+    return;
+  }
+  try {
+    for (PacketPtr& p : packets) e.writer->write_video(*p, av_inv_q(v.frame_rate));
+    e.writer->finish();
+  } catch (...) {
+    const Error err = caught_error();
+    e.fail(err.kind(), err.what());
+  }
+  e.writer.reset();
+  handoff_release(&e);
+}
+
+// The encoders are finished several at once; then the outputs made of spans are joined.
 void finish_encoders(GraphShared& shared, Branches& b) {
   oneapi::tbb::parallel_for_each(b.encoders.begin(), b.encoders.end(),
                                  [&shared](std::unique_ptr<EncoderState>& e) { finish_encoder(shared, *e); });
+  handoff_acquire(&shared.finished);
+  oneapi::tbb::parallel_for_each(b.encoders.begin(), b.encoders.end(),
+                                 [&shared](std::unique_ptr<EncoderState>& e) { join_encoder(shared, *e); });
   handoff_acquire(&shared.finished);
 }
 
@@ -605,7 +713,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
 
   const int workers = oneapi::tbb::info::default_concurrency();
   const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
-  GraphShared shared{spec, static_cast<size_t>(limit),
+  GraphShared shared{spec, b.spans, static_cast<size_t>(limit),
                      StallWatchdog(spec.stall_timeout_s, "rendering " + b.encoders.front()->spec->label),
                      CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
   run_graph(shared, *source, b);

@@ -32,8 +32,24 @@
 
 namespace shortpack {
 
+// One stretch of an output's stream made of a span (issue 29, pipeline/render/spans.h): frames
+// [first_frame, first_frame + frame_count) come from span `span` of the graph, which this branch
+// encodes (`encodes`) or another branch with the same span encodes for it.
+struct SpanUse {
+  int64_t first_frame = 0;
+  int64_t frame_count = 0;
+  size_t span = 0;
+  bool encodes = false;
+  bool operator==(const SpanUse&) const = default;
+};
+
 struct EncoderBranchSpec {
   VideoEncodeSettings video;
+  // Empty: encoded whole. Else the output's spans in time order, covering every frame; each span
+  // is encoded by its own x264 (IDR first, closed GOP) and the output's stream is the join of its
+  // spans' packets. A join that cannot be made valid fails the branch with
+  // BranchOutcome::retry_whole (the caller renders it again whole).
+  std::vector<SpanUse> spans;
   std::shared_ptr<const EncodedAudio> audio;  // may be shared with other branches
   std::filesystem::path path;                 // final path of the (first) output
   std::string label;                          // "benefits.tiktok.vi", for messages
@@ -71,6 +87,7 @@ struct ClipGraphSpec {
   int64_t frame_count = 0;
   AVRational frame_rate{30, 1};
   std::vector<GeometryBranchSpec> geometries;
+  size_t span_count = 0;                      // distinct spans the encoders' SpanUse name
   int max_frames_in_flight = 0;               // 0: a few per worker thread
   int decode_threads = 0;                     // 0: automatic
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
@@ -90,6 +107,9 @@ struct BranchOutcome {
   std::string error;
   ErrorKind error_kind = ErrorKind::kInvalid;  // what kind of failure `error` is
   int64_t frames = 0;
+  // Its spans could not be joined into a valid stream (or a span it takes from another branch
+  // was not made): rendering it whole may succeed. `error` says why.
+  bool retry_whole = false;
 };
 
 // What a geometry branch hands its languages for one frame: the finished picture, or, while a

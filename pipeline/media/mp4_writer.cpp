@@ -15,8 +15,25 @@
 namespace shortpack {
 namespace fs = std::filesystem;
 
+namespace {
+
+CodecParametersPtr parameters_of(const AVCodecContext& video, const fs::path& final_path) {
+  CodecParametersPtr p(avcodec_parameters_alloc());
+  if (!p) throw Error(ErrorKind::kInternal, "out of memory describing a stream");
+  check_av(avcodec_parameters_from_context(p.get(), &video), ErrorKind::kEncode,
+           "cannot describe the video stream of " + final_path.string());
+  return p;
+}
+
+}  // namespace
+
 Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video,
                      std::shared_ptr<const EncodedAudio> audio)
+    : Mp4Writer(final_path, *parameters_of(video, final_path), video.time_base, video.framerate,
+                std::move(audio)) {}
+
+Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecParameters& video, AVRational time_base,
+                     AVRational frame_rate, std::shared_ptr<const EncodedAudio> audio)
     : final_path_(final_path),
       temp_path_(temp_path_for(final_path)),
       audio_(std::move(audio)),
@@ -27,10 +44,10 @@ Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video,
   format_.reset(raw);
   video_stream_ = avformat_new_stream(format_.get(), nullptr);
   if (video_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");
-  check_av(avcodec_parameters_from_context(video_stream_->codecpar, &video), ErrorKind::kEncode,
+  check_av(avcodec_parameters_copy(video_stream_->codecpar, &video), ErrorKind::kEncode,
            "cannot describe the video stream of " + final_path.string());
-  video_stream_->time_base = video.time_base;
-  video_stream_->avg_frame_rate = video.framerate;
+  video_stream_->time_base = time_base;
+  video_stream_->avg_frame_rate = frame_rate;
   if (audio_) {
     audio_stream_ = avformat_new_stream(format_.get(), nullptr);
     if (audio_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");

@@ -19,6 +19,9 @@ class Mp4Writer {
  public:
   Mp4Writer(const std::filesystem::path& final_path, const AVCodecContext& video,
             std::shared_ptr<const EncodedAudio> audio);
+  // The video stream described by parameters (a joined stream's: its spans' encoders are gone).
+  Mp4Writer(const std::filesystem::path& final_path, const AVCodecParameters& video, AVRational time_base,
+            AVRational frame_rate, std::shared_ptr<const EncodedAudio> audio);
   ~Mp4Writer();
   Mp4Writer(const Mp4Writer&) = delete;
   Mp4Writer& operator=(const Mp4Writer&) = delete;

@@ -30,6 +30,7 @@
 #include "pipeline/render/output_safety.h"
 #include "pipeline/render/shape.h"
 #include "pipeline/render/sharing.h"
+#include "pipeline/render/spans.h"
 #include "pipeline/render/test_damage.h"
 #include "pipeline/render/timeline.h"
 #include "pipeline/spec/post.h"
@@ -332,6 +333,8 @@ struct ClipJob {
   std::map<std::pair<std::string, std::string>, SubtitleTrack> timed_captions;  // (variant, language)
   bool proxy = false;
   bool failed = false;
+  int64_t frames_encoded = 0;  // x264's frames with the span plan (render/spans.h)
+  int64_t frames_reused = 0;   // frames of outputs taken from spans other outputs encode
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
   [[nodiscard]] const Preset& final_preset(const std::string& platform) const {
     return final_presets.at(platform);
@@ -594,11 +597,30 @@ class GraphShaper {
   std::map<std::string, EncoderBranch> branch_of_;                     // label -> its outputs
 };
 
+// How many x264 encoders run at once: every branch encoded whole, plus, at the frame where most
+// are open, the spans being encoded (a span another branch encodes costs its users nothing).
+size_t concurrent_encoders(const ClipJob& job) {
+  size_t whole = 0;
+  std::map<int64_t, int> opens;  // frame -> encoders opened (+) or closed (-) there
+  for (const EncoderBranch& b : job.branches) {
+    if (b.encoder->spans.empty()) ++whole;
+    for (const SpanUse& u : b.encoder->spans) {
+      if (!u.encodes) continue;
+      ++opens[u.first_frame];
+      --opens[u.first_frame + u.frame_count];
+    }
+  }
+  int open = 0;
+  int most = 0;
+  for (const auto& [frame, change] : opens) most = std::max(most, open += change);
+  return std::max<size_t>(1, whole + static_cast<size_t>(most));
+}
+
 // Shares the cores among the clip's encoders unless told otherwise, and decides how the source is
 // decoded.
 void share_cores(ClipJob& job, const Campaign& campaign, const RenderOptions& options) {
   const auto cores = static_cast<size_t>(oneapi::tbb::info::default_concurrency());
-  const size_t encoder_count = job.branches.size();
+  const size_t encoder_count = concurrent_encoders(job);
   int threads = options.encoder_threads > 0 ? options.encoder_threads : campaign.encode.threads.value_or(0);
   if (threads <= 0) threads = std::max(1, static_cast<int>((cores + encoder_count - 1) / encoder_count));
   for (EncoderBranch& b : job.branches) b.encoder->video.threads = threads;
@@ -675,6 +697,9 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   GraphShaper shaper(*job, campaign, inputs);
   for (OutputRecord* r : job->active) shaper.add(r);
   shaper.finish();
+  const SpanPlan spans = apply_span_plan(job->spec, options.span_reuse);
+  job->frames_encoded = spans.frames_encoded;
+  job->frames_reused = spans.frames_reused;
   share_cores(*job, campaign, options);
   return job;
 }
@@ -805,6 +830,15 @@ std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(c
   return audio_by_key;
 }
 
+// Seconds of an encoder's pictures it encodes itself, and seconds it takes from other branches' spans.
+std::pair<double, double> video_seconds_of(const EncoderBranchSpec& e, const ClipGraphSpec& spec) {
+  const double fps = av_q2d(spec.frame_rate);
+  if (e.spans.empty()) return {static_cast<double>(spec.frame_count) / fps, 0.0};
+  int64_t own = 0;
+  for (const SpanUse& u : e.spans) own += u.encodes ? u.frame_count : 0;
+  return {static_cast<double>(own) / fps, static_cast<double>(spec.frame_count - own) / fps};
+}
+
 // Each finished file is hashed, probed and checked against its platform (reading it back, audio
 // decoded for loudness): independent work per encoder, so the encoders' files are checked side
 // by side. Within a branch the copies follow the first file, which may have been set aside.
@@ -819,9 +853,12 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
   oneapi::tbb::parallel_for(size_t{0}, job.branches.size(), [&](size_t k) {
     const EncoderBranch& branch = job.branches[k];
     const BranchOutcome& outcome = outcomes[k];
+    const auto [encoded_s, reused_s] = video_seconds_of(*branch.encoder, job.spec);
     for (size_t ri = 0; ri < branch.records.size(); ++ri) {
       OutputRecord* r = branch.records[ri];
       r->render_s = seconds;
+      r->video_encoded_s = ri == 0 ? encoded_s : 0.0;
+      r->video_reused_s = ri == 0 ? reused_s : encoded_s + reused_s;
       if (!outcome.ok) {
         r->fail(outcome.error_kind, outcome.error);
         continue;
@@ -841,6 +878,39 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
   });
 }
 
+// The outputs whose spans could not be joined into a valid stream (BranchOutcome::retry_whole)
+// are rendered again, whole, by a graph of only their encoders; each says so in a warning.
+void rerender_whole(ClipJob& job, std::vector<BranchOutcome>& outcomes) {
+  std::map<std::string, size_t> retry;  // label -> place in outcomes
+  for (size_t k = 0; k < outcomes.size() && k < job.branches.size(); ++k) {
+    if (!outcomes[k].retry_whole) continue;
+    const EncoderBranch& b = job.branches[k];
+    const std::string warning =
+        "its spans could not be joined (" + outcomes[k].error + "); it was encoded whole";
+    spdlog::warn("{}: {}", b.encoder->label, warning);
+    for (OutputRecord* r : b.records) r->warnings.push_back(warning);
+    retry.emplace(b.encoder->label, k);
+    b.encoder->spans.clear();  // for the figures: it is encoded whole
+  }
+  if (retry.empty()) return;
+  ClipGraphSpec again = job.spec;
+  again.span_count = 0;
+  std::vector<size_t> places;
+  for (GeometryBranchSpec& g : again.geometries) {
+    for (LanguageBranchSpec& l : g.languages) {
+      std::erase_if(l.encoders, [&](const EncoderBranchSpec& e) { return retry.count(e.label) == 0; });
+      for (EncoderBranchSpec& e : l.encoders) {
+        e.spans.clear();
+        places.push_back(retry.at(e.label));
+      }
+    }
+    std::erase_if(g.languages, [](const LanguageBranchSpec& l) { return l.encoders.empty(); });
+  }
+  std::erase_if(again.geometries, [](const GeometryBranchSpec& g) { return g.languages.empty(); });
+  const std::vector<BranchOutcome> whole = run_clip_graph(again);
+  for (size_t i = 0; i < whole.size() && i < places.size(); ++i) outcomes[places[i]] = whole[i];
+}
+
 // Sound, pictures, files: the encoding part of a prepared clip.
 void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
   if (job.failed || job.active.empty()) return;
@@ -853,9 +923,13 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     job.fail_all(e.kind(), e.what());
     return;
   }
-  spdlog::info("clip '{}': {} outputs, {} encodes", job.clip->id, job.active.size(), job.branches.size());
+  const double fps = av_q2d(job.timeline.frame_rate);
+  spdlog::info("clip '{}': {} outputs, {} encodes; {:.1f} s of pictures encoded, {:.1f} s reused from spans",
+               job.clip->id, job.active.size(), job.branches.size(),
+               static_cast<double>(job.frames_encoded) / fps, static_cast<double>(job.frames_reused) / fps);
   const auto t0 = std::chrono::steady_clock::now();
-  const std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
+  std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
+  rerender_whole(job, outcomes);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_outputs(job, outcomes, seconds, campaign, presets);
 }

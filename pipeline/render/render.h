@@ -38,6 +38,9 @@ struct RenderOptions {
   // against the platform. The units' paths are the proxy plan's (make_plan with proxy). Text is
   // laid out at the final output's size and scaled: a proxy shows the final output's lines.
   bool proxy = false;
+  // Spans (issue 29, render/spans.h): outputs of a clip that show the same pictures over a stretch
+  // of the timeline share that stretch's encode. false: every output is encoded whole.
+  bool span_reuse = true;
 };
 
 enum class OutputStatus { kInvalid = 0, kOk, kFailed, kSkipped };
@@ -71,8 +74,12 @@ struct OutputRecord {
   std::string fingerprint;
   std::vector<CheckRule> checks;
   double render_s = 0.0;  // wall time of the clip's graph this output was part of
-  bool proxy = false;     // a review proxy (see RenderOptions::proxy)
-  std::string note;       // why a skipped output was skipped (up to date since ..., by another run)
+  // Seconds of its pictures x264 encoded for it, and seconds taken from spans encoded for other
+  // outputs (issue 29; a copy of another output's identical file has them all reused).
+  double video_encoded_s = 0.0;
+  double video_reused_s = 0.0;
+  bool proxy = false;  // a review proxy (see RenderOptions::proxy)
+  std::string note;    // why a skipped output was skipped (up to date since ..., by another run)
   // What was read but not all used for it: its subtitle file's dropped cues and tags not applied,
   // "<file>:<line>: <what>" (the output is rendered; report.json and report.html list them).
   std::vector<std::string> warnings;

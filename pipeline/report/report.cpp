@@ -67,6 +67,8 @@ nlohmann::ordered_json report_to_json(const RenderReport& report, const ReportRu
     if (!o.warnings.empty()) e["warnings"] = o.warnings;
     e["fingerprint"] = o.fingerprint;
     e["render_s"] = o.render_s;
+    e["video_encoded_s"] = o.video_encoded_s;
+    e["video_reused_s"] = o.video_reused_s;
     if (o.proxy) e["proxy"] = true;
     if (run != nullptr && i < run->plan_index.size()) e["plan_index"] = run->plan_index[i];
     e["checks"] = checks_to_json(o.checks);
@@ -143,6 +145,8 @@ RenderReport read_report(const fs::path& file, ReportRun* run) {
       if (e.contains("warnings")) o.warnings = e.at("warnings").get<std::vector<std::string>>();
       o.fingerprint = e.value("fingerprint", "");
       o.render_s = e.value("render_s", 0.0);
+      o.video_encoded_s = e.value("video_encoded_s", 0.0);
+      o.video_reused_s = e.value("video_reused_s", 0.0);
       if (e.contains("checks")) o.checks = checks_from_json(e.at("checks"));
       if (run != nullptr) run->plan_index.push_back(e.value("plan_index", run->plan_index.size()));
       report.outputs.push_back(std::move(o));

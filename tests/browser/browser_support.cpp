@@ -33,6 +33,7 @@ nlohmann::json probe_page(const fs::path& page, const ProbeOptions& options) {
                     std::to_string(options.timeout_ms);
   if (!options.screenshot.empty()) cmd += " --screenshot " + shell_quote(options.screenshot.string());
   if (options.play) cmd += " --play";
+  if (options.play_to_end) cmd += " --play-to-end";
   const CommandResult run = run_command(cmd);
   if (run.exit_code != 0) {
     ADD_FAILURE() << "could not drive Chromium (node and scripts/setup's nodejs needed): " << cmd << "\n"

@@ -18,6 +18,7 @@ std::filesystem::path artifact_dir(const std::string& name);
 struct ProbeOptions {
   std::filesystem::path screenshot;  // empty: none
   bool play = false;                 // also play every video (muted) and count presented frames
+  bool play_to_end = false;          // play each video until it ends (within the timeout), not 0.3 s
   int timeout_ms = 60000;
 };
 

@@ -10,7 +10,7 @@
 // (>= 18) and Debian's `chromium` package, and no network.
 //
 //   node page_probe.mjs (--file PAGE.html | --url URL) [--json-out FILE] [--screenshot OUT.png]
-//                       [--play] [--timeout-ms 30000] [--width 1280] [--chromium PATH]
+//                       [--play] [--play-to-end] [--timeout-ms 30000] [--width 1280] [--chromium PATH]
 //                       [--eval SCRIPT.js]
 //
 // --eval: after the load, the file's text (a script ending in an expression, typically an async
@@ -31,7 +31,7 @@ const t0 = Date.now();
 const debug = (...m) => { if (process.env.PAGE_PROBE_DEBUG) process.stderr.write(`[${Date.now() - t0} ms] ${m.join(' ')}\n`); };
 
 function parseArgs(argv) {
-  const args = { url: '', jsonOut: '', screenshot: '', evalFile: '', play: false, timeoutMs: 30000, width: 1280,
+  const args = { url: '', jsonOut: '', screenshot: '', evalFile: '', play: false, playToEnd: false, timeoutMs: 30000, width: 1280,
                  chromium: process.env.SHORTPACK_CHROMIUM || '/usr/bin/chromium' };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -41,6 +41,7 @@ function parseArgs(argv) {
     else if (a === '--json-out') args.jsonOut = next();
     else if (a === '--screenshot') args.screenshot = next();
     else if (a === '--play') args.play = true;
+    else if (a === '--play-to-end') { args.play = true; args.playToEnd = true; }
     else if (a === '--eval') args.evalFile = next();
     else if (a === '--timeout-ms') args.timeoutMs = Number(next());
     else if (a === '--width') args.width = Number(next());
@@ -108,7 +109,7 @@ class Cdp {
 
 // Runs in the page: waits until every <video> has its metadata (readyState >= 1) or an error,
 // then (with `play`) plays each one muted until it has presented frames and its clock moved.
-const PAGE_PROBE = (play, timeoutMs) => `(async () => {
+const PAGE_PROBE = (play, timeoutMs, toEnd = false) => `(async () => {
   const deadline = performance.now() + ${timeoutMs};
   const videos = [...document.querySelectorAll('video')];
   const settle = (v) => new Promise((resolve) => {
@@ -122,7 +123,7 @@ const PAGE_PROBE = (play, timeoutMs) => `(async () => {
   const played = [];
   if (${play}) {
     for (const v of videos) {
-      const r = { frames_presented: 0, current_time_s: 0, play_error: '' };
+      const r = { frames_presented: 0, current_time_s: 0, play_error: '', ended: false };
       if (!v.error) {
         v.muted = true;
         let frames = 0;
@@ -130,8 +131,9 @@ const PAGE_PROBE = (play, timeoutMs) => `(async () => {
         if (v.requestVideoFrameCallback) v.requestVideoFrameCallback(count);
         try {
           await v.play();
-          const until = Math.min(deadline, performance.now() + 8000);
-          while (performance.now() < until && !(frames >= 5 && v.currentTime >= 0.3) && !v.error && !v.ended) {
+          // (to the end: until it ends, within the probe's timeout)
+          const until = ${toEnd} ? deadline : Math.min(deadline, performance.now() + 8000);
+          while (performance.now() < until && (${toEnd} || !(frames >= 5 && v.currentTime >= 0.3)) && !v.error && !v.ended) {
             await new Promise((res) => setTimeout(res, 50));
           }
           v.pause();
@@ -139,6 +141,7 @@ const PAGE_PROBE = (play, timeoutMs) => `(async () => {
           r.play_error = String(e && e.message || e);
         }
         r.frames_presented = frames;
+        r.ended = v.ended;
         r.current_time_s = v.currentTime;
       }
       played.push(r);
@@ -278,7 +281,7 @@ async function probe(cdp, args) {
   }
 
   const evaluated = await s('Runtime.evaluate', {
-    expression: PAGE_PROBE(args.play, args.timeoutMs), awaitPromise: true, returnByValue: true,
+    expression: PAGE_PROBE(args.play, args.timeoutMs, args.playToEnd), awaitPromise: true, returnByValue: true,
     userGesture: true, timeout: args.timeoutMs + 10000,
   });
   if (evaluated.exceptionDetails) {

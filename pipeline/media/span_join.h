@@ -1,0 +1,50 @@
+// Joining spans (issue 29): an output's H.264 stream assembled from the packets of spans that
+// separate x264 encoders made with identical settings, each starting with an IDR picture.
+//
+// A span's packets keep the encoder's presentation times, which are the output's frame numbers
+// (time base 1/fps). The join keeps them and recomputes every decoding time over the whole joined
+// stream: the i-th packet in decoding order gets the i-th smallest presentation time minus the
+// stream's reorder delay, so decoding times rise by one frame per packet across the joins.
+// Thread safety: plain data and pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pipeline/media/av_ptr.h"
+
+namespace shortpack {
+
+// What one span's encoder made. Written by the one branch that encodes it, read (after the
+// graph) by every output that joins it.
+struct EncodedSpan {
+  int64_t first_frame = 0;
+  int64_t frame_count = 0;
+  CodecParametersPtr parameters;   // the encoder's after opening: size, profile, level, extradata
+  int reorder_delay_frames = 0;    // the encoder's has_b_frames
+  std::vector<PacketPtr> packets;  // in decoding order, times in frames of the output
+  bool complete = false;           // flushed: every packet is here
+};
+
+// The leaky-bucket (VBV) model of a preset's rate cap: the buffer starts `initial_fullness` full
+// (x264's vbv-init), each frame's bits leave it when the frame is decoded, and it refills at
+// maxrate_bps up to bufsize_bits. No cap when maxrate_bps is 0.
+struct VbvModel {
+  int64_t maxrate_bps = 0;
+  int64_t bufsize_bits = 0;
+  double initial_fullness = 0.9;
+  AVRational frame_rate{30, 1};
+};
+
+// The joined stream's packets (new references to the spans' data), in decoding order. Throws
+// Error(kEncode) saying why the spans cannot make one valid stream: a span missing or incomplete,
+// parameter sets (extradata) or sizes that differ, a gap or overlap in the frames, a span that
+// does not start with a keyframe.
+std::vector<PacketPtr> join_spans(const std::vector<const EncodedSpan*>& spans, int64_t frame_count);
+
+// Throws Error(kEncode) naming the first frame (decoding order) at which the buffer of `vbv`
+// would underflow with `packets` (in decoding order).
+void check_vbv(const std::vector<PacketPtr>& packets, const VbvModel& vbv);
+
+}  // namespace shortpack

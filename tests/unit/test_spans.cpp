@@ -1,0 +1,269 @@
+// Spans (issue 29): where a clip's timeline is cut (render/spans.h), what a span's description
+// covers, and how spans' packets are joined into one stream (media/span_join.h).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <clocale>
+#include <cstring>
+#include <string>
+#include <unordered_set>
+
+#include "filters/core/error.h"
+#include "pipeline/media/span_join.h"
+#include "pipeline/render/spans.h"
+
+namespace shortpack {
+namespace {
+
+const AVRational kFps{30, 1};
+constexpr int64_t kFrames = 600;  // 20 s
+
+class Spans : public ::testing::Test {
+ protected:
+  void SetUp() override { std::setlocale(LC_NUMERIC, "C"); }
+};
+
+std::string script_with(const std::string& events) {
+  return "[Script Info]\nPlayResX: 1080\nPlayResY: 1920\n\n[V4+ Styles]\nStyle: Default,Noto Sans,60\n\n"
+         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n" +
+         events;
+}
+
+// A 17 s media segment then a 3 s card.
+std::vector<SegmentSource> media_then_card(int64_t card_frames = 90) {
+  SegmentSource media;
+  media.kind = SegmentSource::Kind::kMedia;
+  media.first_frame = 0;
+  media.frame_count = kFrames - card_frames;
+  SegmentSource card;
+  card.kind = SegmentSource::Kind::kColour;
+  card.first_frame = kFrames - card_frames;
+  card.frame_count = card_frames;
+  return {media, card};
+}
+
+VideoKey tiktok_video() {
+  VideoKey v;
+  v.width_px = 1080;
+  v.height_px = 1920;
+  v.frame_rate_num = 30;
+  v.profile = "high";
+  v.level = 42;
+  v.x264_preset = "veryfast";
+  v.crf = 23;
+  v.gop_frames = 60;
+  v.bframes = 2;
+  return v;
+}
+
+LanguageBranchSpec language(const std::string& captions, const std::string& card_text) {
+  LanguageBranchSpec l;
+  l.language = "vi";
+  l.ass_script = script_with(captions);
+  l.card_scripts = {"", card_text.empty() ? ""
+                                          : script_with("Dialogue: 0,0:00:00.00,0:00:03.00,Default,,0,0,0,," +
+                                                        card_text + "\n")};
+  return l;
+}
+
+SpanBranch branch(const LanguageBranchSpec& l, const std::vector<SegmentSource>& segments) {
+  return {0, tiktok_video(), pieces_of(l, segments, kFps, kFrames)};
+}
+
+const std::string kCues =
+    "Dialogue: 0,0:00:01.00,0:00:04.00,Default,,0,0,0,,Xin chào\n"
+    "Dialogue: 0,0:00:08.00,0:00:12.00,Default,,0,0,0,,Gọi đường dây nóng\n";
+
+TEST_F(Spans, VariantsDifferingOnlyInTheClosingCardShareEverySpanBeforeIt) {
+  const auto segments = media_then_card();
+  std::vector<SpanBranch> branches;
+  for (const char* hotline : {"024 3000 0001", "0294 3000 0002", "028 3000 0003", "0236 3000 0004"})
+    branches.push_back(branch(language(kCues, hotline), segments));
+  const SpanPlan plan = plan_spans(branches, kFrames);
+  ASSERT_EQ(plan.uses.size(), 4u);
+  ASSERT_EQ(plan.spans.size(), 5u);  // one shared, four cards
+  for (size_t b = 0; b < 4; ++b) {
+    ASSERT_EQ(plan.uses[b].size(), 2u) << b;
+    const SpanUse& before = plan.uses[b][0];
+    const SpanUse& card = plan.uses[b][1];
+    EXPECT_EQ(before.first_frame, 0);
+    EXPECT_EQ(before.frame_count, 509);  // the card's first frame (510) less the one-frame margin
+    EXPECT_EQ(before.span, plan.uses[0][0].span);
+    EXPECT_EQ(before.encodes, b == 0);
+    EXPECT_EQ(card.first_frame, 509);
+    EXPECT_EQ(card.frame_count, kFrames - 509);
+    EXPECT_TRUE(card.encodes);
+    for (size_t o = 0; o < b; ++o) EXPECT_NE(card.span, plan.uses[o][1].span);
+  }
+  EXPECT_EQ(plan.frames_reused, 3 * 509);
+  EXPECT_EQ(plan.frames_encoded, 509 + 4 * (kFrames - 509));
+}
+
+TEST_F(Spans, ACueThatDiffersCutsOnlyAroundItAndTheRestIsShared) {
+  const auto segments = media_then_card();
+  const std::string changed =
+      "Dialogue: 0,0:00:01.00,0:00:04.00,Default,,0,0,0,,Xin chào\n"
+      "Dialogue: 0,0:00:08.00,0:00:12.00,Default,,0,0,0,,Gọi ngay đường dây nóng\n";
+  const SpanPlan plan =
+      plan_spans({branch(language(kCues, "x"), segments), branch(language(changed, "x"), segments)}, kFrames);
+  ASSERT_EQ(plan.uses[1].size(), 3u);
+  EXPECT_EQ(plan.uses[1][0].span, plan.uses[0][0].span);
+  EXPECT_FALSE(plan.uses[1][0].encodes);
+  EXPECT_NE(plan.uses[1][1].span, plan.uses[0][1].span);
+  EXPECT_TRUE(plan.uses[1][1].encodes);
+  EXPECT_EQ(plan.uses[1][1].first_frame, 239);  // 8 s, one frame early
+  EXPECT_EQ(plan.uses[1][1].frame_count, 361 - 239);
+  EXPECT_EQ(plan.uses[1][2].span, plan.uses[0][2].span);
+  EXPECT_FALSE(plan.uses[1][2].encodes);
+}
+
+TEST_F(Spans, ACardShorterThanAKeyframeIntervalTakesFramesFromTheSpanBeforeIt) {
+  const auto segments = media_then_card(20);
+  const SpanPlan plan =
+      plan_spans({branch(language(kCues, "a"), segments), branch(language(kCues, "b"), segments)}, kFrames);
+  ASSERT_EQ(plan.uses[1].size(), 2u);
+  EXPECT_EQ(plan.uses[1][1].frame_count, 60);
+  EXPECT_EQ(plan.uses[1][1].first_frame, kFrames - 60);
+  EXPECT_EQ(plan.uses[1][0].span, plan.uses[0][0].span);
+}
+
+TEST_F(Spans, NothingSharedOrDifferentSettingsOrAShortClipEncodeWhole) {
+  const auto segments = media_then_card();
+  SpanBranch other_crf = branch(language(kCues, "a"), segments);
+  other_crf.video.crf = 24;
+  SpanPlan plan = plan_spans({branch(language(kCues, "a"), segments), other_crf}, kFrames);
+  EXPECT_TRUE(plan.uses[0].empty());
+  EXPECT_TRUE(plan.uses[1].empty());
+  EXPECT_EQ(plan.frames_encoded, 2 * kFrames);
+
+  LanguageBranchSpec en = language(kCues, "a");
+  en.fonts.default_family = "Noto Sans Khmer";  // same text, other fonts: other pictures
+  plan = plan_spans({branch(language(kCues, "a"), segments), branch(en, segments)}, kFrames);
+  EXPECT_TRUE(plan.uses[0].empty());
+  EXPECT_TRUE(plan.uses[1].empty());
+
+  // A 40-frame clip whose last 20 frames differ, keyframes every 60: too short to cut.
+  SpanBranch a{0, tiktok_video(), {{SpanPiece::Kind::kCardScript, 20, 40, "card a"}}};
+  SpanBranch b{0, tiktok_video(), {{SpanPiece::Kind::kCardScript, 20, 40, "card b"}}};
+  plan = plan_spans({a, b}, 40);
+  EXPECT_TRUE(plan.uses[0].empty());
+  EXPECT_TRUE(plan.uses[1].empty());
+  EXPECT_EQ(plan.frames_encoded, 80);
+  b.pieces[0].text = "card a";  // the same pictures: one span of the whole clip, shared
+  plan = plan_spans({a, b}, 40);
+  ASSERT_EQ(plan.uses[1].size(), 1u);
+  EXPECT_FALSE(plan.uses[1][0].encodes);
+}
+
+TEST_F(Spans, OutputsWithTheSamePicturesShareOneSpanOfTheWholeClip) {
+  const auto segments = media_then_card();
+  // (as two encoders that differ only in their sound, e.g. a voice-over)
+  const SpanPlan plan =
+      plan_spans({branch(language(kCues, "a"), segments), branch(language(kCues, "a"), segments)}, kFrames);
+  ASSERT_EQ(plan.uses[1].size(), 1u);
+  EXPECT_EQ(plan.uses[1][0].frame_count, kFrames);
+  EXPECT_FALSE(plan.uses[1][0].encodes);
+  EXPECT_EQ(plan.frames_reused, kFrames);
+}
+
+// Every field of a span's description changes its equality and its hash: a field added to the
+// struct and left out of the hash fails here.
+TEST_F(Spans, EveryFieldOfTheKeyChangesItsHash) {
+  SpanKey base{1, tiktok_video(), 30, 60, {{SpanPiece::Kind::kCaptionEvent, 25, 95, "Dialogue: x"}}};
+  std::vector<SpanKey> changed(9, base);
+  changed[0].geometry = 2;
+  changed[1].video.crf = 24;
+  changed[2].video.maxrate_bps = 1;
+  changed[3].first_frame = 31;
+  changed[4].frame_count = 61;
+  changed[5].pieces[0].kind = SpanPiece::Kind::kCardScript;
+  changed[6].pieces[0].first_frame = 26;
+  changed[7].pieces[0].end_frame = 96;
+  changed[8].pieces[0].text = "Dialogue: y";
+  std::unordered_set<size_t> hashes{std::hash<SpanKey>{}(base)};
+  for (const SpanKey& k : changed) {
+    EXPECT_FALSE(k == base);
+    EXPECT_TRUE(hashes.insert(std::hash<SpanKey>{}(k)).second);
+  }
+  SpanKey more = base;
+  more.pieces.push_back(base.pieces[0]);
+  EXPECT_FALSE(more == base);
+  EXPECT_NE(std::hash<SpanKey>{}(more), std::hash<SpanKey>{}(base));
+  // A description is compared by its fields alone: this size changes when a field is added.
+  static_assert(sizeof(SpanPiece) == sizeof(int) * 2 + sizeof(int64_t) * 2 + sizeof(std::string),
+                "a field added to SpanPiece: add it to its hash and to this test");
+  static_assert(sizeof(SpanKey) ==
+                    sizeof(size_t) + sizeof(VideoKey) + 2 * sizeof(int64_t) + sizeof(std::vector<SpanPiece>),
+                "a field added to SpanKey: add it to its hash and to this test");
+}
+
+// Packets of one span: frames [first, first + n) in x264's B-frame order (I P B B P B B ...).
+EncodedSpan fake_span(int64_t first, int64_t n, uint8_t extradata_byte = 1) {
+  EncodedSpan s;
+  s.first_frame = first;
+  s.frame_count = n;
+  s.parameters.reset(avcodec_parameters_alloc());
+  s.parameters->codec_id = AV_CODEC_ID_H264;
+  s.parameters->extradata = static_cast<uint8_t*>(av_mallocz(4 + AV_INPUT_BUFFER_PADDING_SIZE));
+  s.parameters->extradata_size = 4;
+  s.parameters->extradata[0] = extradata_byte;
+  s.reorder_delay_frames = 2;
+  std::vector<int64_t> order{first};
+  for (int64_t p = first + 3; p < first + n; p += 3) {
+    order.insert(order.end(), {p, p - 2, p - 1});
+  }
+  const int64_t rest = order.size() > 1 ? order[order.size() - 3] + 1 : first + 1;
+  for (int64_t p = rest; p < first + n; ++p) order.push_back(p);
+  for (int64_t pts : order) {
+    s.packets.push_back(make_packet());
+    EXPECT_EQ(av_new_packet(s.packets.back().get(), 1000), 0);
+    s.packets.back()->pts = pts;
+    s.packets.back()->dts = pts;  // the join recomputes it
+    if (pts == first) s.packets.back()->flags |= AV_PKT_FLAG_KEY;
+  }
+  s.complete = true;
+  return s;
+}
+
+TEST_F(Spans, AJoinedStreamHasRisingDecodingTimesBeforeEachPictureAndEveryFrameOnce) {
+  const EncodedSpan a = fake_span(0, 61);
+  const EncodedSpan b = fake_span(61, 50);
+  const std::vector<PacketPtr> joined = join_spans({&a, &b}, 111);
+  ASSERT_EQ(joined.size(), 111u);
+  std::vector<bool> seen(111, false);
+  for (size_t i = 0; i < joined.size(); ++i) {
+    EXPECT_EQ(joined[i]->dts, static_cast<int64_t>(i) - 2) << i;
+    EXPECT_LE(joined[i]->dts, joined[i]->pts) << i;
+    seen[static_cast<size_t>(joined[i]->pts)] = true;
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), true), 111);
+  EXPECT_EQ(joined[61]->pts, 61);
+  EXPECT_TRUE(joined[61]->flags & AV_PKT_FLAG_KEY);
+}
+
+TEST_F(Spans, SpansThatCannotMakeOneStreamAreRefused) {
+  const EncodedSpan a = fake_span(0, 60);
+  const EncodedSpan gap = fake_span(61, 50);
+  const EncodedSpan other_sps = fake_span(60, 50, 2);
+  EncodedSpan incomplete = fake_span(60, 50);
+  incomplete.complete = false;
+  EXPECT_THROW((void)join_spans({&a, &gap}, 111), Error);
+  EXPECT_THROW((void)join_spans({&a, &other_sps}, 110), Error);
+  EXPECT_THROW((void)join_spans({&a, &incomplete}, 110), Error);
+  EXPECT_THROW((void)join_spans({&a, nullptr}, 110), Error);
+  const EncodedSpan b = fake_span(60, 50);
+  EXPECT_THROW((void)join_spans({&a, &b}, 120), Error);  // frames missing at the end
+  EXPECT_NO_THROW((void)join_spans({&a, &b}, 110));
+}
+
+TEST_F(Spans, TheVbvCheckFindsTheFirstPictureThatWouldEmptyTheBuffer) {
+  const EncodedSpan a = fake_span(0, 60);
+  std::vector<PacketPtr> packets = join_spans({&a}, 60);
+  // 1000-byte pictures at 30 fps are 240 kbit/s.
+  EXPECT_NO_THROW(check_vbv(packets, VbvModel{300000, 600000, 0.9, kFps}));
+  EXPECT_THROW(check_vbv(packets, VbvModel{200000, 16000, 0.9, kFps}), Error);
+  EXPECT_NO_THROW(check_vbv(packets, VbvModel{0, 0, 0.9, kFps}));  // no cap
+}
+
+}  // namespace
+}  // namespace shortpack
