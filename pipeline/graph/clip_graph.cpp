@@ -6,6 +6,9 @@
 #include <spdlog/spdlog.h>
 
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -635,6 +638,16 @@ int64_t estimated_x264_bytes(const VideoEncodeSettings& video) {
   return static_cast<int64_t>(pixels * 5.5 * frames) + (4LL << 20);
 }
 
+void return_freed_memory() {
+#ifdef __GLIBC__
+  // glibc keeps what a pass freed in the arenas of the threads that freed it (x264's and the
+  // decoders' picture buffers, a few MB each, come from the heap once a freed one has raised the
+  // mmap threshold); the next pass allocates in other arenas, so without this a clip's passes
+  // and the clips after it stack up: in the campaign job the second clip started 300 MB higher.
+  malloc_trim(0);
+#endif
+}
+
 std::vector<size_t> encoder_batches(const ClipGraphSpec& spec) {
   std::vector<int64_t> bytes;
   for (const auto& g : spec.geometries) {
@@ -671,6 +684,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     if (batches.size() > 1)
       spdlog::debug("encoders {}-{} of {}: a pass over the clip", first + 1, first + count, total);
     std::vector<BranchOutcome> part = run_batch(spec, {first, first + count});
+    return_freed_memory();
     out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     first += count;
   }

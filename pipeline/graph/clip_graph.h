@@ -176,6 +176,10 @@ int64_t estimated_x264_bytes(const VideoEncodeSettings& video);
 // encoder alone when even that does not fit). Empty when the spec has no encoder.
 std::vector<size_t> encoder_batches(const ClipGraphSpec& spec);
 
+// Gives the memory freed by the process back to the system (glibc's malloc_trim; elsewhere
+// nothing). Called after each pass of run_clip_graph and after each clip's files are checked.
+void return_freed_memory();
+
 // Runs the graph to the end, batch by batch (encoder_batches). Outcomes are in encoder order:
 // geometry by geometry, language by language, encoder by encoder. Writers finish (rename into
 // place) only for ok outcomes. A batch's encoders make the same bytes as in one pass.

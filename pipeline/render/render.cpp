@@ -839,6 +839,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_outputs(job, outcomes, seconds, campaign, presets);
+  return_freed_memory();  // the checks' decoders: the next clip starts where this one did
 }
 
 // The records of each clip with the clip's variants (one render graph, one decode, per shared
