@@ -84,6 +84,37 @@ ShardSpec from_environment(const std::map<std::string, std::string>& env) {
 
 double unit_cost(const RenderUnit& u) { return std::max(1.0, u.cost); }
 
+// The units [begin, end) of one clip in atoms: each unit with the units whose file is its own
+// (same_file_as names its output path), in the order of each atom's first unit.
+struct Atom {
+  std::vector<size_t> units;  // indices into the plan's units
+  double cost = 0.0;
+};
+std::vector<Atom> file_atoms(const std::vector<RenderUnit>& units, size_t begin, size_t end) {
+  std::map<std::filesystem::path, size_t> atom_of_path;  // an output path -> its atom
+  std::vector<Atom> atoms;
+  auto atom_for = [&](const std::filesystem::path& path) {
+    auto [it, fresh] = atom_of_path.emplace(path, atoms.size());
+    if (fresh) atoms.emplace_back();
+    return it->second;
+  };
+  for (size_t i = begin; i < end; ++i) {
+    const RenderUnit& u = units[i];
+    const std::filesystem::path& file = u.same_file_as.empty() ? u.output_path : u.same_file_as;
+    size_t a = atoms.size();
+    if (file.empty()) {
+      atoms.emplace_back();  // a unit without a path (not from a plan) is alone
+    } else {
+      a = atom_for(file);
+      if (!u.output_path.empty()) atom_of_path.emplace(u.output_path, a);
+    }
+    atoms[a].units.push_back(i);
+    atoms[a].cost += unit_cost(u);
+  }
+  for (Atom& a : atoms) std::sort(a.units.begin(), a.units.end());
+  return atoms;
+}
+
 }  // namespace
 
 std::string ShardSpec::text() const { return std::to_string(index) + "/" + std::to_string(count); }
@@ -123,7 +154,9 @@ std::vector<int> assign_shards(const std::vector<RenderUnit>& units, int count) 
   const double share = total / count;
 
   // Pieces: runs of neighbouring units of one clip (the plan lists a clip's units together,
-  // platform by platform), each at most about one share.
+  // platform by platform), each at most about one share. Units that are one file (same_file_as,
+  // with one_file_per_shape: a shape's platforms) are one atom: a piece takes all of them or none,
+  // so no two shards encode the same file.
   struct Piece {
     std::vector<size_t> units;  // indices into `units`, plan order
     double cost = 0.0;
@@ -139,17 +172,16 @@ std::vector<int> assign_shards(const std::vector<RenderUnit>& units, int count) 
     const double part_cost = clip_cost / static_cast<double>(parts);
     Piece piece;
     size_t closed = 0;
-    for (size_t i = begin; i < end; ++i) {
-      // Close a piece when adding this unit would overshoot the part's cost by more than half
-      // the unit (keeps pieces near part_cost), never making more pieces than `parts`.
-      const double c = unit_cost(units[i]);
-      if (!piece.units.empty() && closed + 1 < parts && piece.cost + c / 2 > part_cost) {
+    for (const Atom& atom : file_atoms(units, begin, end)) {
+      // Close a piece when adding this atom would overshoot the part's cost by more than half
+      // the atom (keeps pieces near part_cost), never making more pieces than `parts`.
+      if (!piece.units.empty() && closed + 1 < parts && piece.cost + atom.cost / 2 > part_cost) {
         pieces.push_back(std::move(piece));
         piece = Piece{};
         ++closed;
       }
-      piece.units.push_back(i);
-      piece.cost += c;
+      piece.units.insert(piece.units.end(), atom.units.begin(), atom.units.end());
+      piece.cost += atom.cost;
     }
     pieces.push_back(std::move(piece));
     begin = end;

@@ -45,6 +45,9 @@ std::map<std::string, std::string> process_environment();
 // least-loaded shard (ties: lowest index). Keeping a clip whole saves decoding it again on
 // another machine; cutting only the groups larger than a share bounds the imbalance by about one
 // piece. A unit's cost is at least 1, so units of unreadable clips (cost 0) spread out too.
+// Units that are one file (a unit and those whose same_file_as names it: with
+// one_file_per_shape, a shape's platforms) always go to the same shard, so that no two shards
+// encode the same file.
 std::vector<RenderUnit> select_shard(const std::vector<RenderUnit>& units, const ShardSpec& spec);
 
 // Shard index of every unit (same order as `units`): the assignment select_shard uses.

@@ -29,6 +29,7 @@
 #include "filters/reframe.h"
 #include "pipeline/graph/timeline_source.h"
 #include "pipeline/media/encoder.h"
+#include "pipeline/media/mp4_writer.h"
 
 namespace shortpack {
 
@@ -50,9 +51,9 @@ struct EncoderBranchSpec {
   // spans' packets. A join that cannot be made valid fails the branch with
   // BranchOutcome::retry_whole (the caller renders it again whole).
   std::vector<SpanUse> spans;
-  std::shared_ptr<const EncodedAudio> audio;  // may be shared with other branches
-  std::filesystem::path path;                 // final path of the (first) output
-  std::string label;                          // "benefits.tiktok.vi", for messages
+  PendingAudio audio;          // may be shared with other branches, and still being encoded (mp4_writer.h)
+  std::filesystem::path path;  // final path of the (first) output
+  std::string label;           // "benefits.tiktok.vi", for messages
 };
 
 struct LanguageBranchSpec {
@@ -98,6 +99,10 @@ struct ClipGraphSpec {
   // Error(kLimit) naming the cue, the time and the limit; the other outputs go on. (The second:
   // frames that each stay just under the limit would still take minutes.) 0: no limit.
   int64_t caption_frame_ms = 0;
+  // The x264 encoders of the clip run in batches, one after another, each batch with its own pass
+  // over the clip (decode, geometry, captions), so that the encoders open at once are estimated
+  // (estimated_x264_bytes) to take at most this much memory together. 0: every encoder at once.
+  int64_t encoder_memory_bytes = 0;
   // Called by the serial input node after each source frame (progress reports, tests).
   std::function<void(int64_t index)> on_source_frame;
 };
@@ -189,8 +194,25 @@ class LanguageStage {
   std::vector<std::unique_ptr<CaptionBurner>> cards_;  // per segment; null: no text
 };
 
-// Runs the graph to the end. Outcomes are in encoder order: geometry by geometry, language by
-// language, encoder by encoder. Writers finish (rename into place) only for ok outcomes.
+// What one x264 encoder of these settings is expected to hold at most (its frames: look-ahead,
+// B-frames, references, one more per extra thread; each about 5.5 bytes a pixel with its half-pel
+// and low-resolution planes), from ffmpeg -threads 1/2/4 encoding 1080x1920 veryfast beside a
+// plain decode: 150, 192 and 231 MiB more per encoder (the estimate: 156, 195 and 274 MiB).
+int64_t estimated_x264_bytes(const VideoEncodeSettings& video);
+
+// How many encoders each pass of run_clip_graph opens, in encoder order (below): the fewest
+// batches of near-equal counts whose encoders' estimated memory fits encoder_memory_bytes (one
+// encoder alone when even that does not fit). Empty when the spec has no encoder. One batch of
+// all when an output is joined from spans (they are encoded by other branches of the same pass).
+std::vector<size_t> encoder_batches(const ClipGraphSpec& spec);
+
+// Gives the memory freed by the process back to the system (glibc's malloc_trim; elsewhere
+// nothing). Called after each pass of run_clip_graph and after each clip's files are checked.
+void return_freed_memory();
+
+// Runs the graph to the end, batch by batch (encoder_batches). Outcomes are in encoder order:
+// geometry by geometry, language by language, encoder by encoder. Writers finish (rename into
+// place) only for ok outcomes. A batch's encoders make the same bytes as in one pass.
 std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec);
 
 }  // namespace shortpack

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <limits>
 #include <system_error>
@@ -27,16 +28,21 @@ CodecParametersPtr parameters_of(const AVCodecContext& video, const fs::path& fi
 
 }  // namespace
 
-Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video,
-                     std::shared_ptr<const EncodedAudio> audio)
+PendingAudio ready_audio(std::shared_ptr<const EncodedAudio> audio) {
+  std::promise<std::shared_ptr<const EncodedAudio>> promise;
+  promise.set_value(std::move(audio));
+  return promise.get_future().share();
+}
+
+Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecContext& video, PendingAudio audio)
     : Mp4Writer(final_path, *parameters_of(video, final_path), video.time_base, video.framerate,
                 std::move(audio)) {}
 
 Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecParameters& video, AVRational time_base,
-                     AVRational frame_rate, std::shared_ptr<const EncodedAudio> audio)
+                     AVRational frame_rate, PendingAudio audio)
     : final_path_(final_path),
       temp_path_(temp_path_for(final_path)),
-      audio_(std::move(audio)),
+      pending_(std::move(audio)),
       scratch_(make_packet()) {
   AVFormatContext* raw = nullptr;
   check_av(avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr), ErrorKind::kEncode,
@@ -48,27 +54,42 @@ Mp4Writer::Mp4Writer(const fs::path& final_path, const AVCodecParameters& video,
            "cannot describe the video stream of " + final_path.string());
   video_stream_->time_base = time_base;
   video_stream_->avg_frame_rate = frame_rate;
-  if (audio_) {
-    audio_stream_ = avformat_new_stream(format_.get(), nullptr);
-    if (audio_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");
-    check_av(avcodec_parameters_copy(audio_stream_->codecpar, audio_->parameters.get()), ErrorKind::kEncode,
-             "cannot describe the audio stream of " + final_path.string());
-    audio_stream_->time_base = audio_->time_base;
-  }
   try {  // no destructor runs for a constructor that throws: the temporary file goes here
     open_temp_file();
-    Dictionary opts;
-    opts.set("movflags", "+faststart");
-    check_av(avformat_write_header(format_.get(), opts.address()), ErrorKind::kIo,
-             "cannot start writing " + final_path.string());
-    const std::string leftover = opts.leftover_keys();
-    if (!leftover.empty()) throw Error(ErrorKind::kEncode, "the MP4 muxer did not accept: " + leftover);
+    start(false);
   } catch (...) {
     format_.reset();
     std::error_code ec;
     if (created_) fs::remove(temp_path_, ec);
     throw;
   }
+}
+
+// The audio stream and the header, once the sound is known (`wait`: wait for it), then the video
+// packets held until then. False while the sound is not ready.
+bool Mp4Writer::start(bool wait) {
+  if (started_) return true;
+  if (pending_.valid()) {
+    if (!wait && pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return false;
+    audio_ = pending_.get();
+  }
+  if (audio_) {
+    audio_stream_ = avformat_new_stream(format_.get(), nullptr);
+    if (audio_stream_ == nullptr) throw Error(ErrorKind::kInternal, "out of memory adding a stream");
+    check_av(avcodec_parameters_copy(audio_stream_->codecpar, audio_->parameters.get()), ErrorKind::kEncode,
+             "cannot describe the audio stream of " + final_path_.string());
+    audio_stream_->time_base = audio_->time_base;
+  }
+  Dictionary opts;
+  opts.set("movflags", "+faststart");
+  check_av(avformat_write_header(format_.get(), opts.address()), ErrorKind::kIo,
+           "cannot start writing " + final_path_.string());
+  const std::string leftover = opts.leftover_keys();
+  if (!leftover.empty()) throw Error(ErrorKind::kEncode, "the MP4 muxer did not accept: " + leftover);
+  started_ = true;
+  for (Held& h : held_) write_video_now(*h.packet, h.time_base);
+  held_.clear();
+  return true;
 }
 
 // The temporary file is created by us (O_EXCL | O_NOFOLLOW: nothing planted under its random name
@@ -140,6 +161,16 @@ void Mp4Writer::write_audio_until(double seconds) {
 }
 
 void Mp4Writer::write_video(AVPacket& packet, AVRational video_time_base) {
+  if (start(false)) {
+    write_video_now(packet, video_time_base);
+    return;
+  }
+  PacketPtr held = make_packet();
+  check_av(av_packet_ref(held.get(), &packet), ErrorKind::kInternal, "holding a video packet");
+  held_.push_back({std::move(held), video_time_base});
+}
+
+void Mp4Writer::write_video_now(AVPacket& packet, AVRational video_time_base) {
   const double seconds = static_cast<double>(packet.dts) * av_q2d(video_time_base);
   write_audio_until(seconds);
   packet.stream_index = video_stream_->index;
@@ -148,6 +179,7 @@ void Mp4Writer::write_video(AVPacket& packet, AVRational video_time_base) {
 }
 
 void Mp4Writer::finish() {
+  start(true);
   write_audio_until(std::numeric_limits<double>::infinity());
   check_av(av_write_trailer(format_.get()), ErrorKind::kIo, "cannot finish " + final_path_.string());
   const int ret = avio_closep(&format_->pb);

@@ -52,6 +52,10 @@ const std::vector<Field>& fields() {
       {"frames_in_flight", Unit::kCount,
        "source frames decoded ahead in a clip's render graph (0: automatic)", nullptr,
        [](Limits& l) -> int64_t& { return l.frames_in_flight; }, 1024.0},
+      {"encoder_memory", Unit::kBytes,
+       "estimated memory of the x264 encoders a clip's render graph opens at once; more encoders than "
+       "fit run in batches, each decoding the clip again (0: all at once)",
+       nullptr, [](Limits& l) -> int64_t& { return l.encoder_memory; }},
       {"stall_s", Unit::kSeconds,
        "a clip whose decoding or encoding makes no progress for this long fails (0: never)",
        [](Limits& l) -> double& { return l.stall_s; }, nullptr},

@@ -15,6 +15,7 @@
 //   source_bytes, source_duration_s,   check_source_limits, after probing a clip's media: that
 //   source_pixels                      clip's outputs fail (exit 3), the other clips render
 //   frames_in_flight                   the render graph's limiter (0: automatic)
+//   encoder_memory                     the render graph's batches of encoders (0: one batch)
 //   stall_s                            the render graph's watchdog: a clip whose decoding or
 //                                      encoding makes no progress for this long fails (exit 3)
 //   caption_frame_ms                   the render graph's language branches: captions of one frame
@@ -49,7 +50,10 @@ struct Limits {
   double source_duration_s = 3 * 3600.0;  // 3 h
   int64_t source_pixels = 8192LL * 4320;  // 8K (DCI); a 16384x16384 header is refused
   // The render.
-  int64_t frames_in_flight = 0;     // source frames decoded ahead in one clip's graph; 0: automatic
+  int64_t frames_in_flight = 0;  // source frames decoded ahead in one clip's graph; 0: automatic
+  // Estimated memory of the x264 encoders one clip's graph opens at once (ClipGraphSpec::
+  // encoder_memory_bytes): three 1080x1920 veryfast encoders. 0: every encoder of a clip at once.
+  int64_t encoder_memory = 512LL << 20;
   double stall_s = 120.0;           // no decoding/encoding progress for this long fails the clip; 0: off
   int64_t caption_frame_ms = 2000;  // CPU time to draw one frame's captions; over it the output fails; 0: off
 };

@@ -7,12 +7,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
 #include <system_error>
+#include <thread>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "filters/audio/loudness_meter.h"
 #include "filters/audio/loudness_normaliser.h"
@@ -616,14 +619,24 @@ size_t concurrent_encoders(const ClipJob& job) {
   return std::max<size_t>(1, whole + static_cast<size_t>(most));
 }
 
-// Shares the cores among the clip's encoders unless told otherwise, and decides how the source is
-// decoded.
+// Shares the cores among the encoders open at once (a batch of the clip's, see encoder_batches;
+// with spans, the whole encodes and the spans being encoded) unless told otherwise, and decides
+// how the source is decoded.
 void share_cores(ClipJob& job, const Campaign& campaign, const RenderOptions& options) {
   const auto cores = static_cast<size_t>(oneapi::tbb::info::default_concurrency());
-  const size_t encoder_count = concurrent_encoders(job);
   int threads = options.encoder_threads > 0 ? options.encoder_threads : campaign.encode.threads.value_or(0);
-  if (threads <= 0) threads = std::max(1, static_cast<int>((cores + encoder_count - 1) / encoder_count));
-  for (EncoderBranch& b : job.branches) b.encoder->video.threads = threads;
+  auto set_threads = [&](size_t encoders) {
+    const int t = threads > 0 ? threads : std::max(1, static_cast<int>((cores + encoders - 1) / encoders));
+    for (EncoderBranch& b : job.branches) b.encoder->video.threads = t;
+  };
+  // The batches are estimated with the thread count of all the clip's encoders at once (one
+  // thread each when they outnumber the cores), then each batch shares the cores.
+  set_threads(job.branches.size());
+  const std::vector<size_t> batches = encoder_batches(job.spec);
+  size_t encoder_count = batches.empty() ? 0 : *std::max_element(batches.begin(), batches.end());
+  if (encoder_count == 0) return;
+  if (batches.size() == 1) encoder_count = std::min(encoder_count, concurrent_encoders(job));
+  set_threads(encoder_count);
   // Decoding: when there are at least as many full x264 encoders as cores, they keep every core
   // busy, and frame-threaded decoding only adds hand-offs (the graph's thread waits for the
   // decoder's). The source is then decoded on the graph's own thread: in three alternating runs
@@ -680,6 +693,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   spec.frame_rate = job->timeline.frame_rate;
   spec.frame_count = job->timeline.frame_count;
   spec.max_frames_in_flight = options.max_frames_in_flight;
+  spec.encoder_memory_bytes = options.limits.encoder_memory;
   spec.cancel = options.cancel;
   spec.stall_timeout_s = options.limits.stall_s;
   spec.caption_frame_ms = options.limits.caption_frame_ms;
@@ -797,9 +811,10 @@ void attach_crop_paths(ClipGraphSpec& spec) {
 
 // The sound of every output, each distinct (mix, loudness target, AAC settings) encoded once: the
 // programme is assembled and measured once; each language with its own voice-over gets its own
-// mix. Returns the encoded sound by audio key.
-std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(const ClipJob& job) {
-  std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> audio_by_key;
+// mix. Each encoded sound is handed to `deliver` with its audio key as soon as it is made.
+void encode_sound(const ClipJob& job,
+                  const std::function<void(const AudioKey&, std::shared_ptr<const EncodedAudio>)>& deliver) {
+  std::unordered_set<AudioKey> done;
   AudioBuffer programme = assemble_programme(job.timeline);
   if (job.brand->music) add_music_bed(programme, *job.brand->music);
   std::unordered_map<MixKey, std::pair<AudioBuffer, double>> mixes;  // -> (samples, measured LUFS)
@@ -807,7 +822,7 @@ std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(c
     const Clip& own = job.clip_of(*r);  // the variant's voice-over
     const MixKey mix = mix_of(own, r->language);
     const AudioKey key = audio_key_of(job.preset(r->platform), mix);
-    if (audio_by_key.count(key) != 0) continue;
+    if (!done.insert(key).second) continue;
     auto it = mixes.find(mix);
     if (it == mixes.end()) {
       AudioBuffer mixed = !mix.voiceover.empty() ? mix_voiceover(programme, mix.voiceover,
@@ -825,9 +840,8 @@ std::unordered_map<AudioKey, std::shared_ptr<const EncodedAudio>> encode_sound(c
     spdlog::debug("{} {}: loudness {:.1f} LUFS, gain {:+.1f} dB, {} frames limited", job.clip->id,
                   mix.voiceover.empty() ? "programme" : mix.voiceover.string(), it->second.second, nr.gain_db,
                   nr.limited_samples);
-    audio_by_key[key] = encode_aac(buffer, audio_settings_of(key));
+    deliver(key, encode_aac(buffer, audio_settings_of(key)));
   }
-  return audio_by_key;
 }
 
 // Seconds of an encoder's pictures it encodes itself, and seconds it takes from other branches' spans.
@@ -838,6 +852,41 @@ std::pair<double, double> video_seconds_of(const EncoderBranchSpec& e, const Cli
   for (const SpanUse& u : e.spans) own += u.encodes ? u.frame_count : 0;
   return {static_cast<double>(own) / fps, static_cast<double>(spec.frame_count - own) / fps};
 }
+
+// The clip's sound made on a thread of its own while the pictures are encoded: each encoder's
+// writer holds its video until its sound is ready (mp4_writer.h). A failure fails every output
+// whose sound was not made, with its message (the writers rethrow it).
+class SoundInBackground {
+ public:
+  explicit SoundInBackground(ClipJob& job) {
+    for (EncoderBranch& b : job.branches) {
+      auto [it, fresh] = promises_.try_emplace(b.audio);
+      if (fresh) futures_.emplace(b.audio, it->second.get_future().share());
+      b.encoder->audio = futures_.at(b.audio);
+    }
+    thread_ = std::jthread([this, &job] {
+      try {
+        encode_sound(job, [this](const AudioKey& key, std::shared_ptr<const EncodedAudio> audio) {
+          promises_.at(key).set_value(std::move(audio));
+          delivered_.insert(key);
+        });
+      } catch (...) {
+        for (auto& [key, promise] : promises_) {
+          if (delivered_.count(key) == 0) promise.set_exception(std::current_exception());
+        }
+      }
+    });
+  }
+  ~SoundInBackground() = default;  // joins
+  SoundInBackground(const SoundInBackground&) = delete;
+  SoundInBackground& operator=(const SoundInBackground&) = delete;
+
+ private:
+  std::unordered_map<AudioKey, std::promise<std::shared_ptr<const EncodedAudio>>> promises_;
+  std::unordered_map<AudioKey, PendingAudio> futures_;
+  std::unordered_set<AudioKey> delivered_;  // touched by the sound's thread only
+  std::jthread thread_;                     // last: joined before the promises go
+};
 
 // Each finished file is hashed, probed and checked against its platform (reading it back, audio
 // decoded for loudness): independent work per encoder, so the encoders' files are checked side
@@ -911,12 +960,11 @@ void rerender_whole(ClipJob& job, std::vector<BranchOutcome>& outcomes) {
   for (size_t i = 0; i < whole.size() && i < places.size(); ++i) outcomes[places[i]] = whole[i];
 }
 
-// Sound, pictures, files: the encoding part of a prepared clip.
+// Sound, pictures, files: the encoding part of a prepared clip. The sound is made beside the
+// pictures (SoundInBackground).
 void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
   if (job.failed || job.active.empty()) return;
   try {
-    const auto audio_by_key = encode_sound(job);
-    for (EncoderBranch& b : job.branches) b.encoder->audio = audio_by_key.at(b.audio);
     attach_crop_paths(job.spec);
   } catch (...) {
     const Error e = caught_error();
@@ -928,10 +976,15 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
                job.clip->id, job.active.size(), job.branches.size(),
                static_cast<double>(job.frames_encoded) / fps, static_cast<double>(job.frames_reused) / fps);
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<BranchOutcome> outcomes = run_clip_graph(job.spec);
-  rerender_whole(job, outcomes);
+  std::vector<BranchOutcome> outcomes;
+  {
+    const SoundInBackground sound(job);
+    outcomes = run_clip_graph(job.spec);
+  }
+  rerender_whole(job, outcomes);  // the sound is made: the outputs joined badly are encoded again
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_outputs(job, outcomes, seconds, campaign, presets);
+  return_freed_memory();  // the checks' decoders: the next clip starts where this one did
 }
 
 // The records of each clip with the clip's variants (one render graph, one decode, per shared

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,56 @@ TEST_F(RenderBasic, AnOutputIsBitForBitTheSameAloneAndAmongVariants) {
   EXPECT_EQ(a, test::sha256sum(root() / "out-shared" / name));
   // The other variants differ from it (so the comparison is not of empty or constant files).
   EXPECT_NE(a, test::sha256sum(root() / "out-shared/same/ramp/ramp.small-portrait.vi.mp4"));
+}
+
+// A clip's encoders run in batches that fit --limit encoder_memory, each batch a pass over the
+// clip of its own (issue 28: peak memory): one encoder per pass makes the same four files, byte for
+// byte, as all four in one pass, and the log counts the passes.
+TEST_F(RenderBasic, EncodersInBatchesMakeTheSameFilesAsInOnePass) {
+  need_ramp();
+  need_logo();
+  write_text(root() / "subs/batch.en.srt", "1\n00:00:00,200 --> 00:00:01,200\nBATCHES\n");
+  write_text(root() / "subs/batch.vi.srt", "1\n00:00:00,200 --> 00:00:01,200\nLÔ\n");
+  write_text(root() / "batches.yaml",
+             "name: batches\n"
+             "languages: [vi, en]\n"
+             "platforms: [small-landscape, small-portrait]\n"
+             "encode: {threads: 1}\n"
+             "brand: {logo: brand/logo.png, logo_position: top-right}\n"
+             "clips:\n"
+             "  - id: ramp\n"
+             "    source: media/ramp.mp4\n"
+             "    end: 1.5\n"
+             "    captions: {en: subs/batch.en.srt, vi: subs/batch.vi.srt}\n");
+  auto render_limited = [&](const std::string& limit, const fs::path& out) {
+    return test::run_shortpack("--log-level debug render " + shell_quote((root() / "batches.yaml").string()) +
+                               " --out " + shell_quote(out.string()) + " --presets " +
+                               shell_quote((root() / "presets").string()) +
+                               " --limit encoder_memory=" + limit);
+  };
+  auto passes = [](const std::string& log) {
+    size_t n = 0;
+    for (size_t at = log.find("a pass over the clip"); at != std::string::npos;
+         at = log.find("a pass over the clip", at + 1))
+      ++n;
+    return n;
+  };
+  const auto together = render_limited("0", root() / "out-one-pass");
+  ASSERT_EQ(together.exit_code, 0) << together.output;
+  EXPECT_EQ(passes(together.output), 0u) << together.output;  // one pass: not announced
+  const auto apart = render_limited("1", root() / "out-batches");
+  ASSERT_EQ(apart.exit_code, 0) << apart.output;
+  EXPECT_EQ(passes(apart.output), 4u) << apart.output;
+  std::set<std::string> hashes;
+  for (const std::string platform : {"small-landscape", "small-portrait"}) {
+    for (const std::string lang : {"vi", "en"}) {
+      const fs::path name = "batches/ramp/ramp." + platform + "." + lang + ".mp4";
+      const std::string a = test::sha256sum(root() / "out-one-pass" / name);
+      EXPECT_EQ(a, test::sha256sum(root() / "out-batches" / name)) << name;
+      hashes.insert(a);
+    }
+  }
+  EXPECT_EQ(hashes.size(), 4u);  // four different files (not four empty or equal ones)
 }
 
 TEST_F(RenderBasic, TrimmedClipWithLogoAndCaptionsIsAConformingMp4) {

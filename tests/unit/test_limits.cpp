@@ -46,7 +46,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   Limits l;
   l.stall_s = 2.5;
   const std::vector<LimitInfo> all = describe_limits(l);
-  ASSERT_EQ(all.size(), 14U);
+  ASSERT_EQ(all.size(), 15U);
   std::map<std::string, std::string> values;
   for (const LimitInfo& i : all) {
     EXPECT_FALSE(i.description.empty()) << i.name;
@@ -59,6 +59,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   EXPECT_EQ(values.at("outputs"), "20000");
   EXPECT_EQ(values.at("variants"), "1000");
   EXPECT_EQ(values.at("caption_frame_ms"), "2000");
+  EXPECT_EQ(values.at("encoder_memory"), "536870912");
 }
 
 TEST(Limits, SetLimitTakesUnits) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -215,6 +216,47 @@ TEST(SelectShard, MaxLoadStaysNearTheIdealShare) {
     if (clips.size() >= static_cast<size_t>(n)) {
       EXPECT_GT(*std::min_element(load.begin(), load.end()), 0.0) << "trial " << trial;
     }
+  }
+}
+
+// With one_file_per_shape the plan lists a clip's units platform by platform, and the four vertical
+// platforms of a language are one file (same_file_as names the first one's path): a shard that
+// took tiktok.vi and another that took instagram-reels.vi would both encode it.
+TEST(SelectShard, KeepsTheUnitsOfOneFileInOneShard) {
+  const std::vector<std::string> platforms{"tiktok",         "youtube-shorts", "instagram-reels",
+                                           "facebook-reels", "facebook-feed",  "youtube"};
+  const std::vector<std::string> languages{"vi", "en", "km"};
+  std::vector<RenderUnit> units;
+  for (const std::string clip : {"a", "b", "c"}) {
+    for (size_t p = 0; p < platforms.size(); ++p) {
+      for (const std::string& lang : languages) {
+        RenderUnit u;
+        u.clip_id = clip;
+        u.platform = platforms[p];
+        u.language = lang;
+        u.output_path = "out/" + clip + "/" + clip + "." + u.platform + "." + lang + ".mp4";
+        if (p >= 1 && p <= 3) u.same_file_as = "out/" + clip + "/" + clip + ".tiktok." + lang + ".mp4";
+        u.cost = 10.0;
+        units.push_back(u);
+      }
+    }
+  }
+  for (int count : {2, 3, 4, 5, 7, 12}) {
+    const auto shard_of = assign_shards(units, count);
+    std::map<std::filesystem::path, int> shard_of_path;
+    for (size_t i = 0; i < units.size(); ++i) shard_of_path[units[i].output_path] = shard_of[i];
+    std::set<int> used;
+    for (size_t i = 0; i < units.size(); ++i) {
+      used.insert(shard_of[i]);
+      if (units[i].same_file_as.empty()) continue;
+      EXPECT_EQ(shard_of[i], shard_of_path.at(units[i].same_file_as))
+          << key(units[i]) << " and the file it shares, over " << count << " shards";
+    }
+    // The plan is still spread: every shard has work (9 files of 4 units, 18 of one: 27 atoms).
+    EXPECT_EQ(used.size(), static_cast<size_t>(count)) << count << " shards";
+    size_t total = 0;
+    for (int s = 0; s < count; ++s) total += select_shard(units, ShardSpec{s, count}).size();
+    EXPECT_EQ(total, units.size());
   }
 }
 
