@@ -25,7 +25,10 @@ ClipGraphSpec spec_of(const std::vector<VideoEncodeSettings>& per_geometry, int 
     GeometryBranchSpec g;
     for (int l = 0; l < languages; ++l) {
       LanguageBranchSpec lang;
-      lang.encoders.push_back(EncoderBranchSpec{v, {}, {}, "e"});
+      EncoderBranchSpec e;
+      e.video = v;
+      e.label = "e";
+      lang.encoders.push_back(std::move(e));
       g.languages.push_back(std::move(lang));
     }
     spec.geometries.push_back(std::move(g));
@@ -70,6 +73,15 @@ TEST(EncoderMemory, BatchesAreTheFewestOfNearEqualCountsThatFit) {
   EXPECT_EQ(encoder_batches(spec_of(std::vector<VideoEncodeSettings>(6, video(360, 640)), 3, 512 * kMiB)),
             (std::vector<size_t>{18}));
   EXPECT_TRUE(encoder_batches(ClipGraphSpec{}).empty());
+}
+
+TEST(EncoderMemory, OutputsJoinedFromSpansRunInOnePass) {
+  // A span is encoded by one branch for every output that shows it, within one pass: a clip with
+  // spans is not split into batches, whatever the budget.
+  ClipGraphSpec spec = spec_of(std::vector<VideoEncodeSettings>(6, video(1080, 1920)), 3, 512 * kMiB);
+  ASSERT_EQ(encoder_batches(spec).size(), 6u);
+  spec.geometries[0].languages[0].encoders[0].spans = {SpanUse{0, 30, 0, true}};
+  EXPECT_EQ(encoder_batches(spec), (std::vector<size_t>{18}));
 }
 
 }  // namespace
