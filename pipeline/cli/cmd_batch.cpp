@@ -10,6 +10,7 @@
 #include "pipeline/batch/shard.h"
 #include "pipeline/cli/batch_commands.h"
 #include "pipeline/cli/commands.h"
+#include "pipeline/publish/posts.h"
 #include "pipeline/render/plan.h"
 #include "pipeline/report/report.h"
 #include "pipeline/report/report_html.h"
@@ -51,10 +52,18 @@ void add_plan(CLI::App& app, int& exit_code) {
 
 void add_report(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("report", "Merge the report parts of a sharded run into report.json");
-  auto dir = std::make_shared<std::string>();
-  cmd->add_option("dir", *dir, "The campaign's output folder (OUT/<campaign name>)")->required();
-  cmd->callback([dir, &exit_code] {
-    const fs::path folder = fs::absolute(*dir);
+  struct Options {
+    std::string dir;
+    std::string campaign;
+    std::vector<std::string> preset_dirs;
+  };
+  auto opt = std::make_shared<Options>();
+  cmd->add_option("dir", opt->dir, "The campaign's output folder (OUT/<campaign name>)")->required();
+  cmd->add_option("--campaign", opt->campaign,
+                  "The campaign file: also write publish/posts.csv and posts.json (clips with a post:)");
+  cmd->add_option("--presets", opt->preset_dirs, "Extra preset folder (repeatable), with --campaign");
+  cmd->callback([opt, &exit_code] {
+    const fs::path folder = fs::absolute(opt->dir);
     std::error_code ec;
     if (!fs::is_directory(folder, ec)) throw Error(ErrorKind::kInput, folder.string() + " is not a folder");
     MergedReport merged = merge_report_parts(folder);
@@ -68,6 +77,11 @@ void add_report(CLI::App& app, int& exit_code) {
     merged.run.extra = std::move(extra);
     const fs::path file = folder / "report.json";
     write_report(merged.report, file, &merged.run);
+    if (!opt->campaign.empty()) {  // the shards wrote covers and caption files; the table is the whole run's
+      const fs::path campaign_file = fs::absolute(opt->campaign);
+      const PresetCatalog presets = load_presets_for(campaign_file, opt->preset_dirs);
+      write_posts(merged.report, load_campaign(campaign_file, presets), presets, folder);
+    }
     write_report_html(merged.report, folder / "report.html");
     size_t ok = 0;
     for (const auto& o : merged.report.outputs) ok += o.status != OutputStatus::kFailed ? 1 : 0;

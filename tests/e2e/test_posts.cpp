@@ -194,6 +194,34 @@ TEST_F(Posts, PostsCsvHasOneRowPerOutputWithItsOwnText) {
   EXPECT_NE(csv_text.find("\r\n"), std::string::npos);  // RFC 4180 line ends
 }
 
+TEST_F(Posts, AShardedRunGetsItsPostTableWhenItsPartsAreMerged) {
+  // Two shards write their outputs' covers and caption files; the table is the whole run's, made
+  // by `shortpack report DIR --campaign FILE` from the merged report.
+  const fs::path sharded = root() / "sharded";
+  for (const char* shard : {"0/2", "1/2"}) {
+    const auto run =
+        test::run_shortpack("render " + shell_quote((root() / "c.yaml").string()) + " --out " +
+                            shell_quote(sharded.string()) + " --shard " + shard + " --progress none");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+  }
+  const fs::path dir = sharded / "spring";
+  EXPECT_FALSE(fs::exists(dir / "publish/posts.csv")) << "a shard alone does not write the whole run's table";
+  const auto merged = test::run_shortpack("report " + shell_quote(dir.string()) + " --campaign " +
+                                          shell_quote((root() / "c.yaml").string()));
+  ASSERT_EQ(merged.exit_code, 0) << merged.output;
+  std::string csv_text;
+  {
+    std::ifstream in(dir / "publish/posts.csv", std::ios::binary);
+    csv_text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const CsvTable csv = parse_csv(csv_text, "posts.csv");
+  ASSERT_EQ(csv.rows.size(), 12u);
+  for (const CsvRow& row : csv.rows) {
+    EXPECT_EQ(row.cells[5], test::sha256sum(dir / row.cells[4])) << row.cells[4];
+    EXPECT_TRUE(fs::is_regular_file(dir / row.cells[9])) << row.cells[9];
+  }
+}
+
 TEST_F(Posts, CoversHaveThePlatformsSizeAreNotBlackAndComeFromASharpPictureOutsideTheCrossfade) {
   ASSERT_EQ(render_->exit_code, 0) << render_->output;
   const nlohmann::json all = posts_json();
