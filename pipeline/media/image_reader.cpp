@@ -119,13 +119,16 @@ std::vector<uint8_t> file_head(const std::filesystem::path& path, size_t bytes) 
 }  // namespace
 
 RgbaImage read_image_rgba(const std::filesystem::path& path, int64_t max_pixels) {
-  const bool heif = looks_like_heif(file_head(path, 64));
+  const std::vector<uint8_t> head = file_head(path, 64);
+  const bool heif = looks_like_heif(head);
+  // A JPEG's start of frame may come after EXIF and ICC segments: read further for JPEGs only.
+  const bool jpeg = head.size() >= 2 && head[0] == 0xFF && head[1] == 0xD8;
   try {
     std::string warning;
     RgbaImage image;
     if (heif) {
       image = read_heif_rgba(path, max_pixels, warning);
-    } else if (is_cmyk_jpeg(file_head(path, kJpegHeaderBytes))) {
+    } else if (jpeg && is_cmyk_jpeg(file_head(path, kJpegHeaderBytes))) {
       const StillMetadata meta = read_still_metadata(path);
       image = apply_orientation(read_cmyk_jpeg(path, max_pixels, meta.icc, warning), meta.orientation);
     } else {

@@ -7,22 +7,18 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "pipeline/captions/text_util.h"
+
 namespace shortpack {
 namespace {
 
-// "H:MM:SS.cc" (as the script builder writes it) in milliseconds; -1 when it is not a time.
+// "H:MM:SS.cc" (as the script builder writes it) in milliseconds, read as the ASS reader reads
+// it (captions::parse_clock); -1 when it is not a time.
 int64_t ass_time_ms(const std::string& t) {
-  int h = 0;
-  int m = 0;
-  int s = 0;
-  int cs = 0;
-  char c1 = 0;
-  char c2 = 0;
-  char dot = 0;
-  std::istringstream in(t);
-  in >> h >> c1 >> m >> c2 >> s >> dot >> cs;
-  if (!in || c1 != ':' || c2 != ':' || dot != '.') return -1;
-  return ((static_cast<int64_t>(h) * 60 + m) * 60 + s) * 1000 + static_cast<int64_t>(cs) * 10;
+  size_t used = 0;
+  std::string why;
+  const std::optional<int64_t> ms = captions::parse_clock(t, true, used, why);
+  return ms && used == t.size() ? *ms : -1;
 }
 
 // The frames on which a time range in ms may show (frame n shows time round(n * 1000 / fps)),

@@ -7,6 +7,7 @@
 
 #include "browser/browser_support.h"
 #include "support/json_files.h"
+#include "support/spans_preset.h"
 #include "support/test_support.h"
 
 namespace shortpack::test {
@@ -16,17 +17,7 @@ using nlohmann::json;
 
 TEST(PlaybackInBrowser, OutputsJoinedFromSpansPlayThroughTheJoinToTheEnd) {
   const fs::path dir = artifact_dir("spans playback");
-  // B-frames, a VBV cap and keyframes every second, as the social presets have, at a small size.
-  write_text(
-      dir / "presets/spans-portrait.yaml",
-      "label: spans-portrait (tests)\nsize: {width_px: 540, height_px: 960}\n"
-      "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\nduration: {min_s: 1, max_s: 60}\n"
-      "video: {codec: h264, profile: high, level: \"4.0\", x264_preset: veryfast, crf: 23,\n"
-      "        maxrate_bps: 4000000, bufsize_bits: 8000000, closed_gop: true, keyint_s: 1, bframes: 3,\n"
-      "        pixel_format: yuv420p}\n"
-      "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
-      "loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}\n"
-      "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n");
+  write_text(dir / "presets/spans-portrait.yaml", test::kSpansPortraitPreset);
   make_clip(dir / "media/a.mp4", 2.0, "testsrc2=size=1280x720:rate=30");
   write_text(dir / "rows.csv", "id,hotline\nhanoi,02439461234\nhue,02343822123\n");
   const fs::path campaign = dir / "campaign.yaml";

@@ -15,6 +15,7 @@
 
 #include "support/json_files.h"
 #include "support/media_probe.h"
+#include "support/spans_preset.h"
 #include "support/test_support.h"
 
 namespace shortpack {
@@ -40,17 +41,7 @@ class SpanRender : public ::testing::Test {
  protected:
   void SetUp() override {
     std::setlocale(LC_ALL, "C");
-    // B-frames, a VBV cap and keyframes every second, as the social presets have, at a small size.
-    write_text(
-        dir_ / "presets/spans-portrait.yaml",
-        "label: spans-portrait (tests)\nsize: {width_px: 540, height_px: 960}\n"
-        "frame_rate: {min_fps: 23, max_fps: 60, target_fps: 30}\nduration: {min_s: 1, max_s: 60}\n"
-        "video: {codec: h264, profile: high, level: \"4.0\", x264_preset: veryfast, crf: 23,\n"
-        "        maxrate_bps: 4000000, bufsize_bits: 8000000, closed_gop: true, keyint_s: 1, bframes: 3,\n"
-        "        pixel_format: yuv420p}\n"
-        "audio: {codec: aac, sample_rate_hz: 48000, channels: 2, bitrate_bps: 128000}\n"
-        "loudness: {integrated_lufs: -14, true_peak_dbtp: -1, tolerance_lu: 1}\n"
-        "safe_zone: {top_px: 50, bottom_px: 120, left_px: 12, right_px: 30}\n");
+    write_text(dir_ / "presets/spans-portrait.yaml", test::kSpansPortraitPreset);
     test::make_clip(dir_ / "src.mp4", 5.0, "testsrc2=s=1280x720:r=30");
     write_text(dir_ / "cue.srt", "1\n00:00:00,500 --> 00:00:03,000\nCall the hotline\n");
     std::string table = "id,hotline\n";
@@ -107,18 +98,7 @@ class SpanRender : public ::testing::Test {
     return out;
   }
   std::string ocr_card(const fs::path& video) {
-    const fs::path png = dir_ / (video.stem().string() + ".ocr.png");
-    const auto cut = test::run_command(
-        "ffmpeg -nostdin -hide_banner -loglevel error -y -ss 6.0 -i " + shell_quote(video.string()) +
-        " -frames:v 1 -vf \"scale=iw*2:ih*2,format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " +
-        shell_quote(png.string()));
-    EXPECT_EQ(cut.exit_code, 0) << cut.output;
-    std::string text =
-        test::run_command("tesseract " + shell_quote(png.string()) +
-                          " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
-            .output;
-    std::erase_if(text, [](char c) { return c < '0' || c > '9'; });
-    return text;
+    return test::ocr_digits(video, 6.0, 2, dir_ / (video.stem().string() + ".ocr.png"));
   }
   test::ScratchDir dir_{"spans-e2e"};
 };

@@ -58,19 +58,7 @@ class VariantRender : public ::testing::Test {
   // A picture (a PNG from `preview`) is read as it is, a video at 1.8 s.
   std::string ocr_card(const fs::path& video) {
     const bool still = video.extension() == ".png";
-    const fs::path png = dir_ / (video.stem().string() + ".ocr.png");
-    const auto cut = test::run_command(
-        "ffmpeg -nostdin -hide_banner -loglevel error -y " + std::string(still ? "" : "-ss 1.8 ") + "-i " +
-        shell_quote(video.string()) +
-        " -frames:v 1 -vf \"scale=iw*3:ih*3,format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " +
-        shell_quote(png.string()));
-    EXPECT_EQ(cut.exit_code, 0) << cut.output;
-    std::string text =
-        test::run_command("tesseract " + shell_quote(png.string()) +
-                          " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
-            .output;
-    std::erase_if(text, [](char c) { return c < '0' || c > '9'; });
-    return text;
+    return test::ocr_digits(video, still ? -1.0 : 1.8, 3, dir_ / (video.stem().string() + ".ocr.png"));
   }
   test::ScratchDir dir_{"variants-e2e"};
 };

@@ -1,6 +1,9 @@
 #include "support/test_support.h"
 
+#include <gtest/gtest.h>
+
 #include <sys/wait.h>
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +93,29 @@ void make_image(const fs::path& out, const std::string& lavfi_source) {
       run_command("ffmpeg -nostdin -hide_banner -loglevel error -y -f lavfi -i " + shell_quote(lavfi_source) +
                   " -frames:v 1 " + shell_quote(out.string()));
   if (r.exit_code != 0) throw std::runtime_error("ffmpeg could not make a test image: " + r.output);
+}
+
+int line_of(const std::string& text, const std::string& marker) {
+  const size_t pos = text.find(marker);
+  EXPECT_NE(pos, std::string::npos) << "marker not in the test YAML: " << marker;
+  if (pos == std::string::npos) return -1;
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
+}
+
+std::string ocr_digits(const fs::path& picture, double at_s, int scale, const fs::path& png) {
+  const std::string seek = at_s >= 0 ? "-ss " + std::to_string(at_s) + " " : "";
+  const std::string s = std::to_string(scale);
+  const auto cut =
+      run_command("ffmpeg -nostdin -hide_banner -loglevel error -y " + seek + "-i " +
+                  shell_quote(picture.string()) + " -frames:v 1 -vf \"scale=iw*" + s + ":ih*" + s +
+                  ",format=gray,lutyuv=y='if(gt(val,180),0,255)'\" " + shell_quote(png.string()));
+  EXPECT_EQ(cut.exit_code, 0) << cut.output;
+  std::string text = run_command("tesseract " + shell_quote(png.string()) +
+                                 " - -l eng --psm 6 -c tessedit_char_whitelist=0123456789 2>/dev/null")
+                         .output;
+  std::erase_if(text, [](char c) { return c < '0' || c > '9'; });
+  return text;
 }
 
 void write_text(const fs::path& path, const std::string& text) {

@@ -64,6 +64,16 @@ double time_factor();
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 
+// 1-based line of the first occurrence of `marker` in `text` (a test's own count, independent of
+// the loader's); -1, with a failed expectation, when it is not there.
+int line_of(const std::string& text, const std::string& marker);
+
+// The digits Tesseract ('eng', digits only) reads in one picture of `picture` (a video at `at_s`,
+// or a still when `at_s` < 0), scaled up `scale` times and thresholded to dark text on white;
+// `png` receives the picture read.
+std::string ocr_digits(const std::filesystem::path& picture, double at_s, int scale,
+                       const std::filesystem::path& png);
+
 }  // namespace shortpack::test
 
 // In a test body: skips with `why`, or fails with it when all_tests_required().

@@ -16,19 +16,10 @@ namespace shortpack {
 namespace {
 
 namespace fs = std::filesystem;
+using test::line_of;
 using test::ScratchDir;
 using test::write_text;
 using ::testing::HasSubstr;
-
-// 1-based line of the first occurrence of `marker` in `text` (the test's own count, independent
-// of the loader's).
-int line_of(const std::string& text, const std::string& marker) {
-  const size_t pos = text.find(marker);
-  EXPECT_NE(pos, std::string::npos) << "marker not in the test YAML: " << marker;
-  if (pos == std::string::npos) return -1;
-  return 1 +
-         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-}
 
 // A tiny preset file in the documented format (see pipeline/spec/preset.h).
 std::string tiny_preset(const std::string& label, int width, int height) {

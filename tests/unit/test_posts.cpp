@@ -16,16 +16,10 @@ namespace shortpack {
 namespace {
 
 namespace fs = std::filesystem;
+using test::line_of;
 using test::ScratchDir;
 using test::write_text;
 using ::testing::HasSubstr;
-
-int line_of(const std::string& text, const std::string& marker) {
-  const size_t pos = text.find(marker);
-  EXPECT_NE(pos, std::string::npos) << marker;
-  return 1 +
-         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(pos), '\n'));
-}
 
 class PostKeys : public ::testing::Test {
  protected:
