@@ -8,13 +8,17 @@
 // (read before any clean-up call can change it), so a full disk is kDiskFull.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace shortpack {
 
 // A fresh, unpredictable temporary name beside `final_path`: ".<name>.<pid>-<16 hex digits>.part".
 std::filesystem::path temp_path_for(const std::filesystem::path& final_path);
+// The pid in a temporary file name made by temp_path_for(), if it is one.
+std::optional<int64_t> temp_file_pid(const std::string& file_name);
 // Creates `temp` (a name from temp_path_for) for writing with O_CREAT | O_EXCL | O_NOFOLLOW |
 // O_CLOEXEC, mode 0644 before the umask, and returns its descriptor (the caller closes it).
 // Throws Error(kIo / kDiskFull) naming `final_path` when it cannot.

@@ -109,31 +109,6 @@ OutputLock OutputLock::wait_acquire(const fs::path& lock_file, const std::atomic
   }
 }
 
-std::optional<int64_t> temp_file_pid(const std::string& name) {
-  // .<final name>.<pid>-<tag>.part (tag: a counter, or random hex digits: base/atomic_file)
-  constexpr std::string_view kSuffix = ".part";
-  if (name.size() < 2 + kSuffix.size() || name[0] != '.' ||
-      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
-    return std::nullopt;
-  }
-  const std::string stem = name.substr(0, name.size() - kSuffix.size());
-  const size_t dot = stem.rfind('.');
-  if (dot == std::string::npos || dot == 0) return std::nullopt;
-  const std::string tail = stem.substr(dot + 1);  // <pid>-<counter>
-  const size_t dash = tail.find('-');
-  if (dash == std::string::npos || dash == 0 || dash + 1 == tail.size()) return std::nullopt;
-  int64_t pid = 0;
-  for (size_t i = 0; i < tail.size(); ++i) {
-    if (i == dash) continue;
-    const bool digit = tail[i] >= '0' && tail[i] <= '9';
-    if (!digit && (i < dash || tail[i] < 'a' || tail[i] > 'f')) return std::nullopt;
-    if (i < dash) {
-      if (pid > 100000000) return std::nullopt;
-      pid = pid * 10 + (tail[i] - '0');
-    }
-  }
-  return pid;
-}
 
 namespace {
 

@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 
+#include "pipeline/base/atomic_file.h"  // temp_file_pid, which names temporary files here
+
 namespace shortpack {
 
 std::filesystem::path state_dir(const std::filesystem::path& output_dir);
@@ -63,8 +65,5 @@ class OutputLock {
 // also be older than `min_age_s` (their writer might live on another machine). Returns how many
 // were removed.
 int remove_stale_temp_files(const std::filesystem::path& output_dir, double min_age_s = 600.0);
-
-// The pid in a temporary file name made by temp_path_for(), if it is one.
-std::optional<int64_t> temp_file_pid(const std::string& file_name);
 
 }  // namespace shortpack

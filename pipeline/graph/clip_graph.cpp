@@ -42,12 +42,14 @@ struct FrameMsg {
 
 struct SourceMsg {
   int64_t index = -1;
-  std::shared_ptr<const TimelineFrame> frame;
+  std::shared_ptr<const TimelineFrame> frame;  // null when unused
+  bool unused = false;  // no encoder of the pass encodes it (it was not decoded)
 };
 
 struct GeometryMsg {
   int64_t index = -1;
   std::shared_ptr<const GeometryFrame> frame;  // null when the geometry branch failed for this frame
+  bool unused = false;                         // as SourceMsg
 };
 
 struct EncoderState {
@@ -306,9 +308,19 @@ namespace {
 
 // Every branch of one graph run, flattened: one state per encoder of its batch (in spec order), per
 // geometry and per language that feeds one of them, and each geometry's languages.
+// The spans of a clip, by SpanUse::span: those made ready (ClipGraphSpec::ready_spans) and those
+// its passes encode, kept from pass to pass (a later pass joins spans an earlier one encoded).
+struct SpanStore {
+  std::vector<std::shared_ptr<const EncodedSpan>> ready;  // ClipGraphSpec::ready_spans
+  std::vector<std::shared_ptr<EncodedSpan>> encoded;      // by the passes so far
+  [[nodiscard]] const EncodedSpan* at(size_t k) const {
+    if (k < ready.size() && ready[k]) return ready[k].get();
+    return k < encoded.size() ? encoded[k].get() : nullptr;
+  }
+};
+
 struct Branches {
   std::vector<std::unique_ptr<EncoderState>> encoders;
-  std::vector<std::unique_ptr<EncodedSpan>> spans;  // ClipGraphSpec::span_count, by SpanUse::span
   std::vector<std::unique_ptr<GeometryState>> geometries;
   std::vector<std::unique_ptr<LanguageState>> languages;
   std::vector<std::vector<LanguageState*>> languages_of;
@@ -337,7 +349,6 @@ struct EncoderRange {
 
 Branches encoder_states_of(const ClipGraphSpec& spec, EncoderRange range) {
   Branches b;
-  for (size_t k = 0; k < spec.span_count; ++k) b.spans.push_back(std::make_unique<EncodedSpan>());
   size_t i = 0;
   for (const auto& g : spec.geometries) {
     for (const auto& l : g.languages) {
@@ -425,7 +436,8 @@ void open_encoders(Branches& b) {
 // every body releases when it ends (HandoffOnExit) and the waiting thread acquires.
 struct GraphShared {
   const ClipGraphSpec& spec;
-  std::vector<std::unique_ptr<EncodedSpan>>& spans;
+  SpanStore& spans;
+  std::vector<bool> wanted;  // per frame: an encoder of the pass encodes it
   size_t frames_in_flight;
   StallWatchdog watchdog;
   CompletionRing ring;
@@ -443,7 +455,10 @@ struct SourceBody {
     if (spec.cancel != nullptr && spec.cancel->load()) throw Error(ErrorKind::kCancelled, "cancelled");
     if (shared->watchdog.stalled()) throw Error(ErrorKind::kMedia, shared->watchdog.message());
     handoff_acquire(source);  // a serial body, but not always on the same thread
-    std::optional<TimelineFrame> frame = source->next();
+    const int64_t index = source->next_index();
+    const bool wanted = index < 0 || static_cast<size_t>(index) >= shared->wanted.size() ||
+                        shared->wanted[static_cast<size_t>(index)];
+    std::optional<TimelineFrame> frame = source->next(wanted);
     if (!frame) {
       control.stop();
       handoff_release(source);
@@ -451,7 +466,8 @@ struct SourceBody {
     }
     shared->watchdog.tick();
     if (spec.on_source_frame) spec.on_source_frame(frame->index);
-    SourceMsg msg{frame->index, std::make_shared<const TimelineFrame>(std::move(*frame))};
+    SourceMsg msg{frame->index, nullptr, !wanted};
+    if (wanted) msg.frame = std::make_shared<const TimelineFrame>(std::move(*frame));
     handoff_release(msg.frame.get());
     handoff_release(source);
     return msg;
@@ -465,6 +481,7 @@ struct GeometryBody {
   GeometryMsg operator()(const SourceMsg& message) const {
     const HandoffOnExit done(&shared->finished);
     const SourceMsg& msg = take_message(message);
+    if (msg.unused) return {msg.index, nullptr, true};
     if (!msg.frame || !gs->stage) return {msg.index, nullptr};
     handoff_acquire(msg.frame.get());
     try {
@@ -486,6 +503,7 @@ struct LanguageBody {
   FrameMsg operator()(const GeometryMsg& message) const {
     const HandoffOnExit done(&shared->finished);
     const GeometryMsg& msg = take_message(message);
+    if (msg.unused) return {msg.index, nullptr, true};
     if (!msg.frame || !ls->stage) return {msg.index, nullptr};
     handoff_acquire(msg.frame.get());
     handoff_acquire(ls);  // the burners: a serial body, not always on the same thread
@@ -566,7 +584,7 @@ struct EncoderBody {
                   es->spec->label + ": frame " + std::to_string(index) + " is in no span");
     const SpanUse& use = uses[es->next_span];
     if (!use.encodes) return;
-    EncodedSpan& span = *shared->spans.at(use.span);
+    EncodedSpan& span = *shared->spans.encoded.at(use.span);  // made by run_batch for the spans it encodes
     if (!es->encoder) {
       es->encoder = std::make_unique<VideoEncoder>(es->spec->video, es->spec->label);
       span.first_frame = use.first_frame;
@@ -692,8 +710,10 @@ void join_encoder(GraphShared& shared, EncoderState& e) {
   try {
     std::vector<const EncodedSpan*> spans;
     for (const SpanUse& use : e.spec->spans) {
-      handoff_acquire(shared.spans.at(use.span).get());
-      spans.push_back(shared.spans.at(use.span).get());
+      const EncodedSpan* span = shared.spans.at(use.span);
+      if (span == nullptr) throw Error(ErrorKind::kEncode, "span " + std::to_string(use.span) + " was not made");
+      handoff_acquire(span);
+      spans.push_back(span);
     }
     packets = join_spans(spans, shared.spec.frame_count);
     check_vbv(packets, VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
@@ -727,10 +747,29 @@ void finish_encoders(GraphShared& shared, Branches& b) {
   handoff_acquire(&shared.finished);
 }
 
+// The frames the encoders of a pass encode (whole, or in spans they encode); a span for each span
+// they encode is made in `spans`.
+std::vector<bool> frames_wanted(const ClipGraphSpec& spec, const Branches& b, SpanStore& spans) {
+  std::vector<bool> wanted(static_cast<size_t>(std::max<int64_t>(0, spec.frame_count)), false);
+  for (const auto& e : b.encoders) {
+    if (e->spec->spans.empty()) return std::vector<bool>(wanted.size(), true);
+    for (const SpanUse& u : e->spec->spans) {
+      if (!u.encodes) continue;
+      spans.encoded.at(u.span) = std::make_shared<EncodedSpan>();
+      const auto first = static_cast<size_t>(std::clamp<int64_t>(u.first_frame, 0, spec.frame_count));
+      const auto end = static_cast<size_t>(std::clamp<int64_t>(u.first_frame + u.frame_count, 0, spec.frame_count));
+      std::fill(wanted.begin() + static_cast<std::ptrdiff_t>(first), wanted.begin() + static_cast<std::ptrdiff_t>(end),
+                true);
+    }
+  }
+  return wanted;
+}
+
 // One graph run: the clip decoded once for the encoders in `range` (and the stages that feed them).
-std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange range) {
+std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange range, SpanStore& spans) {
   Branches b = encoder_states_of(spec, range);
   if (b.encoders.empty()) return {};
+  std::vector<bool> wanted = frames_wanted(spec, b, spans);
   std::unique_ptr<TimelineSource> source;
   try {
     source = std::make_unique<TimelineSource>(spec.segments, spec.frame_rate, spec.frame_count,
@@ -746,11 +785,21 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
 
   const int workers = oneapi::tbb::info::default_concurrency();
   const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
-  GraphShared shared{spec, b.spans, static_cast<size_t>(limit),
+  GraphShared shared{spec, spans, std::move(wanted), static_cast<size_t>(limit),
                      StallWatchdog(spec.stall_timeout_s, "rendering " + b.encoders.front()->spec->label),
                      CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
   run_graph(shared, *source, b);
   finish_encoders(shared, b);
+  if (spec.on_span_encoded) {
+    for (const auto& e : b.encoders) {
+      for (const SpanUse& u : e->spec->spans) {
+        const std::shared_ptr<EncodedSpan>& span = spans.encoded.at(u.span);
+        if (!u.encodes || !span) continue;
+        handoff_acquire(span.get());
+        if (span->complete) spec.on_span_encoded(u.span, span);
+      }
+    }
+  }
   return b.outcomes();
 }
 
@@ -789,14 +838,6 @@ std::vector<size_t> encoder_batches(const ClipGraphSpec& spec) {
   }
   const size_t n = bytes.size();
   if (n == 0) return {};
-  // Outputs joined from spans take spans other branches encode in the same pass: one pass.
-  for (const auto& g : spec.geometries) {
-    for (const auto& l : g.languages) {
-      for (const auto& e : l.encoders) {
-        if (!e.spans.empty()) return {n};
-      }
-    }
-  }
   // The fewest batches of near-equal counts (contiguous, so a geometry's encoders stay together
   // where they can) whose estimates each fit the budget; one encoder at a time at worst.
   for (size_t count = 1; count <= n; ++count) {
@@ -820,10 +861,11 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   size_t first = 0;
   const std::vector<size_t> batches = encoder_batches(spec);
   const size_t total = std::accumulate(batches.begin(), batches.end(), size_t{0});
+  SpanStore spans{spec.ready_spans, std::vector<std::shared_ptr<EncodedSpan>>(spec.span_count)};
   for (const size_t count : batches) {
     if (batches.size() > 1)
       spdlog::debug("encoders {}-{} of {}: a pass over the clip", first + 1, first + count, total);
-    std::vector<BranchOutcome> part = run_batch(spec, {first, first + count});
+    std::vector<BranchOutcome> part = run_batch(spec, {first, first + count}, spans);
     return_freed_memory();
     out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     first += count;

@@ -30,6 +30,7 @@
 #include "pipeline/graph/timeline_source.h"
 #include "pipeline/media/encoder.h"
 #include "pipeline/media/mp4_writer.h"
+#include "pipeline/media/span_join.h"
 
 namespace shortpack {
 
@@ -89,6 +90,11 @@ struct ClipGraphSpec {
   AVRational frame_rate{30, 1};
   std::vector<GeometryBranchSpec> geometries;
   size_t span_count = 0;                      // distinct spans the encoders' SpanUse name
+  // By SpanUse::span: a span already encoded (found in the span cache, render/span_cache.h), which
+  // no branch encodes; null or missing: encoded in this run by the branch whose SpanUse `encodes`.
+  std::vector<std::shared_ptr<const EncodedSpan>> ready_spans;
+  // Called on the caller's thread after each pass with each span encoded in it (complete).
+  std::function<void(size_t span, std::shared_ptr<const EncodedSpan>)> on_span_encoded;
   int max_frames_in_flight = 0;               // 0: a few per worker thread
   int decode_threads = 0;                     // 0: automatic
   const std::atomic<bool>* cancel = nullptr;  // set: stop at the next frame, every output fails
@@ -202,15 +208,18 @@ int64_t estimated_x264_bytes(const VideoEncodeSettings& video);
 
 // How many encoders each pass of run_clip_graph opens, in encoder order (below): the fewest
 // batches of near-equal counts whose encoders' estimated memory fits encoder_memory_bytes (one
-// encoder alone when even that does not fit). Empty when the spec has no encoder. One batch of
-// all when an output is joined from spans (they are encoded by other branches of the same pass).
+// encoder alone when even that does not fit). Empty when the spec has no encoder. Outputs joined
+// from spans may be in any batch: a span is encoded by its first user, which is in the same batch
+// or an earlier one, and kept until the clip's last pass.
 std::vector<size_t> encoder_batches(const ClipGraphSpec& spec);
 
 // Gives the memory freed by the process back to the system (glibc's malloc_trim; elsewhere
 // nothing). Called after each pass of run_clip_graph and after each clip's files are checked.
 void return_freed_memory();
 
-// Runs the graph to the end, batch by batch (encoder_batches). Outcomes are in encoder order:
+// Runs the graph to the end, batch by batch (encoder_batches); a pass decodes only the frames its
+// encoders encode (a stretch every encoder of the batch takes from spans made elsewhere is
+// skipped, its decoders seeking past it). Outcomes are in encoder order:
 // geometry by geometry, language by language, encoder by encoder. Writers finish (rename into
 // place) only for ok outcomes. A batch's encoders make the same bytes as in one pass.
 std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec);

@@ -66,6 +66,7 @@ TimelineSource::TimelineSource(std::vector<SegmentSource> segments, AVRational f
       decode_threads_(decode_threads),
       next_index_(first_index) {
   open_.resize(segments_.size());
+  open_next_.assign(segments_.size(), 0);
   still_.resize(segments_.size());
   limits_.resize(segments_.size());
   read_scales_.assign(segments_.size(), {1.0, 1.0});
@@ -106,7 +107,16 @@ TimelineSource::~TimelineSource() = default;
 SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
   if (still_[static_cast<size_t>(segment)]) return still_[static_cast<size_t>(segment)];
   auto& source = open_[static_cast<size_t>(segment)];
+  int64_t& source_next = open_next_[static_cast<size_t>(segment)];
   const SegmentSource& s = segments_[static_cast<size_t>(segment)];
+  // Frames were skipped (not wanted): a short gap is decoded through, a longer one seeks.
+  const auto read_through = static_cast<int64_t>(std::ceil(av_q2d(frame_rate_) / 2.0));
+  if (source && (local_index < source_next || local_index - source_next > read_through)) source.reset();
+  if (source) {
+    for (; source_next < local_index; ++source_next) {
+      if (!source->next()) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+    }
+  }
   if (!source) {
     // Opened when first needed; a preview may start inside the segment.
     const double fps = av_q2d(frame_rate_);
@@ -115,16 +125,23 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
         s.path, s.in_s + offset_s, static_cast<double>(s.frame_count - local_index) / fps, frame_rate_,
         decode_threads_, limits_[static_cast<size_t>(segment)]);
   }
+  source_next = local_index + 1;
   SharedFrame f = source->next();
   if (!f) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
   if (local_index + 1 >= s.frame_count) source.reset();  // its last frame: close the decoder
   return f;
 }
 
-std::optional<TimelineFrame> TimelineSource::next() {
+std::optional<TimelineFrame> TimelineSource::next(bool wanted) {
   if (next_index_ >= total_frames_) return std::nullopt;
   TimelineFrame out;
   out.index = next_index_++;
+  if (!wanted) {
+    for (size_t i = 0; i < segments_.size(); ++i) {  // segments that ended close their decoders
+      if (open_[i] && out.index + 1 >= segments_[i].first_frame + segments_[i].frame_count) open_[i].reset();
+    }
+    return out;
+  }
   // The segments on screen at this frame: at most two (one entering during its transition).
   int first = -1;
   int second = -1;

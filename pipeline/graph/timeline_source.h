@@ -70,8 +70,11 @@ class TimelineSource {
   [[nodiscard]] std::array<double, 2> read_scale(size_t segment) const { return read_scales_.at(segment); }
   [[nodiscard]] const std::vector<SegmentSource>& segments() const { return segments_; }
   [[nodiscard]] int64_t total_frames() const { return total_frames_; }
-  // The next frame, or an empty optional at the end.
-  std::optional<TimelineFrame> next();
+  // The next frame, or an empty optional at the end. Not `wanted`: only its index (no picture is
+  // decoded); a media segment's decoder then reads on to the next wanted frame, or seeks to it
+  // when that is far ahead, with the same pictures as reading every frame.
+  std::optional<TimelineFrame> next(bool wanted = true);
+  [[nodiscard]] int64_t next_index() const { return next_index_; }
 
  private:
   SharedFrame picture(int segment, int64_t local_index);
@@ -85,6 +88,7 @@ class TimelineSource {
   std::vector<ReadLimit> limits_;
   std::vector<std::array<double, 2>> read_scales_;
   std::vector<std::unique_ptr<VideoSource>> open_;  // per segment, only while it is on screen
+  std::vector<int64_t> open_next_;                  // per segment: the frame its decoder gives next
   std::vector<SharedFrame> still_;                  // per segment: colour and image pictures
 };
 

@@ -63,6 +63,10 @@ const std::vector<Field>& fields() {
        "milliseconds (CPU) the captions of one frame may take to draw; over it that output fails (0: no "
        "limit)",
        nullptr, [](Limits& l) -> int64_t& { return l.caption_frame_ms; }},
+      {"span_cache", Unit::kBytes,
+       "size of the span cache in the output folder's .shortpack/spans/ (encoded spans kept for the next "
+       "run; the least recently used go first; 0: no cache)",
+       nullptr, [](Limits& l) -> int64_t& { return l.span_cache; }},
   };
   return all;
 }

@@ -20,6 +20,8 @@
 //                                      encoding makes no progress for this long fails (exit 3)
 //   caption_frame_ms                   the render graph's language branches: captions of one frame
 //                                      that take longer to draw fail that output (exit 3)
+//   span_cache                         the span cache's size: the least recently used spans are
+//                                      removed after a run (0: no cache)
 #pragma once
 
 #include <cstdint>
@@ -56,6 +58,9 @@ struct Limits {
   int64_t encoder_memory = 512LL << 20;
   double stall_s = 120.0;           // no decoding/encoding progress for this long fails the clip; 0: off
   int64_t caption_frame_ms = 2000;  // CPU time to draw one frame's captions; over it the output fails; 0: off
+  // The span cache (render/span_cache.h): encoded spans kept in the output folder's
+  // .shortpack/spans/ for the next run, at most this many bytes. 0: no cache.
+  int64_t span_cache = 4LL << 30;  // 4 GiB
 };
 
 // One limit as the CLI and README name it.

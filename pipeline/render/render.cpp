@@ -33,6 +33,7 @@
 #include "pipeline/render/output_safety.h"
 #include "pipeline/render/shape.h"
 #include "pipeline/render/sharing.h"
+#include "pipeline/render/span_cache.h"
 #include "pipeline/render/spans.h"
 #include "pipeline/render/test_damage.h"
 #include "pipeline/render/timeline.h"
@@ -337,7 +338,9 @@ struct ClipJob {
   bool proxy = false;
   bool failed = false;
   int64_t frames_encoded = 0;  // x264's frames with the span plan (render/spans.h)
-  int64_t frames_reused = 0;   // frames of outputs taken from spans other outputs encode
+  int64_t frames_reused = 0;   // frames of outputs taken from spans other outputs encode, or the cache
+  int64_t frames_cached = 0;   // of those, frames taken from the span cache (render/span_cache.h)
+  std::vector<SpanKey> span_keys;  // the plan's distinct spans, by SpanUse::span
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
   [[nodiscard]] const Preset& final_preset(const std::string& platform) const {
     return final_presets.at(platform);
@@ -711,9 +714,12 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   GraphShaper shaper(*job, campaign, inputs);
   for (OutputRecord* r : job->active) shaper.add(r);
   shaper.finish();
-  const SpanPlan spans = apply_span_plan(job->spec, options.span_reuse);
+  // With a span cache, every output is cut so that its spans are found again (render/spans.h).
+  const SpanCuts cuts = options.limits.span_cache > 0 ? SpanCuts::kCacheable : SpanCuts::kWhereOutputsDiffer;
+  SpanPlan spans = apply_span_plan(job->spec, options.span_reuse, cuts);
   job->frames_encoded = spans.frames_encoded;
   job->frames_reused = spans.frames_reused;
+  job->span_keys = std::move(spans.spans);
   share_cores(*job, campaign, options);
   return job;
 }
@@ -960,9 +966,55 @@ void rerender_whole(ClipJob& job, std::vector<BranchOutcome>& outcomes) {
   for (size_t i = 0; i < whole.size() && i < places.size(); ++i) outcomes[places[i]] = whole[i];
 }
 
+// What the span cache of a run needs: the cache, and the digests of the files spans depend on.
+struct SpanCacheUse {
+  SpanCache* cache = nullptr;  // null: no cache
+  DigestCache* files = nullptr;
+};
+
+// The clip's spans found in the span cache are taken from it (no branch encodes them; the cores
+// are shared again among the encoders left); the figures are counted again. Returns the spans'
+// fingerprints (empty without a cache).
+std::vector<std::string> take_cached_spans(ClipJob& job, const Campaign& campaign, const RenderOptions& options,
+                                           const SpanCacheUse& use) {
+  if (use.cache == nullptr || job.span_keys.empty()) return {};
+  std::vector<std::string> fingerprints = use_cached_spans(job.spec, job.span_keys, *use.cache, *use.files);
+  for (const std::string& w : use.cache->take_warnings()) {
+    for (OutputRecord* r : job.active) r->warnings.push_back(w);
+  }
+  job.frames_encoded = job.frames_reused = job.frames_cached = 0;
+  for (const EncoderBranch& b : job.branches) {
+    int64_t own = b.encoder->spans.empty() ? job.spec.frame_count : 0;
+    for (const SpanUse& u : b.encoder->spans) {
+      own += u.encodes ? u.frame_count : 0;
+      job.frames_cached += job.spec.ready_spans.at(u.span) ? u.frame_count : 0;
+    }
+    job.frames_encoded += own;
+    job.frames_reused += job.spec.frame_count - own;
+  }
+  share_cores(job, campaign, options);
+  return fingerprints;
+}
+
+// The spans encoded for the clip go into the span cache when an output made of them passed its
+// check (a span no good output shows is not kept).
+void keep_encoded_spans(const ClipJob& job, const std::map<size_t, std::shared_ptr<const EncodedSpan>>& encoded,
+                        const std::vector<std::string>& fingerprints, SpanCache& cache) {
+  for (const auto& [k, span] : encoded) {
+    if (k >= fingerprints.size() || fingerprints[k].empty()) continue;
+    const bool shown = std::any_of(job.branches.begin(), job.branches.end(), [k = k](const EncoderBranch& b) {
+      return !b.records.empty() && b.records.front()->status == OutputStatus::kOk &&
+             std::any_of(b.encoder->spans.begin(), b.encoder->spans.end(),
+                         [k](const SpanUse& u) { return u.span == k; });
+    });
+    if (shown) cache.store(fingerprints[k], *span);
+  }
+}
+
 // Sound, pictures, files: the encoding part of a prepared clip. The sound is made beside the
 // pictures (SoundInBackground).
-void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets) {
+void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets, const RenderOptions& options,
+              const SpanCacheUse& span_cache) {
   if (job.failed || job.active.empty()) return;
   try {
     attach_crop_paths(job.spec);
@@ -971,10 +1023,17 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     job.fail_all(e.kind(), e.what());
     return;
   }
+  const std::vector<std::string> fingerprints = take_cached_spans(job, campaign, options, span_cache);
+  std::map<size_t, std::shared_ptr<const EncodedSpan>> encoded;
+  job.spec.on_span_encoded = [&encoded](size_t k, std::shared_ptr<const EncodedSpan> span) {
+    encoded[k] = std::move(span);
+  };
   const double fps = av_q2d(job.timeline.frame_rate);
-  spdlog::info("clip '{}': {} outputs, {} encodes; {:.1f} s of pictures encoded, {:.1f} s reused from spans",
-               job.clip->id, job.active.size(), job.branches.size(),
-               static_cast<double>(job.frames_encoded) / fps, static_cast<double>(job.frames_reused) / fps);
+  spdlog::info(
+      "clip '{}': {} outputs, {} encodes; {:.1f} s of pictures encoded, {:.1f} s reused from spans ({:.1f} s "
+      "from the span cache)",
+      job.clip->id, job.active.size(), job.branches.size(), static_cast<double>(job.frames_encoded) / fps,
+      static_cast<double>(job.frames_reused) / fps, static_cast<double>(job.frames_cached) / fps);
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<BranchOutcome> outcomes;
   {
@@ -984,6 +1043,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   rerender_whole(job, outcomes);  // the sound is made: the outputs joined badly are encoded again
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_outputs(job, outcomes, seconds, campaign, presets);
+  if (span_cache.cache != nullptr) keep_encoded_spans(job, encoded, fingerprints, *span_cache.cache);
   return_freed_memory();  // the checks' decoders: the next clip starts where this one did
 }
 
@@ -1053,6 +1113,14 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
   check_output_tree(plan);
   ensure_output_folder(plan.output_dir, plan.output_dir);
   auto cancelled = [&] { return options.cancel != nullptr && options.cancel->load(); };
+  // The span cache of the output folder (render/span_cache.h): with spans and a size limit.
+  std::optional<SpanCache> cache;
+  DigestCache own_digests;
+  SpanCacheUse span_cache;
+  if (options.span_reuse && options.limits.span_cache > 0) {
+    cache.emplace(plan.output_dir / ".shortpack" / "spans", options.limits.span_cache);
+    span_cache = {&*cache, plan.digests ? plan.digests.get() : &own_digests};
+  }
   for (auto& job : jobs) {
     const std::vector<OutputRecord*> all_records = job->records;
     if (options.on_clip_start && !cancelled()) {
@@ -1082,7 +1150,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
     } else {
       ensure_output_folder(plan.output_dir, plan.output_dir / job->clip->id);
       try {
-        run_clip(*job, campaign, presets);
+        run_clip(*job, campaign, presets, options, span_cache);
       } catch (const Error& e) {
         if (is_file_system_error(e.kind())) throw;
         job->fail_all(e.kind(), e.what());  // one clip failing never stops the others
@@ -1095,6 +1163,7 @@ RenderReport render_units(const Campaign& campaign, const PresetCatalog& presets
       for (OutputRecord* r : all_records) on_done(*r);
     }
   }
+  if (cache) cache->trim();
   return report;
 }
 

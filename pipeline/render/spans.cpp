@@ -199,6 +199,52 @@ void plan_group(const std::vector<const SpanBranch*>& group, const std::vector<s
   }
 }
 
+// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces and at every
+// multiple of the grid, keeping an edge only when it is at least `min_frames` after the last one
+// kept and before the end. Depends on nothing but the branch's own pieces.
+std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_frames, int64_t grid) {
+  std::vector<int64_t> edges;
+  for (const SpanPiece& p : b.pieces) {
+    edges.push_back(p.first_frame);
+    edges.push_back(p.end_frame);
+  }
+  for (int64_t g = grid; g > 0 && g < frame_count; g += grid) edges.push_back(g);
+  std::sort(edges.begin(), edges.end());
+  std::vector<Cut> cuts;
+  int64_t start = 0;
+  for (const int64_t e : edges) {
+    if (e - start < min_frames || frame_count - e < min_frames) continue;
+    cuts.push_back({start, e, {}});
+    start = e;
+  }
+  cuts.push_back({start, frame_count, {}});
+  return cuts;
+}
+
+// SpanCuts::kCacheable: every branch cut by itself; equal spans shared. A branch of one span is
+// encoded whole.
+void plan_cacheable(const std::vector<SpanBranch>& branches, int64_t frame_count, AVRational rate,
+                    SpanPlan& plan) {
+  std::unordered_map<SpanKey, size_t> ids;
+  for (size_t i = 0; i < branches.size(); ++i) {
+    const SpanBranch& b = branches[i];
+    const int64_t gop = std::max(1, b.video.gop_frames);
+    const auto grid_gops = std::max<int64_t>(
+        1, std::llround(kCacheGridSeconds * av_q2d(rate) / static_cast<double>(gop)));
+    const std::vector<Cut> cuts = own_cuts(b, frame_count, gop, grid_gops * gop);
+    if (cuts.size() < 2) {
+      plan.frames_encoded += frame_count;
+      continue;
+    }
+    for (const Cut& c : cuts) {
+      auto [it, fresh] = ids.emplace(key_of(b, c), plan.spans.size());
+      if (fresh) plan.spans.push_back(it->first);
+      plan.uses[i].push_back({c.first, c.end - c.first, it->second, fresh});
+      (fresh ? plan.frames_encoded : plan.frames_reused) += c.end - c.first;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& l, const std::vector<SegmentSource>& segments,
@@ -218,9 +264,14 @@ std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& l, const std::vector<
   return out;
 }
 
-SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count) {
+SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count, SpanCuts cuts,
+                    AVRational frame_rate) {
   SpanPlan plan;
   plan.uses.resize(branches.size());
+  if (cuts == SpanCuts::kCacheable) {
+    plan_cacheable(branches, frame_count, frame_rate, plan);
+    return plan;
+  }
   std::unordered_map<SpanKey, size_t> ids;
   std::vector<bool> planned(branches.size(), false);
   for (size_t i = 0; i < branches.size(); ++i) {
@@ -240,7 +291,7 @@ SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count
   return plan;
 }
 
-SpanPlan apply_span_plan(ClipGraphSpec& spec, bool enabled) {
+SpanPlan apply_span_plan(ClipGraphSpec& spec, bool enabled, SpanCuts cuts) {
   std::vector<SpanBranch> branches;
   std::vector<EncoderBranchSpec*> encoders;
   for (size_t gi = 0; gi < spec.geometries.size(); ++gi) {
@@ -260,7 +311,7 @@ SpanPlan apply_span_plan(ClipGraphSpec& spec, bool enabled) {
     spec.span_count = 0;
     return whole;
   }
-  SpanPlan plan = plan_spans(branches, spec.frame_count);
+  SpanPlan plan = plan_spans(branches, spec.frame_count, cuts, spec.frame_rate);
   for (size_t i = 0; i < encoders.size(); ++i) encoders[i]->spans = plan.uses[i];
   spec.span_count = plan.spans.size();
   return plan;

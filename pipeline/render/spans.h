@@ -54,6 +54,17 @@ struct SpanBranch {
 // How one output's stream is made of spans (in time order, covering every frame).
 using SpanUses = std::vector<SpanUse>;
 
+// Where a clip's timeline is cut.
+//   kWhereOutputsDiffer: each group of branches (one geometry and video settings) is cut where
+//     its branches' pictures differ; a branch that shares nothing is encoded whole.
+//   kCacheable: each branch is cut by itself, at the edges of what it draws (a caption cue, a
+//     card) and at least every kCacheGridSeconds, so that its cuts depend on nothing but its own
+//     pieces and timings: the same branch cuts the same way in any run, alone or among others,
+//     and a span stored in the span cache (render/span_cache.h) is found again when only another
+//     stretch of the clip changed. Branches with equal spans still share them.
+enum class SpanCuts { kWhereOutputsDiffer, kCacheable };
+inline constexpr double kCacheGridSeconds = 8.0;
+
 struct SpanPlan {
   std::vector<SpanKey> spans;  // distinct spans, indexed by SpanUse::span
   std::vector<SpanUses> uses;  // per branch; empty: the branch is encoded whole
@@ -73,11 +84,12 @@ std::vector<SpanPiece> pieces_of(const LanguageBranchSpec& language,
 // pictures differ, keeps spans at least `min_span_frames(video)` long (a shorter span takes frames
 // from a neighbour, or merges into it), and gives each distinct span to the first branch that
 // uses it to encode. A branch that would share no span with another is encoded whole.
-SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count);
+SpanPlan plan_spans(const std::vector<SpanBranch>& branches, int64_t frame_count,
+                    SpanCuts cuts = SpanCuts::kWhereOutputsDiffer, AVRational frame_rate = {30, 1});
 
 // Fills each encoder's `spans` in a clip's graph spec from plan_spans over its branches (nothing
 // when `enabled` is false). Returns the plan (its figures).
-SpanPlan apply_span_plan(ClipGraphSpec& spec, bool enabled);
+SpanPlan apply_span_plan(ClipGraphSpec& spec, bool enabled, SpanCuts cuts = SpanCuts::kWhereOutputsDiffer);
 
 }  // namespace shortpack
 
