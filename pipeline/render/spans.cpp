@@ -222,25 +222,32 @@ std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_
 }
 
 // SpanCuts::kCacheable: every branch cut by itself; equal spans shared. A branch of one span is
-// encoded whole.
+// encoded whole unless another branch shows the same pictures (one span of the whole clip, shared).
 void plan_cacheable(const std::vector<SpanBranch>& branches, int64_t frame_count, AVRational rate,
                     SpanPlan& plan) {
-  std::unordered_map<SpanKey, size_t> ids;
+  std::vector<std::vector<SpanKey>> keys(branches.size());
+  std::unordered_map<SpanKey, int> users;
   for (size_t i = 0; i < branches.size(); ++i) {
     const SpanBranch& b = branches[i];
     const int64_t gop = std::max(1, b.video.gop_frames);
     const auto grid_gops = std::max<int64_t>(
         1, std::llround(kCacheGridSeconds * av_q2d(rate) / static_cast<double>(gop)));
-    const std::vector<Cut> cuts = own_cuts(b, frame_count, gop, grid_gops * gop);
-    if (cuts.size() < 2) {
+    for (const Cut& c : own_cuts(b, frame_count, gop, grid_gops * gop)) keys[i].push_back(key_of(b, c));
+    if (keys[i].size() == 1) ++users[keys[i].front()];
+  }
+  std::unordered_map<SpanKey, size_t> ids;
+  for (size_t i = 0; i < branches.size(); ++i) {
+    if (keys[i].size() == 1 && users[keys[i].front()] < 2) {
       plan.frames_encoded += frame_count;
       continue;
     }
-    for (const Cut& c : cuts) {
-      auto [it, fresh] = ids.emplace(key_of(b, c), plan.spans.size());
+    for (SpanKey& k : keys[i]) {
+      const int64_t first = k.first_frame;
+      const int64_t count = k.frame_count;
+      auto [it, fresh] = ids.emplace(std::move(k), plan.spans.size());
       if (fresh) plan.spans.push_back(it->first);
-      plan.uses[i].push_back({c.first, c.end - c.first, it->second, fresh});
-      (fresh ? plan.frames_encoded : plan.frames_reused) += c.end - c.first;
+      plan.uses[i].push_back({first, count, it->second, fresh});
+      (fresh ? plan.frames_encoded : plan.frames_reused) += count;
     }
   }
 }

@@ -11,6 +11,7 @@
 #include "filters/core/error.h"
 #include "pipeline/media/span_join.h"
 #include "pipeline/render/spans.h"
+#include "support/fake_span.h"
 
 namespace shortpack {
 namespace {
@@ -197,37 +198,9 @@ TEST_F(Spans, EveryFieldOfTheKeyChangesItsHash) {
                 "a field added to SpanKey: add it to its hash and to this test");
 }
 
-// Packets of one span: frames [first, first + n) in x264's B-frame order (I P B B P B B ...).
-EncodedSpan fake_span(int64_t first, int64_t n, uint8_t extradata_byte = 1) {
-  EncodedSpan s;
-  s.first_frame = first;
-  s.frame_count = n;
-  s.parameters.reset(avcodec_parameters_alloc());
-  s.parameters->codec_id = AV_CODEC_ID_H264;
-  s.parameters->extradata = static_cast<uint8_t*>(av_mallocz(4 + AV_INPUT_BUFFER_PADDING_SIZE));
-  s.parameters->extradata_size = 4;
-  s.parameters->extradata[0] = extradata_byte;
-  s.reorder_delay_frames = 2;
-  std::vector<int64_t> order{first};
-  for (int64_t p = first + 3; p < first + n; p += 3) {
-    order.insert(order.end(), {p, p - 2, p - 1});
-  }
-  const int64_t rest = order.size() > 1 ? order[order.size() - 3] + 1 : first + 1;
-  for (int64_t p = rest; p < first + n; ++p) order.push_back(p);
-  for (int64_t pts : order) {
-    s.packets.push_back(make_packet());
-    EXPECT_EQ(av_new_packet(s.packets.back().get(), 1000), 0);
-    s.packets.back()->pts = pts;
-    s.packets.back()->dts = pts;  // the join recomputes it
-    if (pts == first) s.packets.back()->flags |= AV_PKT_FLAG_KEY;
-  }
-  s.complete = true;
-  return s;
-}
-
 TEST_F(Spans, AJoinedStreamHasRisingDecodingTimesBeforeEachPictureAndEveryFrameOnce) {
-  const EncodedSpan a = fake_span(0, 61);
-  const EncodedSpan b = fake_span(61, 50);
+  const EncodedSpan a = test::fake_span(0, 61);
+  const EncodedSpan b = test::fake_span(61, 50);
   const std::vector<PacketPtr> joined = join_spans({&a, &b}, 111);
   ASSERT_EQ(joined.size(), 111u);
   std::vector<bool> seen(111, false);
@@ -242,22 +215,22 @@ TEST_F(Spans, AJoinedStreamHasRisingDecodingTimesBeforeEachPictureAndEveryFrameO
 }
 
 TEST_F(Spans, SpansThatCannotMakeOneStreamAreRefused) {
-  const EncodedSpan a = fake_span(0, 60);
-  const EncodedSpan gap = fake_span(61, 50);
-  const EncodedSpan other_sps = fake_span(60, 50, 2);
-  EncodedSpan incomplete = fake_span(60, 50);
+  const EncodedSpan a = test::fake_span(0, 60);
+  const EncodedSpan gap = test::fake_span(61, 50);
+  const EncodedSpan other_sps = test::fake_span(60, 50, 2);
+  EncodedSpan incomplete = test::fake_span(60, 50);
   incomplete.complete = false;
   EXPECT_THROW((void)join_spans({&a, &gap}, 111), Error);
   EXPECT_THROW((void)join_spans({&a, &other_sps}, 110), Error);
   EXPECT_THROW((void)join_spans({&a, &incomplete}, 110), Error);
   EXPECT_THROW((void)join_spans({&a, nullptr}, 110), Error);
-  const EncodedSpan b = fake_span(60, 50);
+  const EncodedSpan b = test::fake_span(60, 50);
   EXPECT_THROW((void)join_spans({&a, &b}, 120), Error);  // frames missing at the end
   EXPECT_NO_THROW((void)join_spans({&a, &b}, 110));
 }
 
 TEST_F(Spans, TheVbvCheckFindsTheFirstPictureThatWouldEmptyTheBuffer) {
-  const EncodedSpan a = fake_span(0, 60);
+  const EncodedSpan a = test::fake_span(0, 60);
   std::vector<PacketPtr> packets = join_spans({&a}, 60);
   // 1000-byte pictures at 30 fps are 240 kbit/s.
   EXPECT_NO_THROW(check_vbv(packets, VbvModel{300000, 600000, 0.9, kFps}));
