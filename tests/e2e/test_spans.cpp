@@ -174,6 +174,31 @@ TEST_F(SpanRender, NoSpanReuseEncodesEveryOutputWhole) {
   }
 }
 
+// Spans are kept from pass to pass: with one encoder a pass (--limit encoder_memory=1), the rows
+// take the shared span the first pass encoded, and the files are those of one pass, byte for byte.
+TEST_F(SpanRender, OnePassOrOneEncoderAPassMakeTheSameBytes) {
+  const auto debug_render = [&](const std::string& out, const std::string& extra) {
+    return test::run_shortpack("--log-level debug render " + shell_quote((dir_ / "c.yaml").string()) +
+                               " --presets " + shell_quote((dir_ / "presets").string()) + " --out " +
+                               shell_quote((dir_ / out).string()) + " --progress none --threads 1 " + extra);
+  };
+  const auto one = debug_render("one", "");
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto apart = debug_render("apart", "--limit encoder_memory=1");
+  ASSERT_EQ(apart.exit_code, 0) << apart.output;
+  EXPECT_EQ(one.output.find("a pass over the clip"), std::string::npos) << one.output;
+  EXPECT_NE(apart.output.find("encoders 4-4 of 4: a pass over the clip"), std::string::npos) << apart.output;
+  for (const auto& [id, hotline] : kHotlines) {
+    EXPECT_EQ(test::sha256sum(output("one", id)), test::sha256sum(output("apart", id))) << id;
+    EXPECT_EQ(framemd5(output("apart", id)).size(), static_cast<size_t>(kFrames)) << id;
+  }
+  // Only the first row encoded the shared span, in the first pass.
+  const nlohmann::json report = test::read_json(dir_ / "apart/s/report.json");
+  double reused_s = 0.0;
+  for (const auto& o : report.at("outputs")) reused_s += o.at("video_reused_s").get<double>();
+  EXPECT_NEAR(reused_s, 3 * kSharedFrames / 30.0, 1e-9);
+}
+
 // The branch that encodes the shared span fails (a test fault thrown in its encoder): its own
 // output fails alone; the other rows cannot join a span that was never made, so each is encoded
 // whole again and says so in a warning.
