@@ -199,23 +199,32 @@ void plan_group(const std::vector<const SpanBranch*>& group, const std::vector<s
   }
 }
 
-// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces and at every
-// multiple of the grid, keeping an edge only when it is at least `min_frames` after the last one
-// kept and before the end. Depends on nothing but the branch's own pieces.
+// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, keeping an edge
+// only when it is at least `min_frames` after the last one kept and before the end; a stretch
+// longer than `grid` without one is cut at multiples of `grid` (frames counted from the clip's
+// start). Depends on nothing but the branch's own pieces.
 std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_frames, int64_t grid) {
   std::vector<int64_t> edges;
   for (const SpanPiece& p : b.pieces) {
     edges.push_back(p.first_frame);
     edges.push_back(p.end_frame);
   }
-  for (int64_t g = grid; g > 0 && g < frame_count; g += grid) edges.push_back(g);
+  edges.push_back(frame_count);
   std::sort(edges.begin(), edges.end());
   std::vector<Cut> cuts;
   int64_t start = 0;
+  const auto cut_at = [&](int64_t at) {
+    if (at - start < min_frames || frame_count - at < min_frames) return false;
+    cuts.push_back({start, at, {}});
+    start = at;
+    return true;
+  };
   for (const int64_t e : edges) {
-    if (e - start < min_frames || frame_count - e < min_frames) continue;
-    cuts.push_back({start, e, {}});
-    start = e;
+    while (e - start > grid) {
+      const int64_t g = (start + min_frames + grid - 1) / grid * grid;  // the next multiple far enough on
+      if (g >= e || !cut_at(g)) break;
+    }
+    cut_at(e);
   }
   cuts.push_back({start, frame_count, {}});
   return cuts;

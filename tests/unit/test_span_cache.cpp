@@ -280,6 +280,15 @@ TEST_F(SpanCacheTest, CacheableCutsAreTheBranchsOwnAndACueChangesOnlyItsSpans) {
     EXPECT_EQ(among.uses[2][i].encodes, !same);
   }
   EXPECT_EQ(shared, 2);
+  // A long stretch without pieces is cut every 8 s (240 frames) from the clip's start.
+  const SpanPlan plain = plan_spans({SpanBranch{0, v, {}}, SpanBranch{0, v, {cue(500, 560, "late")}}}, 600,
+                                    SpanCuts::kCacheable, {30, 1});
+  std::vector<int64_t> plain_starts;
+  for (const SpanUse& u : plain.uses[0]) plain_starts.push_back(u.first_frame);
+  EXPECT_EQ(plain_starts, (std::vector<int64_t>{0, 240, 480}));
+  std::vector<int64_t> late_starts;
+  for (const SpanUse& u : plain.uses[1]) late_starts.push_back(u.first_frame);
+  EXPECT_EQ(late_starts, (std::vector<int64_t>{0, 240, 480}));  // 500 and 560: too close to 480, to the end
   // Too short to cut: encoded whole, unless another branch shows the very same pictures.
   const SpanBranch brief{0, v, {cue(10, 20, "brief")}};
   EXPECT_TRUE(plan_spans({brief}, 100, SpanCuts::kCacheable, {30, 1}).uses[0].empty());
