@@ -109,7 +109,6 @@ OutputLock OutputLock::wait_acquire(const fs::path& lock_file, const std::atomic
   }
 }
 
-
 namespace {
 
 bool pid_alive(int64_t pid) {

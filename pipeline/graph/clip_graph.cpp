@@ -43,7 +43,7 @@ struct FrameMsg {
 struct SourceMsg {
   int64_t index = -1;
   std::shared_ptr<const TimelineFrame> frame;  // null when unused
-  bool unused = false;  // no encoder of the pass encodes it (it was not decoded)
+  bool unused = false;                         // no encoder of the pass encodes it (it was not decoded)
 };
 
 struct GeometryMsg {
@@ -711,7 +711,8 @@ void join_encoder(GraphShared& shared, EncoderState& e) {
     std::vector<const EncodedSpan*> spans;
     for (const SpanUse& use : e.spec->spans) {
       const EncodedSpan* span = shared.spans.at(use.span);
-      if (span == nullptr) throw Error(ErrorKind::kEncode, "span " + std::to_string(use.span) + " was not made");
+      if (span == nullptr)
+        throw Error(ErrorKind::kEncode, "span " + std::to_string(use.span) + " was not made");
       handoff_acquire(span);
       spans.push_back(span);
     }
@@ -757,9 +758,10 @@ std::vector<bool> frames_wanted(const ClipGraphSpec& spec, const Branches& b, Sp
       if (!u.encodes) continue;
       spans.encoded.at(u.span) = std::make_shared<EncodedSpan>();
       const auto first = static_cast<size_t>(std::clamp<int64_t>(u.first_frame, 0, spec.frame_count));
-      const auto end = static_cast<size_t>(std::clamp<int64_t>(u.first_frame + u.frame_count, 0, spec.frame_count));
-      std::fill(wanted.begin() + static_cast<std::ptrdiff_t>(first), wanted.begin() + static_cast<std::ptrdiff_t>(end),
-                true);
+      const auto end =
+          static_cast<size_t>(std::clamp<int64_t>(u.first_frame + u.frame_count, 0, spec.frame_count));
+      std::fill(wanted.begin() + static_cast<std::ptrdiff_t>(first),
+                wanted.begin() + static_cast<std::ptrdiff_t>(end), true);
     }
   }
   return wanted;
@@ -785,7 +787,10 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
 
   const int workers = oneapi::tbb::info::default_concurrency();
   const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;
-  GraphShared shared{spec, spans, std::move(wanted), static_cast<size_t>(limit),
+  GraphShared shared{spec,
+                     spans,
+                     std::move(wanted),
+                     static_cast<size_t>(limit),
                      StallWatchdog(spec.stall_timeout_s, "rendering " + b.encoders.front()->spec->label),
                      CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
   run_graph(shared, *source, b);

@@ -89,7 +89,7 @@ struct ClipGraphSpec {
   int64_t frame_count = 0;
   AVRational frame_rate{30, 1};
   std::vector<GeometryBranchSpec> geometries;
-  size_t span_count = 0;                      // distinct spans the encoders' SpanUse name
+  size_t span_count = 0;  // distinct spans the encoders' SpanUse name
   // By SpanUse::span: a span already encoded (found in the span cache, render/span_cache.h), which
   // no branch encodes; null or missing: encoded in this run by the branch whose SpanUse `encodes`.
   std::vector<std::shared_ptr<const EncodedSpan>> ready_spans;

@@ -114,7 +114,8 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
   if (source && (local_index < source_next || local_index - source_next > read_through)) source.reset();
   if (source) {
     for (; source_next < local_index; ++source_next) {
-      if (!source->next()) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+      if (!source->next())
+        throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
     }
   }
   if (!source) {

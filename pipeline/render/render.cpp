@@ -337,9 +337,9 @@ struct ClipJob {
   std::map<std::pair<std::string, std::string>, SubtitleTrack> timed_captions;  // (variant, language)
   bool proxy = false;
   bool failed = false;
-  int64_t frames_encoded = 0;  // x264's frames with the span plan (render/spans.h)
-  int64_t frames_reused = 0;   // frames of outputs taken from spans other outputs encode, or the cache
-  int64_t frames_cached = 0;   // of those, frames taken from the span cache (render/span_cache.h)
+  int64_t frames_encoded = 0;      // x264's frames with the span plan (render/spans.h)
+  int64_t frames_reused = 0;       // frames of outputs taken from spans other outputs encode, or the cache
+  int64_t frames_cached = 0;       // of those, frames taken from the span cache (render/span_cache.h)
   std::vector<SpanKey> span_keys;  // the plan's distinct spans, by SpanUse::span
   [[nodiscard]] const Preset& preset(const std::string& platform) const { return presets.at(platform); }
   [[nodiscard]] const Preset& final_preset(const std::string& platform) const {
@@ -975,8 +975,8 @@ struct SpanCacheUse {
 // The clip's spans found in the span cache are taken from it (no branch encodes them; the cores
 // are shared again among the encoders left); the figures are counted again. Returns the spans'
 // fingerprints (empty without a cache).
-std::vector<std::string> take_cached_spans(ClipJob& job, const Campaign& campaign, const RenderOptions& options,
-                                           const SpanCacheUse& use) {
+std::vector<std::string> take_cached_spans(ClipJob& job, const Campaign& campaign,
+                                           const RenderOptions& options, const SpanCacheUse& use) {
   if (use.cache == nullptr || job.span_keys.empty()) return {};
   std::vector<std::string> fingerprints = use_cached_spans(job.spec, job.span_keys, *use.cache, *use.files);
   for (const std::string& w : use.cache->take_warnings()) {
@@ -998,7 +998,8 @@ std::vector<std::string> take_cached_spans(ClipJob& job, const Campaign& campaig
 
 // The spans encoded for the clip go into the span cache when an output made of them passed its
 // check (a span no good output shows is not kept).
-void keep_encoded_spans(const ClipJob& job, const std::map<size_t, std::shared_ptr<const EncodedSpan>>& encoded,
+void keep_encoded_spans(const ClipJob& job,
+                        const std::map<size_t, std::shared_ptr<const EncodedSpan>>& encoded,
                         const std::vector<std::string>& fingerprints, SpanCache& cache) {
   for (const auto& [k, span] : encoded) {
     if (k >= fingerprints.size() || fingerprints[k].empty()) continue;
@@ -1013,8 +1014,8 @@ void keep_encoded_spans(const ClipJob& job, const std::map<size_t, std::shared_p
 
 // Sound, pictures, files: the encoding part of a prepared clip. The sound is made beside the
 // pictures (SoundInBackground).
-void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets, const RenderOptions& options,
-              const SpanCacheUse& span_cache) {
+void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& presets,
+              const RenderOptions& options, const SpanCacheUse& span_cache) {
   if (job.failed || job.active.empty()) return;
   try {
     attach_crop_paths(job.spec);

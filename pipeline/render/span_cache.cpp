@@ -73,15 +73,17 @@ void add_geometry(Sha256& h, const ClipGraphSpec& spec, size_t g) {
   add_reframe(h, geo.reframe);
   if (geo.logo) {
     h.field("logo", num(geo.logo->width_px) + "x" + num(geo.logo->height_px));
-    h.field("logo_pixels", sha256_text(std::string_view(reinterpret_cast<const char*>(geo.logo->pixels.data()),
-                                                        geo.logo->pixels.size())));
+    h.field("logo_pixels",
+            sha256_text(std::string_view(reinterpret_cast<const char*>(geo.logo->pixels.data()),
+                                         geo.logo->pixels.size())));
   } else {
     h.field("logo", "-");
   }
   const LogoPlacement& p = geo.logo_placement;
   h.field("logo_corner", num(static_cast<int>(p.corner))).field("logo_width", exact(p.width_rel));
   h.field("logo_opacity", exact(p.opacity));
-  h.field("logo_margins", num(p.top_px) + "," + num(p.bottom_px) + "," + num(p.left_px) + "," + num(p.right_px));
+  h.field("logo_margins",
+          num(p.top_px) + "," + num(p.bottom_px) + "," + num(p.left_px) + "," + num(p.right_px));
   // (A smart-crop path follows from the segment's file and the output's aspect, both counted.)
   for (size_t i = 0; i < spec.segments.size(); ++i) {
     bool text = false;  // a language of the branch draws a card's text on it: layers composed per language
@@ -100,7 +102,9 @@ void add_video(Sha256& h, const VideoKey& v) {
                        num(v.frame_rate_den));
   h.field("profile", v.profile).field("level", num(v.level)).field("x264_preset", v.x264_preset);
   h.field("crf", num(v.crf)).field("maxrate", num(v.maxrate_bps)).field("bufsize", num(v.bufsize_bits));
-  h.field("gop", num(v.gop_frames)).field("bframes", num(v.bframes)).field("closed_gop", v.closed_gop ? "1" : "0");
+  h.field("gop", num(v.gop_frames))
+      .field("bframes", num(v.bframes))
+      .field("closed_gop", v.closed_gop ? "1" : "0");
 }
 
 void add_piece(Sha256& h, const SpanPiece& p, DigestCache& files) {
@@ -155,12 +159,26 @@ class Reader {
 };
 
 void put_parameters(std::string& out, const AVCodecParameters& p) {
-  for (const int64_t v :
-       {int64_t{p.codec_type}, int64_t{p.codec_id}, int64_t{p.codec_tag}, p.bit_rate, int64_t{p.bits_per_coded_sample},
-        int64_t{p.bits_per_raw_sample}, int64_t{p.profile}, int64_t{p.level}, int64_t{p.width}, int64_t{p.height},
-        int64_t{p.sample_aspect_ratio.num}, int64_t{p.sample_aspect_ratio.den}, int64_t{p.format},
-        int64_t{p.field_order}, int64_t{p.color_range}, int64_t{p.color_primaries}, int64_t{p.color_trc},
-        int64_t{p.color_space}, int64_t{p.chroma_location}, int64_t{p.video_delay}})
+  for (const int64_t v : {int64_t{p.codec_type},
+                          int64_t{p.codec_id},
+                          int64_t{p.codec_tag},
+                          p.bit_rate,
+                          int64_t{p.bits_per_coded_sample},
+                          int64_t{p.bits_per_raw_sample},
+                          int64_t{p.profile},
+                          int64_t{p.level},
+                          int64_t{p.width},
+                          int64_t{p.height},
+                          int64_t{p.sample_aspect_ratio.num},
+                          int64_t{p.sample_aspect_ratio.den},
+                          int64_t{p.format},
+                          int64_t{p.field_order},
+                          int64_t{p.color_range},
+                          int64_t{p.color_primaries},
+                          int64_t{p.color_trc},
+                          int64_t{p.color_space},
+                          int64_t{p.chroma_location},
+                          int64_t{p.video_delay}})
     put_i64(out, v);
   put_bytes(out, p.extradata, static_cast<size_t>(std::max(0, p.extradata_size)));
 }
@@ -210,9 +228,9 @@ const std::string& span_cache_build() {
     } catch (const Error&) {
       // No /proc: the version alone.
     }
-    return "format " + num(kSpanCacheFormat) + "; shortpack " + SHORTPACK_VERSION + " " + exe + "; libavcodec " +
-           num(avcodec_version()) + "; libavformat " + num(avformat_version()) + "; libavutil " +
-           num(avutil_version()) + "; libswscale " + num(swscale_version()) + "; libass " +
+    return "format " + num(kSpanCacheFormat) + "; shortpack " + SHORTPACK_VERSION + " " + exe +
+           "; libavcodec " + num(avcodec_version()) + "; libavformat " + num(avformat_version()) +
+           "; libavutil " + num(avutil_version()) + "; libswscale " + num(swscale_version()) + "; libass " +
            num(ass_library_version());
   }();
   return build;
@@ -221,7 +239,8 @@ const std::string& span_cache_build() {
 std::string span_fingerprint(const ClipGraphSpec& spec, const SpanKey& key, DigestCache& files) {
   Sha256 h;
   h.field("build", span_cache_build());
-  h.field("rate", num(spec.frame_rate.num) + "/" + num(spec.frame_rate.den)).field("frames", num(spec.frame_count));
+  h.field("rate", num(spec.frame_rate.num) + "/" + num(spec.frame_rate.den))
+      .field("frames", num(spec.frame_count));
   for (const SegmentSource& s : spec.segments) add_segment(h, s, files);
   add_geometry(h, spec, key.geometry);
   add_video(h, key.video);
@@ -363,7 +382,8 @@ std::shared_ptr<const EncodedSpan> SpanCache::find(const std::string& fingerprin
     if (e.kind() == ErrorKind::kInternal) throw;
     std::error_code ec;
     fs::remove(file, ec);
-    warn("the span cache file " + file.string() + " was removed: " + e.what() + "; its span is encoded again");
+    warn("the span cache file " + file.string() + " was removed: " + e.what() +
+         "; its span is encoded again");
     return nullptr;
   }
 }
@@ -412,12 +432,13 @@ int SpanCache::trim() {
       ++removed;
     }
   }
-  if (removed > 0) spdlog::info("span cache: {} least recently used spans removed (limit {} bytes)", removed, max_bytes_);
+  if (removed > 0)
+    spdlog::info("span cache: {} least recently used spans removed (limit {} bytes)", removed, max_bytes_);
   return removed;
 }
 
-std::vector<std::string> use_cached_spans(ClipGraphSpec& spec, const std::vector<SpanKey>& keys, SpanCache& cache,
-                                          DigestCache& files) {
+std::vector<std::string> use_cached_spans(ClipGraphSpec& spec, const std::vector<SpanKey>& keys,
+                                          SpanCache& cache, DigestCache& files) {
   std::vector<std::string> fingerprints(keys.size());
   if (!cache.usable()) return fingerprints;
   spec.ready_spans.resize(keys.size());

@@ -91,8 +91,8 @@ class SpanCache {
 // The spans of a clip's graph (`keys`: SpanPlan::spans, by SpanUse::span) found in `cache`: each is
 // made ready (spec.ready_spans) and none of its uses encodes it any more. Returns every span's
 // fingerprint (empty for one that cannot be cached: a file it depends on cannot be read).
-std::vector<std::string> use_cached_spans(ClipGraphSpec& spec, const std::vector<SpanKey>& keys, SpanCache& cache,
-                                          DigestCache& files);
+std::vector<std::string> use_cached_spans(ClipGraphSpec& spec, const std::vector<SpanKey>& keys,
+                                          SpanCache& cache, DigestCache& files);
 
 // The bytes of a span file and back (for the cache and its tests). read_span_file throws
 // Error(kMedia) saying what is wrong with the bytes (truncated, not a span, another format, a

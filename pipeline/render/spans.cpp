@@ -199,8 +199,9 @@ void plan_group(const std::vector<const SpanBranch*>& group, const std::vector<s
   }
 }
 
-// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, keeping an edge
-// only when it is at least `min_frames` after the last one kept and before the end; a stretch
+// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, an edge closer than
+// `min_frames` to the last cut moving that cut to it when the span before stays long enough
+// (else left out), none closer than `min_frames` to the end; a stretch
 // longer than `grid` without one is cut at multiples of `grid` (frames counted from the clip's
 // start). Depends on nothing but the branch's own pieces.
 std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_frames, int64_t grid) {
@@ -214,8 +215,14 @@ std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_
   std::vector<Cut> cuts;
   int64_t start = 0;
   const auto cut_at = [&](int64_t at) {
-    if (at - start < min_frames || frame_count - at < min_frames) return false;
-    cuts.push_back({start, at, {}});
+    if (frame_count - at < min_frames || at <= start) return false;
+    if (at - start >= min_frames) {
+      cuts.push_back({start, at, {}});
+    } else if (!cuts.empty() && at - cuts.back().first >= min_frames) {
+      cuts.back().end = at;  // too close to the last cut: the later edge wins (a card's start
+    } else {                 // rather than the end of the cue before it)
+      return false;
+    }
     start = at;
     return true;
   };
@@ -239,8 +246,8 @@ void plan_cacheable(const std::vector<SpanBranch>& branches, int64_t frame_count
   for (size_t i = 0; i < branches.size(); ++i) {
     const SpanBranch& b = branches[i];
     const int64_t gop = std::max(1, b.video.gop_frames);
-    const auto grid_gops = std::max<int64_t>(
-        1, std::llround(kCacheGridSeconds * av_q2d(rate) / static_cast<double>(gop)));
+    const auto grid_gops =
+        std::max<int64_t>(1, std::llround(kCacheGridSeconds * av_q2d(rate) / static_cast<double>(gop)));
     for (const Cut& c : own_cuts(b, frame_count, gop, grid_gops * gop)) keys[i].push_back(key_of(b, c));
     if (keys[i].size() == 1) ++users[keys[i].front()];
   }

@@ -151,9 +151,9 @@ TEST_F(SpanCacheRun, AWeeklyRunAfterOneCueChangedEncodesOnlyTheSpansThatShowIt) 
   const auto [psnr, frames] = min_psnr(output("out"), output("full"));
   EXPECT_EQ(frames, kFrames);
   EXPECT_GE(psnr, 40.0);
-  const auto check = test::run_shortpack("check " + shell_quote(output("out").string()) +
-                                         " --platform spans-portrait --presets " +
-                                         shell_quote((dir_ / "presets").string()));
+  const auto check =
+      test::run_shortpack("check " + shell_quote(output("out").string()) +
+                          " --platform spans-portrait --presets " + shell_quote((dir_ / "presets").string()));
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
