@@ -584,7 +584,11 @@ struct EncoderBody {
                   es->spec->label + ": frame " + std::to_string(index) + " is in no span");
     const SpanUse& use = uses[es->next_span];
     if (!use.encodes) return;
-    EncodedSpan& span = *shared->spans.encoded.at(use.span);  // made by run_batch for the spans it encodes
+    const std::shared_ptr<EncodedSpan>& made = shared->spans.encoded.at(use.span);  // by frames_wanted()
+    if (!made)
+      throw Error(ErrorKind::kInternal,
+                  es->spec->label + ": span " + std::to_string(use.span) + " has no place");
+    EncodedSpan& span = *made;
     if (!es->encoder) {
       es->encoder = std::make_unique<VideoEncoder>(es->spec->video, es->spec->label);
       span.first_frame = use.first_frame;
@@ -631,10 +635,16 @@ void run_graph(GraphShared& shared, TimelineSource& source, Branches& b) {
     flow::make_edge(*geo, *seq);
     flow::make_edge(*seq, *fan);
     for (LanguageState* ls : b.languages_of[gi]) {
-      auto* lang =
-          new flow::function_node<GeometryMsg, FrameMsg>(graph, flow::serial, LanguageBody{&shared, ls});
+      // In order, as the encoders below (a serial node with a queue may start a later frame first):
+      // libass places each frame's events from where it placed them the frame before, so frames
+      // drawn out of order can come out a few pixels different from run to run.
+      auto* in_order = new flow::sequencer_node<GeometryMsg>(graph, by_index);
+      nodes.emplace_back(in_order);
+      auto* lang = new flow::function_node<GeometryMsg, FrameMsg, flow::rejecting>(graph, flow::serial,
+                                                                                   LanguageBody{&shared, ls});
       nodes.emplace_back(lang);
-      flow::make_edge(*fan, *lang);
+      flow::make_edge(*fan, *in_order);
+      flow::make_edge(*in_order, *lang);
       for (EncoderState* es : ls->encoders) {
         // A serial function_node with a queue does not keep arrival order: a message that arrives
         // just as the body finishes can start before one already queued (seen: x264 fed frame 2
@@ -753,7 +763,7 @@ void finish_encoders(GraphShared& shared, Branches& b) {
 std::vector<bool> frames_wanted(const ClipGraphSpec& spec, const Branches& b, SpanStore& spans) {
   std::vector<bool> wanted(static_cast<size_t>(std::max<int64_t>(0, spec.frame_count)), false);
   for (const auto& e : b.encoders) {
-    if (e->spec->spans.empty()) return std::vector<bool>(wanted.size(), true);
+    if (e->spec->spans.empty()) wanted.assign(wanted.size(), true);  // encoded whole: every frame
     for (const SpanUse& u : e->spec->spans) {
       if (!u.encodes) continue;
       spans.encoded.at(u.span) = std::make_shared<EncodedSpan>();
