@@ -65,10 +65,15 @@ class CheckTest : public test::SuiteFolder<> {
   static void SetUpTestSuite() {
     open_suite_folder("check", /*presets=*/false);
     catalog_ = std::make_unique<PresetCatalog>(PresetCatalog::load({}));
-    // The reference file: 2 s to the TikTok spec, testsrc2 pictures, a tone at -14 LUFS.
-    conforming_ = dir_->path() / "tiktok.mp4";
-    test::make_clip(conforming_, 2.0, "testsrc2=size=1080x1920:rate=30", stereo_tone(0.2),
-                    encode_args(tiktok()));
+  }
+  // The reference file: 2 s to the TikTok spec, testsrc2 pictures, a tone at -14 LUFS. Made when
+  // a test first needs it (ctest runs each test in its own process; most tests encode their own).
+  static fs::path conforming() {
+    const fs::path file = dir_->path() / "tiktok.mp4";
+    if (!fs::exists(file)) {
+      test::make_clip(file, 2.0, "testsrc2=size=1080x1920:rate=30", stereo_tone(0.2), encode_args(tiktok()));
+    }
+    return file;
   }
   static void TearDownTestSuite() {
     catalog_.reset();
@@ -86,14 +91,12 @@ class CheckTest : public test::SuiteFolder<> {
   static fs::path path(const std::string& name) { return dir_->path() / name; }
 
   static std::unique_ptr<PresetCatalog> catalog_;
-  static fs::path conforming_;
 };
 
 std::unique_ptr<PresetCatalog> CheckTest::catalog_;
-fs::path CheckTest::conforming_;
 
 TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
-  const CheckReport report = check_file(conforming_, tiktok());
+  const CheckReport report = check_file(conforming(), tiktok());
   EXPECT_TRUE(report.passed()) << describe_failures(report);
   EXPECT_EQ(describe_failures(report), "");
   ASSERT_EQ(report.rules.size(), 19u);
@@ -107,7 +110,7 @@ TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
   EXPECT_EQ(report.find("loudness")->found, "-14.0 LUFS");  // the tone was made at -13.98 LUFS
   EXPECT_EQ(report.find("loudness")->limit, "-14 +- 1 LUFS");
 
-  const auto cli = test::run_shortpack("check " + shell_quote(conforming_.string()) + " --platform tiktok");
+  const auto cli = test::run_shortpack("check " + shell_quote(conforming().string()) + " --platform tiktok");
   EXPECT_EQ(cli.exit_code, 0) << cli.output;
   EXPECT_NE(cli.output.find("PASS  frame-size"), std::string::npos) << cli.output;
   EXPECT_EQ(cli.output.find("FAIL"), std::string::npos) << cli.output;
@@ -115,7 +118,7 @@ TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
 
 TEST_F(CheckTest, MoovAtTheEndFailsFastStartOnly) {
   const fs::path file = path("moov-at-end.mp4");
-  ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy " +
+  ffmpeg("-i " + shell_quote(conforming().string()) + " -c copy " +
          shell_quote(file.string()));  // no +faststart
   const CheckReport report = check_file(file, tiktok());
   EXPECT_EQ(failed_rules(report), std::set<std::string>{"moov-before-mdat"}) << describe_failures(report);
@@ -192,7 +195,7 @@ TEST_F(CheckTest, OpenGopFailsClosedGop) {
 // ("mov,mp4,..."): only its major brand 'qt  ' tells it apart, and only the container rule fails.
 TEST_F(CheckTest, QuickTimeBrandFailsContainerOnly) {
   const fs::path file = path("quicktime.mov");
-  ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy -f mov -movflags +faststart " +
+  ffmpeg("-i " + shell_quote(conforming().string()) + " -c copy -f mov -movflags +faststart " +
          shell_quote(file.string()));
   const CheckReport report = check_file(file, tiktok());
   EXPECT_EQ(failed_rules(report), std::set<std::string>{"container"}) << describe_failures(report);
@@ -208,7 +211,7 @@ TEST_F(CheckTest, MatroskaAndMpegTsFailContainerAndFastStart) {
   for (const std::string name : {"remux.mkv", "remux.ts"}) {
     SCOPED_TRACE(name);
     const fs::path file = path(name);
-    ffmpeg("-i " + shell_quote(conforming_.string()) + " -c copy " + shell_quote(file.string()));
+    ffmpeg("-i " + shell_quote(conforming().string()) + " -c copy " + shell_quote(file.string()));
     const CheckReport report = check_file(file, tiktok());
     EXPECT_EQ(failed_rules(report), (std::set<std::string>{"container", "moov-before-mdat"}))
         << describe_failures(report);
@@ -303,7 +306,7 @@ TEST_F(CheckTest, FileBiggerThanMaxFileBytesFailsFileSizeOnly) {
 
 TEST_F(CheckTest, QuietAudioFailsLoudnessAndMissingAudioFailsAudioRules) {
   const fs::path quiet = path("quiet.mp4");
-  ffmpeg("-i " + shell_quote(conforming_.string()) + " -f lavfi -i " + shell_quote(stereo_tone(0.02)) +
+  ffmpeg("-i " + shell_quote(conforming().string()) + " -f lavfi -i " + shell_quote(stereo_tone(0.02)) +
          " -map 0:v -map 1:a -t 2 -c:v copy -c:a aac -ar 48000 -ac 2 -movflags +faststart " +
          shell_quote(quiet.string()));
   const CheckReport quiet_report = check_file(quiet, tiktok());
@@ -311,7 +314,7 @@ TEST_F(CheckTest, QuietAudioFailsLoudnessAndMissingAudioFailsAudioRules) {
   EXPECT_EQ(quiet_report.find("loudness")->found, "-34.0 LUFS");
 
   const fs::path silent = path("no-audio.mp4");
-  ffmpeg("-i " + shell_quote(conforming_.string()) + " -an -c copy -movflags +faststart " +
+  ffmpeg("-i " + shell_quote(conforming().string()) + " -an -c copy -movflags +faststart " +
          shell_quote(silent.string()));
   const CheckReport silent_report = check_file(silent, tiktok());
   EXPECT_EQ(failed_rules(silent_report), (std::set<std::string>{"audio-codec", "audio-sample-rate",
@@ -335,7 +338,7 @@ TEST_F(CheckTest, UnreadableFileIsAMediaError) {
   const auto cli = test::run_shortpack("check " + shell_quote(junk.string()) + " --platform tiktok");
   EXPECT_EQ(cli.exit_code, 3) << cli.output;
   const auto unknown =
-      test::run_shortpack("check " + shell_quote(conforming_.string()) + " --platform tiktokk");
+      test::run_shortpack("check " + shell_quote(conforming().string()) + " --platform tiktokk");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
   EXPECT_NE(unknown.output.find("known: facebook-feed"), std::string::npos) << unknown.output;
 }

@@ -111,9 +111,17 @@ class Posts : public test::SuiteFolder<::testing::Test> {
     write_text(r / "cue.srt", "1\n00:00:00,200 --> 00:00:01,700\nHello there\n");
     write_text(r / "regions.csv", "id,city_en,city_vi\nhanoi,Hanoi,Hà Nội\nhue,Hue,Huế\n");
     write_text(r / "c.yaml", campaign_yaml("YouTube deals in {{city_en}}"));
-    render_ = std::make_unique<test::CommandResult>(
-        test::run_shortpack("render " + shell_quote((r / "c.yaml").string()) + " --out " +
-                            shell_quote((r / "out").string()) + " --progress none"));
+    render_.reset();  // a fresh folder, not yet rendered
+  }
+  // The campaign rendered into out/, once per process and only by the tests that look at it
+  // (ctest runs each test in its own process; the others render their own campaigns or none).
+  static const test::CommandResult& rendered() {
+    if (!render_) {
+      render_ = std::make_unique<test::CommandResult>(
+          test::run_shortpack("render " + shell_quote((root() / "c.yaml").string()) + " --out " +
+                              shell_quote((root() / "out").string()) + " --progress none"));
+    }
+    return *render_;
   }
   static fs::path out() { return root() / "out/spring"; }
   static nlohmann::json posts_json() { return test::read_json(out() / "publish/posts.json"); }
@@ -139,7 +147,7 @@ class Posts : public test::SuiteFolder<::testing::Test> {
 };
 
 TEST_F(Posts, PostsCsvHasOneRowPerOutputWithItsOwnText) {
-  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(rendered().exit_code, 0) << rendered().output;
   std::string csv_text;
   {
     std::ifstream in(out() / "publish/posts.csv", std::ios::binary);
@@ -223,7 +231,7 @@ TEST_F(Posts, AShardedRunGetsItsPostTableWhenItsPartsAreMerged) {
 }
 
 TEST_F(Posts, CoversHaveThePlatformsSizeAreNotBlackAndComeFromASharpPictureOutsideTheCrossfade) {
-  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(rendered().exit_code, 0) << rendered().output;
   const nlohmann::json all = posts_json();
   ASSERT_EQ(all.size(), 12u);
   for (const auto& r : all) {
@@ -268,7 +276,7 @@ TEST_F(Posts, CoversHaveThePlatformsSizeAreNotBlackAndComeFromASharpPictureOutsi
 // its own size, so where the two differ (beyond JPEG's error) is the title, and it lies within
 // TikTok's safe zone (top 150, left 65, right 165 px).
 TEST_F(Posts, TheTitleOnTheCoverIsInsideTheSafeZone) {
-  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(rendered().exit_code, 0) << rendered().output;
   const nlohmann::json all = posts_json();
   const auto& r = row(all, "hue", "tiktok", "vi");
   const YuvPicture cover = test::decode_frame(out() / r.at("cover").get<std::string>(), 0);
@@ -290,7 +298,7 @@ TEST_F(Posts, TheTitleOnTheCoverIsInsideTheSafeZone) {
 }
 
 TEST_F(Posts, TesseractReadsTheTitleOnTheCovers) {
-  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(rendered().exit_code, 0) << rendered().output;
   const nlohmann::json all = posts_json();
   struct Case {
     const char* platform;
@@ -312,7 +320,7 @@ TEST_F(Posts, TesseractReadsTheTitleOnTheCovers) {
 }
 
 TEST_F(Posts, YouTubesCaptionFileIsTimedLikeTheBurnedCaptions) {
-  ASSERT_EQ(render_->exit_code, 0) << render_->output;
+  ASSERT_EQ(rendered().exit_code, 0) << rendered().output;
   for (const char* lang : {"vi", "en", "km"}) {
     const fs::path srt = out() / ("deal/deal.hue.youtube." + std::string(lang) + ".srt");
     ASSERT_TRUE(fs::is_regular_file(srt)) << srt;
