@@ -590,7 +590,7 @@ struct EncoderBody {
                   es->spec->label + ": span " + std::to_string(use.span) + " has no place");
     EncodedSpan& span = *made;
     if (!es->encoder) {
-      es->encoder = std::make_unique<VideoEncoder>(es->spec->video, es->spec->label);
+      es->encoder = std::make_unique<VideoEncoder>(es->spec->video, es->spec->label, kSpanVbvInit);
       span.first_frame = use.first_frame;
       span.frame_count = use.frame_count;
       span.parameters.reset(avcodec_parameters_alloc());

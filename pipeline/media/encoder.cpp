@@ -1,5 +1,7 @@
 #include "pipeline/media/encoder.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <sstream>
@@ -28,7 +30,7 @@ std::string AudioEncodeSettings::key() const {
   return s.str();
 }
 
-VideoEncoder::VideoEncoder(const VideoEncodeSettings& st, std::string what)
+VideoEncoder::VideoEncoder(const VideoEncodeSettings& st, std::string what, double vbv_init)
     : packet_(make_packet()), what_(std::move(what)) {
   const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
   if (codec == nullptr) throw Error(ErrorKind::kEncode, "libx264 is not available in this libavcodec");
@@ -66,7 +68,9 @@ VideoEncoder::VideoEncoder(const VideoEncodeSettings& st, std::string what)
   opts.set("profile", st.profile);
   opts.set("crf", std::to_string(st.crf));
   // Keyframes only where the GOP says (platforms check the interval); no open GOP.
-  opts.set("x264-params", std::string("scenecut=0:open-gop=0"));
+  std::string x264_params = "scenecut=0:open-gop=0";
+  if (vbv_init > 0.0 && st.maxrate_bps > 0) x264_params += fmt::format(":vbv-init={:.3f}", vbv_init);
+  opts.set("x264-params", x264_params);
   const int ret = avcodec_open2(c, codec, opts.address());
   if (ret < 0) {
     throw Error(ErrorKind::kEncode,

@@ -35,7 +35,10 @@ struct VideoEncodeSettings {
 
 class VideoEncoder {
  public:
-  VideoEncoder(const VideoEncodeSettings& settings, std::string what);
+  // `vbv_init`: how full the rate cap's buffer is taken to be at the first frame (x264's
+  // vbv-init, a fraction); 0 keeps x264's own (0.9). Spans of a joined stream start lower
+  // (kSpanVbvInit): the span before may have left the buffer less full than a stream's start.
+  VideoEncoder(const VideoEncodeSettings& settings, std::string what, double vbv_init = 0.0);
   // Sends one frame (nullptr flushes) and hands every packet that comes out to `sink`.
   // Packets are in the encoder's time base (1/fps). Throws Error(kEncode).
   void encode(const AVFrame* frame, const std::function<void(AVPacket&)>& sink);

@@ -589,7 +589,7 @@ class DecodesThread {
 
 }  // namespace
 
-CheckReport check_file(const fs::path& file, const Preset& preset) {
+std::vector<CheckReport> check_file(const fs::path& file, const std::vector<const Preset*>& presets) {
   std::error_code ec;
   if (!fs::is_regular_file(file, ec)) throw Error(ErrorKind::kMedia, file.string() + ": no such file");
   // The pictures are decoded beside the pass over the packets (its own reader and decoder threads):
@@ -598,17 +598,34 @@ CheckReport check_file(const fs::path& file, const Preset& preset) {
   Inspection in;
   open_file(in, file);
   scan_packets(in, file);
-  CheckReport report;
-  add_container_rule(report, in);
-  add_video_stream_rules(report, in, preset);
-  add_timing_rules(report, in, preset);
-  add_duration_and_size_rules(report, in, file, preset);
-  add_fast_start_rule(report, file);
-  add_keyframe_interval_rule(report, in, preset);
-  add_closed_gop_rule(report, in, preset);
-  report.rules.push_back(decodes.get());
-  add_audio_rules(report, in, preset);
-  return report;
+  // What does not depend on the preset is found once, however many presets judge the file.
+  CheckReport shared;
+  add_container_rule(shared, in);
+  add_fast_start_rule(shared, file);
+  shared.rules.push_back(decodes.get());
+  const CheckRule& container = shared.rules[0];
+  const CheckRule& fast_start = shared.rules[1];
+  const CheckRule& decoded = shared.rules[2];
+  std::vector<CheckReport> reports;
+  reports.reserve(presets.size());
+  for (const Preset* preset : presets) {
+    CheckReport report;
+    report.rules.push_back(container);
+    add_video_stream_rules(report, in, *preset);
+    add_timing_rules(report, in, *preset);
+    add_duration_and_size_rules(report, in, file, *preset);
+    report.rules.push_back(fast_start);
+    add_keyframe_interval_rule(report, in, *preset);
+    add_closed_gop_rule(report, in, *preset);
+    report.rules.push_back(decoded);
+    add_audio_rules(report, in, *preset);
+    reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+CheckReport check_file(const fs::path& file, const Preset& preset) {
+  return std::move(check_file(file, std::vector<const Preset*>{&preset}).front());
 }
 
 }  // namespace shortpack

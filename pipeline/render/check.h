@@ -62,6 +62,10 @@ struct CheckReport {
 };
 
 CheckReport check_file(const std::filesystem::path& file, const Preset& preset);
+// The same file judged against several presets (one_file_per_shape: one file, each platform's
+// rules), read and decoded once; one report per preset, in their order.
+std::vector<CheckReport> check_file(const std::filesystem::path& file,
+                                    const std::vector<const Preset*>& presets);
 
 // One line naming every failed rule with what was found and the limit, e.g.
 // "frame-size 640x360 (limit 1080x1920); moov-before-mdat ..."; empty when all passed.

@@ -279,8 +279,8 @@ struct EncoderBranch {
   AudioKey audio;
 };
 
-void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
-  apply_test_damage(r.path);  // test-only, off unless SHORTPACK_TEST_DAMAGE_OUTPUT names this file
+// What the finished file is: its size, digest and what libavformat reads of it.
+void fill_file_facts(OutputRecord& r) {
   std::error_code ec;
   r.bytes = static_cast<int64_t>(fs::file_size(r.path, ec));
   r.sha256 = sha256_file(r.path);
@@ -288,17 +288,15 @@ void fill_from_file(OutputRecord& r, const Preset& preset, bool proxy) {
   r.width_px = info.width_px;
   r.height_px = info.height_px;
   r.duration_s = info.duration_s;
-  if (proxy) {
-    // A proxy is for review only: small and fast by design, so not checked against the platform.
-    r.status = OutputStatus::kOk;
-    r.proxy = true;
-    return;
-  }
-  const CheckReport check = check_file(r.path, preset);
+}
+
+// The output's own platform's verdict on its file. A file that fails is set aside.
+void apply_check(OutputRecord& r, const CheckReport& check, const Preset& preset) {
   r.checks = check.rules;
   if (!check.passed()) {
     // A complete file that a platform would reject must not sit at a publishable path.
     // The report says where the file is, whatever happened to the rename.
+    std::error_code ec;
     const fs::path rejected = fs::path(r.path).replace_extension(".rejected.mp4");
     std::string where = " (kept as " + rejected.filename().string() + ")";
     fs::rename(r.path, rejected, ec);
@@ -894,9 +892,69 @@ class SoundInBackground {
   std::jthread thread_;                     // last: joined before the promises go
 };
 
+// One encoder's file under each of its outputs' names: with one_file_per_shape the other platforms
+// of the shape take the same file, hard-linked where the file system allows. The file is read
+// back and decoded once, and each platform's rules judge what was read (check_file with several
+// presets); a copy that is not the same bytes as the file checked fails.
+void finish_branch(ClipJob& job, const EncoderBranch& branch, const Campaign& campaign,
+                   const PresetCatalog& presets) {
+  const std::vector<OutputRecord*>& records = branch.records;
+  const fs::path encoded = records.front()->path;
+  std::vector<bool> placed(records.size(), true);
+  for (size_t ri = 1; ri < records.size(); ++ri) {
+    try {
+      link_or_copy_atomically(encoded, records[ri]->path);
+    } catch (...) {
+      const Error e = caught_error();
+      records[ri]->fail(e.kind(), e.what());
+      placed[ri] = false;
+    }
+  }
+  std::vector<const Preset*> judges;
+  for (const OutputRecord* r : records) judges.push_back(&presets.get(r->platform));
+  std::vector<CheckReport> checks;
+  if (!job.proxy) {
+    try {
+      // Test-only, off unless SHORTPACK_TEST_DAMAGE_OUTPUT names one of these files.
+      for (size_t ri = 0; ri < records.size(); ++ri) {
+        if (placed[ri]) apply_test_damage(records[ri]->path);
+      }
+      checks = check_file(encoded, judges);
+    } catch (...) {
+      const Error e = caught_error();
+      for (OutputRecord* r : records) r->fail(e.kind(), e.what());
+      return;
+    }
+  }
+  for (size_t ri = 0; ri < records.size(); ++ri) {
+    OutputRecord* r = records[ri];
+    if (!placed[ri]) continue;
+    try {
+      fill_file_facts(*r);
+      if (ri > 0 && r->sha256 != records.front()->sha256) {
+        throw Error(ErrorKind::kIo, r->path.string() + ": the copy of " + encoded.filename().string() +
+                                        " is not the same bytes (" + r->sha256 + " against " +
+                                        records.front()->sha256 + "); render it again");
+      }
+      if (job.proxy) {
+        // A proxy is for review only: small and fast by design, so not checked against the platform.
+        r->status = OutputStatus::kOk;
+        r->proxy = true;
+      } else {
+        apply_check(*r, checks[ri], *judges[ri]);
+      }
+      write_sidecars(job, *r, campaign.sidecar_captions);
+      write_post_files(job, *r, campaign);
+    } catch (...) {
+      const Error e = caught_error();
+      r->fail(e.kind(), e.what());
+    }
+  }
+}
+
 // Each finished file is hashed, probed and checked against its platform (reading it back, audio
 // decoded for loudness): independent work per encoder, so the encoders' files are checked side
-// by side. Within a branch the copies follow the first file, which may have been set aside.
+// by side (finish_branch).
 void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, double seconds,
                     const Campaign& campaign, const PresetCatalog& presets) {
   if (outcomes.size() != job.branches.size()) {
@@ -914,22 +972,9 @@ void finish_outputs(ClipJob& job, const std::vector<BranchOutcome>& outcomes, do
       r->render_s = seconds;
       r->video_encoded_s = ri == 0 ? encoded_s : 0.0;
       r->video_reused_s = ri == 0 ? reused_s : encoded_s + reused_s;
-      if (!outcome.ok) {
-        r->fail(outcome.error_kind, outcome.error);
-        continue;
-      }
-      try {
-        // Identical settings (with one_file_per_shape, another platform of the shape): the same
-        // file under this output's name, hard-linked where the file system allows.
-        if (ri > 0) link_or_copy_atomically(branch.records[0]->path, r->path);
-        fill_from_file(*r, presets.get(r->platform), job.proxy);
-        write_sidecars(job, *r, campaign.sidecar_captions);
-        write_post_files(job, *r, campaign);
-      } catch (...) {
-        const Error e = caught_error();
-        r->fail(e.kind(), e.what());
-      }
+      if (!outcome.ok) r->fail(outcome.error_kind, outcome.error);
     }
+    if (outcome.ok) finish_branch(job, branch, campaign, presets);
   });
 }
 

@@ -199,12 +199,14 @@ void plan_group(const std::vector<const SpanBranch*>& group, const std::vector<s
   }
 }
 
-// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, an edge closer than
-// `min_frames` to the last cut moving that cut to it when the span before stays long enough
-// (else left out), none closer than `min_frames` to the end; a stretch
-// longer than `grid` without one is cut at multiples of `grid` (frames counted from the clip's
-// start). Depends on nothing but the branch's own pieces.
-std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_frames, int64_t grid) {
+// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, no two cuts closer
+// than `min_span`, none closer than `min_tail` (a keyframe interval) to the end; the first edge
+// closer than `min_span` after a cut moves that cut to it, once (the later edge wins: a card's or a
+// cue's start rather than the end of the cue before; moving again would let a run of cues slide
+// the cut to the clip's end); a stretch longer than `grid` without a cut is cut at multiples of
+// `grid` (frames counted from the clip's start). Depends on nothing but the branch's own pieces.
+std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_span, int64_t min_tail,
+                          int64_t grid) {
   std::vector<int64_t> edges;
   for (const SpanPiece& p : b.pieces) {
     edges.push_back(p.first_frame);
@@ -214,13 +216,16 @@ std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_
   std::sort(edges.begin(), edges.end());
   std::vector<Cut> cuts;
   int64_t start = 0;
+  bool moved = false;  // the last cut has been moved once
   const auto cut_at = [&](int64_t at) {
-    if (frame_count - at < min_frames || at <= start) return false;
-    if (at - start >= min_frames) {
+    if (frame_count - at < min_tail || at <= start) return false;
+    if (at - start >= min_span) {
       cuts.push_back({start, at, {}});
-    } else if (!cuts.empty() && at - cuts.back().first >= min_frames) {
-      cuts.back().end = at;  // too close to the last cut: the later edge wins (a card's start
-    } else {                 // rather than the end of the cue before it)
+      moved = false;
+    } else if (!cuts.empty() && !moved) {
+      cuts.back().end = at;
+      moved = true;
+    } else {
       return false;
     }
     start = at;
@@ -228,7 +233,7 @@ std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_
   };
   for (const int64_t e : edges) {
     while (e - start > grid) {
-      const int64_t g = (start + min_frames + grid - 1) / grid * grid;  // the next multiple far enough on
+      const int64_t g = (start + min_span + grid - 1) / grid * grid;  // the next multiple far enough on
       if (g >= e || !cut_at(g)) break;
     }
     cut_at(e);
@@ -248,7 +253,9 @@ void plan_cacheable(const std::vector<SpanBranch>& branches, int64_t frame_count
     const int64_t gop = std::max(1, b.video.gop_frames);
     const auto grid_gops =
         std::max<int64_t>(1, std::llround(kCacheGridSeconds * av_q2d(rate) / static_cast<double>(gop)));
-    for (const Cut& c : own_cuts(b, frame_count, gop, grid_gops * gop)) keys[i].push_back(key_of(b, c));
+    const int64_t min_span = std::max<int64_t>(gop, std::llround(kCacheMinSpanSeconds * av_q2d(rate)));
+    for (const Cut& c : own_cuts(b, frame_count, min_span, gop, grid_gops * gop))
+      keys[i].push_back(key_of(b, c));
     if (keys[i].size() == 1) ++users[keys[i].front()];
   }
   std::unordered_map<SpanKey, size_t> ids;

@@ -116,6 +116,37 @@ TEST_F(CheckTest, ConformingTikTokFilePassesEveryRule) {
   EXPECT_EQ(cli.output.find("FAIL"), std::string::npos) << cli.output;
 }
 
+// one_file_per_shape reads a shared file once for all its platforms: each preset's report is the
+// one a check against that preset alone gives, rule for rule, and each fails only its own limits.
+TEST_F(CheckTest, OneReadJudgedBySeveralPresetsGivesEachPresetsOwnReport) {
+  Preset short_tiktok = tiktok();
+  short_tiktok.name = "tiktok-under-1s";
+  short_tiktok.duration_max_s = 1.0;
+  const Preset small = small_tiktok();
+  const std::vector<const Preset*> judges = {&tiktok(), &short_tiktok, &small,
+                                             &catalog_->get("youtube-shorts")};
+  const std::vector<CheckReport> reports = check_file(conforming(), judges);
+  ASSERT_EQ(reports.size(), judges.size());
+  for (size_t k = 0; k < judges.size(); ++k) {
+    const CheckReport alone = check_file(conforming(), *judges[k]);
+    ASSERT_EQ(reports[k].rules.size(), alone.rules.size()) << judges[k]->name;
+    for (size_t r = 0; r < alone.rules.size(); ++r) {
+      EXPECT_EQ(reports[k].rules[r].name, alone.rules[r].name) << judges[k]->name;
+      EXPECT_EQ(reports[k].rules[r].passed, alone.rules[r].passed)
+          << judges[k]->name << " " << alone.rules[r].name;
+      EXPECT_EQ(reports[k].rules[r].found, alone.rules[r].found)
+          << judges[k]->name << " " << alone.rules[r].name;
+      EXPECT_EQ(reports[k].rules[r].limit, alone.rules[r].limit)
+          << judges[k]->name << " " << alone.rules[r].name;
+    }
+  }
+  EXPECT_TRUE(reports[0].passed()) << describe_failures(reports[0]);
+  EXPECT_EQ(failed_rules(reports[1]), std::set<std::string>{"duration"}) << describe_failures(reports[1]);
+  EXPECT_EQ(failed_rules(reports[2]), std::set<std::string>{"frame-size"}) << describe_failures(reports[2]);
+  // youtube-shorts asks for a keyframe every 0.5 s: its own limit, not tiktok's.
+  EXPECT_NE(reports[3].find("keyframe-interval")->limit, reports[0].find("keyframe-interval")->limit);
+}
+
 TEST_F(CheckTest, MoovAtTheEndFailsFastStartOnly) {
   const fs::path file = path("moov-at-end.mp4");
   ffmpeg("-i " + shell_quote(conforming().string()) + " -c copy " +

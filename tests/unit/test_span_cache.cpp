@@ -251,19 +251,21 @@ TEST_F(SpanCacheTest, TheFolderIsKeptDamageAnotherBuildAndLeftoversAreCleanedAnd
 }
 
 // Cacheable cuts depend on nothing but the branch itself: the same cuts alone and among others,
-// at its pieces' edges, at least a keyframe interval apart; a changed cue changes only the spans
-// that show it.
+// at its pieces' edges, at least 4 s (kCacheMinSpanSeconds) apart; a changed cue changes only the
+// spans that show it.
 TEST_F(SpanCacheTest, CacheableCutsAreTheBranchsOwnAndACueChangesOnlyItsSpans) {
   VideoKey v = key().video;
   const auto cue = [](int64_t first, int64_t end, const std::string& text) {
     return SpanPiece{SpanPiece::Kind::kCaptionEvent, first, end, text};
   };
-  const SpanBranch a{0, v, {cue(14, 91, "one"), cue(119, 181, "two"), cue(209, 271, "three")}};
+  // 21 s at 30 fps, a cue every 3 s (frames 6-87, 96-177, ...), as subtitles usually come.
+  SpanBranch a{0, v, {}};
+  for (int k = 0; k < 7; ++k) a.pieces.push_back(cue(k * 90 + 6, k * 90 + 87, "cue " + std::to_string(k)));
   const SpanBranch other{0, v, {cue(40, 50, "elsewhere")}};
   SpanBranch edited = a;
-  edited.pieces[1].text = "two, edited";
-  const SpanPlan alone = plan_spans({a}, 300, SpanCuts::kCacheable, {30, 1});
-  const SpanPlan among = plan_spans({other, a, edited}, 300, SpanCuts::kCacheable, {30, 1});
+  edited.pieces[3].text = "cue 3, edited";  // frames 276-357
+  const SpanPlan alone = plan_spans({a}, 630, SpanCuts::kCacheable, {30, 1});
+  const SpanPlan among = plan_spans({other, a, edited}, 630, SpanCuts::kCacheable, {30, 1});
   ASSERT_EQ(alone.uses[0].size(), among.uses[1].size());
   std::vector<int64_t> starts;
   for (size_t i = 0; i < alone.uses[0].size(); ++i) {
@@ -274,19 +276,28 @@ TEST_F(SpanCacheTest, CacheableCutsAreTheBranchsOwnAndACueChangesOnlyItsSpans) {
     EXPECT_GE(u.frame_count, 60);  // a keyframe interval at least
     starts.push_back(u.first_frame);
   }
-  // Cut where cues two (119) and three (209) start: the end of the cue before each (91, 181) is
-  // less than a keyframe interval (60) before it, and the later edge wins; 14 is too close to the
-  // start, 271 to the end.
-  EXPECT_EQ(starts, (std::vector<int64_t>{0, 119, 209}));
+  // The first edge 4 s (120 frames) on is the end of the second cue (177); the start of the
+  // third (186) moves the cut there, once: the end of the third (267) is too close to be a cut
+  // and may not move it again, or a run of cues would slide it to the end of the clip. Likewise
+  // 366 and 546; 627 is too close to the end.
+  EXPECT_EQ(starts, (std::vector<int64_t>{0, 186, 366, 546}));
   // The edited branch shares every span but the one its changed cue shows on.
   int shared = 0;
   for (size_t i = 0; i < among.uses[2].size(); ++i) {
     const bool same = among.uses[2][i].span == among.uses[1][i].span;
     shared += same ? 1 : 0;
-    EXPECT_EQ(same, among.uses[2][i].first_frame != 119) << among.uses[2][i].first_frame;
+    EXPECT_EQ(same, among.uses[2][i].first_frame != 186) << among.uses[2][i].first_frame;
     EXPECT_EQ(among.uses[2][i].encodes, !same);
   }
-  EXPECT_EQ(shared, 2);
+  EXPECT_EQ(shared, 3);
+  // A closing card gets a span of its own: a cut where it starts, as the variants of a card need.
+  SpanBranch card = a;
+  card.pieces.resize(5);  // cues to frame 447
+  card.pieces.push_back({SpanPiece::Kind::kCardScript, 509, 630, "hotline"});
+  const SpanPlan carded = plan_spans({card}, 630, SpanCuts::kCacheable, {30, 1});
+  std::vector<int64_t> card_starts;
+  for (const SpanUse& u : carded.uses[0]) card_starts.push_back(u.first_frame);
+  EXPECT_EQ(card_starts, (std::vector<int64_t>{0, 186, 366, 509}));
   // A long stretch without pieces is cut every 8 s (240 frames) from the clip's start.
   const SpanPlan plain = plan_spans({SpanBranch{0, v, {}}, SpanBranch{0, v, {cue(500, 560, "late")}}}, 600,
                                     SpanCuts::kCacheable, {30, 1});
