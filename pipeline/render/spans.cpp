@@ -6,6 +6,7 @@
 #include <sstream>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "pipeline/captions/text_util.h"
 
@@ -199,27 +200,31 @@ void plan_group(const std::vector<const SpanBranch*>& group, const std::vector<s
   }
 }
 
-// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, no two cuts closer
-// than `min_span`, none closer than `min_tail` (a keyframe interval) to the end; the first edge
-// closer than `min_span` after a cut moves that cut to it, once (the later edge wins: a card's or a
-// cue's start rather than the end of the cue before; moving again would let a run of cues slide
-// the cut to the clip's end); a stretch longer than `grid` without a cut is cut at multiples of
-// `grid` (frames counted from the clip's start). Depends on nothing but the branch's own pieces.
+// One branch cut by itself (SpanCuts::kCacheable): at the edges of its pieces, none closer than
+// `min_tail` (a keyframe interval) to the end. A caption event's edge is cut no closer than
+// `min_span` after the last cut (cues come every few seconds; each cut costs a first render), a
+// card's no closer than `min_tail` (a card is where variants differ: the rows share everything
+// before it, however short). The first edge too close after a cut moves that cut to it, once (the
+// later edge wins: a card's or a cue's start rather than the end of the cue before; moving again
+// would let a run of cues slide the cut to the clip's end). A stretch longer than `grid` without a
+// cut is cut at multiples of `grid` (frames counted from the clip's start). Depends on nothing but
+// the branch's own pieces.
 std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_span, int64_t min_tail,
                           int64_t grid) {
-  std::vector<int64_t> edges;
+  std::vector<std::pair<int64_t, int64_t>> edges;  // (frame, the least span before a cut there)
   for (const SpanPiece& p : b.pieces) {
-    edges.push_back(p.first_frame);
-    edges.push_back(p.end_frame);
+    const int64_t least = p.kind == SpanPiece::Kind::kCardScript ? min_tail : min_span;
+    edges.emplace_back(p.first_frame, least);
+    edges.emplace_back(p.end_frame, least);
   }
-  edges.push_back(frame_count);
+  edges.emplace_back(frame_count, min_span);
   std::sort(edges.begin(), edges.end());
   std::vector<Cut> cuts;
   int64_t start = 0;
   bool moved = false;  // the last cut has been moved once
-  const auto cut_at = [&](int64_t at) {
+  const auto cut_at = [&](int64_t at, int64_t least) {
     if (frame_count - at < min_tail || at <= start) return false;
-    if (at - start >= min_span) {
+    if (at - start >= least) {
       cuts.push_back({start, at, {}});
       moved = false;
     } else if (!cuts.empty() && !moved) {
@@ -231,12 +236,12 @@ std::vector<Cut> own_cuts(const SpanBranch& b, int64_t frame_count, int64_t min_
     start = at;
     return true;
   };
-  for (const int64_t e : edges) {
+  for (const auto& [e, least] : edges) {
     while (e - start > grid) {
       const int64_t g = (start + min_span + grid - 1) / grid * grid;  // the next multiple far enough on
-      if (g >= e || !cut_at(g)) break;
+      if (g >= e || !cut_at(g, min_span)) break;
     }
-    cut_at(e);
+    cut_at(e, least);
   }
   cuts.push_back({start, frame_count, {}});
   return cuts;

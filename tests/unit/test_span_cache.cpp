@@ -298,6 +298,14 @@ TEST_F(SpanCacheTest, CacheableCutsAreTheBranchsOwnAndACueChangesOnlyItsSpans) {
   std::vector<int64_t> card_starts;
   for (const SpanUse& u : carded.uses[0]) card_starts.push_back(u.first_frame);
   EXPECT_EQ(card_starts, (std::vector<int64_t>{0, 186, 366, 509}));
+  // A card is cut a keyframe interval (60) after the start, not 4 s: rows of a short clip still
+  // share what comes before their cards. A cue's edge there is not cut.
+  const SpanBranch short_card{0, v, {{SpanPiece::Kind::kCardScript, 70, 130, "hotline"}}};
+  const SpanBranch short_cue{0, v, {cue(70, 130, "a cue")}};
+  const SpanPlan short_plan = plan_spans({short_card, short_cue}, 130, SpanCuts::kCacheable, {30, 1});
+  ASSERT_EQ(short_plan.uses[0].size(), 2u);
+  EXPECT_EQ(short_plan.uses[0][1].first_frame, 70);
+  EXPECT_TRUE(short_plan.uses[1].empty());  // encoded whole
   // A long stretch without pieces is cut every 8 s (240 frames) from the clip's start.
   const SpanPlan plain = plan_spans({SpanBranch{0, v, {}}, SpanBranch{0, v, {cue(500, 560, "late")}}}, 600,
                                     SpanCuts::kCacheable, {30, 1});
