@@ -27,15 +27,15 @@ struct EncodedSpan {
   bool complete = false;           // flushed: every packet is here
 };
 
+// A span is encoded taking the VBV buffer to be this full at its first frame (x264's vbv-init),
+// not a stream's 0.9: in the joined stream the span before may have left it lower (an IDR picture
+// and the frames after it, at the start of a span, take much of a capped buffer). x264 keeps the
+// buffer from emptying within a span that starts at least this full; check_vbv proves the join.
+inline constexpr double kSpanVbvInit = 0.5;
+
 // The leaky-bucket (VBV) model of a preset's rate cap: the buffer starts `initial_fullness` full
 // (x264's vbv-init), each frame's bits leave it when the frame is decoded, and it refills at
 // maxrate_bps up to bufsize_bits. No cap when maxrate_bps is 0.
-// A span is encoded taking the buffer to be this full at its first frame (x264's vbv-init), not a
-// stream's 0.9: in the joined stream the span before may have left it lower (an IDR picture and
-// the frames after it, at the start of a span, take much of a capped buffer). A span is valid
-// wherever the buffer is at least this full at its start: check_vbv proves the join.
-inline constexpr double kSpanVbvInit = 0.5;
-
 struct VbvModel {
   int64_t maxrate_bps = 0;
   int64_t bufsize_bits = 0;

@@ -893,61 +893,69 @@ class SoundInBackground {
 };
 
 // One encoder's file under each of its outputs' names: with one_file_per_shape the other platforms
-// of the shape take the same file, hard-linked where the file system allows. The file is read
-// back and decoded once, and each platform's rules judge what was read (check_file with several
-// presets); a copy that is not the same bytes as the file checked fails.
+// of the shape take the same file, hard-linked where the file system allows. The file is hashed,
+// probed, read back and decoded once, and each platform's rules judge what was read (check_file
+// with several presets); a hard link is the same file, a copy is hashed and must be the same bytes.
 void finish_branch(ClipJob& job, const EncoderBranch& branch, const Campaign& campaign,
                    const PresetCatalog& presets) {
   const std::vector<OutputRecord*>& records = branch.records;
-  const fs::path encoded = records.front()->path;
-  std::vector<bool> placed(records.size(), true);
+  OutputRecord& first = *records.front();
+  const fs::path encoded = first.path;
+  enum class Placed { kEncoded, kLinked, kCopied, kFailed };
+  std::vector<Placed> placed(records.size(), Placed::kEncoded);
   for (size_t ri = 1; ri < records.size(); ++ri) {
     try {
-      link_or_copy_atomically(encoded, records[ri]->path);
+      placed[ri] = link_or_copy_atomically(encoded, records[ri]->path) ? Placed::kLinked : Placed::kCopied;
     } catch (...) {
       const Error e = caught_error();
       records[ri]->fail(e.kind(), e.what());
-      placed[ri] = false;
+      placed[ri] = Placed::kFailed;
     }
   }
   std::vector<const Preset*> judges;
   for (const OutputRecord* r : records) judges.push_back(&presets.get(r->platform));
   std::vector<CheckReport> checks;
-  if (!job.proxy) {
-    try {
-      // Test-only, off unless SHORTPACK_TEST_DAMAGE_OUTPUT names one of these files.
-      for (size_t ri = 0; ri < records.size(); ++ri) {
-        if (placed[ri]) apply_test_damage(records[ri]->path);
-      }
-      checks = check_file(encoded, judges);
-    } catch (...) {
-      const Error e = caught_error();
-      for (OutputRecord* r : records) r->fail(e.kind(), e.what());
-      return;
+  try {
+    // Test-only, off unless SHORTPACK_TEST_DAMAGE_OUTPUT names one of these files.
+    for (size_t ri = 0; ri < records.size(); ++ri) {
+      if (placed[ri] != Placed::kFailed) apply_test_damage(records[ri]->path);
     }
+    fill_file_facts(first);
+    if (!job.proxy) checks = check_file(encoded, judges);
+  } catch (...) {
+    const Error e = caught_error();
+    for (size_t ri = 0; ri < records.size(); ++ri) {
+      if (placed[ri] != Placed::kFailed) records[ri]->fail(e.kind(), e.what());
+    }
+    return;
   }
   for (size_t ri = 0; ri < records.size(); ++ri) {
-    OutputRecord* r = records[ri];
-    if (!placed[ri]) continue;
+    OutputRecord& r = *records[ri];
+    if (placed[ri] == Placed::kFailed) continue;
     try {
-      fill_file_facts(*r);
-      if (ri > 0 && r->sha256 != records.front()->sha256) {
-        throw Error(ErrorKind::kIo, r->path.string() + ": the copy of " + encoded.filename().string() +
-                                        " is not the same bytes (" + r->sha256 + " against " +
-                                        records.front()->sha256 + "); render it again");
+      if (placed[ri] == Placed::kCopied && sha256_file(r.path) != first.sha256) {
+        throw Error(ErrorKind::kIo, r.path.string() + ": the copy of " + encoded.filename().string() +
+                                        " is not the same bytes; render it again");
+      }
+      if (ri > 0) {
+        r.bytes = first.bytes;
+        r.sha256 = first.sha256;
+        r.width_px = first.width_px;
+        r.height_px = first.height_px;
+        r.duration_s = first.duration_s;
       }
       if (job.proxy) {
         // A proxy is for review only: small and fast by design, so not checked against the platform.
-        r->status = OutputStatus::kOk;
-        r->proxy = true;
+        r.status = OutputStatus::kOk;
+        r.proxy = true;
       } else {
-        apply_check(*r, checks[ri], *judges[ri]);
+        apply_check(r, checks[ri], *judges[ri]);
       }
-      write_sidecars(job, *r, campaign.sidecar_captions);
-      write_post_files(job, *r, campaign);
+      write_sidecars(job, r, campaign.sidecar_captions);
+      write_post_files(job, r, campaign);
     } catch (...) {
       const Error e = caught_error();
-      r->fail(e.kind(), e.what());
+      r.fail(e.kind(), e.what());
     }
   }
 }

@@ -60,10 +60,10 @@ using SpanUses = std::vector<SpanUse>;
 //   kCacheable: each branch is cut by itself, at the edges of what it draws (a caption cue, a
 //     card): a cue's edge no closer than kCacheMinSpanSeconds (or a keyframe interval, if longer)
 //     after the last cut, a card's no closer than a keyframe interval; the last cut at least a
-//     keyframe interval before the end, and at least every kCacheGridSeconds, so that its
-//     cuts depend on nothing but its own pieces and timings: the same branch cuts the same way in any run,
-//     alone or among others, and a span stored in the span cache (render/span_cache.h) is found again when
-//     only another stretch of the clip changed. Branches with equal spans still share them.
+//     keyframe interval before the end, and at least every kCacheGridSeconds. Its cuts depend on
+//     nothing but its own pieces and timings: the same branch cuts the same way in any run, alone
+//     or among others, and a span stored in the span cache (render/span_cache.h) is found again
+//     when only another stretch of the clip changed. Branches with equal spans still share them.
 enum class SpanCuts { kWhereOutputsDiffer, kCacheable };
 inline constexpr double kCacheGridSeconds = 8.0;
 // Every cut costs a first render something (an IDR picture, an encoder opened and flushed, the
