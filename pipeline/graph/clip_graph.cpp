@@ -22,6 +22,7 @@
 #include "filters/core/caught_error.h"
 #include "filters/core/error.h"
 #include "filters/transition.h"
+#include "pipeline/graph/frame_spill.h"
 #include "pipeline/graph/stall_watchdog.h"
 #include "pipeline/graph/test_fault.h"
 #include "pipeline/graph/tsan_handoff.h"
@@ -778,7 +779,8 @@ std::vector<bool> frames_wanted(const ClipGraphSpec& spec, const Branches& b, Sp
 }
 
 // One graph run: the clip decoded once for the encoders in `range` (and the stages that feed them).
-std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange range, SpanStore& spans) {
+std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange range, SpanStore& spans,
+                                     FrameSpill* spill) {
   Branches b = encoder_states_of(spec, range);
   if (b.encoders.empty()) return {};
   std::vector<bool> wanted = frames_wanted(spec, b, spans);
@@ -792,6 +794,7 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
     b.fail_all(e.kind(), e.what());
     return b.outcomes();
   }
+  source->use_spill(spill);
   set_up_stages(spec, *source, range, b);
   open_encoders(b);
 
@@ -805,6 +808,10 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
                      CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
   run_graph(shared, *source, b);
   finish_encoders(shared, b);
+  if (spill != nullptr) {
+    spdlog::debug("encoders {}-{}: {} pictures decoded, {} read back from the frame spill", range.first + 1,
+                  range.last, source->pictures_decoded(), source->pictures_from_spill());
+  }
   if (spec.on_span_encoded) {
     for (const auto& e : b.encoders) {
       for (const SpanUse& u : e->spec->spans) {
@@ -871,20 +878,53 @@ std::vector<size_t> encoder_batches(const ClipGraphSpec& spec) {
   return std::vector<size_t>(n, 1);
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// The spill of a clip that runs in `passes` passes, or null (one pass, no media, no room).
+std::unique_ptr<FrameSpill> open_frame_spill(const ClipGraphSpec& spec, size_t passes) {
+  const bool media = std::any_of(spec.segments.begin(), spec.segments.end(), [](const SegmentSource& s) {
+    return s.kind == SegmentSource::Kind::kMedia;
+  });
+  if (passes < 2 || spec.frame_spill_bytes <= 0 || !media) return nullptr;
+  std::error_code ec;
+  const fs::path dir = spec.frame_spill_dir.empty() ? fs::temp_directory_path(ec) : spec.frame_spill_dir;
+  const fs::space_info space = fs::space(dir, ec);
+  if (ec) {
+    spdlog::debug("no frame spill: {} ({}); each pass decodes the clip", dir.string(), ec.message());
+    return nullptr;
+  }
+  const auto budget = std::min<int64_t>(spec.frame_spill_bytes, static_cast<int64_t>(space.available / 2));
+  try {
+    return std::make_unique<FrameSpill>(dir, budget);
+  } catch (const Error& e) {
+    spdlog::debug("no frame spill: {}; each pass decodes the clip", e.what());
+    return nullptr;
+  }
+}
+
+}  // namespace
+
 std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
   std::vector<BranchOutcome> out;
   size_t first = 0;
   const std::vector<size_t> batches = encoder_batches(spec);
   const size_t total = std::accumulate(batches.begin(), batches.end(), size_t{0});
   SpanStore spans{spec.ready_spans, std::vector<std::shared_ptr<EncodedSpan>>(spec.span_count)};
+  const std::unique_ptr<FrameSpill> spill = open_frame_spill(spec, batches.size());
   for (const size_t count : batches) {
     if (batches.size() > 1)
       spdlog::debug("encoders {}-{} of {}: a pass over the clip", first + 1, first + count, total);
-    std::vector<BranchOutcome> part = run_batch(spec, {first, first + count}, spans);
+    if (spill && first + count == total) spill->stop_storing();  // the last pass only reads
+    std::vector<BranchOutcome> part = run_batch(spec, {first, first + count}, spans, spill.get());
     return_freed_memory();
     out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
     first += count;
   }
+  if (spill && !spill->failure().empty())
+    spdlog::warn("decoded pictures could not be kept on disk ({}): later passes decoded the clip again",
+                 spill->failure());
   return out;
 }
 

@@ -109,6 +109,12 @@ struct ClipGraphSpec {
   // over the clip (decode, geometry, captions), so that the encoders open at once are estimated
   // (estimated_x264_bytes) to take at most this much memory together. 0: every encoder at once.
   int64_t encoder_memory_bytes = 0;
+  // With more than one pass: the media pictures the first pass decodes are kept in a FrameSpill
+  // in this folder (frame_spill.h; empty: the system's temporary folder), at most this many bytes
+  // and half the folder's free space, and the later passes read them back instead of decoding
+  // again. 0: every pass decodes.
+  int64_t frame_spill_bytes = 0;
+  std::filesystem::path frame_spill_dir;
   // Called by the serial input node after each source frame (progress reports, tests).
   std::function<void(int64_t index)> on_source_frame;
 };

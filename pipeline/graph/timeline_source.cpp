@@ -109,13 +109,28 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
   auto& source = open_[static_cast<size_t>(segment)];
   int64_t& source_next = open_next_[static_cast<size_t>(segment)];
   const SegmentSource& s = segments_[static_cast<size_t>(segment)];
+  if (spill_ != nullptr) {
+    if (SharedFrame kept = spill_->load(segment, local_index)) {
+      ++pictures_from_spill_;
+      if (local_index + 1 >= s.frame_count) source.reset();
+      return kept;  // the decoder, if open, stays where it is (read on or seek as below)
+    }
+  }
+  // Decoded, and kept in the spill (the frames read through on the way as well).
+  auto decoded = [&](SharedFrame f) {
+    if (!f)
+      throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+    ++pictures_decoded_;
+    if (spill_ != nullptr) spill_->store(segment, source_next - 1, *f);
+    return f;
+  };
   // Frames were skipped (not wanted): a short gap is decoded through, a longer one seeks.
   const auto read_through = static_cast<int64_t>(std::ceil(av_q2d(frame_rate_) / 2.0));
   if (source && (local_index < source_next || local_index - source_next > read_through)) source.reset();
   if (source) {
-    for (; source_next < local_index; ++source_next) {
-      if (!source->next())
-        throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+    while (source_next < local_index) {
+      ++source_next;
+      decoded(source->next());
     }
   }
   if (!source) {
@@ -127,8 +142,7 @@ SharedFrame TimelineSource::picture(int segment, int64_t local_index) {
         decode_threads_, limits_[static_cast<size_t>(segment)]);
   }
   source_next = local_index + 1;
-  SharedFrame f = source->next();
-  if (!f) throw Error(ErrorKind::kInternal, "segment " + std::to_string(segment + 1) + " ran out of frames");
+  SharedFrame f = decoded(source->next());
   if (local_index + 1 >= s.frame_count) source.reset();  // its last frame: close the decoder
   return f;
 }

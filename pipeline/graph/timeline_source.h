@@ -19,6 +19,7 @@
 #include "filters/reframe.h"
 #include "filters/smart_crop.h"
 #include "filters/transition.h"
+#include "pipeline/graph/frame_spill.h"
 #include "pipeline/media/video_source.h"
 
 namespace shortpack {
@@ -75,6 +76,12 @@ class TimelineSource {
   // when that is far ahead, with the same pictures as reading every frame.
   std::optional<TimelineFrame> next(bool wanted = true);
   [[nodiscard]] int64_t next_index() const { return next_index_; }
+  // Media pictures are looked up in `spill` before they are decoded, and kept there once decoded
+  // (frame_spill.h: a clip's later passes read what its first decoded). Null: none. Not owned.
+  void use_spill(FrameSpill* spill) { spill_ = spill; }
+  // Media pictures decoded so far, and read back from the spill.
+  [[nodiscard]] int64_t pictures_decoded() const { return pictures_decoded_; }
+  [[nodiscard]] int64_t pictures_from_spill() const { return pictures_from_spill_; }
 
  private:
   SharedFrame picture(int segment, int64_t local_index);
@@ -90,6 +97,9 @@ class TimelineSource {
   std::vector<std::unique_ptr<VideoSource>> open_;  // per segment, only while it is on screen
   std::vector<int64_t> open_next_;                  // per segment: the frame its decoder gives next
   std::vector<SharedFrame> still_;                  // per segment: colour and image pictures
+  FrameSpill* spill_ = nullptr;
+  int64_t pictures_decoded_ = 0;
+  int64_t pictures_from_spill_ = 0;
 };
 
 // Analyses a smart-crop segment (a few frames a second) for one output aspect (width/height).

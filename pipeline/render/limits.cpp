@@ -56,6 +56,10 @@ const std::vector<Field>& fields() {
        "estimated memory of the x264 encoders a clip's render graph opens at once; more encoders than "
        "fit run in batches, each decoding the clip again (0: all at once)",
        nullptr, [](Limits& l) -> int64_t& { return l.encoder_memory; }},
+      {"frame_spill", Unit::kBytes,
+       "decoded pictures a clip rendered in batches keeps in the temporary folder ($TMPDIR) for its later "
+       "passes, at most half the free space (0: each pass decodes again)",
+       nullptr, [](Limits& l) -> int64_t& { return l.frame_spill; }},
       {"stall_s", Unit::kSeconds,
        "a clip whose decoding or encoding makes no progress for this long fails (0: never)",
        [](Limits& l) -> double& { return l.stall_s; }, nullptr},

@@ -16,6 +16,7 @@
 //   source_pixels                      clip's outputs fail (exit 3), the other clips render
 //   frames_in_flight                   the render graph's limiter (0: automatic)
 //   encoder_memory                     the render graph's batches of encoders (0: one batch)
+//   frame_spill                        decoded pictures kept in $TMPDIR for a clip's later passes
 //   stall_s                            the render graph's watchdog: a clip whose decoding or
 //                                      encoding makes no progress for this long fails (exit 3)
 //   caption_frame_ms                   the render graph's language branches: captions of one frame
@@ -56,7 +57,11 @@ struct Limits {
   // Estimated memory of the x264 encoders one clip's graph opens at once (ClipGraphSpec::
   // encoder_memory_bytes): three 1080x1920 veryfast encoders. 0: every encoder of a clip at once.
   int64_t encoder_memory = 512LL << 20;
-  double stall_s = 120.0;           // no decoding/encoding progress for this long fails the clip; 0: off
+  // A clip rendered in several passes keeps the pictures its first pass decodes in the system's
+  // temporary folder ($TMPDIR) for the later ones (ClipGraphSpec::frame_spill_bytes), at most
+  // this much (and half the free space). 0: each pass decodes the clip again.
+  int64_t frame_spill = 16LL << 30;  // 16 GiB
+  double stall_s = 120.0;            // no decoding/encoding progress for this long fails the clip; 0: off
   int64_t caption_frame_ms = 2000;  // CPU time to draw one frame's captions; over it the output fails; 0: off
   // The span cache (render/span_cache.h): encoded spans kept in the output folder's
   // .shortpack/spans/ for the next run, at most this many bytes. 0: no cache.

@@ -695,6 +695,7 @@ std::unique_ptr<ClipJob> prepare_clip(const Campaign& campaign, const PresetCata
   spec.frame_count = job->timeline.frame_count;
   spec.max_frames_in_flight = options.max_frames_in_flight;
   spec.encoder_memory_bytes = options.limits.encoder_memory;
+  spec.frame_spill_bytes = options.limits.frame_spill;
   spec.cancel = options.cancel;
   spec.stall_timeout_s = options.limits.stall_s;
   spec.caption_frame_ms = options.limits.caption_frame_ms;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -112,7 +113,9 @@ TEST_F(RenderBasic, AnOutputIsBitForBitTheSameAloneAndAmongVariants) {
 
 // A clip's encoders run in batches that fit --limit encoder_memory, each batch a pass over the
 // clip of its own (issue 28: peak memory): one encoder per pass makes the same four files, byte for
-// byte, as all four in one pass, and the log counts the passes.
+// byte, as all four in one pass, and the log counts the passes. The first pass keeps the pictures
+// it decodes in the frame spill and the later three read them back without decoding; with the
+// spill off (--limit frame_spill=0) every pass decodes, and the files are the same again.
 TEST_F(RenderBasic, EncodersInBatchesMakeTheSameFilesAsInOnePass) {
   need_ramp();
   need_logo();
@@ -129,11 +132,19 @@ TEST_F(RenderBasic, EncodersInBatchesMakeTheSameFilesAsInOnePass) {
              "    source: media/ramp.mp4\n"
              "    end: 1.5\n"
              "    captions: {en: subs/batch.en.srt, vi: subs/batch.vi.srt}\n");
-  auto render_limited = [&](const std::string& limit, const fs::path& out) {
+  auto render_limited = [&](const std::string& limit, const fs::path& out, const std::string& more = "") {
     return test::run_shortpack("--log-level debug render " + shell_quote((root() / "batches.yaml").string()) +
                                " --out " + shell_quote(out.string()) + " --presets " +
                                shell_quote((root() / "presets").string()) +
-                               " --limit encoder_memory=" + limit);
+                               " --limit encoder_memory=" + limit + more);
+  };
+  // Per pass: "N pictures decoded, M read back from the frame spill", as "N/M".
+  auto pictures = [](const std::string& log) {
+    std::vector<std::string> out;
+    const std::regex line(R"((\d+) pictures decoded, (\d+) read back from the frame spill)");
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it)
+      out.push_back((*it)[1].str() + "/" + (*it)[2].str());
+    return out;
   };
   auto passes = [](const std::string& log) {
     size_t n = 0;
@@ -148,12 +159,19 @@ TEST_F(RenderBasic, EncodersInBatchesMakeTheSameFilesAsInOnePass) {
   const auto apart = render_limited("1", root() / "out-batches");
   ASSERT_EQ(apart.exit_code, 0) << apart.output;
   EXPECT_EQ(passes(apart.output), 4u) << apart.output;
+  EXPECT_EQ(pictures(apart.output), (std::vector<std::string>{"45/0", "0/45", "0/45", "0/45"}))
+      << apart.output;
+  const auto unspilled = render_limited("1", root() / "out-unspilled", " --limit frame_spill=0");
+  ASSERT_EQ(unspilled.exit_code, 0) << unspilled.output;
+  EXPECT_EQ(passes(unspilled.output), 4u) << unspilled.output;
+  EXPECT_TRUE(pictures(unspilled.output).empty()) << unspilled.output;
   std::set<std::string> hashes;
   for (const std::string platform : {"small-landscape", "small-portrait"}) {
     for (const std::string lang : {"vi", "en"}) {
       const fs::path name = "batches/ramp/ramp." + platform + "." + lang + ".mp4";
       const std::string a = test::sha256sum(root() / "out-one-pass" / name);
       EXPECT_EQ(a, test::sha256sum(root() / "out-batches" / name)) << name;
+      EXPECT_EQ(a, test::sha256sum(root() / "out-unspilled" / name)) << name;
       hashes.insert(a);
     }
   }

@@ -46,7 +46,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   Limits l;
   l.stall_s = 2.5;
   const std::vector<LimitInfo> all = describe_limits(l);
-  ASSERT_EQ(all.size(), 16U);
+  ASSERT_EQ(all.size(), 17U);
   std::map<std::string, std::string> values;
   for (const LimitInfo& i : all) {
     EXPECT_FALSE(i.description.empty()) << i.name;
@@ -61,6 +61,7 @@ TEST(Limits, DescribeListsEveryLimitWithItsValue) {
   EXPECT_EQ(values.at("caption_frame_ms"), "2000");
   EXPECT_EQ(values.at("encoder_memory"), "536870912");
   EXPECT_EQ(values.at("span_cache"), "4294967296");
+  EXPECT_EQ(values.at("frame_spill"), "17179869184");
 }
 
 TEST(Limits, SetLimitTakesUnits) {
