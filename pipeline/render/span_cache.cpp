@@ -402,6 +402,52 @@ void SpanCache::store(const std::string& fingerprint, const EncodedSpan& span) {
   }
 }
 
+void SpanCache::stage(const std::string& fingerprint, const EncodedSpan& span) {
+  if (!usable_ || !span.complete || !span.parameters || staged_.count(fingerprint) != 0) return;
+  const fs::path file = file_of(fingerprint);
+  try {
+    fs::create_directories(file.parent_path());
+    // A name of this process (temp_path_for): a later run removes it once this one is gone.
+    const fs::path staged = temp_path_for(file);
+    write_file_atomically(staged, span_file_bytes(fingerprint, span));
+    staged_.emplace(fingerprint, staged);
+  } catch (const std::exception& e) {
+    usable_ = false;
+    warn("the span cache " + dir_.string() + " cannot be written (" + e.what() +
+         "); no more spans are kept this run");
+  }
+}
+
+void SpanCache::commit(const std::string& fingerprint) {
+  const auto it = staged_.find(fingerprint);
+  if (it == staged_.end()) return;
+  std::error_code ec;
+  fs::rename(it->second, file_of(fingerprint), ec);
+  if (ec) {
+    fs::remove(it->second, ec);
+    warn("a span could not be put in place in the span cache " + dir_.string() + " (" + ec.message() +
+         "); it is encoded again next time");
+  } else {
+    ++stored_;
+  }
+  staged_.erase(it);
+}
+
+void SpanCache::discard(const std::string& fingerprint) {
+  const auto it = staged_.find(fingerprint);
+  if (it == staged_.end()) return;
+  std::error_code ec;
+  fs::remove(it->second, ec);
+  staged_.erase(it);
+}
+
+SpanCache::~SpanCache() {
+  for (const auto& [fingerprint, file] : staged_) {
+    std::error_code ec;
+    fs::remove(file, ec);
+  }
+}
+
 int SpanCache::trim() {
   if (!usable_) return 0;
   struct Entry {

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,16 @@ class SpanCache {
   std::shared_ptr<const EncodedSpan> find(const std::string& fingerprint);
   // Stores a complete span. Never throws: a failure (a full disk) is a warning and turns the cache off.
   void store(const std::string& fingerprint, const EncodedSpan& span);
+  // Writes a complete span as store() does, but under a temporary name of this process until
+  // commit() puts it in place or discard() removes it (as the destructor does with what is left;
+  // a killed run's are cleaned up by a later run): spans go to disk as they are encoded instead
+  // of waiting in memory for the check of the outputs that show them. Never throws.
+  void stage(const std::string& fingerprint, const EncodedSpan& span);
+  void commit(const std::string& fingerprint);
+  void discard(const std::string& fingerprint);
+  ~SpanCache();
+  SpanCache(const SpanCache&) = delete;
+  SpanCache& operator=(const SpanCache&) = delete;
   // Removes the spans used least recently until the folder holds at most max_bytes; returns how many.
   int trim();
 
@@ -86,6 +97,7 @@ class SpanCache {
   int64_t hits_ = 0;
   int64_t stored_ = 0;
   std::vector<std::string> warnings_;
+  std::map<std::string, std::filesystem::path> staged_;  // fingerprint -> its temporary file
 };
 
 // The spans of a clip's graph (`keys`: SpanPlan::spans, by SpanUse::span) found in `cache`: each is

@@ -250,6 +250,41 @@ TEST_F(SpanCacheTest, TheFolderIsKeptDamageAnotherBuildAndLeftoversAreCleanedAnd
   EXPECT_EQ(blocked.take_warnings().size(), 1u);
 }
 
+// A staged span (written as it is encoded, before the outputs that show it are checked) is not
+// found until it is committed; a discarded one, or one still staged when the cache goes, leaves
+// nothing in the folder.
+TEST_F(SpanCacheTest, AStagedSpanIsFoundOnlyOnceCommittedAndLeavesNothingOtherwise) {
+  const fs::path dir = dir_ / "staged/.shortpack/spans";
+  const EncodedSpan span = test::fake_span(0, 30);
+  auto files_in = [&dir] {
+    std::set<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+      if (e.is_regular_file() && e.path().filename() != "VERSION") names.insert(e.path().filename().string());
+    }
+    return names;
+  };
+  const std::string kept(64, 'a');
+  const std::string dropped(64, 'b');
+  const std::string left(64, 'c');
+  {
+    SpanCache cache(dir, 1 << 30);
+    cache.stage(kept, span);
+    cache.stage(dropped, span);
+    cache.stage(left, span);
+    EXPECT_EQ(files_in().size(), 3u);  // on disk already, under temporary names
+    EXPECT_EQ(cache.find(kept), nullptr) << "a staged span is not in the cache yet";
+    cache.commit(kept);
+    cache.discard(dropped);
+    EXPECT_EQ(cache.stored(), 1);
+    const auto found = cache.find(kept);
+    ASSERT_NE(found, nullptr);
+    EXPECT_EQ(found->packets.size(), 30u);
+    EXPECT_EQ(cache.find(dropped), nullptr);
+    EXPECT_TRUE(cache.take_warnings().empty());
+  }
+  EXPECT_EQ(files_in(), (std::set<std::string>{kept + ".span"}));
+}
+
 // Cacheable cuts depend on nothing but the branch itself: the same cuts alone and among others,
 // at its pieces' edges, at least 4 s (kCacheMinSpanSeconds) apart; a changed cue changes only the
 // spans that show it.
