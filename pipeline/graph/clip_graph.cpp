@@ -946,7 +946,7 @@ std::vector<BranchOutcome> run_clip_graph(const ClipGraphSpec& spec) {
     // do not pile up in memory over its passes.
     const std::vector<bool> used = spans_used_from(spec, first);
     for (size_t k = 0; k < spans.encoded.size(); ++k) {
-      if (k >= used.size() || !used[k]) spans.encoded[k].reset();
+      if (!used[k]) spans.encoded[k].reset();
     }
   }
   if (spill && !spill->failure().empty())

@@ -48,8 +48,7 @@ bool read_all(int fd, uint8_t* data, size_t size, int64_t offset) {
 
 }  // namespace
 
-FrameSpill::FrameSpill(const std::filesystem::path& dir, int64_t budget_bytes)
-    : dir_(dir), budget_bytes_(budget_bytes) {
+FrameSpill::FrameSpill(const std::filesystem::path& dir, int64_t budget_bytes) : budget_bytes_(budget_bytes) {
   std::string pattern = (dir / "shortpack-frames-XXXXXX").string();
   fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd_ < 0) {
@@ -71,29 +70,21 @@ bool FrameSpill::store(int segment, int64_t index, const AVFrame& frame) {
     storing_ = false;
     return false;
   }
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (av_image_copy_to_buffer(bytes.data(), size, frame.data, frame.linesize, format, frame.width,
+  packed_.resize(static_cast<size_t>(size));
+  if (av_image_copy_to_buffer(packed_.data(), size, frame.data, frame.linesize, format, frame.width,
                               frame.height, 1) != size)
     return false;
-  if (!write_all(fd_, bytes.data(), bytes.size(), end_)) {
+  Entry e{end_, size, make_frame()};
+  e.properties->width = frame.width;
+  e.properties->height = frame.height;
+  e.properties->format = frame.format;
+  if (av_frame_copy_props(e.properties.get(), &frame) < 0) return false;
+  if (!write_all(fd_, packed_.data(), packed_.size(), end_)) {
     failure_ = std::strerror(errno);
     storing_ = false;
     return false;
   }
-  Entry e;
-  e.offset = end_;
-  e.size = size;
-  e.width = frame.width;
-  e.height = frame.height;
-  e.format = frame.format;
-  e.sample_aspect = frame.sample_aspect_ratio;
-  e.range = frame.color_range;
-  e.space = frame.colorspace;
-  e.primaries = frame.color_primaries;
-  e.transfer = frame.color_trc;
-  e.chroma = frame.chroma_location;
-  e.pts = frame.pts;
-  entries_.emplace(std::pair{segment, index}, e);
+  entries_.emplace(std::pair{segment, index}, std::move(e));
   end_ += size;
   return true;
 }
@@ -102,27 +93,19 @@ SharedFrame FrameSpill::load(int segment, int64_t index) {
   const auto it = entries_.find({segment, index});
   if (it == entries_.end()) return nullptr;
   const Entry& e = it->second;
-  std::vector<uint8_t> bytes(static_cast<size_t>(e.size));
-  if (!read_all(fd_, bytes.data(), bytes.size(), e.offset)) {
-    entries_.erase(it);
-    return nullptr;
-  }
-  const auto format = static_cast<AVPixelFormat>(e.format);
-  FramePtr f = alloc_video_frame(e.width, e.height, format);
+  const AVFrame& kept = *e.properties;
+  const auto format = static_cast<AVPixelFormat>(kept.format);
+  packed_.resize(static_cast<size_t>(e.size));
+  FramePtr f = alloc_video_frame(kept.width, kept.height, format);
   uint8_t* planes[4] = {};
   int lines[4] = {};
-  if (av_image_fill_arrays(planes, lines, bytes.data(), format, e.width, e.height, 1) < 0) {
+  if (!read_all(fd_, packed_.data(), packed_.size(), e.offset) || av_frame_copy_props(f.get(), &kept) < 0 ||
+      av_image_fill_arrays(planes, lines, packed_.data(), format, kept.width, kept.height, 1) < 0) {
     entries_.erase(it);
     return nullptr;
   }
-  av_image_copy(f->data, f->linesize, const_cast<const uint8_t**>(planes), lines, format, e.width, e.height);
-  f->sample_aspect_ratio = e.sample_aspect;
-  f->color_range = e.range;
-  f->colorspace = e.space;
-  f->color_primaries = e.primaries;
-  f->color_trc = e.transfer;
-  f->chroma_location = e.chroma;
-  f->pts = e.pts;
+  av_image_copy(f->data, f->linesize, const_cast<const uint8_t**>(planes), lines, format, kept.width,
+                kept.height);
   return share(std::move(f));
 }
 

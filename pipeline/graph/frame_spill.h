@@ -2,8 +2,8 @@
 //
 // A clip whose encoders do not fit `encoder_memory` at once runs in several passes
 // (encoder_batches), and each pass needs the same source pictures. Decoding is the dearer half of
-// a pass on camera footage (a 290 Mbit/s grainy 1080p master: ~100 ms of CPU a picture; reading
-// 3 MB back from the page cache: well under 1 ms), so the first pass keeps every picture it
+// a pass on camera footage (a 290 Mbit/s grainy 1080p master: ~100 ms of CPU a picture, against a
+// read and a copy of 3 MB from the page cache), so the first pass keeps every picture it
 // decodes here and the later passes read them back instead of decoding again. The bytes are the
 // decoder's (after normalising, VideoSource), so every pass sees the same pictures either way.
 //
@@ -22,6 +22,7 @@
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "filters/core/frame.h"
 
@@ -38,8 +39,9 @@ class FrameSpill {
   // Keeps a copy of `frame` (a software picture) as picture `index` of segment `segment`. False
   // when it is not kept: already kept, over the budget, storing stopped, or the write failed.
   bool store(int segment, int64_t index, const AVFrame& frame);
-  // The picture kept as (segment, index) with its size, format, sample aspect, colour tags and
-  // time stamp; null when it was not kept or cannot be read back (then it is forgotten).
+  // The picture kept as (segment, index) with its size, format and properties (sample aspect,
+  // colour tags, time stamp, side data: av_frame_copy_props); null when it was not kept or cannot be read
+  // back (then it is forgotten).
   SharedFrame load(int segment, int64_t index);
   // No more pictures are kept (the last pass only reads).
   void stop_storing() { storing_ = false; }
@@ -53,24 +55,15 @@ class FrameSpill {
   struct Entry {
     int64_t offset = 0;
     int size = 0;
-    int width = 0;
-    int height = 0;
-    int format = -1;
-    AVRational sample_aspect{0, 1};
-    AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
-    AVColorSpace space = AVCOL_SPC_UNSPECIFIED;
-    AVColorPrimaries primaries = AVCOL_PRI_UNSPECIFIED;
-    AVColorTransferCharacteristic transfer = AVCOL_TRC_UNSPECIFIED;
-    AVChromaLocation chroma = AVCHROMA_LOC_UNSPECIFIED;
-    int64_t pts = 0;
+    FramePtr properties;  // no pictures: size, format and av_frame_copy_props's (tags, time, side data)
   };
 
   int fd_ = -1;
-  std::filesystem::path dir_;
   int64_t budget_bytes_ = 0;
   int64_t end_ = 0;  // bytes written
   bool storing_ = true;
   std::string failure_;
+  std::vector<uint8_t> packed_;  // one picture, packed (reused from picture to picture)
   std::map<std::pair<int, int64_t>, Entry> entries_;
 };
 

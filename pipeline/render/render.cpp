@@ -1052,9 +1052,9 @@ std::vector<std::string> take_cached_spans(ClipJob& job, const Campaign& campaig
 
 // The spans encoded for the clip (staged in the span cache as they were made) are put in place
 // when an output made of them passed its check; a span no good output shows is not kept.
-void keep_encoded_spans(const ClipJob& job, const std::set<size_t>& staged,
-                        const std::vector<std::string>& fingerprints, SpanCache& cache) {
-  for (const size_t k : staged) {
+void keep_encoded_spans(const ClipJob& job, const std::vector<std::string>& fingerprints, SpanCache& cache) {
+  for (size_t k = 0; k < fingerprints.size(); ++k) {
+    if (fingerprints[k].empty()) continue;
     const bool shown = std::any_of(job.branches.begin(), job.branches.end(), [k](const EncoderBranch& b) {
       return !b.records.empty() && b.records.front()->status == OutputStatus::kOk &&
              std::any_of(b.encoder->spans.begin(), b.encoder->spans.end(),
@@ -1083,11 +1083,9 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   const std::vector<std::string> fingerprints = take_cached_spans(job, campaign, options, span_cache);
   // Each span goes to disk as soon as its pass ends (the graph then lets it go), not held until
   // the outputs are checked: a clip's encoded spans would otherwise all be in memory at once.
-  std::set<size_t> staged;
   job.spec.on_span_encoded = [&](size_t k, std::shared_ptr<const EncodedSpan> span) {
-    if (span_cache.cache == nullptr || k >= fingerprints.size() || fingerprints[k].empty()) return;
-    span_cache.cache->stage(fingerprints[k], *span);
-    staged.insert(k);
+    if (span_cache.cache != nullptr && k < fingerprints.size() && !fingerprints[k].empty())
+      span_cache.cache->stage(fingerprints[k], *span);
   };
   const double fps = av_q2d(job.timeline.frame_rate);
   spdlog::info(
@@ -1104,7 +1102,7 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
   rerender_whole(job, outcomes);  // the sound is made: the outputs joined badly are encoded again
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   finish_outputs(job, outcomes, seconds, campaign, presets);
-  if (span_cache.cache != nullptr) keep_encoded_spans(job, staged, fingerprints, *span_cache.cache);
+  if (span_cache.cache != nullptr) keep_encoded_spans(job, fingerprints, *span_cache.cache);
   return_freed_memory();  // the checks' decoders: the next clip starts where this one did
 }
 

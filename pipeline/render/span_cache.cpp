@@ -388,20 +388,6 @@ std::shared_ptr<const EncodedSpan> SpanCache::find(const std::string& fingerprin
   }
 }
 
-void SpanCache::store(const std::string& fingerprint, const EncodedSpan& span) {
-  if (!usable_ || !span.complete || !span.parameters) return;
-  const fs::path file = file_of(fingerprint);
-  try {
-    fs::create_directories(file.parent_path());
-    write_file_atomically(file, span_file_bytes(fingerprint, span));
-    ++stored_;
-  } catch (const std::exception& e) {
-    usable_ = false;
-    warn("the span cache " + dir_.string() + " cannot be written (" + e.what() +
-         "); no more spans are kept this run");
-  }
-}
-
 void SpanCache::stage(const std::string& fingerprint, const EncodedSpan& span) {
   if (!usable_ || !span.complete || !span.parameters || staged_.count(fingerprint) != 0) return;
   const fs::path file = file_of(fingerprint);

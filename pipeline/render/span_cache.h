@@ -64,12 +64,11 @@ class SpanCache {
   // The span stored under `fingerprint`, read back whole and checked, or null. A file that does
   // not check is removed (with a warning). A span found is marked as just used.
   std::shared_ptr<const EncodedSpan> find(const std::string& fingerprint);
-  // Stores a complete span. Never throws: a failure (a full disk) is a warning and turns the cache off.
-  void store(const std::string& fingerprint, const EncodedSpan& span);
-  // Writes a complete span as store() does, but under a temporary name of this process until
-  // commit() puts it in place or discard() removes it (as the destructor does with what is left;
-  // a killed run's are cleaned up by a later run): spans go to disk as they are encoded instead
-  // of waiting in memory for the check of the outputs that show them. Never throws.
+  // Writes a complete span under a temporary name of this process until commit() puts it in place
+  // or discard() removes it (as the destructor does with what is left; a killed run's are cleaned
+  // up by a later run): spans go to disk as they are encoded instead of waiting in memory for the
+  // check of the outputs that show them. Never throws: a failure (a full disk) is a warning and
+  // turns the cache off. commit() and discard() of a span not staged do nothing.
   void stage(const std::string& fingerprint, const EncodedSpan& span);
   void commit(const std::string& fingerprint);
   void discard(const std::string& fingerprint);

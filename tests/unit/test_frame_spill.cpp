@@ -34,6 +34,8 @@ FramePtr noise_picture(int width, int height, unsigned seed) {
   f->color_trc = AVCOL_TRC_BT709;
   f->chroma_location = AVCHROMA_LOC_LEFT;
   f->pts = 1234;
+  AVFrameSideData* side = av_frame_new_side_data(f.get(), AV_FRAME_DATA_DISPLAYMATRIX, 36);
+  if (side != nullptr) std::memset(side->data, 7, 36);
   return f;
 }
 
@@ -80,6 +82,10 @@ TEST_F(FrameSpillTest, APictureComesBackAsItWentInWithItsTags) {
   EXPECT_EQ(back_a->color_trc, AVCOL_TRC_BT709);
   EXPECT_EQ(back_a->chroma_location, AVCHROMA_LOC_LEFT);
   EXPECT_EQ(back_a->pts, 1234);
+  const AVFrameSideData* side = av_frame_get_side_data(back_a.get(), AV_FRAME_DATA_DISPLAYMATRIX);
+  ASSERT_NE(side, nullptr);
+  ASSERT_EQ(side->size, 36U);
+  EXPECT_EQ(side->data[35], 7);
   EXPECT_EQ(spill.load(0, 8), nullptr);
   EXPECT_EQ(spill.load(2, 7), nullptr);
   // Read again: the same bytes (a load does not consume the picture).

@@ -193,7 +193,10 @@ TEST_F(SpanCacheTest, TheFolderIsKeptDamageAnotherBuildAndLeftoversAreCleanedAnd
     ASSERT_TRUE(cache.usable());
     EXPECT_TRUE(cache.take_warnings().empty());  // a new folder is not news
     EXPECT_EQ(cache.find(std::string(64, 'a')), nullptr);
-    for (const char c : {'a', 'b', 'c'}) cache.store(std::string(64, c), span);
+    for (const char c : {'a', 'b', 'c'}) {
+      cache.stage(std::string(64, c), span);
+      cache.commit(std::string(64, c));
+    }
     EXPECT_EQ(cache.stored(), 3);
     const auto found = cache.find(std::string(64, 'b'));
     ASSERT_NE(found, nullptr);
