@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <numeric>
+#include <optional>
 
 #include "filters/core/caught_error.h"
 #include "filters/core/error.h"
@@ -56,10 +57,19 @@ struct GeometryMsg {
 struct EncoderState {
   const EncoderBranchSpec* spec = nullptr;
   std::unique_ptr<VideoEncoder> encoder;  // whole encodes; with spans, the open span's encoder
-  std::unique_ptr<Mp4Writer> writer;      // whole encodes; with spans, made when they are joined
+  std::unique_ptr<Mp4Writer> writer;      // whole encodes; with spans, made at the first span joined
   size_t next_span = 0;                   // with spans: the SpanUse of the frames arriving
   BranchOutcome outcome;
   std::atomic<bool> failed{false};
+  // With spans: the output written span by span as they are made (write_ready_spans), from
+  // whichever thread made the last one it waited for; `writer` too is used under this mutex.
+  struct Join {
+    std::mutex mutex;
+    std::unique_ptr<SpanJoin> stream;
+    size_t written = 0;            // its SpanUses written to `writer`
+    std::optional<Error> failure;  // the join or the writer failed: the rest is not written
+    bool retry_whole = false;      // the spans cannot make a valid stream
+  } join;
 
   // Whether this branch encodes frame `index` (always, encoded whole; with spans, when the frame
   // is in a span it encodes). Reads only the spec: any thread.
@@ -433,6 +443,58 @@ void open_encoders(Branches& b) {
   }
 }
 
+// Per span: whether an encoder from `first` on (in encoder order) joins it.
+std::vector<bool> spans_used_from(const ClipGraphSpec& spec, size_t first) {
+  std::vector<bool> used(spec.span_count, false);
+  size_t index = 0;
+  for (const auto& g : spec.geometries) {
+    for (const auto& l : g.languages) {
+      for (const auto& e : l.encoders) {
+        if (index++ < first) continue;
+        for (const SpanUse& u : e.spans) {
+          if (u.span < used.size()) used[u.span] = true;
+        }
+      }
+    }
+  }
+  return used;
+}
+
+// The spans of one pass as they are made (by SpanUse::span). The branch that encodes a span
+// publishes it (`made`) and hands it to on_span_encoded; each output of the pass that joins it
+// writes it to its file as soon as it and the spans before it are there (write_ready_spans), so
+// an output holds no more than the spans being encoded, not the whole pass. `readers` counts who
+// still reads a span's packets (its maker until on_span_encoded returned, each output of the pass
+// that joins it until it wrote it); a span no later pass joins gives its packets back when the
+// last is done.
+struct SpanFlow {
+  std::vector<std::atomic<bool>> made;
+  std::vector<std::atomic<int>> readers;
+  std::vector<bool> encoded_here;                   // encoded in this pass
+  std::vector<bool> kept;                           // joined by a later pass: its packets stay
+  std::vector<std::vector<EncoderState*>> joiners;  // per span: the outputs of the pass that join it
+  std::mutex on_made;                               // on_span_encoded: one call at a time
+
+  SpanFlow(const Branches& b, std::vector<bool> joined_later)
+      : made(joined_later.size()),
+        readers(joined_later.size()),
+        encoded_here(joined_later.size(), false),
+        kept(std::move(joined_later)),
+        joiners(kept.size()) {
+    for (const auto& e : b.encoders) {
+      for (const SpanUse& u : e->spec->spans) {
+        if (u.span >= kept.size()) continue;
+        if (u.encodes) {
+          encoded_here[u.span] = true;
+          readers[u.span].fetch_add(1);  // its maker
+        }
+        joiners[u.span].push_back(e.get());
+        readers[u.span].fetch_add(1);
+      }
+    }
+  }
+};
+
 // What the node bodies share: the watchdog, the frames-in-flight bookkeeping and the TSan token
 // every body releases when it ends (HandoffOnExit) and the waiting thread acquires.
 struct GraphShared {
@@ -443,8 +505,89 @@ struct GraphShared {
   StallWatchdog watchdog;
   CompletionRing ring;
   flow::limiter_node<SourceMsg>* limiter = nullptr;
+  SpanFlow* span_flow = nullptr;
   const int finished = 0;
+
+  // Whether span k can be joined now: made in this pass and published, or made before it.
+  [[nodiscard]] bool span_ready(size_t k) const {
+    if (k < span_flow->made.size() && span_flow->encoded_here[k])
+      return span_flow->made[k].load(std::memory_order_acquire);
+    const EncodedSpan* span = spans.at(k);
+    return span != nullptr && span->complete;
+  }
+  // One reader of span k is done with its packets.
+  void done_reading(size_t k) const {
+    if (k >= span_flow->made.size() || !span_flow->encoded_here[k]) return;
+    if (span_flow->readers[k].fetch_sub(1, std::memory_order_acq_rel) != 1 || span_flow->kept[k]) return;
+    EncodedSpan& span = *spans.encoded.at(k);
+    span.packets.clear();
+    span.packets.shrink_to_fit();
+  }
 };
+
+// Writes the spans of output `e` that are ready, in order, from the first not yet written (any
+// thread; `final`: after the graph, when a span not made fails the join). A join that cannot
+// make a valid stream, or a writer that fails, stops the output; its failure is taken after the
+// graph (join_encoder).
+void write_ready_spans(GraphShared& shared, EncoderState& e, bool final) {
+  EncoderState::Join& j = e.join;
+  const std::lock_guard lock(j.mutex);
+  const std::vector<SpanUse>& uses = e.spec->spans;
+  const VideoEncodeSettings& v = e.spec->video;
+  const auto stop = [&](const Error& err, bool join_error) {
+    j.failure = err;
+    j.retry_whole = join_error && err.kind() == ErrorKind::kEncode;
+    e.writer.reset();  // removes the temporary file
+    for (; j.written < uses.size(); ++j.written) shared.done_reading(uses[j.written].span);
+  };
+  if (!j.failure && e.failed.load()) stop(Error(ErrorKind::kInternal, "the branch failed"), false);
+  while (j.written < uses.size() && !j.failure) {
+    const size_t k = uses[j.written].span;
+    if (!final && !shared.span_ready(k)) return;
+    const EncodedSpan* span = shared.spans.at(k);
+    handoff_acquire(span);
+    std::vector<PacketPtr> packets;
+    try {
+      if (!j.stream)
+        j.stream = std::make_unique<SpanJoin>(shared.spec.frame_count,
+                                              VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
+      if (span == nullptr)
+        throw Error(ErrorKind::kEncode, "span " + std::to_string(j.written + 1) + " was not made");
+      packets = j.stream->append(span);
+      if (!e.writer)
+        e.writer = std::make_unique<Mp4Writer>(e.spec->path, *span->parameters, av_inv_q(v.frame_rate),
+                                               v.frame_rate, e.spec->audio);
+    } catch (...) {
+      stop(caught_error(), true);
+      return;
+    }
+    try {
+      for (PacketPtr& p : packets) {
+        e.writer->write_video(*p, av_inv_q(v.frame_rate));
+        p.reset();
+      }
+    } catch (...) {
+      stop(caught_error(), false);
+      return;
+    }
+    ++j.written;
+    shared.done_reading(k);
+  }
+}
+
+// Span k is made (complete, by the branch that encoded it): on_span_encoded takes it, and the
+// outputs waiting for it write it.
+void span_made(GraphShared& shared, size_t k) {
+  SpanFlow& flow = *shared.span_flow;
+  flow.made[k].store(true, std::memory_order_release);
+  if (shared.spec.on_span_encoded) {
+    const std::lock_guard lock(flow.on_made);
+    handoff_acquire(shared.spans.encoded.at(k).get());
+    shared.spec.on_span_encoded(k, shared.spans.encoded.at(k));
+  }
+  shared.done_reading(k);
+  for (EncoderState* e : flow.joiners[k]) write_ready_spans(shared, *e, false);
+}
 
 // input_node body: the next frame of the timeline (decoded, upright, on the output's frame grid).
 struct SourceBody {
@@ -614,6 +757,7 @@ struct EncoderBody {
     return_freed_memory();
     span.complete = true;
     handoff_release(&span);
+    span_made(*shared, use.span);
   }
 };
 
@@ -710,44 +854,39 @@ void finish_encoder(GraphShared& shared, EncoderState& e) {
   handoff_release(&e);
 }
 
-// An output made of spans: its spans' packets joined into one stream (checked against the
-// preset's VBV cap) and muxed with its sound. A join that cannot be made valid fails the branch
-// with retry_whole; a failure to write is the branch's own.
+// An output made of spans: the spans not yet written (all of them made now, or the join fails),
+// then its sound and the trailer. A join that cannot be made valid fails the branch with
+// retry_whole; a failure to write is the branch's own.
 void join_encoder(GraphShared& shared, EncoderState& e) {
   const HandoffOnExit done(&shared.finished);
   handoff_acquire(&e);
-  if (e.spec->spans.empty() || e.failed) {
+  if (e.spec->spans.empty()) {
     handoff_release(&e);
     return;
   }
-  const VideoEncodeSettings& v = e.spec->video;
-  std::vector<PacketPtr> packets;
-  try {
-    std::vector<const EncodedSpan*> spans;
-    for (const SpanUse& use : e.spec->spans) {
-      const EncodedSpan* span = shared.spans.at(use.span);
-      if (span == nullptr)
-        throw Error(ErrorKind::kEncode, "span " + std::to_string(use.span) + " was not made");
-      handoff_acquire(span);
-      spans.push_back(span);
+  write_ready_spans(shared, e, true);
+  EncoderState::Join& j = e.join;
+  const std::lock_guard lock(j.mutex);
+  if (e.failed) {
+    e.writer.reset();
+  } else if (j.failure) {
+    e.outcome.retry_whole = j.retry_whole;
+    e.fail(j.failure->kind(), j.failure->what());
+  } else {
+    try {
+      if (!j.stream || !e.writer) throw Error(ErrorKind::kInternal, e.spec->label + ": no span was joined");
+      j.stream->finish();
+    } catch (...) {
+      const Error err = caught_error();
+      e.outcome.retry_whole = err.kind() == ErrorKind::kEncode;
+      e.fail(err.kind(), err.what());
     }
-    packets = join_spans(spans, shared.spec.frame_count);
-    check_vbv(packets, VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
-    e.writer = std::make_unique<Mp4Writer>(e.spec->path, *spans.front()->parameters, av_inv_q(v.frame_rate),
-                                           v.frame_rate, e.spec->audio);
-  } catch (...) {
-    const Error err = caught_error();
-    e.outcome.retry_whole = err.kind() == ErrorKind::kEncode;
-    e.fail(err.kind(), err.what());
-    handoff_release(&e);
-    return;
-  }
-  try {
-    for (PacketPtr& p : packets) e.writer->write_video(*p, av_inv_q(v.frame_rate));
-    e.writer->finish();
-  } catch (...) {
-    const Error err = caught_error();
-    e.fail(err.kind(), err.what());
+    try {
+      if (!e.failed) e.writer->finish();
+    } catch (...) {
+      const Error err = caught_error();
+      e.fail(err.kind(), err.what());
+    }
   }
   e.writer.reset();
   handoff_release(&e);
@@ -810,21 +949,16 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
                      static_cast<size_t>(limit),
                      StallWatchdog(spec.stall_timeout_s, "rendering " + b.encoders.front()->spec->label),
                      CompletionRing(static_cast<size_t>(2 * limit + 2), static_cast<int>(b.encoders.size()))};
+  SpanFlow span_flow(b, spans_used_from(spec, range.last));
+  shared.span_flow = &span_flow;
+  for (const auto& e : b.encoders) {
+    if (!e->spec->spans.empty()) write_ready_spans(shared, *e, false);  // spans made before the pass
+  }
   run_graph(shared, *source, b);
   finish_encoders(shared, b);
   if (spill != nullptr) {
     spdlog::debug("encoders {}-{}: {} pictures decoded, {} read back from the frame spill", range.first + 1,
                   range.last, source->pictures_decoded(), source->pictures_from_spill());
-  }
-  if (spec.on_span_encoded) {
-    for (const auto& e : b.encoders) {
-      for (const SpanUse& u : e->spec->spans) {
-        const std::shared_ptr<EncodedSpan>& span = spans.encoded.at(u.span);
-        if (!u.encodes || !span) continue;
-        handoff_acquire(span.get());
-        if (span->complete) spec.on_span_encoded(u.span, span);
-      }
-    }
   }
   return b.outcomes();
 }
@@ -906,23 +1040,6 @@ std::unique_ptr<FrameSpill> open_frame_spill(const ClipGraphSpec& spec, size_t p
     spdlog::debug("no frame spill: {}; each pass decodes the clip", e.what());
     return nullptr;
   }
-}
-
-// Per span: whether an encoder from `first` on (in encoder order) joins it.
-std::vector<bool> spans_used_from(const ClipGraphSpec& spec, size_t first) {
-  std::vector<bool> used(spec.span_count, false);
-  size_t index = 0;
-  for (const auto& g : spec.geometries) {
-    for (const auto& l : g.languages) {
-      for (const auto& e : l.encoders) {
-        if (index++ < first) continue;
-        for (const SpanUse& u : e.spans) {
-          if (u.span < used.size()) used[u.span] = true;
-        }
-      }
-    }
-  }
-  return used;
 }
 
 }  // namespace

@@ -93,7 +93,9 @@ struct ClipGraphSpec {
   // By SpanUse::span: a span already encoded (found in the span cache, render/span_cache.h), which
   // no branch encodes; null or missing: encoded in this run by the branch whose SpanUse `encodes`.
   std::vector<std::shared_ptr<const EncodedSpan>> ready_spans;
-  // Called on the caller's thread after each pass with each span encoded in it (complete).
+  // Called with each span encoded (complete) as soon as it is made, from the graph's threads but
+  // one call at a time; the span's packets may be let go once it returns (an output joining it
+  // has written it, and no later pass joins it).
   std::function<void(size_t span, std::shared_ptr<const EncodedSpan>)> on_span_encoded;
   int max_frames_in_flight = 0;               // 0: a few per worker thread
   int decode_threads = 0;                     // 0: automatic

@@ -43,6 +43,46 @@ struct VbvModel {
   AVRational frame_rate{30, 1};
 };
 
+// The VBV buffer of `model` over a stream's pictures in decoding order.
+class VbvBuffer {
+ public:
+  explicit VbvBuffer(const VbvModel& model);
+  // Takes picture `index`'s bytes out of the buffer and refills it for one frame; throws
+  // Error(kEncode) naming the picture when the buffer would underflow.
+  void take(int64_t bytes, size_t index);
+
+ private:
+  VbvModel model_;
+  double size_ = 0;
+  double refill_ = 0;
+  double fullness_ = 0;
+};
+
+// One output's stream joined span by span as each is made, so that a span's packets can be
+// written (and let go) before the next span exists: the checks of join_spans and the VBV model
+// carry from one span to the next. The decoding times use the first span's reorder delay (spans
+// of one encoder setting share it); a later span that needs more is refused.
+class SpanJoin {
+ public:
+  SpanJoin(int64_t frame_count, const VbvModel& vbv);
+  // The packets of `span`, the output's next one (new references to its data, with their
+  // decoding times), in decoding order. Throws Error(kEncode) saying why it cannot follow the
+  // spans before it (see join_spans), or at which picture the buffer would empty.
+  std::vector<PacketPtr> append(const EncodedSpan* span);
+  // Throws Error(kEncode) when the spans appended do not hold all the frames.
+  void finish() const;
+  [[nodiscard]] size_t spans() const { return spans_; }
+
+ private:
+  int64_t frame_count_;
+  VbvBuffer vbv_;
+  CodecParametersPtr first_;  // the first span's (a copy: the span may be let go)
+  int64_t next_frame_ = 0;
+  int delay_ = 0;
+  size_t spans_ = 0;
+  size_t pictures_ = 0;
+};
+
 // The joined stream's packets (new references to the spans' data), in decoding order. Throws
 // Error(kEncode) saying why the spans cannot make one valid stream: a span missing or incomplete,
 // parameter sets (extradata) or sizes that differ, a gap or overlap in the frames, a span that

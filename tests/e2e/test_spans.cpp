@@ -8,11 +8,14 @@
 
 #include <clocale>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "pipeline/graph/clip_graph.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/spans_preset.h"
@@ -230,6 +233,119 @@ TEST_F(SpanRender, AFailedSpanIsNotJoinedTheOtherRowsAreEncodedWholeWithAWarning
     }
   }
   EXPECT_EQ(test::leftover_files(dir_ / "fault"), std::vector<std::string>{});
+}
+
+// ---- the graph: spans written as they are made ----------------------------------------------
+
+// Two outputs of one clip share spans 0 and 2 (encoded by the first) and each has its own middle
+// span. Each output writes a span to its file as soon as it and the spans before it are made, so
+// a span's packets are given back while the clip is still encoding: by the time the third span
+// is made, the first two are written and empty. A span a later pass joins keeps its packets until
+// then, and the files are the same bytes in one pass and in two.
+class SpansInTheGraph : public ::testing::Test {
+ protected:
+  struct Seen {
+    std::mutex mutex;
+    std::vector<std::shared_ptr<const EncodedSpan>> spans;  // in the order they were made
+    std::vector<std::vector<size_t>> packets_then;          // per call: every span seen so far
+    std::vector<size_t> order;                              // SpanUse::span of each call
+  };
+
+  static EncoderBranchSpec encoder(const fs::path& path, std::vector<SpanUse> spans) {
+    EncoderBranchSpec e;
+    e.video.width_px = 160;
+    e.video.height_px = 96;
+    e.video.level = 30;
+    e.video.x264_preset = "ultrafast";
+    e.video.bframes = 0;
+    e.video.gop_frames = 30;
+    e.path = path;
+    e.label = path.stem().string();
+    e.spans = std::move(spans);
+    return e;
+  }
+
+  ClipGraphSpec spec(const fs::path& out, Seen& seen) const {
+    fs::create_directories(out);
+    ClipGraphSpec clip;
+    clip.frame_rate = {30, 1};
+    clip.frame_count = 90;
+    SegmentSource card;
+    card.kind = SegmentSource::Kind::kColour;
+    card.frame_count = 90;
+    card.reframe = ReframeKind::kCropCenter;
+    clip.segments.push_back(card);
+    GeometryBranchSpec geometry;
+    geometry.reframe.width_px = 160;
+    geometry.reframe.height_px = 96;
+    LanguageBranchSpec language;
+    language.language = "en";
+    language.encoders.push_back(encoder(
+        out / "a.mp4", {SpanUse{0, 30, 0, true}, SpanUse{30, 30, 1, true}, SpanUse{60, 30, 2, true}}));
+    language.encoders.push_back(encoder(
+        out / "b.mp4", {SpanUse{0, 30, 0, false}, SpanUse{30, 30, 3, true}, SpanUse{60, 30, 2, false}}));
+    geometry.languages.push_back(language);
+    clip.geometries.push_back(geometry);
+    clip.span_count = 4;
+    clip.on_span_encoded = [&seen](size_t k, std::shared_ptr<const EncodedSpan> span) {
+      const std::lock_guard lock(seen.mutex);
+      seen.order.push_back(k);
+      seen.spans.push_back(std::move(span));
+      std::vector<size_t> now;
+      for (const auto& s : seen.spans) now.push_back(s->packets.size());
+      seen.packets_then.push_back(now);
+    };
+    return clip;
+  }
+
+  static void expect_played_whole(const fs::path& file) {
+    const test::MediaProbe probe = test::probe_file(file);
+    EXPECT_EQ(probe.video.packets, 90) << file;
+    EXPECT_EQ(probe.video.keyframes, 3) << file;  // one IDR a span
+    ASSERT_EQ(probe.video.pts.size(), 90U) << file;
+    for (size_t i = 1; i < probe.video.pts.size(); ++i) EXPECT_GT(probe.video.pts[i], probe.video.pts[i - 1]);
+    EXPECT_EQ(test::count_decoded_frames(file), 90) << file;
+  }
+
+  test::ScratchDir dir_{"spans-graph"};
+};
+
+TEST_F(SpansInTheGraph, EachSpanIsWrittenAsItIsMadeAndLetGo) {
+  Seen seen;
+  const std::vector<BranchOutcome> outcomes = run_clip_graph(spec(dir_ / "one", seen));
+  ASSERT_EQ(outcomes.size(), 2U);
+  for (const BranchOutcome& o : outcomes) {
+    EXPECT_TRUE(o.ok) << o.error;
+    EXPECT_EQ(o.frames, 90);
+  }
+  ASSERT_EQ(seen.order.size(), 4U);
+  std::map<size_t, size_t> call_of;
+  for (size_t i = 0; i < seen.order.size(); ++i) {
+    call_of[seen.order[i]] = i;
+    EXPECT_EQ(seen.packets_then[i][i], 30U) << "span " << seen.order[i] << " was handed over incomplete";
+  }
+  // Span 2 is made after 0 and 1 (by the same branch): both were written to every output that
+  // joins them, and gave back their packets.
+  const size_t at_2 = call_of.at(2);
+  EXPECT_EQ(seen.packets_then[at_2][call_of.at(0)], 0U);
+  EXPECT_EQ(seen.packets_then[at_2][call_of.at(1)], 0U);
+  for (const auto& s : seen.spans) EXPECT_TRUE(s->packets.empty());
+  expect_played_whole(dir_ / "one/a.mp4");
+  expect_played_whole(dir_ / "one/b.mp4");
+  EXPECT_EQ(test::leftover_files(dir_ / "one"), std::vector<std::string>{});
+
+  // One encoder a pass: spans 0 and 2 wait in memory for the second pass, which joins them.
+  Seen two;
+  ClipGraphSpec passes = spec(dir_ / "two", two);
+  passes.encoder_memory_bytes = 1;
+  const std::vector<BranchOutcome> again = run_clip_graph(passes);
+  ASSERT_EQ(again.size(), 2U);
+  for (const BranchOutcome& o : again) EXPECT_TRUE(o.ok) << o.error;
+  ASSERT_EQ(two.order, (std::vector<size_t>{0, 1, 2, 3}));
+  EXPECT_EQ(two.packets_then[2], (std::vector<size_t>{30, 0, 30}));
+  for (const char* name : {"a.mp4", "b.mp4"}) {
+    EXPECT_EQ(test::sha256sum(dir_ / "two" / name), test::sha256sum(dir_ / "one" / name)) << name;
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "filters/core/error.h"
 #include "pipeline/media/span_join.h"
 #include "pipeline/render/spans.h"
+#include "support/error_of.h"
 #include "support/fake_span.h"
 
 namespace shortpack {
@@ -236,6 +237,45 @@ TEST_F(Spans, TheVbvCheckFindsTheFirstPictureThatWouldEmptyTheBuffer) {
   EXPECT_NO_THROW(check_vbv(packets, VbvModel{300000, 600000, 0.9, kFps}));
   EXPECT_THROW(check_vbv(packets, VbvModel{200000, 16000, 0.9, kFps}), Error);
   EXPECT_NO_THROW(check_vbv(packets, VbvModel{0, 0, 0.9, kFps}));  // no cap
+}
+
+// An output written span by span as they are made: the same stream as the join of all of them,
+// with the VBV buffer carried from one span to the next (a span that passes alone can still empty
+// a buffer the span before left low).
+TEST_F(Spans, AStreamJoinedSpanBySpanIsTheWholeJoinAndCarriesTheBuffer) {
+  const EncodedSpan a = test::fake_span(0, 61);
+  const EncodedSpan b = test::fake_span(61, 50);
+  const std::vector<PacketPtr> whole = join_spans({&a, &b}, 111);
+  SpanJoin join(111, VbvModel{});
+  std::vector<PacketPtr> parts = join.append(&a);
+  ASSERT_EQ(parts.size(), 61U);
+  EXPECT_THROW(join.finish(), Error);  // frames 61-110 are missing
+  for (PacketPtr& p : join.append(&b)) parts.push_back(std::move(p));
+  EXPECT_NO_THROW(join.finish());
+  ASSERT_EQ(parts.size(), whole.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(parts[i]->pts, whole[i]->pts) << i;
+    EXPECT_EQ(parts[i]->dts, whole[i]->dts) << i;
+    EXPECT_EQ(parts[i]->data, whole[i]->data) << i;  // references to the span's bytes, not copies
+  }
+  // 1000-byte pictures against 7000 bits of refill a frame: the buffer (72000 of 80000 bits at
+  // the start) loses 1000 bits a picture and cannot give picture 65 its 8000.
+  const VbvModel tight{210000, 80000, 0.9, kFps};
+  EXPECT_NO_THROW(check_vbv(join_spans({&a}, 61), tight));
+  const EncodedSpan b_alone = test::fake_span(0, 50);
+  EXPECT_NO_THROW(check_vbv(join_spans({&b_alone}, 50), tight));  // alone, each span fits
+  SpanJoin capped(111, tight);
+  EXPECT_NO_THROW((void)capped.append(&a));
+  EXPECT_EQ(test::error_of([&] { (void)capped.append(&b); }, ErrorKind::kEncode),
+            "the joined stream would empty the VBV buffer (80000 bits at 210000 bit/s) at picture 65 in "
+            "decoding order");
+  // A later span that reorders more frames than the first cannot share its decoding times.
+  EncodedSpan deeper = test::fake_span(61, 50);
+  deeper.reorder_delay_frames = 3;
+  SpanJoin reordered(111, VbvModel{});
+  (void)reordered.append(&a);
+  EXPECT_EQ(test::error_of([&] { (void)reordered.append(&deeper); }, ErrorKind::kEncode),
+            "span 2 reorders 3 frames, more than the first span (2)");
 }
 
 }  // namespace
