@@ -1081,8 +1081,9 @@ void run_clip(ClipJob& job, const Campaign& campaign, const PresetCatalog& prese
     return;
   }
   const std::vector<std::string> fingerprints = take_cached_spans(job, campaign, options, span_cache);
-  // Each span goes to disk as soon as its pass ends (the graph then lets it go), not held until
-  // the outputs are checked: a clip's encoded spans would otherwise all be in memory at once.
+  // Each span goes to disk as soon as it is made (called from the graph's threads, one call at a
+  // time; the graph then lets it go once its outputs wrote it), not held until the outputs are
+  // checked: a clip's encoded spans would otherwise all be in memory at once.
   job.spec.on_span_encoded = [&](size_t k, std::shared_ptr<const EncodedSpan> span) {
     if (span_cache.cache != nullptr && k < fingerprints.size() && !fingerprints[k].empty())
       span_cache.cache->stage(fingerprints[k], *span);

@@ -23,7 +23,8 @@
 // (--limit span_cache=BYTES) by removing the spans used least recently. Never a wrong picture:
 // the worst a bad cache does is cost an encode.
 //
-// Thread safety: one object per run, used from one thread.
+// Thread safety: one object per run, used by one thread at a time (stage() is called from the
+// render graph's threads as spans are made, one call at a time: ClipGraphSpec::on_span_encoded).
 #pragma once
 
 #include <cstdint>
