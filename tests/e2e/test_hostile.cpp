@@ -18,6 +18,7 @@
 
 #include "filters/core/error.h"
 #include "pipeline/graph/clip_graph.h"
+#include "support/card_clip.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/test_support.h"
@@ -399,31 +400,10 @@ TEST_F(Hostile, TooManyOutputsAreRefusedBeforeThePlan) {
 // with the watchdog's message (the graph does not wait forever), and leaves no file behind.
 TEST(RenderGraphStall, AStalledSourceFailsTheClip) {
   ScratchDir dir("stall");
-  ClipGraphSpec spec;
-  spec.frame_rate = {30, 1};
-  spec.frame_count = 60;
-  SegmentSource card;
-  card.kind = SegmentSource::Kind::kColour;
-  card.frame_count = 60;
-  card.reframe = ReframeKind::kCropCenter;
-  spec.segments.push_back(card);
-  GeometryBranchSpec geometry;
-  geometry.reframe.width_px = 160;
-  geometry.reframe.height_px = 96;
-  LanguageBranchSpec language;
-  language.language = "en";
-  EncoderBranchSpec encoder;
-  encoder.video.width_px = 160;
-  encoder.video.height_px = 96;
-  encoder.video.level = 30;
-  encoder.video.x264_preset = "ultrafast";
-  encoder.video.bframes = 0;
-  encoder.video.gop_frames = 30;
-  encoder.path = dir / "stalled.mp4";
+  ClipGraphSpec spec = test::colour_card_clip(60, 160, 96);
+  EncoderBranchSpec encoder = test::small_output(dir / "stalled.mp4", 160, 96);
   encoder.label = "stalled.test.en";
-  language.encoders.push_back(encoder);
-  geometry.languages.push_back(language);
-  spec.geometries.push_back(geometry);
+  spec.geometries[0].languages[0].encoders.push_back(encoder);
   spec.stall_timeout_s = 0.5;
   spec.on_source_frame = [](int64_t index) {
     if (index == 10) std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a stuck decoder

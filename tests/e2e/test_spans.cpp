@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pipeline/graph/clip_graph.h"
+#include "support/card_clip.h"
 #include "support/json_files.h"
 #include "support/media_probe.h"
 #include "support/spans_preset.h"
@@ -251,41 +252,20 @@ class SpansInTheGraph : public ::testing::Test {
     std::vector<size_t> order;                              // SpanUse::span of each call
   };
 
-  static EncoderBranchSpec encoder(const fs::path& path, std::vector<SpanUse> spans) {
-    EncoderBranchSpec e;
-    e.video.width_px = 160;
-    e.video.height_px = 96;
-    e.video.level = 30;
-    e.video.x264_preset = "ultrafast";
-    e.video.bframes = 0;
-    e.video.gop_frames = 30;
-    e.path = path;
-    e.label = path.stem().string();
+  static EncoderBranchSpec output(const fs::path& path, std::vector<SpanUse> spans) {
+    EncoderBranchSpec e = test::small_output(path, 160, 96);
     e.spans = std::move(spans);
     return e;
   }
 
-  ClipGraphSpec spec(const fs::path& out, Seen& seen) const {
+  static ClipGraphSpec spec(const fs::path& out, Seen& seen) {
     fs::create_directories(out);
-    ClipGraphSpec clip;
-    clip.frame_rate = {30, 1};
-    clip.frame_count = 90;
-    SegmentSource card;
-    card.kind = SegmentSource::Kind::kColour;
-    card.frame_count = 90;
-    card.reframe = ReframeKind::kCropCenter;
-    clip.segments.push_back(card);
-    GeometryBranchSpec geometry;
-    geometry.reframe.width_px = 160;
-    geometry.reframe.height_px = 96;
-    LanguageBranchSpec language;
-    language.language = "en";
-    language.encoders.push_back(encoder(
-        out / "a.mp4", {SpanUse{0, 30, 0, true}, SpanUse{30, 30, 1, true}, SpanUse{60, 30, 2, true}}));
-    language.encoders.push_back(encoder(
+    ClipGraphSpec clip = test::colour_card_clip(90, 160, 96);
+    std::vector<EncoderBranchSpec>& outputs = clip.geometries[0].languages[0].encoders;
+    outputs.push_back(
+        output(out / "a.mp4", {SpanUse{0, 30, 0, true}, SpanUse{30, 30, 1, true}, SpanUse{60, 30, 2, true}}));
+    outputs.push_back(output(
         out / "b.mp4", {SpanUse{0, 30, 0, false}, SpanUse{30, 30, 3, true}, SpanUse{60, 30, 2, false}}));
-    geometry.languages.push_back(language);
-    clip.geometries.push_back(geometry);
     clip.span_count = 4;
     clip.on_span_encoded = [&seen](size_t k, std::shared_ptr<const EncodedSpan> span) {
       const std::lock_guard lock(seen.mutex);
