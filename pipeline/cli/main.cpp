@@ -4,9 +4,11 @@
 
 #include "filters/core/error.h"
 #include "pipeline/base/log.h"
+#include "pipeline/base/memory.h"
 #include "pipeline/cli/commands.h"
 
 int main(int argc, char** argv) {
+  shortpack::tune_memory_allocator();  // before any thread
   std::setlocale(LC_ALL, "C");
   CLI::App app{"shortpack: every clip x platform x language as a finished MP4"};
   app.require_subcommand(1);

@@ -6,9 +6,6 @@
 #include <spdlog/spdlog.h>
 
 #include <time.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include <algorithm>
 #include <array>
@@ -23,6 +20,7 @@
 #include "filters/core/caught_error.h"
 #include "filters/core/error.h"
 #include "filters/transition.h"
+#include "pipeline/base/memory.h"
 #include "pipeline/graph/frame_spill.h"
 #include "pipeline/graph/stall_watchdog.h"
 #include "pipeline/graph/test_fault.h"
@@ -977,16 +975,6 @@ int64_t estimated_x264_bytes(const VideoEncodeSettings& video) {
   const double frames = lookahead + refs + std::max(0, video.bframes) + 1 + 3.6 * (threads - 1);
   const double pixels = static_cast<double>(video.width_px) * video.height_px;
   return static_cast<int64_t>(pixels * 5.5 * frames) + (4LL << 20);
-}
-
-void return_freed_memory() {
-#ifdef __GLIBC__
-  // glibc keeps what a pass freed in the arenas of the threads that freed it (x264's and the
-  // decoders' picture buffers, a few MB each, come from the heap once a freed one has raised the
-  // mmap threshold); the next pass allocates in other arenas, so without this a clip's passes
-  // and the clips after it stack up: in the campaign job the second clip started 300 MB higher.
-  malloc_trim(0);
-#endif
 }
 
 std::vector<size_t> encoder_batches(const ClipGraphSpec& spec) {

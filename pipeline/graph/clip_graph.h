@@ -221,10 +221,6 @@ int64_t estimated_x264_bytes(const VideoEncodeSettings& video);
 // or an earlier one, and kept until the clip's last pass.
 std::vector<size_t> encoder_batches(const ClipGraphSpec& spec);
 
-// Gives the memory freed by the process back to the system (glibc's malloc_trim; elsewhere
-// nothing). Called after each pass of run_clip_graph and after each clip's files are checked.
-void return_freed_memory();
-
 // Runs the graph to the end, batch by batch (encoder_batches); a pass decodes only the frames its
 // encoders encode (a stretch every encoder of the batch takes from spans made elsewhere is
 // skipped, its decoders seeking past it). Outcomes are in encoder order:

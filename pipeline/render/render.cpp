@@ -24,6 +24,7 @@
 #include "filters/logo_overlay.h"
 #include "pipeline/base/atomic_file.h"
 #include "pipeline/base/hash.h"
+#include "pipeline/base/memory.h"
 #include "pipeline/captions/font_coverage.h"
 #include "pipeline/graph/clip_graph.h"
 #include "pipeline/media/image_reader.h"
