@@ -9,7 +9,7 @@ namespace shortpack {
 // Called once at start-up, before any thread: keeps glibc's mmap threshold at 4 MiB and its trim
 // threshold at 64 MiB instead of letting the first large free raise them (to 32 and 64 MiB). With
 // the raised threshold, every buffer under 32 MiB came from the arenas and stayed there once
-// freed: issue 28's campaign job (`one_file_per_shape`, 30 s clips) peaked at 901 MiB, 816 MiB
+// freed: issue 28's campaign job (`one_file_per_shape`, 30 s clips) peaked at 901 MiB, 797 MiB
 // with these (the same wall and system time); a trim threshold left at 128 KiB gave back memory
 // so eagerly that system time tripled. Settings the user made (GLIBC_TUNABLES, MALLOC_*_) win.
 void tune_memory_allocator();
