@@ -428,9 +428,15 @@ void set_up_stages(const ClipGraphSpec& spec, const TimelineSource& source, Enco
 }
 
 // The x264 encoder and the MP4 writer (a temporary file) of every branch still standing.
-void open_encoders(Branches& b) {
+void open_encoders(const ClipGraphSpec& spec, Branches& b) {
   for (auto& e : b.encoders) {
-    if (e->failed || !e->spec->spans.empty()) continue;  // spans: an encoder per span, a writer at the join
+    if (e->failed) continue;
+    if (!e->spec->spans.empty()) {  // an encoder per span; a writer at the first span joined
+      const VideoEncodeSettings& v = e->spec->video;
+      e->join.stream = std::make_unique<SpanJoin>(spec.frame_count,
+                                                  VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
+      continue;
+    }
     try {
       e->encoder = std::make_unique<VideoEncoder>(e->spec->video, e->spec->label);
       e->writer = std::make_unique<Mp4Writer>(e->spec->path, *e->encoder->context(), e->spec->audio);
@@ -532,13 +538,19 @@ void write_ready_spans(GraphShared& shared, EncoderState& e, bool final) {
   const std::lock_guard lock(j.mutex);
   const std::vector<SpanUse>& uses = e.spec->spans;
   const VideoEncodeSettings& v = e.spec->video;
+  const auto let_go = [&] {  // the spans it will not write
+    e.writer.reset();        // removes the temporary file
+    for (; j.written < uses.size(); ++j.written) shared.done_reading(uses[j.written].span);
+  };
   const auto stop = [&](const Error& err, bool join_error) {
     j.failure = err;
     j.retry_whole = join_error && err.kind() == ErrorKind::kEncode;
-    e.writer.reset();  // removes the temporary file
-    for (; j.written < uses.size(); ++j.written) shared.done_reading(uses[j.written].span);
+    let_go();
   };
-  if (!j.failure && e.failed.load()) stop(Error(ErrorKind::kInternal, "the branch failed"), false);
+  if (e.failed.load()) {
+    let_go();
+    return;
+  }
   while (j.written < uses.size() && !j.failure) {
     const size_t k = uses[j.written].span;
     if (!final && !shared.span_ready(k)) return;
@@ -546,11 +558,6 @@ void write_ready_spans(GraphShared& shared, EncoderState& e, bool final) {
     handoff_acquire(span);
     std::vector<PacketPtr> packets;
     try {
-      if (!j.stream)
-        j.stream = std::make_unique<SpanJoin>(shared.spec.frame_count,
-                                              VbvModel{v.maxrate_bps, v.bufsize_bits, 0.9, v.frame_rate});
-      if (span == nullptr)
-        throw Error(ErrorKind::kEncode, "span " + std::to_string(j.written + 1) + " was not made");
       packets = j.stream->append(span);
       if (!e.writer)
         e.writer = std::make_unique<Mp4Writer>(e.spec->path, *span->parameters, av_inv_q(v.frame_rate),
@@ -580,7 +587,6 @@ void span_made(GraphShared& shared, size_t k) {
   flow.made[k].store(true, std::memory_order_release);
   if (shared.spec.on_span_encoded) {
     const std::lock_guard lock(flow.on_made);
-    handoff_acquire(shared.spans.encoded.at(k).get());
     shared.spec.on_span_encoded(k, shared.spans.encoded.at(k));
   }
   shared.done_reading(k);
@@ -865,26 +871,24 @@ void join_encoder(GraphShared& shared, EncoderState& e) {
   write_ready_spans(shared, e, true);
   EncoderState::Join& j = e.join;
   const std::lock_guard lock(j.mutex);
-  if (e.failed) {
-    e.writer.reset();
-  } else if (j.failure) {
+  if (!e.failed && j.failure) {
     e.outcome.retry_whole = j.retry_whole;
     e.fail(j.failure->kind(), j.failure->what());
-  } else {
+  }
+  if (!e.failed) {
     try {
-      if (!j.stream || !e.writer) throw Error(ErrorKind::kInternal, e.spec->label + ": no span was joined");
-      j.stream->finish();
+      j.stream->finish();  // every span written: the writer was made at the first
     } catch (...) {
       const Error err = caught_error();
       e.outcome.retry_whole = err.kind() == ErrorKind::kEncode;
       e.fail(err.kind(), err.what());
     }
-    try {
-      if (!e.failed) e.writer->finish();
-    } catch (...) {
-      const Error err = caught_error();
-      e.fail(err.kind(), err.what());
-    }
+  }
+  try {
+    if (!e.failed) e.writer->finish();
+  } catch (...) {
+    const Error err = caught_error();
+    e.fail(err.kind(), err.what());
   }
   e.writer.reset();
   handoff_release(&e);
@@ -937,7 +941,7 @@ std::vector<BranchOutcome> run_batch(const ClipGraphSpec& spec, EncoderRange ran
   }
   source->use_spill(spill);
   set_up_stages(spec, *source, range, b);
-  open_encoders(b);
+  open_encoders(spec, b);
 
   const int workers = oneapi::tbb::info::default_concurrency();
   const int limit = spec.max_frames_in_flight > 0 ? spec.max_frames_in_flight : 2 * workers + 2;

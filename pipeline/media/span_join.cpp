@@ -62,8 +62,6 @@ void VbvBuffer::take(int64_t bytes, size_t index) {
 SpanJoin::SpanJoin(int64_t frame_count, const VbvModel& vbv) : frame_count_(frame_count), vbv_(vbv) {}
 
 std::vector<PacketPtr> SpanJoin::append(const EncodedSpan* span) {
-  if (spans_ == 0 && (span == nullptr || !span->parameters))
-    throw Error(ErrorKind::kEncode, "the first span was not made");
   check_span(span, first_.get(), next_frame_, spans_);
   const std::string which = "span " + std::to_string(spans_ + 1);
   std::vector<int64_t> sorted;

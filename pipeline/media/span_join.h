@@ -71,7 +71,6 @@ class SpanJoin {
   std::vector<PacketPtr> append(const EncodedSpan* span);
   // Throws Error(kEncode) when the spans appended do not hold all the frames.
   void finish() const;
-  [[nodiscard]] size_t spans() const { return spans_; }
 
  private:
   int64_t frame_count_;
